@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { kmeans } from '../../src/segmentation/kmeans.ts';
+import { matrixFromRows } from '../../src/segmentation/features.ts';
+import { silhouette } from '../../src/segmentation/silhouette.ts';
+import { transformFeatures } from '../../src/segmentation/transforms.ts';
+import { datasetPath, hasDataset } from '../helpers/datasets.ts';
+
+const MALL = 'mall-customers/Mall_Customers.csv';
+
+function loadMall() {
+  const [header, ...lines] = readFileSync(datasetPath(MALL), 'utf8').trim().split(/\r?\n/);
+  const columns = header.split(',');
+  const income = columns.indexOf('Annual_Income(k$)');
+  const score = columns.indexOf('Spending_Score(1-100)');
+  const rows = lines.map((line) => {
+    const cells = line.split(',');
+    return [Number(cells[income]), Number(cells[score])];
+  });
+  return matrixFromRows(['annual_income', 'spending_score'], rows);
+}
+
+describe.skipIf(!hasDataset(MALL))('k-means on the Mall Customers set (published figures)', () => {
+  const raw = loadMall();
+  const { matrix } = transformFeatures(raw, { scaling: 'none' });
+
+  it('k = 5 unscaled: inertia 44448.455 within 0.1%, clusters 81/39/35/23/22', () => {
+    const result = kmeans(matrix, 5, { seed: 42 });
+    expect(matrix.rows).toBe(200);
+    expect(Math.abs(result.inertia - 44448.455) / 44448.455).toBeLessThan(0.001);
+    expect([...result.sizes].sort((a, b) => b - a)).toEqual([81, 39, 35, 23, 22]);
+    expect(silhouette(matrix, result.labels, 5, { seed: 1 })).toBeCloseTo(0.554, 2);
+  });
+
+  it('inertia for k = 1..5 matches the published list within 0.1%', () => {
+    const published = [269981.28, 181363.6, 106348.37, 73679.79, 44448.46];
+    published.forEach((expected, i) => {
+      const { inertia } = kmeans(matrix, i + 1, { seed: 42 });
+      expect(Math.abs(inertia - expected) / expected).toBeLessThan(0.001);
+    });
+  });
+});
