@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { formatTableText, type Reply } from '../../src/core/reply.ts';
+
+/** Strips the light chat markdown the core uses: *bold* and `code` read fine as plain text. */
+function plain(text: string): string {
+  return text.replace(/\*([^*\n]+)\*/g, '$1');
+}
+
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
+}
+
+/** The whole reply as terminal text. */
+export function renderText(reply: Reply): string {
+  const { view } = reply;
+  const parts: string[] = [];
+  if (view.title) parts.push(`== ${plain(view.title)} ==`);
+  if (view.text) parts.push(plain(view.text));
+  if (view.fields?.length) {
+    const width = Math.max(...view.fields.map((f) => f.label.length));
+    parts.push(view.fields.map((f) => `${plain(f.label).padEnd(width)}  ${plain(f.value)}`).join('\n'));
+  }
+  for (const table of view.tables ?? []) parts.push([table.title ? plain(table.title) : undefined, formatTableText(table)].filter(Boolean).join('\n'));
+  for (const chart of view.charts ?? []) parts.push(`chart: ${shown(chart.path)}${chart.title ? ` (${chart.title})` : ''}`);
+  for (const file of view.files ?? []) parts.push(`file: ${shown(file.path)}${file.title ? ` (${file.title})` : ''}`);
+  if (view.buttons?.length) parts.push(view.buttons.map((b) => `[${b.label}] ${b.command}`).join('\n'));
+  if (view.notes?.length) parts.push(view.notes.map((n) => `note: ${plain(n)}`).join('\n'));
+  return parts.join('\n\n');
+}

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import { loadRegistry } from '../commands/index.ts';
+import type { Config } from './config/config.ts';
+import { Bot } from './core/bot.ts';
+import type { Logger } from './logger.ts';
+import { createDatabase } from './store/database.ts';
+import { migrateToLatest } from './store/migrate.ts';
+import type { Database } from './store/schema.ts';
+
+export interface App {
+  bot: Bot;
+  db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  now?: () => Date;
+  /** An already open store (tests hand in their temp database). */
+  db?: Kysely<Database>;
+}
+
+/** Opens the store, brings its schema up to date and builds the bot core. Adapters attach to `bot`. */
+export async function createApp(options: AppOptions): Promise<App> {
+  const db = options.db ?? createDatabase(options.config.DATABASE_URL);
+  const applied = await migrateToLatest(db);
+  if (applied.length) options.logger.info({ migrations: applied }, 'database migrated');
+  const registry = await loadRegistry();
+  const bot = new Bot({ db, config: options.config, logger: options.logger, registry, outDir: path.resolve(options.config.OUT_DIR), now: options.now });
+  return {
+    bot,
+    db,
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}

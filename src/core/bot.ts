@@ -1,0 +1,173 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../logger.ts';
+import type { Database } from '../store/schema.ts';
+import type { ActionDefinition } from './command.ts';
+import { recordAudit, type AuditOutcome } from './audit.ts';
+import type { Caller, CommandContext, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
+import { InternalError, UserError } from './errors.ts';
+import { parseCommandLine, validateOptions, type ParsedCommand } from './parse.ts';
+import { throttleProgress } from './progress.ts';
+import type { CommandRegistry } from './registry.ts';
+import type { Reply } from './reply.ts';
+import { resolveRole } from './role-resolver.ts';
+import { hasRole, type Role } from './roles.ts';
+
+/** A command as it arrives from an adapter: a typed line, or a structured call (Discord options, buttons). */
+export interface Invocation {
+  caller: Caller;
+  text?: string;
+  command?: string;
+  subcommand?: string;
+  options?: Record<string, unknown>;
+  uploads?: Upload[];
+  onProgress?: (update: ProgressUpdate) => void;
+}
+
+export interface PreparedCommand {
+  path: string;
+  action: ActionDefinition;
+  options: Record<string, unknown>;
+  role: Role;
+}
+
+export interface BotDeps {
+  db: Kysely<Database>;
+  config: Config;
+  logger: Logger;
+  registry: CommandRegistry;
+  outDir: string;
+  now?: () => Date;
+}
+
+/** Error replies carry this data, so `--json` output and tests can tell failures apart. */
+export interface ErrorData {
+  error: { code: string; message: string; hint?: string; error_id?: string };
+}
+
+/** The core every adapter calls: parse, validate, check the role, audit, run the handler. */
+export class Bot {
+  readonly registry: CommandRegistry;
+  readonly db: Kysely<Database>;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly outDir: string;
+  readonly now: () => Date;
+  readonly #notifiers = new Map<Platform, Notifier>();
+
+  constructor(deps: BotDeps) {
+    this.registry = deps.registry;
+    this.db = deps.db;
+    this.config = deps.config;
+    this.logger = deps.logger;
+    this.outDir = deps.outDir;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Adapters register how to post to their channels (approval requests, digests). */
+  setNotifier(platform: Platform, notifier: Notifier): void {
+    this.#notifiers.set(platform, notifier);
+  }
+
+  readonly notify: Notifier = async (target, reply) => {
+    const notifier = this.#notifiers.get(target.platform);
+    if (!notifier) throw new UserError('platform_unavailable', `The ${target.platform} adapter is not running, so channel ${target.channelId} cannot be reached.`);
+    await notifier(target, reply);
+  };
+
+  /** Parses, validates and checks the role. Fast: adapters call it before acknowledging. Throws UserError. */
+  async prepare(invocation: Invocation): Promise<PreparedCommand> {
+    const parsed = this.#parse(invocation);
+    const role = await resolveRole(this.db, this.config, invocation.caller);
+    if (!hasRole(role, parsed.action.role)) {
+      const error = new UserError('forbidden', `/${parsed.path} needs the *${parsed.action.role}* role; you have *${role}*.`, {
+        hint: 'Ask an admin to grant it: /admin grant <user> <role>.',
+      });
+      await this.#audit(invocation.caller, parsed.path, parsed.raw, 'denied', error.message, 0);
+      throw error;
+    }
+    const options = validateOptions(parsed.path, parsed.action, parsed.raw);
+    return { path: parsed.path, action: parsed.action, options, role };
+  }
+
+  #parse(invocation: Invocation): ParsedCommand {
+    if (invocation.text !== undefined) return parseCommandLine(this.registry, invocation.text);
+    const command = this.registry.get(invocation.command ?? '');
+    const { path, action } = this.registry.action(command, invocation.subcommand);
+    return { command, action, path, raw: { ...(invocation.options ?? {}) } };
+  }
+
+  /** Runs a prepared command. Never throws: failures come back as error replies. */
+  async run(prepared: PreparedCommand, invocation: Invocation): Promise<Reply> {
+    const started = performance.now();
+    const ctx = this.#context(prepared, invocation);
+    try {
+      const reply = await prepared.action.handler(ctx, prepared.options);
+      await this.#audit(invocation.caller, prepared.path, prepared.options, 'ok', undefined, performance.now() - started);
+      return reply;
+    } catch (error) {
+      const reply = this.errorReply(error, prepared.path);
+      const outcome: AuditOutcome = error instanceof UserError ? 'user_error' : 'error';
+      await this.#audit(invocation.caller, prepared.path, prepared.options, outcome, (reply.data as ErrorData).error.message, performance.now() - started);
+      return reply;
+    }
+  }
+
+  /** prepare + run; never throws. */
+  async execute(invocation: Invocation): Promise<Reply> {
+    let prepared: PreparedCommand;
+    try {
+      prepared = await this.prepare(invocation);
+    } catch (error) {
+      const name = invocation.text?.trim().split(/\s+/)[0] ?? invocation.command ?? '?';
+      if (error instanceof UserError && error.code !== 'forbidden') {
+        await this.#audit(invocation.caller, name.replace(/^\//, ''), { text: invocation.text ?? '' }, 'user_error', error.message, 0);
+      }
+      return this.errorReply(error, name);
+    }
+    return this.run(prepared, invocation);
+  }
+
+  /** A user error as written; anything else as an apology with an id that is in the logs. */
+  errorReply(error: unknown, command: string): Reply<ErrorData> {
+    if (error instanceof UserError) {
+      return {
+        ok: false,
+        data: { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } },
+        view: { text: `⚠️ ${error.text}`, ephemeral: true },
+      };
+    }
+    const internal = error instanceof InternalError ? error : new InternalError(error);
+    this.logger.error({ err: internal.cause, errorId: internal.errorId, command }, 'command failed');
+    return {
+      ok: false,
+      data: { error: { code: 'internal_error', message: internal.text, error_id: internal.errorId } },
+      view: { text: `❌ ${internal.text}`, ephemeral: true },
+    };
+  }
+
+  #context(prepared: PreparedCommand, invocation: Invocation): CommandContext {
+    const sink = invocation.onProgress ?? (() => {});
+    return {
+      caller: invocation.caller,
+      role: prepared.role,
+      db: this.db,
+      config: this.config,
+      logger: this.logger.child({ command: prepared.path }),
+      outDir: this.outDir,
+      uploads: invocation.uploads ?? [],
+      now: this.now,
+      progress: throttleProgress(sink),
+      notify: this.notify,
+      commands: this.registry,
+    };
+  }
+
+  async #audit(caller: Caller, command: string, options: Record<string, unknown>, outcome: AuditOutcome, detail: string | undefined, durationMs: number): Promise<void> {
+    try {
+      await recordAudit(this.db, { caller, command, options, outcome, detail, durationMs, at: this.now() });
+    } catch (error) {
+      this.logger.error({ err: error, command }, 'audit write failed');
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import type { Database } from '../store/schema.ts';
+import type { CommandRegistry } from './registry.ts';
+import type { Role } from './roles.ts';
+
+export type Platform = 'console' | 'slack' | 'discord' | 'scheduler' | 'webhook';
+
+/** Who is asking, and where. */
+export interface Caller {
+  platform: Platform;
+  userId: string;
+  userName?: string;
+  channelId?: string;
+  /** Platform groups or roles the user holds (Slack user group ids, Discord role ids). */
+  platformRoles?: string[];
+}
+
+/** A file the user shared on the platform, readable by the command (a CSV to import). */
+export interface Upload {
+  name: string;
+  size?: number;
+  open(): Promise<NodeJS.ReadableStream>;
+}
+
+export interface ProgressUpdate {
+  /** 0..1, or null when the total is unknown. */
+  fraction: number | null;
+  message: string;
+}
+
+/** Posts a reply to a channel outside of a command's own answer (approvals, digests, launch reports). */
+export type Notifier = (target: { platform: Platform; channelId: string }, reply: import('./reply.ts').Reply) => Promise<void>;
+
+export interface CommandContext {
+  caller: Caller;
+  role: Role;
+  db: Kysely<Database>;
+  config: Config;
+  logger: Logger;
+  /** Directory for charts and files this command writes. */
+  outDir: string;
+  uploads: Upload[];
+  now(): Date;
+  progress(update: ProgressUpdate): void;
+  notify: Notifier;
+  commands: CommandRegistry;
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { OptionsSchema } from './command.ts';
+
+/** What the parser, help and the Discord registration need to know about one option. */
+export interface OptionInfo {
+  name: string;
+  description: string;
+  type: 'string' | 'integer' | 'number' | 'boolean';
+  required: boolean;
+  choices?: string[];
+  min?: number;
+  max?: number;
+  defaultValue?: unknown;
+  /** Extra semantics set with `.meta()`: date, attachment source, autocomplete source. */
+  kind?: 'date' | 'source' | 'user' | 'channel';
+  autocomplete?: 'segment' | 'campaign' | 'segment-run';
+  /** Shown in help: `k=auto|2..12`. */
+  hint?: string;
+}
+
+interface OptionMeta {
+  kind?: OptionInfo['kind'];
+  autocomplete?: OptionInfo['autocomplete'];
+  hint?: string;
+}
+
+function unwrap(schema: z.ZodType): { inner: z.ZodType; required: boolean; defaultValue?: unknown; description?: string; meta: OptionMeta } {
+  let current: z.ZodType = schema;
+  let required = true;
+  let defaultValue: unknown;
+  let description = schema.description;
+  let meta: OptionMeta = { ...((schema.meta() as OptionMeta | undefined) ?? {}) };
+  for (;;) {
+    const def = (current as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; defaultValue?: unknown; in?: z.ZodType } } })._zod.def;
+    if (def.type === 'optional' || def.type === 'nullable') required = false;
+    else if (def.type === 'default' || def.type === 'prefault') {
+      required = false;
+      defaultValue = typeof def.defaultValue === 'function' ? undefined : def.defaultValue;
+    } else if (def.type !== 'pipe') break;
+    current = def.type === 'pipe' ? def.in! : def.innerType!;
+    description ??= current.description;
+    meta = { ...((current.meta() as OptionMeta | undefined) ?? {}), ...meta };
+  }
+  return { inner: current, required, defaultValue, description, meta };
+}
+
+export function describeOption(name: string, schema: z.ZodType): OptionInfo {
+  const { inner, required, defaultValue, description, meta } = unwrap(schema);
+  const info: OptionInfo = { name, description: description ?? name, type: 'string', required, defaultValue, ...meta };
+  if (inner instanceof z.ZodNumber) {
+    info.type = inner.isInt ? 'integer' : 'number';
+    if (Number.isFinite(inner.minValue)) info.min = inner.minValue!;
+    if (Number.isFinite(inner.maxValue)) info.max = inner.maxValue!;
+  } else if (inner instanceof z.ZodBoolean) {
+    info.type = 'boolean';
+  } else if (inner instanceof z.ZodEnum) {
+    info.choices = inner.options.map(String);
+  }
+  return info;
+}
+
+export function describeOptions(schema: OptionsSchema): OptionInfo[] {
+  return Object.entries(schema.shape).map(([name, option]) => describeOption(name, option));
+}
+
+const TRUE_WORDS = new Set(['true', 'yes', 'y', 'on', '1']);
+const FALSE_WORDS = new Set(['false', 'no', 'n', 'off', '0']);
+
+/** Turns a typed-in string into the option's type; anything unconvertible is left for zod to reject. */
+export function coerceOption(info: OptionInfo, raw: string | true): unknown {
+  if (raw === true) return info.type === 'boolean' ? true : raw;
+  if (info.type === 'boolean') {
+    const word = raw.toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+    return raw;
+  }
+  if (info.type === 'integer' || info.type === 'number') {
+    const cleaned = raw.replace(/[_,](?=\d{3}\b)/g, '');
+    return cleaned !== '' && Number.isFinite(Number(cleaned)) ? Number(cleaned) : raw;
+  }
+  return raw;
+}
+
+/** Usage of one option for help: `k=<2..12>`, `method=kmeans|rfm`, `--strict`. */
+export function optionUsage(info: OptionInfo): string {
+  if (info.hint) return `${info.name}=${info.hint}`;
+  if (info.type === 'boolean') return `${info.name}=true|false`;
+  if (info.choices) return `${info.name}=${info.choices.join('|')}`;
+  if (info.min !== undefined && info.max !== undefined) return `${info.name}=${info.min}..${info.max}`;
+  if (info.kind === 'date') return `${info.name}=YYYY-MM-DD`;
+  return `${info.name}=…`;
+}

@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export function dialectOf(url: string): Dialect {
+  return url.startsWith('postgres') ? 'postgres' : 'sqlite';
+}
+
+/** `sqlite:./data/bot.db` -> `./data/bot.db`; `sqlite::memory:` -> `:memory:`. */
+export function sqlitePath(url: string): string {
+  return url.replace(/^sqlite:(\/\/)?/, '');
+}
+
+let pgTypesSet = false;
+
+function usePlainNumbersForPg(): void {
+  if (pgTypesSet) return;
+  pgTypesSet = true;
+  // int8 (bigint cents, counts) and numeric (sums, averages) as JS numbers: cents stay exact below 2^53.
+  pg.types.setTypeParser(20, (value) => Number(value));
+  pg.types.setTypeParser(1700, (value) => Number(value));
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL schema to use (tests run each file in its own). */
+  schema?: string;
+  readonly?: boolean;
+}
+
+/** Opens the store named by a `DATABASE_URL`: SQLite (WAL, foreign keys) or PostgreSQL. */
+export function createDatabase(url: string, options: DatabaseOptions = {}): Kysely<Database> {
+  if (dialectOf(url) === 'postgres') {
+    usePlainNumbersForPg();
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  const file = sqlitePath(url);
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SQLite(file, { readonly: options.readonly ?? false });
+  if (!options.readonly) sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('synchronous = NORMAL');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
