@@ -13,6 +13,8 @@ export interface BgNbdFit extends BgNbdParams {
   /** Total log-likelihood (sum over customers, not the mean). */
   loglik: number;
   iterations: number;
+  /** Likelihood evaluations (each with its gradient). */
+  evaluations: number;
   customers: number;
   /** Distinct (x, t_x, T) rows the likelihood was evaluated over. */
   distinctRows: number;
@@ -200,13 +202,14 @@ export function fitBgNbd(data: FrequencyRecencyData, options: FitBgNbdOptions = 
       return -value * scale;
     },
     [Math.log(initial.r), Math.log(initial.alpha), Math.log(initial.a), Math.log(initial.b)],
-    { gradientTolerance: options.gradientTolerance ?? 1e-10, maxIterations: options.maxIterations },
+    { gradientTolerance: options.gradientTolerance ?? 1e-9, maxIterations: options.maxIterations },
   );
   const params = fromLog(result.x);
   return {
     ...params,
     loglik: -result.f / scale,
     iterations: result.iterations,
+    evaluations: result.evaluations,
     customers: prepared.totalWeight,
     distinctRows: prepared.x.length,
     converged: result.converged,

@@ -40,8 +40,8 @@ export function minimizeBfgs(objective: Objective, start: ArrayLike<number>, opt
   const maxIterations = options.maxIterations ?? 500;
   const gradientTolerance = options.gradientTolerance ?? 1e-9;
   const maxStep = options.maxStep ?? 4;
-  let x = Float64Array.from(start);
-  let g = new Float64Array(n);
+  let x: Float64Array = Float64Array.from(start);
+  let g: Float64Array = new Float64Array(n);
   let f = objective(x, g);
   let evaluations = 1;
   const h = identity(n);
@@ -78,7 +78,10 @@ export function minimizeBfgs(objective: Objective, start: ArrayLike<number>, opt
     evaluations += search.evaluations;
     iterations++;
     if (!search.ok && !(search.f < f)) {
-      if (firstStep) break;
+      if (firstStep) {
+        converged = infinityNorm(g) <= 100 * gradientTolerance * Math.max(1, Math.abs(f));
+        break;
+      }
       resetIdentity(h, n);
       firstStep = true;
       continue;
@@ -128,7 +131,14 @@ function lineSearch(
 ): LineSearchResult {
   const n = x0.length;
   let evaluations = 0;
-  const evaluate = (step: number) => {
+  interface Point {
+    step: number;
+    x: Float64Array;
+    f: number;
+    gradient: Float64Array;
+    slope: number;
+  }
+  const evaluate = (step: number): Point => {
     const x = new Float64Array(n);
     for (let i = 0; i < n; i++) x[i] = x0[i] + step * direction[i];
     const gradient = new Float64Array(n);
@@ -137,7 +147,6 @@ function lineSearch(
     if (!Number.isFinite(f) || !gradient.every(Number.isFinite)) f = Number.POSITIVE_INFINITY;
     return { step, x, f, gradient, slope: Number.isFinite(f) ? dot(gradient, direction) : Number.NaN };
   };
-  type Point = ReturnType<typeof evaluate>;
   const start: Point = { step: 0, x: x0, f: f0, gradient: g0, slope: slope0 };
   const best = (p: Point, ok: boolean): LineSearchResult => ({ ok, x: p.x, f: p.f, gradient: p.gradient, evaluations });
 
