@@ -22,6 +22,10 @@ export const configSchema = z
       .default('sqlite:./data/bot.db')
       .refine((v) => /^(sqlite:|postgres(ql)?:\/\/)/.test(v), 'must start with sqlite: (sqlite:./data/bot.db, sqlite::memory:) or postgres://'),
     OUT_DIR: z.string().default('./out'),
+    DEFAULT_CURRENCY: z
+      .string()
+      .default('USD')
+      .refine((v) => /^[A-Z]{3}$/.test(v), 'must be a three-letter ISO currency code such as USD, EUR or GBP'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BOT_ADMINS: list,
     DEFAULT_ROLE: z.enum(ROLES).default('viewer'),

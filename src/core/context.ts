@@ -22,6 +22,9 @@ export interface Upload {
   name: string;
   size?: number;
   open(): Promise<NodeJS.ReadableStream>;
+  /** Where a worker thread can fetch the same bytes itself (platform file URL and its auth header). */
+  url?: string;
+  headers?: Record<string, string>;
 }
 
 export interface ProgressUpdate {

@@ -1,0 +1,17 @@
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../logger.ts';
+import type { Bot } from './bot.ts';
+
+/** What every platform adapter's start function returns. */
+export interface RunningAdapter {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export interface AdapterOptions {
+  bot: Bot;
+  config: Config;
+  logger: Logger;
+}
+
+export type StartAdapter = (options: AdapterOptions) => Promise<RunningAdapter>;
