@@ -13,7 +13,7 @@ export interface KMeansOptions {
   /** Restarts run on a seeded sample of at most this many rows (all rows when fewer). */
   restartSampleSize?: number;
   maxIterations?: number;
-  /** Convergence: no centroid moved more than this squared distance. */
+  /** Stop once no centroid moves more than this squared distance; 0: once no row changes cluster. */
   tolerance?: number;
 }
 
@@ -39,7 +39,7 @@ export const KMEANS_DEFAULTS = {
   restarts: 10,
   restartSampleSize: 10_000,
   maxIterations: 300,
-  tolerance: 1e-8,
+  tolerance: 0,
 } as const;
 
 /** Throws a SegmentationInputError unless the matrix can be cut into k clusters. */
