@@ -21,18 +21,18 @@ export function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
 }
 
-/** psi(x) = d/dx log Gamma(x) (recurrence up to 6, then the asymptotic series). */
+/** psi(x) = d/dx log Gamma(x) (recurrence up to 10, then the asymptotic series). */
 export function digamma(x: number): number {
   if (x <= 0 && Math.floor(x) === x) return Number.NaN;
   if (x < 0) return digamma(1 - x) - Math.PI / Math.tan(Math.PI * x);
   let shift = 0;
-  while (x < 6) {
+  while (x < 10) {
     shift -= 1 / x;
     x += 1;
   }
   const inv = 1 / x;
   const inv2 = inv * inv;
-  const tail = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132)))));
+  const tail = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132 - (inv2 * 691) / 32760)))));
   return shift + Math.log(x) - 0.5 * inv - tail;
 }
 
