@@ -16,6 +16,8 @@ export interface OptionInfo {
   autocomplete?: 'segment' | 'campaign' | 'segment-run';
   /** Shown in help: `k=auto|2..12`. */
   hint?: string;
+  /** A text option that also takes numbers (`k=auto|2..12`): numeric text becomes a number. */
+  numericText?: boolean;
 }
 
 interface OptionMeta {
@@ -49,14 +51,21 @@ export function describeOption(name: string, schema: z.ZodType): OptionInfo {
   const info: OptionInfo = { name, description: description ?? name, type: 'string', required, defaultValue, ...meta };
   if (inner instanceof z.ZodNumber) {
     info.type = inner.isInt ? 'integer' : 'number';
-    if (Number.isFinite(inner.minValue)) info.min = inner.minValue!;
-    if (Number.isFinite(inner.maxValue)) info.max = inner.maxValue!;
+    if (isRealBound(inner.minValue)) info.min = inner.minValue!;
+    if (isRealBound(inner.maxValue)) info.max = inner.maxValue!;
   } else if (inner instanceof z.ZodBoolean) {
     info.type = 'boolean';
   } else if (inner instanceof z.ZodEnum) {
     info.choices = inner.options.map(String);
+  } else if (inner instanceof z.ZodUnion) {
+    info.numericText = inner.options.some((option) => option instanceof z.ZodNumber);
   }
   return info;
+}
+
+/** `.int()` alone sets the safe-integer range, which is no bound worth showing a user. */
+function isRealBound(value: number | null | undefined): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) < Number.MAX_SAFE_INTEGER;
 }
 
 export function describeOptions(schema: OptionsSchema): OptionInfo[] {
@@ -75,7 +84,7 @@ export function coerceOption(info: OptionInfo, raw: string | true): unknown {
     if (FALSE_WORDS.has(word)) return false;
     return raw;
   }
-  if (info.type === 'integer' || info.type === 'number') {
+  if (info.type === 'integer' || info.type === 'number' || info.numericText) {
     const cleaned = raw.replace(/[_,](?=\d{3}\b)/g, '');
     return cleaned !== '' && Number.isFinite(Number(cleaned)) ? Number(cleaned) : raw;
   }

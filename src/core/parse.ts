@@ -87,6 +87,7 @@ function describeIssue(issue: z.core.$ZodIssue, infos: OptionInfo[], raw: Record
   if (given === undefined && issue.code === 'invalid_type') {
     return `Missing \`${name}\`: ${info.description}.`;
   }
+  if (info.hint && issue.code !== 'custom') return `\`${name}\` must be ${info.hint}${got}.`;
   switch (issue.code) {
     case 'invalid_type':
       if (info.type === 'integer') return `\`${name}\` must be a whole number${range(info)}${got}.`;

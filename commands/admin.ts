@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { defineAction, defineCommand } from '../src/core/command.ts';
+import { UserError } from '../src/core/errors.ts';
+import { userIdFromMention } from '../src/core/mention.ts';
+import { reply } from '../src/core/reply.ts';
+import { parseRole, ROLE_DESCRIPTIONS, ROLES } from '../src/core/roles.ts';
+
+const user = z.string().min(1).describe('the user: @mention or platform user id');
+
+export default defineCommand({
+  name: 'admin',
+  description: 'Grant and revoke the bot’s roles.',
+  subcommands: [
+    defineAction({
+      name: 'grant',
+      description: 'Gives a user a role on this platform (replacing any role they had).',
+      options: z.object({ user, role: z.enum(ROLES).describe('the role to grant') }),
+      positional: ['user', 'role'],
+      role: 'admin',
+      examples: ['/admin grant @jane marketer'],
+      handler: async (ctx, { user, role }) => {
+        const userId = userIdFromMention(user);
+        const at = ctx.now().toISOString();
+        await ctx.db
+          .insertInto('role_grants')
+          .values({ platform: ctx.caller.platform, user_id: userId, role, granted_by: ctx.caller.userId, granted_at: at })
+          .onConflict((oc) => oc.columns(['platform', 'user_id']).doUpdateSet({ role, granted_by: ctx.caller.userId, granted_at: at }))
+          .execute();
+        return reply({ platform: ctx.caller.platform, user_id: userId, role }, { text: `✅ <@${userId}> is now *${role}* (${ROLE_DESCRIPTIONS[role]}).` });
+      },
+    }),
+    defineAction({
+      name: 'revoke',
+      description: 'Removes a user’s granted role; they fall back to the default role.',
+      options: z.object({ user }),
+      positional: ['user'],
+      role: 'admin',
+      examples: ['/admin revoke @jane'],
+      handler: async (ctx, { user }) => {
+        const userId = userIdFromMention(user);
+        const result = await ctx.db.deleteFrom('role_grants').where('platform', '=', ctx.caller.platform).where('user_id', '=', userId).executeTakeFirst();
+        if (Number(result.numDeletedRows) === 0) {
+          throw new UserError('no_grant', `<@${userId}> has no granted role to revoke.`, { hint: 'See who has which role with /admin roles.' });
+        }
+        return reply({ platform: ctx.caller.platform, user_id: userId, role: ctx.config.DEFAULT_ROLE }, { text: `✅ Revoked. <@${userId}> now has the default role *${ctx.config.DEFAULT_ROLE}*.` });
+      },
+    }),
+    defineAction({
+      name: 'roles',
+      description: 'Lists granted roles, the configured admins and the default role.',
+      options: z.object({}),
+      role: 'admin',
+      handler: async (ctx) => {
+        const grants = await ctx.db
+          .selectFrom('role_grants')
+          .selectAll()
+          .where('platform', '=', ctx.caller.platform)
+          .orderBy('role', 'desc')
+          .orderBy('user_id')
+          .execute();
+        return reply(
+          { grants: grants.map((g) => ({ user_id: g.user_id, role: parseRole(g.role), granted_by: g.granted_by, granted_at: g.granted_at })), admins: ctx.config.BOT_ADMINS, default_role: ctx.config.DEFAULT_ROLE },
+          {
+            title: 'Roles',
+            tables: grants.length
+              ? [{ columns: ['User', 'Role', 'Granted by', 'When'], rows: grants.map((g) => [`<@${g.user_id}>`, g.role, `<@${g.granted_by}>`, g.granted_at.slice(0, 10)]) }]
+              : undefined,
+            text: grants.length ? undefined : 'No roles granted yet.',
+            fields: [
+              { label: 'Admins by configuration (BOT_ADMINS)', value: ctx.config.BOT_ADMINS.length ? ctx.config.BOT_ADMINS.map((id) => `<@${id}>`).join(', ') : 'none' },
+              { label: 'Everyone else', value: ctx.config.DEFAULT_ROLE },
+            ],
+            notes: [`Roles, least to most: ${ROLES.join(' < ')}.`],
+          },
+        );
+      },
+    }),
+  ],
+});
