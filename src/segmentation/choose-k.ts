@@ -1,9 +1,9 @@
 import { firstDistinctRows } from './distinct.ts';
 import { SegmentationInputError } from './errors.ts';
 import { takeRows, type FeatureMatrix } from './features.ts';
-import { KMEANS_DEFAULTS, assertClusterable, kmeans } from './kmeans.ts';
+import { assertClusterable, kmeans, type KMeansResult } from './kmeans.ts';
 import { sampleIndices } from './sampling.ts';
-import { silhouette } from './silhouette.ts';
+import { silhouettes } from './silhouette.ts';
 
 export interface ChooseKOptions {
   from?: number;
@@ -13,8 +13,9 @@ export interface ChooseKOptions {
   sampleSize?: number;
   /** Rows the silhouette of each k is measured on (a sample of the sample). */
   silhouetteSampleSize?: number;
-  /** k-means++ restarts per k. */
+  /** k-means++ restarts per k, each on a seeded sub-sample of `restartSampleSize` rows. */
   restarts?: number;
+  restartSampleSize?: number;
 }
 
 export interface KScore {
@@ -37,8 +38,9 @@ export const CHOOSE_K_DEFAULTS = {
   to: 10,
   seed: 1,
   sampleSize: 20_000,
-  silhouetteSampleSize: 5000,
-  restarts: KMEANS_DEFAULTS.restarts,
+  silhouetteSampleSize: 3000,
+  restarts: 3,
+  restartSampleSize: 5000,
 } as const;
 
 /**
@@ -64,15 +66,12 @@ export function chooseK(matrix: FeatureMatrix, options: ChooseKOptions = {}): Ch
     sample = takeRows(matrix, [...picked].sort((a, b) => a - b));
   }
 
-  const scores: KScore[] = [];
+  const runs: KMeansResult[] = [];
   for (let k = opts.from; k <= to; k++) {
-    const result = kmeans(sample, k, { seed: opts.seed + k, restarts: opts.restarts, restartSampleSize: sample.rows });
-    scores.push({
-      k,
-      inertia: result.inertia,
-      silhouette: silhouette(sample, result.labels, k, { sampleSize: opts.silhouetteSampleSize, seed: opts.seed }),
-    });
+    runs.push(kmeans(sample, k, { seed: opts.seed + k, restarts: opts.restarts, restartSampleSize: opts.restartSampleSize }));
   }
+  const silhouetteScores = silhouettes(sample, runs, { sampleSize: opts.silhouetteSampleSize, seed: opts.seed });
+  const scores = runs.map((run, i): KScore => ({ k: run.k, inertia: run.inertia, silhouette: silhouetteScores[i] }));
   const best = scores.reduce((a, b) => (b.silhouette > a.silhouette ? b : a)).k;
   return { best, scores, sampleRows: sample.rows };
 }
