@@ -47,9 +47,17 @@ interface PreparedData {
   weights: ArrayLike<number> | null;
   weightOfX: Float64Array;
   totalWeight: number;
+  /** Distinct T and t_x values with each row's index, so logs of alpha + T are taken once per distinct value. */
+  ages: DistinctTimes | null;
+  recencies: DistinctTimes | null;
 }
 
-function prepare(data: FrequencyRecencyData, weights: ArrayLike<number> | null): PreparedData {
+interface DistinctTimes {
+  values: Float64Array;
+  indexOfRow: Int32Array;
+}
+
+function prepare(data: FrequencyRecencyData, weights: ArrayLike<number> | null, tabulateTimes = false): PreparedData {
   const { values, indexOfRow } = distinctValues(data.x);
   const weightOfX = new Float64Array(values.length);
   let totalWeight = 0;
@@ -58,7 +66,9 @@ function prepare(data: FrequencyRecencyData, weights: ArrayLike<number> | null):
     weightOfX[indexOfRow[i]] += w;
     totalWeight += w;
   }
-  return { xValues: values, xIndex: indexOfRow, x: data.x, tx: data.tx, T: data.T, weights, weightOfX, totalWeight };
+  const ages = tabulateTimes ? distinctValues(data.T) : null;
+  const recencies = tabulateTimes ? distinctValues(data.tx) : null;
+  return { xValues: values, xIndex: indexOfRow, x: data.x, tx: data.tx, T: data.T, weights, weightOfX, totalWeight, ages, recencies };
 }
 
 /**
@@ -97,15 +107,22 @@ function logLikelihood(params: BgNbdParams, data: PreparedData, gradient: Float6
     }
     gAlpha += (data.totalWeight * r) / alpha;
   }
+  const { ages, recencies } = data;
+  const logAge = ages ? ages.values.map((v) => Math.log(alpha + v)) : null;
+  const inverseAge = ages ? ages.values.map((v) => 1 / (alpha + v)) : null;
+  const logRecency = recencies ? recencies.values.map((v) => Math.log(alpha + v)) : null;
+  const inverseRecency = recencies ? recencies.values.map((v) => 1 / (alpha + v)) : null;
+  const ageIndex = ages ? ages.indexOfRow : null;
+  const recencyIndex = recencies ? recencies.indexOfRow : null;
   const n = xIndex.length;
   for (let i = 0; i < n; i++) {
     const w = weights ? weights[i] : 1;
     const xv = x[i];
     const rx = r + xv;
-    const logAlphaT = Math.log(alpha + T[i]);
+    const logAlphaT = logAge ? logAge[ageIndex![i]] : Math.log(alpha + T[i]);
     const a3 = -rx * logAlphaT;
     if (xv > 0) {
-      const logAlphaTx = Math.log(alpha + tx[i]);
+      const logAlphaTx = logRecency ? logRecency[recencyIndex![i]] : Math.log(alpha + tx[i]);
       const a4 = logA[xIndex[i]] - rx * logAlphaTx;
       let logSum: number;
       let share4: number;
@@ -122,7 +139,9 @@ function logLikelihood(params: BgNbdParams, data: PreparedData, gradient: Float6
       if (gradient) {
         const share3 = 1 - share4;
         gr -= w * (share3 * logAlphaT + share4 * logAlphaTx);
-        gAlpha -= w * rx * (share3 / (alpha + T[i]) + share4 / (alpha + tx[i]));
+        const invT = inverseAge ? inverseAge[ageIndex![i]] : 1 / (alpha + T[i]);
+        const invTx = inverseRecency ? inverseRecency[recencyIndex![i]] : 1 / (alpha + tx[i]);
+        gAlpha -= w * rx * (share3 * invT + share4 * invTx);
         ga += (w * share4) / a;
         gb -= (w * share4) / (b + xv - 1);
       }
@@ -130,7 +149,7 @@ function logLikelihood(params: BgNbdParams, data: PreparedData, gradient: Float6
       total += w * a3;
       if (gradient) {
         gr -= w * logAlphaT;
-        gAlpha -= (w * rx) / (alpha + T[i]);
+        gAlpha -= w * rx * (inverseAge ? inverseAge[ageIndex![i]] : 1 / (alpha + T[i]));
       }
     }
   }
@@ -184,7 +203,7 @@ export function fitBgNbd(data: FrequencyRecencyData, options: FitBgNbdOptions = 
     rows = { x: grouped.columns[0], tx: grouped.columns[1], T: grouped.columns[2] };
     weights = grouped.weights;
   }
-  const prepared = prepare(rows, weights);
+  const prepared = prepare(rows, weights, true);
   let maxT = 0;
   for (let i = 0; i < n; i++) if (data.T[i] > maxT) maxT = data.T[i];
   const initial = options.initial ?? { r: 1, alpha: Math.max(maxT, 1e-6) / 10, a: 1, b: 1 };

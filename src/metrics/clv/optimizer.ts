@@ -7,6 +7,11 @@ export interface MinimizeOptions {
   gradientTolerance?: number;
   /** Largest step (infinity norm) a single line search may take. */
   maxStep?: number;
+  /**
+   * When no step along the search direction lowers f any more (rounding noise in f), the run counts as
+   * converged if max |gradient component| <= noiseFloorGradient * max(1, |f|).
+   */
+  noiseFloorGradient?: number;
 }
 
 export interface MinimizeResult {
@@ -40,6 +45,7 @@ export function minimizeBfgs(objective: Objective, start: ArrayLike<number>, opt
   const maxIterations = options.maxIterations ?? 500;
   const gradientTolerance = options.gradientTolerance ?? 1e-9;
   const maxStep = options.maxStep ?? 4;
+  const noiseFloorGradient = Math.max(options.noiseFloorGradient ?? 1e-5, gradientTolerance);
   let x: Float64Array = Float64Array.from(start);
   let g: Float64Array = new Float64Array(n);
   let f = objective(x, g);
@@ -78,8 +84,9 @@ export function minimizeBfgs(objective: Objective, start: ArrayLike<number>, opt
     evaluations += search.evaluations;
     iterations++;
     if (!search.ok && !(search.f < f)) {
-      if (firstStep) {
-        converged = infinityNorm(g) <= 100 * gradientTolerance * Math.max(1, Math.abs(f));
+      const atNoiseFloor = infinityNorm(g) <= noiseFloorGradient * Math.max(1, Math.abs(f));
+      if (firstStep || atNoiseFloor) {
+        converged = atNoiseFloor;
         break;
       }
       resetIdentity(h, n);
@@ -104,7 +111,7 @@ export function minimizeBfgs(objective: Objective, start: ArrayLike<number>, opt
       bfgsUpdate(h, n, s, y, hy, sy);
     }
     if (Math.abs(previousF - f) <= 1e-16 * Math.max(1, Math.abs(f)) && infinityNorm(s) <= 1e-14) {
-      converged = infinityNorm(g) <= 1e3 * gradientTolerance * Math.max(1, Math.abs(f));
+      converged = infinityNorm(g) <= noiseFloorGradient * Math.max(1, Math.abs(f));
       break;
     }
   }
@@ -152,7 +159,7 @@ function lineSearch(
 
   const zoom = (lo: Point, hi: Point): LineSearchResult => {
     let bestSoFar = lo;
-    for (let k = 0; k < 40; k++) {
+    for (let k = 0; k < 20; k++) {
       const step = interpolate(lo, hi);
       const p = evaluate(step);
       if (p.f > f0 + C1 * step * slope0 || p.f >= lo.f) {
