@@ -15,90 +15,92 @@ const url = (what: string) =>
   optionalText.refine((value) => value === undefined || /^https?:\/\//.test(value), `must be an http(s) URL (${what})`);
 
 /** Every environment variable the bot reads. `.env.example` documents each. */
-export const configSchema = z
-  .object({
-    DATABASE_URL: z
-      .string()
-      .default('sqlite:./data/bot.db')
-      .refine((v) => /^(sqlite:|postgres(ql)?:\/\/)/.test(v), 'must start with sqlite: (sqlite:./data/bot.db, sqlite::memory:) or postgres://'),
-    OUT_DIR: z.string().default('./out'),
-    DEFAULT_CURRENCY: z
-      .string()
-      .default('USD')
-      .refine((v) => /^[A-Z]{3}$/.test(v), 'must be a three-letter ISO currency code such as USD, EUR or GBP'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    BOT_ADMINS: list,
-    DEFAULT_ROLE: z.enum(ROLES).default('viewer'),
-    ROLE_MAP: list.refine(
-      (items) => items.every((item) => /^(slack|discord):[^=]+=(viewer|analyst|marketer|approver|admin)$/.test(item)),
-      'must be comma-separated platform:group=role pairs, e.g. slack:S0123ABC=marketer,discord:112233=approver',
-    ),
-    SLACK_BOT_TOKEN: optionalText,
-    SLACK_APP_TOKEN: optionalText,
-    SLACK_SIGNING_SECRET: optionalText,
-    SLACK_API_URL: url('the Slack Web API base, e.g. https://slack.com/api/'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    DISCORD_TOKEN: optionalText,
-    DISCORD_APP_ID: optionalText,
-    DISCORD_GUILD_ID: optionalText,
-    DISCORD_API_URL: url('the Discord REST base, e.g. https://discord.com/api'),
-    APPROVALS_CHANNEL: optionalText,
-    APPROVAL_EXPIRY_HOURS: z.coerce.number().positive().default(72),
-    WEBHOOK_URL: url('where webhook campaigns POST their recipients'),
-    WEBHOOK_SECRET: optionalText,
-    EVENTS_WEBHOOK_SECRET: optionalText,
-    SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL'),
-    SMTP_FROM: optionalText,
-    EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(10),
-    UNSUBSCRIBE_URL: url('the unsubscribe link base put in every email'),
-    DIGEST_GRACE_HOURS: z.coerce.number().min(0).default(6),
-  })
-  .superRefine((config, ctx) => {
-    if (config.SLACK_BOT_TOKEN) {
-      if (!config.SLACK_BOT_TOKEN.startsWith('xoxb-')) {
-        ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'must be a bot token starting with xoxb- (OAuth & Permissions page)' });
-      }
-      if (!config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['SLACK_APP_TOKEN'],
-          message: 'is needed with SLACK_BOT_TOKEN: set SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)',
-        });
-      }
-    }
-    if (config.SLACK_APP_TOKEN && !config.SLACK_APP_TOKEN.startsWith('xapp-')) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'must be an app-level token starting with xapp- (Basic Information > App-Level Tokens)' });
-    }
-    if ((config.SLACK_APP_TOKEN || config.SLACK_SIGNING_SECRET) && !config.SLACK_BOT_TOKEN) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is missing: set it to the xoxb- bot token, or remove the other SLACK_ variables' });
-    }
-    if (Boolean(config.DISCORD_TOKEN) !== Boolean(config.DISCORD_APP_ID)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [config.DISCORD_TOKEN ? 'DISCORD_APP_ID' : 'DISCORD_TOKEN'],
-        message: 'DISCORD_TOKEN and DISCORD_APP_ID go together: set both (Developer Portal > your app) or neither',
-      });
-    }
+export const configSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/bot.db')
+    .refine((v) => /^(sqlite:|postgres(ql)?:\/\/)/.test(v), 'must start with sqlite: (sqlite:./data/bot.db, sqlite::memory:) or postgres://'),
+  OUT_DIR: z.string().default('./out'),
+  DEFAULT_CURRENCY: z
+    .string()
+    .default('USD')
+    .refine((v) => /^[A-Z]{3}$/.test(v), 'must be a three-letter ISO currency code such as USD, EUR or GBP'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BOT_ADMINS: list,
+  DEFAULT_ROLE: z.enum(ROLES).default('viewer'),
+  ROLE_MAP: list.refine(
+    (items) => items.every((item) => /^(slack|discord):[^=]+=(viewer|analyst|marketer|approver|admin)$/.test(item)),
+    'must be comma-separated platform:group=role pairs, e.g. slack:S0123ABC=marketer,discord:112233=approver',
+  ),
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_API_URL: url('the Slack Web API base, e.g. https://slack.com/api/'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DISCORD_TOKEN: optionalText,
+  DISCORD_APP_ID: optionalText,
+  DISCORD_GUILD_ID: optionalText,
+  DISCORD_API_URL: url('the Discord REST base, e.g. https://discord.com/api'),
+  APPROVALS_CHANNEL: optionalText,
+  APPROVAL_EXPIRY_HOURS: z.coerce.number().positive().default(72),
+  WEBHOOK_URL: url('where webhook campaigns POST their recipients'),
+  WEBHOOK_SECRET: optionalText,
+  EVENTS_WEBHOOK_SECRET: optionalText,
+  SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL'),
+  SMTP_FROM: optionalText,
+  EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(10),
+  UNSUBSCRIBE_URL: url('the unsubscribe link base put in every email'),
+  DIGEST_GRACE_HOURS: z.coerce.number().min(0).default(6),
+});
+
+type Issue = { path: string; message: string };
+
+/** Checks across variables, run on the raw environment so they are reported together with the others. */
+function crossChecks(env: Record<string, string | undefined>): Issue[] {
+const value = (key: string) => (env[key] && env[key]!.trim() !== '' ? env[key]!.trim() : undefined);
+const bot = value('SLACK_BOT_TOKEN');
+const app = value('SLACK_APP_TOKEN');
+const secret = value('SLACK_SIGNING_SECRET');
+const issues: Issue[] = [];
+if (bot) {
+  if (!bot.startsWith('xoxb-')) issues.push({ path: 'SLACK_BOT_TOKEN', message: 'must be a bot token starting with xoxb- (OAuth & Permissions page)' });
+  if (!app && !secret) {
+    issues.push({ path: 'SLACK_APP_TOKEN', message: 'is needed with SLACK_BOT_TOKEN: set SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)' });
+  }
+}
+if (app && !app.startsWith('xapp-')) issues.push({ path: 'SLACK_APP_TOKEN', message: 'must be an app-level token starting with xapp- (Basic Information > App-Level Tokens)' });
+if ((app || secret) && !bot) issues.push({ path: 'SLACK_BOT_TOKEN', message: 'is missing: set it to the xoxb- bot token, or remove the other SLACK_ variables' });
+if (Boolean(value('DISCORD_TOKEN')) !== Boolean(value('DISCORD_APP_ID'))) {
+  issues.push({
+    path: value('DISCORD_TOKEN') ? 'DISCORD_APP_ID' : 'DISCORD_TOKEN',
+    message: 'DISCORD_TOKEN and DISCORD_APP_ID go together: set both (Developer Portal > your app) or neither',
   });
+}
+return issues;
+}
 
 export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+override readonly name = 'ConfigError';
 }
 
 /** Reads the environment; every missing or invalid variable is named with what it should be. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = configSchema.safeParse(env);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `  ${String(issue.path[0] ?? 'config')}: ${issue.message}`);
-  throw new ConfigError(`The configuration is not valid:\n${lines.join('\n')}\nFix these variables in your environment or .env file (see .env.example).`);
+const result = configSchema.safeParse(env);
+const issues: Issue[] = [
+  ...(result.success ? [] : result.error.issues.map((issue) => ({ path: String(issue.path[0] ?? 'config'), message: issue.message }))),
+  ...crossChecks(env),
+];
+if (issues.length === 0 && result.success) return result.data;
+const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
+throw new ConfigError(`The configuration is not valid:\n${lines.join('\n')}\nFix these variables in your environment or .env file (see .env.example).`);
 }
 
 export function slackEnabled(config: Config): boolean {
-  return Boolean(config.SLACK_BOT_TOKEN);
+return Boolean(config.SLACK_BOT_TOKEN);
 }
 
 export function discordEnabled(config: Config): boolean {
-  return Boolean(config.DISCORD_TOKEN && config.DISCORD_APP_ID);
+return Boolean(config.DISCORD_TOKEN && config.DISCORD_APP_ID);
 }
