@@ -37,13 +37,13 @@ interface PreparedRepeatBuyers {
   xValues: Float64Array;
   xIndex: Int32Array;
   weightOfX: Float64Array;
-  xm: Float64Array;
+  /** 1 / (x m) per row. */
+  inverseXm: Float64Array;
   weights: Float64Array;
   totalWeight: number;
-  /** sum w log m, sum w x log m, sum w x log x */
+  /** sum of w log m and of w log(x m). */
   sumLogM: number;
-  sumXLogM: number;
-  sumXLogX: number;
+  sumLogXm: number;
 }
 
 function prepare(data: FrequencyMonetaryData, rowWeights: ArrayLike<number> | undefined, group: boolean): PreparedRepeatBuyers {
@@ -68,33 +68,34 @@ function prepare(data: FrequencyMonetaryData, rowWeights: ArrayLike<number> | un
   }
   const { values, indexOfRow } = distinctValues(x);
   const weightOfX = new Float64Array(values.length);
-  const xm = new Float64Array(x.length);
+  const inverseXm = new Float64Array(x.length);
   let totalWeight = 0;
   let sumLogM = 0;
-  let sumXLogM = 0;
-  let sumXLogX = 0;
+  let sumLogXm = 0;
   for (let i = 0; i < x.length; i++) {
     const w = weights[i];
-    const logM = Math.log(m[i]);
     weightOfX[indexOfRow[i]] += w;
-    xm[i] = x[i] * m[i];
+    inverseXm[i] = 1 / (x[i] * m[i]);
     totalWeight += w;
-    sumLogM += w * logM;
-    sumXLogM += w * x[i] * logM;
-    sumXLogX += w * x[i] * Math.log(x[i]);
+    sumLogM += w * Math.log(m[i]);
+    sumLogXm += w * Math.log(x[i] * m[i]);
   }
-  return { xValues: values, xIndex: indexOfRow, weightOfX, xm, weights, totalWeight, sumLogM, sumXLogM, sumXLogX };
+  return { xValues: values, xIndex: indexOfRow, weightOfX, inverseXm, weights, totalWeight, sumLogM, sumLogXm };
 }
 
+/**
+ * Per repeat buyer: log Gamma(px + q) - log Gamma(px) - log Gamma(q) - log m + q log(v / (x m)) - (px + q) log(1 + v / (x m)),
+ * the lifetimes likelihood with the log(x m) terms cancelled analytically.
+ */
 function logLikelihood(params: GammaGammaParams, data: PreparedRepeatBuyers, gradient: Float64Array | null): number {
   const { p, q, gamma: v } = params;
-  const { xValues, xIndex, weightOfX, xm, weights } = data;
+  const { xValues, xIndex, weightOfX, inverseXm, weights } = data;
   const logV = Math.log(v);
-  const logGammaQ = logGamma(q);
-  let total = data.totalWeight * (q * logV - logGammaQ) + p * data.sumXLogM - data.sumLogM + p * data.sumXLogX;
-  let gp = data.sumXLogM + data.sumXLogX;
-  let gq = data.totalWeight * (logV - (gradient ? digamma(q) : 0));
-  let gv = (data.totalWeight * q) / v;
+  const W = data.totalWeight;
+  let total = W * (q * logV - logGamma(q)) - q * data.sumLogXm - data.sumLogM;
+  let gp = 0;
+  let gq = W * logV - data.sumLogXm - (gradient ? W * digamma(q) : 0);
+  let gv = (W * q) / v;
   for (let j = 0; j < xValues.length; j++) {
     const px = p * xValues[j];
     total += weightOfX[j] * (logGamma(px + q) - logGamma(px));
@@ -104,16 +105,17 @@ function logLikelihood(params: GammaGammaParams, data: PreparedRepeatBuyers, gra
       gq += weightOfX[j] * psiPXQ;
     }
   }
-  for (let i = 0; i < xm.length; i++) {
+  for (let i = 0; i < inverseXm.length; i++) {
     const w = weights[i];
     const x = xValues[xIndex[i]];
-    const px = p * x;
-    const logXMV = Math.log(xm[i] + v);
-    total -= w * (px + q) * logXMV;
+    const pxq = p * x + q;
+    const ratio = v * inverseXm[i];
+    const log1pRatio = Math.log1p(ratio);
+    total -= w * pxq * log1pRatio;
     if (gradient) {
-      gp -= w * x * logXMV;
-      gq -= w * logXMV;
-      gv -= (w * (px + q)) / (xm[i] + v);
+      gp -= w * x * log1pRatio;
+      gq -= w * log1pRatio;
+      gv -= (w * pxq * inverseXm[i]) / (1 + ratio);
     }
   }
   if (gradient) {
@@ -142,9 +144,7 @@ export function gammaGammaLogLikelihoodGradient(
 export function fitGammaGamma(data: FrequencyMonetaryData, options: FitGammaGammaOptions = {}): GammaGammaFit {
   const prepared = prepare(data, options.weights, options.group ?? true);
   if (prepared.totalWeight === 0) throw new RangeError('fitGammaGamma: no repeat buyers (x > 0 and monetary > 0)');
-  let meanM = 0;
-  for (let i = 0; i < prepared.xm.length; i++) meanM += (prepared.weights[i] * prepared.xm[i]) / prepared.xValues[prepared.xIndex[i]];
-  meanM /= prepared.totalWeight;
+  const meanM = Math.exp(prepared.sumLogM / prepared.totalWeight);
   const initial = options.initial ?? { p: 1, q: 2, gamma: meanM };
   const scale = 1 / prepared.totalWeight;
   const fromLog = (theta: Float64Array): GammaGammaParams => ({ p: Math.exp(theta[0]), q: Math.exp(theta[1]), gamma: Math.exp(theta[2]) });

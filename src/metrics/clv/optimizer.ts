@@ -159,9 +159,13 @@ function lineSearch(
 
   const zoom = (lo: Point, hi: Point): LineSearchResult => {
     let bestSoFar = lo;
+    let flat = 0;
+    const noise = 1e-13 * Math.max(1, Math.abs(f0));
     for (let k = 0; k < 20; k++) {
       const step = interpolate(lo, hi);
       const p = evaluate(step);
+      flat = Math.abs(p.f - f0) <= noise ? flat + 1 : 0;
+      if (flat >= 3) break;
       if (p.f > f0 + C1 * step * slope0 || p.f >= lo.f) {
         hi = p;
       } else {
