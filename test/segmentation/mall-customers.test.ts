@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { kmeans } from '../../src/segmentation/kmeans.ts';
+import { segmentCustomers } from '../../src/segmentation/segment-customers.ts';
 import { matrixFromRows } from '../../src/segmentation/features.ts';
 import { silhouette } from '../../src/segmentation/silhouette.ts';
 import { transformFeatures } from '../../src/segmentation/transforms.ts';
@@ -37,6 +38,18 @@ describe.skipIf(!hasDataset(MALL))('k-means on the Mall Customers set (published
     published.forEach((expected, i) => {
       const { inertia } = kmeans(matrix, i + 1, { seed: 42 });
       expect(Math.abs(inertia - expected) / expected).toBeLessThan(0.001);
+    });
+  });
+
+  it('names the five classic groups uniquely, in original units', () => {
+    const { segments } = segmentCustomers(raw, { k: 5, scaling: 'none', seed: 42 });
+    const byName = Object.fromEntries(segments.map((s) => [s.name, s.size]));
+    expect(byName).toEqual({
+      'Typical customers': 81,
+      'Customers, high annual income, high spending score': 39,
+      'Customers, high annual income, low spending score': 35,
+      'Customers, low annual income, low spending score': 23,
+      'Customers, low annual income, high spending score': 22,
     });
   });
 });
