@@ -1,0 +1,234 @@
+import type { RespondArguments } from '@slack/bolt';
+import type { Bot, Invocation, PreparedCommand } from '../../src/core/bot.ts';
+import type { Caller, ProgressUpdate, Upload } from '../../src/core/context.ts';
+import { describeOptions } from '../../src/core/option-schema.ts';
+import { parseCommandLine } from '../../src/core/parse.ts';
+import { progressBar } from '../../src/core/progress.ts';
+import type { Reply } from '../../src/core/reply.ts';
+import type { Logger } from '../../src/logger.ts';
+import type { SlackLimits } from './limits.ts';
+import { slackErrorCode, type SlackPoster } from './poster.ts';
+import { renderReply, type SlackMessage } from './render.ts';
+import { latestSharedCsv } from './shared-files.ts';
+import type { UserGroupCache } from './user-groups.ts';
+
+/** What the first answer (the ack) carries: nothing, or an ephemeral message. */
+export type AckPayload = { response_type: 'ephemeral' | 'in_channel'; text: string; blocks?: SlackMessage['blocks'] } | undefined;
+
+export interface CommandRequest {
+  /** The typed line, with the command: `/import orders`. */
+  text: string;
+  userId: string;
+  userName?: string;
+  channelId: string;
+  /** Sends the acknowledgement; must be called once, at once. */
+  acknowledge(payload: AckPayload): Promise<void>;
+  /** Bolt's respond() over the payload's response_url, when there is one. */
+  respond?: (message: RespondArguments) => Promise<unknown>;
+}
+
+export interface CommandFlowDeps {
+  bot: Bot;
+  poster: SlackPoster;
+  logger: Logger;
+  limits: SlackLimits;
+  botToken: string;
+  /** Set when ROLE_MAP has slack entries. */
+  groups?: UserGroupCache;
+  /** How long the shared-file lookup may hold the ack up. */
+  lookupTimeoutMs?: number;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** Slack escapes &, < and > in slash command text; mentions (`<@U123|ann>`) arrive as real brackets. */
+export function unescapeSlackText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function progressMessage(path: string, update: ProgressUpdate | undefined): SlackMessage {
+  const detail = update ? progressBar(update.fraction, update.message) : '⏳ starting…';
+  return {
+    text: `⏳ /${path} is running`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `⏳ Working on */${path}*…` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: detail }] },
+    ],
+  };
+}
+
+/**
+ * One command from Slack, start to finish: identify the caller, validate and check the role
+ * before acknowledging (errors go in the ack, only the caller sees them), acknowledge, run the
+ * command after the ack and deliver its reply. Nothing after the ack is dropped silently.
+ */
+export class CommandFlow {
+  readonly #inflight = new Set<Promise<void>>();
+
+  constructor(private readonly deps: CommandFlowDeps) {}
+
+  async caller(userId: string, channelId: string, userName?: string): Promise<Caller> {
+    const platformRoles = this.deps.groups ? await this.deps.groups.groupsOf(userId) : undefined;
+    return { platform: 'slack', userId, channelId, ...(userName ? { userName } : {}), ...(platformRoles ? { platformRoles } : {}) };
+  }
+
+  async handle(request: CommandRequest): Promise<void> {
+    const { bot } = this.deps;
+    const caller = await this.caller(request.userId, request.channelId, request.userName);
+    const uploads = await this.sharedUploads(request.text, caller);
+    const invocation: Invocation = { caller, text: request.text, ...(uploads ? { uploads } : {}) };
+    let prepared: PreparedCommand;
+    try {
+      prepared = await bot.prepare(invocation);
+    } catch (error) {
+      const name = request.text.trim().split(/\s+/)[0] ?? '?';
+      const message = renderReply(bot.errorReply(error, name), this.deps.limits).messages[0]!;
+      await request.acknowledge({ response_type: 'ephemeral', text: message.text, blocks: message.blocks });
+      return;
+    }
+    await request.acknowledge(prepared.action.long ? { response_type: 'ephemeral', text: `⏳ Working on /${prepared.path}…` } : undefined);
+    const work = this.finish(prepared, invocation, request).catch((error: unknown) => {
+      this.deps.logger.error({ err: error, command: prepared.path }, 'slack: a command failed after its ack and could not be reported');
+    });
+    this.#inflight.add(work);
+    void work.finally(() => this.#inflight.delete(work));
+  }
+
+  /** Resolves when every command acknowledged so far has delivered its answer. */
+  async idle(): Promise<void> {
+    while (this.#inflight.size) await Promise.all([...this.#inflight]);
+  }
+
+  /** `/import orders` without a source: the most recent CSV the user shared in this channel. */
+  async sharedUploads(text: string, caller: Caller): Promise<Upload[] | undefined> {
+    let parsed;
+    try {
+      parsed = parseCommandLine(this.deps.bot.registry, text);
+    } catch {
+      return undefined;
+    }
+    const source = describeOptions(parsed.action.options).find((info) => info.kind === 'source');
+    if (!source || parsed.raw[source.name] !== undefined || !caller.channelId) return undefined;
+    try {
+      const upload = await withTimeout(
+        latestSharedCsv(this.deps.poster.client, this.deps.botToken, caller.userId, caller.channelId),
+        this.deps.lookupTimeoutMs ?? 2000,
+      );
+      return upload ? [upload] : undefined;
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'slack: could not list the files shared in the channel');
+      return undefined;
+    }
+  }
+
+  async finish(prepared: PreparedCommand, invocation: Invocation, request: CommandRequest): Promise<void> {
+    const { poster, logger } = this.deps;
+    const channel = request.channelId;
+    let progressTs: string | undefined;
+    let pending: ProgressUpdate | undefined;
+    let pumping: Promise<void> | undefined;
+    if (prepared.action.long) {
+      try {
+        progressTs = await poster.postMessage(channel, progressMessage(prepared.path, undefined));
+      } catch (error) {
+        logger.warn({ err: error, channel }, 'slack: could not post the progress message; the answer goes through the response URL');
+      }
+    }
+    const pump = async () => {
+      while (pending && progressTs) {
+        const update = pending;
+        pending = undefined;
+        try {
+          await poster.update(channel, progressTs, progressMessage(prepared.path, update));
+        } catch (error) {
+          logger.warn({ err: error }, 'slack: progress update failed');
+        }
+      }
+    };
+    const onProgress = progressTs
+      ? (update: ProgressUpdate) => {
+          pending = update;
+          pumping ??= pump().finally(() => (pumping = undefined));
+        }
+      : undefined;
+
+    const reply = await this.deps.bot.run(prepared, { ...invocation, ...(onProgress ? { onProgress } : {}) });
+    pending = undefined;
+    await pumping;
+    try {
+      await this.deliver(reply, request, progressTs);
+    } catch (error) {
+      await this.reportFailure(prepared.path, error, request, progressTs);
+    }
+  }
+
+  /** Delivers a reply: in place of the progress message, through the response URL, or in the channel. */
+  async deliver(reply: Reply, request: CommandRequest, progressTs?: string): Promise<void> {
+    const { poster, logger } = this.deps;
+    const rendered = renderReply(reply, this.deps.limits);
+    const channel = request.channelId;
+    let messages = rendered.messages;
+    if (progressTs) {
+      await poster.update(channel, progressTs, messages[0]!);
+      messages = messages.slice(1);
+    }
+    for (const message of messages) {
+      if (progressTs && !rendered.ephemeral) {
+        await poster.postMessage(channel, message);
+        continue;
+      }
+      await this.answer(request, message, rendered.ephemeral);
+    }
+    if (!rendered.files.length) return;
+    if (rendered.ephemeral) {
+      logger.warn({ files: rendered.files.length }, 'slack: files of an ephemeral reply are not posted to the channel');
+      return;
+    }
+    try {
+      await poster.uploadFiles(channel, rendered.files, progressTs);
+    } catch (error) {
+      const code = slackErrorCode(error);
+      const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' Invite the app to this channel (/invite @growthbot) to receive files.' : '';
+      await this.answer(
+        request,
+        { text: `Could not attach ${rendered.files.map((f) => f.filename).join(', ')}: ${code}.${hint}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `⚠️ Could not attach ${rendered.files.map((f) => `*${f.filename}*`).join(', ')} (\`${code}\`).${hint}` } }] },
+        true,
+      );
+    }
+  }
+
+  /** One message through the response URL; when that fails, straight to the channel (or to the user alone). */
+  async answer(request: CommandRequest, message: SlackMessage, ephemeral: boolean): Promise<void> {
+    const { poster, logger } = this.deps;
+    if (request.respond) {
+      try {
+        await request.respond({ response_type: ephemeral ? 'ephemeral' : 'in_channel', replace_original: false, text: message.text, blocks: message.blocks });
+        return;
+      } catch (error) {
+        logger.warn({ err: error }, 'slack: respond() failed; posting through the Web API instead');
+      }
+    }
+    if (ephemeral) await poster.postEphemeral(request.channelId, request.userId, message);
+    else await poster.postMessage(request.channelId, message);
+  }
+
+  /** The command ran but its answer could not be delivered: say so where the user will see it. */
+  async reportFailure(path: string, error: unknown, request: CommandRequest, progressTs?: string): Promise<void> {
+    const { poster, logger } = this.deps;
+    const code = slackErrorCode(error);
+    logger.error({ err: error, command: path }, 'slack: could not deliver a reply');
+    const text = `❌ /${path} finished, but its answer could not be posted (${code}). Please try again.`;
+    const message: SlackMessage = { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+    try {
+      if (progressTs) await poster.postMessage(request.channelId, message, progressTs);
+      else await poster.postMessage(request.channelId, message);
+      return;
+    } catch (postError) {
+      logger.warn({ err: postError }, 'slack: could not post the failure notice in the channel');
+    }
+    await this.answer(request, message, true);
+  }
+}

@@ -1,0 +1,65 @@
+import { actionsOf, type CommandDefinition } from '../../src/core/command.ts';
+import { usageLine } from '../../src/core/parse.ts';
+import type { CommandRegistry } from '../../src/core/registry.ts';
+
+export const BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'files:read',
+  'files:write',
+  'users:read',
+  'usergroups:read',
+  'im:history',
+  'channels:history',
+  'groups:history',
+] as const;
+
+const DESCRIPTION_MAX = 100;
+const USAGE_HINT_MAX = 100;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** What Slack shows after the command name: the options, or the subcommands. */
+export function usageHint(command: CommandDefinition): string {
+  const actions = actionsOf(command);
+  if (command.action) return clip(usageLine(actions[0]!.path, actions[0]!.action).replace(`/${command.name}`, '').trim(), USAGE_HINT_MAX);
+  return clip(`${command.subcommands!.map((s) => s.name).join('|')} …`, USAGE_HINT_MAX);
+}
+
+/** The Slack app manifest, generated from the command definitions (`npm run slack:manifest`). */
+export function buildManifest(registry: CommandRegistry): Record<string, unknown> {
+  return {
+    _metadata: { major_version: 1, minor_version: 1 },
+    display_information: {
+      name: 'Growthbot',
+      description: 'Import, segment, CLV/CAC/ROI, campaigns and digests for marketing teams.',
+      background_color: '#2c2d30',
+    },
+    features: {
+      bot_user: { display_name: 'growthbot', always_online: true },
+      slash_commands: registry.all().map((command) => {
+        const hint = usageHint(command);
+        return {
+          command: `/${command.name}`,
+          description: clip(command.description, DESCRIPTION_MAX),
+          ...(hint ? { usage_hint: hint } : {}),
+          should_escape: true,
+        };
+      }),
+    },
+    oauth_config: { scopes: { bot: [...BOT_SCOPES] } },
+    settings: {
+      interactivity: { is_enabled: true },
+      org_deploy_enabled: false,
+      socket_mode_enabled: true,
+      token_rotation_enabled: false,
+    },
+  };
+}
+
+export function manifestJson(registry: CommandRegistry): string {
+  return `${JSON.stringify(buildManifest(registry), null, 2)}\n`;
+}

@@ -1,0 +1,190 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, type CustomRoute, type webApi } from '@slack/bolt';
+import { ConfigError } from '../../src/config/config.ts';
+import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
+import type { Reply } from '../../src/core/reply.ts';
+import { boltLogger } from './bolt-logger.ts';
+import { ChannelQueue } from './channel-queue.ts';
+import { CommandFlow, unescapeSlackText, type AckPayload } from './command-flow.ts';
+import { SLACK_LIMITS, type SlackLimits } from './limits.ts';
+import { slackErrorCode, SlackPoster } from './poster.ts';
+import { UserGroupCache } from './user-groups.ts';
+
+/** A few retries that wait out Retry-After on 429 (never the 10-retries-in-30-minutes default, nor Socket Mode's 100). */
+export const SLACK_RETRY_CONFIG: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 10_000, randomize: true };
+
+export interface SlackAdapterOptions extends AdapterOptions {
+  /** Extra HTTP routes served on the same port (e.g. POST /webhooks/events). */
+  routes?: CustomRoute[];
+  /** HTTP listen address; default all interfaces, port default config.PORT. */
+  host?: string;
+  port?: number;
+  retryConfig?: webApi.RetryOptions;
+  limits?: Partial<SlackLimits>;
+  /** How long a cached user-group list is used (ROLE_MAP with slack entries). */
+  userGroupTtlMs?: number;
+}
+
+export interface RunningSlackAdapter extends RunningAdapter {
+  mode: 'socket' | 'http';
+  app: App;
+  client: webApi.WebClient;
+  /** The HTTP server: Slack's events endpoint in HTTP mode; the extra routes in Socket Mode (when any). */
+  server?: Server;
+  port?: number;
+  /** Posts a reply to a channel, as the notifier does. Throws on failure. */
+  post(channelId: string, reply: Reply): Promise<void>;
+  /** Resolves when every acknowledged command has delivered its answer. */
+  idle(): Promise<void>;
+}
+
+function apiUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  return value.endsWith('/') ? value : `${value}/`;
+}
+
+/** Socket Mode has no HTTP server of its own for our routes: a small one serves them. */
+async function startRouteServer(routes: CustomRoute[], port: number, host: string | undefined): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const route = routes.find((r) => r.path === path && [r.method].flat().map((m) => m.toUpperCase()).includes(method));
+    if (!route) {
+      res.writeHead(404).end();
+      return;
+    }
+    route.handler(Object.assign(req, { params: {} }), res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Starts the Slack adapter: Socket Mode when SLACK_APP_TOKEN is set, HTTP mode (/slack/events) otherwise. */
+export async function startSlackAdapter(options: SlackAdapterOptions): Promise<RunningSlackAdapter> {
+  const { bot, config, logger } = options;
+  const token = config.SLACK_BOT_TOKEN;
+  if (!token) throw new ConfigError('SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app’s OAuth & Permissions page.');
+  const socketMode = Boolean(config.SLACK_APP_TOKEN);
+  if (!socketMode && !config.SLACK_SIGNING_SECRET) {
+    throw new ConfigError('SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is needed: set SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).');
+  }
+  const limits: SlackLimits = { ...SLACK_LIMITS, ...options.limits };
+  const clientOptions: webApi.WebClientOptions = {
+    retryConfig: { ...(options.retryConfig ?? SLACK_RETRY_CONFIG) },
+    ...(apiUrl(config.SLACK_API_URL) ? { slackApiUrl: apiUrl(config.SLACK_API_URL) } : {}),
+  };
+  const routes = options.routes ?? [];
+  const app = new App({
+    token,
+    logger: boltLogger(logger),
+    clientOptions,
+    ...(socketMode ? { appToken: config.SLACK_APP_TOKEN, socketMode: true } : { signingSecret: config.SLACK_SIGNING_SECRET, customRoutes: routes }),
+  });
+
+  try {
+    await app.client.auth.test();
+  } catch (error) {
+    const code = slackErrorCode(error);
+    if (/invalid_auth|not_authed|account_inactive|token_revoked|token_expired/.test(code)) {
+      throw new ConfigError(`SLACK_BOT_TOKEN was rejected by Slack (${code}): copy the current Bot User OAuth Token (xoxb-…) from OAuth & Permissions.`);
+    }
+    throw new Error(`Slack is not reachable${config.SLACK_API_URL ? ` at SLACK_API_URL=${config.SLACK_API_URL}` : ''}: ${code}`);
+  }
+
+  const poster = new SlackPoster(app.client, new ChannelQueue(limits.channelPostIntervalMs), limits, logger);
+  const slackRoles = config.ROLE_MAP.some((item) => item.startsWith('slack:'));
+  const flow = new CommandFlow({
+    bot,
+    poster,
+    logger,
+    limits,
+    botToken: token,
+    ...(slackRoles ? { groups: new UserGroupCache(app.client, logger, options.userGroupTtlMs) } : {}),
+  });
+
+  app.command(/.*/, async ({ command, ack, respond }) => {
+    await flow.handle({
+      text: `${command.command} ${unescapeSlackText(command.text ?? '')}`.trim(),
+      userId: command.user_id,
+      userName: command.user_name,
+      channelId: command.channel_id,
+      acknowledge: async (payload: AckPayload) => {
+        await (payload ? ack(payload) : ack());
+      },
+      respond,
+    });
+  });
+
+  // A button carries its typed command; running it through the same flow applies the same role checks.
+  app.action(/.*/, async ({ ack, body, action, respond }) => {
+    await ack();
+    const value = (action as { value?: string }).value;
+    const channelId = (body as { channel?: { id?: string } }).channel?.id ?? (body as { container?: { channel_id?: string } }).container?.channel_id;
+    if (!value || !channelId) return;
+    const hasResponseUrl = Boolean((body as { response_url?: string }).response_url);
+    await flow.handle({
+      text: value,
+      userId: body.user.id,
+      userName: (body.user as { username?: string }).username,
+      channelId,
+      respond: hasResponseUrl ? respond : undefined,
+      acknowledge: async (payload) => {
+        if (!payload) return;
+        const message = { text: payload.text, ...(payload.blocks ? { blocks: payload.blocks } : {}) };
+        await flow.answer({ text: value, userId: body.user.id, channelId, acknowledge: async () => {}, respond: hasResponseUrl ? respond : undefined }, message as never, true);
+      },
+    });
+  });
+
+  app.error(async (error) => {
+    logger.error({ err: error }, 'slack: unhandled error in a listener');
+  });
+
+  bot.setNotifier('slack', (target, reply) => poster.postReply(target.channelId, reply));
+
+  const port = options.port ?? config.PORT;
+  let server: Server | undefined;
+  let routeServer: Server | undefined;
+  if (socketMode) {
+    try {
+      await app.start();
+    } catch (error) {
+      const code = slackErrorCode(error);
+      throw new ConfigError(`SLACK_APP_TOKEN could not open a Socket Mode connection (${code}): create an app-level token with the connections:write scope (Basic Information > App-Level Tokens) and turn Socket Mode on.`);
+    }
+    if (routes.length) routeServer = server = await startRouteServer(routes, port, options.host);
+  } else {
+    server = (await app.start({ port, ...(options.host ? { host: options.host } : {}) })) as Server;
+  }
+  const boundPort = server ? (server.address() as AddressInfo).port : undefined;
+  logger.info({ mode: socketMode ? 'socket' : 'http', port: boundPort }, 'slack adapter started');
+
+  return {
+    name: 'slack',
+    mode: socketMode ? 'socket' : 'http',
+    app,
+    client: app.client,
+    server,
+    port: boundPort,
+    post: (channelId, reply) => poster.postReply(channelId, reply),
+    idle: () => flow.idle(),
+    stop: async () => {
+      await flow.idle();
+      if (routeServer) await closeServer(routeServer);
+      await app.stop();
+    },
+  };
+}
+
+export const startSlack: StartAdapter = (options) => startSlackAdapter(options);
