@@ -1,0 +1,81 @@
+import { once } from 'node:events';
+import { Client, Events, GatewayIntentBits } from 'discord.js';
+import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
+import { ButtonIds } from './button-ids.ts';
+import { buildCommandBindings } from './commands.ts';
+import { sendToChannel } from './deliver.ts';
+import { DEFAULT_TIMING, InteractionHandler, type DiscordTiming } from './interactions.ts';
+
+export { buildCommandBindings, commandPayloads } from './commands.ts';
+export { registerCommands } from './register.ts';
+export { renderReply } from './render.ts';
+export { DISCORD_LIMITS } from './limits.ts';
+
+export interface DiscordAdapterOptions extends AdapterOptions {
+  timing?: Partial<DiscordTiming>;
+  /** How long login may take before start fails. */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningDiscord extends RunningAdapter {
+  client: Client;
+  handler: InteractionHandler;
+}
+
+/**
+ * Connects to the Discord gateway (Guilds intent only) and answers slash commands, buttons and
+ * autocomplete through the shared Bot; registers the 'discord' notifier for channel posts.
+ */
+export async function createDiscordAdapter(options: DiscordAdapterOptions): Promise<RunningDiscord> {
+  const { bot, config } = options;
+  const logger = options.logger.child({ adapter: 'discord' });
+  if (!config.DISCORD_TOKEN || !config.DISCORD_APP_ID) throw new Error('the Discord adapter needs DISCORD_TOKEN and DISCORD_APP_ID');
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    ...(config.DISCORD_API_URL ? { rest: { api: config.DISCORD_API_URL } } : {}),
+  });
+  const buttonIds = new ButtonIds();
+  const handler = new InteractionHandler({
+    bot,
+    client,
+    logger,
+    bindings: buildCommandBindings(bot.registry),
+    buttonIds,
+    timing: { ...DEFAULT_TIMING, ...options.timing },
+  });
+
+  client.on(Events.InteractionCreate, (interaction) => void handler.handle(interaction));
+  client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+  client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
+  client.on(Events.ShardError, (error, shardId) => logger.error({ err: error, shardId }, 'discord shard error'));
+  client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ code: event.code, shardId }, 'discord shard disconnected'));
+  client.on(Events.ShardReconnecting, (shardId) => logger.info({ shardId }, 'discord shard reconnecting'));
+  client.on(Events.Invalidated, () => logger.error('discord session invalidated'));
+
+  bot.setNotifier('discord', async (target, reply) => {
+    await sendToChannel(client, target.channelId, handler.render(reply));
+  });
+
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  const abort = AbortSignal.timeout(timeoutMs);
+  const ready = once(client, Events.ClientReady, { signal: abort });
+  try {
+    await client.login(config.DISCORD_TOKEN);
+    await ready;
+  } catch (error) {
+    await client.destroy();
+    if (abort.aborted) throw new Error(`Discord did not become ready within ${timeoutMs / 1000} s`, { cause: error });
+    throw error;
+  }
+  logger.info({ user: client.user?.tag, commands: bot.registry.names().length }, 'discord adapter ready');
+  return {
+    name: 'discord',
+    client,
+    handler,
+    stop: async () => {
+      await client.destroy();
+    },
+  };
+}
+
+export const startDiscord: StartAdapter = (options) => createDiscordAdapter(options);

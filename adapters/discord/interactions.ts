@@ -1,0 +1,210 @@
+import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Client, type Interaction } from 'discord.js';
+import type { Bot, Invocation, PreparedCommand } from '../../src/core/bot.ts';
+import type { Caller } from '../../src/core/context.ts';
+import { progressBar } from '../../src/core/progress.ts';
+import type { Reply } from '../../src/core/reply.ts';
+import type { Logger } from '../../src/logger.ts';
+import { autocompleteChoices } from './autocomplete.ts';
+import type { ButtonIds } from './button-ids.ts';
+import type { CommandBinding } from './commands.ts';
+import { isTokenError, messageOptions, sendToChannel } from './deliver.ts';
+import { DISCORD_LIMITS } from './limits.ts';
+import { findAction, findBinding, resolveCall, type ReceivedOption } from './options.ts';
+import { renderReply, type DiscordMessage } from './render.ts';
+
+export interface DiscordTiming {
+  /** A command finished within this is answered directly; otherwise the interaction is deferred. */
+  ackAfterMs: number;
+  /** Past this since the interaction arrived, its token may expire: finish with a channel message. */
+  tokenBudgetMs: number;
+  /** At most one progress edit per interval. */
+  progressIntervalMs: number;
+  /** Autocomplete gives up (answers nothing) after this. */
+  autocompleteMs: number;
+}
+
+export const DEFAULT_TIMING: DiscordTiming = {
+  ackAfterMs: 1_500,
+  tokenBudgetMs: (DISCORD_LIMITS.tokenMinutes - 1) * 60_000,
+  progressIntervalMs: 2_000,
+  autocompleteMs: 2_000,
+};
+
+export interface InteractionDeps {
+  bot: Bot;
+  client: Client;
+  logger: Logger;
+  bindings: CommandBinding[];
+  buttonIds: ButtonIds;
+  timing: DiscordTiming;
+}
+
+type Answerable = ChatInputCommandInteraction | ButtonInteraction;
+
+/** Who clicked or typed: the user, the channel and the member's Discord role ids. */
+export function callerOf(interaction: Interaction): Caller {
+  const member = interaction.member;
+  const roles = !member ? [] : Array.isArray(member.roles) ? [...member.roles] : [...member.roles.cache.keys()];
+  return {
+    platform: 'discord',
+    userId: interaction.user.id,
+    userName: interaction.user.username,
+    ...(interaction.channelId ? { channelId: interaction.channelId } : {}),
+    platformRoles: roles,
+  };
+}
+
+const sleep = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+
+/** Answers every interaction within Discord's 3 seconds; never throws. */
+export class InteractionHandler {
+  constructor(readonly deps: InteractionDeps) {}
+
+  async handle(interaction: Interaction): Promise<void> {
+    try {
+      if (interaction.isChatInputCommand()) await this.#chatInput(interaction);
+      else if (interaction.isButton()) await this.#button(interaction);
+      else if (interaction.isAutocomplete()) await this.#autocomplete(interaction);
+    } catch (error) {
+      this.deps.logger.error({ err: error, interaction: interaction.id }, 'discord interaction failed');
+    }
+  }
+
+  render(reply: Reply): DiscordMessage[] {
+    return renderReply(reply, { buttonId: (command) => this.deps.buttonIds.idFor(command) });
+  }
+
+  async #chatInput(interaction: ChatInputCommandInteraction): Promise<void> {
+    const started = Date.now();
+    const caller = callerOf(interaction);
+    let invocation: Invocation;
+    let prepared: PreparedCommand;
+    try {
+      const call = resolveCall(this.deps.bindings, interaction.commandName, interaction.options.data as readonly ReceivedOption[]);
+      invocation = { caller, command: call.command, subcommand: call.subcommand, options: call.options, uploads: call.uploads };
+      prepared = await this.deps.bot.prepare(invocation);
+    } catch (error) {
+      await this.#refuse(interaction, error, interaction.commandName);
+      return;
+    }
+    await this.#run(interaction, prepared, invocation, started);
+  }
+
+  async #button(interaction: ButtonInteraction): Promise<void> {
+    const started = Date.now();
+    const text = this.deps.buttonIds.commandFor(interaction.customId);
+    if (text === undefined) {
+      await interaction.reply({ content: 'This button has expired (the bot restarted since it was posted). Type the command instead.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const invocation: Invocation = { caller: callerOf(interaction), text };
+    let prepared: PreparedCommand;
+    try {
+      prepared = await this.deps.bot.prepare(invocation);
+    } catch (error) {
+      await this.#refuse(interaction, error, text);
+      return;
+    }
+    await this.#run(interaction, prepared, invocation, started);
+  }
+
+  /** Invalid input or a missing role: an ephemeral answer at once. */
+  async #refuse(interaction: Answerable, error: unknown, name: string): Promise<void> {
+    const [first, ...rest] = this.render(this.deps.bot.errorReply(error, name));
+    await interaction.reply({ ...messageOptions(first!), flags: MessageFlags.Ephemeral });
+    for (const message of rest) await interaction.followUp({ ...messageOptions(message), flags: MessageFlags.Ephemeral });
+  }
+
+  async #run(interaction: Answerable, prepared: PreparedCommand, invocation: Invocation, started: number): Promise<void> {
+    const { logger, timing } = this.deps;
+    let deferral: Promise<boolean> | undefined;
+    const defer = () =>
+      (deferral ??= interaction.deferReply().then(
+        () => true,
+        (error: unknown) => {
+          logger.warn({ err: error, interaction: interaction.id }, 'discord deferReply failed');
+          return false;
+        },
+      ));
+    if (prepared.action.long) void defer();
+
+    let lastEdit = -Infinity;
+    let editing: Promise<void> | undefined;
+    invocation.onProgress = (update) => {
+      const now = Date.now();
+      if (editing || now - lastEdit < timing.progressIntervalMs || now - started > timing.tokenBudgetMs) return;
+      lastEdit = now;
+      editing = defer()
+        .then(async (ok) => {
+          if (ok) await interaction.editReply({ content: progressBar(update.fraction, update.message) });
+        })
+        .catch((error: unknown) => logger.debug({ err: error }, 'discord progress edit failed'))
+        .finally(() => {
+          editing = undefined;
+        });
+    };
+
+    const running = this.deps.bot.run(prepared, invocation);
+    if ((await Promise.race([running, sleep(timing.ackAfterMs)])) === 'timeout') void defer();
+    const reply = await running;
+    await editing;
+    await this.#deliver(interaction, reply, deferral, started, invocation.caller);
+  }
+
+  async #deliver(interaction: Answerable, reply: Reply, deferral: Promise<boolean> | undefined, started: number, caller: Caller): Promise<void> {
+    const { logger, timing } = this.deps;
+    const messages = this.render(reply);
+    const deferred = deferral ? await deferral : false;
+    const tokenOld = Date.now() - started > timing.tokenBudgetMs;
+    try {
+      if (tokenOld || (deferral && !deferred)) {
+        await this.#toChannel(interaction, messages, caller);
+        return;
+      }
+      const flags = reply.view.ephemeral ? MessageFlags.Ephemeral : undefined;
+      const [first, ...rest] = messages;
+      if (!deferral) {
+        await interaction.reply({ ...messageOptions(first!), ...(flags ? { flags } : {}) });
+      } else if (reply.view.ephemeral && reply.ok) {
+        // the deferral was public; a private answer replaces it
+        await interaction.deleteReply().catch(() => {});
+        await interaction.followUp({ ...messageOptions(first!), flags: MessageFlags.Ephemeral });
+      } else {
+        await interaction.editReply(messageOptions(first!, true));
+      }
+      for (const message of rest) await interaction.followUp({ ...messageOptions(message), ...(flags ? { flags } : {}) });
+    } catch (error) {
+      if (isTokenError(error)) {
+        await this.#toChannel(interaction, messages, caller);
+        return;
+      }
+      logger.error({ err: error, interaction: interaction.id }, 'discord reply failed');
+      const fallback = this.render(this.deps.bot.errorReply(error, interaction.isButton() ? interaction.customId : interaction.commandName))[0]!;
+      if (interaction.deferred || interaction.replied) await interaction.editReply(messageOptions(fallback, true));
+      else await interaction.reply({ ...messageOptions(fallback), flags: MessageFlags.Ephemeral });
+    }
+  }
+
+  /** Work that outlived the interaction token ends as a channel message that mentions the caller. */
+  async #toChannel(interaction: Answerable, messages: DiscordMessage[], caller: Caller): Promise<void> {
+    if (!interaction.channelId) throw new Error('interaction token expired and there is no channel to answer in');
+    await sendToChannel(this.deps.client, interaction.channelId, messages, caller.userId);
+  }
+
+  async #autocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    let choices: { name: string; value: string }[] = [];
+    try {
+      const binding = findBinding(this.deps.bindings, interaction.commandName);
+      const { action } = findAction(binding, interaction.options.data as readonly ReceivedOption[]);
+      const focused = interaction.options.getFocused(true);
+      const option = action.options.find((o) => o.discordName === focused.name);
+      if (option) {
+        const found = await Promise.race([autocompleteChoices(this.deps.bot.db, option.info, String(focused.value)), sleep(this.deps.timing.autocompleteMs)]);
+        if (found !== 'timeout') choices = found;
+      }
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'discord autocomplete failed');
+    }
+    await interaction.respond(choices);
+  }
+}
