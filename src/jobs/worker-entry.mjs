@@ -1,7 +1,9 @@
 // Plain JavaScript on purpose: it runs before any TypeScript loader exists in the worker.
 import { parentPort, workerData } from 'node:worker_threads';
 
-if (!process.execArgv.some((arg) => arg.includes('tsx'))) {
+// Always: on Node 20 a worker does not inherit the parent's `--import tsx` loader hooks,
+// even though the flag shows in process.execArgv.
+{
   const { register } = await import('tsx/esm/api');
   register();
 }

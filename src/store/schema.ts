@@ -13,6 +13,15 @@ export interface Database {
   events: EventsTable;
   audit_log: AuditLogTable;
   role_grants: RoleGrantsTable;
+  import_staging_customers: ImportStagingCustomersTable;
+  import_staging_attributes: ImportStagingAttributesTable;
+  import_staging_order_lines: ImportStagingOrderLinesTable;
+  import_staging_orders: ImportStagingOrdersTable;
+  import_staging_spend: ImportStagingSpendTable;
+  import_staging_events: ImportStagingEventsTable;
+  segment_runs: SegmentRunsTable;
+  segments: SegmentsTable;
+  segment_members: SegmentMembersTable;
 }
 
 export interface CustomersTable {
@@ -84,4 +93,103 @@ export interface RoleGrantsTable {
   role: string;
   granted_by: string;
   granted_at: string;
+}
+
+/** /import staging (rows of one import, by import_id, before the set-based merge). */
+export interface ImportStagingCustomersTable {
+  import_id: string;
+  customer_id: string;
+  email: string | null;
+  name: string | null;
+  signup_date: string | null;
+  country: string | null;
+  acquisition_channel: string | null;
+  consent: number | null;
+}
+
+export interface ImportStagingAttributesTable {
+  import_id: string;
+  customer_id: string;
+  name: string;
+  value: number;
+}
+
+export interface ImportStagingOrderLinesTable {
+  import_id: string;
+  order_id: string;
+  customer_id: string;
+  order_date: string;
+  gross_cents: number;
+  net_cents: number;
+  currency: string;
+  country: string | null;
+}
+
+export interface ImportStagingOrdersTable {
+  import_id: string;
+  order_id: string;
+  customer_id: string;
+  order_date: string;
+  gross_cents: number;
+  net_cents: number;
+  currency: string;
+  lines: number;
+  is_purchase: number;
+  country: string | null;
+}
+
+export interface ImportStagingSpendTable {
+  import_id: string;
+  date: string;
+  channel: string;
+  campaign: string;
+  amount_cents: number;
+  currency: string;
+}
+
+export interface ImportStagingEventsTable {
+  import_id: string;
+  customer_id: string;
+  campaign_id: string;
+  type: string;
+  occurred_at: string;
+}
+
+/** /segment: one row per segmentation run. JSON text: features (names), parameters, details (transforms, k choice). */
+export interface SegmentRunsTable {
+  id: Generated<number>;
+  name: string | null;
+  method: string;
+  k: number;
+  as_of: string;
+  features: string;
+  parameters: string;
+  details: string;
+  customers: number;
+  inertia: number | null;
+  created_at: string;
+  created_by: string;
+  platform: string;
+}
+
+/** A run's segments; kind 'cluster', 'rfm' or 'no_purchase'; profile is JSON (per-feature means). */
+export interface SegmentsTable {
+  id: Generated<number>;
+  run_id: number;
+  position: number;
+  name: string;
+  kind: string;
+  size: number;
+  share: number;
+  revenue_share: number | null;
+  action: string;
+  profile: string;
+}
+
+/** One row per customer and run; feature_values: the run's features as of the run, comma-separated. */
+export interface SegmentMembersTable {
+  run_id: number;
+  customer_id: string;
+  segment_id: number;
+  feature_values: string;
 }

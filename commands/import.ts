@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { defineAction, defineCommand } from '../src/core/command.ts';
+import type { CommandContext, Upload } from '../src/core/context.ts';
+import { UserError } from '../src/core/errors.ts';
+import { IMPORT_KINDS, type ImportKind } from '../src/import/fields.ts';
+import { importReply } from '../src/import/reply.ts';
+import { runImport, type ImportInput, type ImportResult } from '../src/import/run-import.ts';
+import type { ImportSource } from '../src/import/source.ts';
+import { runInWorker } from '../src/jobs/run-in-worker.ts';
+import { sqlitePath, dialectOf } from '../src/store/database.ts';
+
+const TASK = new URL('../src/import/import-task.ts', import.meta.url);
+
+const options = z.object({
+  source: z.string().describe('a file path (relative to the bot’s working directory), an http(s) URL, or the name of a file shared in the chat').meta({ kind: 'source' }).optional(),
+  strict: z.boolean().describe('reject the whole file when any row is invalid').default(false),
+  date_format: z.string().describe('how dates are written, e.g. DD/MM/YYYY or "MM/DD/YYYY HH:mm" (default ISO)').meta({ hint: 'DD/MM/YYYY' }).optional(),
+  map: z.string().describe('columns to fields, e.g. "Client Ref:customer_id,Total:amount"').meta({ hint: 'Column:field,…' }).optional(),
+});
+
+const COLUMNS: Record<ImportKind, string> = {
+  customers: 'customer_id*, email, name, signup_date, country, acquisition_channel, consent, and any numeric column as an attribute',
+  orders: 'order_id*, customer_id*, order_date*, amount* (or quantity* and unit_price*), currency',
+  spend: 'date*, channel*, campaign, amount*',
+  events: 'customer_id*, campaign_id, type* (delivered, opened, clicked, converted, unsubscribed), occurred_at*',
+};
+
+function resolveSource(ctx: CommandContext, source: string | undefined): ImportSource {
+  const upload: Upload | undefined = source === undefined ? ctx.uploads[0] : ctx.uploads.find((u) => u.name === source);
+  if (upload) {
+    return upload.url ? { type: 'url', url: upload.url, headers: upload.headers, label: upload.name } : { type: 'upload', upload, label: upload.name };
+  }
+  if (source === undefined || source.trim() === '') {
+    throw new UserError('missing_source', 'Say what to import: a file path, an http(s) URL, or share a CSV file with the command.', {
+      hint: 'Example: /import orders examples/orders.csv',
+    });
+  }
+  if (/^https?:\/\//i.test(source)) return { type: 'url', url: source, label: source.replace(/[?#].*$/, '') };
+  return { type: 'path', path: source, label: `\`${source}\`` };
+}
+
+async function execute(ctx: CommandContext, kind: ImportKind, opts: z.infer<typeof options>): Promise<ImportResult> {
+  const source = resolveSource(ctx, opts.source);
+  const input: ImportInput = {
+    kind,
+    source,
+    strict: opts.strict,
+    dateFormat: opts.date_format,
+    map: opts.map,
+    defaultCurrency: ctx.config.DEFAULT_CURRENCY,
+    outDir: ctx.outDir,
+    now: ctx.now().toISOString(),
+  };
+  const url = ctx.config.DATABASE_URL;
+  const inMemory = dialectOf(url) === 'sqlite' && sqlitePath(url) === ':memory:';
+  // An in-memory store cannot be opened twice, and an upload without a URL only opens here.
+  if (inMemory || source.type === 'upload') return runImport(ctx.db, input, ctx.progress);
+  return runInWorker<ImportInput & { databaseUrl: string }, ImportResult>(TASK, { ...input, databaseUrl: url }, ctx.progress);
+}
+
+const action = (kind: ImportKind) =>
+  defineAction({
+    name: kind,
+    description: `Imports ${kind} from a CSV file (columns: ${COLUMNS[kind]}; * required).`,
+    options,
+    positional: ['source'],
+    role: 'analyst',
+    long: true,
+    examples: [
+      `/import ${kind} examples/${kind}.csv`,
+      ...(kind === 'orders' ? ['/import orders https://example.com/orders.csv.gz date_format=DD/MM/YYYY', '/import orders sales.csv map="Invoice Ref:order_id,Total:amount" strict=true'] : []),
+    ],
+    handler: async (ctx, opts) => importReply(await execute(ctx, kind, opts)),
+  });
+
+export default defineCommand({
+  name: 'import',
+  description: 'Loads customers, orders, ad spend or campaign events from a CSV file, URL or shared file.',
+  subcommands: IMPORT_KINDS.map(action),
+});

@@ -1,0 +1,171 @@
+import { UserError } from '../core/errors.ts';
+
+export const IMPORT_KINDS = ['customers', 'orders', 'spend', 'events'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+export interface FieldSpec {
+  name: string;
+  required?: boolean;
+}
+
+/** Canonical columns of each kind. Orders need `amount`, or `quantity` with `unit_price` (checked apart). */
+export const FIELDS: Record<ImportKind, FieldSpec[]> = {
+  customers: [
+    { name: 'customer_id', required: true },
+    { name: 'email' },
+    { name: 'name' },
+    { name: 'signup_date' },
+    { name: 'country' },
+    { name: 'acquisition_channel' },
+    { name: 'consent' },
+  ],
+  orders: [
+    { name: 'order_id', required: true },
+    { name: 'customer_id', required: true },
+    { name: 'order_date', required: true },
+    { name: 'amount' },
+    { name: 'quantity' },
+    { name: 'unit_price' },
+    { name: 'currency' },
+    { name: 'country' },
+  ],
+  spend: [{ name: 'date', required: true }, { name: 'channel', required: true }, { name: 'campaign' }, { name: 'amount', required: true }, { name: 'currency' }],
+  events: [{ name: 'customer_id', required: true }, { name: 'campaign_id' }, { name: 'type', required: true }, { name: 'occurred_at', required: true }],
+};
+
+/**
+ * Header aliases, written as they appear in files; matching ignores case and punctuation
+ * ("Customer ID", "customer_id" and "CustomerID" are one header). A kind's own table wins
+ * over the shared one, so `date` is the order date in orders and the spend date in spend.
+ */
+const SHARED_ALIASES: Record<string, string[]> = {
+  customer_id: ['customer_id', 'Customer ID', 'CustomerID', 'cust_id', 'Customer', 'Customer No', 'Customer Number', 'Client ID', 'User ID', 'Member ID', 'ID'],
+  email: ['email', 'E-mail', 'Email Address', 'Mail'],
+  name: ['name', 'Full Name', 'Customer Name'],
+  signup_date: ['signup_date', 'Signup', 'Signed Up', 'Sign-up Date', 'Registration Date', 'Registered At', 'Join Date', 'Joined', 'Created At', 'First Seen'],
+  country: ['country', 'Country Code', 'Nation'],
+  acquisition_channel: ['acquisition_channel', 'Channel', 'Acquisition', 'Source', 'UTM Source', 'Acquired Via'],
+  consent: ['consent', 'Marketing Consent', 'Opt In', 'Opted In', 'Email Opt-in', 'Subscribed', 'Accepts Marketing'],
+  currency: ['currency', 'Currency Code', 'CCY'],
+};
+
+const KIND_ALIASES: Record<ImportKind, Record<string, string[]>> = {
+  customers: {},
+  orders: {
+    order_id: ['order_id', 'Order', 'Order No', 'Order Number', 'InvoiceNo', 'Invoice', 'Invoice ID', 'Invoice Number', 'Transaction ID'],
+    order_date: ['order_date', 'Date', 'InvoiceDate', 'Invoice Date', 'Purchase Date', 'Transaction Date', 'Ordered At', 'Created At'],
+    amount: ['amount', 'Total', 'Order Total', 'Line Total', 'Revenue', 'Sales', 'Value', 'Dollar Value'],
+    quantity: ['quantity', 'Qty', 'Units', 'Number Of Items'],
+    unit_price: ['unit_price', 'UnitPrice', 'Price', 'Item Price', 'Price Each'],
+  },
+  spend: {
+    date: ['date', 'Day', 'Spend Date', 'Month'],
+    channel: ['channel', 'Source', 'Platform', 'Network', 'Medium'],
+    campaign: ['campaign', 'Campaign Name', 'Campaign ID'],
+    amount: ['amount', 'Spend', 'Cost', 'Amount Spent'],
+  },
+  events: {
+    campaign_id: ['campaign_id', 'Campaign'],
+    type: ['type', 'Event', 'Event Type', 'Action'],
+    occurred_at: ['occurred_at', 'Timestamp', 'Time', 'Date', 'Event Time', 'At', 'Created At'],
+  },
+};
+
+/** Customer attributes with a name of their own (any other numeric column is kept under its snake_case header). */
+const ATTRIBUTE_ALIASES: Record<string, string[]> = {
+  age: ['age', 'Age (years)'],
+  annual_income: ['annual_income', 'Annual Income', 'Annual Income (k$)', 'Income'],
+  spending_score: ['spending_score', 'Spending Score', 'Spending Score (1-100)', 'Score'],
+  gender: ['gender', 'Genre', 'Sex'],
+};
+
+/** "Annual_Income(k$)" -> "annualincomek" */
+export function normalizeHeader(header: string): string {
+  return header.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** "Annual Income (k$)" -> "annual_income_k" */
+export function snakeCase(header: string): string {
+  return header
+    .trim()
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+function aliasLookup(kind: ImportKind): Map<string, string> {
+  const lookup = new Map<string, string>();
+  const fields = new Set(FIELDS[kind].map((f) => f.name));
+  const add = (table: Record<string, string[]>, only?: Set<string>) => {
+    for (const [field, aliases] of Object.entries(table)) {
+      if (only && !only.has(field)) continue;
+      for (const alias of aliases) if (!lookup.has(normalizeHeader(alias))) lookup.set(normalizeHeader(alias), field);
+    }
+  };
+  add(KIND_ALIASES[kind]);
+  add(SHARED_ALIASES, fields);
+  if (kind === 'customers') add(ATTRIBUTE_ALIASES);
+  return lookup;
+}
+
+export interface ColumnMapping {
+  /** Canonical field -> column index. */
+  fields: Map<string, number>;
+  /** Customers: other columns that may hold numeric attributes, by attribute name. */
+  extras: { name: string; index: number; header: string }[];
+  headers: string[];
+}
+
+/** Parses `map=Customer Ref:customer_id,Total:amount`. */
+export function parseMapOption(map: string | undefined): Map<string, string> {
+  const result = new Map<string, string>();
+  if (!map) return result;
+  for (const pair of map.split(',')) {
+    if (pair.trim() === '') continue;
+    const at = pair.lastIndexOf(':');
+    if (at <= 0 || at === pair.length - 1) {
+      throw new UserError('invalid_map', `\`map=\` entry \`${pair.trim()}\` is not Column:field.`, { hint: 'Example: map="Customer Ref:customer_id,Total:amount".' });
+    }
+    result.set(normalizeHeader(pair.slice(0, at)), pair.slice(at + 1).trim().toLowerCase());
+  }
+  return result;
+}
+
+/** Matches a header row to canonical fields; throws a UserError naming missing required columns. */
+export function mapColumns(kind: ImportKind, headers: string[], map: Map<string, string>): ColumnMapping {
+  const known = new Set(FIELDS[kind].map((f) => f.name));
+  for (const [column, field] of map) {
+    if (!known.has(field) && !(kind === 'customers' && /^[a-z][a-z0-9_]*$/.test(field))) {
+      throw new UserError('invalid_map', `\`map=\` names \`${field}\`, which is not a ${kind} field.`, { hint: `Fields: ${[...known].join(', ')}.` });
+    }
+    if (!headers.some((h) => normalizeHeader(h) === column)) {
+      throw new UserError('invalid_map', `\`map=\` names a column that is not in the file (${column}).`, { hint: `Columns found: ${headers.join(', ')}.` });
+    }
+  }
+  const lookup = aliasLookup(kind);
+  const fields = new Map<string, number>();
+  const extras: ColumnMapping['extras'] = [];
+  headers.forEach((header, index) => {
+    const key = normalizeHeader(header);
+    const field = map.get(key) ?? lookup.get(key);
+    if (field && known.has(field)) {
+      if (!fields.has(field)) fields.set(field, index);
+    } else if (kind === 'customers' && key !== '') {
+      const name = field ?? snakeCase(header);
+      if (!extras.some((e) => e.name === name)) extras.push({ name, index, header });
+    }
+  });
+  const missing = FIELDS[kind].filter((f) => f.required && !fields.has(f.name)).map((f) => f.name);
+  if (kind === 'orders' && !fields.has('amount') && !(fields.has('quantity') && fields.has('unit_price'))) {
+    missing.push(fields.has('quantity') ? 'unit_price' : fields.has('unit_price') ? 'quantity' : 'amount (or quantity and unit_price)');
+  }
+  if (missing.length) {
+    const example = `${headers[0] ?? 'Column'}:${missing[0]!.split(' ')[0]}`;
+    throw new UserError('missing_columns', `The file has no ${missing.map((m) => `\`${m}\``).join(', ')} column${missing.length > 1 ? 's' : ''} for ${kind}.`, {
+      hint: `Columns found: ${headers.map((h) => `\`${h}\``).join(', ') || '(none)'}. If one of them holds it, say so with map=, e.g. map="${example}".`,
+      context: { missing, found: headers },
+    });
+  }
+  return { fields, extras, headers };
+}

@@ -1,0 +1,52 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import type { Rejection } from './rows.ts';
+
+/** A cell a spreadsheet would run as a formula gets a leading quote (CSV injection). */
+export function neutralizeFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+export function csvCell(value: string | number): string {
+  const text = typeof value === 'number' ? String(value) : neutralizeFormula(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * Collects rejections: counts by reason, keeps the first few for the reply and streams all of
+ * them to a CSV file, opened on the first rejection.
+ */
+export class RejectionLog {
+  readonly first: Rejection[] = [];
+  readonly reasons: Record<string, number> = {};
+  count = 0;
+  #stream: WriteStream | null = null;
+  #file: string | null = null;
+
+  constructor(
+    private readonly dir: string,
+    private readonly fileName: string,
+    private readonly keep = 10,
+  ) {}
+
+  add(rejection: Rejection): void {
+    this.count++;
+    this.reasons[rejection.reason] = (this.reasons[rejection.reason] ?? 0) + 1;
+    if (this.first.length < this.keep) this.first.push(rejection);
+    if (!this.#stream) {
+      mkdirSync(this.dir, { recursive: true });
+      this.#file = path.join(this.dir, this.fileName);
+      this.#stream = createWriteStream(this.#file);
+      this.#stream.write('line,column,reason,value\n');
+    }
+    this.#stream.write(`${rejection.line},${csvCell(rejection.column)},${csvCell(rejection.reason)},${csvCell(rejection.value)}\n`);
+  }
+
+  /** Flushes the file; returns its path, or null when nothing was rejected. */
+  async close(): Promise<string | null> {
+    const stream = this.#stream;
+    if (!stream) return null;
+    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    return this.#file;
+  }
+}

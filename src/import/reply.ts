@@ -1,0 +1,60 @@
+import { reply, type Reply } from '../core/reply.ts';
+import type { ImportResult } from './run-import.ts';
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+const UNIT: Record<ImportResult['kind'], string> = { customers: 'customers', orders: 'orders', spend: 'spend rows', events: 'events' };
+
+/** The `--json` data: the contract's seven keys first, then the extras. */
+export function importData(result: ImportResult) {
+  const { read, inserted, updated, unchanged, rejected, rejections_file, seconds, first_rejections: _first, ...extra } = result;
+  return { read, inserted, updated, unchanged, rejected, rejections_file, seconds, ...extra };
+}
+
+export function importReply(result: ImportResult): Reply<ReturnType<typeof importData>> {
+  const unit = UNIT[result.kind];
+  const rate = result.seconds > 0 ? Math.round(result.read / result.seconds) : result.read;
+  const timing = `${result.seconds.toFixed(1)} s, ${n(rate)} rows/s`;
+  let text: string;
+  if (!result.committed) {
+    text = `Nothing was imported: strict=true and ${n(result.rejected)} of ${n(result.read)} rows were rejected. Fix them (see the file) or import without strict=true to keep the valid rows.`;
+  } else if (result.inserted === 0 && result.updated === 0) {
+    text = `Nothing new: ${n(result.unchanged)} ${unit} unchanged (${n(result.read)} rows read${result.rejected ? `, ${n(result.rejected)} rejected` : ''}).`;
+  } else {
+    text = `${n(result.read)} rows read: ${n(result.inserted)} ${unit} inserted, ${n(result.updated)} updated, ${n(result.unchanged)} unchanged, ${n(result.rejected)} rows rejected.`;
+  }
+  const fields = [
+    { label: 'Rows read', value: n(result.read) },
+    { label: `Inserted (${unit})`, value: n(result.inserted) },
+    { label: 'Updated', value: n(result.updated) },
+    { label: 'Unchanged', value: n(result.unchanged) },
+    { label: 'Rejected rows', value: n(result.rejected) },
+    ...(result.customers_created ? [{ label: 'Customers created', value: n(result.customers_created) }] : []),
+    { label: 'Duration', value: timing },
+  ];
+  const notes: string[] = [];
+  if (result.kind === 'orders') notes.push('Rows sharing an order id are lines of one order; returns and adjustments (quantity or amount <= 0, ids starting with C) are kept in net revenue, never counted as purchases.');
+  const reasons = Object.entries(result.rejection_reasons).sort((a, b) => b[1] - a[1]);
+  if (reasons.length) notes.push(`Rejected: ${reasons.map(([reason, count]) => `${n(count)} × ${reason}`).join('; ')}.`);
+  const data = importData(result);
+  return {
+    ...reply(data, {
+      title: `/import ${result.kind} · ${result.source}`,
+      text,
+      fields,
+      tables: result.first_rejections.length
+        ? [
+            {
+              title: result.rejected > result.first_rejections.length ? `First ${result.first_rejections.length} of ${n(result.rejected)} rejected rows` : 'Rejected rows',
+              columns: ['line', 'column', 'reason', 'value'],
+              rows: result.first_rejections.map((r) => [r.line, r.column, r.reason, r.value.length > 40 ? `${r.value.slice(0, 39)}…` : r.value]),
+              numeric: [true, false, false, false],
+            },
+          ]
+        : [],
+      files: result.rejections_file ? [{ path: result.rejections_file, name: result.rejections_file.split(/[\\/]/).pop()!, title: `all ${n(result.rejected)} rejected rows` }] : [],
+      notes,
+    }),
+    ok: result.committed,
+  };
+}

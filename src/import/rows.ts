@@ -1,0 +1,204 @@
+import type { DateParser } from './dates.ts';
+import type { ColumnMapping, ImportKind } from './fields.ts';
+import { decimalToCents, decimalValue, lineCents, normalizeEmail, parseBoolean, parseDecimal, type Decimal } from './values.ts';
+
+export interface Rejection {
+  line: number;
+  column: string;
+  reason: string;
+  value: string;
+}
+
+export interface CustomerRecord {
+  customer_id: string;
+  email: string | null;
+  name: string | null;
+  signup_date: string | null;
+  country: string | null;
+  acquisition_channel: string | null;
+  consent: number | null;
+  attributes: [string, number][];
+}
+
+export interface OrderLineRecord {
+  order_id: string;
+  customer_id: string;
+  order_date: string;
+  gross_cents: number;
+  net_cents: number;
+  currency: string;
+  country: string | null;
+}
+
+export interface SpendRecord {
+  date: string;
+  channel: string;
+  campaign: string;
+  amount_cents: number;
+  currency: string;
+}
+
+export interface EventRecord {
+  customer_id: string;
+  campaign_id: string;
+  type: string;
+  occurred_at: string;
+}
+
+export type ImportRecord = CustomerRecord | OrderLineRecord | SpendRecord | EventRecord;
+
+export type RowResult<R> = { record: R; rejection?: undefined } | { record?: undefined; rejection: Rejection };
+
+export const EVENT_TYPES = ['delivered', 'opened', 'clicked', 'converted', 'unsubscribed'] as const;
+const EVENT_ALIASES: Record<string, (typeof EVENT_TYPES)[number]> = {
+  deliver: 'delivered', delivery: 'delivered', open: 'opened', click: 'clicked', convert: 'converted',
+  conversion: 'converted', purchase: 'converted', unsubscribe: 'unsubscribed', unsub: 'unsubscribed',
+};
+
+/** "Google Ads" -> "google_ads": spend channels and acquisition channels meet on the same spelling. */
+export function normalizeChannel(text: string): string {
+  return text.toLowerCase().replace(/[\s-]+/g, '_');
+}
+
+class Reject extends Error {
+  constructor(readonly column: string, readonly reason: string, readonly value: string) {
+    super(reason);
+  }
+}
+
+export interface ValidatorOptions {
+  kind: ImportKind;
+  mapping: ColumnMapping;
+  parseDate: DateParser;
+  defaultCurrency: string;
+  /** The `date_format=` given, for rejection reasons. */
+  dateFormat?: string;
+  /** Customers: the extra columns that hold numbers. */
+  numericExtras?: { name: string; index: number }[];
+}
+
+/** Builds the validator of one row (an array of raw cells) for a kind. */
+export function rowValidator(options: ValidatorOptions): (cells: string[], line: number) => RowResult<ImportRecord> {
+  const { mapping, parseDate, defaultCurrency } = options;
+  const index = (field: string) => mapping.fields.get(field) ?? -1;
+  const cell = (cells: string[], i: number) => (i < 0 ? '' : (cells[i] ?? '').trim());
+  const text = (cells: string[], field: string): string | null => {
+    const value = cell(cells, index(field));
+    return value === '' ? null : value;
+  };
+  const required = (cells: string[], field: string): string => {
+    const value = cell(cells, index(field));
+    if (value === '') throw new Reject(field, `missing ${field}`, '');
+    return value;
+  };
+  const date = (cells: string[], field: string, isRequired: boolean): string | null => {
+    const value = isRequired ? required(cells, field) : text(cells, field);
+    if (value === null) return null;
+    const parsed = parseDate(value);
+    if (parsed === null) throw new Reject(field, `invalid date (expected ${options.dateFormat ?? 'YYYY-MM-DD'})`, value);
+    return parsed;
+  };
+  const decimal = (cells: string[], field: string): Decimal => {
+    const value = required(cells, field);
+    const parsed = parseDecimal(value);
+    if (parsed === null) throw new Reject(field, 'not a number', value);
+    return parsed;
+  };
+  const currency = (cells: string[]): string => {
+    const value = text(cells, 'currency');
+    if (value === null) return defaultCurrency;
+    const code = value.toUpperCase();
+    if (!/^[A-Z]{3}$/.test(code)) throw new Reject('currency', 'not a three-letter currency code', value);
+    return code;
+  };
+
+  const validators: Record<ImportKind, (cells: string[]) => ImportRecord> = {
+    customers: (cells) => {
+      const email = text(cells, 'email');
+      const normalized = email === null ? null : normalizeEmail(email);
+      if (email !== null && normalized === null) throw new Reject('email', 'not an email address', email);
+      const consentText = text(cells, 'consent');
+      const consent = consentText === null ? null : parseBoolean(consentText);
+      if (consentText !== null && consent === null) throw new Reject('consent', 'not true or false', consentText);
+      const channel = text(cells, 'acquisition_channel');
+      const attributes: [string, number][] = [];
+      for (const extra of options.numericExtras ?? []) {
+        const value = cell(cells, extra.index);
+        if (value === '') continue;
+        const parsed = parseDecimal(value);
+        if (parsed === null) throw new Reject(extra.name, 'not a number', value);
+        attributes.push([extra.name, decimalValue(parsed)]);
+      }
+      return {
+        customer_id: required(cells, 'customer_id'),
+        email: normalized,
+        name: text(cells, 'name'),
+        signup_date: date(cells, 'signup_date', false)?.slice(0, 10) ?? null,
+        country: text(cells, 'country'),
+        acquisition_channel: channel === null ? null : normalizeChannel(channel),
+        consent: consent === null ? null : consent ? 1 : 0,
+        attributes,
+      };
+    },
+    orders: (cells) => {
+      const order_id = required(cells, 'order_id');
+      const customer_id = required(cells, 'customer_id');
+      const order_date = date(cells, 'order_date', true)!;
+      let cents: number;
+      let quantityPositive = true;
+      if (index('amount') >= 0 && (cell(cells, index('amount')) !== '' || index('quantity') < 0 || index('unit_price') < 0)) {
+        cents = decimalToCents(decimal(cells, 'amount'));
+        if (index('quantity') >= 0 && cell(cells, index('quantity')) !== '') quantityPositive = decimal(cells, 'quantity').units > 0;
+      } else {
+        const quantity = decimal(cells, 'quantity');
+        cents = lineCents(quantity, decimal(cells, 'unit_price'));
+        quantityPositive = quantity.units > 0;
+      }
+      const sale = quantityPositive && cents > 0 && !order_id.startsWith('C');
+      return { order_id, customer_id, order_date, gross_cents: sale ? cents : 0, net_cents: cents, currency: currency(cells), country: text(cells, 'country') };
+    },
+    spend: (cells) => {
+      const raw = required(cells, 'date');
+      const day = /^\d{4}-\d{2}$/.test(raw) ? parseDate(`${raw}-01`) ?? parseDate(raw) : parseDate(raw);
+      if (day === null) throw new Reject('date', `invalid date (expected ${options.dateFormat ?? 'YYYY-MM-DD'})`, raw);
+      return {
+        date: day.slice(0, 10),
+        channel: normalizeChannel(required(cells, 'channel')),
+        campaign: text(cells, 'campaign') ?? '',
+        amount_cents: decimalToCents(decimal(cells, 'amount')),
+        currency: currency(cells),
+      };
+    },
+    events: (cells) => {
+      const customer_id = required(cells, 'customer_id');
+      const rawType = required(cells, 'type');
+      const lower = rawType.toLowerCase();
+      const type = (EVENT_TYPES as readonly string[]).includes(lower) ? lower : EVENT_ALIASES[lower];
+      if (!type) throw new Reject('type', `not an event type (${EVENT_TYPES.join(', ')})`, rawType);
+      return { customer_id, campaign_id: text(cells, 'campaign_id') ?? '', type, occurred_at: date(cells, 'occurred_at', true)! };
+    },
+  };
+  const validate = validators[options.kind];
+  return (cells, line) => {
+    try {
+      return { record: validate(cells) };
+    } catch (error) {
+      if (error instanceof Reject) return { rejection: { line, column: error.column, reason: error.reason, value: error.value } };
+      throw error;
+    }
+  };
+}
+
+/** Customers: of the extra columns, those whose non-empty values in the sample are all numbers. */
+export function numericExtras(mapping: ColumnMapping, sample: string[][]): { name: string; index: number }[] {
+  return mapping.extras.filter((extra) => {
+    let seen = 0;
+    for (const cells of sample) {
+      const value = (cells[extra.index] ?? '').trim();
+      if (value === '') continue;
+      if (parseDecimal(value) === null) return false;
+      seen++;
+    }
+    return seen > 0;
+  });
+}

@@ -1,0 +1,126 @@
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { Upload } from '../core/context.ts';
+import { UserError } from '../core/errors.ts';
+
+/** Where the bytes come from. Path and URL sources cross into a worker thread; an upload object does not. */
+export type ImportSource =
+  | { type: 'path'; path: string; label: string }
+  | { type: 'url'; url: string; headers?: Record<string, string>; label: string }
+  | { type: 'upload'; upload: Upload; label: string };
+
+export interface OpenedSource {
+  /** Decompressed CSV bytes. */
+  stream: Readable;
+  /** Size of the raw source when known (file size, Content-Length). */
+  totalBytes: number | null;
+  /** Raw bytes consumed so far (compressed bytes for gzip), for progress. */
+  bytesRead(): number;
+  delimiter: string;
+}
+
+async function openRaw(source: ImportSource): Promise<{ stream: Readable; size: number | null }> {
+  if (source.type === 'path') {
+    const resolved = path.resolve(source.path);
+    let stat;
+    try {
+      stat = await fs.stat(resolved);
+    } catch {
+      throw new UserError('source_not_found', `Cannot read \`${source.path}\`: no such file (paths are relative to the bot's working directory, ${process.cwd()}).`, {
+        hint: 'Check the path, give an absolute path, or share the file in the chat.',
+      });
+    }
+    if (!stat.isFile()) throw new UserError('source_not_file', `\`${source.path}\` is a directory, not a CSV file.`);
+    return { stream: createReadStream(resolved, { highWaterMark: 1 << 20 }), size: stat.size };
+  }
+  if (source.type === 'upload') {
+    const stream = await source.upload.open();
+    return { stream: stream instanceof Readable ? stream : Readable.from(stream as AsyncIterable<Buffer>), size: source.upload.size ?? null };
+  }
+  let response: Response;
+  try {
+    response = await fetch(source.url, { headers: source.headers, redirect: 'follow' });
+  } catch (error) {
+    throw new UserError('source_unreachable', `Cannot reach ${source.label}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}.`);
+  }
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    throw new UserError('source_http_error', `Cannot download ${source.label}: the server answered ${response.status} ${response.statusText}.`, {
+      hint: response.status === 401 || response.status === 403 ? 'The file is not public: share it in the chat instead.' : 'Check the URL.',
+    });
+  }
+  const length = Number(response.headers.get('content-length'));
+  return { stream: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), size: Number.isFinite(length) && length > 0 ? length : null };
+}
+
+/** Reads the first chunk and gives back a stream that still yields it. */
+async function peek(stream: Readable): Promise<{ head: Buffer; stream: Readable }> {
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await iterator.next();
+  const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value);
+  async function* rest() {
+    if (head.length) yield head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { head, stream: Readable.from(rest(), { objectMode: false }) };
+}
+
+/** Says what the bytes are when they are clearly not CSV text. */
+function notCsv(head: Buffer): string | null {
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'a ZIP archive (an Excel .xlsx file is one): export or unzip it as CSV';
+  if (head.length >= 4 && head.subarray(0, 4).toString('latin1') === '%PDF') return 'a PDF document';
+  const sample = head.subarray(0, 4096);
+  let control = 0;
+  for (const byte of sample) if (byte === 0 || (byte < 9) || (byte > 13 && byte < 32)) control++;
+  if (sample.length && (sample.includes(0) || control / sample.length > 0.05)) return 'binary data';
+  const text = sample.toString('utf8').replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  if (text.startsWith('<!doctype html') || text.startsWith('<html') || text.startsWith('<?xml') || text.startsWith('<')) return 'an HTML or XML page';
+  if (text.startsWith('{') || text.startsWith('[')) return 'JSON';
+  return null;
+}
+
+function sniffDelimiter(head: Buffer): string {
+  const firstLine = head.subarray(0, 8192).toString('utf8').split(/\r?\n/)[0] ?? '';
+  const count = (c: string) => firstLine.split(c).length - 1;
+  const candidates = [',', ';', '\t', '|'].map((c) => ({ c, n: count(c) }));
+  const best = candidates.reduce((a, b) => (b.n > a.n ? b : a));
+  return best.n > 0 ? best.c : ',';
+}
+
+/** Opens a source for reading: detects gzip by its magic bytes and refuses what is not CSV text. */
+export async function openSource(source: ImportSource): Promise<OpenedSource> {
+  const raw = await openRaw(source);
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  raw.stream.on('error', (error) => counter.destroy(error));
+  const counted = await peek(raw.stream.pipe(counter));
+  let stream = counted.stream;
+  let head = counted.head;
+  if (head.length === 0) throw new UserError('source_empty', `${source.label} is empty.`);
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip();
+    stream.on('error', (error) => gunzip.destroy(error));
+    const unzipped = await peek(stream.pipe(gunzip)).catch((error: Error) => {
+      throw new UserError('source_bad_gzip', `${source.label} looks gzip-compressed but cannot be decompressed: ${error.message}.`);
+    });
+    stream = unzipped.stream;
+    head = unzipped.head;
+  }
+  const what = notCsv(head);
+  if (what) {
+    stream.destroy();
+    throw new UserError('not_csv', `${source.label} is not a CSV file: it looks like ${what}.`, { hint: 'Import a CSV file with a header row (comma, semicolon or tab separated), optionally gzip-compressed.' });
+  }
+  return { stream, totalBytes: raw.size, bytesRead: () => bytes, delimiter: sniffDelimiter(head) };
+}
