@@ -22,6 +22,11 @@ export interface Database {
   segment_runs: SegmentRunsTable;
   segments: SegmentsTable;
   segment_members: SegmentMembersTable;
+  campaigns: CampaignsTable;
+  campaign_transitions: CampaignTransitionsTable;
+  campaign_audience: CampaignAudienceTable;
+  campaign_outbox: CampaignOutboxTable;
+  campaign_event_receipts: CampaignEventReceiptsTable;
 }
 
 export interface CustomersTable {
@@ -192,4 +197,77 @@ export interface SegmentMembersTable {
   customer_id: string;
   segment_id: number;
   feature_values: string;
+}
+
+/** /campaign: one row per campaign; state follows src/campaigns/states.ts; money in cents; holdout_pct is 0..50. */
+export interface CampaignsTable {
+  id: Generated<number>;
+  name: string;
+  segment: string;
+  channel: string;
+  message: string | null;
+  subject: string | null;
+  budget_cents: number | null;
+  cost_per_send_cents: number;
+  currency: string;
+  holdout_pct: number;
+  window_days: number;
+  start_at: string | null;
+  seed: number;
+  state: string;
+  created_by: string;
+  created_platform: string;
+  created_channel: string | null;
+  created_at: string;
+  updated_at: string;
+  submitted_by: string | null;
+  submitted_at: string | null;
+  approval_expires_at: string | null;
+  request_platform: string | null;
+  request_channel: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_reason: string | null;
+  launched_by: string | null;
+  launched_at: string | null;
+  audience_size: number | null;
+  holdout_size: number | null;
+  live_at: string | null;
+  completed_at: string | null;
+}
+
+export interface CampaignTransitionsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  from_state: string;
+  to_state: string;
+  actor: string;
+  platform: string;
+  at: string;
+  reason: string | null;
+}
+
+/** The audience frozen at launch: group_name 'recipient' or 'holdout'. */
+export interface CampaignAudienceTable {
+  campaign_id: number;
+  customer_id: string;
+  group_name: string;
+}
+
+/** One row per recipient, written before delivery; status pending, sent or failed; attempts counts tries begun. */
+export interface CampaignOutboxTable {
+  campaign_id: number;
+  customer_id: string;
+  idempotency_key: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  updated_at: string;
+  sent_at: string | null;
+}
+
+/** Signatures of accepted POST /webhooks/events requests (a replayed request is refused). */
+export interface CampaignEventReceiptsTable {
+  signature: string;
+  received_at: string;
 }
