@@ -22,6 +22,8 @@ export interface Database {
   segment_runs: SegmentRunsTable;
   segments: SegmentsTable;
   segment_members: SegmentMembersTable;
+  digest_schedules: DigestSchedulesTable;
+  digest_runs: DigestRunsTable;
   campaigns: CampaignsTable;
   campaign_transitions: CampaignTransitionsTable;
   campaign_audience: CampaignAudienceTable;
@@ -197,6 +199,40 @@ export interface SegmentMembersTable {
   customer_id: string;
   segment_id: number;
   feature_values: string;
+}
+
+/** /digest schedule: one row per schedule; sections is comma-separated; cron fields read in time_zone (IANA). */
+export interface DigestSchedulesTable {
+  id: Generated<number>;
+  platform: string;
+  channel_id: string;
+  cron: string;
+  time_zone: string;
+  sections: string;
+  period: string;
+  only_on_change: number;
+  paused: number;
+  created_by: string;
+  created_by_platform: string;
+  created_by_channel: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * One row per (schedule, fire time), inserted before posting: the unique key makes each fire time post once.
+ * status: claimed, posted, failed, unchanged (only_on_change), missed (outside the grace window).
+ */
+export interface DigestRunsTable {
+  id: Generated<number>;
+  schedule_id: number;
+  fire_time: string;
+  status: string;
+  attempts: number;
+  content_hash: string | null;
+  detail: string | null;
+  claimed_at: string;
+  finished_at: string | null;
 }
 
 /** /campaign: one row per campaign; state follows src/campaigns/states.ts; money in cents; holdout_pct is 0..50. */
