@@ -91,6 +91,7 @@ describe('Discord registration payloads', () => {
           { name: 'k', description: 'clusters', required: false, type: 4, min_value: 2, max_value: 12 },
           { name: 'segment', description: 'a segment name', required: false, type: 3, autocomplete: true },
           { name: 'campaign', description: 'a campaign name', required: false, type: 3, autocomplete: true },
+          { name: 'region', description: 'one of 30 regions: more than Discord lists as choices', required: false, type: 3, autocomplete: true },
         ],
       },
     ]);

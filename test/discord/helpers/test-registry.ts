@@ -4,6 +4,8 @@ import { reply } from '../../../src/core/reply.ts';
 import { CommandRegistry } from '../../../src/core/registry.ts';
 import type { Upload } from '../../../src/core/context.ts';
 
+export const REGIONS = Array.from({ length: 30 }, (_, i) => `region-${String(i + 1).padStart(2, '0')}`) as [string, ...string[]];
+
 /** What the test-only /probe command saw of its last upload. */
 export const seen: { uploads: { name: string; url?: string; text: string }[]; options?: Record<string, unknown> } = { uploads: [] };
 
@@ -36,6 +38,7 @@ export const testCommands: CommandDefinition[] = [
           rate: z.number().min(0).max(1).describe('a rate'),
           segment: z.string().describe('a segment name').meta({ autocomplete: 'segment' }).optional(),
           campaign: z.string().describe('a campaign name').meta({ autocomplete: 'campaign' }).optional(),
+          region: z.enum(REGIONS).describe('one of 30 regions: more than Discord lists as choices').optional(),
         }),
         role: 'viewer',
         handler: async (_ctx, options) => reply(options, { text: `k=${String(options.k)} rate=${String(options.rate)}` }),

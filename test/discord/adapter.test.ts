@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandPayloads } from '../../adapters/discord/commands.ts';
+import { registerCommands } from '../../adapters/discord/register.ts';
+import type { DiscordMessage } from '../../adapters/discord/render.ts';
+import { UserError } from '../../src/core/errors.ts';
+import { reply } from '../../src/core/reply.ts';
+import { answersTo, DIGEST_CHANNEL, GROWTH_CHANNEL, MARKETING_ROLE, sendWithAttachments, startHarness, type Harness } from './helpers/harness.ts';
+import { seen } from './helpers/test-registry.ts';
+import { expectWithinLimits } from './helpers/limits-check.ts';
+
+const EPHEMERAL = 64;
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+
+afterAll(async () => {
+  await h?.close();
+  expect(h.rejections).toEqual([]);
+});
+
+describe('Discord adapter against the fake gateway and REST', () => {
+  it('registers every command for the guild, exactly the payloads built from the definitions', async () => {
+    const result = await registerCommands(h.config, h.bot.registry);
+    expect(result).toMatchObject({ scope: 'guild', guildId: h.fake.guilds[0]!.id });
+    const registered = h.fake.registeredCommands.find((r) => r.guildId === h.fake.guilds[0]!.id)!;
+    const sent = h.fake.requests.find((r) => r.method === 'PUT' && r.path.endsWith('/commands'))!;
+    expect(sent.headers.authorization).toBe(`Bot ${h.config.DISCORD_TOKEN}`);
+    expect(sent.body).toEqual(JSON.parse(JSON.stringify(commandPayloads(h.bot.registry))));
+    expect(registered.commands.map((c) => c.name)).toEqual(h.bot.registry.names());
+  });
+
+  it('answers /help at once with an embed', async () => {
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'help' });
+    const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction));
+    expect(answer!.kind).toBe('callback-4');
+    expect(answer!.body.flags ?? 0).toBe(0);
+    const embeds = answer!.body.embeds as { title: string; description: string }[];
+    expect(embeds[0]!.title).toBe('Growthbot commands');
+    expect(embeds[0]!.description).toContain('**/help**');
+  });
+
+  it('answers /help <command> through a structured option', async () => {
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'help', options: { command: 'probe' } });
+    const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction));
+    expect((answer!.body.embeds as { title: string }[])[0]!.title).toBe('/probe');
+  });
+
+  it('refuses an invalid option with an ephemeral error', async () => {
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'probe', subcommand: 'stats', options: { rate: 5 } });
+    const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction));
+    expect(answer!.kind).toBe('callback-4');
+    expect(answer!.body.flags).toBe(EPHEMERAL);
+    expect(answer!.body.content).toContain('`rate` must be from 0 to 1 (got `5`)');
+  });
+
+  it('refuses a command above the caller’s role, naming the role it needs', async () => {
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'secret', roles: [MARKETING_ROLE] });
+    const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction));
+    expect(answer!.body.flags).toBe(EPHEMERAL);
+    expect(answer!.body.content).toContain('needs the **admin** role; you have **analyst**');
+  });
+
+  it('defers a long command, edits progress, then edits in the result', async () => {
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'slow', options: { ms: 400 } });
+    const answers = await h.fake.waitFor(() => {
+      const all = answersTo(h.fake, interaction);
+      return all.some((a) => JSON.stringify(a.body).includes('Done waiting')) && all;
+    }, 5_000);
+    expect(answers[0]!.kind).toBe('callback-5');
+    expect(answers.some((a) => a.kind === 'edit' && String(a.body.content).includes('halfway'))).toBe(true);
+    const last = answers.at(-1)!;
+    expect(last.kind).toBe('edit');
+    expect(last.body.content).toBe('');
+    expect((last.body.embeds as { title: string }[])[0]!.title).toBe('Done waiting');
+  });
+
+  it('answers an error after the deferral by editing in the error text', async () => {
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'boom', options: { ms: 500 } });
+    const answers = await h.fake.waitFor(() => {
+      const all = answersTo(h.fake, interaction);
+      return all.some((a) => a.kind === 'edit') && all;
+    }, 5_000);
+    expect(answers.map((a) => a.kind)).toEqual(['callback-5', 'edit']);
+    expect(answers[1]!.body.content).toMatch(/^❌ Sorry, something went wrong on our side \(error id [0-9a-f]{8}\)/);
+  });
+
+  it('routes a button click to the command it carries, short or stored', async () => {
+    const click = h.fake.sendInteraction({ type: 'button', customId: 'cmd:/help probe' });
+    const [answer] = await h.fake.waitFor(() => answersTo(h.fake, click).length > 0 && answersTo(h.fake, click));
+    expect((answer!.body.embeds as { title: string }[])[0]!.title).toBe('/probe');
+
+    const long = `/probe stats rate=0.5 k=3 campaign="${'c'.repeat(100)}"`;
+    const id = h.adapter.handler.deps.buttonIds.idFor(long);
+    expect(id.length).toBeLessThanOrEqual(100);
+    const stored = h.fake.sendInteraction({ type: 'button', customId: id });
+    const [second] = await h.fake.waitFor(() => answersTo(h.fake, stored).length > 0 && answersTo(h.fake, stored));
+    expect(second!.body.content).toBe('k=3 rate=0.5');
+
+    const expired = h.fake.sendInteraction({ type: 'button', customId: 'cmd#forgotten' });
+    const [third] = await h.fake.waitFor(() => answersTo(h.fake, expired).length > 0 && answersTo(h.fake, expired));
+    expect(third!.body).toMatchObject({ flags: EPHEMERAL, content: expect.stringContaining('expired') });
+  });
+
+  it('delivers an attachment option to the command as an Upload it can read', async () => {
+    const csv = 'order_id,customer_id,order_date,amount\n1,C1,2024-01-02,10.50\n';
+    const url = h.files.add('orders.csv', csv);
+    const interaction = sendWithAttachments(
+      h.fake,
+      { type: 'command', name: 'probe', subcommand: 'load', options: { kind: 'orders' }, roles: [MARKETING_ROLE] },
+      { file: { filename: 'orders.csv', url, size: csv.length } },
+    );
+    const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction), 5_000);
+    expect(answer!.kind).toBe('callback-4');
+    expect(seen.uploads).toEqual([{ name: 'orders.csv', url, text: csv }]);
+    expect(seen.options).toEqual({ kind: 'orders', source: 'orders.csv' });
+    expect((answer!.body.embeds as { description: string }[])[0]!.description).toBe(`Read **${csv.length}** bytes from orders.csv`);
+  });
+
+  it('answers autocomplete: names from the store (none yet, safely) and long choice lists', async () => {
+    const segment = h.fake.sendInteraction({ type: 'autocomplete', name: 'probe', subcommand: 'stats', options: { segment: 'vi' }, focused: 'segment' });
+    const [first] = await h.fake.waitFor(() => h.fake.callbacksFor(segment.id as string).length > 0 && h.fake.callbacksFor(segment.id as string));
+    expect(first).toMatchObject({ type: 8, data: { choices: [] } });
+
+    const region = h.fake.sendInteraction({ type: 'autocomplete', name: 'probe', subcommand: 'stats', options: { region: 'ion-2' }, focused: 'region' });
+    const [second] = await h.fake.waitFor(() => h.fake.callbacksFor(region.id as string).length > 0 && h.fake.callbacksFor(region.id as string));
+    expect(second!.type).toBe(8);
+    expect((second!.data!.choices as { value: string }[]).map((c) => c.value)).toEqual(Array.from({ length: 10 }, (_, i) => `region-2${i}`));
+  });
+
+  it('splits a reply past every limit into valid messages: first the reply, then follow-ups with the CSV', async () => {
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'big', options: { rows: 3000 } });
+    const answers = await h.fake.waitFor(() => {
+      const all = answersTo(h.fake, interaction);
+      const buttons = all.flatMap((a) => ((a.body.components ?? []) as { components: unknown[] }[]).flatMap((r) => r.components));
+      return buttons.length >= 27 && all.some((a) => a.files.includes('customers.csv')) && all;
+    }, 5_000);
+    expect(answers[0]!.kind).toBe('callback-4');
+    for (const a of answers.slice(1)) expect(a.kind).toBe('followup');
+    for (const a of answers) {
+      expectWithinLimits({ content: '', embeds: [], components: [], ...(a.body as Partial<DiscordMessage>), files: a.files });
+    }
+    const fields = answers.flatMap((a) => ((a.body.embeds ?? []) as { fields?: unknown[] }[]).flatMap((e) => e.fields ?? []));
+    expect(fields).toHaveLength(40);
+    const buttons = answers.flatMap((a) => ((a.body.components ?? []) as { components: unknown[] }[]).flatMap((r) => r.components));
+    expect(buttons).toHaveLength(27);
+  });
+
+  it('posts proactive replies to a channel, and reports Missing Access without crashing', async () => {
+    await h.bot.notify({ platform: 'discord', channelId: DIGEST_CHANNEL }, reply({}, { title: 'Weekly digest', text: 'Revenue *up* 4%' }));
+    const [posted] = h.fake.messagesIn(DIGEST_CHANNEL);
+    expect((posted!.body.embeds as { title: string }[])[0]!.title).toBe('Weekly digest');
+
+    h.fake.failChannelMessages(DIGEST_CHANNEL);
+    const failure = await h.bot.notify({ platform: 'discord', channelId: DIGEST_CHANNEL }, reply({}, { text: 'digest' })).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(UserError);
+    expect(failure).toMatchObject({ code: 'discord_missing_access', message: expect.stringContaining(DIGEST_CHANNEL) });
+    h.fake.failChannelMessages(DIGEST_CHANNEL, undefined);
+
+    const unknown = await h.bot.notify({ platform: 'discord', channelId: '1399999999999999999' }, reply({}, { text: 'x' })).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ code: 'discord_unknown_channel' });
+
+    const still = h.fake.sendInteraction({ type: 'command', name: 'help' });
+    await h.fake.waitFor(() => answersTo(h.fake, still).length > 0);
+  });
+
+  it('finishes work that outlives the interaction token with a channel message that mentions the caller', async () => {
+    const timing = h.adapter.handler.deps.timing;
+    const saved = timing.tokenBudgetMs;
+    timing.tokenBudgetMs = 200;
+    try {
+      const before = h.fake.messagesIn(GROWTH_CHANNEL).length;
+      const interaction = h.fake.sendInteraction({ type: 'command', name: 'slow', options: { ms: 500 } });
+      const message = await h.fake.waitFor(() => h.fake.messagesIn(GROWTH_CHANNEL)[before], 5_000);
+      expect(message.body.content).toBe(`<@${h.fake.marketer.id}>`);
+      expect((message.body.embeds as { title: string }[])[0]!.title).toBe('Done waiting');
+      expect(answersTo(h.fake, interaction).filter((a) => JSON.stringify(a.body).includes('Done waiting'))).toEqual([]);
+    } finally {
+      timing.tokenBudgetMs = saved;
+    }
+  });
+});
