@@ -19,6 +19,8 @@ export interface SlackHarness {
   adapter: RunningSlackAdapter;
   /** http://127.0.0.1:<port> of the adapter's server. */
   baseUrl: string;
+  /** Socket Mode: sends an envelope and resolves with the app's ack payload. */
+  sendEnvelope(type: string, payload: unknown): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startHarness(options: HarnessOptions): Promise<SlackHarnes
     bot,
     adapter,
     baseUrl: adapter.port ? `http://127.0.0.1:${adapter.port}` : '',
+    sendEnvelope: (type, payload) => fake.sendEnvelope(type, payload),
     close: async () => {
       await adapter.stop();
       await fake.stop();
