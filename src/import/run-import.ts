@@ -49,7 +49,7 @@ export async function runImport(db: Kysely<Database>, input: ImportInput, progre
   const map = parseMapOption(input.map);
   const source = await openSource(input.source);
   const parser = source.stream.pipe(
-    parse({ delimiter: source.delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
+    parse({ delimiter: source.delimiter, bom: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: true, info: true }),
   );
   source.stream.on('error', (error) => parser.destroy(error));
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number } }>;
@@ -148,6 +148,7 @@ export async function runImport(db: Kysely<Database>, input: ImportInput, progre
   }
 }
 
+/** The next CSV record; a source or CSV failure becomes a UserError (nothing is merged before the end). */
 async function next<T>(iterator: AsyncIterator<T>, label: string): Promise<T | null> {
   try {
     const result = await iterator.next();
@@ -159,6 +160,8 @@ async function next<T>(iterator: AsyncIterator<T>, label: string): Promise<T | n
         hint: 'Fix the file (unbalanced quotes are the usual cause) and import it again; nothing was written.',
       });
     }
-    throw error;
+    throw new UserError('source_read_failed', `Reading ${label} failed midway: ${(error as Error).message}. Nothing was written.`, {
+      hint: 'Run the same import again once the source is reachable.',
+    });
   }
 }

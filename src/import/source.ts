@@ -33,7 +33,7 @@ async function openRaw(source: ImportSource): Promise<{ stream: Readable; size: 
       });
     }
     if (!stat.isFile()) throw new UserError('source_not_file', `\`${source.path}\` is a directory, not a CSV file.`);
-    return { stream: createReadStream(resolved, { highWaterMark: 1 << 20 }), size: stat.size };
+    return { stream: createReadStream(resolved, { highWaterMark: 1 << 18 }), size: stat.size };
   }
   if (source.type === 'upload') {
     const stream = await source.upload.open();
@@ -80,7 +80,7 @@ function notCsv(head: Buffer): string | null {
   for (const byte of sample) if (byte === 0 || (byte < 9) || (byte > 13 && byte < 32)) control++;
   if (sample.length && (sample.includes(0) || control / sample.length > 0.05)) return 'binary data';
   const text = sample.toString('utf8').replace(/^\uFEFF/, '').trimStart().toLowerCase();
-  if (text.startsWith('<!doctype html') || text.startsWith('<html') || text.startsWith('<?xml') || text.startsWith('<')) return 'an HTML or XML page';
+  if (text.startsWith('<')) return 'an HTML or XML page';
   if (text.startsWith('{') || text.startsWith('[')) return 'JSON';
   return null;
 }
