@@ -1,3 +1,4 @@
+import { Events } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandPayloads } from '../../adapters/discord/commands.ts';
 import { registerCommands } from '../../adapters/discord/register.ts';
@@ -118,6 +119,31 @@ describe('Discord adapter against the fake gateway and REST', () => {
     expect((answer!.body.embeds as { description: string }[])[0]!.description).toBe(`Read **${csv.length}** bytes from orders.csv`);
   });
 
+  it('/import orders file=<attachment>: the worker fetches the attachment URL and the orders land in the store', async () => {
+    const csv = 'order_id,customer_id,order_date,amount\nA1,C1,2024-01-02,10.50\nA2,C2,2024-01-03,20.00\nA3,,2024-01-04,5.00\n';
+    const url = h.files.add('shop-orders.csv', csv);
+    const interaction = sendWithAttachments(
+      h.fake,
+      { type: 'command', name: 'import', subcommand: 'orders', options: {}, roles: [MARKETING_ROLE] },
+      { file: { filename: 'shop-orders.csv', url, size: csv.length } },
+    );
+    const answers = await h.fake.waitFor(() => {
+      const all = answersTo(h.fake, interaction);
+      return all.some((a) => a.kind === 'edit' && (a.body.embeds as unknown[] | undefined)?.length) && all;
+    }, 30_000);
+    expect(answers[0]!.kind).toBe('callback-5');
+    const result = answers.find((a) => a.kind === 'edit' && (a.body.embeds as unknown[] | undefined)?.length)!;
+    const embed = (result.body.embeds as { title: string; description: string }[])[0]!;
+    expect(embed.title).toBe('/import orders · shop-orders.csv');
+    expect(embed.description).toContain('2 orders inserted');
+    expect(embed.description).toContain('1 rows rejected');
+    const orders = await h.store.db.selectFrom('orders').select(['order_id', 'net_cents']).orderBy('order_id').execute();
+    expect(orders).toEqual([
+      { order_id: 'A1', net_cents: 1050 },
+      { order_id: 'A2', net_cents: 2000 },
+    ]);
+  });
+
   it('answers autocomplete: names from the store (none yet, safely) and long choice lists', async () => {
     const segment = h.fake.sendInteraction({ type: 'autocomplete', name: 'probe', subcommand: 'stats', options: { segment: 'vi' }, focused: 'segment' });
     const [first] = await h.fake.waitFor(() => h.fake.callbacksFor(segment.id as string).length > 0 && h.fake.callbacksFor(segment.id as string));
@@ -163,6 +189,19 @@ describe('Discord adapter against the fake gateway and REST', () => {
 
     const still = h.fake.sendInteraction({ type: 'command', name: 'help' });
     await h.fake.waitFor(() => answersTo(h.fake, still).length > 0);
+  });
+
+  it('survives a gateway disconnect: the shard reconnects and commands are answered again', async () => {
+    const back = new Promise((resolve) => {
+      h.adapter.client.once(Events.ShardResume, resolve);
+      h.adapter.client.once(Events.ShardReady, resolve);
+    });
+    const sockets = (h.fake as unknown as { wss: { clients: Set<{ close(code: number): void }> } }).wss.clients;
+    for (const ws of sockets) ws.close(4000);
+    await back;
+    await h.fake.waitFor(() => h.fake.socketCount === 1, 5_000);
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'help' });
+    await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0, 5_000);
   });
 
   it('finishes work that outlives the interaction token with a channel message that mentions the caller', async () => {
