@@ -77,7 +77,7 @@ describe('/import customers', () => {
     const reply = await run(bot, `/import customers ${file}`);
     expect(reply.ok).toBe(true);
     expect(reply.data).toMatchObject({ read: 5, inserted: 1, rejected: 4 });
-    expect(reply.view.tables[0].rows).toEqual([
+    expect(reply.view.tables![0]!.rows).toEqual([
       [3, 'email', 'not an email address', '=HYPERLINK("http://evil")'],
       [4, 'customer_id', 'missing customer_id', ''],
       [5, 'signup_date', 'invalid date (expected YYYY-MM-DD)', '31/01/2025'],
@@ -95,7 +95,7 @@ describe('/import customers', () => {
         '',
       ].join('\n'),
     );
-    expect(reply.view.files[0].path).toBe(reply.data.rejections_file);
+    expect(reply.view.files![0]!.path).toBe(reply.data.rejections_file);
     expect(path.dirname(reply.data.rejections_file)).toBe(path.join(store.dir, 'out'));
   });
 
@@ -182,7 +182,7 @@ describe('/import orders', () => {
     const file = csv(['Ref;Client;When;Total;Curr', 'r1;k1;31/12/2025;"1.234,5";EUR'].map((l) => l).slice(0, 1).concat(['r1;k1;31/12/2025;1234.50;eur', 'r2;k1;01/13/2025;5;EUR']));
     const reply = await run(bot, `/import orders ${file} map="Ref:order_id,Client:customer_id,When:order_date,Total:amount,Curr:currency" date_format=DD/MM/YYYY`);
     expect(reply.data).toMatchObject({ read: 2, inserted: 1, rejected: 1 });
-    expect(reply.view.tables[0].rows[0]).toEqual([3, 'order_date', 'invalid date (expected DD/MM/YYYY)', '01/13/2025']);
+    expect(reply.view.tables![0]!.rows[0]).toEqual([3, 'order_date', 'invalid date (expected DD/MM/YYYY)', '01/13/2025']);
     const order = await store.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
     expect(order).toMatchObject({ order_id: 'r1', order_date: '2025-12-31', gross_cents: 123450, currency: 'EUR' });
   });
