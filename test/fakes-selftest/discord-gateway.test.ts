@@ -41,6 +41,7 @@ describe('FakeDiscord with a real discord.js Client', () => {
         subcommand: interaction.options.getSubcommand(false),
         segment: interaction.options.getString('segment'),
         top: interaction.options.getInteger('top'),
+        file: interaction.options.getAttachment('file')?.url ?? null,
         channelId: interaction.channel?.id,
         isMember: interaction.member instanceof GuildMember,
         hasRole: interaction.member instanceof GuildMember && interaction.member.roles.cache.has(marketingRole),
@@ -78,6 +79,7 @@ describe('FakeDiscord with a real discord.js Client', () => {
       name: 'growth',
       subcommand: 'segment',
       options: { segment: 'champions', top: 5 },
+      attachments: { file: { filename: 'orders.csv', url: 'http://127.0.0.1:9/orders.csv', size: 12, contentType: 'text/csv' } },
       roles: [marketingRole],
     });
     await waitFor(() => fake.webhookMessagesFor(sent.token as string).length === 2);
@@ -87,6 +89,7 @@ describe('FakeDiscord with a real discord.js Client', () => {
       subcommand: 'segment',
       segment: 'champions',
       top: 5,
+      file: 'http://127.0.0.1:9/orders.csv',
       channelId: growth.id,
       isMember: true,
       hasRole: true,
@@ -101,7 +104,7 @@ describe('FakeDiscord with a real discord.js Client', () => {
   it('delivers a command sent in a DM with a user instead of a member', async () => {
     const sent = fake.sendInteraction({ type: 'command', name: 'growth', options: { segment: 'loyal' }, guildId: null });
     await waitFor(() => fake.webhookMessagesFor(sent.token as string).length === 2);
-    expect(seen.at(-1)).toMatchObject({ kind: 'command', subcommand: null, segment: 'loyal', top: null, isMember: false });
+    expect(seen.at(-1)).toMatchObject({ kind: 'command', subcommand: null, segment: 'loyal', top: null, file: null, isMember: false });
     expect(sent.user).toEqual(fake.marketer);
   });
 

@@ -197,7 +197,17 @@ export interface CommandInteractionInput extends InteractionCommon {
   subcommandGroup?: string;
   /** By name: strings are type 3, integers 4, other numbers 10, booleans 5; or explicit options. */
   options?: Record<string, OptionValue> | CommandOption[];
+  /** Attachment options (type 11), resolved in `data.resolved.attachments` as Discord does. */
+  attachments?: Record<string, AttachmentInput>;
   commandId?: string;
+}
+
+export interface AttachmentInput {
+  filename: string;
+  /** Where the bot downloads it (serve it from the test). */
+  url: string;
+  size: number;
+  contentType?: string;
 }
 
 export interface AutocompleteInteractionInput extends InteractionCommon {
@@ -221,7 +231,7 @@ export interface ButtonInteractionInput extends InteractionCommon {
 
 export type InteractionInput = CommandInteractionInput | AutocompleteInteractionInput | ButtonInteractionInput;
 
-function optionType(value: OptionValue): number {
+export function optionType(value: OptionValue): number {
   if (typeof value === 'string') return 3;
   if (typeof value === 'boolean') return 5;
   return Number.isInteger(value) ? 4 : 10;

@@ -7,6 +7,7 @@ import {
   guildCreate,
   memberObject,
   messageObject,
+  optionType,
   user,
   type DiscordGuild,
   type DiscordUser,
@@ -16,7 +17,7 @@ import { closeServer, listen, parseMultipart, readBody, sendEmpty, sendJson, typ
 import { waitFor } from './wait-for.ts';
 import { closeSocketsGracefully } from './ws-close.ts';
 
-export type { DiscordGuild, DiscordUser, InteractionInput, CommandOption } from './discord-payloads.ts';
+export type { AttachmentInput, CommandOption, DiscordGuild, DiscordUser, InteractionInput } from './discord-payloads.ts';
 export { waitFor } from './wait-for.ts';
 
 export interface DiscordRequest {
@@ -253,7 +254,23 @@ export class FakeDiscord {
     }
     const commandId = (name: string, given?: string) => given ?? this.commandIdFor(name);
     switch (input.type) {
-      case 'command':
+      case 'command': {
+        const attachments: Record<string, unknown> = {};
+        const extra = Object.entries(input.attachments ?? {}).map(([name, file]) => {
+          const attachmentId = this.nextId();
+          attachments[attachmentId] = {
+            id: attachmentId,
+            filename: file.filename,
+            size: file.size,
+            url: file.url,
+            proxy_url: file.url,
+            content_type: file.contentType ?? 'application/octet-stream',
+          };
+          return { name, type: 11, value: attachmentId };
+        });
+        const given = Array.isArray(input.options)
+          ? input.options
+          : Object.entries(input.options ?? {}).map(([name, value]) => ({ name, type: optionType(value), value }));
         return {
           ...base,
           type: 2,
@@ -261,10 +278,12 @@ export class FakeDiscord {
             id: commandId(input.name, input.commandId),
             name: input.name,
             type: 1,
-            options: commandOptions(input),
+            options: commandOptions({ ...input, options: [...given, ...extra] }),
+            ...(extra.length > 0 ? { resolved: { attachments } } : {}),
             ...(guild ? { guild_id: guild.id } : {}),
           },
         };
+      }
       case 'autocomplete':
         return {
           ...base,
