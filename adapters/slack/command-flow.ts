@@ -115,7 +115,7 @@ export class CommandFlow {
     try {
       const upload = await withTimeout(
         latestSharedCsv(this.deps.poster.client, this.deps.botToken, caller.userId, caller.channelId),
-        this.deps.lookupTimeoutMs ?? 2000,
+        this.deps.lookupTimeoutMs ?? 1200,
       );
       return upload ? [upload] : undefined;
     } catch (error) {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute, type webApi } from '@slack/bolt';
+import { App, webApi, type CustomRoute } from '@slack/bolt';
 import { ConfigError } from '../../src/config/config.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import type { Reply } from '../../src/core/reply.ts';
@@ -85,15 +85,10 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     ...(apiUrl(config.SLACK_API_URL) ? { slackApiUrl: apiUrl(config.SLACK_API_URL) } : {}),
   };
   const routes = options.routes ?? [];
-  const app = new App({
-    token,
-    logger: boltLogger(logger),
-    clientOptions,
-    ...(socketMode ? { appToken: config.SLACK_APP_TOKEN, socketMode: true } : { signingSecret: config.SLACK_SIGNING_SECRET, customRoutes: routes }),
-  });
-
+  // auth.test first, so a bad token stops start-up with our message (and Bolt skips its own check).
+  let identity: webApi.AuthTestResponse;
   try {
-    await app.client.auth.test();
+    identity = await new webApi.WebClient(token, { ...clientOptions, retryConfig: { ...clientOptions.retryConfig } }).auth.test();
   } catch (error) {
     const code = slackErrorCode(error);
     if (/invalid_auth|not_authed|account_inactive|token_revoked|token_expired/.test(code)) {
@@ -101,6 +96,14 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     }
     throw new Error(`Slack is not reachable${config.SLACK_API_URL ? ` at SLACK_API_URL=${config.SLACK_API_URL}` : ''}: ${code}`);
   }
+  const app = new App({
+    token,
+    botId: identity.bot_id,
+    botUserId: identity.user_id,
+    logger: boltLogger(logger),
+    clientOptions,
+    ...(socketMode ? { appToken: config.SLACK_APP_TOKEN, socketMode: true } : { signingSecret: config.SLACK_SIGNING_SECRET, customRoutes: routes }),
+  });
 
   const poster = new SlackPoster(app.client, new ChannelQueue(limits.channelPostIntervalMs), limits, logger);
   const slackRoles = config.ROLE_MAP.some((item) => item.startsWith('slack:'));
@@ -161,6 +164,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       await app.start();
     } catch (error) {
       const code = slackErrorCode(error);
+      await app.stop().catch(() => undefined);
       throw new ConfigError(`SLACK_APP_TOKEN could not open a Socket Mode connection (${code}): create an app-level token with the connections:write scope (Basic Information > App-Level Tokens) and turn Socket Mode on.`);
     }
     if (routes.length) routeServer = server = await startRouteServer(routes, port, options.host);

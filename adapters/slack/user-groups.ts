@@ -15,7 +15,7 @@ export class UserGroupCache {
     private readonly client: webApi.WebClient,
     private readonly logger: Logger,
     private readonly ttlMs = 5 * 60_000,
-    private readonly timeoutMs = 1500,
+    private readonly timeoutMs = 1000,
   ) {}
 
   async groupsOf(userId: string): Promise<string[]> {
