@@ -228,6 +228,17 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
     expect(h.fake.downloads.some((d) => d.authorized)).toBe(true);
   });
 
+  it('acknowledges 50 concurrent slash commands, none lost', async () => {
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => slash('/help', i % 2 ? '' : 'import')));
+    const latencies = results.map((r) => r.ackMs).sort((a, b) => a - b);
+    expect(results.every((r) => r.ack.status === 200)).toBe(true);
+    await h.adapter.idle();
+    for (const { id } of results) expect(responseBodies(h.fake, id)).toHaveLength(1);
+    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
+    console.log(`slack http ack latency over 50 concurrent commands: p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${p(1)} ms (limit 3000 ms)`);
+    expect(latencies.at(-1)!).toBeLessThan(3000);
+  });
+
   it('serves extra HTTP routes on the same port', async () => {
     const res = await fetch(`${h.baseUrl}/webhooks/events`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(202);
