@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import type { Bot } from '../../../src/core/bot.ts';
+import { createTestBot, run } from '../../helpers/bot.ts';
+import { createTestStore, type TestStore } from '../../helpers/store.ts';
+import { hasCdnowSample, seedCdnowSample } from './seed.ts';
+import { conditionalExpectedPurchases, customerLifetimeValue, expectedAverageSpend, probabilityAlive } from '../../../src/metrics/clv/index.ts';
+import { DAYS_PER_MONTH } from '../../../src/metrics/clv-model.ts';
+
+const within = (actual: number, expected: number, relative: number) => expect(Math.abs(actual - expected) / Math.abs(expected)).toBeLessThanOrEqual(relative);
+
+describe.skipIf(!hasCdnowSample())('/clv on the CDNOW sample (orders in the store, fitted in a worker thread)', () => {
+  let store: TestStore;
+  let bot: Bot;
+
+  beforeAll(async () => {
+    store = await createTestStore();
+    const seeded = await seedCdnowSample(store.db);
+    expect(seeded).toEqual({ customers: 2357, orders: 6919 });
+    bot = await createTestBot(store.db, store.dir, { env: { DATABASE_URL: store.url } });
+  }, 60_000);
+  afterAll(() => store?.close());
+
+  it('/clv model as_of=1997-09-30 reproduces the published BG/NBD and Gamma-Gamma MLE', async () => {
+    const result = await run(bot, '/clv model as_of=1997-09-30');
+    expect(result.ok, JSON.stringify(result.data)).toBe(true);
+    const { bgnbd, gamma_gamma, time_unit, customers, charts } = result.data;
+    expect(time_unit).toBe('weeks');
+    expect(customers).toBe(2357);
+    within(bgnbd.r, 0.242593, 1e-3);
+    within(bgnbd.alpha, 4.413532, 1e-3);
+    within(bgnbd.a, 0.792886, 1e-3);
+    within(bgnbd.b, 2.425754, 1e-3);
+    expect(Math.abs(bgnbd.loglik - -9582.43)).toBeLessThanOrEqual(0.01);
+    within(gamma_gamma.p, 6.2488, 5e-3);
+    within(gamma_gamma.q, 3.7446, 5e-3);
+    within(gamma_gamma.gamma, 15.4477, 5e-3);
+    expect(gamma_gamma.customers).toBe(946);
+    expect(result.data.fit_check).toHaveLength(8);
+    expect(result.data.fit_check[0].actual).toBe(2357 - 946);
+    expect(typeof charts.fit_check).toBe('string');
+    expect(result.view.charts!.every((c) => existsSync(c.path))).toBe(true);
+  }, 60_000);
+
+  it('/clv model as_of=1998-06-30 holdout=1997-09-30 reproduces the published holdout table (weeks 40..78)', async () => {
+    const result = await run(bot, '/clv model as_of=1998-06-30 holdout=1997-09-30');
+    expect(result.ok, JSON.stringify(result.data)).toBe(true);
+    expect(result.data.calibration_end).toBe('1997-09-30');
+    within(result.data.bgnbd.r, 0.242593, 1e-3);
+    const { holdout } = result.data;
+    expect(holdout.weeks).toBe(39);
+    const actual = [0.237, 0.697, 1.393, 1.56, 2.532, 2.947, 3.862, 6.359];
+    const expected = [0.225, 0.523, 1.044, 1.52, 2.164, 2.654, 3.504, 6.157];
+    holdout.rows.forEach((row: { actual_mean: number; expected_mean: number }, i: number) => {
+      expect(Math.abs(row.actual_mean - actual[i]!)).toBeLessThanOrEqual(0.001);
+      expect(Math.abs(row.expected_mean - expected[i]!)).toBeLessThanOrEqual(0.005);
+    });
+    expect(result.view.charts).toHaveLength(2);
+  }, 60_000);
+
+  it('/clv values the whole base: totals, top 10 with masked emails, a distribution chart', async () => {
+    const result = await run(bot, '/clv as_of=1997-09-30 horizon=12 discount=0.10');
+    expect(result.ok, JSON.stringify(result.data)).toBe(true);
+    const data = result.data;
+    expect(data.customers).toBe(2357);
+    expect(data.predicted_customers).toBe(2357);
+    expect(data.time_unit).toBe('weeks');
+    expect(data.historical).toHaveLength(1);
+    expect(data.historical[0].currency).toBe('USD');
+    expect(data.top).toHaveLength(10);
+    expect(data.top[0].email).toMatch(/^c•••@example\.com$/);
+    expect(data.top[0].predicted_clv).toBeGreaterThanOrEqual(data.top[9].predicted_clv);
+    expect(data.predicted.total_clv).toBeGreaterThan(0);
+    expect(data.predicted.average_clv).toBeCloseTo(data.predicted.total_clv / 2357, 1);
+    expect(result.view.charts).toHaveLength(1);
+    expect(result.view.text).toContain('$');
+  }, 60_000);
+
+  it('/clv customer= gives one customer\'s P(alive), expected purchases, order value and CLV, consistent with the model functions', async () => {
+    const result = await run(bot, '/clv customer=1 as_of=1997-09-30');
+    expect(result.ok, JSON.stringify(result.data)).toBe(true);
+    expect(result.data.top).toHaveLength(1);
+    const one = result.data.top[0];
+    expect(one.customer_id).toBe('1');
+    // customer 1 of the published summary: x = 2, t_x = 30.43, T = 38.86, zbar = 22.35
+    const published = { x: 2, zbar: 22.35 };
+    expect(one.x).toBe(published.x);
+    expect(one.t_x).toBeCloseTo(30.43, 2);
+    expect(one.T).toBeCloseTo(38.86, 2);
+    expect(one.p_alive).toBeGreaterThan(0);
+    expect(one.p_alive).toBeLessThanOrEqual(1);
+    expect(result.view.fields!.map((f) => f.label)).toContain('Probability still active');
+    const fitted = (await run(bot, '/clv model as_of=1997-09-30')).data;
+    const bg = fitted.bgnbd;
+    const gg = fitted.gamma_gamma;
+    const months = 12 * (DAYS_PER_MONTH / 7);
+    expect(one.expected_purchases).toBeCloseTo(conditionalExpectedPurchases(bg, months, one.x, one.t_x, one.T), 2);
+    expect(one.p_alive).toBeCloseTo(probabilityAlive(bg, one.x, one.t_x, one.T), 3);
+    expect(one.expected_aov).toBeCloseTo(expectedAverageSpend(gg, one.x, published.zbar), 1);
+    const reference = customerLifetimeValue(bg, gg, { x: [one.x], tx: [one.t_x], T: [one.T], monetary: [published.zbar] }, { horizonMonths: 12, annualDiscountRate: 0.1, daysPerUnit: 7, daysPerMonth: DAYS_PER_MONTH });
+    expect(one.predicted_clv).toBeCloseTo(reference[0]!, 1);
+  }, 60_000);
+
+  it('refuses politely with the historical value when the history is too short', async () => {
+    const result = await run(bot, '/clv as_of=1997-02-15');
+    expect(result.ok).toBe(false);
+    expect(result.data.error.code).toBe('not_enough_data');
+    expect(result.data.error.message).toMatch(/historical value: \$[\d,.]+ net revenue to 1997-02-15/);
+  }, 60_000);
+
+  it('segment= says segments are not available until the segment store exists', async () => {
+    const result = await run(bot, '/clv segment=champions');
+    expect(result.ok).toBe(false);
+    expect(['segments_unavailable', 'unknown_segment']).toContain(result.data.error.code);
+  });
+});
