@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely';
+import { runInWorker } from '../jobs/run-in-worker.ts';
+import type { Database } from '../store/schema.ts';
+import { writeDigestChart } from './chart.ts';
+import { computeDigestData, type DigestData, type DigestOptions } from './content.ts';
+import { contentHash } from './content-hash.ts';
+
+export interface BuildInput {
+  options: DigestOptions;
+  outDir: string;
+  /** File name of the chart without `.png`. */
+  chartName: string;
+}
+
+export interface BuiltDigest {
+  data: DigestData;
+  /** Absolute path of the PNG; null for an empty period. */
+  chart: string | null;
+  hash: string;
+  build_ms: number;
+}
+
+export async function buildDigestData(db: Kysely<Database>, input: BuildInput): Promise<BuiltDigest> {
+  const started = performance.now();
+  const data = await computeDigestData(db, input.options);
+  const chart = data.empty ? null : await writeDigestChart(data, input.outDir, input.chartName);
+  return { data, chart, hash: contentHash(data), build_ms: Math.round(performance.now() - started) };
+}
+
+/** Off the event loop in a worker thread with its own connection; in-process for an in-memory store. */
+export function buildDigest(db: Kysely<Database>, databaseUrl: string, input: BuildInput): Promise<BuiltDigest> {
+  if (databaseUrl === 'sqlite::memory:' || databaseUrl === 'sqlite:memory:') return buildDigestData(db, input);
+  return runInWorker<BuildInput & { databaseUrl: string }, BuiltDigest>(new URL('./build-task.ts', import.meta.url), { ...input, databaseUrl });
+}

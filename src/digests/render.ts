@@ -1,0 +1,119 @@
+import { formatChange, formatCount, formatPercent } from '../core/format.ts';
+import type { Button, Table, View } from '../core/reply.ts';
+import { formatMoney } from '../store/money.ts';
+import type { Anomaly } from './anomalies.ts';
+import type { DigestData } from './content.ts';
+
+export interface DigestHeader {
+  /** `Schedule #3` or `Preview`. */
+  source: string;
+  timeZone: string;
+  /** The fire time (or now, for a preview) written in the zone. */
+  whenLocal: string;
+}
+
+const METRIC_LABELS: Record<string, string> = {
+  revenue_cents: 'Revenue',
+  orders: 'Orders',
+  new_customers: 'New customers',
+  spend_cents: 'Spend',
+};
+
+function anomalyLine(anomaly: Anomaly, currency: string): string {
+  const money = anomaly.metric.endsWith('_cents');
+  const show = (v: number) => (money ? formatMoney(Math.round(v), currency, 0) : formatCount(Math.round(v)));
+  const direction = anomaly.z > 0 ? 'above' : 'below';
+  return `⚠️ *${METRIC_LABELS[anomaly.metric] ?? anomaly.metric}* ${show(anomaly.value)} is ${Math.abs(anomaly.z).toFixed(1)} standard deviations ${direction} its trailing average of ${show(anomaly.mean)}.`;
+}
+
+const roiText = (roi: number | null) => (roi === null ? '—' : formatPercent(roi));
+
+/** The digest as a chat reply: anomalies first, then the figures with their change, the chart and buttons. */
+export function renderDigest(data: DigestData, chart: string | null, header: DigestHeader): View {
+  const { currency } = data;
+  const money = (cents: number) => formatMoney(cents, currency, 0);
+  const title = `${data.period.kind === 'week' ? 'Weekly' : 'Monthly'} digest · ${data.period.from} to ${data.period.to}`;
+  const zoneNote = `${header.source} · ${header.whenLocal} · time zone ${header.timeZone}. Compared with ${data.previous_period.from} to ${data.previous_period.to}.`;
+  if (data.empty) {
+    return { title, text: `No activity from ${data.period.from} to ${data.period.to}: no orders, no new customers and no spend.`, notes: [zoneNote] };
+  }
+
+  const lines: string[] = [];
+  if (data.anomalies.length) lines.push('*Worth a look*', ...data.anomalies.map((a) => anomalyLine(a, currency)), '');
+  const { kpis } = data;
+  const fields = data.sections.includes('kpis')
+    ? [
+        { label: 'Revenue', value: `${money(kpis.revenue_cents.value)} ${formatChange(kpis.revenue_cents.value, kpis.revenue_cents.previous)}` },
+        { label: 'Orders', value: `${formatCount(kpis.orders.value)} ${formatChange(kpis.orders.value, kpis.orders.previous)}` },
+        { label: 'New customers', value: `${formatCount(kpis.new_customers.value)} ${formatChange(kpis.new_customers.value, kpis.new_customers.previous)}` },
+        { label: 'Spend', value: `${money(kpis.spend_cents.value)} ${formatChange(kpis.spend_cents.value, kpis.spend_cents.previous)}` },
+      ]
+    : undefined;
+
+  const tables: Table[] = [];
+  const buttons: Button[] = [];
+  if (data.sections.includes('channels')) {
+    if (data.channels.length) {
+      tables.push({
+        title: 'CAC and ROI by channel',
+        columns: ['Channel', 'Spend', 'New', 'CAC', 'CAC change', 'ROI', 'ROI change'],
+        numeric: [false, true, true, true, false, true, false],
+        rows: data.channels.map((c) => [
+          c.channel,
+          money(c.spend_cents),
+          formatCount(c.new_customers),
+          c.cac_cents === null ? '—' : money(c.cac_cents),
+          c.cac_cents === null ? '—' : formatChange(c.cac_cents, c.previous.cac_cents),
+          roiText(c.roi),
+          c.roi === null ? '—' : formatChange(c.roi, c.previous.roi),
+        ]),
+      });
+    } else lines.push('No channel spend or acquisitions in the period.');
+    buttons.push({ label: 'ROI detail', command: `/roi from=${data.period.from} to=${data.period.to}` });
+  }
+  if (data.sections.includes('campaigns')) {
+    if (!data.campaigns.available) lines.push('Campaigns: no campaigns yet.');
+    else if (!data.campaigns.launched.length) lines.push('Campaigns: none launched in the period.');
+    else {
+      tables.push({
+        title: 'Campaigns launched',
+        columns: ['#', 'Campaign', 'Channel', 'State', 'Audience', 'Sent', 'Events'],
+        numeric: [true, false, false, false, true, true, false],
+        rows: data.campaigns.launched.map((c) => [
+          c.id,
+          c.name,
+          c.channel,
+          c.state,
+          formatCount(c.audience_size),
+          formatCount(c.sent),
+          Object.entries(c.events).map(([type, n]) => `${type} ${formatCount(n)}`).join(', ') || '—',
+        ]),
+      });
+      for (const c of data.campaigns.launched.slice(0, 3)) buttons.push({ label: `Campaign #${c.id} report`, command: `/campaign report ${c.id}` });
+    }
+  }
+  if (data.sections.includes('segments')) {
+    const s = data.segments;
+    if (!s.available || s.latest_run_id === null) lines.push('Segments: no segmentation runs yet.');
+    else if (s.previous_run_id === null) lines.push(`Segments: only one run so far (#${s.latest_run_id}); movements show from the second.`);
+    else if (!s.movements.length) lines.push(`Segments: no customer changed segment between runs #${s.previous_run_id} and #${s.latest_run_id}.`);
+    else {
+      tables.push({
+        title: `Segment movements, run #${s.previous_run_id} → #${s.latest_run_id}`,
+        columns: ['From', 'To', 'Customers'],
+        numeric: [false, false, true],
+        rows: s.movements.map((m) => [m.from, m.to, formatCount(m.customers)]),
+      });
+    }
+  }
+
+  return {
+    title,
+    text: lines.join('\n').trim() || undefined,
+    fields,
+    tables: tables.length ? tables : undefined,
+    charts: chart ? [{ path: chart, name: 'digest.png', title: 'Revenue and new customers', alt: `Revenue bars and new customers line over the last ${data.history.length} ${data.period.kind}s` }] : undefined,
+    buttons: buttons.length ? buttons : undefined,
+    notes: [zoneNote, 'New customers by signup date; CAC = spend / new customers; ROI = (revenue of the channel\'s customers − spend) / spend.'],
+  };
+}
