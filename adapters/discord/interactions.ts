@@ -130,9 +130,10 @@ export class InteractionHandler {
 
     let lastEdit = -Infinity;
     let editing: Promise<void> | undefined;
+    let finished = false;
     invocation.onProgress = (update) => {
       const now = Date.now();
-      if (editing || now - lastEdit < timing.progressIntervalMs || now - started > timing.tokenBudgetMs) return;
+      if (finished || editing || now - lastEdit < timing.progressIntervalMs || now - started > timing.tokenBudgetMs) return;
       lastEdit = now;
       editing = defer()
         .then(async (ok) => {
@@ -147,6 +148,7 @@ export class InteractionHandler {
     const running = this.deps.bot.run(prepared, invocation);
     if ((await Promise.race([running, sleep(timing.ackAfterMs)])) === 'timeout') void defer();
     const reply = await running;
+    finished = true;
     await editing;
     await this.#deliver(interaction, reply, deferral, started, invocation.caller);
   }

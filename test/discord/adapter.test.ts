@@ -30,6 +30,10 @@ describe('Discord adapter against the fake gateway and REST', () => {
     expect(sent.headers.authorization).toBe(`Bot ${h.config.DISCORD_TOKEN}`);
     expect(sent.body).toEqual(JSON.parse(JSON.stringify(commandPayloads(h.bot.registry))));
     expect(registered.commands.map((c) => c.name)).toEqual(h.bot.registry.names());
+
+    const global = await registerCommands({ ...h.config, DISCORD_GUILD_ID: undefined }, h.bot.registry);
+    expect(global.scope).toBe('global');
+    expect(h.fake.registeredCommands.find((r) => r.guildId === null)!.commands.map((c) => c.name)).toEqual(h.bot.registry.names());
   });
 
   it('answers /help at once with an embed', async () => {
@@ -87,6 +91,15 @@ describe('Discord adapter against the fake gateway and REST', () => {
     expect(answers[1]!.body.content).toMatch(/^❌ Sorry, something went wrong on our side \(error id [0-9a-f]{8}\)/);
   });
 
+  it('sends charts and files as attachments, the chart as the embed image', async () => {
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'chart' });
+    const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction));
+    expect(answer!.files).toEqual(['spend.png', 'spend.csv']);
+    const embeds = answer!.body.embeds as { title?: string; image?: { url: string } }[];
+    expect(embeds[1]).toMatchObject({ title: 'Spend by week', image: { url: 'attachment://spend.png' } });
+    expect(answer!.body.attachments).toEqual([{ id: '0', description: 'bar chart' }, { id: '1' }]);
+  });
+
   it('routes a button click to the command it carries, short or stored', async () => {
     const click = h.fake.sendInteraction({ type: 'button', customId: 'cmd:/help probe' });
     const [answer] = await h.fake.waitFor(() => answersTo(h.fake, click).length > 0 && answersTo(h.fake, click));
@@ -119,7 +132,7 @@ describe('Discord adapter against the fake gateway and REST', () => {
     expect((answer!.body.embeds as { description: string }[])[0]!.description).toBe(`Read **${csv.length}** bytes from orders.csv`);
   });
 
-  it('/import orders file=<attachment>: the worker fetches the attachment URL and the orders land in the store', async () => {
+  it('/import orders file=<attachment>: the import worker fetches the attachment URL and the orders land in the store', async () => {
     const csv = 'order_id,customer_id,order_date,amount\nA1,C1,2024-01-02,10.50\nA2,C2,2024-01-03,20.00\nA3,,2024-01-04,5.00\n';
     const url = h.files.add('shop-orders.csv', csv);
     const interaction = sendWithAttachments(

@@ -63,7 +63,7 @@ export async function startHarness(timing: Partial<DiscordTiming> = {}): Promise
   await files.start();
   const store = await createTestStore();
   const config = loadConfig({
-    DATABASE_URL: 'sqlite::memory:',
+    DATABASE_URL: store.url,
     DISCORD_TOKEN: TOKEN,
     DISCORD_APP_ID: fake.applicationId,
     DISCORD_GUILD_ID: fake.guilds[0]!.id,

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { defineAction, defineCommand, type CommandDefinition } from '../../../src/core/command.ts';
 import { reply } from '../../../src/core/reply.ts';
@@ -81,6 +83,23 @@ export const testCommands: CommandDefinition[] = [
       handler: async (_ctx, { ms }) => {
         await new Promise((r) => setTimeout(r, ms ?? 0));
         throw new Error('kaboom');
+      },
+    }),
+  }),
+  defineCommand({
+    name: 'chart',
+    description: 'Test command: a chart and a file written to the output folder.',
+    action: defineAction({
+      description: 'Chart.',
+      options: z.object({}),
+      role: 'viewer',
+      handler: async (ctx) => {
+        mkdirSync(ctx.outDir, { recursive: true });
+        const png = path.join(ctx.outDir, 'spend.png');
+        const csv = path.join(ctx.outDir, 'spend.csv');
+        writeFileSync(png, Buffer.from('89504e470d0a1a0a', 'hex'));
+        writeFileSync(csv, 'week,spend\n1,10\n');
+        return reply({}, { title: 'Spend', charts: [{ path: png, name: 'spend.png', title: 'Spend by week', alt: 'bar chart' }], files: [{ path: csv, name: 'spend.csv' }] });
       },
     }),
   }),

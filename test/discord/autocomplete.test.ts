@@ -1,0 +1,36 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autocompleteChoices } from '../../adapters/discord/autocomplete.ts';
+import type { OptionInfo } from '../../src/core/option-schema.ts';
+import { createDatabase } from '../../src/store/database.ts';
+
+const db = createDatabase('sqlite::memory:');
+const campaign: OptionInfo = { name: 'campaign', description: 'a campaign', type: 'string', required: false, autocomplete: 'campaign' };
+const segment: OptionInfo = { ...campaign, name: 'segment', autocomplete: 'segment' };
+
+beforeAll(async () => {
+  await sql`create table campaigns (name text not null)`.execute(db);
+  for (const name of ['Spring sale', 'Summer 50%_off', 'Winback VIP', ...Array.from({ length: 30 }, (_, i) => `Promo ${i}`)]) {
+    await sql`insert into campaigns (name) values (${name})`.execute(db);
+  }
+});
+
+afterAll(async () => {
+  await db.destroy();
+});
+
+describe('autocompleteChoices', () => {
+  it('finds names containing the typed text, case-insensitively', async () => {
+    expect(await autocompleteChoices(db as never, campaign, 'SPR')).toEqual([{ name: 'Spring sale', value: 'Spring sale' }]);
+    expect(await autocompleteChoices(db as never, campaign, '50%_')).toEqual([{ name: 'Summer 50%_off', value: 'Summer 50%_off' }]);
+    expect(await autocompleteChoices(db as never, campaign, '%')).toEqual([{ name: 'Summer 50%_off', value: 'Summer 50%_off' }]);
+  });
+
+  it('answers at most 25 names', async () => {
+    expect(await autocompleteChoices(db as never, campaign, '')).toHaveLength(25);
+  });
+
+  it('answers nothing when the table does not exist', async () => {
+    expect(await autocompleteChoices(db as never, segment, 'vip')).toEqual([]);
+  });
+});
