@@ -199,7 +199,7 @@ export class LineWriter {
     if (this.#buffer.length >= 1 << 18) {
       const chunk = this.#buffer;
       this.#buffer = '';
-      if (!this.#stream.write(chunk)) await new Promise((resolve) => this.#stream.once('drain', resolve));
+      if (!this.#stream.write(chunk)) await new Promise<void>((resolve) => this.#stream.once('drain', () => resolve()));
     }
   }
   async close(): Promise<void> {
