@@ -10,6 +10,7 @@ export { buildCommandBindings, commandPayloads } from './commands.ts';
 export { registerCommands } from './register.ts';
 export { renderReply } from './render.ts';
 export { DISCORD_LIMITS } from './limits.ts';
+export { BOT_PERMISSIONS, inviteUrl } from './invite.ts';
 
 export interface DiscordAdapterOptions extends AdapterOptions {
   timing?: Partial<DiscordTiming>;

@@ -145,10 +145,18 @@ export class InteractionHandler {
         });
     };
 
+    // before the token expires, say where the result will appear
+    const handOver = setTimeout(() => {
+      void (deferral ?? Promise.resolve(false)).then(async (ok) => {
+        if (ok && !finished) await interaction.editReply({ content: '⏳ Still working; the result will be posted in this channel when it is ready.' }).catch(() => {});
+      });
+    }, Math.max(0, timing.tokenBudgetMs - (Date.now() - started)));
+    handOver.unref();
     const running = this.deps.bot.run(prepared, invocation);
     if ((await Promise.race([running, sleep(timing.ackAfterMs)])) === 'timeout') void defer();
     const reply = await running;
     finished = true;
+    clearTimeout(handOver);
     await editing;
     await this.#deliver(interaction, reply, deferral, started, invocation.caller);
   }

@@ -228,6 +228,7 @@ describe('Discord adapter against the fake gateway and REST', () => {
       expect(message.body.content).toBe(`<@${h.fake.marketer.id}>`);
       expect((message.body.embeds as { title: string }[])[0]!.title).toBe('Done waiting');
       expect(answersTo(h.fake, interaction).filter((a) => JSON.stringify(a.body).includes('Done waiting'))).toEqual([]);
+      expect(answersTo(h.fake, interaction).some((a) => a.kind === 'edit' && String(a.body.content).includes('will be posted in this channel'))).toBe(true);
     } finally {
       timing.tokenBudgetMs = saved;
     }
