@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startConsole } from '../adapters/console/console.ts';
+import { renderText } from '../adapters/console/render.ts';
 import { createApp } from './app.ts';
-import { ConfigError, discordEnabled, loadConfig, slackEnabled } from './config/config.ts';
-import { createLogger } from './logger.ts';
+import { ConfigError, discordEnabled, loadConfig, slackEnabled, type Config } from './config/config.ts';
+import type { RunningAdapter } from './core/adapter.ts';
+import { createLogger, type Logger } from './logger.ts';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -16,7 +18,7 @@ async function main(): Promise<number> {
   });
   if (existsSync('.env')) process.loadEnvFile('.env');
 
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -28,16 +30,50 @@ async function main(): Promise<number> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   const app = await createApp({ config, logger });
-  const platforms = values.console ? [] : [slackEnabled(config) && 'slack', discordEnabled(config) && 'discord'].filter(Boolean);
+  const useConsole = values.console || (!slackEnabled(config) && !discordEnabled(config));
 
-  if (platforms.length === 0) {
+  if (useConsole) {
+    app.bot.setNotifier('console', async (target, reply) => {
+      process.stdout.write(values.json ? `${JSON.stringify({ notify: target.channelId, ok: reply.ok, text: renderText(reply), data: reply.data })}\n` : `\n[to ${target.channelId}]\n${renderText(reply)}\n\n`);
+    });
     const code = await startConsole(app.bot, { json: values.json, userId: values.user, input: process.stdin, output: process.stdout, errors: process.stderr });
     await app.close();
     return code;
   }
-  logger.error({ platforms }, 'platform adapters are not available in this build yet');
+
+  const adapters: RunningAdapter[] = [];
+  try {
+    if (slackEnabled(config)) {
+      const { startSlack } = await import('../adapters/slack/start.ts');
+      adapters.push(await startSlack({ bot: app.bot, config, logger }));
+    }
+    if (discordEnabled(config)) {
+      const { startDiscord } = await import('../adapters/discord/index.ts');
+      adapters.push(await startDiscord({ bot: app.bot, config, logger }));
+    }
+  } catch (error) {
+    await stopAll(adapters, logger);
+    await app.close();
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  logger.info({ adapters: adapters.map((a) => a.name) }, 'growthbot is running');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await stopAll(adapters, logger);
   await app.close();
-  return 2;
+  return 0;
+}
+
+async function stopAll(adapters: RunningAdapter[], logger: Logger): Promise<void> {
+  for (const adapter of adapters.reverse()) {
+    await adapter.stop().catch((error: unknown) => logger.error({ err: error, adapter: adapter.name }, 'adapter did not stop cleanly'));
+  }
 }
 
 main().then(

@@ -75,19 +75,30 @@ export class Bot {
     await notifier(target, reply);
   };
 
-  /** Parses, validates and checks the role. Fast: adapters call it before acknowledging. Throws UserError. */
+  /**
+   * Parses, validates and checks the role. Fast: adapters call it before acknowledging.
+   * Throws UserError; every refusal is audited here, so adapters need not.
+   */
   async prepare(invocation: Invocation): Promise<PreparedCommand> {
-    const parsed = this.#parse(invocation);
-    const role = await resolveRole(this.db, this.config, invocation.caller);
-    if (!hasRole(role, parsed.action.role)) {
-      const error = new UserError('forbidden', `/${parsed.path} needs the *${parsed.action.role}* role; you have *${role}*.`, {
-        hint: 'Ask an admin to grant it: /admin grant <user> <role>.',
-      });
-      await this.#audit(invocation.caller, parsed.path, parsed.raw, 'denied', error.message, 0);
+    let path = invocationName(invocation);
+    let raw: Record<string, unknown> = invocation.text !== undefined ? { text: invocation.text } : { ...(invocation.options ?? {}) };
+    try {
+      const parsed = this.#parse(invocation);
+      path = parsed.path;
+      raw = parsed.raw;
+      const role = await resolveRole(this.db, this.config, invocation.caller);
+      if (!hasRole(role, parsed.action.role)) {
+        throw new UserError('forbidden', `/${parsed.path} needs the *${parsed.action.role}* role; you have *${role}*.`, {
+          hint: 'Ask an admin to grant it: /admin grant <user> <role>.',
+        });
+      }
+      const options = validateOptions(parsed.path, parsed.action, parsed.raw);
+      return { path: parsed.path, action: parsed.action, options, role };
+    } catch (error) {
+      const outcome: AuditOutcome = error instanceof UserError ? (error.code === 'forbidden' ? 'denied' : 'user_error') : 'error';
+      await this.#audit(invocation.caller, path, raw, outcome, error instanceof Error ? error.message : String(error), 0);
       throw error;
     }
-    const options = validateOptions(parsed.path, parsed.action, parsed.raw);
-    return { path: parsed.path, action: parsed.action, options, role };
   }
 
   #parse(invocation: Invocation): ParsedCommand {
@@ -119,11 +130,7 @@ export class Bot {
     try {
       prepared = await this.prepare(invocation);
     } catch (error) {
-      const name = invocation.text?.trim().split(/\s+/)[0] ?? invocation.command ?? '?';
-      if (error instanceof UserError && error.code !== 'forbidden') {
-        await this.#audit(invocation.caller, name.replace(/^\//, ''), { text: invocation.text ?? '' }, 'user_error', error.message, 0);
-      }
-      return this.errorReply(error, name);
+      return this.errorReply(error, invocationName(invocation));
     }
     return this.run(prepared, invocation);
   }
@@ -170,4 +177,10 @@ export class Bot {
       this.logger.error({ err: error, command }, 'audit write failed');
     }
   }
+}
+
+/** `import` for `/import orders x.csv`, for audit entries of lines that never parsed. */
+function invocationName(invocation: Invocation): string {
+  if (invocation.command) return [invocation.command, invocation.subcommand].filter(Boolean).join(' ');
+  return (invocation.text ?? '').trim().split(/\s+/)[0]?.replace(/^\//, '') || '?';
 }
