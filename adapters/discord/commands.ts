@@ -4,6 +4,7 @@ import { actionsOf, type ActionDefinition, type CommandDefinition } from '../../
 import { describeOptions, type OptionInfo } from '../../src/core/option-schema.ts';
 import type { CommandRegistry } from '../../src/core/registry.ts';
 import { DISCORD_LIMITS } from './limits.ts';
+import { CORE_BOLD } from './render.ts';
 
 /** How one registered Discord option maps back to the core option it fills. */
 export interface OptionBinding {
@@ -46,7 +47,7 @@ export function discordName(name: string, taken: Set<string> = new Set()): strin
 
 /** Discord descriptions: 1-100 characters of plain text. */
 export function discordDescription(text: string, fallback: string, limit: number = DISCORD_LIMITS.commandDescription): string {
-  const plain = text.replace(/[*`]/g, '').replace(/\s+/g, ' ').trim() || fallback;
+  const plain = text.replace(CORE_BOLD, '$1$2').replace(/`/g, '').replace(/\s+/g, ' ').trim() || fallback;
   return plain.length <= limit ? plain : `${plain.slice(0, limit - 1).trimEnd()}…`;
 }
 

@@ -29,9 +29,12 @@ const COLOR_OK = 0x3b82f6;
 const COLOR_ERROR = 0xef4444;
 const CODE_FENCE = 8; // "```\n" + "\n```"
 
+/** `*bold*` as the core writes it: opened after a space or line start, closed before a space or punctuation. */
+export const CORE_BOLD = /(^|[\s(\[])\*(\S(?:[^*\n]*?\S)?)\*(?=$|[\s.,;:!?)\]])/gm;
+
 /** The core's light markdown in Discord's: *bold* becomes **bold**; `code` is the same. */
 export function discordMarkdown(text: string): string {
-  return text.replace(/(^|[^*])\*([^*\n]+)\*(?!\*)/g, '$1**$2**');
+  return text.replace(CORE_BOLD, '$1**$2**');
 }
 
 function truncate(text: string, limit: number): string {
@@ -149,7 +152,7 @@ function mainEmbeds(reply: Reply): APIEmbed[] {
     (current.fields ??= []).push(field);
   }
   if (view.notes?.length) {
-    const footer = { text: truncate(view.notes.map((n) => n.replace(/[*`]/g, '')).join('\n'), DISCORD_LIMITS.embedFooter) };
+    const footer = { text: truncate(view.notes.map((n) => n.replace(CORE_BOLD, '$1$2').replace(/`/g, '')).join('\n'), DISCORD_LIMITS.embedFooter) };
     if (embedSize(current) + footer.text.length > DISCORD_LIMITS.embedTotal) {
       current = { color };
       embeds.push(current);

@@ -10,6 +10,8 @@ const segment: OptionInfo = { ...campaign, name: 'segment', autocomplete: 'segme
 
 beforeAll(async () => {
   await sql`create table campaigns (name text not null)`.execute(db);
+  await sql`create table segment_runs (id integer primary key, name text)`.execute(db);
+  await sql`insert into segment_runs (id, name) values (1, 'Spring RFM'), (2, null), (12, 'k-means Q2')`.execute(db);
   for (const name of ['Spring sale', 'Summer 50%_off', 'Winback VIP', ...Array.from({ length: 30 }, (_, i) => `Promo ${i}`)]) {
     await sql`insert into campaigns (name) values (${name})`.execute(db);
   }
@@ -28,6 +30,20 @@ describe('autocompleteChoices', () => {
 
   it('answers at most 25 names', async () => {
     expect(await autocompleteChoices(db as never, campaign, '')).toHaveLength(25);
+  });
+
+  it('lists segmentation runs newest first by id or name, the id as the value', async () => {
+    const run: OptionInfo = { ...campaign, name: 'from', autocomplete: 'segment-run' };
+    expect(await autocompleteChoices(db as never, run, '')).toEqual([
+      { name: '#12 k-means Q2', value: '12' },
+      { name: '#2', value: '2' },
+      { name: '#1 Spring RFM', value: '1' },
+    ]);
+    expect(await autocompleteChoices(db as never, run, 'spring')).toEqual([{ name: '#1 Spring RFM', value: '1' }]);
+    expect(await autocompleteChoices(db as never, run, '#1')).toEqual([
+      { name: '#12 k-means Q2', value: '12' },
+      { name: '#1 Spring RFM', value: '1' },
+    ]);
   });
 
   it('answers nothing when the table does not exist', async () => {

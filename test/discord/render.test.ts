@@ -63,6 +63,8 @@ describe('renderReply', () => {
   it('splits long text at line breaks and hard-cuts long lines', () => {
     expect(splitText('aaa\nbbb\nccc', 7)).toEqual(['aaa\nbbb', 'ccc']);
     expect(splitText('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
-    expect(discordMarkdown('**already** and *this*')).toBe('**already** and **this**');
+    expect(discordMarkdown('*a* and (*this*), *two words*.')).toBe('**a** and (**this**), **two words**.');
+    expect(discordMarkdown('customer_id*, email; * required')).toBe('customer_id*, email; * required');
+    expect(discordMarkdown('2*3*4')).toBe('2*3*4');
   });
 });
