@@ -1,0 +1,224 @@
+import { sql, type Kysely } from 'kysely';
+import { daysBetween } from '../core/dates.ts';
+import { UserError } from '../core/errors.ts';
+import type { ProgressUpdate } from '../core/context.ts';
+import type { Database } from '../store/schema.ts';
+
+/** Features computed from a customer's orders as of a date, with what they mean. */
+export const ORDER_FEATURES = {
+  recency: 'days since the last purchase',
+  frequency: 'purchase orders',
+  monetary: 'net revenue',
+  tenure: 'days since the first purchase or signup, whichever is earlier',
+  aov: 'average order value (net revenue / purchase orders)',
+} as const;
+
+export type OrderFeature = keyof typeof ORDER_FEATURES;
+
+export function isOrderFeature(name: string): name is OrderFeature {
+  return Object.hasOwn(ORDER_FEATURES, name);
+}
+
+export interface AvailableFeatures {
+  order: OrderFeature[];
+  /** Numeric customer attributes present in the store (age, annual_income, ...). */
+  attributes: string[];
+}
+
+export async function availableFeatures(db: Kysely<Database>): Promise<AvailableFeatures> {
+  const rows = await db.selectFrom('customer_attributes').select('name').distinct().orderBy('name').execute();
+  const order = Object.keys(ORDER_FEATURES) as OrderFeature[];
+  return { order, attributes: rows.map((r) => r.name).filter((name) => !isOrderFeature(name)) };
+}
+
+/** Checks requested feature names against the store; an unknown one is a UserError listing what exists. */
+export async function checkFeatures(db: Kysely<Database>, requested: string[]): Promise<AvailableFeatures> {
+  const available = await availableFeatures(db);
+  const known = new Set<string>([...available.order, ...available.attributes]);
+  const unknown = requested.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new UserError('unknown_feature', `Unknown feature${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `\`${u}\``).join(', ')}.`, {
+      hint: `Available features: ${[...available.order, ...available.attributes].join(', ')}. Customer attributes come from /import customers.`,
+      context: { unknown, available: [...available.order, ...available.attributes] },
+    });
+  }
+  const duplicate = requested.find((name, i) => requested.indexOf(name) !== i);
+  if (duplicate) throw new UserError('duplicate_feature', `Feature \`${duplicate}\` is listed twice.`, { hint: 'List each feature once.' });
+  return available;
+}
+
+/** The latest purchase date in the store (the default as_of), or null without purchases. */
+export async function latestOrderDate(db: Kysely<Database>): Promise<string | null> {
+  const row = await db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.max('order_date').as('latest'))
+    .where('is_purchase', '=', 1)
+    .executeTakeFirst();
+  return (row?.latest as string | null | undefined) ?? null;
+}
+
+export interface CustomerFeatures {
+  /** Every customer, ordered by customer_id. */
+  ids: string[];
+  names: string[];
+  /** Row-major ids.length x names.length, original units (money in currency units); NaN when undefined. */
+  values: Float64Array;
+  /** 1 when the customer made a purchase on or before as_of. */
+  purchased: Uint8Array;
+  /** Net revenue as of as_of per customer, in currency units. */
+  revenue: Float64Array;
+  /** Whether any order features were requested (else orders were not read). */
+  usesOrders: boolean;
+}
+
+export interface FetchFeaturesOptions {
+  features: string[];
+  asOf: string;
+  pageSize?: number;
+  onProgress?: (update: ProgressUpdate) => void;
+}
+
+/**
+ * Reads every customer's features as of `asOf`, a page of customers at a time (keyset on
+ * customer_id): order aggregates in SQL, date differences in TS (portable SQL only).
+ */
+export async function fetchCustomerFeatures(db: Kysely<Database>, options: FetchFeaturesOptions): Promise<CustomerFeatures> {
+  const { features, asOf } = options;
+  const pageSize = options.pageSize ?? 50_000;
+  const dims = features.length;
+  const attributes = features.filter((name) => !isOrderFeature(name));
+  const usesOrders = features.some(isOrderFeature);
+  const total = Number((await db.selectFrom('customers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+  const ids: string[] = new Array(total);
+  let values: Float64Array = new Float64Array(total * dims).fill(NaN);
+  let purchased: Uint8Array = new Uint8Array(total);
+  let revenue: Float64Array = new Float64Array(total);
+  let count = 0;
+  let after = '';
+  for (;;) {
+    const page = usesOrders ? await orderPage(db, after, asOf, pageSize) : await customerPage(db, after, pageSize);
+    if (page.length === 0) break;
+    if (count + page.length > ids.length) {
+      // customers were added while reading: grow
+      const size = count + page.length;
+      ids.length = size;
+      values = grow(values, size * dims, NaN);
+      purchased = Uint8Array.from({ length: size }, (_, i) => purchased[i] ?? 0);
+      revenue = Float64Array.from({ length: size }, (_, i) => revenue[i] ?? 0);
+    }
+    const first = count;
+    for (const row of page) {
+      const i = count++;
+      ids[i] = row.customer_id;
+      if (!usesOrders) continue;
+      const orders = Number(row.frequency ?? 0);
+      const net = Number(row.net_cents ?? 0) / 100;
+      revenue[i] = net;
+      purchased[i] = orders > 0 ? 1 : 0;
+      const start = earliest(row.first_purchase, row.signup_date);
+      features.forEach((name, d) => {
+        let value = NaN;
+        if (name === 'recency') value = row.last_purchase ? daysBetween(row.last_purchase, asOf) : NaN;
+        else if (name === 'frequency') value = orders;
+        else if (name === 'monetary') value = orders > 0 ? net : NaN;
+        else if (name === 'tenure') value = start ? daysBetween(start, asOf) : NaN;
+        else if (name === 'aov') value = orders > 0 ? net / orders : NaN;
+        else return;
+        values[i * dims + d] = value;
+      });
+    }
+    const last = page[page.length - 1].customer_id;
+    if (attributes.length > 0) await fillAttributes(db, attributes, features, after, last, ids, first, count, values);
+    after = last;
+    options.onProgress?.({ fraction: total > 0 ? Math.min(1, count / total) : null, message: `read features of ${count.toLocaleString('en-US')} customers` });
+    if (page.length < pageSize) break;
+  }
+  ids.length = count;
+  return {
+    ids,
+    names: [...features],
+    values: values.length === count * dims ? values : values.slice(0, count * dims),
+    purchased: purchased.length === count ? purchased : purchased.slice(0, count),
+    revenue: revenue.length === count ? revenue : revenue.slice(0, count),
+    usesOrders,
+  };
+}
+
+interface OrderRow {
+  customer_id: string;
+  signup_date: string | null;
+  frequency: number | string | null;
+  net_cents: number | string | null;
+  first_purchase: string | null;
+  last_purchase: string | null;
+}
+
+function orderPage(db: Kysely<Database>, after: string, asOf: string, limit: number): Promise<OrderRow[]> {
+  return db
+    .selectFrom('customers as c')
+    .leftJoin('orders as o', (join) => join.onRef('o.customer_id', '=', 'c.customer_id').on('o.order_date', '<=', asOf))
+    .select([
+      'c.customer_id',
+      'c.signup_date',
+      sql<number | null>`sum(o.is_purchase)`.as('frequency'),
+      sql<number | null>`sum(o.net_cents)`.as('net_cents'),
+      sql<string | null>`min(case when o.is_purchase = 1 then o.order_date end)`.as('first_purchase'),
+      sql<string | null>`max(case when o.is_purchase = 1 then o.order_date end)`.as('last_purchase'),
+    ])
+    .where('c.customer_id', '>', after)
+    .groupBy(['c.customer_id', 'c.signup_date'])
+    .orderBy('c.customer_id')
+    .limit(limit)
+    .execute();
+}
+
+function customerPage(db: Kysely<Database>, after: string, limit: number): Promise<OrderRow[]> {
+  return db
+    .selectFrom('customers')
+    .select(['customer_id', 'signup_date'])
+    .where('customer_id', '>', after)
+    .orderBy('customer_id')
+    .limit(limit)
+    .execute()
+    .then((rows) => rows.map((r) => ({ ...r, frequency: null, net_cents: null, first_purchase: null, last_purchase: null })));
+}
+
+async function fillAttributes(
+  db: Kysely<Database>,
+  attributes: string[],
+  features: string[],
+  after: string,
+  last: string,
+  ids: string[],
+  from: number,
+  to: number,
+  values: Float64Array,
+): Promise<void> {
+  const rows = await db
+    .selectFrom('customer_attributes')
+    .select(['customer_id', 'name', 'value'])
+    .where('name', 'in', attributes)
+    .where('customer_id', '>', after)
+    .where('customer_id', '<=', last)
+    .execute();
+  const index = new Map<string, number>();
+  for (let i = from; i < to; i++) index.set(ids[i], i);
+  const dims = features.length;
+  for (const row of rows) {
+    const i = index.get(row.customer_id);
+    if (i !== undefined) values[i * dims + features.indexOf(row.name)] = Number(row.value);
+  }
+}
+
+function earliest(a: string | null, b: string | null): string | null {
+  if (!a) return b ? b.slice(0, 10) : null;
+  if (!b) return a;
+  return a < b.slice(0, 10) ? a : b.slice(0, 10);
+}
+
+function grow(array: Float64Array, size: number, fill: number): Float64Array {
+  const out = new Float64Array(size).fill(fill);
+  out.set(array.subarray(0, Math.min(array.length, size)));
+  return out;
+}

@@ -1,0 +1,345 @@
+import type { Kysely } from 'kysely';
+import type { ProgressUpdate } from '../core/context.ts';
+import { UserError } from '../core/errors.ts';
+import { createDatabase } from '../store/database.ts';
+import type { Database } from '../store/schema.ts';
+import { checkFeatures, fetchCustomerFeatures, isOrderFeature, latestOrderDate, type CustomerFeatures } from './customer-features.ts';
+import { SegmentationInputError } from './errors.ts';
+import { rfm, RFM_GRID, RFM_GROUP_ACTIONS, type RfmGroup } from './rfm.ts';
+import { getRun, runSegments, storeRun, type NewSegment, type RunDetails, type RunRecord, type SegmentRecord, type TransformInfo } from './runs.ts';
+import { segmentCustomers } from './segment-customers.ts';
+
+export const DEFAULT_FEATURES = ['recency', 'frequency', 'monetary'];
+export const RFM_FEATURES = ['recency', 'frequency', 'monetary'];
+export const RFM_SCORE_COLUMNS = ['r_score', 'f_score', 'm_score'];
+export const AUTO_K_RANGE = { from: 2, to: 10 };
+export const NO_PURCHASE = { name: 'No purchase yet', action: 'Welcome series and a first-purchase incentive (no deep discounts until they engage)' };
+
+export interface SegmentRunInput {
+  /** Where the worker opens the store; absent when running in-process on a given db. */
+  databaseUrl?: string;
+  method: 'kmeans' | 'rfm';
+  k: number | 'auto';
+  /** Requested features; absent: the method's defaults. */
+  features?: string[];
+  asOf?: string;
+  name?: string;
+  seed: number;
+  scaling: 'standard' | 'none';
+  createdBy: string;
+  platform: string;
+  createdAt: string;
+  currency: string;
+}
+
+export interface SegmentRunOutput {
+  run: RunRecord;
+  segments: SegmentRecord[];
+  timings: { features_ms: number; cluster_ms: number; store_ms: number };
+}
+
+type Progress = (update: ProgressUpdate) => void;
+
+/** Worker entry: opens its own connection to the store named by `databaseUrl`. */
+export default async function segmentationTask(input: SegmentRunInput, progress: Progress): Promise<SegmentRunOutput> {
+  const db = createDatabase(input.databaseUrl!);
+  try {
+    return await performSegmentRun(db, input, progress);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The whole `/segment run`: features from the store, clustering or RFM scoring, stored run. */
+export async function performSegmentRun(db: Kysely<Database>, input: SegmentRunInput, progress: Progress = () => {}): Promise<SegmentRunOutput> {
+  const features = chooseFeatures(input);
+  const available = await checkFeatures(db, features);
+  const usesOrders = features.some(isOrderFeature);
+  const latest = await latestOrderDate(db);
+  if (usesOrders && latest === null) {
+    throw new UserError('no_orders', `There are no purchases in the store, so ${features.filter(isOrderFeature).join(', ')} cannot be computed.`, {
+      hint: available.attributes.length
+        ? `Import orders with /import orders, or segment on customer attributes: features=${available.attributes.join(',')}.`
+        : 'Import orders with /import orders first.',
+    });
+  }
+  const asOf = input.asOf ?? latest ?? input.createdAt.slice(0, 10);
+
+  let started = performance.now();
+  progress({ fraction: 0, message: 'reading customer features' });
+  const data = await fetchCustomerFeatures(db, {
+    features,
+    asOf,
+    onProgress: (u) => progress({ fraction: (u.fraction ?? 0) * 0.35, message: u.message }),
+  });
+  const featuresMs = performance.now() - started;
+
+  started = performance.now();
+  progress({ fraction: 0.35, message: 'clustering' });
+  const plan = input.method === 'rfm' ? scoreRfm(data, asOf) : clusterKmeans(data, input, asOf);
+  const clusterMs = performance.now() - started;
+
+  started = performance.now();
+  progress({ fraction: 0.6, message: 'storing memberships' });
+  const totalRevenue = data.revenue.reduce((a, b) => a + b, 0);
+  const sizes = new Array<number>(plan.segments.length).fill(0);
+  const revenue = new Array<number>(plan.segments.length).fill(0);
+  for (let i = 0; i < data.ids.length; i++) {
+    const s = plan.assignment[i];
+    if (s < 0) continue;
+    sizes[s]++;
+    revenue[s] += data.revenue[i];
+  }
+  const members = sizes.reduce((a, b) => a + b, 0);
+  const segments: NewSegment[] = plan.segments.map((segment, s) => ({
+    ...segment,
+    size: sizes[s],
+    share: members > 0 ? sizes[s] / members : 0,
+    revenue_share: data.usesOrders && totalRevenue !== 0 ? revenue[s] / totalRevenue : null,
+  }));
+  const details: RunDetails = { overall: plan.overall, transforms: plan.transforms, choice: plan.choice, missing: plan.missing, currency: input.currency };
+  const { runId } = await storeRun(
+    db,
+    {
+      name: input.name ?? null,
+      method: input.method,
+      k: plan.segments.filter((s) => s.kind !== 'no_purchase').length,
+      as_of: asOf,
+      features: plan.columns,
+      parameters: {
+        method: input.method,
+        k: input.k,
+        features,
+        as_of: asOf,
+        seed: input.seed,
+        scaling: input.scaling,
+        ...(input.name ? { name: input.name } : {}),
+      },
+      details,
+      customers: members,
+      inertia: plan.inertia,
+      created_at: input.createdAt,
+      created_by: input.createdBy,
+      platform: input.platform,
+    },
+    segments,
+    { ids: data.ids, segment: plan.assignment, featureText: plan.featureText },
+    (stored) => progress({ fraction: 0.6 + 0.4 * (stored / Math.max(1, members)), message: `stored ${stored.toLocaleString('en-US')} memberships` }),
+  );
+  const storeMs = performance.now() - started;
+  return {
+    run: (await getRun(db, runId))!,
+    segments: await runSegments(db, runId),
+    timings: { features_ms: featuresMs, cluster_ms: clusterMs, store_ms: storeMs },
+  };
+}
+
+/** The features a run uses; throws a UserError for options that do not fit the method. */
+export function chooseFeatures(input: Pick<SegmentRunInput, 'method' | 'k' | 'features'>): string[] {
+  if (input.method === 'rfm') {
+    if (input.features && input.features.join(',') !== RFM_FEATURES.join(',')) {
+      throw new UserError('rfm_features', 'method=rfm always scores recency, frequency and monetary.', {
+        hint: 'Drop features=, or use method=kmeans to cluster on other features.',
+      });
+    }
+    if (input.k !== 'auto') {
+      throw new UserError('rfm_k', 'method=rfm makes the classic named RFM groups; it takes no k.', { hint: 'Drop k=, or use method=kmeans.' });
+    }
+    return RFM_FEATURES;
+  }
+  const features = input.features ?? DEFAULT_FEATURES;
+  if (features.length === 0) throw new UserError('no_features', 'No features given.', { hint: 'For example features=recency,frequency,monetary.' });
+  return features;
+}
+
+/** Per customer: the index of its segment in `segments` (-1: in none); what each stored column holds. */
+interface Plan {
+  segments: Omit<NewSegment, 'size' | 'share' | 'revenue_share'>[];
+  assignment: Int32Array;
+  /** Columns of feature_values. */
+  columns: string[];
+  featureText(i: number): string;
+  overall: Record<string, number>;
+  transforms: TransformInfo[];
+  choice?: RunDetails['choice'];
+  inertia: number | null;
+  missing: number;
+}
+
+/** Which customers are clustered: purchasers with every feature (all with the attributes when no order feature is used). */
+function eligibleRows(data: CustomerFeatures): { rows: number[]; noPurchase: number[]; missing: number } {
+  const dims = data.names.length;
+  const rows: number[] = [];
+  const noPurchase: number[] = [];
+  let missing = 0;
+  for (let i = 0; i < data.ids.length; i++) {
+    if (data.usesOrders && !data.purchased[i]) {
+      noPurchase.push(i);
+      continue;
+    }
+    let complete = true;
+    for (let d = 0; d < dims; d++) if (Number.isNaN(data.values[i * dims + d])) complete = false;
+    if (complete) rows.push(i);
+    else missing++;
+  }
+  return { rows, noPurchase, missing };
+}
+
+function clusterKmeans(data: CustomerFeatures, input: SegmentRunInput, asOf: string): Plan {
+  const dims = data.names.length;
+  const { rows, noPurchase, missing } = eligibleRows(data);
+  const who = data.usesOrders ? `customers with purchases as of ${asOf}` : `customers with ${data.names.join(', ')}`;
+  if (typeof input.k === 'number' && rows.length < input.k) {
+    throw new UserError('too_few_customers', `Only ${rows.length} ${who}: too few for k=${input.k}.`, {
+      hint: rows.length >= 2 ? `Use k=${Math.min(rows.length, 12)} or less, or k=auto.` : 'Import more customers and orders first.',
+    });
+  }
+  const values = new Float64Array(rows.length * dims);
+  rows.forEach((i, j) => values.set(data.values.subarray(i * dims, i * dims + dims), j * dims));
+  const raw = { names: data.names, rows: rows.length, values };
+  let result;
+  try {
+    result = segmentCustomers(raw, { k: input.k, kRange: AUTO_K_RANGE, scaling: input.scaling, seed: input.seed });
+  } catch (error) {
+    throw asUserError(error, who);
+  }
+  const order = result.segments.map((_, c) => c).sort((a, b) => result.segments[b].size - result.segments[a].size || a - b);
+  const position = new Int32Array(result.k);
+  order.forEach((c, p) => (position[c] = p));
+  const assignment = new Int32Array(data.ids.length).fill(-1);
+  rows.forEach((i, j) => (assignment[i] = position[result.labels[j]]));
+  const segments: Plan['segments'] = order.map((c) => ({
+    name: result.segments[c].name,
+    kind: 'cluster' as const,
+    action: result.segments[c].action,
+    profile: Object.fromEntries(data.names.map((name, d) => [name, round(result.segments[c].means[d])])),
+  }));
+  addNoPurchase(data, noPurchase, segments, assignment);
+  return {
+    segments,
+    assignment,
+    columns: data.names,
+    featureText: (i) => featureText(data.values, i * dims, dims),
+    overall: overallMeans(data, rows),
+    transforms: result.transforms.map((t) => ({ feature: t.name, transform: t.description, skewness: round(t.skewness) })),
+    choice: result.choice && {
+      best: result.choice.best,
+      sample_rows: result.choice.sampleRows,
+      scores: result.choice.scores.map((s) => ({ k: s.k, inertia: round(s.inertia), silhouette: round(s.silhouette, 4) })),
+    },
+    inertia: result.kmeans.inertia,
+    missing,
+  };
+}
+
+function scoreRfm(data: CustomerFeatures, asOf: string): Plan {
+  const { rows, noPurchase } = eligibleRows(data);
+  if (rows.length === 0) {
+    throw new UserError('too_few_customers', `No customers with purchases as of ${asOf}.`, { hint: 'Pick a later as_of, or import orders first.' });
+  }
+  const pick = (d: number) => Float64Array.from(rows, (i) => data.values[i * 3 + d]);
+  const scores = rfm({ recencyDays: pick(0), frequency: pick(1), monetary: pick(2) });
+  const groupOrder = [...new Set(Object.values(RFM_GRID).flat())] as RfmGroup[];
+  const present = groupOrder.filter((g) => scores.groups.includes(g));
+  const assignment = new Int32Array(data.ids.length).fill(-1);
+  const sums = present.map(() => new Float64Array(6));
+  const counts = new Array<number>(present.length).fill(0);
+  const scoreOf = new Map<number, [number, number, number]>();
+  rows.forEach((i, j) => {
+    const s = present.indexOf(scores.groups[j]);
+    assignment[i] = s;
+    counts[s]++;
+    const row = [data.values[i * 3], data.values[i * 3 + 1], data.values[i * 3 + 2], scores.r[j], scores.f[j], scores.m[j]];
+    row.forEach((v, d) => (sums[s][d] += v));
+    scoreOf.set(i, [scores.r[j], scores.f[j], scores.m[j]]);
+  });
+  const columns = [...RFM_FEATURES, ...RFM_SCORE_COLUMNS];
+  const segments: Plan['segments'] = present.map((group, s) => ({
+    name: group,
+    kind: 'rfm' as const,
+    action: RFM_GROUP_ACTIONS[group],
+    profile: Object.fromEntries(columns.map((name, d) => [name, round(sums[s][d] / counts[s])])),
+  }));
+  addNoPurchase(data, noPurchase, segments, assignment);
+  return {
+    segments,
+    assignment,
+    columns,
+    featureText: (i) => {
+      const base = featureText(data.values, i * 3, 3);
+      const score = scoreOf.get(i);
+      return score ? `${base},${score.join(',')}` : `${base},,,`;
+    },
+    overall: overallMeans(data, rows),
+    transforms: [
+      { feature: 'recency', transform: 'quintile score 1-5 (recent = 5)', skewness: 0 },
+      { feature: 'frequency', transform: 'quintile score 1-5', skewness: 0 },
+      { feature: 'monetary', transform: 'quintile score 1-5', skewness: 0 },
+    ],
+    inertia: null,
+    missing: 0,
+  };
+}
+
+function addNoPurchase(data: CustomerFeatures, rows: number[], segments: Plan['segments'], assignment: Int32Array): void {
+  if (rows.length === 0) return;
+  const index = segments.length;
+  for (const i of rows) assignment[i] = index;
+  segments.push({ name: NO_PURCHASE.name, kind: 'no_purchase', action: NO_PURCHASE.action, profile: finiteMeans(data, rows) });
+}
+
+function overallMeans(data: CustomerFeatures, rows: number[]): Record<string, number> {
+  return finiteMeans(data, rows);
+}
+
+/** Per feature: the mean over the rows where it is defined (features undefined for all are left out). */
+function finiteMeans(data: CustomerFeatures, rows: number[]): Record<string, number> {
+  const dims = data.names.length;
+  const out: Record<string, number> = {};
+  data.names.forEach((name, d) => {
+    let sum = 0;
+    let n = 0;
+    for (const i of rows) {
+      const v = data.values[i * dims + d];
+      if (!Number.isNaN(v)) {
+        sum += v;
+        n++;
+      }
+    }
+    if (n > 0) out[name] = round(sum / n);
+  });
+  return out;
+}
+
+function featureText(values: Float64Array, offset: number, dims: number): string {
+  let text = '';
+  for (let d = 0; d < dims; d++) {
+    const v = values[offset + d];
+    if (d > 0) text += ',';
+    if (!Number.isNaN(v)) text += String(Math.round(v * 100) / 100);
+  }
+  return text;
+}
+
+function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** Segmentation input errors said in the user's terms, with what to do next. */
+function asUserError(error: unknown, who: string): unknown {
+  if (!(error instanceof SegmentationInputError)) return error;
+  const context = error.context;
+  switch (error.code) {
+    case 'zero_variance':
+      return new UserError('zero_variance', `Feature \`${String(context.feature)}\` has the same value (${String(context.value)}) for every one of the ${who}: it cannot tell segments apart.`, {
+        hint: 'Drop it from features=, or pick another as_of.',
+        context,
+      });
+    case 'too_few_rows':
+    case 'too_few_distinct_points':
+      return new UserError('too_few_customers', `Too few distinct ${who}: ${error.message}.`, { hint: 'Use a smaller k, or k=auto.', context });
+    default:
+      return new UserError(error.code, `${error.message}.`, { hint: 'Check features= and k=.', context });
+  }
+}
