@@ -81,6 +81,22 @@ describe('Discord adapter against the fake gateway and REST', () => {
     expect((last.body.embeds as { title: string }[])[0]!.title).toBe('Done waiting');
   });
 
+  it('replaces a public deferral with an ephemeral follow-up when the result is private', async () => {
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'slow', options: { ms: 100, private: true } });
+    const answers = await h.fake.waitFor(() => {
+      const all = answersTo(h.fake, interaction);
+      return all.some((a) => a.kind === 'followup') && all;
+    }, 5_000);
+    expect(answers.map((a) => a.kind).filter((k) => k !== 'edit')).toEqual(['callback-5', 'delete', 'followup']);
+    expect(answers.at(-1)!.body.flags).toBe(EPHEMERAL);
+  });
+
+  it('answers in a DM, where the caller has no Discord roles', async () => {
+    const interaction = h.fake.sendInteraction({ type: 'command', name: 'probe', subcommand: 'load', options: { kind: 'orders', source: 'x.csv' }, guildId: null });
+    const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction));
+    expect(answer!.body).toMatchObject({ flags: EPHEMERAL, content: expect.stringContaining('needs the **analyst** role; you have **viewer**') });
+  });
+
   it('answers an error after the deferral by editing in the error text', async () => {
     const interaction = h.fake.sendInteraction({ type: 'command', name: 'boom', options: { ms: 500 } });
     const answers = await h.fake.waitFor(() => {

@@ -53,13 +53,13 @@ export const testCommands: CommandDefinition[] = [
     description: 'Test command: reports progress, then answers after a delay.',
     action: defineAction({
       description: 'Waits.',
-      options: z.object({ ms: z.number().int().min(0).max(60_000).describe('how long') }),
+      options: z.object({ ms: z.number().int().min(0).max(60_000).describe('how long'), private: z.boolean().describe('only the caller sees the result').optional() }),
       role: 'viewer',
       long: true,
-      handler: async (ctx, { ms }) => {
+      handler: async (ctx, { ms, private: ephemeral }) => {
         ctx.progress({ fraction: 0.5, message: 'halfway' });
         await new Promise((r) => setTimeout(r, ms));
-        return reply({ ms }, { title: 'Done waiting', text: `Waited ${ms} ms.` });
+        return reply({ ms }, { title: 'Done waiting', text: `Waited ${ms} ms.`, ephemeral });
       },
     }),
   }),
