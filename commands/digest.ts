@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import { defineAction, defineCommand } from '../src/core/command.ts';
+import type { CommandContext, Platform } from '../src/core/context.ts';
+import { isoDate } from '../src/core/dates.ts';
+import { UserError } from '../src/core/errors.ts';
+import { reply } from '../src/core/reply.ts';
+import { buildDigest } from '../src/digests/build.ts';
+import { SECTIONS, type Section } from '../src/digests/content.ts';
+import { nextFireTime, parseCron } from '../src/digests/cron.ts';
+import { announceScheduleChange } from '../src/digests/events.ts';
+import { renderDigest } from '../src/digests/render.ts';
+import { runDigest, runtimeOf } from '../src/digests/run-digest.ts';
+import { lastRun, manualKey } from '../src/digests/runs.ts';
+import { createSchedule, listSchedules, removeSchedule, requireSchedule, scheduleSections, setPaused } from '../src/digests/schedules.ts';
+import { formatInZone, localDate, validateTimeZone } from '../src/digests/time-zone.ts';
+
+const sectionsOption = z
+  .string()
+  .optional()
+  .describe(`what to include, comma-separated: ${SECTIONS.join(',')} (default all)`)
+  .meta({ hint: SECTIONS.join(',') });
+const periodOption = z.enum(['week', 'month']).default('week').describe('the period reported: the last complete week (Mon-Sun) or month');
+const idOption = z.number().int().min(1).describe('the schedule id from /digest list');
+
+function parseSections(text: string | undefined): Section[] {
+  if (!text) return [...SECTIONS];
+  const items = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const unknown = items.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (unknown.length || !items.length) {
+    throw new UserError('bad_sections', `\`${unknown.join(',') || text}\` is not a digest section.`, { hint: `Choose from ${SECTIONS.join(', ')}, e.g. sections=kpis,channels.` });
+  }
+  return SECTIONS.filter((s) => items.includes(s));
+}
+
+/** Slack `<#C123|name>`, Discord `<#123>`, `#name` or a bare id. */
+function channelIdOf(value: string): string {
+  const mention = /^<#([A-Za-z0-9_]+)(?:\|[^>]*)?>$/.exec(value.trim());
+  return mention ? mention[1]! : value.trim().replace(/^#/, '');
+}
+
+const changed = (ctx: CommandContext, type: 'created' | 'removed' | 'paused' | 'resumed', id: number) => announceScheduleChange({ db: ctx.db, type, id });
+
+export default defineCommand({
+  name: 'digest',
+  description: 'Scheduled performance digests: KPIs, CAC/ROI by channel, campaigns, segments, anomalies.',
+  subcommands: [
+    defineAction({
+      name: 'schedule',
+      description: 'Posts a digest to a channel on a cron schedule, in a time zone.',
+      options: z.object({
+        cron: z.string().describe('minute hour day-of-month month day-of-week, e.g. "0 9 * * MON"'),
+        tz: z.string().describe('IANA time zone the cron is read in, e.g. Europe/Berlin'),
+        channel: z.string().optional().describe('where to post (default: this channel)').meta({ kind: 'channel' }),
+        sections: sectionsOption,
+        period: periodOption,
+        only_on_change: z.boolean().default(false).describe('skip a digest whose figures equal the last one'),
+      }),
+      role: 'admin',
+      examples: ['/digest schedule cron="0 9 * * MON" tz=Europe/Berlin', '/digest schedule channel=#growth cron="30 8 1 * *" tz=America/New_York period=month sections=kpis,channels'],
+      handler: async (ctx, options) => {
+        const fields = parseCron(options.cron);
+        const timeZone = validateTimeZone(options.tz);
+        const sections = parseSections(options.sections);
+        const channelId = options.channel ? channelIdOf(options.channel) : ctx.caller.channelId;
+        if (!channelId) throw new UserError('no_channel', 'I cannot tell which channel to post to.', { hint: 'Give channel=#your-channel.' });
+        const schedule = await createSchedule(
+          ctx.db,
+          {
+            platform: ctx.caller.platform,
+            channelId,
+            cron: options.cron.trim().replace(/\s+/g, ' '),
+            timeZone,
+            sections,
+            period: options.period,
+            onlyOnChange: options.only_on_change,
+            createdBy: ctx.caller.userId,
+            createdByPlatform: ctx.caller.platform,
+            createdByChannel: ctx.caller.channelId ?? null,
+          },
+          ctx.now(),
+        );
+        changed(ctx, 'created', schedule.id);
+        const next = nextFireTime(fields, timeZone, ctx.now());
+        return reply(
+          { id: schedule.id, platform: schedule.platform, channel: channelId, cron: schedule.cron, time_zone: timeZone, sections, period: options.period, only_on_change: options.only_on_change, next_run: next?.toISOString() ?? null },
+          {
+            title: `Digest #${schedule.id} scheduled`,
+            text: `A ${options.period === 'week' ? 'weekly' : 'monthly'} digest (${sections.join(', ')}) goes to ${channelId} on \`${schedule.cron}\` in ${timeZone}.\nNext: *${next ? formatInZone(next, timeZone) : 'never (the expression never matches)'}*.`,
+            notes: [`Pause with /digest pause ${schedule.id}; try it now with /digest send ${schedule.id} or /digest preview.`],
+          },
+        );
+      },
+    }),
+    defineAction({
+      name: 'list',
+      description: 'The digest schedules with their next run and last outcome.',
+      options: z.object({}),
+      role: 'viewer',
+      handler: async (ctx) => {
+        const schedules = await listSchedules(ctx.db);
+        const rows = await Promise.all(
+          schedules.map(async (s) => {
+            const next = s.paused ? null : nextFireTime(s.cron, s.time_zone, ctx.now());
+            const last = await lastRun(ctx.db, s.id);
+            return {
+              id: s.id,
+              platform: s.platform,
+              channel: s.channel_id,
+              cron: s.cron,
+              time_zone: s.time_zone,
+              period: s.period,
+              sections: scheduleSections(s),
+              only_on_change: s.only_on_change === 1,
+              paused: s.paused === 1,
+              created_by: s.created_by,
+              next_run: next?.toISOString() ?? null,
+              next_run_local: next ? formatInZone(next, s.time_zone) : null,
+              last_outcome: last ? { status: last.status, fire_time: last.fire_time, attempts: last.attempts, detail: last.detail, finished_at: last.finished_at } : null,
+            };
+          }),
+        );
+        return reply(
+          { schedules: rows },
+          {
+            title: 'Digest schedules',
+            text: rows.length ? undefined : 'No digests scheduled. Add one with /digest schedule cron="0 9 * * MON" tz=Europe/Berlin.',
+            tables: rows.length
+              ? [
+                  {
+                    columns: ['#', 'Channel', 'Cron', 'Period', 'Next run', 'Last outcome'],
+                    rows: rows.map((r) => [
+                      r.id,
+                      `${r.platform}:${r.channel}`,
+                      r.cron,
+                      r.period,
+                      r.paused ? 'paused' : (r.next_run_local ?? 'never'),
+                      r.last_outcome ? `${r.last_outcome.status}${r.last_outcome.detail ? ` — ${r.last_outcome.detail}` : ''}` : 'not run yet',
+                    ]),
+                  },
+                ]
+              : undefined,
+          },
+        );
+      },
+    }),
+    ...(['pause', 'resume'] as const).map((verb) =>
+      defineAction({
+        name: verb,
+        description: verb === 'pause' ? 'Stops a digest until it is resumed.' : 'Starts a paused digest again.',
+        options: z.object({ id: idOption }),
+        positional: ['id'],
+        role: 'admin',
+        handler: async (ctx, { id }) => {
+          const schedule = await requireSchedule(ctx.db, id);
+          await setPaused(ctx.db, id, verb === 'pause', ctx.now());
+          changed(ctx, verb === 'pause' ? 'paused' : 'resumed', id);
+          const next = verb === 'resume' ? nextFireTime(schedule.cron, schedule.time_zone, ctx.now()) : null;
+          return reply(
+            { id, paused: verb === 'pause', next_run: next?.toISOString() ?? null },
+            { text: verb === 'pause' ? `Digest #${id} is paused.` : `Digest #${id} is running again; next ${next ? formatInZone(next, schedule.time_zone) : 'never'}.` },
+          );
+        },
+      }),
+    ),
+    defineAction({
+      name: 'remove',
+      description: 'Deletes a digest schedule and its run history.',
+      options: z.object({ id: idOption }),
+      positional: ['id'],
+      role: 'admin',
+      handler: async (ctx, { id }) => {
+        await requireSchedule(ctx.db, id);
+        await removeSchedule(ctx.db, id);
+        changed(ctx, 'removed', id);
+        return reply({ id, removed: true }, { text: `Digest #${id} is removed.` });
+      },
+    }),
+    defineAction({
+      name: 'preview',
+      description: 'Renders a digest here and now, without scheduling it.',
+      options: z.object({
+        sections: sectionsOption,
+        period: periodOption,
+        as_of: isoDate.optional().describe('the day it would be sent: it reports the last complete period before (default today)'),
+        tz: z.string().default('UTC').describe('time zone for "today" and the header'),
+      }),
+      role: 'viewer',
+      long: true,
+      examples: ['/digest preview', '/digest preview period=month as_of=2026-11-01 sections=kpis,channels'],
+      handler: async (ctx, options) => {
+        const timeZone = validateTimeZone(options.tz);
+        const now = ctx.now();
+        const sendDate = options.as_of ?? localDate(now, timeZone);
+        ctx.progress({ fraction: null, message: 'computing the digest' });
+        const built = await buildDigest(ctx.db, ctx.config.DATABASE_URL, {
+          options: { period: options.period, sections: parseSections(options.sections), send_date: sendDate, currency: ctx.config.DEFAULT_CURRENCY },
+          outDir: ctx.outDir,
+          chartName: `digest-preview-${sendDate}-${now.getTime()}`,
+        });
+        const view = renderDigest(built.data, built.chart, { source: 'Preview', timeZone, whenLocal: options.as_of ? `as of ${options.as_of}` : formatInZone(now, timeZone) });
+        return reply({ ...built.data, send_date: sendDate, time_zone: timeZone, chart: built.chart, build_ms: built.build_ms }, view);
+      },
+    }),
+    defineAction({
+      name: 'send',
+      description: 'Runs one digest of a schedule now, to its channel.',
+      options: z.object({ id: idOption }),
+      positional: ['id'],
+      role: 'admin',
+      long: true,
+      handler: async (ctx, { id }) => {
+        const schedule = await requireSchedule(ctx.db, id);
+        const now = ctx.now();
+        const outcome = await runDigest(runtimeOf(ctx), schedule, now, manualKey(now));
+        const where = `${schedule.platform as Platform}:${schedule.channel_id}`;
+        if (outcome.status === 'failed') {
+          throw new UserError('digest_failed', `Digest #${id} was not delivered to ${where}: ${outcome.detail}`, { hint: 'Check the bot is in the channel, then try /digest send again.' });
+        }
+        const text =
+          outcome.status === 'posted'
+            ? `Digest #${id} posted to ${where}${outcome.attempts > 1 ? ` after ${outcome.attempts} attempts` : ''}.`
+            : outcome.status === 'unchanged'
+              ? `Digest #${id} has the same figures as the last one, so it was not posted (only_on_change).`
+              : `Digest #${id} is already being sent.`;
+        return reply({ id, status: outcome.status, attempts: 'attempts' in outcome ? outcome.attempts : 0, chart: 'chart' in outcome ? (outcome.chart ?? null) : null }, { text });
+      },
+    }),
+  ],
+});

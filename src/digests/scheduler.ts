@@ -1,0 +1,148 @@
+import cron from 'node-cron';
+import type { Bot } from '../core/bot.ts';
+import { canonicalFireTime, previousFireTime } from './cron.ts';
+import { onScheduleChange } from './events.ts';
+import { runDigest, runtimeOf, type DigestRuntime, type RunOutcome } from './run-digest.ts';
+import { claimRun, lastFireTime } from './runs.ts';
+import { findSchedule, listSchedules, type DigestSchedule } from './schedules.ts';
+import { formatInZone } from './time-zone.ts';
+
+/** Starts a timer that calls `onFire` with each fire time of the expression in the zone. */
+export type TaskFactory = (expression: string, timeZone: string, name: string, onFire: (fireTime: Date) => void) => { stop(): void };
+
+/** One node-cron task in the schedule's zone; a fire node-cron reports as missed (a blocked event loop) still runs. */
+export const nodeCronTask: TaskFactory = (expression, timeZone, name, onFire) => {
+  const task = cron.schedule(expression, (context) => onFire(context.date), { timezone: timeZone, name });
+  task.on('execution:missed', (context) => onFire(context.date));
+  return {
+    stop: () => {
+      void task.destroy();
+    },
+  };
+};
+
+export interface DigestSchedulerOptions {
+  bot: Bot;
+  /** Missed fire times younger than this are caught up at start; default config DIGEST_GRACE_HOURS (6). */
+  graceHours?: number;
+  createTask?: TaskFactory;
+  /** Overrides for tests: retry delays, sleep. */
+  runtime?: Partial<DigestRuntime>;
+  /** Called after each run (tests wait on it). */
+  onRun?: (scheduleId: number, outcome: RunOutcome) => void;
+}
+
+export interface DigestScheduler {
+  /** Resolves when the schedules are loaded and missed fire times caught up. */
+  ready: Promise<void>;
+  /** Digests running now. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Loads the schedules, catches up missed fire times within the grace window, then keeps one cron task per
+ * active schedule and follows /digest schedule, remove, pause and resume.
+ */
+export function startDigestScheduler(options: DigestSchedulerOptions): DigestScheduler {
+  const { bot } = options;
+  const rt = runtimeOf(bot, options.runtime);
+  const graceMs = (options.graceHours ?? bot.config.DIGEST_GRACE_HOURS) * 3_600_000;
+  const createTask = options.createTask ?? nodeCronTask;
+  const tasks = new Map<number, { stop(): void }>();
+  const running = new Set<Promise<unknown>>();
+  let stopped = false;
+
+  const track = (work: Promise<unknown>) => {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+  };
+
+  const fire = (scheduleId: number, when: Date) => {
+    if (stopped) return;
+    track(
+      (async () => {
+        const schedule = await findSchedule(bot.db, scheduleId);
+        if (!schedule || schedule.paused) return;
+        const fireTime = canonicalFireTime(when, schedule.time_zone);
+        const outcome = await runDigest(rt, schedule, fireTime);
+        options.onRun?.(scheduleId, outcome);
+      })().catch((error) => bot.logger.error({ err: error, digest: scheduleId }, 'digest run crashed')),
+    );
+  };
+
+  const arm = (schedule: DigestSchedule) => {
+    tasks.get(schedule.id)?.stop();
+    tasks.delete(schedule.id);
+    if (schedule.paused || stopped) return;
+    tasks.set(schedule.id, createTask(schedule.cron, schedule.time_zone, `digest-${schedule.id}`, (when) => fire(schedule.id, when)));
+  };
+
+  const disarm = (id: number) => {
+    tasks.get(id)?.stop();
+    tasks.delete(id);
+  };
+
+  /** The latest fire time not yet run: posted when inside the grace window, recorded as missed otherwise. */
+  const catchUp = async (schedule: DigestSchedule) => {
+    const now = rt.now();
+    const latest = previousFireTime(schedule.cron, schedule.time_zone, now);
+    if (!latest) return;
+    const since = (await lastFireTime(bot.db, schedule.id)) ?? schedule.created_at;
+    if (latest.toISOString() <= since) return;
+    const late = now.getTime() - latest.getTime();
+    const when = formatInZone(latest, schedule.time_zone);
+    if (late <= graceMs) {
+      bot.logger.info({ digest: schedule.id, fire_time: latest.toISOString() }, `catching up digest #${schedule.id} missed at ${when}`);
+      const outcome = await runDigest(rt, schedule, latest);
+      options.onRun?.(schedule.id, outcome);
+    } else {
+      const hours = (late / 3_600_000).toFixed(1);
+      bot.logger.warn(
+        { digest: schedule.id, fire_time: latest.toISOString() },
+        `skipping digest #${schedule.id} missed at ${when}: ${hours} h ago, outside the ${graceMs / 3_600_000} h grace window (DIGEST_GRACE_HOURS)`,
+      );
+      await claimRun(bot.db, schedule.id, latest.toISOString(), now, 'missed');
+    }
+  };
+
+  const unsubscribe = onScheduleChange((change) => {
+    if (change.db !== bot.db || stopped) return;
+    if (change.type === 'removed' || change.type === 'paused') disarm(change.id);
+    else
+      track(
+        findSchedule(bot.db, change.id)
+          .then((schedule) => schedule && arm(schedule))
+          .catch((error) => bot.logger.error({ err: error, digest: change.id }, 'could not arm digest schedule')),
+      );
+  });
+
+  const ready = (async () => {
+    const schedules = await listSchedules(bot.db, { activeOnly: true });
+    for (const schedule of schedules) arm(schedule);
+    for (const schedule of schedules) {
+      try {
+        await catchUp(schedule);
+      } catch (error) {
+        bot.logger.error({ err: error, digest: schedule.id }, 'digest catch-up failed');
+      }
+    }
+    bot.logger.info({ schedules: schedules.length }, 'digest scheduler started');
+  })();
+  track(ready);
+
+  const idle = async () => {
+    while (running.size) await Promise.allSettled([...running]);
+  };
+
+  return {
+    ready,
+    idle,
+    stop: async () => {
+      stopped = true;
+      unsubscribe();
+      for (const id of [...tasks.keys()]) disarm(id);
+      await idle();
+    },
+  };
+}
