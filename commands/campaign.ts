@@ -1,0 +1,317 @@
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { decideCampaign, expireRequest, isExpired, submitCampaign, type ApprovalDeps, type Posting } from '../src/campaigns/approvals.ts';
+import { resolveMembers } from '../src/campaigns/audience.ts';
+import { CHANNELS, missingChannelConfig } from '../src/campaigns/delivery/index.ts';
+import { launchCampaign } from '../src/campaigns/launcher.ts';
+import { parseAmount, parseHoldout, parseStart, parseWindow } from '../src/campaigns/options.ts';
+import { outboxCounts } from '../src/campaigns/outbox.ts';
+import { campaignReport } from '../src/campaigns/report.ts';
+import { actorOf, findCampaign, getCampaign, listCampaigns, transition, transitionsOf, type Campaign } from '../src/campaigns/repository.ts';
+import { audienceSource } from '../src/campaigns/segment-source.ts';
+import { CAMPAIGN_STATES, stateLabel, TRANSITIONS } from '../src/campaigns/states.ts';
+import { campaignData, campaignFields, utc } from '../src/campaigns/views.ts';
+import { defineAction, defineCommand } from '../src/core/command.ts';
+import type { CommandContext } from '../src/core/context.ts';
+import { isoDate } from '../src/core/dates.ts';
+import { UserError } from '../src/core/errors.ts';
+import { formatCount } from '../src/core/format.ts';
+import { reply, type View } from '../src/core/reply.ts';
+import type { CampaignsTable } from '../src/store/schema.ts';
+import type { Updateable } from 'kysely';
+
+const campaignRef = z.string().min(1).describe('the campaign: its id or name').meta({ autocomplete: 'campaign' });
+const settings = {
+  segment: z.string().min(1).describe('who it goes to: a segment name or id from /segment, or all').meta({ autocomplete: 'segment' }),
+  channel: z.enum(CHANNELS).describe('how it is delivered: email, webhook, or log (dry run)'),
+  message: z.string().max(5000).optional().describe('the message text'),
+  subject: z.string().max(200).optional().describe('the email subject'),
+  budget: z.number().min(0).optional().describe('budget in your currency, e.g. 500'),
+  cost_per_send: z.number().min(0).optional().describe('cost of one send in your currency, e.g. 0.02'),
+  holdout: z.string().optional().describe('share of the audience held out to measure the effect, 0% to 50%').meta({ hint: '10%' }),
+  window: z.string().optional().describe('attribution window after launch, e.g. 7d or 2w').meta({ hint: '7d' }),
+  start: z.string().optional().describe('launch automatically at this UTC time once approved: 2026-12-01 or 2026-12-01T09:00'),
+};
+
+function deps(ctx: CommandContext): ApprovalDeps {
+  return { db: ctx.db, config: ctx.config, logger: ctx.logger, now: ctx.now, notify: ctx.notify };
+}
+
+/** A pending request past its expiry is moved back to draft before anyone looks at it. */
+async function load(ctx: CommandContext, ref: string): Promise<Campaign> {
+  const campaign = await getCampaign(ctx.db, ref);
+  return isExpired(campaign, ctx.now()) ? expireRequest(deps(ctx), campaign) : campaign;
+}
+
+function postingNote(posting: Posting): string | undefined {
+  if (posting.status === 'posted') return `Posted in ${posting.platform === 'slack' ? `<#${posting.channel_id}>` : `channel ${posting.channel_id}`}.`;
+  if (posting.status === 'failed') return `Could not post it in channel ${posting.channel_id} (${posting.error}); it is shown here instead.`;
+  return undefined;
+}
+
+function withNote(view: View, note: string | undefined): View {
+  return note ? { ...view, notes: [...(view.notes ?? []), note] } : view;
+}
+
+async function assertUniqueName(ctx: CommandContext, name: string, except?: number): Promise<void> {
+  const existing = await findCampaign(ctx.db, name);
+  if (existing && existing.id !== except && existing.name === name) {
+    throw new UserError('duplicate_campaign', `A campaign named “${name}” exists already (#${existing.id}, ${stateLabel(existing.state)}).`, { hint: 'Pick another name.' });
+  }
+  if (/^#?\d+$/.test(name)) throw new UserError('bad_name', 'A campaign name cannot be only digits (they read as an id).', { hint: 'e.g. name="Winter winback"' });
+}
+
+function settingsColumns(options: Partial<Record<keyof typeof settings, unknown>>): Updateable<CampaignsTable> {
+  const set: Updateable<CampaignsTable> = {};
+  if (options.segment !== undefined) set.segment = String(options.segment).trim();
+  if (options.channel !== undefined) set.channel = String(options.channel);
+  if (options.message !== undefined) set.message = String(options.message);
+  if (options.subject !== undefined) set.subject = String(options.subject);
+  if (options.budget !== undefined) set.budget_cents = parseAmount('budget', options.budget as number);
+  if (options.cost_per_send !== undefined) set.cost_per_send_cents = parseAmount('cost_per_send', options.cost_per_send as number);
+  if (options.holdout !== undefined) set.holdout_pct = parseHoldout(options.holdout as string);
+  if (options.window !== undefined) set.window_days = parseWindow(options.window as string);
+  if (options.start !== undefined) set.start_at = parseStart(String(options.start));
+  return set;
+}
+
+function channelNote(ctx: CommandContext, channel: string): string | undefined {
+  const missing = missingChannelConfig(ctx.config, channel);
+  return missing.length ? `⚠️ The ${channel} channel needs ${missing.join(', ')} before it can be submitted.` : undefined;
+}
+
+function detailView(c: Campaign, extra: Partial<View> = {}): View {
+  return { title: `Campaign #${c.id} “${c.name}”`, fields: campaignFields(c), ...extra };
+}
+
+export default defineCommand({
+  name: 'campaign',
+  description: 'Campaigns: create, approve by a second person, launch exactly once, measure against a holdout.',
+  subcommands: [
+    defineAction({
+      name: 'create',
+      description: 'Creates a draft campaign for a segment.',
+      options: z.object({ name: z.string().min(1).max(80).describe('a name for the campaign'), ...settings, channel: settings.channel.default('log') }),
+      role: 'marketer',
+      examples: ['/campaign create name="Winter winback" segment=at-risk channel=email subject="We miss you" message="20% off this week" cost_per_send=0.01 holdout=10% window=14d'],
+      handler: async (ctx, options) => {
+        const name = options.name.trim();
+        await assertUniqueName(ctx, name);
+        const set = settingsColumns(options);
+        await resolveMembers(audienceSource(), ctx.db, set.segment as string);
+        const at = ctx.now().toISOString();
+        const inserted = await ctx.db
+          .insertInto('campaigns')
+          .values({
+            name,
+            segment: set.segment as string,
+            channel: options.channel,
+            message: set.message ?? null,
+            subject: set.subject ?? null,
+            budget_cents: set.budget_cents ?? null,
+            cost_per_send_cents: (set.cost_per_send_cents as number | undefined) ?? 0,
+            currency: ctx.config.DEFAULT_CURRENCY,
+            holdout_pct: (set.holdout_pct as number | undefined) ?? 10,
+            window_days: (set.window_days as number | undefined) ?? 7,
+            start_at: set.start_at ?? null,
+            seed: randomInt(1, 2 ** 31 - 1),
+            state: 'draft',
+            created_by: ctx.caller.userId,
+            created_platform: ctx.caller.platform,
+            created_channel: ctx.caller.channelId ?? null,
+            created_at: at,
+            updated_at: at,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const campaign = await getCampaign(ctx.db, Number(inserted.id));
+        return reply(
+          { campaign: campaignData(campaign) },
+          detailView(campaign, {
+            text: `📝 Draft created. Submit it for approval with /campaign submit ${campaign.id}.`,
+            notes: [channelNote(ctx, campaign.channel)].filter((n): n is string => Boolean(n)),
+          }),
+        );
+      },
+    }),
+    defineAction({
+      name: 'list',
+      description: 'Lists campaigns, newest first.',
+      options: z.object({ state: z.enum(CAMPAIGN_STATES).optional().describe('only campaigns in this state') }),
+      positional: ['state'],
+      role: 'viewer',
+      handler: async (ctx, { state }) => {
+        const campaigns = await listCampaigns(ctx.db, state);
+        return reply(
+          { campaigns: campaigns.map(campaignData) },
+          {
+            title: 'Campaigns',
+            text: campaigns.length ? undefined : state ? `No ${stateLabel(state)} campaigns.` : 'No campaigns yet: create one with /campaign create.',
+            tables: campaigns.length
+              ? [{ columns: ['#', 'Name', 'State', 'Channel', 'Segment', 'Created by', 'Created'], rows: campaigns.map((c) => [c.id, c.name, stateLabel(c.state), c.channel, c.segment, `<@${c.created_by}>`, c.created_at.slice(0, 10)]), numeric: [true, false, false, false, false, false, false] }]
+              : undefined,
+          },
+        );
+      },
+    }),
+    defineAction({
+      name: 'show',
+      description: 'Shows a campaign, its history and its sends.',
+      options: z.object({ campaign: campaignRef }),
+      positional: ['campaign'],
+      role: 'viewer',
+      handler: async (ctx, { campaign: ref }) => {
+        const c = await load(ctx, ref);
+        const history = await transitionsOf(ctx.db, c.id);
+        const outbox = c.launched_at ? await outboxCounts(ctx.db, c.id) : null;
+        const moves = TRANSITIONS[c.state as keyof typeof TRANSITIONS];
+        return reply(
+          { campaign: campaignData(c), transitions: history.map((t) => ({ ...t, id: Number(t.id), campaign_id: Number(t.campaign_id) })), outbox, allowed_moves: moves },
+          detailView(c, {
+            text: c.message ? `Message: ${c.message}` : undefined,
+            fields: [
+              ...campaignFields(c),
+              ...(c.state === 'pending_approval' ? [{ label: 'Approval request', value: `by <@${c.submitted_by}> ${utc(c.submitted_at)}, expires ${utc(c.approval_expires_at)}` }] : []),
+              ...(c.decided_by ? [{ label: 'Decision', value: `${c.decision_reason ? `${c.decision_reason} — ` : ''}<@${c.decided_by}> ${utc(c.decided_at)}` }] : []),
+              ...(outbox ? [{ label: 'Sends', value: `${formatCount(outbox.sent)} sent, ${formatCount(outbox.failed)} failed, ${formatCount(outbox.pending)} owed; ${formatCount(c.holdout_size ?? 0)} held out` }] : []),
+            ],
+            tables: history.length
+              ? [{ title: 'History', columns: ['When (UTC)', 'From', 'To', 'Who', 'Why'], rows: history.map((t) => [t.at.slice(0, 16).replace('T', ' '), stateLabel(t.from_state), stateLabel(t.to_state), `<@${t.actor}>`, t.reason ?? '']) }]
+              : undefined,
+            notes: [moves.length ? `Next moves: ${moves.map(stateLabel).join(', ')}.` : 'No further moves.'],
+          }),
+        );
+      },
+    }),
+    defineAction({
+      name: 'edit',
+      description: 'Changes a draft campaign.',
+      options: z.object({ campaign: campaignRef, name: z.string().min(1).max(80).optional().describe('a new name'), ...partial(settings) }),
+      positional: ['campaign'],
+      role: 'marketer',
+      examples: ['/campaign edit 3 holdout=20% window=14d'],
+      handler: async (ctx, { campaign: ref, name, ...options }) => {
+        const c = await load(ctx, ref);
+        if (c.state !== 'draft') {
+          throw new UserError('not_draft', `Campaign #${c.id} is *${stateLabel(c.state)}*: only drafts can be edited.`, {
+            hint: ['pending_approval', 'approved', 'rejected'].includes(c.state) ? `Reopen it as a draft with /campaign reopen ${c.id} (it then needs approval again).` : 'Create a new campaign instead.',
+          });
+        }
+        const set = settingsColumns(options);
+        if (name !== undefined) {
+          await assertUniqueName(ctx, name.trim(), c.id);
+          set.name = name.trim();
+        }
+        if (Object.keys(set).length === 0) throw new UserError('nothing_to_edit', 'Say what to change, e.g. holdout=20% or message="…".', { hint: '/help campaign' });
+        if (set.segment !== undefined) await resolveMembers(audienceSource(), ctx.db, set.segment as string);
+        await ctx.db.updateTable('campaigns').set({ ...set, updated_at: ctx.now().toISOString() }).where('id', '=', c.id).where('state', '=', 'draft').execute();
+        const updated = await getCampaign(ctx.db, c.id);
+        return reply({ campaign: campaignData(updated), changed: Object.keys(set) }, detailView(updated, { text: `✏️ Updated ${Object.keys(set).join(', ')}.`, notes: [channelNote(ctx, updated.channel)].filter((n): n is string => Boolean(n)) }));
+      },
+    }),
+    defineAction({
+      name: 'submit',
+      description: 'Asks for approval: posts the audience, holdout, cost and forecast with Approve/Reject buttons.',
+      options: z.object({ campaign: campaignRef }),
+      positional: ['campaign'],
+      role: 'marketer',
+      long: true,
+      handler: async (ctx, { campaign: ref }) => {
+        const c = await load(ctx, ref);
+        ctx.progress({ fraction: null, message: 'sizing the audience and forecasting revenue' });
+        const { campaign, preview, view, posting } = await submitCampaign(deps(ctx), c, actorOf(ctx.caller));
+        const data = { campaign: campaignData(campaign), preview, posting };
+        if (posting.status === 'posted') {
+          return reply(data, { text: `📨 Campaign #${campaign.id} submitted for approval. ${postingNote(posting)} It expires ${utc(campaign.approval_expires_at)}.`, ephemeral: true });
+        }
+        return reply(data, withNote(view, postingNote(posting)));
+      },
+    }),
+    defineAction({
+      name: 'approve',
+      description: 'Approves a campaign awaiting approval (never your own).',
+      options: z.object({ campaign: campaignRef }),
+      positional: ['campaign'],
+      role: 'approver',
+      handler: async (ctx, { campaign: ref }) => {
+        const c = await getCampaign(ctx.db, ref);
+        const { campaign, view, posting } = await decideCampaign(deps(ctx), c, actorOf(ctx.caller), 'approved');
+        return reply({ campaign: campaignData(campaign), posting }, withNote(view, postingNote(posting)));
+      },
+    }),
+    defineAction({
+      name: 'reject',
+      description: 'Rejects a campaign awaiting approval, with a reason.',
+      options: z.object({ campaign: campaignRef, reason: z.string().min(1).max(500).describe('why, for the marketer') }),
+      positional: ['campaign', 'reason'],
+      role: 'approver',
+      examples: ['/campaign reject 3 reason="holdout too small"'],
+      handler: async (ctx, { campaign: ref, reason }) => {
+        const c = await getCampaign(ctx.db, ref);
+        const { campaign, view, posting } = await decideCampaign(deps(ctx), c, actorOf(ctx.caller), 'rejected', reason);
+        return reply({ campaign: campaignData(campaign), posting }, withNote(view, postingNote(posting)));
+      },
+    }),
+    defineAction({
+      name: 'reopen',
+      description: 'Turns a pending, approved or rejected campaign back into a draft to edit (it needs approval again).',
+      options: z.object({ campaign: campaignRef }),
+      positional: ['campaign'],
+      role: 'marketer',
+      handler: async (ctx, { campaign: ref }) => {
+        const c = await load(ctx, ref);
+        const draft = await transition(ctx.db, c, { to: 'draft', actor: actorOf(ctx.caller), at: ctx.now(), reason: 'reopened for edits' });
+        return reply({ campaign: campaignData(draft) }, detailView(draft, { text: `↩️ Campaign #${draft.id} is a draft again. Edit it, then /campaign submit ${draft.id}.` }));
+      },
+    }),
+    defineAction({
+      name: 'cancel',
+      description: 'Cancels a campaign that has not been launched.',
+      options: z.object({ campaign: campaignRef, reason: z.string().max(500).optional().describe('why') }),
+      positional: ['campaign'],
+      role: 'marketer',
+      handler: async (ctx, { campaign: ref, reason }) => {
+        const c = await load(ctx, ref);
+        const cancelled = await transition(ctx.db, c, { to: 'cancelled', actor: actorOf(ctx.caller), at: ctx.now(), reason });
+        return reply({ campaign: campaignData(cancelled) }, detailView(cancelled, { text: `🛑 Campaign #${cancelled.id} cancelled.` }));
+      },
+    }),
+    defineAction({
+      name: 'launch',
+      description: 'Launches an approved campaign now: freezes the audience, draws the holdout, delivers exactly once.',
+      options: z.object({ campaign: campaignRef }),
+      positional: ['campaign'],
+      role: 'marketer',
+      long: true,
+      handler: async (ctx, { campaign: ref }) => {
+        const c = await load(ctx, ref);
+        const result = await launchCampaign(deps(ctx), c, actorOf(ctx.caller), ctx.progress);
+        const launched = await getCampaign(ctx.db, c.id);
+        const o = result.outbox;
+        return reply(
+          { campaign: campaignData(launched), launch: result },
+          detailView(launched, {
+            text: `🚀 Campaign #${c.id} is *${stateLabel(launched.state)}*: ${formatCount(o.sent)} of ${formatCount(o.total)} recipients sent${launched.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}${o.failed ? `, ${formatCount(o.failed)} failed` : ''}; ${formatCount(result.holdout)} held out of an audience of ${formatCount(result.audience)}.`,
+            notes: [`Measure it with /campaign report ${c.id} (attribution window ${launched.window_days} days from ${launched.launched_at!.slice(0, 10)}).`],
+          }),
+        );
+      },
+    }),
+    defineAction({
+      name: 'report',
+      description: 'What the campaign earned: rates, revenue of recipients vs holdout, incremental revenue, lift and ROI with 95% intervals.',
+      options: z.object({ campaign: campaignRef, as_of: isoDate.optional().describe('measure up to this date (default today)') }),
+      positional: ['campaign'],
+      role: 'viewer',
+      handler: async (ctx, { campaign: ref, as_of }) => {
+        const c = await getCampaign(ctx.db, ref);
+        const report = await campaignReport(ctx.db, c.id, as_of ?? ctx.now().toISOString().slice(0, 10), { outDir: ctx.outDir });
+        return reply(report.data, report.view);
+      },
+    }),
+  ],
+});
+
+function partial<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
+  return Object.fromEntries(Object.entries(shape).map(([key, schema]) => [key, schema.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+}

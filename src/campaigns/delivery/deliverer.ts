@@ -1,0 +1,29 @@
+import type { Campaign } from '../repository.ts';
+
+export const CHANNELS = ['email', 'webhook', 'log'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** One recipient as the outbox hands it to a channel. */
+export interface Recipient {
+  customer_id: string;
+  email: string | null;
+  name: string | null;
+  idempotency_key: string;
+}
+
+export interface DeliveryResult {
+  customer_id: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** A delivery channel. `deliver` reports each recipient; it throws only when it cannot tell (then the batch stays owed). */
+export interface Deliverer {
+  channel: Channel;
+  /** Recipients per `deliver` call. */
+  batchSize: number;
+  deliver(campaign: Campaign, recipients: Recipient[]): Promise<DeliveryResult[]>;
+  close?(): Promise<void>;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,85 @@
+import { createHmac } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import type { Campaign } from '../repository.ts';
+import { sleep, type Deliverer, type Recipient } from './deliverer.ts';
+
+export interface EmailOptions {
+  smtpUrl: string;
+  from: string;
+  unsubscribeUrl: string;
+  /** Signs unsubscribe links so a link only unsubscribes its own recipient. */
+  linkSecret: string;
+  ratePerSecond: number;
+  /** Tries per message on temporary (4xx) or connection failures. */
+  maxAttempts?: number;
+  backoffMs?: number;
+}
+
+export function unsubscribeToken(secret: string, campaignId: number, customerId: string): string {
+  return createHmac('sha256', secret).update(`unsubscribe:${campaignId}:${customerId}`).digest('hex').slice(0, 32);
+}
+
+export function unsubscribeLink(options: Pick<EmailOptions, 'unsubscribeUrl' | 'linkSecret'>, campaignId: number, customerId: string): string {
+  const url = new URL(options.unsubscribeUrl);
+  url.searchParams.set('campaign', String(campaignId));
+  url.searchParams.set('customer', customerId);
+  url.searchParams.set('token', unsubscribeToken(options.linkSecret, campaignId, customerId));
+  return url.toString();
+}
+
+function isTemporary(error: unknown): boolean {
+  const code = (error as { responseCode?: number }).responseCode;
+  return code === undefined || (code >= 400 && code < 500);
+}
+
+/** One message per recipient over SMTP, at most `ratePerSecond`, each with an unsubscribe link and its idempotency key as Message-ID. */
+export function emailDeliverer(options: EmailOptions): Deliverer {
+  const transport = nodemailer.createTransport(options.smtpUrl);
+  const interval = 1000 / options.ratePerSecond;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const backoffMs = options.backoffMs ?? 1000;
+  let nextSlot = 0;
+
+  const sendOne = async (campaign: Campaign, recipient: Recipient) => {
+    const link = unsubscribeLink(options, campaign.id, recipient.customer_id);
+    const greeting = recipient.name ? `Hi ${recipient.name},\n\n` : '';
+    let lastError = '';
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const wait = nextSlot - Date.now();
+      if (wait > 0) await sleep(wait);
+      nextSlot = Math.max(Date.now(), nextSlot) + interval;
+      try {
+        await transport.sendMail({
+          from: options.from,
+          to: recipient.email!,
+          subject: campaign.subject ?? campaign.name,
+          text: `${greeting}${campaign.message ?? ''}\n\n--\nUnsubscribe: ${link}\n`,
+          messageId: `<${recipient.idempotency_key}@growthbot>`,
+          headers: { 'X-Growthbot-Idempotency-Key': recipient.idempotency_key, 'X-Growthbot-Campaign': String(campaign.id) },
+          list: { unsubscribe: link },
+        });
+        return { customer_id: recipient.customer_id, ok: true };
+      } catch (error) {
+        lastError = error instanceof Error ? error.message : String(error);
+        if (!isTemporary(error)) break;
+        if (attempt < maxAttempts) await sleep(backoffMs * 2 ** (attempt - 1));
+      }
+    }
+    return { customer_id: recipient.customer_id, ok: false, error: lastError };
+  };
+
+  return {
+    channel: 'email',
+    batchSize: 1,
+    async deliver(campaign, recipients) {
+      const results = [];
+      for (const recipient of recipients) {
+        results.push(recipient.email ? await sendOne(campaign, recipient) : { customer_id: recipient.customer_id, ok: false, error: 'no email address' });
+      }
+      return results;
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}

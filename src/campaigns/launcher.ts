@@ -1,0 +1,140 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import type { ProgressUpdate } from '../core/context.ts';
+import type { Database } from '../store/schema.ts';
+import { drawHoldout, eligibleMembers, resolveMembers } from './audience.ts';
+import { createDeliverer, type Channel, type Deliverer, type DelivererOverrides } from './delivery/index.ts';
+import { assertChannelReady } from './delivery/index.ts';
+import { MAX_ATTEMPTS, markAttempted, markFailed, markSent, outboxCounts, owedRecipients, writeAudienceAndOutbox, type OutboxCounts } from './outbox.ts';
+import { getCampaign, transition, type Actor, type Campaign } from './repository.ts';
+import { audienceSource } from './segment-source.ts';
+
+/** What launching needs: the bot provides all of it (`Bot` satisfies this shape). */
+export interface CampaignDeps {
+  db: Kysely<Database>;
+  config: Config;
+  logger: Logger;
+  now: () => Date;
+  /** Channel knobs (tests: short backoff). */
+  delivery?: DelivererOverrides;
+}
+
+export interface LaunchResult {
+  campaign_id: number;
+  audience: number;
+  recipients: number;
+  holdout: number;
+  outbox: OutboxCounts;
+  state: string;
+  resumed: boolean;
+}
+
+/** Campaigns being delivered by this process: a second launch or resume of the same one waits its turn. */
+const inFlight = new Map<number, Promise<LaunchResult>>();
+
+/**
+ * Launches an approved campaign: freezes the audience (members now, consented, not unsubscribed),
+ * draws the holdout with the campaign's seed, writes the outbox and moves to launching in one
+ * transaction, then delivers to everyone owed and goes live.
+ */
+export async function launchCampaign(deps: CampaignDeps, campaignRef: Campaign | number, actor: Actor, onProgress?: (update: ProgressUpdate) => void): Promise<LaunchResult> {
+  const campaign = await getCampaign(deps.db, typeof campaignRef === 'number' ? campaignRef : campaignRef.id);
+  assertChannelReady(deps.config, campaign.channel);
+  const members = await resolveMembers(audienceSource(), deps.db, campaign.segment);
+  const { eligible } = await eligibleMembers(deps.db, members.customer_ids, campaign.channel);
+  const split = drawHoldout(eligible, campaign.holdout_pct, campaign.seed);
+  const at = deps.now();
+  const launching = await transition(
+    deps.db,
+    campaign,
+    {
+      to: 'launching',
+      actor,
+      at,
+      reason: `audience frozen: ${eligible.length} eligible of ${members.customer_ids.length} in ${members.segment_name}; ${split.holdout.length} held out`,
+      set: { launched_by: actor.userId, launched_at: at.toISOString(), audience_size: eligible.length, holdout_size: split.holdout.length },
+    },
+    (trx) => writeAudienceAndOutbox(trx, campaign.id, split, at.toISOString()),
+  );
+  return deliverOnce(deps, launching, onProgress, false);
+}
+
+function deliverOnce(deps: CampaignDeps, campaign: Campaign, onProgress: ((update: ProgressUpdate) => void) | undefined, resumed: boolean): Promise<LaunchResult> {
+  const running = inFlight.get(campaign.id);
+  if (running) return running;
+  const work = deliverAndGoLive(deps, campaign, onProgress, resumed).finally(() => inFlight.delete(campaign.id));
+  inFlight.set(campaign.id, work);
+  return work;
+}
+
+async function deliverAndGoLive(deps: CampaignDeps, campaign: Campaign, onProgress: ((update: ProgressUpdate) => void) | undefined, resumed: boolean): Promise<LaunchResult> {
+  const deliverer = createDeliverer(deps.config, campaign.channel as Channel, deps.logger, deps.delivery);
+  try {
+    await deliverOutbox(deps, campaign, deliverer, onProgress);
+  } finally {
+    await deliverer.close?.();
+  }
+  const outbox = await outboxCounts(deps.db, campaign.id);
+  const fresh = await getCampaign(deps.db, campaign.id);
+  const live =
+    fresh.state === 'launching'
+      ? await transition(deps.db, fresh, {
+          to: 'live',
+          actor: { userId: 'growthbot', platform: 'scheduler' },
+          at: deps.now(),
+          reason: `delivery finished: ${outbox.sent} sent, ${outbox.failed} failed${resumed ? ' (resumed after a restart)' : ''}`,
+          set: { live_at: deps.now().toISOString() },
+        })
+      : fresh;
+  return {
+    campaign_id: campaign.id,
+    audience: live.audience_size ?? 0,
+    recipients: outbox.total,
+    holdout: live.holdout_size ?? 0,
+    outbox,
+    state: live.state,
+    resumed,
+  };
+}
+
+/** Delivers to every recipient still pending; each batch is marked attempted before and sent/failed after. */
+export async function deliverOutbox(deps: CampaignDeps, campaign: Campaign, deliverer: Deliverer, onProgress?: (update: ProgressUpdate) => void): Promise<void> {
+  const start = await outboxCounts(deps.db, campaign.id);
+  let done = start.sent + start.failed;
+  for (;;) {
+    const batch = await owedRecipients(deps.db, campaign.id, deliverer.batchSize);
+    if (batch.length === 0) break;
+    const stamp = () => deps.now().toISOString();
+    const exhausted = batch.filter((r) => r.attempts >= MAX_ATTEMPTS);
+    for (const r of exhausted) await markFailed(deps.db, campaign.id, r.customer_id, `no answer after ${r.attempts} tries across restarts`, stamp());
+    const owed = batch.filter((r) => r.attempts < MAX_ATTEMPTS);
+    if (owed.length === 0) continue;
+    await markAttempted(deps.db, campaign.id, owed.map((r) => r.customer_id), stamp());
+    const results = await deliverer.deliver(campaign, owed);
+    await markSent(deps.db, campaign.id, results.filter((r) => r.ok).map((r) => r.customer_id), stamp());
+    for (const r of results) if (!r.ok) await markFailed(deps.db, campaign.id, r.customer_id, r.error ?? 'failed', stamp());
+    done += batch.length;
+    onProgress?.({ fraction: start.total ? done / start.total : null, message: `delivered ${done} of ${start.total} (${campaign.channel})` });
+  }
+}
+
+/**
+ * Finishes every launch a crash or restart interrupted: delivers to everyone still owed (never
+ * again to anyone marked sent) and moves the campaign live. Call once at start.
+ */
+export async function resumeLaunches(deps: CampaignDeps): Promise<LaunchResult[]> {
+  const stuck = await deps.db.selectFrom('campaigns').select('id').where('state', '=', 'launching').orderBy('id').execute();
+  const results: LaunchResult[] = [];
+  for (const { id } of stuck) {
+    const campaign = await getCampaign(deps.db, Number(id));
+    try {
+      const owed = await outboxCounts(deps.db, campaign.id);
+      deps.logger.info({ campaign_id: campaign.id, pending: owed.pending }, 'resuming an interrupted campaign launch');
+      results.push(await deliverOnce(deps, campaign, undefined, true));
+    } catch (error) {
+      deps.logger.error({ err: error, campaign_id: campaign.id }, 'could not resume the campaign launch; it stays launching');
+    }
+  }
+  return results;
+}

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { Recipient } from './delivery/index.ts';
+
+const CHUNK = 500;
+/** A row begun this many times without an answer (crash loops) is given up as failed. */
+export const MAX_ATTEMPTS = 10;
+
+export function idempotencyKey(campaignId: number, customerId: string): string {
+  return `gb-${campaignId}-${createHash('sha256').update(`${campaignId}:${customerId}`).digest('hex').slice(0, 24)}`;
+}
+
+/** Freezes the audience and writes one pending outbox row per recipient, inside the launch transaction. */
+export async function writeAudienceAndOutbox(trx: Transaction<Database>, campaignId: number, split: { recipients: string[]; holdout: string[] }, at: string): Promise<void> {
+  const audience = [
+    ...split.recipients.map((customer_id) => ({ campaign_id: campaignId, customer_id, group_name: 'recipient' })),
+    ...split.holdout.map((customer_id) => ({ campaign_id: campaignId, customer_id, group_name: 'holdout' })),
+  ];
+  for (let i = 0; i < audience.length; i += CHUNK) await trx.insertInto('campaign_audience').values(audience.slice(i, i + CHUNK)).execute();
+  const outbox = split.recipients.map((customer_id) => ({
+    campaign_id: campaignId,
+    customer_id,
+    idempotency_key: idempotencyKey(campaignId, customer_id),
+    status: 'pending',
+    attempts: 0,
+    updated_at: at,
+  }));
+  for (let i = 0; i < outbox.length; i += CHUNK) await trx.insertInto('campaign_outbox').values(outbox.slice(i, i + CHUNK)).execute();
+}
+
+/** The next recipients still owed, in a stable order. */
+export async function owedRecipients(db: Kysely<Database>, campaignId: number, limit: number): Promise<(Recipient & { attempts: number })[]> {
+  const rows = await db
+    .selectFrom('campaign_outbox as o')
+    .leftJoin('customers as c', 'c.customer_id', 'o.customer_id')
+    .select(['o.customer_id', 'o.idempotency_key', 'o.attempts', 'c.email', 'c.name'])
+    .where('o.campaign_id', '=', campaignId)
+    .where('o.status', '=', 'pending')
+    .orderBy('o.customer_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ customer_id: r.customer_id, idempotency_key: r.idempotency_key, attempts: Number(r.attempts), email: r.email ?? null, name: r.name ?? null }));
+}
+
+/** Recorded before the delivery is attempted: a row pending with attempts > 0 was in flight when we stopped. */
+export async function markAttempted(db: Kysely<Database>, campaignId: number, customerIds: string[], at: string): Promise<void> {
+  for (let i = 0; i < customerIds.length; i += CHUNK) {
+    await db
+      .updateTable('campaign_outbox')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: at }))
+      .where('campaign_id', '=', campaignId)
+      .where('customer_id', 'in', customerIds.slice(i, i + CHUNK))
+      .execute();
+  }
+}
+
+export async function markSent(db: Kysely<Database>, campaignId: number, customerIds: string[], at: string): Promise<void> {
+  for (let i = 0; i < customerIds.length; i += CHUNK) {
+    await db
+      .updateTable('campaign_outbox')
+      .set({ status: 'sent', sent_at: at, updated_at: at, last_error: null })
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'pending')
+      .where('customer_id', 'in', customerIds.slice(i, i + CHUNK))
+      .execute();
+  }
+}
+
+export async function markFailed(db: Kysely<Database>, campaignId: number, customerId: string, error: string, at: string): Promise<void> {
+  await db
+    .updateTable('campaign_outbox')
+    .set({ status: 'failed', last_error: error.slice(0, 500), updated_at: at })
+    .where('campaign_id', '=', campaignId)
+    .where('customer_id', '=', customerId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+export interface OutboxCounts {
+  total: number;
+  pending: number;
+  sent: number;
+  failed: number;
+}
+
+export async function outboxCounts(db: Kysely<Database>, campaignId: number): Promise<OutboxCounts> {
+  const rows = await db
+    .selectFrom('campaign_outbox')
+    .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+    .where('campaign_id', '=', campaignId)
+    .groupBy('status')
+    .execute();
+  const counts = { total: 0, pending: 0, sent: 0, failed: 0 };
+  for (const row of rows) {
+    const n = Number(row.n);
+    counts.total += n;
+    if (row.status === 'pending' || row.status === 'sent' || row.status === 'failed') counts[row.status] += n;
+  }
+  return counts;
+}

@@ -1,0 +1,48 @@
+import type { Bot } from '../core/bot.ts';
+import { startHttpServer, type Route, type RunningHttpServer } from '../http/server.ts';
+import type { ApprovalDeps } from './approvals.ts';
+import { EVENTS_PATH, eventsWebhookHandler } from './events-endpoint.ts';
+import { resumeLaunches, type LaunchResult } from './launcher.ts';
+import { startCampaignScheduler } from './scheduler.ts';
+
+/** The bot as campaign background work needs it (notifications go through the adapters' notifiers). */
+export function campaignDeps(bot: Bot): ApprovalDeps {
+  return { db: bot.db, config: bot.config, logger: bot.logger.child({ component: 'campaigns' }), now: bot.now, notify: bot.notify };
+}
+
+/** POST /webhooks/events, to mount on the Slack receiver (`startSlack(bot, { routes: campaignRoutes(bot) })`). */
+export function campaignRoutes(bot: Bot): Route[] {
+  return [{ method: 'POST', path: EVENTS_PATH, handler: eventsWebhookHandler({ db: bot.db, secret: bot.config.EVENTS_WEBHOOK_SECRET, now: bot.now, logger: bot.logger }) }];
+}
+
+export interface CampaignServicesOptions {
+  /** Serve the events webhook on its own HTTP server on this port (when the Slack adapter does not serve the routes). */
+  httpPort?: number;
+  httpHost?: string;
+  /** Scheduler tick interval; default 60 s. 0 disables the scheduler. */
+  tickMs?: number;
+}
+
+export interface CampaignServices {
+  /** Resolves when interrupted launches have been finished. */
+  resumed: Promise<LaunchResult[]>;
+  http?: RunningHttpServer;
+  stop(): Promise<void>;
+}
+
+/** Resumes interrupted launches, starts the campaign clock and, when asked, the events webhook server. */
+export async function startCampaignServices(bot: Bot, options: CampaignServicesOptions = {}): Promise<CampaignServices> {
+  const deps = campaignDeps(bot);
+  const resumed = resumeLaunches(deps);
+  const stopTick = options.tickMs === 0 ? () => {} : startCampaignScheduler(deps, options.tickMs);
+  const http = options.httpPort !== undefined ? await startHttpServer(campaignRoutes(bot), options.httpPort, options.httpHost) : undefined;
+  return {
+    resumed,
+    http,
+    stop: async () => {
+      stopTick();
+      await http?.close();
+      await resumed.catch(() => []);
+    },
+  };
+}

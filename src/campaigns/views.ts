@@ -1,0 +1,113 @@
+import { formatCount, formatPercent } from '../core/format.ts';
+import type { Button, Field, View } from '../core/reply.ts';
+import { formatMoney } from '../store/money.ts';
+import type { AudiencePreview } from './preview.ts';
+import type { Campaign } from './repository.ts';
+import { stateLabel } from './states.ts';
+
+export const utc = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—');
+
+/** The campaign as `--json` shows it (snake_case, plain numbers). */
+export function campaignData(c: Campaign) {
+  return {
+    id: c.id,
+    name: c.name,
+    state: c.state,
+    segment: c.segment,
+    channel: c.channel,
+    message: c.message,
+    subject: c.subject,
+    budget_cents: c.budget_cents,
+    cost_per_send_cents: c.cost_per_send_cents,
+    currency: c.currency,
+    holdout_pct: c.holdout_pct,
+    window_days: c.window_days,
+    start_at: c.start_at,
+    seed: c.seed,
+    created_by: c.created_by,
+    created_at: c.created_at,
+    submitted_by: c.submitted_by,
+    submitted_at: c.submitted_at,
+    approval_expires_at: c.approval_expires_at,
+    decided_by: c.decided_by,
+    decided_at: c.decided_at,
+    decision_reason: c.decision_reason,
+    launched_by: c.launched_by,
+    launched_at: c.launched_at,
+    audience_size: c.audience_size,
+    holdout_size: c.holdout_size,
+    live_at: c.live_at,
+    completed_at: c.completed_at,
+  };
+}
+
+export function campaignFields(c: Campaign): Field[] {
+  const money = (cents: number | null) => (cents === null ? '—' : formatMoney(cents, c.currency));
+  return [
+    { label: 'State', value: stateLabel(c.state) },
+    { label: 'Segment', value: c.segment },
+    { label: 'Channel', value: c.channel },
+    { label: 'Holdout', value: `${c.holdout_pct}%` },
+    { label: 'Attribution window', value: `${c.window_days} days` },
+    { label: 'Budget', value: money(c.budget_cents) },
+    { label: 'Cost per send', value: money(c.cost_per_send_cents) },
+    { label: 'Start', value: c.start_at ? utc(c.start_at) : 'when launched' },
+    { label: 'Created by', value: `<@${c.created_by}> ${utc(c.created_at)}` },
+  ];
+}
+
+export function previewFields(c: Campaign, p: AudiencePreview): Field[] {
+  const money = (cents: number) => formatMoney(Math.round(cents), c.currency);
+  const ex = p.excluded;
+  const excluded = [
+    ex.no_consent && `${formatCount(ex.no_consent)} without consent`,
+    ex.unsubscribed && `${formatCount(ex.unsubscribed)} unsubscribed`,
+    ex.no_email && `${formatCount(ex.no_email)} without an email address`,
+    ex.unknown && `${formatCount(ex.unknown)} unknown`,
+  ].filter(Boolean);
+  const f = p.forecast;
+  const forecastText =
+    f.method === 'clv'
+      ? `${money(f.expected_revenue_cents)} expected from the ${formatCount(f.members)} recipients over ${f.window_days} days (predicted CLV, ${money(f.revenue_per_member_cents)} each)`
+      : `The CLV model can't be fitted yet: ${f.clv_unavailable_reason}. Historical average instead: the recipients spent ${money(f.revenue_per_member_cents)} each in the ${f.window_days} days to ${f.as_of}, ${money(f.expected_revenue_cents)} in all`;
+  return [
+    { label: 'Audience', value: `${formatCount(p.audience)} of ${formatCount(p.segment_members)} in ${p.segment_name}${excluded.length ? ` (excluded: ${excluded.join(', ')})` : ''}` },
+    { label: 'Holdout', value: `${formatCount(p.holdout)} (${c.holdout_pct}%), not contacted; ${formatCount(p.recipients)} recipients` },
+    { label: 'Estimated cost', value: `${money(p.estimated_cost_cents)}${c.budget_cents !== null ? ` of a ${money(c.budget_cents)} budget${p.over_budget ? ' ⚠️ over budget' : ''}` : ''}` },
+    { label: 'Forecast', value: forecastText },
+    { label: 'Implied ROI', value: f.implied_roi === null ? 'no cost set (cost_per_send)' : `${formatPercent(f.implied_roi)} (expected revenue − cost) / cost` },
+  ];
+}
+
+export function approvalButtons(c: Campaign): Button[] {
+  return [
+    { label: 'Approve', command: `/campaign approve ${c.id}`, style: 'primary' },
+    { label: 'Reject', command: `/campaign reject ${c.id} reason="…"`, style: 'danger' },
+  ];
+}
+
+export function approvalRequestView(c: Campaign, p: AudiencePreview): View {
+  return {
+    title: `Approval requested: campaign #${c.id} “${c.name}”`,
+    text: `<@${c.submitted_by}> asks for approval. Anyone with the approver role except the creator may decide. The request expires ${utc(c.approval_expires_at)}.${c.message ? `\nMessage: ${c.message}` : ''}`,
+    fields: [...campaignFields(c).filter((f) => f.label !== 'State'), ...previewFields(c, p)],
+    buttons: approvalButtons(c),
+    notes: [`Forecast and cost cover the ${c.window_days}-day attribution window from launch.`, `Or type /campaign approve ${c.id} or /campaign reject ${c.id} reason=…`],
+  };
+}
+
+/** The request once decided: who decided what and when; no buttons. */
+export function resolvedRequestView(c: Campaign, outcome: 'approved' | 'rejected' | 'expired'): View {
+  const headline =
+    outcome === 'approved'
+      ? `✅ Approved by <@${c.decided_by}> at ${utc(c.decided_at)}.`
+      : outcome === 'rejected'
+        ? `❌ Rejected by <@${c.decided_by}> at ${utc(c.decided_at)}${c.decision_reason ? `: ${c.decision_reason}` : ''}.`
+        : `⌛ The approval request expired at ${utc(c.approval_expires_at)} without a decision; it is a draft again and must be resubmitted (/campaign submit ${c.id}).`;
+  return {
+    title: `Campaign #${c.id} “${c.name}”: ${outcome}`,
+    text: `${headline}\nRequested by <@${c.submitted_by}> at ${utc(c.submitted_at)}.`,
+    fields: campaignFields(c),
+    notes: outcome === 'approved' ? [c.start_at ? `Launches automatically at ${utc(c.start_at)}, or now with /campaign launch ${c.id}.` : `Launch it with /campaign launch ${c.id}.`] : undefined,
+  };
+}
