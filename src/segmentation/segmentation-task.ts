@@ -5,13 +5,15 @@ import { createDatabase } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
 import { checkFeatures, fetchCustomerFeatures, isOrderFeature, latestOrderDate, type CustomerFeatures } from './customer-features.ts';
 import { SegmentationInputError } from './errors.ts';
-import { rfm, RFM_GRID, RFM_GROUP_ACTIONS, type RfmGroup } from './rfm.ts';
+import { rfm, RFM_GROUP_ACTIONS, type RfmGroup } from './rfm.ts';
 import { getRun, runSegments, storeRun, type NewSegment, type RunDetails, type RunRecord, type SegmentRecord, type TransformInfo } from './runs.ts';
 import { segmentCustomers } from './segment-customers.ts';
 
 export const DEFAULT_FEATURES = ['recency', 'frequency', 'monetary'];
 export const RFM_FEATURES = ['recency', 'frequency', 'monetary'];
 export const RFM_SCORE_COLUMNS = ['r_score', 'f_score', 'm_score'];
+/** RFM groups from best to worst, the order segments are listed in. */
+export const RFM_GROUP_ORDER: RfmGroup[] = ['Champions', 'Loyal', 'Potential loyalists', 'New', 'At risk', "Can't lose them", 'Hibernating', 'Lost'];
 export const AUTO_K_RANGE = { from: 2, to: 10 };
 export const NO_PURCHASE = { name: 'No purchase yet', action: 'Welcome series and a first-purchase incentive (no deep discounts until they engage)' };
 
@@ -239,8 +241,7 @@ function scoreRfm(data: CustomerFeatures, asOf: string): Plan {
   }
   const pick = (d: number) => Float64Array.from(rows, (i) => data.values[i * 3 + d]);
   const scores = rfm({ recencyDays: pick(0), frequency: pick(1), monetary: pick(2) });
-  const groupOrder = [...new Set(Object.values(RFM_GRID).flat())] as RfmGroup[];
-  const present = groupOrder.filter((g) => scores.groups.includes(g));
+  const present = RFM_GROUP_ORDER.filter((g) => scores.groups.includes(g));
   const assignment = new Int32Array(data.ids.length).fill(-1);
   const sums = present.map(() => new Float64Array(6));
   const counts = new Array<number>(present.length).fill(0);
