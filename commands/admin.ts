@@ -5,7 +5,7 @@ import { userIdFromMention } from '../src/core/mention.ts';
 import { reply } from '../src/core/reply.ts';
 import { parseRole, ROLE_DESCRIPTIONS, ROLES } from '../src/core/roles.ts';
 
-const user = z.string().min(1).describe('the user: @mention or platform user id');
+const user = z.string().min(1).meta({ kind: 'user' }).describe('the user: @mention or platform user id');
 
 export default defineCommand({
   name: 'admin',

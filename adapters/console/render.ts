@@ -3,7 +3,7 @@ import { formatTableText, type Reply } from '../../src/core/reply.ts';
 
 /** Strips the light chat markdown the core uses: *bold* and `code` read fine as plain text. */
 function plain(text: string): string {
-  return text.replace(/\*([^*\n]+)\*/g, '$1');
+  return text.replace(/(^|[\s(])\*([^*\s][^*\n]*?)\*(?=[\s.,;:!?)]|$)/gm, '$1$2');
 }
 
 function shown(file: string): string {
