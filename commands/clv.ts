@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { writeChart } from '../src/charts/index.ts';
 import { defineAction, defineCommand } from '../src/core/command.ts';
 import { isoDate } from '../src/core/dates.ts';
 import type { CommandContext } from '../src/core/context.ts';
@@ -7,7 +6,7 @@ import type { Attachment } from '../src/core/reply.ts';
 import { reply } from '../src/core/reply.ts';
 import { runClvModel, runClvValues } from '../src/metrics/clv-runner.ts';
 import { resolveCustomerScope } from '../src/metrics/scope.ts';
-import { chartName } from '../src/metrics/views/chart-name.ts';
+import { attachChart } from '../src/metrics/views/attach-chart.ts';
 import { clvModelData, clvModelView, fitCheckChart, holdoutChart } from '../src/metrics/views/clv-model-view.ts';
 import { clvData, clvView } from '../src/metrics/views/clv-view.ts';
 
@@ -15,12 +14,6 @@ async function emailsOf(ctx: CommandContext, ids: string[]): Promise<Map<string,
   if (ids.length === 0) return new Map();
   const rows = await ctx.db.selectFrom('customers').select(['customer_id', 'email']).where('customer_id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.customer_id, r.email]));
-}
-
-async function attach(ctx: CommandContext, spec: Parameters<typeof writeChart>[0], prefix: string, alt: string): Promise<Attachment> {
-  const path = await writeChart(spec, ctx.outDir, chartName(prefix));
-  const name = path.split(/[\\/]/).pop()!;
-  return { path, name, title: 'title' in spec && spec.title ? spec.title : prefix, alt };
 }
 
 const value = defineAction({
@@ -49,7 +42,7 @@ const value = defineAction({
     const emails = await emailsOf(ctx, report.top.map((v) => v.customer_id));
     let chart: Attachment | undefined;
     if (!single && report.distribution.length > 0) {
-      chart = await attach(
+      chart = await attachChart(
         ctx,
         {
           kind: 'histogram',
@@ -81,9 +74,9 @@ const model = defineAction({
   examples: ['/clv model', '/clv model as_of=2026-09-30', '/clv model as_of=2026-09-30 holdout=2026-03-31'],
   handler: async (ctx, options) => {
     const report = await runClvModel(ctx, { asOf: options.as_of, holdout: options.holdout });
-    const charts: Attachment[] = [await attach(ctx, fitCheckChart(report), 'clv-fit-check', 'Actual and expected customers by number of repeat purchases')];
+    const charts: Attachment[] = [await attachChart(ctx, fitCheckChart(report), 'clv-fit-check', 'Actual and expected customers by number of repeat purchases')];
     const holdoutSpec = holdoutChart(report);
-    if (holdoutSpec) charts.push(await attach(ctx, holdoutSpec, 'clv-holdout', 'Actual and predicted mean purchases in the holdout period by calibration frequency'));
+    if (holdoutSpec) charts.push(await attachChart(ctx, holdoutSpec, 'clv-holdout', 'Actual and predicted mean purchases in the holdout period by calibration frequency'));
     return reply(clvModelData(report, { fit_check: charts[0]!.name, ...(charts[1] ? { holdout: charts[1].name } : {}) }), clvModelView(report, charts));
   },
 });

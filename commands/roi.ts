@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { defineAction, defineCommand } from '../src/core/command.ts';
+import { isoDate } from '../src/core/dates.ts';
+import { UserError } from '../src/core/errors.ts';
+import { reply } from '../src/core/reply.ts';
+import { latestDataDay } from '../src/metrics/acquisition.ts';
+import { runClvValues } from '../src/metrics/clv-runner.ts';
+import { resolvePeriod } from '../src/metrics/periods.ts';
+import { campaignsAvailable, computeChannelRoi } from '../src/metrics/roi.ts';
+import { roiData, roiView } from '../src/metrics/views/roi-view.ts';
+
+export default defineCommand({
+  name: 'roi',
+  description: 'Return on ad spend per acquisition channel: ROI, ROAS, projected ROI, LTV:CAC and payback.',
+  action: defineAction({
+    description: 'ROI of the customers each channel acquired in a period, with the attribution window named.',
+    options: z.object({
+      channel: z.string().optional().describe('only this acquisition channel'),
+      campaign: z.string().optional().describe('a campaign (answered once campaigns exist)').meta({ autocomplete: 'campaign' }),
+      period: z.string().optional().describe('month, quarter, YYYY-MM or YYYY-Qn (default: the latest month with data)').meta({ hint: 'month|quarter|YYYY-MM|YYYY-Qn' }),
+      from: isoDate.optional().describe('start of a custom period'),
+      to: isoDate.optional().describe('end of a custom period'),
+      window: z.number().int().min(1).max(3650).optional().describe('count revenue this many days after acquisition (default: up to as_of)'),
+      as_of: isoDate.optional().describe('count revenue up to this date (default: the last day with data)'),
+      horizon: z.number().int().min(1).max(120).default(12).describe('months of predicted CLV in projected ROI'),
+    }),
+    role: 'analyst',
+    long: true,
+    examples: ['/roi', '/roi period=2026-Q3 window=90', '/roi channel=paid_social period=2026-10'],
+    handler: async (ctx, options) => {
+      if (options.campaign) {
+        if (options.channel) throw new UserError('bad_scope', 'Give either channel= or campaign=, not both.', { hint: 'e.g. /roi channel=paid_search, or /roi campaign=<id>.' });
+        const available = await campaignsAvailable(ctx.db);
+        throw new UserError(
+          'campaigns_unavailable',
+          available ? 'Campaign ROI is reported by the campaign commands.' : 'Campaigns are not available yet, so campaign= cannot be used.',
+          { hint: available ? `Try /campaign report ${options.campaign}.` : 'Use channel= for acquisition channels, or leave it out for all of them.' },
+        );
+      }
+      const latest = await latestDataDay(ctx.db);
+      if (!latest) throw new UserError('no_data', 'There are no orders or spend yet, so there is no ROI to compute.', { hint: 'Import orders, customers and spend first.' });
+      const asOf = options.as_of ?? latest;
+      const period = resolvePeriod(options, asOf);
+      const report = await computeChannelRoi(ctx.db, {
+        period,
+        asOf,
+        channel: options.channel,
+        windowDays: options.window,
+        horizonMonths: options.horizon,
+        projection: async (customerIds) => {
+          try {
+            return await runClvValues(ctx, { asOf, horizonMonths: options.horizon, annualDiscount: 0.1, customerIds, includeAll: true, top: 0 });
+          } catch (error) {
+            if (error instanceof UserError) return { missing: error.message };
+            throw error;
+          }
+        },
+      });
+      if (options.channel && report.channels.length === 0) {
+        throw new UserError('unknown_channel', `Channel \`${options.channel}\` has no spend and no new customers in ${period.label}.`, {
+          hint: 'Check the spelling (channels are as imported), or leave channel= out to see every channel.',
+        });
+      }
+      return reply(roiData(report), roiView(report));
+    },
+  }),
+});

@@ -1,0 +1,76 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import { dayAfter } from './periods.ts';
+import type { Period } from './periods.ts';
+
+export const NO_CHANNEL = '(no channel)';
+
+export interface Acquisition {
+  customer_id: string;
+  channel: string;
+  /** 'YYYY-MM-DD': signup_date, or the first purchase where there is none. */
+  acquired_on: string;
+}
+
+/** Customers with their acquisition day (signup_date, else first purchase) and channel, as a subquery. */
+function acquisitionsQuery(db: Kysely<Database>) {
+  const firstOrders = db
+    .selectFrom('orders')
+    .select((eb) => ['customer_id', eb.fn.min<string>('order_date').as('first_order')])
+    .where('is_purchase', '=', 1)
+    .groupBy('customer_id');
+  return db
+    .selectFrom('customers as c')
+    .leftJoin(firstOrders.as('f'), 'f.customer_id', 'c.customer_id')
+    .select((eb) => ['c.customer_id as customer_id', 'c.acquisition_channel as channel', eb.fn.coalesce('c.signup_date', 'f.first_order').as('acquired_on')]);
+}
+
+/** Customers acquired in the period (acquired_on within from..to). */
+export async function acquisitionsIn(db: Kysely<Database>, period: Period, channel?: string): Promise<Acquisition[]> {
+  let query = db
+    .selectFrom(acquisitionsQuery(db).as('a'))
+    .selectAll()
+    .where('a.acquired_on', '>=', period.from)
+    .where('a.acquired_on', '<', dayAfter(period.to));
+  if (channel) query = channel === NO_CHANNEL ? query.where('a.channel', 'is', null) : query.where('a.channel', '=', channel);
+  const rows = await query.execute();
+  return rows.map((r) => ({ customer_id: r.customer_id, channel: r.channel ?? NO_CHANNEL, acquired_on: String(r.acquired_on).slice(0, 10) }));
+}
+
+/** New customers per channel in the period. */
+export async function newCustomersByChannel(db: Kysely<Database>, period: Period): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom(acquisitionsQuery(db).as('a'))
+    .select((eb) => ['a.channel', eb.fn.countAll<number>().as('customers')])
+    .where('a.acquired_on', '>=', period.from)
+    .where('a.acquired_on', '<', dayAfter(period.to))
+    .groupBy('a.channel')
+    .execute();
+  return new Map(rows.map((r) => [r.channel ?? NO_CHANNEL, Number(r.customers)]));
+}
+
+/** Spend per channel and currency in the period, in cents. */
+export async function spendByChannel(db: Kysely<Database>, period: Period, campaign?: string): Promise<Map<string, Map<string, number>>> {
+  let query = db
+    .selectFrom('spend')
+    .select((eb) => ['channel', 'currency', eb.fn.sum<number>('amount_cents').as('cents')])
+    .where('date', '>=', period.from)
+    .where('date', '<', dayAfter(period.to));
+  if (campaign) query = query.where('campaign', '=', campaign);
+  const rows = await query.groupBy(['channel', 'currency']).execute();
+  const out = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    let entry = out.get(row.channel);
+    if (!entry) out.set(row.channel, (entry = new Map()));
+    entry.set(row.currency, Number(row.cents));
+  }
+  return out;
+}
+
+/** The most recent day with orders or spend (what "this month" means for historical data). */
+export async function latestDataDay(db: Kysely<Database>): Promise<string | null> {
+  const orders = await db.selectFrom('orders').select((eb) => eb.fn.max<string>('order_date').as('day')).executeTakeFirst();
+  const spend = await db.selectFrom('spend').select((eb) => eb.fn.max<string>('date').as('day')).executeTakeFirst();
+  const days = [orders?.day, spend?.day].filter((d): d is string => Boolean(d)).map((d) => d.slice(0, 10));
+  return days.length ? days.sort().at(-1)! : null;
+}

@@ -1,0 +1,70 @@
+import type { Attachment, View } from '../../core/reply.ts';
+import { formatChange, formatCount } from '../../core/format.ts';
+import type { LineChartSpec } from '../../charts/index.ts';
+import { formatMoney } from '../../store/money.ts';
+import type { CacFigure, CacReport } from '../cac.ts';
+
+const money = (amount: number, currency: string | null) => (currency ? formatMoney(Math.round(amount * 100), currency) : '—');
+const cacText = (f: CacFigure, currency: string | null) =>
+  f.cac !== null ? money(f.cac, currency) : f.spend > 0 ? 'no customers acquired' : '—';
+const change = (now: CacFigure, before: CacFigure) => (now.cac !== null && before.cac !== null ? formatChange(now.cac, before.cac) : '—');
+
+export function cacTrendChart(report: CacReport): LineChartSpec | null {
+  if (!report.trend.currency || report.trend.series.length === 0) return null;
+  return {
+    kind: 'line',
+    title: 'CAC per channel',
+    subtitle: `Last ${report.trend.periods.length} periods, ${report.trend.currency}; gaps: no customers acquired`,
+    xTitle: 'Period start',
+    yTitle: `CAC (${report.trend.currency})`,
+    valueFormat: ',.2f',
+    x: report.trend.periods.map((p) => p.from),
+    series: report.trend.series.map((s) => ({ name: s.channel, values: s.cac })),
+  };
+}
+
+export function cacData(report: CacReport, chart?: Attachment) {
+  const { period, previous_period } = report;
+  return {
+    period: { label: period.label, from: period.from, to: period.to },
+    previous_period: { label: previous_period.label, from: previous_period.from, to: previous_period.to },
+    channels: report.channels,
+    blended: report.blended,
+    paid: report.paid,
+    trend: { periods: report.trend.periods.map((p) => p.label), currency: report.trend.currency, series: report.trend.series },
+    ...(chart ? { chart: chart.name } : {}),
+  };
+}
+
+export function cacView(report: CacReport, chart?: Attachment): View {
+  const { period, previous_period } = report;
+  const rows = report.channels.map((row) => [
+    row.channel,
+    money(row.spend, row.currency),
+    formatCount(row.new_customers),
+    cacText(row, row.currency),
+    cacText(row.previous, row.currency),
+    change(row, row.previous),
+  ]);
+  for (const [label, list] of [['Blended', report.blended], ['Paid', report.paid]] as const) {
+    for (const t of list) {
+      rows.push([`*${label}*${report.blended.length > 1 ? ` (${t.currency})` : ''}`, money(t.spend, t.currency), formatCount(t.new_customers), cacText(t, t.currency), cacText(t.previous, t.currency), change(t, t.previous)]);
+    }
+  }
+  const headline = report.blended.length
+    ? report.blended.map((t) => `blended CAC *${cacText(t, t.currency)}* (${money(t.spend, t.currency)} / ${formatCount(t.new_customers)} new customers)`).join('; ')
+    : 'no spend recorded';
+  const notes = [
+    `Period ${period.label} (${period.from} to ${period.to}), compared with ${previous_period.label}.`,
+    'CAC = spend in the period ÷ customers acquired in it; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
+    'Blended: all spend ÷ all new customers (organic included). Paid: all spend ÷ new customers of channels with spend.',
+  ];
+  if (report.blended.length > 1) notes.push(`Spend is in several currencies (${report.blended.map((b) => b.currency).join(', ')}): each is reported separately, never summed.`);
+  return {
+    title: `Customer acquisition cost — ${period.label}`,
+    text: `${period.label}: ${headline}.`,
+    tables: [{ columns: ['Channel', 'Spend', 'New customers', 'CAC', `CAC ${previous_period.label}`, 'Change'], rows, numeric: [false, true, true, true, true, true] }],
+    charts: chart ? [chart] : undefined,
+    notes,
+  };
+}

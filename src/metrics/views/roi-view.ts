@@ -1,0 +1,56 @@
+import type { View } from '../../core/reply.ts';
+import { formatCount, formatPercent } from '../../core/format.ts';
+import { formatMoney } from '../../store/money.ts';
+import type { RoiReport } from '../roi.ts';
+
+const money = (amount: number, currency: string) => formatMoney(Math.round(amount * 100), currency);
+const pct = (value: number | null) => (value === null ? '—' : formatPercent(value));
+const times = (value: number | null) => (value === null ? '—' : `${value.toFixed(2)}×`);
+
+export function roiData(report: RoiReport) {
+  return {
+    period: { label: report.period.label, from: report.period.from, to: report.period.to },
+    as_of: report.as_of,
+    window_days: report.window_days,
+    window: report.window,
+    horizon_months: report.horizon_months,
+    projected_missing: report.projected_missing,
+    channels: report.channels,
+  };
+}
+
+export function roiView(report: RoiReport): View {
+  const rows = report.channels.map((c) => [
+    c.channel,
+    c.spend > 0 ? money(c.spend, c.currency) : 'no spend',
+    formatCount(c.new_customers),
+    money(c.revenue, c.currency) + (c.other_revenue.length ? ` (+ ${c.other_revenue.map((o) => money(o.amount, o.currency)).join(' + ')})` : ''),
+    times(c.roas),
+    pct(c.roi),
+    pct(c.projected?.projected_roi ?? null),
+    c.projected?.ltv_cac === null || c.projected?.ltv_cac === undefined ? '—' : `${c.projected.ltv_cac.toFixed(1)} : 1`,
+    c.payback_months === null ? '—' : c.payback_months.toFixed(1),
+  ]);
+  const paid = report.channels.filter((c) => c.spend > 0);
+  const headline = paid.length
+    ? paid.map((c) => `*${c.channel}* ROI ${pct(c.roi)} (ROAS ${times(c.roas)})`).join(', ')
+    : 'no channel had spend in this period';
+  const notes = [
+    `Attribution window: revenue of customers acquired in ${report.period.label} from their orders ${report.window_days === null ? `up to as_of ${report.as_of}` : `within ${report.window_days} days of acquisition (and up to as_of ${report.as_of})`}.`,
+    'ROI = (revenue - spend) / spend; ROAS = revenue / spend; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
+    `Projected ROI and LTV:CAC use realized revenue to as_of plus predicted ${report.horizon_months}-month CLV (BG/NBD + Gamma-Gamma) instead of the windowed revenue. Payback = CAC ÷ net revenue per new customer per month since acquisition (to as_of).`,
+  ];
+  if (report.projected_missing) notes.push(`Projected ROI is missing: ${report.projected_missing}`);
+  return {
+    title: `Return on investment by channel — ${report.period.label}`,
+    text: `${headline}. Window: ${report.window}.`,
+    tables: [
+      {
+        columns: ['Channel', 'Spend', 'New customers', `Revenue (${report.window_days === null ? 'to as_of' : `${report.window_days}d`})`, 'ROAS', 'ROI', 'Projected ROI', 'LTV:CAC', 'Payback (mo)'],
+        rows,
+        numeric: [false, true, true, true, true, true, true, true, true],
+      },
+    ],
+    notes,
+  };
+}
