@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Bot } from '../../../src/core/bot.ts';
 import { createTestBot, run } from '../../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
-import { hasCdnowSample, seedCdnowSample } from './seed.ts';
+import { hasCdnowSample, seedCdnowSample, seedCustomers, seedOrders, seedSpend } from './seed.ts';
 import { conditionalExpectedPurchases, customerLifetimeValue, expectedAverageSpend, probabilityAlive } from '../../../src/metrics/clv/index.ts';
 import { DAYS_PER_MONTH } from '../../../src/metrics/clv-model.ts';
 
@@ -113,4 +113,52 @@ describe.skipIf(!hasCdnowSample())('/clv on the CDNOW sample (orders in the stor
     expect(result.ok).toBe(false);
     expect(['segments_unavailable', 'unknown_segment']).toContain(result.data.error.code);
   });
+
+  it('fits in a worker thread with progress while other commands keep being answered', async () => {
+    const updates: string[] = [];
+    let settled = false;
+    const fit = run(bot, '/clv model as_of=1997-09-30', undefined, { onProgress: (u) => updates.push(u.message) }).then((r) => {
+      settled = true;
+      return r;
+    });
+    const help = await run(bot, '/help clv');
+    expect(help.ok).toBe(true);
+    expect(settled).toBe(false);
+    expect((await fit).ok).toBe(true);
+    expect(updates.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('/roi projects ROI from predicted CLV when the model can be fitted', async () => {
+    const ids = Array.from({ length: 200 }, (_, i) => String(i + 1));
+    await store.db.updateTable('customers').set({ acquisition_channel: 'search' }).where('customer_id', 'in', ids).execute();
+    await seedSpend(store.db, [{ date: '1997-01-15', channel: 'search', amount_cents: 500_000 }]);
+    const result = await run(bot, '/roi period=1997-01 as_of=1997-09-30 window=90');
+    expect(result.ok, JSON.stringify(result.data)).toBe(true);
+    expect(result.data.projected_missing).toBeNull();
+    const search = result.data.channels.find((c: any) => c.channel === 'search');
+    expect(search).toMatchObject({ spend: 5000, new_customers: 200, window_days: 90, cac: 25 });
+    expect(search.roas).toBeCloseTo(search.revenue / 5000, 4);
+    expect(search.projected.projected_value).toBeGreaterThan(search.revenue);
+    expect(search.projected.projected_roi).toBeCloseTo((search.projected.projected_value - 5000) / 5000, 3);
+    expect(search.projected.ltv_cac).toBeCloseTo(search.projected.ltv / 25, 3);
+  }, 60_000);
+
+  it('mixed currencies: historical value per currency, never summed; the fit uses the main currency and says so', async () => {
+    await seedCustomers(store.db, [{ customer_id: 'eur-1' }]);
+    await seedOrders(store.db, [
+      { order_id: 'eur-a', customer_id: 'eur-1', order_date: '1997-03-01', net_cents: 5_000, currency: 'EUR' },
+      { order_id: 'eur-b', customer_id: 'eur-1', order_date: '1997-05-01', net_cents: 7_000, currency: 'EUR' },
+    ]);
+    const result = await run(bot, '/clv as_of=1997-09-30');
+    expect(result.ok, JSON.stringify(result.data)).toBe(true);
+    expect(result.data.historical.map((h: any) => h.currency)).toEqual(['USD', 'EUR']);
+    expect(result.data.historical[1].amount).toBe(120);
+    expect(result.data.currency).toBe('USD');
+    expect(result.data.predicted_customers).toBe(2357);
+    expect(result.view.fields!.find((f) => f.label === 'Historical value')!.value).toMatch(/^\$[\d,.]+ \+ €120\.00$/);
+    expect(result.view.notes!.join(' ')).toMatch(/Fitted on USD orders .*EUR .*never summed/);
+    const model = await run(bot, '/clv model as_of=1997-09-30');
+    expect(model.data.other_currencies).toEqual(['EUR']);
+    expect(model.data.customers).toBe(2357);
+  }, 60_000);
 });
