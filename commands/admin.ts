@@ -3,6 +3,7 @@ import { defineAction, defineCommand } from '../src/core/command.ts';
 import { UserError } from '../src/core/errors.ts';
 import { userIdFromMention } from '../src/core/mention.ts';
 import { reply } from '../src/core/reply.ts';
+import { permissionMatrix, permissionTable } from '../src/core/permissions.ts';
 import { parseRole, ROLE_DESCRIPTIONS, ROLES } from '../src/core/roles.ts';
 
 const user = z.string().min(1).meta({ kind: 'user' }).describe('the user: @mention or platform user id');
@@ -74,6 +75,21 @@ export default defineCommand({
           },
         );
       },
+    }),
+    defineAction({
+      name: 'permissions',
+      description: 'Shows which role each command needs (the matrix the bot enforces).',
+      options: z.object({}),
+      role: 'admin',
+      handler: async (ctx) =>
+        reply(
+          { permissions: permissionMatrix(ctx.commands).map((p) => ({ command: p.command, role: p.role })) },
+          {
+            title: 'Permissions',
+            tables: [permissionTable(ctx.commands)],
+            notes: [`Each role may do everything the roles before it may: ${ROLES.join(' < ')}. Buttons run their typed command under the same check.`],
+          },
+        ),
     }),
   ],
 });
