@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDigest, runtimeOf } from '../../src/digests/run-digest.ts';
+import { createSchedule } from '../../src/digests/schedules.ts';
+import { startHarness, type SlackHarness } from '../slack/helpers/slack-harness.ts';
+import { seedDigestStore } from './seed.ts';
+
+let h: SlackHarness;
+const noSleep = { retry: { attempts: 3, baseDelayMs: 1 }, sleep: async () => {} };
+const fire = new Date('2026-11-23T08:00:00Z');
+
+beforeAll(async () => {
+  h = await startHarness({ mode: 'http' });
+  await seedDigestStore(h.store.db);
+});
+afterAll(() => h?.close());
+
+function schedule(channelId: string) {
+  return createSchedule(
+    h.store.db,
+    { platform: 'slack', channelId, cron: '0 9 * * MON', timeZone: 'Europe/Berlin', sections: ['kpis', 'channels'], period: 'week', onlyOnChange: false, createdBy: 'U0ADMIN', createdByPlatform: 'slack', createdByChannel: 'C0ADMIN' },
+    new Date('2026-11-20T10:00:00Z'),
+  );
+}
+
+describe('digest delivery through the real Slack adapter against FakeSlack', () => {
+  it('retries after not_in_channel, then posts the blocks and uploads the chart', async () => {
+    const s = await schedule('C0DIGEST');
+    let refused = 0;
+    h.fake.on('chat.postMessage', (params) => (params.channel === 'C0DIGEST' && refused++ === 0 ? { ok: false, error: 'not_in_channel' } : undefined));
+    try {
+      const outcome = await runDigest(runtimeOf(h.bot, noSleep), s, fire);
+      expect(outcome).toMatchObject({ status: 'posted', attempts: 2 });
+    } finally {
+      h.fake.off('chat.postMessage');
+    }
+    const posted = h.fake.callsTo('chat.postMessage').filter((c) => c.params.channel === 'C0DIGEST');
+    expect(JSON.stringify(posted.at(-1)!.params.blocks)).toContain('Weekly digest');
+    expect(JSON.stringify(posted.at(-1)!.params.blocks)).toContain('Europe/Berlin');
+    const chart = [...h.fake.uploads.values()].find((u) => u.filename.endsWith('.png'));
+    expect(chart?.completed).toBe(true);
+    expect(chart!.length).toBeGreaterThan(1000);
+  });
+
+  it('records channel_not_found as failed after 3 attempts and tells the creator where they scheduled it', async () => {
+    const s = await schedule('C0GONE');
+    h.fake.on('chat.postMessage', (params) => (params.channel === 'C0GONE' ? { ok: false, error: 'channel_not_found' } : undefined));
+    try {
+      const outcome = await runDigest(runtimeOf(h.bot, noSleep), s, fire);
+      expect(outcome).toMatchObject({ status: 'failed', attempts: 3 });
+      expect(outcome.status === 'failed' && outcome.detail).toContain('channel_not_found');
+    } finally {
+      h.fake.off('chat.postMessage');
+    }
+    expect(h.fake.callsTo('chat.postMessage').filter((c) => c.params.channel === 'C0GONE').length).toBeGreaterThanOrEqual(3);
+    const told = h.fake.callsTo('chat.postMessage').filter((c) => c.params.channel === 'C0ADMIN');
+    expect(JSON.stringify(told.at(-1)!.params)).toContain('was not delivered');
+    const run = await h.store.db.selectFrom('digest_runs').selectAll().where('schedule_id', '=', s.id).executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(run.detail).toContain('told U0ADMIN in C0ADMIN');
+  });
+});
