@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignReport } from '../../src/campaigns/report.ts';
+import { studentTQuantile } from '../../src/campaigns/stats.ts';
+import type { Bot } from '../../src/core/bot.ts';
+import { createTestBot, run } from '../helpers/bot.ts';
+import { createTestStore, type TestStore } from '../helpers/store.ts';
+import { approver, captureNotifications, expectOk, grantRoles, ids, marketer, seedCustomers, seedSegment, testClock, viewer } from './fixtures.ts';
+
+const clock = testClock('2026-11-10T08:00:00.000Z');
+let store: TestStore;
+let bot: Bot;
+const members = ids('r', 100);
+
+beforeAll(async () => {
+  store = await createTestStore();
+  bot = await createTestBot(store.db, store.dir, { now: clock.now });
+  captureNotifications(bot);
+  await grantRoles(store.db);
+  await seedCustomers(store.db, members.map((id) => ({ id })));
+  await seedSegment(store.db, 'hundred', members);
+});
+
+afterAll(async () => {
+  await store.close();
+});
+
+async function launch(name: string, holdout: string): Promise<{ id: number; recipients: string[]; holdout: string[] }> {
+  const id = expectOk(await run(bot, `/campaign create name=${name} segment=hundred holdout=${holdout} window=7d cost_per_send=0.50`, marketer)).data.campaign.id;
+  expectOk(await run(bot, `/campaign submit ${id}`, marketer));
+  expectOk(await run(bot, `/campaign approve ${id}`, approver));
+  expectOk(await run(bot, `/campaign launch ${id}`, marketer));
+  const audience = await store.db.selectFrom('campaign_audience').selectAll().where('campaign_id', '=', id).orderBy('customer_id').execute();
+  return {
+    id,
+    recipients: audience.filter((a) => a.group_name === 'recipient').map((a) => a.customer_id),
+    holdout: audience.filter((a) => a.group_name === 'holdout').map((a) => a.customer_id),
+  };
+}
+
+let n = 0;
+async function order(customer_id: string, order_date: string, cents: number) {
+  n++;
+  await store.db
+    .insertInto('orders')
+    .values({ order_id: `o${n}`, customer_id, order_date, gross_cents: cents, net_cents: cents, currency: 'USD', lines: 1, is_purchase: 1, updated_at: '2026-11-30T00:00:00.000Z' })
+    .execute();
+}
+
+async function events(campaignId: number, type: string, customers: string[], occurred_at = '2026-11-11T12:00:00.000Z') {
+  await store.db
+    .insertInto('events')
+    .values(customers.map((customer_id) => ({ customer_id, campaign_id: String(campaignId), type, occurred_at, updated_at: occurred_at })))
+    .execute();
+}
+
+describe('campaignReport against a hand-computed case', () => {
+  it('rates, revenue per member, Welch 95% CI, lift and incremental ROI', async () => {
+    const c = await launch('Measured', '40%');
+    expect(c.recipients).toHaveLength(60);
+    expect(c.holdout).toHaveLength(40);
+    // in the window [2026-11-10, 2026-11-17): 30 recipients spend $20 on day 3, 10 holdout members $20 on day 2
+    for (const id of c.recipients.slice(0, 30)) await order(id, '2026-11-12', 2000);
+    for (const id of c.holdout.slice(0, 10)) await order(id, '2026-11-11', 2000);
+    // outside the window: ignored
+    await order(c.recipients[40]!, '2026-11-09', 99_900);
+    await order(c.recipients[41]!, '2026-11-17', 99_900);
+    await order(c.holdout[20]!, '2026-11-20', 99_900);
+    await events(c.id, 'delivered', c.recipients.slice(0, 50));
+    await events(c.id, 'opened', c.recipients.slice(0, 20));
+    await events(c.id, 'clicked', c.recipients.slice(0, 10));
+    await events(c.id, 'converted', c.recipients.slice(0, 5));
+    await events(c.id, 'opened', c.recipients.slice(30, 40), '2026-11-25T00:00:00.000Z'); // after the window
+
+    const { data, view } = await campaignReport(store.db, c.id, '2026-11-30', { outDir: `${store.dir}/out` });
+    expect(data.attribution_window).toEqual({ start: '2026-11-10', end: '2026-11-17', days: 7, days_elapsed: 7, complete: true });
+    expect(data.sends).toEqual({
+      recipients: 60, sent: 60, failed: 0, pending: 0, delivered: 50, opened: 20, clicked: 10, converted: 5,
+      rate_base: 'delivered', delivery_rate: 50 / 60, open_rate: 0.4, click_rate: 0.2, conversion_rate: 0.1,
+    });
+    // recipients: 30 x 2000 + 30 x 0 -> mean 1000, sd sqrt(60e6 / 59); holdout: 10 x 2000 + 30 x 0 -> mean 500, sd sqrt(30e6 / 39)
+    expect(data.recipients).toEqual({ members: 60, revenue_cents: 60_000, revenue_per_member_cents: 1000, sd_cents: expect.closeTo(Math.sqrt(60e6 / 59), 9) });
+    expect(data.holdout).toEqual({ members: 40, revenue_cents: 20_000, revenue_per_member_cents: 500, sd_cents: expect.closeTo(Math.sqrt(30e6 / 39), 9) });
+    const inc = data.incremental;
+    // by hand (and scipy.stats.ttest_ind(equal_var=False)): se = 190.2102, df = 91.2079, t(0.975, df) = 1.986316
+    expect(inc.welch_df).toBeCloseTo(91.2079431, 5);
+    expect(inc.per_member_cents).toBe(500);
+    expect(inc.per_member_ci95_cents).toEqual([122, 878]);
+    expect(inc.revenue_cents).toBe(30_000);
+    expect(inc.revenue_ci95_cents).toEqual([7331, 52_669]);
+    expect(inc.lift).toBe(1);
+    expect(inc.lift_ci95![0]).toBeCloseTo(0.2443648, 5);
+    expect(inc.lift_ci95![1]).toBeCloseTo(1.7556352, 5);
+    expect(inc.cost_cents).toBe(3000);
+    expect(inc.roi).toBe(9); // (30000 - 3000) / 3000
+    expect(inc.roi_ci95![0]).toBeCloseTo((7330.9441 - 3000) / 3000, 4);
+    expect(inc.roi_ci95![1]).toBeCloseTo((52_669.0559 - 3000) / 3000, 4);
+    expect(inc.verdict).toBe('significant');
+    expect(data.series).toEqual({ day: [1, 2, 3, 4, 5, 6, 7], recipients_cents: [0, 0, 1000, 1000, 1000, 1000, 1000], holdout_cents: [0, 500, 500, 500, 500, 500, 500] });
+    expect(existsSync(data.chart!)).toBe(true);
+    expect(view.notes!.join(' ')).toContain('attribution window 2026-11-10 to 2026-11-16 (7 days)');
+    const lines = JSON.stringify(view.fields);
+    expect(lines).toContain('$300.00 (95% CI $73.31 to $526.69)');
+    expect(lines).toContain('900.0%');
+
+    // the same through the command (/roi campaign=<id> calls campaignReport too)
+    const reply = expectOk(await run(bot, `/campaign report ${c.id} as_of=2026-11-30`, viewer));
+    expect(reply.data.incremental.revenue_cents).toBe(30_000);
+    expect(reply.view.charts).toHaveLength(1);
+  });
+
+  it('part way through the window: figures cover the elapsed days and say so', async () => {
+    const { data } = await campaignReport(store.db, 1, '2026-11-11');
+    expect(data.attribution_window).toMatchObject({ days_elapsed: 2, complete: false });
+    expect(data.recipients.revenue_cents).toBe(0);
+    expect(data.holdout.revenue_cents).toBe(20_000);
+  });
+
+  it('a holdout too small to say anything gets no figure, said plainly', async () => {
+    clock.set('2026-11-12T08:00:00.000Z');
+    const c = await launch('Tiny', '10%');
+    expect(c.holdout).toHaveLength(10);
+    const { data, view } = await campaignReport(store.db, c.id, '2026-11-30');
+    expect(data.incremental).toMatchObject({ verdict: 'too_small', per_member_cents: null, lift: null, roi: null, cost_cents: 4500 });
+    expect(view.text).toContain('The holdout has 10 members');
+    expect(JSON.stringify(view.fields)).not.toContain('Incremental ROI');
+  });
+
+  it('refuses a campaign that was never launched', async () => {
+    const id = expectOk(await run(bot, '/campaign create name=Unlaunched segment=hundred', marketer)).data.campaign.id;
+    const reply = await run(bot, `/campaign report ${id}`, viewer);
+    expect(reply.data.error.code).toBe('not_launched');
+  });
+});
+
+describe('Student t quantiles', () => {
+  it('match the tables', () => {
+    expect(studentTQuantile(0.975, 1)).toBeCloseTo(12.7062, 4);
+    expect(studentTQuantile(0.975, 10)).toBeCloseTo(2.228139, 6);
+    expect(studentTQuantile(0.975, 30)).toBeCloseTo(2.042272, 6);
+    expect(studentTQuantile(0.975, 1e7)).toBeCloseTo(1.959964, 5);
+  });
+});
