@@ -29,6 +29,7 @@ export interface Database {
   campaign_audience: CampaignAudienceTable;
   campaign_outbox: CampaignOutboxTable;
   campaign_event_receipts: CampaignEventReceiptsTable;
+  leases: LeasesTable;
 }
 
 export interface CustomersTable {
@@ -306,4 +307,12 @@ export interface CampaignOutboxTable {
 export interface CampaignEventReceiptsTable {
   signature: string;
   received_at: string;
+}
+
+/** A named lease held by one instance until expires_at (ms since the epoch); see src/store/locks.ts. */
+export interface LeasesTable {
+  key: string;
+  owner: string;
+  expires_at: number;
+  acquired_at: string;
 }
