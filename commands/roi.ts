@@ -4,6 +4,7 @@ import { isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
 import { reply } from '../src/core/reply.ts';
 import { latestDataDay } from '../src/metrics/acquisition.ts';
+import { campaignRoiView, computeCampaignRoi } from '../src/metrics/campaign-roi.ts';
 import { runClvValues } from '../src/metrics/clv-runner.ts';
 import { resolvePeriod } from '../src/metrics/periods.ts';
 import { campaignsAvailable, computeChannelRoi } from '../src/metrics/roi.ts';
@@ -30,12 +31,11 @@ export default defineCommand({
     handler: async (ctx, options) => {
       if (options.campaign) {
         if (options.channel) throw new UserError('bad_scope', 'Give either channel= or campaign=, not both.', { hint: 'e.g. /roi channel=paid_search, or /roi campaign=<id>.' });
-        const available = await campaignsAvailable(ctx.db);
-        throw new UserError(
-          'campaigns_unavailable',
-          available ? 'Campaign ROI is reported by the campaign commands.' : 'Campaigns are not available yet, so campaign= cannot be used.',
-          { hint: available ? `Try /campaign report ${options.campaign}.` : 'Use channel= for acquisition channels, or leave it out for all of them.' },
-        );
+        if (!(await campaignsAvailable(ctx.db))) {
+          throw new UserError('campaigns_unavailable', 'Campaigns are not available yet, so campaign= cannot be used.', { hint: 'Use channel= for acquisition channels, or leave it out for all of them.' });
+        }
+        const report = await computeCampaignRoi(ctx.db, options.campaign, options.as_of ?? ctx.now().toISOString().slice(0, 10));
+        return reply<unknown>(report, campaignRoiView(report));
       }
       const latest = await latestDataDay(ctx.db);
       if (!latest) throw new UserError('no_data', 'There are no orders or spend yet, so there is no ROI to compute.', { hint: 'Import orders, customers and spend first.' });
@@ -61,7 +61,7 @@ export default defineCommand({
           hint: 'Check the spelling (channels are as imported), or leave channel= out to see every channel.',
         });
       }
-      return reply(roiData(report), roiView(report));
+      return reply<unknown>(roiData(report), roiView(report));
     },
   }),
 });

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
 import type { Database } from '../store/schema.ts';
+import { resolveSegment, segmentMemberIds } from '../segmentation/runs.ts';
 
 export interface CustomerScope {
   /** Null: the whole customer base. */
@@ -25,26 +25,10 @@ export async function resolveCustomerScope(db: Kysely<Database>, options: { cust
   return { ids: null, label: 'all customers' };
 }
 
-/**
- * Members of a named segment. Segments are built by /segment; until its store exists this says so.
- * Reads `segment_members` (segment name or id, customer_id) when that table is there.
- */
+/** Members of a segment (name, case-insensitive, from the newest run that has it; or its id), via /segment's resolver. */
 async function segmentMembers(db: Kysely<Database>, segment: string): Promise<string[]> {
-  const tables = await db.introspection.getTables();
-  const members = tables.find((t) => t.name === 'segment_members');
-  if (!members) {
-    throw new UserError('segments_unavailable', 'Segments are not available yet, so segment= cannot be used.', {
-      hint: 'Leave segment= out for the whole base, or customer=<id> for one customer.',
-    });
-  }
-  const columns = new Set(members.columns.map((c) => c.name));
-  const key = ['segment_name', 'segment', 'name', 'segment_id'].find((c) => columns.has(c));
-  if (!key || !columns.has('customer_id')) {
-    throw new UserError('segments_unavailable', 'The segment store has a layout I cannot read yet, so segment= cannot be used.', { hint: 'Leave segment= out for the whole base.' });
-  }
-  const rows = await sql<{ customer_id: string }>`select distinct customer_id from segment_members where ${sql.ref(key)} = ${segment}`.execute(db);
-  if (rows.rows.length === 0) {
-    throw new UserError('unknown_segment', `Segment \`${segment}\` has no members (or does not exist).`, { hint: 'List the segments with /segment, then use one of their names.' });
-  }
-  return rows.rows.map((r) => String(r.customer_id));
+  const record = await resolveSegment(db, segment);
+  const ids = await segmentMemberIds(db, record.id);
+  if (ids.length === 0) throw new UserError('empty_segment', `Segment \`${segment}\` has no members.`, { hint: 'See /segment list for the segments and their sizes.' });
+  return ids;
 }

@@ -123,10 +123,12 @@ describe('/cac and /roi on a hand-computed book', () => {
     expect(result.view.tables![0]!.columns).toContain('Revenue (30d)');
   });
 
-  it('/roi campaign= answers with a clear error until campaigns exist', async () => {
+  it('/roi campaign= names an unknown campaign and refuses channel= with campaign=', async () => {
     const result = await run(bot, '/roi campaign=spring-sale');
     expect(result.ok).toBe(false);
-    expect(result.data.error.code).toBe('campaigns_unavailable');
+    expect(['campaign_not_found', 'campaigns_unavailable']).toContain(result.data.error.code);
+    const both = await run(bot, '/roi campaign=spring-sale channel=search');
+    expect(both.data.error.code).toBe('bad_scope');
   });
 
   it('campaignRoi: attributed and incremental ROI over the window', () => {

@@ -108,11 +108,33 @@ describe.skipIf(!hasCdnowSample())('/clv on the CDNOW sample (orders in the stor
     expect(result.data.error.message).toMatch(/historical value: \$[\d,.]+ net revenue to 1997-02-15/);
   }, 60_000);
 
-  it('segment= says segments are not available until the segment store exists', async () => {
-    const result = await run(bot, '/clv segment=champions');
-    expect(result.ok).toBe(false);
-    expect(['segments_unavailable', 'unknown_segment']).toContain(result.data.error.code);
-  });
+  it('segment= values the members of a /segment segment (model fitted on the whole base)', async () => {
+    const missing = await run(bot, '/clv segment=champions as_of=1997-09-30');
+    expect(missing.ok).toBe(false);
+    expect(missing.data.error.code).toBe('segment_not_found');
+    const stamp = '1997-10-01T00:00:00.000Z';
+    const [runRow] = await store.db
+      .insertInto('segment_runs')
+      .values({ name: 'test', method: 'rfm', k: 1, as_of: '1997-09-30', features: '[]', parameters: '{}', details: '{}', customers: 3, inertia: null, created_at: stamp, created_by: 'tester', platform: 'console' } as never)
+      .returning('id')
+      .execute();
+    const [segment] = await store.db
+      .insertInto('segments')
+      .values({ run_id: runRow!.id, position: 0, name: 'Champions', kind: 'rfm', size: 3, share: 0.001, revenue_share: null, action: '', profile: '{}' } as never)
+      .returning('id')
+      .execute();
+    await store.db
+      .insertInto('segment_members')
+      .values(['1', '2', '3'].map((id) => ({ run_id: runRow!.id, customer_id: id, segment_id: segment!.id, feature_values: '[]' })) as never)
+      .execute();
+    const result = await run(bot, '/clv segment=champions as_of=1997-09-30');
+    expect(result.ok, JSON.stringify(result.data)).toBe(true);
+    expect(result.data.scope).toBe('segment champions');
+    expect(result.data.customers).toBe(3);
+    expect(result.data.predicted_customers).toBe(3);
+    expect(result.data.model.customers).toBe(2357);
+    expect(result.data.top.map((v: any) => v.customer_id).sort()).toEqual(['1', '2', '3']);
+  }, 60_000);
 
   it('fits in a worker thread with progress while other commands keep being answered', async () => {
     const updates: string[] = [];
