@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import SQLite from 'better-sqlite3';
+import pino from 'pino';
+import { loadRegistry } from '../commands/index.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { Bot } from '../src/core/bot.ts';
+import { addDays } from '../src/core/dates.ts';
+import { fetchCustomerFeatures } from '../src/segmentation/customer-features.ts';
+import { kmeans } from '../src/segmentation/kmeans.ts';
+import { transformFeatures } from '../src/segmentation/transforms.ts';
+import { createDatabase } from '../src/store/database.ts';
+import { migrateToLatest } from '../src/store/migrate.ts';
+import { randomNormal, seededRandom } from '../src/util/random.ts';
+import { plainLloyd } from './segmentation-core.ts';
+import { formatRow, peakRssMiB, type BenchRow } from './report.ts';
+
+const AS_OF = '2026-06-30';
+const SEED = 11;
+
+/** Five personas: recency scale (days), mean orders, order value ($). */
+const PERSONAS = [
+  { share: 0.1, recency: 12, orders: 6, value: 90 },
+  { share: 0.2, recency: 25, orders: 1.2, value: 45 },
+  { share: 0.25, recency: 60, orders: 3, value: 55 },
+  { share: 0.15, recency: 240, orders: 4, value: 110 },
+  { share: 0.3, recency: 300, orders: 1.5, value: 25 },
+];
+
+/**
+ * Writes `customers` seeded customers with about 3 orders each into a fresh store, with
+ * better-sqlite3 prepared multi-row statements in one transaction (indexes rebuilt after).
+ */
+export function generateStore(file: string, customers: number, seed = SEED): { orders: number } {
+  const db = new SQLite(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  db.pragma('foreign_keys = OFF'); // customers are flushed in batches after their orders may be
+  db.exec('drop index if exists orders_customer_date_idx; drop index if exists orders_date_idx;');
+  const random = seededRandom(seed);
+  const at = '2026-07-01T00:00:00.000Z';
+  const ROWS = 500;
+  const customerSql = `insert into customers (customer_id, email, signup_date, consent, created_at, updated_at) values ${Array(ROWS).fill('(?, ?, ?, 1, ?, ?)').join(',')}`;
+  const orderSql = `insert into orders (order_id, customer_id, order_date, gross_cents, net_cents, currency, lines, is_purchase, updated_at) values ${Array(ROWS).fill("(?, ?, ?, ?, ?, 'USD', 1, 1, ?)").join(',')}`;
+  const insertCustomers = db.prepare(customerSql);
+  const insertOrders = db.prepare(orderSql);
+  let customerParams: unknown[] = [];
+  let orderParams: unknown[] = [];
+  let orders = 0;
+  db.transaction(() => {
+    for (let i = 0; i < customers; i++) {
+      let u = random();
+      const persona = PERSONAS.find((p) => (u -= p.share) < 0) ?? PERSONAS[PERSONAS.length - 1];
+      const id = `C${String(i).padStart(7, '0')}`;
+      const last = addDays(AS_OF, -Math.min(700, Math.round(-persona.recency * Math.log(Math.max(random(), 1e-12)))));
+      const n = 1 + Math.min(40, Math.round(-(persona.orders - 1) * Math.log(Math.max(random(), 1e-12)) * 0.9 + (random() < 0.5 ? 0 : 0.4)));
+      customerParams.push(id, `${id.toLowerCase()}@example.com`, addDays(last, -30 * n - 10), at, at);
+      if (customerParams.length === ROWS * 5) {
+        insertCustomers.run(customerParams);
+        customerParams = [];
+      }
+      for (let j = 0; j < n; j++) {
+        const cents = Math.max(100, Math.round(persona.value * Math.exp(randomNormal(random, 0, 0.5)) * 100));
+        orderParams.push(`${id}-${j}`, id, addDays(last, -j * (10 + Math.floor(random() * 40))), cents, cents, at);
+        orders++;
+        if (orderParams.length === ROWS * 6) {
+          insertOrders.run(orderParams);
+          orderParams = [];
+        }
+      }
+    }
+    const rest = (params: unknown[], columns: number, sqlFor: (rows: number) => string) => {
+      if (params.length > 0) db.prepare(sqlFor(params.length / columns)).run(params);
+    };
+    rest(customerParams, 5, (rows) => customerSql.replace(/values .*/, `values ${Array(rows).fill('(?, ?, ?, 1, ?, ?)').join(',')}`));
+    rest(orderParams, 6, (rows) => orderSql.replace(/values .*/, `values ${Array(rows).fill("(?, ?, ?, ?, ?, 'USD', 1, 1, ?)").join(',')}`));
+  })();
+  db.exec('create index orders_customer_date_idx on orders (customer_id, order_date); create index orders_date_idx on orders (order_date); analyze;');
+  db.close();
+  return { orders };
+}
+
+function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  return run().then((result) => ({ result, ms: performance.now() - started }));
+}
+
+/**
+ * The whole `/segment run` through the bot core (worker thread: features in SQL from stored
+ * orders, transforms, k-means, stored memberships, charts) for k=5 and k=auto, each next to
+ * a plain Lloyd's loop over the same standardized features from the same start.
+ */
+export async function benchSegmentation(customers = 1_000_000): Promise<BenchRow[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'growthbot-bench-segment-'));
+  const url = `sqlite:${path.join(dir, 'bench.db')}`;
+  try {
+    const setupDb = createDatabase(url);
+    await migrateToLatest(setupDb);
+    await setupDb.destroy();
+    const generated = performance.now();
+    const { orders } = generateStore(path.join(dir, 'bench.db'), customers);
+    const generateMs = performance.now() - generated;
+    const rssAfterGenerate = peakRssMiB();
+
+    const db = createDatabase(url);
+    const config = loadConfig({ DATABASE_URL: url, OUT_DIR: path.join(dir, 'out') });
+    const bot = new Bot({ db, config, logger: pino({ level: 'silent' }), registry: await loadRegistry(), outDir: path.join(dir, 'out') });
+    const caller = { platform: 'console' as const, userId: 'bench', channelId: 'console' };
+
+    const fixed = await timed(() => bot.execute({ caller, text: `/segment run k=5 seed=${SEED} as_of=${AS_OF}` }));
+    if (!fixed.result.ok) throw new Error(`k=5 run failed: ${JSON.stringify(fixed.result.data)}`);
+    const auto = await timed(() => bot.execute({ caller, text: `/segment run seed=${SEED} as_of=${AS_OF}` }));
+    if (!auto.result.ok) throw new Error(`k=auto run failed: ${JSON.stringify(auto.result.data)}`);
+    const peak = peakRssMiB();
+    const fixedData = fixed.result.data as { inertia: number; customers: number; run_id: number };
+    const autoData = auto.result.data as { inertia: number; k: number };
+    const stored = await db.selectFrom('segment_members').select((eb) => eb.fn.countAll().as('n')).where('run_id', '=', fixedData.run_id).executeTakeFirstOrThrow();
+
+    // Baseline: the same standardized features, the same start the run's final Lloyd used (untimed preparation).
+    const features = await fetchCustomerFeatures(db, { features: ['recency', 'frequency', 'monetary'], asOf: AS_OF });
+    const { matrix } = transformFeatures({ names: features.names, rows: features.ids.length, values: features.values });
+    const startFixed = kmeans(matrix, 5, { seed: SEED }).start;
+    const baseFixed = await timed(async () => plainLloyd(matrix.values, matrix.rows, 3, startFixed, 5, 300));
+    const startAuto = kmeans(matrix, autoData.k, { seed: SEED }).start;
+    const baseAuto = await timed(async () => plainLloyd(matrix.values, matrix.rows, 3, startAuto, autoData.k, 300));
+    await db.destroy();
+
+    const same = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, b);
+    const n = customers.toLocaleString('en-US');
+    return [
+      { name: `segmentation store: ${n} customers, ${orders.toLocaleString('en-US')} orders generated`, value: generateMs, unit: 'ms', notes: `peak RSS after generation ${rssAfterGenerate.toFixed(0)} MiB` },
+      {
+        name: `/segment run k=5, ${n} customers (stored orders -> SQL features -> k-means in a worker -> ${Number(stored.n).toLocaleString('en-US')} stored memberships)`,
+        value: fixed.ms,
+        unit: 'ms',
+        baseline: { name: 'plain Lloyd, same standardized features and start', value: baseFixed.ms },
+        ratio: fixed.ms / baseFixed.ms,
+        target: '<= 2x',
+        pass: fixed.ms <= 2 * baseFixed.ms,
+        notes: `inertia ${fixedData.inertia.toFixed(1)}${same(fixedData.inertia, baseFixed.result.inertia) ? ' = baseline' : ` vs baseline ${baseFixed.result.inertia.toFixed(1)}`}; baseline iterations ${baseFixed.result.iterations}`,
+      },
+      {
+        name: `/segment run k=auto, ${n} customers (chose k=${autoData.k})`,
+        value: auto.ms,
+        unit: 'ms',
+        baseline: { name: `plain Lloyd k=${autoData.k}, same start`, value: baseAuto.ms },
+        ratio: auto.ms / baseAuto.ms,
+        target: '<= 6x',
+        pass: auto.ms <= 6 * baseAuto.ms,
+        notes: `inertia ${autoData.inertia.toFixed(1)}${same(autoData.inertia, baseAuto.result.inertia) ? ' = baseline' : ` vs baseline ${baseAuto.result.inertia.toFixed(1)}`}`,
+      },
+      { name: 'segmentation peak memory (RSS, main + worker threads)', value: peak, unit: 'MiB', target: '< 1024', pass: peak < 1024 },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const customers = process.argv[2] ? Number(process.argv[2]) : undefined;
+  for (const row of await benchSegmentation(customers)) console.log(formatRow(row));
+}
