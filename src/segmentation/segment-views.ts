@@ -116,11 +116,11 @@ export function profileChart(run: RunRecord, segments: SegmentRecord[]): ChartSp
   return {
     kind: 'grouped-bar',
     title: `Segments of run #${run.id}: sizes and profiles`,
-    subtitle: `Each feature as % of the overall average (100 = average); segment size in the label. As of ${run.as_of}.`,
-    xTitle: 'Segment (customers, share)',
+    subtitle: `Features as % of the average (100 = average); labels: #id, customers`,
+    xTitle: 'Segment (#id, customers, name)',
     yTitle: '% of overall average',
     valueFormat: ',.0f',
-    categories: shown.map((s) => `${s.name} (${formatCount(s.size)}, ${formatPercent(s.share)})`),
+    categories: shown.map((s) => `#${s.id} · ${formatCount(s.size)} · ${s.name}`),
     series: features.map((f) => ({
       name: f,
       values: shown.map((s) => (s.profile[f] === undefined ? null : Math.round((s.profile[f] / run.details.overall[f]) * 1000) / 10)),
@@ -134,7 +134,7 @@ export function kChoiceChart(run: RunRecord): ChartSpec | undefined {
   return {
     kind: 'bar-line',
     title: `Choosing k for run #${run.id}: elbow and silhouette`,
-    subtitle: `Inertia (bars, lower = tighter) and silhouette (line, higher = better separated) on ${formatCount(choice.sample_rows)} customers; chose k=${choice.best}.`,
+    subtitle: `Chose k=${choice.best} (best silhouette) on ${formatCount(choice.sample_rows)} customers`,
     xTitle: 'k (number of segments)',
     x: choice.scores.map((s) => s.k),
     bars: { name: 'inertia', axisTitle: 'Inertia (within-segment sum of squares)', values: choice.scores.map((s) => s.inertia), valueFormat: ',.0f' },
