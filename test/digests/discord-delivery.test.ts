@@ -1,0 +1,57 @@
+import 'discord.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDigest, runtimeOf } from '../../src/digests/run-digest.ts';
+import { createSchedule } from '../../src/digests/schedules.ts';
+import { DIGEST_CHANNEL, GROWTH_CHANNEL, startHarness, type Harness } from '../discord/helpers/harness.ts';
+import { seedDigestStore } from './seed.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+  await seedDigestStore(h.store.db);
+});
+afterAll(() => h?.close());
+
+// failChannelMessages(id, undefined) falls back to its default failure; null is what clears it.
+const allowChannel = () => h.fake.failChannelMessages(DIGEST_CHANNEL, null as unknown as undefined);
+
+function schedule() {
+  return createSchedule(
+    h.store.db,
+    { platform: 'discord', channelId: DIGEST_CHANNEL, cron: '0 9 * * MON', timeZone: 'America/New_York', sections: ['kpis', 'channels'], period: 'week', onlyOnChange: false, createdBy: '1200000000000000009', createdByPlatform: 'discord', createdByChannel: GROWTH_CHANNEL },
+    new Date('2026-11-20T10:00:00Z'),
+  );
+}
+
+describe('digest delivery through the real Discord adapter against the fake Discord', () => {
+  it('retries after Missing Access and posts the embed with the chart attached', async () => {
+    const s = await schedule();
+    h.fake.failChannelMessages(DIGEST_CHANNEL);
+    // The access comes back during the backoff before the second attempt.
+    const rt = runtimeOf(h.bot, { retry: { attempts: 3, baseDelayMs: 1 }, sleep: async () => void allowChannel() });
+    const outcome = await runDigest(rt, s, new Date('2026-11-23T14:00:00Z'));
+    expect(outcome, JSON.stringify(outcome)).toMatchObject({ status: 'posted', attempts: 2 });
+    const posted = h.fake.messagesIn(DIGEST_CHANNEL);
+    expect(JSON.stringify(posted.map((m) => m.body))).toContain('Weekly digest');
+    expect(JSON.stringify(posted.map((m) => m.body))).toContain('America/New_York');
+    const chart = posted.flatMap((m) => m.files).find((f) => f.filename.endsWith('.png'))!;
+    expect(chart.data.length).toBeGreaterThan(1000);
+    expect(chart.data.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('records a channel that stays unreachable as failed and tells the creator in the channel they used', async () => {
+    const s = await schedule();
+    h.fake.failChannelMessages(DIGEST_CHANNEL);
+    try {
+      const outcome = await runDigest(runtimeOf(h.bot, { retry: { attempts: 3, baseDelayMs: 1 }, sleep: async () => {} }), s, new Date('2026-11-23T14:00:00Z'));
+      expect(outcome).toMatchObject({ status: 'failed', attempts: 3 });
+    } finally {
+      allowChannel();
+    }
+    const told = h.fake.messagesIn(GROWTH_CHANNEL).at(-1)!;
+    expect(JSON.stringify(told.body)).toContain('was not delivered');
+    const run = await h.store.db.selectFrom('digest_runs').selectAll().where('schedule_id', '=', s.id).executeTakeFirstOrThrow();
+    expect(run.status).toBe('failed');
+  });
+});
