@@ -242,7 +242,7 @@ export default defineCommand({
     defineAction({
       name: 'reject',
       description: 'Rejects a campaign awaiting approval, with a reason.',
-      options: z.object({ campaign: campaignRef, reason: z.string().min(1).max(500).describe('why, for the marketer') }),
+      options: z.object({ campaign: campaignRef, reason: z.string().min(1).max(500).optional().describe('why, for the marketer (please give one)') }),
       positional: ['campaign', 'reason'],
       role: 'approver',
       examples: ['/campaign reject 3 reason="holdout too small"'],

@@ -82,7 +82,7 @@ export function previewFields(c: Campaign, p: AudiencePreview): Field[] {
 export function approvalButtons(c: Campaign): Button[] {
   return [
     { label: 'Approve', command: `/campaign approve ${c.id}`, style: 'primary' },
-    { label: 'Reject', command: `/campaign reject ${c.id} reason="…"`, style: 'danger' },
+    { label: 'Reject', command: `/campaign reject ${c.id}`, style: 'danger' },
   ];
 }
 

@@ -65,20 +65,20 @@ describe('POST /webhooks/events', () => {
     const body = JSON.stringify({ customer_id: 'e003', campaign_id: 1, type: 'converted' });
     const unsigned = await post(body, {});
     expect(unsigned.status).toBe(401);
-    expect((await unsigned.json()).error).toBe('unsigned');
+    expect(((await unsigned.json()) as { error: string }).error).toBe('unsigned');
 
     const wrongSecret = await signed(body, seconds(), 'not-the-secret');
-    expect((await wrongSecret.json()).error).toBe('bad_signature');
+    expect(((await wrongSecret.json()) as { error: string }).error).toBe('bad_signature');
 
     const ts = seconds();
     const tampered = await post(body.replace('converted', 'opened'), { [EVENTS_TIMESTAMP_HEADER]: String(ts), [EVENTS_SIGNATURE_HEADER]: signEvents(SECRET, ts, body) });
     expect(tampered.status).toBe(401);
     const swappedTimestamp = await post(body, { [EVENTS_TIMESTAMP_HEADER]: String(ts + 1), [EVENTS_SIGNATURE_HEADER]: signEvents(SECRET, ts, body) });
-    expect((await swappedTimestamp.json()).error).toBe('bad_signature');
+    expect(((await swappedTimestamp.json()) as { error: string }).error).toBe('bad_signature');
 
     const stale = await signed(body, seconds() - 301);
     expect(stale.status).toBe(401);
-    expect((await stale.json()).error).toBe('stale_timestamp');
+    expect(((await stale.json()) as { error: string }).error).toBe('stale_timestamp');
     expect(await eventCount()).toBe(before);
 
     const first = await signed(body, ts);
