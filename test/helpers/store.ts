@@ -14,46 +14,63 @@ export interface TestStore {
   url: string;
   /** Folder for this store's files (the SQLite file, outputs). */
   dir: string;
+  dialect: 'sqlite' | 'postgres';
+  /** PostgreSQL: the schema this store lives in. */
+  schema?: string;
   close(): Promise<void>;
+}
+
+/** TEST_DATABASE_URL when it names PostgreSQL (the second CI pass), else undefined (SQLite). */
+export function testPostgresUrl(): string | undefined {
+  const base = process.env.TEST_DATABASE_URL;
+  return base && /^postgres(ql)?:\/\//.test(base) ? base : undefined;
 }
 
 /**
  * A fresh, migrated store for one test file: a temp SQLite file, or, when TEST_DATABASE_URL
- * names PostgreSQL, a schema of its own in that database.
+ * names PostgreSQL, a schema of its own in that database (dropped by close()).
  */
 export async function createTestStore(): Promise<TestStore> {
+  const store = await createEmptyTestStore();
+  try {
+    await migrateToLatest(store.db);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+/** Like createTestStore, without running the migrations. `kind` forces a store kind (PostgreSQL needs TEST_DATABASE_URL). */
+export async function createEmptyTestStore(kind: 'sqlite' | 'postgres' = testPostgresUrl() ? 'postgres' : 'sqlite'): Promise<TestStore> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'growthbot-test-'));
-  const base = process.env.TEST_DATABASE_URL;
-  if (base && base.startsWith('postgres')) {
+  if (kind === 'postgres') {
+    const base = testPostgresUrl();
+    if (!base) throw new Error('TEST_DATABASE_URL must name a PostgreSQL database (postgres://…) for a PostgreSQL test store');
     const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
+    await adminQuery(base, `create schema ${schema}`);
     const url = withSearchPath(base, schema);
     const db = createDatabase(url);
-    await migrateToLatest(db);
     return {
       db,
       url,
       dir,
+      dialect: 'postgres',
+      schema,
       close: async () => {
         await db.destroy();
-        const cleanup = new pg.Client({ connectionString: base });
-        await cleanup.connect();
-        await cleanup.query(`drop schema ${schema} cascade`);
-        await cleanup.end();
+        await adminQuery(base, `drop schema if exists ${schema} cascade`);
         rmSync(dir, { recursive: true, force: true });
       },
     };
   }
   const url = `sqlite:${path.join(dir, 'bot.db')}`;
   const db = createDatabase(url);
-  await migrateToLatest(db);
   return {
     db,
     url,
     dir,
+    dialect: 'sqlite',
     close: async () => {
       await db.destroy();
       rmSync(dir, { recursive: true, force: true });
@@ -61,8 +78,22 @@ export async function createTestStore(): Promise<TestStore> {
   };
 }
 
+async function adminQuery(base: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: base, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`TEST_DATABASE_URL=${base} is not reachable (${error instanceof Error ? error.message : String(error)}): start PostgreSQL or unset TEST_DATABASE_URL to test on SQLite`);
+  }
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
 /** postgres://…/test?options=-c search_path=<schema>: every connection of every process lands in the schema. */
-function withSearchPath(base: string, schema: string): string {
+export function withSearchPath(base: string, schema: string): string {
   const url = new URL(base);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
