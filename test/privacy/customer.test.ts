@@ -1,0 +1,146 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bot } from '../../src/core/bot.ts';
+import type { Caller } from '../../src/core/context.ts';
+import { maskCustomer, maskName } from '../../src/privacy/mask.ts';
+import type { Database } from '../../src/store/schema.ts';
+import { createTestBot, run } from '../helpers/bot.ts';
+import { createTestStore, type TestStore } from '../helpers/store.ts';
+
+let store: TestStore;
+let bot: Bot;
+const at = '2026-11-01T00:00:00.000Z';
+const as = (role: string): Caller => ({ platform: 'slack', userId: `U_${role}`, channelId: 'C1' });
+
+beforeAll(async () => {
+  store = await createTestStore();
+  bot = await createTestBot(store.db, store.dir, { now: () => new Date('2026-11-25T12:00:00Z') });
+  const db = store.db;
+  await db
+    .insertInto('role_grants')
+    .values(['analyst', 'marketer', 'approver', 'admin'].map((role) => ({ platform: 'slack', user_id: `U_${role}`, role, granted_by: 'setup', granted_at: at })))
+    .execute();
+  await db
+    .insertInto('customers')
+    .values([
+      { customer_id: 'C1', email: 'jane.doe@example.com', name: 'Jane Doe', signup_date: '2026-01-05', country: 'DE', acquisition_channel: 'google_ads', consent: 1, created_at: at, updated_at: at },
+      { customer_id: 'C2', email: 'sam@example.org', name: 'Sam Lee', signup_date: '2026-02-01', country: 'US', acquisition_channel: 'organic', consent: 1, created_at: at, updated_at: at },
+    ])
+    .execute();
+  await db.insertInto('customer_attributes').values([{ customer_id: 'C1', name: 'age', value: 34 }]).execute();
+  await db
+    .insertInto('orders')
+    .values([
+      { order_id: 'O1', customer_id: 'C1', order_date: '2026-03-01', gross_cents: 5000, net_cents: 4500, currency: 'USD', lines: 2, is_purchase: 1, updated_at: at },
+      { order_id: 'O2', customer_id: 'C1', order_date: '2026-04-01', gross_cents: 2000, net_cents: 2000, currency: 'USD', lines: 1, is_purchase: 1, updated_at: at },
+      { order_id: 'O3', customer_id: 'C2', order_date: '2026-04-02', gross_cents: 1000, net_cents: 1000, currency: 'USD', lines: 1, is_purchase: 1, updated_at: at },
+    ])
+    .execute();
+  await db.insertInto('events').values([{ customer_id: 'C1', campaign_id: 'cmp-1', type: 'clicked', occurred_at: '2026-03-02T10:00:00Z', updated_at: at }]).execute();
+  const runRow = await db
+    .insertInto('segment_runs')
+    .values({ name: 'r', method: 'rfm', k: 1, as_of: '2026-11-01', features: '[]', parameters: '{}', details: '{}', customers: 2, inertia: null, created_at: at, created_by: 'x', platform: 'console' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const segment = await db
+    .insertInto('segments')
+    .values({ run_id: runRow.id, position: 0, name: 'All', kind: 'rfm', size: 2, share: 1, revenue_share: 1, action: 'none', profile: '{}' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('segment_members')
+    .values(['C1', 'C2'].map((customer_id) => ({ run_id: runRow.id, customer_id, segment_id: segment.id, feature_values: '' })))
+    .execute();
+});
+afterAll(async () => store.close());
+
+describe('maskCustomer', () => {
+  it('masks email and name below admin and keeps other fields', () => {
+    const c = { customer_id: 'C1', email: 'jane.doe@example.com', name: 'Jane van Doe', country: 'DE' };
+    expect(maskCustomer('approver', c)).toEqual({ customer_id: 'C1', email: 'j•••@example.com', name: 'J••• v••• D•••', country: 'DE' });
+    expect(maskCustomer('admin', c)).toEqual(c);
+    expect(maskCustomer('viewer', { customer_id: 'C9', email: null })).toEqual({ customer_id: 'C9', email: null });
+    expect(maskName('  ')).toBe('—');
+  });
+});
+
+describe('/customer show', () => {
+  it('masks email and name for analysts to approvers, and says so', async () => {
+    for (const role of ['analyst', 'marketer', 'approver']) {
+      const answer = await run(bot, '/customer show C1', as(role));
+      expect(answer.ok, role).toBe(true);
+      expect(answer.data).toMatchObject({ email: 'j•••@example.com', name: 'J••• D•••', masked: true, consent: true, attributes: { age: 34 } });
+      expect(answer.data.orders).toEqual([{ currency: 'USD', orders: 2, net_cents: 6500, first_order: '2026-03-01', last_order: '2026-04-01' }]);
+      expect(JSON.stringify(answer)).not.toContain('jane.doe@');
+      expect(JSON.stringify(answer)).not.toContain('Jane');
+      expect(answer.view.notes?.join(' ')).toContain('only the admin role sees them');
+    }
+  });
+
+  it('shows them to admins; refuses viewers; names an unknown id', async () => {
+    const admin = await run(bot, '/customer show C1', as('admin'));
+    expect(admin.data).toMatchObject({ email: 'jane.doe@example.com', name: 'Jane Doe', masked: false });
+    expect((await run(bot, '/customer show C1', as('viewer'))).data.error.code).toBe('forbidden');
+    const unknown = await run(bot, '/customer show NOPE', as('analyst'));
+    expect(unknown.data.error).toMatchObject({ code: 'unknown_customer' });
+  });
+});
+
+describe('/customer forget', () => {
+  async function totals() {
+    const row = await store.db
+      .selectFrom('orders')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('net_cents').as('net'), eb.fn.count<number>('customer_id').distinct().as('buyers')])
+      .executeTakeFirstOrThrow();
+    const customers = await store.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const events = await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return { orders: Number(row.n), net: Number(row.net), buyers: Number(row.buyers), customers: Number(customers.n), events: Number(events.n) };
+  }
+
+  async function everyText(): Promise<string> {
+    const tables: (keyof Database)[] = ['customers', 'customer_attributes', 'orders', 'events', 'segment_members', 'campaign_audience', 'campaign_outbox', 'audit_log'];
+    const dumps = await Promise.all(tables.map(async (t) => JSON.stringify(await store.db.selectFrom(t).selectAll().execute())));
+    return dumps.join('\n');
+  }
+
+  it('needs admin', async () => {
+    const answer = await run(bot, '/customer forget C1', as('approver'));
+    expect(answer.data.error.code).toBe('forbidden');
+    expect(answer.data.error.message).toContain('needs the *admin* role');
+  });
+
+  it('erases personal data everywhere, keeps totals, re-keys orders to an unlinkable id, and is audited', async () => {
+    const before = await totals();
+    const answer = await run(bot, '/customer forget C1', as('admin'));
+    expect(answer.ok).toBe(true);
+    expect(answer.data).toMatchObject({ customer_id: 'C1', orders: 2, events: 1, segment_memberships: 1, attributes_deleted: 1 });
+    const anon = answer.data.anonymous_id as string;
+    expect(anon).toMatch(/^forgotten-[0-9a-f]{16}$/);
+
+    expect(await totals()).toEqual(before);
+    const dump = await everyText();
+    expect(dump).not.toContain('jane.doe@example.com');
+    expect(dump).not.toContain('Jane Doe');
+    expect(await store.db.selectFrom('customers').selectAll().where('customer_id', '=', 'C1').execute()).toEqual([]);
+    const replacement = await store.db.selectFrom('customers').selectAll().where('customer_id', '=', anon).executeTakeFirstOrThrow();
+    expect(replacement).toMatchObject({ email: null, name: null, country: null, consent: 0, signup_date: '2026-01-05', acquisition_channel: 'google_ads' });
+    expect((await store.db.selectFrom('orders').select('order_id').where('customer_id', '=', anon).orderBy('order_id').execute()).map((o) => o.order_id)).toEqual(['O1', 'O2']);
+    expect(await store.db.selectFrom('customer_attributes').selectAll().where('customer_id', '=', anon).execute()).toEqual([]);
+    // foreign keys still hold
+    if (store.url.startsWith('sqlite:')) expect((await sql`PRAGMA foreign_key_check`.execute(store.db)).rows).toEqual([]);
+
+    const audit = await store.db.selectFrom('audit_log').selectAll().where('command', '=', 'customer forget').orderBy('id').execute();
+    expect(audit.map((a) => [a.user_id, a.outcome])).toEqual([
+      ['U_approver', 'denied'],
+      ['U_admin', 'ok'],
+    ]);
+    // the other customer is untouched
+    expect((await run(bot, '/customer show C2', as('admin'))).data.email).toBe('sam@example.org');
+  });
+
+  it('a second forget, or forgetting an anonymized record, is a clear error', async () => {
+    expect((await run(bot, '/customer forget C1', as('admin'))).data.error.code).toBe('unknown_customer');
+    const anon = (await store.db.selectFrom('customers').select('customer_id').where('customer_id', 'like', 'forgotten-%').executeTakeFirstOrThrow()).customer_id;
+    expect((await run(bot, `/customer forget ${anon}`, as('admin'))).data.error.code).toBe('already_forgotten');
+  });
+});
