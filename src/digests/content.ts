@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { NO_CHANNEL } from '../metrics/acquisition.ts';
 import type { Database } from '../store/schema.ts';
 import { detectAnomaly, TRAILING_PERIODS, type Anomaly } from './anomalies.ts';
 import { dayAfter, reportedPeriod, trailingPeriods, type DigestPeriod, type PeriodKind } from './periods.ts';
@@ -26,7 +27,7 @@ export interface ChannelFigures {
   /** Spend per new customer; null without new customers. */
   cac_cents: number | null;
   revenue_cents: number;
-  /** (revenue - spend) / spend of the channel's customers; null without spend. */
+  /** (revenue - spend) / spend, revenue of the customers acquired in the period (as /roi with as_of = period end); null without spend. */
   roi: number | null;
   previous: { spend_cents: number; new_customers: number; cac_cents: number | null; revenue_cents: number; roi: number | null };
 }
@@ -83,7 +84,7 @@ function bucketOf(column: string, periods: DigestPeriod[]): RawBuilder<number> {
 }
 
 const num = (value: unknown) => Number(value ?? 0);
-const channelName = (value: string | null) => (value && value.trim() !== '' ? value : '(none)');
+const channelName = (value: string | null) => (value && value.trim() !== '' ? value : NO_CHANNEL);
 
 /** The digest's figures, from a few aggregate queries over the store. */
 export async function computeDigestData(db: Kysely<Database>, options: DigestOptions): Promise<DigestData> {
@@ -125,6 +126,10 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
           .where('o.order_date', '>=', previous.from)
           .where('o.order_date', '<', end)
           .where('o.is_purchase', '=', 1)
+          // Revenue of the customers acquired in the same period, as /roi counts it with as_of = the period's end.
+          .where((eb) =>
+            eb.or(recent.map((p) => eb.and([eb('o.order_date', '>=', p.from), eb('o.order_date', '<', dayAfter(p.to)), eb('c.signup_date', '>=', p.from), eb('c.signup_date', '<', dayAfter(p.to))]))),
+          )
           .groupBy([sql`1`, 'c.acquisition_channel'])
           .execute()
       : Promise.resolve([]),

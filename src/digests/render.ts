@@ -69,7 +69,7 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
         ]),
       });
     } else lines.push('No channel spend or acquisitions in the period.');
-    buttons.push({ label: 'ROI detail', command: `/roi from=${data.period.from} to=${data.period.to}` });
+    buttons.push({ label: 'ROI detail', command: `/roi from=${data.period.from} to=${data.period.to} as_of=${data.period.to}` });
   }
   if (data.sections.includes('campaigns')) {
     if (!data.campaigns.available) lines.push('Campaigns: no campaigns yet.');
@@ -114,6 +114,6 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
     tables: tables.length ? tables : undefined,
     charts: chart ? [{ path: chart, name: 'digest.png', title: 'Revenue and new customers', alt: `Revenue bars and new customers line over the last ${data.history.length} ${data.period.kind}s` }] : undefined,
     buttons: buttons.length ? buttons : undefined,
-    notes: [zoneNote, 'New customers by signup date; CAC = spend / new customers; ROI = (revenue of the channel\'s customers − spend) / spend.'],
+    notes: [zoneNote, 'New customers by signup date; CAC = spend / new customers; ROI = (revenue in the period of the customers acquired in it − spend) / spend, as /roi with as_of = the period end.'],
   };
 }

@@ -35,7 +35,21 @@ describe('/digest preview', () => {
     expect(r.view.text).toMatch(/^\*Worth a look\*\n⚠️ \*Revenue\*/);
     expect(r.view.fields?.[0]?.value).toMatch(/▲ \d+\.\d%/);
     expect(r.view.notes?.[0]).toContain('Europe/Berlin');
-    expect(r.view.buttons?.[0]?.command).toBe('/roi from=2026-11-16 to=2026-11-22');
+    expect(r.view.buttons?.[0]?.command).toBe('/roi from=2026-11-16 to=2026-11-22 as_of=2026-11-22');
+  });
+
+  it('gives the same CAC and ROI by channel as /cac and /roi for the period', async () => {
+    const digest = await run(bot, '/digest preview as_of=2026-11-23');
+    const cac = await run(bot, '/cac from=2026-11-16 to=2026-11-22');
+    const roi = await run(bot, '/roi from=2026-11-16 to=2026-11-22 as_of=2026-11-22');
+    expect(cac.ok && roi.ok, JSON.stringify([cac.data, roi.data])).toBe(true);
+    for (const channel of digest.data.channels) {
+      const c = cac.data.channels.find((row: { channel: string }) => row.channel === channel.channel);
+      const r = roi.data.channels.find((row: { channel: string }) => row.channel === channel.channel);
+      expect(channel.new_customers).toBe(c.new_customers);
+      expect(channel.cac_cents / 100).toBeCloseTo(c.cac, 2);
+      expect(channel.roi).toBeCloseTo(r.roi, 3);
+    }
   });
 
   it('says so in one line for an empty period, without a chart', async () => {
