@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { startConsole } from '../adapters/console/console.ts';
 import { renderText } from '../adapters/console/render.ts';
 import { createApp } from './app.ts';
+import { campaignRoutes, startCampaignServices } from './campaigns/services.ts';
 import { ConfigError, discordEnabled, loadConfig, slackEnabled, type Config } from './config/config.ts';
 import type { RunningAdapter } from './core/adapter.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -36,7 +37,10 @@ async function main(): Promise<number> {
     app.bot.setNotifier('console', async (target, reply) => {
       process.stdout.write(values.json ? `${JSON.stringify({ notify: target.channelId, ok: reply.ok, text: renderText(reply), data: reply.data })}\n` : `\n[to ${target.channelId}]\n${renderText(reply)}\n\n`);
     });
+    const campaigns = await startCampaignServices(app.bot, { tickMs: 0 });
+    await campaigns.resumed;
     const code = await startConsole(app.bot, { json: values.json, userId: values.user, input: process.stdin, output: process.stdout, errors: process.stderr });
+    await campaigns.stop();
     await app.close();
     return code;
   }
@@ -44,8 +48,8 @@ async function main(): Promise<number> {
   const adapters: RunningAdapter[] = [];
   try {
     if (slackEnabled(config)) {
-      const { startSlack } = await import('../adapters/slack/start.ts');
-      adapters.push(await startSlack({ bot: app.bot, config, logger }));
+      const { startSlackAdapter } = await import('../adapters/slack/start.ts');
+      adapters.push(await startSlackAdapter({ bot: app.bot, config, logger, routes: campaignRoutes(app.bot) }));
     }
     if (discordEnabled(config)) {
       const { startDiscord } = await import('../adapters/discord/index.ts');
@@ -60,6 +64,9 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  // With Slack, its receiver serves POST /webhooks/events on PORT; otherwise a small server of our own does.
+  const campaigns = await startCampaignServices(app.bot, slackEnabled(config) ? {} : { httpPort: config.PORT });
+  adapters.push({ name: 'campaigns', stop: () => campaigns.stop() });
   logger.info({ adapters: adapters.map((a) => a.name) }, 'growthbot is running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
