@@ -54,7 +54,9 @@ async function execute(ctx: CommandContext, kind: ImportKind, opts: z.infer<type
   const url = ctx.config.DATABASE_URL;
   const inMemory = dialectOf(url) === 'sqlite' && sqlitePath(url) === ':memory:';
   // An in-memory store cannot be opened twice, and an upload without a URL only opens here.
-  if (inMemory || source.type === 'upload') return runImport(ctx.db, input, ctx.progress);
+  if (inMemory || source.type === 'upload') {
+    return runImport(ctx.db, input, ctx.progress, { sqliteFile: !inMemory && dialectOf(url) === 'sqlite' ? sqlitePath(url) : undefined });
+  }
   return runInWorker<ImportInput & { databaseUrl: string }, ImportResult>(TASK, { ...input, databaseUrl: url }, ctx.progress);
 }
 

@@ -46,8 +46,26 @@ function parseIso(text: string): string | null {
   });
 }
 
+/** Files repeat the same dates over and over: remember recent answers. */
+function cached(parse: DateParser): DateParser {
+  let cache = new Map<string, string | null>();
+  return (text) => {
+    let result = cache.get(text);
+    if (result === undefined) {
+      if (cache.size >= 50_000) cache = new Map();
+      result = parse(text);
+      cache.set(text, result);
+    }
+    return result;
+  };
+}
+
 /** ISO dates by default; `date_format=DD/MM/YYYY`, `MM/DD/YYYY HH:mm`, `YYYYMMDD`... otherwise. */
 export function dateParser(format?: string): DateParser {
+  return cached(uncachedParser(format));
+}
+
+function uncachedParser(format?: string): DateParser {
   if (!format) return parseIso;
   const parts: (typeof TOKENS)[string]['part'][] = [];
   let pattern = '';

@@ -1,15 +1,16 @@
-import { parse, CsvError } from 'csv-parse';
-import type { Kysely } from 'kysely';
+import { StringDecoder } from 'node:string_decoder';
+import { sql, type Kysely } from 'kysely';
 import type { ProgressUpdate } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
 import { compactCount } from '../core/progress.ts';
 import type { Database } from '../store/schema.ts';
+import { CsvParser } from './csv.ts';
 import { dateParser } from './dates.ts';
 import { mapColumns, parseMapOption, type ImportKind } from './fields.ts';
 import { RejectionLog } from './rejections.ts';
 import { numericExtras, rowValidator, type ImportRecord, type Rejection } from './rows.ts';
 import { openSource, type ImportSource } from './source.ts';
-import { clearStaging, clearStaleStaging, mergeStaging, newImportId, stageBatch, STAGING_BATCH_ROWS, type MergeCounts } from './staging.ts';
+import { clearStaging, clearStaleStaging, kyselyStagingWriter, mergeStaging, newImportId, sqliteStagingWriter, STAGING_BATCH_ROWS, type MergeCounts, type StagingWriter } from './staging.ts';
 
 export interface ImportInput {
   kind: ImportKind;
@@ -42,26 +43,41 @@ export interface ImportResult extends MergeCounts {
 const SAMPLE_ROWS = 1000;
 const PROGRESS_EVERY_MS = 500;
 
+export interface RunOptions {
+  /** The SQLite file behind `db`, for the fast staging path (statements prepared once). */
+  sqliteFile?: string;
+}
+
 /** Reads, validates and stages a CSV, then merges it in one transaction. Throws UserError before writing anything when the source is unusable. */
-export async function runImport(db: Kysely<Database>, input: ImportInput, progress: (update: ProgressUpdate) => void = () => {}): Promise<ImportResult> {
+export async function runImport(
+  db: Kysely<Database>,
+  input: ImportInput,
+  progress: (update: ProgressUpdate) => void = () => {},
+  options: RunOptions = {},
+): Promise<ImportResult> {
   const started = performance.now();
   const parseDate = dateParser(input.dateFormat);
   const map = parseMapOption(input.map);
   const source = await openSource(input.source);
-  const parser = source.stream.pipe(
-    parse({ delimiter: source.delimiter, bom: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: true, info: true }),
-  );
-  source.stream.on('error', (error) => parser.destroy(error));
-  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number } }>;
-
-  const first = await next(records, input.source.label);
-  if (!first) throw new UserError('source_empty', `${input.source.label} has no header row.`);
-  const mapping = mapColumns(input.kind, first.record, map);
+  const chunks = recordChunks(source.stream, source.delimiter, input.source.label);
+  let pending: IteratorResult<{ cells: string[][]; lines: number[] }>;
+  let mapping: ReturnType<typeof mapColumns>;
+  try {
+    pending = await chunks.next();
+    if (pending.done || pending.value.cells.length === 0) throw new UserError('source_empty', `${input.source.label} has no header row.`);
+    const header = pending.value.cells.shift()!;
+    pending.value.lines.shift();
+    mapping = mapColumns(input.kind, header, map);
+  } catch (error) {
+    source.stream.destroy();
+    throw error;
+  }
   const stamp = input.now.replace(/[:.]/g, '-');
   const rejections = new RejectionLog(input.outDir, `import-${input.kind}-rejections-${stamp}.csv`);
   const importId = newImportId(new Date(input.now));
   let read = 0;
   let lastProgress = 0;
+  let writer: StagingWriter | null = null;
 
   const report = (force = false) => {
     const now = performance.now();
@@ -73,8 +89,13 @@ export async function runImport(db: Kysely<Database>, input: ImportInput, progre
 
   try {
     await clearStaleStaging(db, new Date(input.now));
-    const sample: { record: string[]; info: { lines: number } }[] = [];
+    // SQLite: a 64 MiB page cache and in-memory sorting for the merge's GROUP BY and index updates.
+    if (options.sqliteFile) await sql`PRAGMA cache_size = -65536`.execute(db).then(() => sql`PRAGMA temp_store = MEMORY`.execute(db));
+    writer = options.sqliteFile ? sqliteStagingWriter(options.sqliteFile, input.kind, importId) : kyselyStagingWriter(db, input.kind, importId);
+    const staging = writer;
     let validate: ReturnType<typeof rowValidator> | null = null;
+    const sampleCells: string[][] = [];
+    const sampleLines: number[] = [];
     const makeValidator = () =>
       rowValidator({
         kind: input.kind,
@@ -82,44 +103,52 @@ export async function runImport(db: Kysely<Database>, input: ImportInput, progre
         parseDate,
         defaultCurrency: input.defaultCurrency,
         dateFormat: input.dateFormat,
-        numericExtras: input.kind === 'customers' ? numericExtras(mapping, sample.map((s) => s.record)) : undefined,
+        numericExtras: input.kind === 'customers' ? numericExtras(mapping, sampleCells) : undefined,
       });
     if (input.kind !== 'customers') validate = makeValidator();
 
     let batch: ImportRecord[] = [];
-    const handle = async (row: { record: string[]; info: { lines: number } }) => {
+    const full: ImportRecord[][] = [];
+    const handle = (cells: string[], line: number) => {
       read++;
-      const result = validate!(row.record, row.info.lines);
+      const result = validate!(cells, line);
       if (result.rejection) rejections.add(result.rejection);
       else batch.push(result.record);
       if (batch.length >= STAGING_BATCH_ROWS) {
-        const full = batch;
+        if (!(input.strict && rejections.count > 0)) full.push(batch);
         batch = [];
-        if (!(input.strict && rejections.count > 0)) await stageBatch(db, input.kind, importId, full);
       }
     };
 
-    for (;;) {
-      const row = await next(records, input.source.label);
-      if (!row) break;
-      if (!validate) {
-        sample.push(row);
-        if (sample.length < SAMPLE_ROWS) continue;
-        validate = makeValidator();
-        for (const buffered of sample.splice(0)) await handle(buffered);
-        continue;
+    while (!pending.done) {
+      const { cells, lines } = pending.value;
+      for (let i = 0; i < cells.length; i++) {
+        if (validate) {
+          handle(cells[i]!, lines[i]!);
+          continue;
+        }
+        sampleCells.push(cells[i]!);
+        sampleLines.push(lines[i]!);
+        if (sampleCells.length >= SAMPLE_ROWS) {
+          validate = makeValidator();
+          sampleCells.forEach((sampled, k) => handle(sampled, sampleLines[k]!));
+        }
       }
-      await handle(row);
-      if ((read & 1023) === 0) report();
+      for (const ready of full.splice(0)) await staging.write(ready);
+      report();
+      pending = await chunks.next();
     }
     if (!validate) {
       validate = makeValidator();
-      for (const buffered of sample.splice(0)) await handle(buffered);
+      sampleCells.forEach((sampled, k) => handle(sampled, sampleLines[k]!));
+      for (const ready of full.splice(0)) await staging.write(ready);
     }
     const committed = !(input.strict && rejections.count > 0);
     let counts: MergeCounts = { inserted: 0, updated: 0, unchanged: 0 };
     if (committed) {
-      await stageBatch(db, input.kind, importId, batch);
+      await staging.write(batch);
+      staging.finish();
+      staging.close();
       report(true);
       progress({ fraction: null, message: `${compactCount(read)} rows read; saving…` });
       const present = [...mapping.fields.keys()];
@@ -142,26 +171,40 @@ export async function runImport(db: Kysely<Database>, input: ImportInput, progre
       first_rejections: rejections.first,
     };
   } finally {
+    writer?.close();
     source.stream.destroy();
     await rejections.close().catch(() => null);
     await clearStaging(db, importId);
   }
 }
 
-/** The next CSV record; a source or CSV failure becomes a UserError (nothing is merged before the end). */
-async function next<T>(iterator: AsyncIterator<T>, label: string): Promise<T | null> {
+/** CSV records by chunk of input (cells and the line each starts on); source failures become UserErrors. */
+async function* recordChunks(stream: AsyncIterable<Buffer>, delimiter: string, label: string): AsyncGenerator<{ cells: string[][]; lines: number[] }> {
+  let cells: string[][] = [];
+  let lines: number[] = [];
+  const parser = new CsvParser(delimiter, (row, line) => {
+    cells.push(row);
+    lines.push(line);
+  });
+  const decoder = new StringDecoder('utf8');
+  const take = () => {
+    const ready = { cells, lines };
+    cells = [];
+    lines = [];
+    return ready;
+  };
   try {
-    const result = await iterator.next();
-    return result.done ? null : result.value;
-  } catch (error) {
-    if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines;
-      throw new UserError('invalid_csv', `${label} is not valid CSV${line ? ` at line ${line}` : ''}: ${error.message.replace(/^Invalid /, 'invalid ')}`, {
-        hint: 'Fix the file (unbalanced quotes are the usual cause) and import it again; nothing was written.',
-      });
+    for await (const chunk of stream) {
+      parser.push(decoder.write(chunk));
+      if (cells.length) yield take();
     }
+    parser.push(decoder.end());
+    parser.end();
+  } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError('source_read_failed', `Reading ${label} failed midway: ${(error as Error).message}. Nothing was written.`, {
       hint: 'Run the same import again once the source is reachable.',
     });
   }
+  yield take();
 }

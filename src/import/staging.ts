@@ -1,3 +1,4 @@
+import SQLite from 'better-sqlite3';
 import { type Kysely, sql, type RawBuilder } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { ImportKind } from './fields.ts';
@@ -26,7 +27,12 @@ export function newImportId(now: Date): string {
 }
 
 export async function clearStaging(db: Kysely<Database>, importId: string): Promise<void> {
-  for (const table of STAGING_TABLES) await db.deleteFrom(table).where('import_id', '=', importId).execute();
+  for (const table of STAGING_TABLES) {
+    const other = await db.selectFrom(table).select('import_id').where('import_id', '<>', importId).limit(1).executeTakeFirst();
+    // Without a WHERE clause SQLite drops the table's pages at once instead of row by row.
+    if (other) await db.deleteFrom(table).where('import_id', '=', importId).execute();
+    else await db.deleteFrom(table).execute();
+  }
 }
 
 /** Drops what imports that died more than a day ago left in staging. */
@@ -37,6 +43,85 @@ export async function clearStaleStaging(db: Kysely<Database>, now: Date): Promis
 
 /** Rows per multi-row INSERT, under SQLite's and PostgreSQL's bound-parameter limits. */
 export const STAGING_BATCH_ROWS = 1000;
+
+/** Writes batches of validated records to the staging tables. */
+export interface StagingWriter {
+  write(records: ImportRecord[]): Promise<void>;
+  /** Makes everything written visible to the merge. */
+  finish(): void;
+  /** Releases the writer; what was not finished is dropped. */
+  close(): void;
+}
+
+/** The portable writer: multi-row INSERTs through kysely (PostgreSQL, in-memory SQLite). */
+export function kyselyStagingWriter(db: Kysely<Database>, kind: ImportKind, importId: string): StagingWriter {
+  return { write: (records) => stageBatch(db, kind, importId, records), finish: () => {}, close: () => {} };
+}
+
+const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: string, record: never) => unknown[] }> = {
+  orders: {
+    sql: 'INSERT INTO import_staging_order_lines (import_id, order_id, customer_id, order_date, gross_cents, net_cents, currency, country) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    params: (id, r: OrderLineRecord) => [id, r.order_id, r.customer_id, r.order_date, r.gross_cents, r.net_cents, r.currency, r.country],
+  },
+  customers: {
+    sql: `INSERT INTO import_staging_customers (import_id, customer_id, email, name, signup_date, country, acquisition_channel, consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (import_id, customer_id) DO UPDATE SET email = excluded.email, name = excluded.name, signup_date = excluded.signup_date,
+        country = excluded.country, acquisition_channel = excluded.acquisition_channel, consent = excluded.consent`,
+    params: (id, r: CustomerRecord) => [id, r.customer_id, r.email, r.name, r.signup_date, r.country, r.acquisition_channel, r.consent],
+  },
+  spend: {
+    sql: `INSERT INTO import_staging_spend (import_id, date, channel, campaign, amount_cents, currency) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (import_id, date, channel, campaign) DO UPDATE SET amount_cents = excluded.amount_cents, currency = excluded.currency`,
+    params: (id, r: SpendRecord) => [id, r.date, r.channel, r.campaign, r.amount_cents, r.currency],
+  },
+  events: {
+    sql: 'INSERT INTO import_staging_events (import_id, customer_id, campaign_id, type, occurred_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    params: (id, r: EventRecord) => [id, r.customer_id, r.campaign_id, r.type, r.occurred_at],
+  },
+};
+
+/** SQLite staging commits every this many rows: few commits (and WAL checkpoints), short write locks. */
+const SQLITE_ROWS_PER_COMMIT = 50_000;
+
+/**
+ * The SQLite fast path: a connection of its own to the store file with statements prepared
+ * once and reused. Staging only: the merge stays portable SQL.
+ */
+export function sqliteStagingWriter(file: string, kind: ImportKind, importId: string): StagingWriter {
+  const sqlite = new SQLite(file);
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('cache_size = -65536');
+  const spec = SQLITE_STAGING[kind];
+  const insert = sqlite.prepare(spec.sql);
+  const attribute = sqlite.prepare(
+    'INSERT INTO import_staging_attributes (import_id, customer_id, name, value) VALUES (?, ?, ?, ?) ON CONFLICT (import_id, customer_id, name) DO UPDATE SET value = excluded.value',
+  );
+  let uncommitted = 0;
+  const commit = () => {
+    if (sqlite.inTransaction) sqlite.exec('COMMIT');
+    uncommitted = 0;
+  };
+  return {
+    write: async (records) => {
+      if (!sqlite.inTransaction) sqlite.exec('BEGIN');
+      for (const record of records) {
+        insert.run(spec.params(importId, record as never));
+        if (kind === 'customers') {
+          for (const [name, value] of (record as CustomerRecord).attributes) attribute.run(importId, (record as CustomerRecord).customer_id, name, value);
+        }
+      }
+      uncommitted += records.length;
+      if (uncommitted >= SQLITE_ROWS_PER_COMMIT) commit();
+    },
+    finish: commit,
+    close: () => {
+      if (!sqlite.open) return;
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      sqlite.close();
+    },
+  };
+}
 
 /** Writes one batch of validated records to the kind's staging table. */
 export async function stageBatch(db: Kysely<Database>, kind: ImportKind, importId: string, records: ImportRecord[]): Promise<void> {
