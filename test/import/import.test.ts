@@ -234,6 +234,10 @@ describe('/import from a URL', () => {
         setTimeout(() => res.socket?.destroy(), 50);
         return;
       }
+      if (req.url === '/private' && req.headers.authorization !== 'Bearer files-token') {
+        res.writeHead(403).end('forbidden');
+        return;
+      }
       const body = served.get(req.url ?? '');
       if (body === undefined) {
         res.writeHead(404).end('not found');
@@ -258,6 +262,23 @@ describe('/import from a URL', () => {
     const missing = await run(bot, `/import spend ${base}/nope.csv`);
     expect(missing.data.error.code).toBe('source_http_error');
     expect(missing.data.error.message).toMatch(/404/);
+  });
+
+  it('fetches a shared file from its platform URL with its auth header', async () => {
+    served.set('/private', 'customer_id,email\np1,p1@example.com\n');
+    const upload = {
+      name: 'private.csv',
+      url: `${base}/private`,
+      headers: { authorization: 'Bearer files-token' },
+      open: async (): Promise<NodeJS.ReadableStream> => {
+        throw new Error('the URL is used, not open()');
+      },
+    };
+    const reply = await run(bot, '/import customers private.csv', consoleCaller, { uploads: [upload] });
+    expect(reply.data).toMatchObject({ read: 1, inserted: 1, source: 'private.csv' });
+    const denied = await run(bot, '/import customers', consoleCaller, { uploads: [{ ...upload, headers: {} }] });
+    expect(denied.data.error.code).toBe('source_http_error');
+    expect(denied.data.error.message).toMatch(/403/);
   });
 
   it('leaves nothing half-written when the source fails halfway, and a second run completes the import', async () => {
