@@ -2,6 +2,7 @@ import { reply, type Reply } from '../core/reply.ts';
 import type { ImportResult } from './run-import.ts';
 
 const n = (value: number) => value.toLocaleString('en-US');
+const rows = (value: number) => `${n(value)} row${value === 1 ? '' : 's'}`;
 
 const UNIT: Record<ImportResult['kind'], string> = { customers: 'customers', orders: 'orders', spend: 'spend rows', events: 'events' };
 
@@ -17,11 +18,11 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
   const timing = `${result.seconds.toFixed(1)} s, ${n(rate)} rows/s`;
   let text: string;
   if (!result.committed) {
-    text = `Nothing was imported: strict=true and ${n(result.rejected)} of ${n(result.read)} rows were rejected. Fix them (see the file) or import without strict=true to keep the valid rows.`;
+    text = `Nothing was imported: strict=true and ${n(result.rejected)} of ${rows(result.read)} ${result.rejected === 1 ? 'was' : 'were'} rejected. Fix them (see the file) or import without strict=true to keep the valid rows.`;
   } else if (result.inserted === 0 && result.updated === 0) {
-    text = `Nothing new: ${n(result.unchanged)} ${unit} unchanged (${n(result.read)} rows read${result.rejected ? `, ${n(result.rejected)} rejected` : ''}).`;
+    text = `Nothing new: ${n(result.unchanged)} ${unit} unchanged (${rows(result.read)} read${result.rejected ? `, ${n(result.rejected)} rejected` : ''}).`;
   } else {
-    text = `${n(result.read)} rows read: ${n(result.inserted)} ${unit} inserted, ${n(result.updated)} updated, ${n(result.unchanged)} unchanged, ${n(result.rejected)} rows rejected.`;
+    text = `${rows(result.read)} read: ${n(result.inserted)} ${unit} inserted, ${n(result.updated)} updated, ${n(result.unchanged)} unchanged, ${rows(result.rejected)} rejected.`;
   }
   const fields = [
     { label: 'Rows read', value: n(result.read) },
