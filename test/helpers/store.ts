@@ -47,7 +47,9 @@ export async function createEmptyTestStore(kind: 'sqlite' | 'postgres' = testPos
   if (kind === 'postgres') {
     const base = testPostgresUrl();
     if (!base) throw new Error('TEST_DATABASE_URL must name a PostgreSQL database (postgres://…) for a PostgreSQL test store');
-    const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    // TEST_RUN_ID (set by .ci/run) prefixes the schemas of one run, so leftovers can be found and dropped.
+    const run = (process.env.TEST_RUN_ID ?? '').replace(/[^a-z0-9]/gi, '').toLowerCase();
+    const schema = `t_${run ? `${run}_` : ''}${randomUUID().replace(/-/g, '').slice(0, 16)}`;
     await adminQuery(base, `create schema ${schema}`);
     const url = withSearchPath(base, schema);
     const db = createDatabase(url);
