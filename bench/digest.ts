@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,18 +44,20 @@ function generate(file: string, customers: number, orders: number): void {
   db.close();
 }
 
-export async function benchDigest(options: { customers?: number; orders?: number } = {}): Promise<BenchRow[]> {
+/** `keepFile`: generate into that file once and reuse it on later runs (BENCH_DIGEST_DB). */
+export async function benchDigest(options: { customers?: number; orders?: number; keepFile?: string } = {}): Promise<BenchRow[]> {
   const customers = options.customers ?? 1_000_000;
   const orders = options.orders ?? 5_000_000;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'growthbot-bench-digest-'));
   try {
-    const file = path.join(dir, 'bot.db');
+    const file = options.keepFile ?? path.join(dir, 'bot.db');
     const url = `sqlite:${file}`;
+    const reuse = Boolean(options.keepFile && existsSync(file));
     const migrated = createDatabase(url);
     await migrateToLatest(migrated);
     await migrated.destroy();
     const generated = performance.now();
-    generate(file, customers, orders);
+    if (!reuse) generate(file, customers, orders);
     const generateSeconds = (performance.now() - generated) / 1000;
 
     const raw = new SQLite(file, { readonly: true });
@@ -96,17 +98,17 @@ export async function benchDigest(options: { customers?: number; orders?: number
       rows.push({ name: `digest ${period} queries only`, value: ms, unit: 'ms', baseline: { name: 'full scan', value: scanMs }, ratio: ms / scanMs });
     }
     await db.destroy();
-    rows.push({ name: 'digest bench peak RSS', value: peakRssMiB(), unit: 'MiB', notes: `${customers.toLocaleString('en-US')} customers, ${orders.toLocaleString('en-US')} orders generated in ${generateSeconds.toFixed(1)} s` });
+    rows.push({ name: 'digest bench peak RSS', value: peakRssMiB(), unit: 'MiB', notes: `${customers.toLocaleString('en-US')} customers, ${orders.toLocaleString('en-US')} orders ${reuse ? 'reused from ' + file : `generated in ${generateSeconds.toFixed(1)} s`}` });
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-// `npx tsx bench/digest.ts [customers] [orders]`
+// `npx tsx bench/digest.ts [customers] [orders]` (BENCH_DIGEST_DB=/tmp/digest-bench.db keeps the generated store)
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
   const customers = Number(args[0] ?? 1_000_000);
   const orders = Number(args[1] ?? customers * 5);
-  for (const row of await benchDigest({ customers, orders })) console.log(formatRow(row));
+  for (const row of await benchDigest({ customers, orders, keepFile: process.env.BENCH_DIGEST_DB })) console.log(formatRow(row));
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import { NO_CHANNEL } from '../metrics/acquisition.ts';
 import type { Database } from '../store/schema.ts';
 import { detectAnomaly, TRAILING_PERIODS, type Anomaly } from './anomalies.ts';
@@ -76,11 +76,38 @@ export interface DigestData {
 
 const HISTORY = TRAILING_PERIODS + 1;
 
-/** `CASE WHEN col >= from0 AND col < to0 THEN 0 ... END`: the period index of a date, in portable SQL. */
-function bucketOf(column: string, periods: DigestPeriod[]): RawBuilder<number> {
-  const ref = sql.ref(column);
-  const whens = periods.map((p, i) => sql`when ${ref} >= ${p.from} and ${ref} < ${dayAfter(p.to)} then ${sql.lit(i)}`);
-  return sql<number>`case ${sql.join(whens, sql` `)} end`;
+/** The index of the period holding a day (`YYYY-MM-DD` or a timestamp), or -1. */
+function bucketFinder(periods: DigestPeriod[]): (day: string | null) => number {
+  return (day) => {
+    if (!day) return -1;
+    const date = String(day).slice(0, 10);
+    return periods.findIndex((p) => date >= p.from && date <= p.to);
+  };
+}
+
+/**
+ * Revenue per day and channel of the customers acquired (signed up) in the same period, for the given periods.
+ * Driven from the period's new customers through the (customer_id, order_date) index: a few thousand
+ * customers, not every order of the period.
+ */
+async function acquiredRevenue(db: Kysely<Database>, periods: DigestPeriod[]): Promise<{ day: string; channel: string | null; revenue: number }[]> {
+  const rows = await Promise.all(
+    periods.map((p) =>
+      db
+        .selectFrom('customers as c')
+        .innerJoin('orders as o', 'o.customer_id', 'c.customer_id')
+        .select(['c.acquisition_channel as channel', (eb) => eb.fn.sum<number>('o.net_cents').as('revenue')])
+        .where('c.signup_date', '>=', p.from)
+        .where('c.signup_date', '<', dayAfter(p.to))
+        .where('o.order_date', '>=', p.from)
+        .where('o.order_date', '<', dayAfter(p.to))
+        .where('o.is_purchase', '=', 1)
+        .groupBy('c.acquisition_channel')
+        .execute()
+        .then((result) => result.map((r) => ({ day: p.from, channel: r.channel, revenue: num(r.revenue) }))),
+    ),
+  );
+  return rows.flat();
 }
 
 const num = (value: unknown) => Number(value ?? 0);
@@ -95,57 +122,51 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
   const end = dayAfter(current.to);
   const recent = periods.slice(-2);
 
+  // Grouped by day, not by period: the groups follow the date indexes, and days map onto periods here.
   const [orderRows, customerRows, spendRows, revenueRows, firstOrder, tables] = await Promise.all([
     db
       .selectFrom('orders')
-      .select([bucketOf('order_date', periods).as('bucket'), (eb) => eb.fn.countAll<number>().as('orders'), (eb) => eb.fn.sum<number>('net_cents').as('revenue')])
+      .select(['order_date as day', (eb) => eb.fn.countAll<number>().as('orders'), (eb) => eb.fn.sum<number>('net_cents').as('revenue')])
       .where('order_date', '>=', start)
       .where('order_date', '<', end)
       .where('is_purchase', '=', 1)
-      .groupBy(sql`1`)
+      .groupBy('order_date')
       .execute(),
     db
       .selectFrom('customers')
-      .select([bucketOf('signup_date', periods).as('bucket'), 'acquisition_channel', (eb) => eb.fn.countAll<number>().as('customers')])
+      .select(['signup_date as day', 'acquisition_channel', (eb) => eb.fn.countAll<number>().as('customers')])
       .where('signup_date', '>=', start)
       .where('signup_date', '<', end)
-      .groupBy([sql`1`, 'acquisition_channel'])
+      .groupBy(['signup_date', 'acquisition_channel'])
       .execute(),
     db
       .selectFrom('spend')
-      .select([bucketOf('date', periods).as('bucket'), 'channel', (eb) => eb.fn.sum<number>('amount_cents').as('spend')])
+      .select(['date as day', 'channel', (eb) => eb.fn.sum<number>('amount_cents').as('spend')])
       .where('date', '>=', start)
       .where('date', '<', end)
-      .groupBy([sql`1`, 'channel'])
+      .groupBy(['date', 'channel'])
       .execute(),
-    options.sections.includes('channels')
-      ? db
-          .selectFrom('orders as o')
-          .innerJoin('customers as c', 'c.customer_id', 'o.customer_id')
-          .select([bucketOf('o.order_date', recent).as('bucket'), 'c.acquisition_channel', (eb) => eb.fn.sum<number>('o.net_cents').as('revenue')])
-          .where('o.order_date', '>=', previous.from)
-          .where('o.order_date', '<', end)
-          .where('o.is_purchase', '=', 1)
-          // Revenue of the customers acquired in the same period, as /roi counts it with as_of = the period's end.
-          .where((eb) =>
-            eb.or(recent.map((p) => eb.and([eb('o.order_date', '>=', p.from), eb('o.order_date', '<', dayAfter(p.to)), eb('c.signup_date', '>=', p.from), eb('c.signup_date', '<', dayAfter(p.to))]))),
-          )
-          .groupBy([sql`1`, 'c.acquisition_channel'])
-          .execute()
-      : Promise.resolve([]),
+    options.sections.includes('channels') ? acquiredRevenue(db, recent) : Promise.resolve([]),
     db.selectFrom('orders').select((eb) => eb.fn.min('order_date').as('first')).executeTakeFirst(),
     db.introspection.getTables().then((list) => new Set(list.map((t) => t.name))),
   ]);
 
+  const bucket = bucketFinder(periods);
   const history: HistoryPoint[] = periods.map((p) => ({ label: p.label, from: p.from, to: p.to, new_customers: 0, orders: 0, revenue_cents: 0, spend_cents: 0 }));
   for (const row of orderRows) {
-    const point = history[num(row.bucket)];
-    if (row.bucket === null || !point) continue;
+    const point = history[bucket(row.day)];
+    if (!point) continue;
     point.orders += num(row.orders);
     point.revenue_cents += num(row.revenue);
   }
-  for (const row of customerRows) if (row.bucket !== null) history[num(row.bucket)]!.new_customers += num(row.customers);
-  for (const row of spendRows) if (row.bucket !== null) history[num(row.bucket)]!.spend_cents += num(row.spend);
+  for (const row of customerRows) {
+    const point = history[bucket(row.day)];
+    if (point) point.new_customers += num(row.customers);
+  }
+  for (const row of spendRows) {
+    const point = history[bucket(row.day)];
+    if (point) point.spend_cents += num(row.spend);
+  }
 
   const now = history[HISTORY - 1]!;
   const before = history[HISTORY - 2]!;
@@ -163,10 +184,11 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
     .map((metric) => detectAnomaly(metric, now[metric], trailing.map((p) => p[metric])))
     .filter((a): a is Anomaly => a !== null);
 
+  const recentBucket = (day: string | null) => bucket(day) - (HISTORY - 2);
   const channels = channelFigures(
-    customerRows.map((r) => ({ bucket: r.bucket === null ? null : num(r.bucket) - (HISTORY - 2), channel: r.acquisition_channel, value: num(r.customers) })),
-    spendRows.map((r) => ({ bucket: r.bucket === null ? null : num(r.bucket) - (HISTORY - 2), channel: r.channel, value: num(r.spend) })),
-    revenueRows.map((r) => ({ bucket: r.bucket === null ? null : num(r.bucket), channel: r.acquisition_channel, value: num(r.revenue) })),
+    customerRows.map((r) => ({ bucket: recentBucket(r.day), channel: r.acquisition_channel, value: num(r.customers) })),
+    spendRows.map((r) => ({ bucket: recentBucket(r.day), channel: r.channel, value: num(r.spend) })),
+    revenueRows.map((r) => ({ bucket: recentBucket(r.day), channel: r.channel, value: r.revenue })),
   );
 
   return {
