@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import { formatTableText, type Reply, type Table, type View } from '../../src/core/reply.ts';
 import { SLACK_LIMITS, type SlackLimits } from './limits.ts';
+import { tableCsv } from '../../src/core/csv.ts';
 
 type KnownBlock = types.KnownBlock;
 
@@ -87,13 +88,8 @@ function tablePages(table: Table, limits: SlackLimits): { pages: string[]; rowsS
   return { pages: pages.map((p) => `\`\`\`\n${p}\n\`\`\``), rowsShown };
 }
 
-export function tableCsv(table: Table): string {
-  const cell = (value: string | number) => {
-    const text = String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [table.columns, ...table.rows].map((row) => row.map(cell).join(',')).join('\n') + '\n';
-}
+/** Formulas neutralized (CSV injection): shared with every CSV the bot writes. */
+export { tableCsv };
 
 function fileStem(text: string | undefined, fallback: string): string {
   const stem = (text ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
