@@ -2,13 +2,17 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autocompleteChoices } from '../../adapters/discord/autocomplete.ts';
 import type { OptionInfo } from '../../src/core/option-schema.ts';
-import { createDatabase } from '../../src/store/database.ts';
+import { createEmptyTestStore, type TestStore } from '../helpers/store.ts';
 
-const db = createDatabase('sqlite::memory:');
+// Bare tables of its own (no migrations) in the pass's store: SQLite, or a PostgreSQL schema.
+let store: TestStore;
+let db: TestStore['db'];
 const campaign: OptionInfo = { name: 'campaign', description: 'a campaign', type: 'string', required: false, autocomplete: 'campaign' };
 const segment: OptionInfo = { ...campaign, name: 'segment', autocomplete: 'segment' };
 
 beforeAll(async () => {
+  store = await createEmptyTestStore();
+  db = store.db;
   await sql`create table campaigns (name text not null)`.execute(db);
   await sql`create table segment_runs (id integer primary key, name text)`.execute(db);
   await sql`insert into segment_runs (id, name) values (1, 'Spring RFM'), (2, null), (12, 'k-means Q2')`.execute(db);
@@ -18,7 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db.destroy();
+  await store.close();
 });
 
 describe('autocompleteChoices', () => {
