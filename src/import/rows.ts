@@ -22,6 +22,7 @@ export interface CustomerRecord {
 
 export interface OrderLineRecord {
   order_id: string;
+  line: number;
   customer_id: string;
   order_date: string;
   gross_cents: number;
@@ -112,7 +113,7 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
     return code;
   };
 
-  const validators: Record<ImportKind, (cells: string[]) => ImportRecord> = {
+  const validators: Record<ImportKind, (cells: string[], line: number) => ImportRecord> = {
     customers: (cells) => {
       const email = text(cells, 'email');
       const normalized = email === null ? null : normalizeEmail(email);
@@ -140,7 +141,7 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
         attributes,
       };
     },
-    orders: (cells) => {
+    orders: (cells, line) => {
       const order_id = required(cells, 'order_id');
       const customer_id = required(cells, 'customer_id');
       const order_date = date(cells, 'order_date', true)!;
@@ -155,7 +156,7 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
         quantityPositive = quantity.units > 0;
       }
       const sale = quantityPositive && cents > 0 && !order_id.startsWith('C');
-      return { order_id, customer_id, order_date, gross_cents: sale ? cents : 0, net_cents: cents, currency: currency(cells), country: text(cells, 'country') };
+      return { order_id, line, customer_id, order_date, gross_cents: sale ? cents : 0, net_cents: cents, currency: currency(cells), country: text(cells, 'country') };
     },
     spend: (cells) => {
       const raw = required(cells, 'date');
@@ -181,7 +182,7 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
   const validate = validators[options.kind];
   return (cells, line) => {
     try {
-      return { record: validate(cells) };
+      return { record: validate(cells, line) };
     } catch (error) {
       if (error instanceof Reject) return { rejection: { line, column: error.column, reason: error.reason, value: error.value } };
       throw error;

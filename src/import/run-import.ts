@@ -89,8 +89,8 @@ export async function runImport(
 
   try {
     await clearStaleStaging(db, new Date(input.now));
-    // SQLite: a 64 MiB page cache and in-memory sorting for the merge's GROUP BY and index updates.
-    if (options.sqliteFile) await sql`PRAGMA cache_size = -65536`.execute(db).then(() => sql`PRAGMA temp_store = MEMORY`.execute(db));
+    // SQLite: a 64 MiB page cache for the merge's index updates (sorts still spill to disk, not to memory).
+    if (options.sqliteFile) await sql`PRAGMA cache_size = -65536`.execute(db);
     writer = options.sqliteFile ? sqliteStagingWriter(options.sqliteFile, input.kind, importId) : kyselyStagingWriter(db, input.kind, importId);
     const staging = writer;
     let validate: ReturnType<typeof rowValidator> | null = null;

@@ -16,7 +16,6 @@ const STAGING_TABLES = [
   'import_staging_customers',
   'import_staging_attributes',
   'import_staging_order_lines',
-  'import_staging_orders',
   'import_staging_spend',
   'import_staging_events',
 ] as const;
@@ -60,8 +59,8 @@ export function kyselyStagingWriter(db: Kysely<Database>, kind: ImportKind, impo
 
 const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: string, record: never) => unknown[] }> = {
   orders: {
-    sql: 'INSERT INTO import_staging_order_lines (import_id, order_id, customer_id, order_date, gross_cents, net_cents, currency, country) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    params: (id, r: OrderLineRecord) => [id, r.order_id, r.customer_id, r.order_date, r.gross_cents, r.net_cents, r.currency, r.country],
+    sql: 'INSERT INTO import_staging_order_lines (import_id, order_id, line, customer_id, order_date, gross_cents, net_cents, currency, country) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    params: (id, r: OrderLineRecord) => [id, r.order_id, r.line, r.customer_id, r.order_date, r.gross_cents, r.net_cents, r.currency, r.country],
   },
   customers: {
     sql: `INSERT INTO import_staging_customers (import_id, customer_id, email, name, signup_date, country, acquisition_channel, consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -245,16 +244,21 @@ async function mergeCustomers(db: Kysely<Database>, importId: string, now: strin
   return result;
 }
 
-async function mergeOrders(db: Kysely<Database>, importId: string, now: string): Promise<MergeCounts> {
-  await sql`INSERT INTO import_staging_orders (import_id, order_id, customer_id, order_date, gross_cents, net_cents, currency, lines, is_purchase, country)
-      SELECT import_id, order_id, min(customer_id), min(order_date), sum(gross_cents), sum(net_cents), max(currency), count(*),
-        CASE WHEN sum(gross_cents) > 0 AND substr(order_id, 1, 1) <> 'C' THEN 1 ELSE 0 END, max(country)
+/** One row per order, aggregated from its staged lines (a streaming pass over the staging key). */
+function stagedOrders(importId: string): RawBuilder<unknown> {
+  return sql`SELECT order_id, min(customer_id) AS customer_id, min(order_date) AS order_date, sum(gross_cents) AS gross_cents, sum(net_cents) AS net_cents,
+        max(currency) AS currency, count(*) AS lines, CASE WHEN sum(gross_cents) > 0 AND substr(order_id, 1, 1) <> 'C' THEN 1 ELSE 0 END AS is_purchase
       FROM import_staging_order_lines WHERE import_id = ${importId}
-      GROUP BY import_id, order_id`.execute(db);
+      GROUP BY order_id`;
+}
+
+async function mergeOrders(db: Kysely<Database>, importId: string, now: string): Promise<MergeCounts> {
+  // Unknown customers first (acquired at their first order); known ones are filtered out before grouping.
   const created = await sql`INSERT INTO customers (customer_id, country, signup_date, consent, created_at, updated_at)
-      SELECT customer_id, max(country), substr(min(order_date), 1, 10), 1, ${now}, ${now}
-      FROM import_staging_orders WHERE import_id = ${importId}
-      GROUP BY customer_id
+      SELECT l.customer_id, max(l.country), substr(min(l.order_date), 1, 10), 1, ${now}, ${now}
+      FROM import_staging_order_lines l
+      WHERE l.import_id = ${importId} AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = l.customer_id)
+      GROUP BY l.customer_id
       ON CONFLICT (customer_id) DO NOTHING`.execute(db);
   const columns = ['customer_id', 'order_date', 'gross_cents', 'net_cents', 'currency', 'lines', 'is_purchase'];
   const result = await counts(
@@ -262,12 +266,11 @@ async function mergeOrders(db: Kysely<Database>, importId: string, now: string):
     sql`SELECT count(*) AS total,
           sum(CASE WHEN o.order_id IS NULL THEN 1 ELSE 0 END) AS inserted,
           sum(CASE WHEN o.order_id IS NOT NULL AND (${sql.raw(columns.map((c) => `o.${c} <> s.${c}`).join(' OR '))}) THEN 1 ELSE 0 END) AS updated
-        FROM import_staging_orders s LEFT JOIN orders o ON o.order_id = s.order_id
-        WHERE s.import_id = ${importId}`,
+        FROM (${stagedOrders(importId)}) s LEFT JOIN orders o ON o.order_id = s.order_id`,
   );
   await sql`INSERT INTO orders (order_id, customer_id, order_date, gross_cents, net_cents, currency, lines, is_purchase, updated_at)
       SELECT order_id, customer_id, order_date, gross_cents, net_cents, currency, lines, is_purchase, ${now}
-      FROM import_staging_orders WHERE import_id = ${importId}
+      FROM (${stagedOrders(importId)}) s WHERE true
       ON CONFLICT (order_id) DO UPDATE SET ${sql.raw([...columns, 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', '))}
       WHERE ${sql.raw(columns.map((c) => `orders.${c} <> excluded.${c}`).join(' OR '))}`.execute(db);
   return { ...result, customers_created: Number(created.numAffectedRows ?? 0) };

@@ -16,7 +16,6 @@ export interface Database {
   import_staging_customers: ImportStagingCustomersTable;
   import_staging_attributes: ImportStagingAttributesTable;
   import_staging_order_lines: ImportStagingOrderLinesTable;
-  import_staging_orders: ImportStagingOrdersTable;
   import_staging_spend: ImportStagingSpendTable;
   import_staging_events: ImportStagingEventsTable;
   segment_runs: SegmentRunsTable;
@@ -125,24 +124,13 @@ export interface ImportStagingAttributesTable {
 export interface ImportStagingOrderLinesTable {
   import_id: string;
   order_id: string;
+  /** The line of the file: lines of an order are kept apart and in order. */
+  line: number;
   customer_id: string;
   order_date: string;
   gross_cents: number;
   net_cents: number;
   currency: string;
-  country: string | null;
-}
-
-export interface ImportStagingOrdersTable {
-  import_id: string;
-  order_id: string;
-  customer_id: string;
-  order_date: string;
-  gross_cents: number;
-  net_cents: number;
-  currency: string;
-  lines: number;
-  is_purchase: number;
   country: string | null;
 }
 

@@ -26,7 +26,7 @@ async function clear() {
 
 async function stagingRows(): Promise<number> {
   let total = 0;
-  for (const table of ['import_staging_customers', 'import_staging_attributes', 'import_staging_order_lines', 'import_staging_orders', 'import_staging_spend', 'import_staging_events'] as const) {
+  for (const table of ['import_staging_customers', 'import_staging_attributes', 'import_staging_order_lines', 'import_staging_spend', 'import_staging_events'] as const) {
     const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     total += Number(row.n);
   }
