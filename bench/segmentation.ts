@@ -116,6 +116,13 @@ export async function benchSegmentation(customers = 1_000_000): Promise<BenchRow
     const peak = peakRssMiB();
     const fixedData = fixed.result.data as { inertia: number; customers: number; run_id: number };
     const autoData = auto.result.data as { inertia: number; k: number };
+    const stages = async (runId: number) => {
+      const row = await db.selectFrom('segment_runs').select('details').where('id', '=', runId).executeTakeFirstOrThrow();
+      const t = (JSON.parse(row.details) as { timings_ms: { features: number; cluster: number } }).timings_ms;
+      return `features ${t.features} ms, clustering ${t.cluster} ms, storing + charts + worker start ${Math.round((runId === fixedData.run_id ? fixed.ms : auto.ms) - t.features - t.cluster)} ms`;
+    };
+    const fixedStages = await stages(fixedData.run_id);
+    const autoStages = await stages((auto.result.data as { run_id: number }).run_id);
     const stored = await db.selectFrom('segment_members').select((eb) => eb.fn.countAll().as('n')).where('run_id', '=', fixedData.run_id).executeTakeFirstOrThrow();
 
     // Baseline: the same standardized features, the same start the run's final Lloyd used (untimed preparation).
@@ -139,7 +146,7 @@ export async function benchSegmentation(customers = 1_000_000): Promise<BenchRow
         ratio: fixed.ms / baseFixed.ms,
         target: '<= 2x',
         pass: fixed.ms <= 2 * baseFixed.ms,
-        notes: `inertia ${fixedData.inertia.toFixed(1)}${same(fixedData.inertia, baseFixed.result.inertia) ? ' = baseline' : ` vs baseline ${baseFixed.result.inertia.toFixed(1)}`}; baseline iterations ${baseFixed.result.iterations}`,
+        notes: `${fixedStages}; inertia ${fixedData.inertia.toFixed(1)}${same(fixedData.inertia, baseFixed.result.inertia) ? ' = baseline' : ` vs baseline ${baseFixed.result.inertia.toFixed(1)}`}; baseline iterations ${baseFixed.result.iterations}`,
       },
       {
         name: `/segment run k=auto, ${n} customers (chose k=${autoData.k})`,
@@ -149,7 +156,7 @@ export async function benchSegmentation(customers = 1_000_000): Promise<BenchRow
         ratio: auto.ms / baseAuto.ms,
         target: '<= 6x',
         pass: auto.ms <= 6 * baseAuto.ms,
-        notes: `inertia ${autoData.inertia.toFixed(1)}${same(autoData.inertia, baseAuto.result.inertia) ? ' = baseline' : ` vs baseline ${baseAuto.result.inertia.toFixed(1)}`}`,
+        notes: `${autoStages}; inertia ${autoData.inertia.toFixed(1)}${same(autoData.inertia, baseAuto.result.inertia) ? ' = baseline' : ` vs baseline ${baseAuto.result.inertia.toFixed(1)}`}`,
       },
       { name: 'segmentation peak memory (RSS, main + worker threads)', value: peak, unit: 'MiB', target: '< 1024', pass: peak < 1024 },
     ];

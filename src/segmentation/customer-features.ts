@@ -1,5 +1,4 @@
 import { sql, type Kysely } from 'kysely';
-import { daysBetween } from '../core/dates.ts';
 import { UserError } from '../core/errors.ts';
 import type { ProgressUpdate } from '../core/context.ts';
 import type { Database } from '../store/schema.ts';
@@ -88,6 +87,8 @@ export async function fetchCustomerFeatures(db: Kysely<Database>, options: Fetch
   const dims = features.length;
   const attributes = features.filter((name) => !isOrderFeature(name));
   const usesOrders = features.some(isOrderFeature);
+  const slot = Object.fromEntries((Object.keys(ORDER_FEATURES) as OrderFeature[]).map((name) => [name, features.indexOf(name)])) as Record<OrderFeature, number>;
+  const asOfDay = dayNumber(asOf);
   const total = Number((await db.selectFrom('customers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
   const ids: string[] = new Array(total);
@@ -116,17 +117,15 @@ export async function fetchCustomerFeatures(db: Kysely<Database>, options: Fetch
       const net = Number(row.net_cents ?? 0) / 100;
       revenue[i] = net;
       purchased[i] = orders > 0 ? 1 : 0;
-      const start = earliest(row.first_purchase, row.signup_date);
-      features.forEach((name, d) => {
-        let value = NaN;
-        if (name === 'recency') value = row.last_purchase ? daysBetween(row.last_purchase, asOf) : NaN;
-        else if (name === 'frequency') value = orders;
-        else if (name === 'monetary') value = orders > 0 ? net : NaN;
-        else if (name === 'tenure') value = start ? daysBetween(start, asOf) : NaN;
-        else if (name === 'aov') value = orders > 0 ? net / orders : NaN;
-        else return;
-        values[i * dims + d] = value;
-      });
+      const base = i * dims;
+      if (slot.recency >= 0 && row.last_purchase) values[base + slot.recency] = asOfDay - dayNumber(row.last_purchase);
+      if (slot.frequency >= 0) values[base + slot.frequency] = orders;
+      if (slot.monetary >= 0 && orders > 0) values[base + slot.monetary] = net;
+      if (slot.aov >= 0 && orders > 0) values[base + slot.aov] = net / orders;
+      if (slot.tenure >= 0) {
+        const start = earliest(row.first_purchase, row.signup_date);
+        if (start) values[base + slot.tenure] = asOfDay - dayNumber(start);
+      }
     }
     const last = page[page.length - 1].customer_id;
     if (attributes.length > 0) await fillAttributes(db, attributes, features, after, last, ids, first, count, values);
@@ -176,11 +175,14 @@ async function orderPage(db: Kysely<Database>, after: string, asOf: string, limi
     .where('customer_id', '<=', last)
     .where('order_date', '<=', asOf)
     .groupBy('customer_id')
+    .orderBy('customer_id')
     .execute();
-  const byId = new Map(aggregates.map((a) => [a.customer_id, a]));
-  for (const customer of customers) {
-    const a = byId.get(customer.customer_id);
-    if (!a) continue;
+  // both are ordered by customer_id (same collation): walk them together
+  let c = 0;
+  for (const a of aggregates) {
+    while (c < customers.length && customers[c].customer_id !== a.customer_id) c++;
+    if (c === customers.length) break;
+    const customer = customers[c];
     customer.frequency = a.frequency;
     customer.net_cents = a.net_cents;
     customer.first_purchase = a.first_purchase;
@@ -197,7 +199,15 @@ function customerPage(db: Kysely<Database>, after: string, limit: number): Promi
     .orderBy('customer_id')
     .limit(limit)
     .execute()
-    .then((rows) => rows.map((r) => ({ ...r, frequency: null, net_cents: null, first_purchase: null, last_purchase: null })));
+    .then((rows) => {
+      for (const row of rows as OrderRow[]) {
+        row.frequency = null;
+        row.net_cents = null;
+        row.first_purchase = null;
+        row.last_purchase = null;
+      }
+      return rows as OrderRow[];
+    });
 }
 
 async function fillAttributes(
@@ -225,6 +235,19 @@ async function fillAttributes(
     const i = index.get(row.customer_id);
     if (i !== undefined) values[i * dims + features.indexOf(row.name)] = Number(row.value);
   }
+}
+
+const dayNumbers = new Map<string, number>();
+
+/** Days since 1970-01-01 of a `YYYY-MM-DD` date (or timestamp), memoized: orders share few distinct dates. */
+function dayNumber(date: string): number {
+  let day = dayNumbers.get(date);
+  if (day === undefined) {
+    day = Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / 86_400_000);
+    if (dayNumbers.size > 100_000) dayNumbers.clear();
+    dayNumbers.set(date, day);
+  }
+  return day;
 }
 
 function earliest(a: string | null, b: string | null): string | null {

@@ -48,6 +48,8 @@ export interface RunDetails {
   /** Customers left out because a requested attribute was missing. */
   missing: number;
   currency: string;
+  /** Wall time of the stages before storing: reading features, clustering or scoring. */
+  timings_ms?: { features: number; cluster: number };
 }
 
 export interface NewRun {

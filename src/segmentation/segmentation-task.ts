@@ -99,7 +99,14 @@ export async function performSegmentRun(db: Kysely<Database>, input: SegmentRunI
     share: members > 0 ? sizes[s] / members : 0,
     revenue_share: data.usesOrders && totalRevenue !== 0 ? revenue[s] / totalRevenue : null,
   }));
-  const details: RunDetails = { overall: plan.overall, transforms: plan.transforms, choice: plan.choice, missing: plan.missing, currency: input.currency };
+  const details: RunDetails = {
+    overall: plan.overall,
+    transforms: plan.transforms,
+    choice: plan.choice,
+    missing: plan.missing,
+    currency: input.currency,
+    timings_ms: { features: Math.round(featuresMs), cluster: Math.round(clusterMs) },
+  };
   const { runId } = await storeRun(
     db,
     {
