@@ -1,16 +1,9 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import { csvCell } from '../core/csv.ts';
 import type { Rejection } from './rows.ts';
 
-/** A cell a spreadsheet would run as a formula gets a leading quote (CSV injection). */
-export function neutralizeFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-export function csvCell(value: string | number): string {
-  const text = typeof value === 'number' ? String(value) : neutralizeFormula(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+export { csvCell, neutralizeFormula } from '../core/csv.ts';
 
 /**
  * Collects rejections: counts by reason, keeps the first few for the reply and streams all of

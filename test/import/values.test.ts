@@ -69,7 +69,8 @@ describe('headers', () => {
   it('neutralizes spreadsheet formulas', () => {
     expect(neutralizeFormula('=1+2')).toBe("'=1+2");
     expect(neutralizeFormula('@SUM(A1)')).toBe("'@SUM(A1)");
-    expect(neutralizeFormula('-5')).toBe("'-5");
+    expect(neutralizeFormula('-A1+1')).toBe("'-A1+1");
+    expect(neutralizeFormula('-5')).toBe('-5');
     expect(neutralizeFormula('plain')).toBe('plain');
   });
 });
