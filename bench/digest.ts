@@ -53,9 +53,11 @@ export async function benchDigest(options: { customers?: number; orders?: number
     const file = options.keepFile ?? path.join(dir, 'bot.db');
     const url = `sqlite:${file}`;
     const reuse = Boolean(options.keepFile && existsSync(file));
-    const migrated = createDatabase(url);
-    await migrateToLatest(migrated);
-    await migrated.destroy();
+    if (!reuse) {
+      const migrated = createDatabase(url);
+      await migrateToLatest(migrated);
+      await migrated.destroy();
+    }
     const generated = performance.now();
     if (!reuse) generate(file, customers, orders);
     const generateSeconds = (performance.now() - generated) / 1000;
@@ -73,19 +75,19 @@ export async function benchDigest(options: { customers?: number; orders?: number
       outDir: path.join(dir, 'out'),
       chartName: `bench-${period}`,
     });
-    for (const period of ['week', 'month'] as const) {
+    for (const period of ['week', 'month', 'week'] as const) {
       const started = performance.now();
       const built = await buildDigest(db, url, { ...input(period), options: { ...input(period).options, sections: [...input(period).options.sections] } });
       const ms = performance.now() - started;
       rows.push({
-        name: `digest ${period} (worker, incl. chart)`,
+        name: `digest ${period} (worker queries + chart${rows.length === 0 ? ', first: loads the chart renderer' : ''})`,
         value: ms,
         unit: 'ms',
         baseline: { name: 'full scan count+sum(orders)', value: scanMs },
         ratio: ms / scanMs,
         target: '< 2000',
         pass: ms < 2000,
-        notes: `build ${built.build_ms} ms inside the worker; ${built.data.kpis.orders.value.toLocaleString('en-US')} orders in the period`,
+        notes: `build ${built.build_ms} ms; ${built.data.kpis.orders.value.toLocaleString('en-US')} orders in the period`,
       });
     }
     const inProcess = performance.now();

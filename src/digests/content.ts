@@ -95,7 +95,10 @@ async function acquiredRevenue(db: Kysely<Database>, periods: DigestPeriod[]): P
     periods.map((p) =>
       db
         .selectFrom('customers as c')
-        .innerJoin('orders as o', 'o.customer_id', 'c.customer_id')
+        // CROSS JOIN + WHERE: SQLite keeps customers as the outer loop (it would otherwise walk every order of
+        // the period); PostgreSQL plans it as the inner join it is.
+        .crossJoin('orders as o')
+        .whereRef('o.customer_id', '=', 'c.customer_id')
         .select(['c.acquisition_channel as channel', (eb) => eb.fn.sum<number>('o.net_cents').as('revenue')])
         .where('c.signup_date', '>=', p.from)
         .where('c.signup_date', '<', dayAfter(p.to))
