@@ -164,7 +164,7 @@ export async function runImport(
       rejections_file: rejectionsFile,
       seconds: Math.round((performance.now() - started) / 10) / 100,
       kind: input.kind,
-      source: input.source.label,
+      source: input.source.label.replace(/`/g, ''),
       committed,
       ...(counts.customers_created !== undefined ? { customers_created: counts.customers_created } : {}),
       rejection_reasons: rejections.reasons,
