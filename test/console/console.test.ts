@@ -4,10 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createTestStore, type TestStore } from '../helpers/store.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'growthbot-console-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const stores: TestStore[] = [];
+afterAll(async () => {
+  for (const store of stores) await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 interface Run {
   code: number | null;
@@ -16,11 +21,14 @@ interface Run {
 }
 
 /** The console as a user runs it: a child process fed commands on standard input. */
-function runConsole(lines: string[], args: string[], database: string): Promise<Run> {
+/** The console on a fresh store of the pass (a temp SQLite file, or a PostgreSQL schema in the PG pass). */
+async function runConsole(lines: string[], args: string[]): Promise<Run> {
+  const store = await createTestStore();
+  stores.push(store);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: `sqlite:${path.join(dir, database)}`, OUT_DIR: path.join(dir, 'out'), LOG_LEVEL: 'warn', SLACK_BOT_TOKEN: '', DISCORD_TOKEN: '', DISCORD_APP_ID: '' },
+      env: { ...process.env, DATABASE_URL: store.url, OUT_DIR: path.join(dir, 'out'), LOG_LEVEL: 'warn', SLACK_BOT_TOKEN: '', DISCORD_TOKEN: '', DISCORD_APP_ID: '' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -36,7 +44,7 @@ function runConsole(lines: string[], args: string[], database: string): Promise<
 describe('console adapter as a child process', () => {
   it('--json: imports the examples, one JSON line per command on stdout, progress on stderr, exit 0', async () => {
     const commands = ['customers', 'orders', 'spend', 'events'].map((kind) => `/import ${kind} examples/${kind}.csv`);
-    const result = await runConsole([...commands, '/import orders examples/orders.csv'], ['--json'], 'json.db');
+    const result = await runConsole([...commands, '/import orders examples/orders.csv'], ['--json']);
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(5);
@@ -57,7 +65,7 @@ describe('console adapter as a child process', () => {
   }, 120_000);
 
   it('batch mode: plain text replies in order, exit 1 when a command fails', async () => {
-    const result = await runConsole(['/import customers examples/customers.csv', '/import orders does-not-exist.csv'], [], 'batch.db');
+    const result = await runConsole(['/import customers examples/customers.csv', '/import orders does-not-exist.csv'], []);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/5,000 rows read: 5,000 customers inserted/);
     expect(result.stdout).toMatch(/Cannot read `does-not-exist.csv`: no such file \(paths are relative to the bot's working directory/);
