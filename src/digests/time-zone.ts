@@ -100,9 +100,15 @@ const pad = (n: number) => String(n).padStart(2, '0');
 /** `2026-03-30 09:00 CEST (Europe/Berlin)` */
 export function formatInZone(instant: Date, timeZone: string): string {
   const wall = localTime(instant, timeZone);
-  const abbreviation =
-    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  return `${wall.year}-${pad(wall.month)}-${pad(wall.day)} ${pad(wall.hour)}:${pad(wall.minute)} ${abbreviation} (${timeZone})`;
+  return `${wall.year}-${pad(wall.month)}-${pad(wall.day)} ${pad(wall.hour)}:${pad(wall.minute)} ${abbreviation(instant, timeZone)} (${timeZone})`;
+}
+
+/** EDT, CEST, BST where a locale has a name for it (en-US knows American zones, en-GB European ones), else GMT+5:30. */
+function abbreviation(instant: Date, timeZone: string): string {
+  const names = ['en-US', 'en-GB'].map(
+    (locale) => new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? '',
+  );
+  return names.find((name) => !/^GMT[+-]/.test(name)) ?? names[0]!;
 }
 
 /** The local calendar date of an instant, `YYYY-MM-DD`. */
