@@ -4,6 +4,7 @@ import { startConsole } from '../adapters/console/console.ts';
 import { renderText } from '../adapters/console/render.ts';
 import { createApp } from './app.ts';
 import { campaignRoutes, startCampaignServices } from './campaigns/services.ts';
+import { startDigestScheduler } from './digests/scheduler.ts';
 import { ConfigError, discordEnabled, loadConfig, slackEnabled, type Config } from './config/config.ts';
 import type { RunningAdapter } from './core/adapter.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -34,12 +35,16 @@ async function main(): Promise<number> {
   const useConsole = values.console || (!slackEnabled(config) && !discordEnabled(config));
 
   if (useConsole) {
+    // Posts to channels (approvals, digests) are printed; in --json mode on standard error, so standard output stays one line per command.
     app.bot.setNotifier('console', async (target, reply) => {
-      process.stdout.write(values.json ? `${JSON.stringify({ notify: target.channelId, ok: reply.ok, text: renderText(reply), data: reply.data })}\n` : `\n[to ${target.channelId}]\n${renderText(reply)}\n\n`);
+      (values.json ? process.stderr : process.stdout).write(`\n[to ${target.channelId}]\n${renderText(reply)}\n\n`);
     });
     const campaigns = await startCampaignServices(app.bot, { tickMs: 0 });
     await campaigns.resumed;
+    const digests = startDigestScheduler({ bot: app.bot });
+    await digests.ready;
     const code = await startConsole(app.bot, { json: values.json, userId: values.user, input: process.stdin, output: process.stdout, errors: process.stderr });
+    await digests.stop();
     await campaigns.stop();
     await app.close();
     return code;
@@ -67,6 +72,9 @@ async function main(): Promise<number> {
   // With Slack, its receiver serves POST /webhooks/events on PORT; otherwise a small server of our own does.
   const campaigns = await startCampaignServices(app.bot, slackEnabled(config) ? {} : { httpPort: config.PORT });
   adapters.push({ name: 'campaigns', stop: () => campaigns.stop() });
+  const digests = startDigestScheduler({ bot: app.bot });
+  await digests.ready;
+  adapters.push({ name: 'digests', stop: () => digests.stop() });
   logger.info({ adapters: adapters.map((a) => a.name) }, 'growthbot is running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
