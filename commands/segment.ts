@@ -23,7 +23,7 @@ async function startRun(ctx: CommandContext, input: SegmentRunInput): Promise<Se
   await checkFeatures(ctx.db, chooseFeatures(input)); // answer bad requests without starting a worker
   const url = ctx.config.DATABASE_URL;
   if (!url.startsWith('postgres') && sqlitePath(url) === ':memory:') return performSegmentRun(ctx.db, input, ctx.progress);
-  return runInWorker<SegmentRunInput, SegmentRunOutput>(TASK, { ...input, databaseUrl: url }, ctx.progress);
+  return runInWorker<SegmentRunInput, SegmentRunOutput>(TASK, { ...input, databaseUrl: url, outDir: ctx.outDir }, ctx.progress);
 }
 
 function parseFeatureList(text: string | undefined): string[] | undefined {
@@ -75,7 +75,7 @@ export default defineCommand({
           createdAt: ctx.now().toISOString(),
           currency: ctx.config.DEFAULT_CURRENCY,
         });
-        const { data, view } = await runView(output.run, output.segments, ctx.outDir);
+        const { data, view } = await runView(output.run, output.segments, ctx.outDir, output.charts);
         return reply(data, view);
       },
     }),

@@ -147,10 +147,21 @@ function runHeadline(run: RunRecord): string {
   return `${method} · as of ${run.as_of} · ${formatCount(run.customers)} customers · ${run.features.filter((f) => !/_score$/.test(f)).join(', ')}`;
 }
 
-export async function runView(run: RunRecord, segments: SegmentRecord[], outDir: string): Promise<{ data: RunData; view: View }> {
+export interface RunCharts {
+  chart: string;
+  k_chart?: string;
+}
+
+/** Renders the run's charts (PNG) into outDir: sizes and profiles, and the k choice when k was auto. */
+export async function writeRunCharts(run: RunRecord, segments: SegmentRecord[], outDir: string): Promise<RunCharts> {
   const chart = await writeChart(profileChart(run, segments), outDir, `segment-run-${run.id}-profiles`);
   const kSpec = kChoiceChart(run);
-  const kChart = kSpec ? await writeChart(kSpec, outDir, `segment-run-${run.id}-choose-k`) : undefined;
+  return kSpec ? { chart, k_chart: await writeChart(kSpec, outDir, `segment-run-${run.id}-choose-k`) } : { chart };
+}
+
+/** The reply to `/segment run`; charts already rendered (by the worker) are reused. */
+export async function runView(run: RunRecord, segments: SegmentRecord[], outDir: string, charts?: RunCharts): Promise<{ data: RunData; view: View }> {
+  const { chart, k_chart: kChart } = charts ?? (await writeRunCharts(run, segments, outDir));
   const choice = run.details.choice;
   const lines = [runHeadline(run), `Transforms: ${transformsText(run)}.`];
   if (choice) {

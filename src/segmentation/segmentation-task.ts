@@ -8,6 +8,7 @@ import { SegmentationInputError } from './errors.ts';
 import { rfm, RFM_GROUP_ACTIONS, type RfmGroup } from './rfm.ts';
 import { getRun, runSegments, storeRun, type NewSegment, type RunDetails, type RunRecord, type SegmentRecord, type TransformInfo } from './runs.ts';
 import { segmentCustomers } from './segment-customers.ts';
+import { writeRunCharts, type RunCharts } from './segment-views.ts';
 
 export const DEFAULT_FEATURES = ['recency', 'frequency', 'monetary'];
 export const RFM_FEATURES = ['recency', 'frequency', 'monetary'];
@@ -32,11 +33,14 @@ export interface SegmentRunInput {
   platform: string;
   createdAt: string;
   currency: string;
+  /** When given, the charts are rendered here too (off the bot's event loop when in a worker). */
+  outDir?: string;
 }
 
 export interface SegmentRunOutput {
   run: RunRecord;
   segments: SegmentRecord[];
+  charts?: RunCharts;
   timings: { features_ms: number; cluster_ms: number; store_ms: number };
 }
 
@@ -136,9 +140,12 @@ export async function performSegmentRun(db: Kysely<Database>, input: SegmentRunI
     (stored) => progress({ fraction: 0.6 + 0.4 * (stored / Math.max(1, members)), message: `stored ${stored.toLocaleString('en-US')} memberships` }),
   );
   const storeMs = performance.now() - started;
+  const run = (await getRun(db, runId))!;
+  const stored = await runSegments(db, runId);
   return {
-    run: (await getRun(db, runId))!,
-    segments: await runSegments(db, runId),
+    run,
+    segments: stored,
+    charts: input.outDir ? await writeRunCharts(run, stored, input.outDir) : undefined,
     timings: { features_ms: featuresMs, cluster_ms: clusterMs, store_ms: storeMs },
   };
 }
