@@ -54,6 +54,7 @@ export class Bot {
   readonly outDir: string;
   readonly now: () => Date;
   readonly #notifiers = new Map<Platform, Notifier>();
+  readonly #refusals = new Set<Promise<void>>();
 
   constructor(deps: BotDeps) {
     this.registry = deps.registry;
@@ -96,7 +97,11 @@ export class Bot {
       return { path: parsed.path, action: parsed.action, options, role };
     } catch (error) {
       const outcome: AuditOutcome = error instanceof UserError ? (error.code === 'forbidden' ? 'denied' : 'user_error') : 'error';
-      await this.#audit(invocation.caller, path, raw, outcome, error instanceof Error ? error.message : String(error), 0);
+      // Written after the adapter's acknowledgement has gone out: a refusal must be answered within Slack's 3 s first.
+      const detail = error instanceof Error ? error.message : String(error);
+      const pending = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#audit(invocation.caller, path, raw, outcome, detail, 0));
+      this.#refusals.add(pending);
+      void pending.finally(() => this.#refusals.delete(pending));
       throw error;
     }
   }
@@ -130,9 +135,15 @@ export class Bot {
     try {
       prepared = await this.prepare(invocation);
     } catch (error) {
+      await this.settled();
       return this.errorReply(error, invocationName(invocation));
     }
     return this.run(prepared, invocation);
+  }
+
+  /** Resolves when the audit entries of earlier refusals are written. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#refusals]);
   }
 
   /** A user error as written; anything else as an apology with an id that is in the logs. */
