@@ -4,15 +4,39 @@ export type { Logger };
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const TOKEN = /\b(xox[abposr]-[\w-]+|xapp-[\w-]+|[MN][\w-]{23,}\.[\w-]{6}\.[\w-]{27,})\b/g;
+const BEARER = /\b(Bearer|Bot|Basic)\s+[\w.~+/-]+=*/g;
 
 /** Removes emails and platform tokens from any text bound for logs or the audit trail. */
 export function scrub(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(TOKEN, '[token]');
+  return text.replace(EMAIL, '[email]').replace(TOKEN, '[token]').replace(BEARER, '$1 [token]');
+}
+
+/** Every string inside a log record scrubbed; errors copied (same class, so pino names the type) with scrubbed message and stack. */
+function scrubDeep(value: unknown, seen = new WeakSet<object>(), depth = 0): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (seen.has(value)) return '[circular]';
+  seen.add(value);
+  if (value instanceof Error) {
+    const copy = Object.create(Object.getPrototypeOf(value) as object) as Error & Record<string, unknown>;
+    for (const [key, item] of Object.entries(value)) copy[key] = scrubDeep(item, seen, depth + 1);
+    Object.defineProperties(copy, {
+      message: { value: scrub(value.message), enumerable: false, writable: true },
+      stack: { value: value.stack ? scrub(value.stack) : undefined, enumerable: false, writable: true },
+      ...(value.cause !== undefined ? { cause: { value: scrubDeep(value.cause, seen, depth + 1), enumerable: false, writable: true } } : {}),
+    });
+    return copy;
+  }
+  if (Array.isArray(value)) return value.map((item) => scrubDeep(item, seen, depth + 1));
+  if (Buffer.isBuffer(value) || value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = scrubDeep(item, seen, depth + 1);
+  return out;
 }
 
 /** Structured logs on standard error; secrets and customer emails never reach them. */
 export function createLogger(level: string, destination: NodeJS.WritableStream = process.stderr): Logger {
-  return pino(
+  const logger = pino(
     {
       level,
       redact: {
@@ -21,11 +45,20 @@ export function createLogger(level: string, destination: NodeJS.WritableStream =
       },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrub(arg) : arg)) as Parameters<typeof method>);
+          method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrub(arg) : arg instanceof Error ? { err: scrubDeep(arg) } : arg)) as Parameters<typeof method>);
         },
       },
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => scrubDeep(object) as Record<string, unknown>,
+      },
     },
     destination as pino.DestinationStream,
   );
+  // child bindings do not pass through formatters.log: scrub them as the child is made (children inherit this)
+  const child = Object.getPrototypeOf(logger).child as Logger['child'];
+  logger.child = function (this: Logger, bindings, options) {
+    return child.call(this, scrubDeep(bindings) as typeof bindings, options);
+  } as Logger['child'];
+  return logger;
 }
