@@ -36,6 +36,8 @@ beforeAll(async () => {
       { order_id: 'O3', customer_id: 'C2', order_date: '2026-04-02', gross_cents: 1000, net_cents: 1000, currency: 'USD', lines: 1, is_purchase: 1, updated_at: at },
     ])
     .execute();
+  // a leftover staging row of an interrupted import
+  await db.insertInto('import_staging_customers').values({ import_id: 'imp-1', customer_id: 'C1', email: 'jane.doe@example.com', name: 'Jane Doe', signup_date: null, country: null, acquisition_channel: null, consent: 1 }).execute();
   await db.insertInto('events').values([{ customer_id: 'C1', campaign_id: 'cmp-1', type: 'clicked', occurred_at: '2026-03-02T10:00:00Z', updated_at: at }]).execute();
   const runRow = await db
     .insertInto('segment_runs')
@@ -98,7 +100,7 @@ describe('/customer forget', () => {
   }
 
   async function everyText(): Promise<string> {
-    const tables: (keyof Database)[] = ['customers', 'customer_attributes', 'orders', 'events', 'segment_members', 'campaign_audience', 'campaign_outbox', 'audit_log'];
+    const tables: (keyof Database)[] = ['customers', 'customer_attributes', 'orders', 'events', 'segment_members', 'campaign_audience', 'campaign_outbox', 'audit_log', 'import_staging_customers'];
     const dumps = await Promise.all(tables.map(async (t) => JSON.stringify(await store.db.selectFrom(t).selectAll().execute())));
     return dumps.join('\n');
   }
