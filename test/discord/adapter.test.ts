@@ -165,7 +165,7 @@ describe('Discord adapter against the fake gateway and REST', () => {
     const embed = (result.body.embeds as { title: string; description: string }[])[0]!;
     expect(embed.title).toBe('/import orders · shop-orders.csv');
     expect(embed.description).toContain('2 orders inserted');
-    expect(embed.description).toContain('1 rows rejected');
+    expect(embed.description).toContain('1 row rejected');
     const orders = await h.store.db.selectFrom('orders').select(['order_id', 'net_cents']).orderBy('order_id').execute();
     expect(orders).toEqual([
       { order_id: 'A1', net_cents: 1050 },

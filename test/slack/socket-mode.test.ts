@@ -39,7 +39,8 @@ describe('Slack adapter, Socket Mode (real Bolt against FakeSlack)', () => {
 
   it('routes a button click and takes roles from Slack user groups mapped in ROLE_MAP', async () => {
     await h.sendEnvelope('interactive', blockActionPayload({ actionId: 'growthbot:1', value: '/secret', userId: 'U0BOSS', responseUrl: h.fake.responseUrl('s3') }));
-    await h.adapter.idle();
+    // A button is acked before its command is prepared, so adapter.idle() may not see it yet (slower stores: PostgreSQL).
+    await h.fake.waitFor(() => responseBodies(h.fake, 's3').length > 0);
     expect(blockTexts(responseBodies(h.fake, 's3')[0]!.blocks)).toContain('secret');
     await h.sendEnvelope('interactive', blockActionPayload({ actionId: 'growthbot:1', value: '/secret', userId: 'U0NOBODY', responseUrl: h.fake.responseUrl('s4') }));
     await h.fake.waitFor(() => responseBodies(h.fake, 's4').length > 0);
