@@ -35,6 +35,8 @@ async function refusal(invocation: Invocation): Promise<UserError | null> {
     return null;
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
+    // refusals are audited just after the answer goes out
+    await bot.settled();
     return error;
   }
 }
