@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Kysely } from 'kysely';
 import type { Logger } from '../../src/logger.ts';
+import type { Database } from '../../src/store/schema.ts';
 
 /** Slack's own freshness window for signed requests. */
 export const SLACK_TOLERANCE_SECONDS = 300;
@@ -17,13 +19,42 @@ export interface SlackRequestGuardOptions {
   maxRemembered?: number;
   now?: () => number;
   logger?: Logger;
+  /** Where seen signatures are kept: the database (shared by every instance) or this process only. */
+  store?: ReplayStore;
+}
+
+/** Remembers a verified signature until it expires; false when it was already there (a replay). */
+export interface ReplayStore {
+  remember(signature: string, expiresAtMs: number, nowMs: number): boolean | Promise<boolean>;
+}
+
+/** Seen signatures in the database, so a request replayed to another instance behind the load balancer is refused too. */
+export class DatabaseReplayStore implements ReplayStore {
+  #lastPrune = 0;
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async remember(signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    if (nowMs - this.#lastPrune > 60_000) {
+      this.#lastPrune = nowMs;
+      await this.db.deleteFrom('request_receipts').where('expires_at', '<=', nowMs).execute();
+    }
+    const inserted = await this.db
+      .insertInto('request_receipts')
+      .values({ signature, expires_at: expiresAtMs })
+      .onConflict((oc) => oc.column('signature').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
+    // an expired receipt not yet pruned: take it over
+    const renewed = await this.db.updateTable('request_receipts').set({ expires_at: expiresAtMs }).where('signature', '=', signature).where('expires_at', '<=', nowMs).executeTakeFirst();
+    return Number(renewed.numUpdatedRows) > 0;
+  }
 }
 
 /**
  * Remembers the signatures of verified requests for the freshness window: the same signed
  * request seen twice is a replay (Slack signs every delivery anew).
  */
-export class ReplayCache {
+export class ReplayCache implements ReplayStore {
   readonly #seen = new Map<string, number>();
   constructor(private readonly maxEntries: number) {}
 
@@ -62,12 +93,12 @@ export function validSlackSignature(secret: string, timestamp: string, body: Buf
  * which verifies signatures and timestamps itself (it reuses the body read here as req.rawBody).
  * Only verified signatures are remembered, so forged requests cannot fill the cache.
  */
-export function guardSlackRequests(server: Server, options: SlackRequestGuardOptions): ReplayCache {
+export function guardSlackRequests(server: Server, options: SlackRequestGuardOptions): ReplayStore {
   const paths = new Set(options.paths ?? ['/slack/events']);
   const cap = options.maxBodyBytes ?? SLACK_MAX_BODY_BYTES;
   const tolerance = options.toleranceSeconds ?? SLACK_TOLERANCE_SECONDS;
   const now = options.now ?? Date.now;
-  const cache = new ReplayCache(options.maxRemembered ?? 100_000);
+  const cache = options.store ?? new ReplayCache(options.maxRemembered ?? 100_000);
   const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   const pass = (req: IncomingMessage, res: ServerResponse) => {
@@ -103,23 +134,32 @@ export function guardSlackRequests(server: Server, options: SlackRequestGuardOpt
     req.on('error', () => refuse(res, 400, 'bad_request'));
     req.on('end', () => {
       if (over) return;
-      const body = Buffer.concat(chunks);
-      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
-      const signature = req.headers['x-slack-signature'];
-      const timestamp = req.headers['x-slack-request-timestamp'];
-      if (typeof signature === 'string' && typeof timestamp === 'string' && /^\d{1,12}$/.test(timestamp)) {
-        const nowMs = now();
-        const fresh = Math.abs(nowMs / 1000 - Number(timestamp)) <= tolerance;
-        if (fresh && validSlackSignature(options.signingSecret, timestamp, body, signature)) {
-          const expires = (Number(timestamp) + tolerance) * 1000;
-          if (!cache.remember(signature, Math.max(expires, nowMs + 1), nowMs)) {
-            options.logger?.warn({ path }, 'slack: replayed request refused');
-            return refuse(res, 409, 'replayed');
-          }
-        }
-      }
-      pass(req, res);
+      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.concat(chunks);
+      replayed(req).then(
+        (again) => {
+          if (!again) return pass(req, res);
+          options.logger?.warn({ path }, 'slack: replayed request refused');
+          refuse(res, 409, 'replayed');
+        },
+        (error: unknown) => {
+          // the replay store failing must not stop Slack traffic: Bolt still verifies the request
+          options.logger?.error({ err: error }, 'slack: replay check failed; request passed on');
+          pass(req, res);
+        },
+      );
     });
   });
+
+  /** True for a fresh, correctly signed request whose signature was seen before. */
+  async function replayed(req: IncomingMessage & { rawBody?: Buffer }): Promise<boolean> {
+    const signature = req.headers['x-slack-signature'];
+    const timestamp = req.headers['x-slack-request-timestamp'];
+    if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return false;
+    const nowMs = now();
+    if (Math.abs(nowMs / 1000 - Number(timestamp)) > tolerance) return false;
+    if (!validSlackSignature(options.signingSecret, timestamp, req.rawBody!, signature)) return false;
+    const expires = (Number(timestamp) + tolerance) * 1000;
+    return !(await cache.remember(signature, Math.max(expires, nowMs + 1), nowMs));
+  }
   return cache;
 }

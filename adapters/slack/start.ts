@@ -8,7 +8,7 @@ import { boltLogger } from './bolt-logger.ts';
 import { ChannelQueue } from './channel-queue.ts';
 import { CommandFlow, unescapeSlackText, type AckPayload } from './command-flow.ts';
 import { SLACK_LIMITS, type SlackLimits } from './limits.ts';
-import { guardSlackRequests } from './request-guard.ts';
+import { DatabaseReplayStore, guardSlackRequests } from './request-guard.ts';
 import { slackErrorCode, SlackPoster } from './poster.ts';
 import { UserGroupCache } from './user-groups.ts';
 
@@ -171,7 +171,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     if (routes.length) routeServer = server = await startRouteServer(routes, port, options.host);
   } else {
     server = (await app.start({ port, ...(options.host ? { host: options.host } : {}) })) as Server;
-    guardSlackRequests(server, { signingSecret: config.SLACK_SIGNING_SECRET!, logger });
+    // seen signatures in the database: a replay to another instance behind the load balancer is refused too
+    guardSlackRequests(server, { signingSecret: config.SLACK_SIGNING_SECRET!, logger, store: new DatabaseReplayStore(bot.db) });
   }
   const boundPort = server ? (server.address() as AddressInfo).port : undefined;
   logger.info({ mode: socketMode ? 'socket' : 'http', port: boundPort }, 'slack adapter started');

@@ -29,6 +29,7 @@ export interface Database {
   campaign_outbox: CampaignOutboxTable;
   campaign_event_receipts: CampaignEventReceiptsTable;
   leases: LeasesTable;
+  request_receipts: RequestReceiptsTable;
 }
 
 export interface CustomersTable {
@@ -303,4 +304,10 @@ export interface LeasesTable {
   owner: string;
   expires_at: number;
   acquired_at: string;
+}
+
+/** Signatures of verified Slack requests until they expire (ms since the epoch): a replay to any instance is refused. */
+export interface RequestReceiptsTable {
+  signature: string;
+  expires_at: number;
 }

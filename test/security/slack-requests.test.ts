@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReplayCache, SLACK_MAX_BODY_BYTES, validSlackSignature } from '../../adapters/slack/request-guard.ts';
+import { DatabaseReplayStore, ReplayCache, SLACK_MAX_BODY_BYTES, validSlackSignature } from '../../adapters/slack/request-guard.ts';
 import { signSlackRequest, slashCommandFields } from '../fakes/slack-requests.ts';
 import { responseBodies, SIGNING_SECRET, startHarness, type SlackHarness } from '../slack/helpers/slack-harness.ts';
 
@@ -28,6 +28,9 @@ describe('Slack HTTP mode: replays and body size', () => {
     await h.adapter.idle();
     expect(responseBodies(h.fake, 'replay-1')).toHaveLength(1);
     expect(await auditCount('help')).toBe(before + 1);
+    // remembered in the database, where every instance looks
+    const receipt = await h.store.db.selectFrom('request_receipts').selectAll().where('signature', '=', headers['x-slack-signature']).executeTakeFirst();
+    expect(Number(receipt?.expires_at)).toBe((Number(headers['x-slack-request-timestamp']) + 300) * 1000);
   });
 
   it('the same body signed again at another time is a new request', async () => {
@@ -70,6 +73,20 @@ describe('ReplayCache and the signature check', () => {
     expect(cache.remember('a', 3000, 1500)).toBe(true);
     for (const s of ['b', 'c', 'd', 'e']) cache.remember(s, 10_000, 1600);
     expect(cache.size).toBe(3);
+  });
+
+  it('the database store refuses a signature another instance already saw, until it expires', async () => {
+    const one = new DatabaseReplayStore(h.store.db);
+    const two = new DatabaseReplayStore(h.store.db);
+    const t0 = 1_800_000_000_000;
+    expect(await one.remember('v0=shared', t0 + 300_000, t0)).toBe(true);
+    expect(await two.remember('v0=shared', t0 + 300_000, t0 + 1000)).toBe(false);
+    const results = await Promise.all([one.remember('v0=race', t0 + 300_000, t0), two.remember('v0=race', t0 + 300_000, t0)]);
+    expect(results.sort()).toEqual([false, true]);
+    expect(await two.remember('v0=shared', t0 + 900_000, t0 + 300_001)).toBe(true);
+    // pruned once expired
+    await two.remember('v0=later', t0 + 2_000_000, t0 + 1_000_000);
+    expect((await h.store.db.selectFrom('request_receipts').select('signature').where('signature', 'in', ['v0=shared', 'v0=race']).execute()).length).toBe(0);
   });
 
   it('accepts only the exact v0 signature, of any length, in constant time', () => {
