@@ -49,6 +49,21 @@ beforeAll(async () => {
     .values({ run_id: runRow.id, position: 0, name: 'All', kind: 'rfm', size: 2, share: 1, revenue_share: 1, action: 'none', profile: '{}' })
     .returning('id')
     .executeTakeFirstOrThrow();
+  const campaign = await db
+    .insertInto('campaigns')
+    .values({
+      name: 'Spring', segment: 'All', channel: 'email', message: 'hi', subject: 'hi', budget_cents: null, cost_per_send_cents: 1, currency: 'USD', holdout_pct: 0, window_days: 14,
+      start_at: null, seed: 1, state: 'launching', created_by: 'U', created_platform: 'slack', created_channel: null, created_at: at, updated_at: at, submitted_by: null, submitted_at: null,
+      approval_expires_at: null, request_platform: null, request_channel: null, decided_by: null, decided_at: null, decision_reason: null, launched_by: 'U', launched_at: at,
+      audience_size: 2, holdout_size: 0, live_at: null, completed_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db.insertInto('campaign_audience').values(['C1', 'C2'].map((customer_id) => ({ campaign_id: campaign.id, customer_id, group_name: 'recipient' }))).execute();
+  await db
+    .insertInto('campaign_outbox')
+    .values(['C1', 'C2'].map((customer_id) => ({ campaign_id: campaign.id, customer_id, idempotency_key: `k-${customer_id}`, status: 'pending', attempts: 0, last_error: null, updated_at: at, sent_at: null })))
+    .execute();
   await db
     .insertInto('segment_members')
     .values(['C1', 'C2'].map((customer_id) => ({ run_id: runRow.id, customer_id, segment_id: segment.id, feature_values: '' })))
@@ -115,7 +130,7 @@ describe('/customer forget', () => {
     const before = await totals();
     const answer = await run(bot, '/customer forget C1', as('admin'));
     expect(answer.ok).toBe(true);
-    expect(answer.data).toMatchObject({ customer_id: 'C1', orders: 2, events: 1, segment_memberships: 1, attributes_deleted: 1 });
+    expect(answer.data).toMatchObject({ customer_id: 'C1', orders: 2, events: 1, segment_memberships: 1, attributes_deleted: 1, campaign_recipients: 1, deliveries_cancelled: 1 });
     const anon = answer.data.anonymous_id as string;
     expect(anon).toMatch(/^forgotten-[0-9a-f]{16}$/);
 
@@ -128,6 +143,12 @@ describe('/customer forget', () => {
     expect(replacement).toMatchObject({ email: null, name: null, country: null, consent: 0, signup_date: '2026-01-05', acquisition_channel: 'google_ads' });
     expect((await store.db.selectFrom('orders').select('order_id').where('customer_id', '=', anon).orderBy('order_id').execute()).map((o) => o.order_id)).toEqual(['O1', 'O2']);
     expect(await store.db.selectFrom('customer_attributes').selectAll().where('customer_id', '=', anon).execute()).toEqual([]);
+    // a pending delivery to the forgotten customer is cancelled; the other customer's is not
+    const outbox = await store.db.selectFrom('campaign_outbox').select(['customer_id', 'status', 'last_error']).orderBy('customer_id').execute();
+    expect(outbox).toEqual([
+      { customer_id: 'C2', status: 'pending', last_error: null },
+      { customer_id: anon, status: 'failed', last_error: 'customer forgotten' },
+    ]);
     // foreign keys still hold
     if (store.url.startsWith('sqlite:')) expect((await sql`PRAGMA foreign_key_check`.execute(store.db)).rows).toEqual([]);
 
