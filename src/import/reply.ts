@@ -1,8 +1,21 @@
+import { maskEmail } from '../core/format.ts';
 import { reply, type Reply } from '../core/reply.ts';
 import type { ImportResult } from './run-import.ts';
 
 const n = (value: number) => value.toLocaleString('en-US');
 const rows = (value: number) => `${n(value)} row${value === 1 ? '' : 's'}`;
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+
+/** A rejected cell as chat may show it: every email-looking substring masked (the rejections file keeps the raw cell). */
+export function maskEmailsIn(text: string): string {
+  return text.replace(EMAIL, (email) => maskEmail(email));
+}
+
+const shown = (value: string) => {
+  const masked = maskEmailsIn(value);
+  return masked.length > 40 ? `${masked.slice(0, 39)}…` : masked;
+};
 
 const UNIT: Record<ImportResult['kind'], string> = { customers: 'customers', orders: 'orders', spend: 'spend rows', events: 'events' };
 
@@ -48,7 +61,7 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
             {
               title: result.rejected > result.first_rejections.length ? `First ${result.first_rejections.length} of ${n(result.rejected)} rejected rows` : 'Rejected rows',
               columns: ['line', 'column', 'reason', 'value'],
-              rows: result.first_rejections.map((r) => [r.line, r.column, r.reason, r.value.length > 40 ? `${r.value.slice(0, 39)}…` : r.value]),
+              rows: result.first_rejections.map((r) => [r.line, r.column, r.reason, shown(r.value)]),
               numeric: [true, false, false, false],
             },
           ]

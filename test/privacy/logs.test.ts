@@ -147,9 +147,8 @@ describe('a full console session at LOG_LEVEL=debug (child process)', () => {
     expect(leaked).toEqual([]);
   });
 
-  // Known leak, owned by the import engineer: src/import/reply.ts:50 (and data.first_rejections) echo the
-  // rejected cell as-is, so an email in a wrong column is shown unmasked in chat. Flip to `it` once fixed.
-  it.fails('import rejection examples mask emails found in rejected cells', () => {
+  // an email in a wrong column is masked in the chat table (the rejections file on disk keeps the raw cell)
+  it('import rejection examples mask emails found in rejected cells', () => {
     const badImport = session.replies.find((r) => r.command.includes('bad-customers'))!;
     expect(customerEmails(answer(badImport), session.emails)).toEqual([]);
   });
