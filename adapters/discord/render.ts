@@ -1,5 +1,6 @@
 import { ButtonStyle, ComponentType } from 'discord.js';
 import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed } from 'discord.js';
+import { tableCsv } from '../../src/core/csv.ts';
 import { formatTableText, type Reply, type Table } from '../../src/core/reply.ts';
 import { DISCORD_LIMITS } from './limits.ts';
 
@@ -71,13 +72,7 @@ function embedSize(embed: APIEmbed): number {
   );
 }
 
-export function tableCsv(table: Table): string {
-  const cell = (value: string | number) => {
-    const text = String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [table.columns, ...table.rows].map((row) => row.map(cell).join(',')).join('\n') + '\n';
-}
+export { tableCsv };
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'table';

@@ -52,9 +52,7 @@ describe('CSV cells written by the bot', () => {
     expect(coreTableCsv({ columns: ['change'], rows: [['-12.5%'], [-3]] })).toBe('change\n-12.5%\n-3\n');
   });
 
-  // Owned by the Discord adapter: adapters/discord/render.ts:74 tableCsv quotes but does not neutralize.
-  // Fix: `export { tableCsv } from '../../src/core/csv.ts'` there. Flip to `it` once fixed.
-  it.fails('Discord table attachments neutralize formulas', () => {
+  it('Discord table attachments neutralize formulas', () => {
     for (const c of cells(discordTableCsv({ columns: ['x'], rows: INJECTIONS.map((v) => [v]) }))) expect(dangerous(c), c).toBe(false);
   });
 });
