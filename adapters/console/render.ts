@@ -21,7 +21,10 @@ export function renderText(reply: Reply): string {
     const width = Math.max(...view.fields.map((f) => f.label.length));
     parts.push(view.fields.map((f) => `${plain(f.label).padEnd(width)}  ${plain(f.value)}`).join('\n'));
   }
-  for (const table of view.tables ?? []) parts.push([table.title ? plain(table.title) : undefined, formatTableText(table)].filter(Boolean).join('\n'));
+  for (const table of view.tables ?? []) {
+    const cells = { ...table, rows: table.rows.map((row) => row.map((cell) => (typeof cell === 'string' ? plain(cell) : cell))) };
+    parts.push([table.title ? plain(table.title) : undefined, formatTableText(cells)].filter(Boolean).join('\n'));
+  }
   for (const chart of view.charts ?? []) parts.push(`chart: ${shown(chart.path)}${chart.title ? ` (${chart.title})` : ''}`);
   for (const file of view.files ?? []) parts.push(`file: ${shown(file.path)}${file.title ? ` (${file.title})` : ''}`);
   if (view.buttons?.length) parts.push(view.buttons.map((b) => `[${b.label}] ${b.command}`).join('\n'));
