@@ -173,7 +173,7 @@ export default defineCommand({
               ...campaignFields(c),
               ...(c.state === 'pending_approval' ? [{ label: 'Approval request', value: `by <@${c.submitted_by}> ${utc(c.submitted_at)}, expires ${utc(c.approval_expires_at)}` }] : []),
               ...(c.decided_by ? [{ label: 'Decision', value: `${c.decision_reason ? `${c.decision_reason} — ` : ''}<@${c.decided_by}> ${utc(c.decided_at)}` }] : []),
-              ...(outbox ? [{ label: 'Sends', value: `${formatCount(outbox.sent)} sent, ${formatCount(outbox.failed)} failed, ${formatCount(outbox.pending)} owed; ${formatCount(c.holdout_size ?? 0)} held out` }] : []),
+              ...(outbox ? [{ label: 'Sends', value: `${formatCount(outbox.sent)} sent, ${formatCount(outbox.failed)} failed, ${outbox.skipped ? `${formatCount(outbox.skipped)} skipped (consent withdrawn), ` : ''}${formatCount(outbox.pending)} owed; ${formatCount(c.holdout_size ?? 0)} held out` }] : []),
             ],
             tables: history.length
               ? [{ title: 'History', columns: ['When (UTC)', 'From', 'To', 'Who', 'Why'], rows: history.map((t) => [t.at.slice(0, 16).replace('T', ' '), stateLabel(t.from_state), stateLabel(t.to_state), `<@${t.actor}>`, t.reason ?? '']) }]
@@ -291,7 +291,7 @@ export default defineCommand({
         return reply(
           { campaign: campaignData(launched), launch: result },
           detailView(launched, {
-            text: `🚀 Campaign #${c.id} is *${stateLabel(launched.state)}*: ${formatCount(o.sent)} of ${formatCount(o.total)} recipients sent${launched.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}${o.failed ? `, ${formatCount(o.failed)} failed` : ''}; ${formatCount(result.holdout)} held out of an audience of ${formatCount(result.audience)}.`,
+            text: `🚀 Campaign #${c.id} is *${stateLabel(launched.state)}*: ${formatCount(o.sent)} of ${formatCount(o.total)} recipients sent${launched.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}${o.failed ? `, ${formatCount(o.failed)} failed` : ''}${o.skipped ? `, ${formatCount(o.skipped)} skipped (consent withdrawn since launch)` : ''}; ${formatCount(result.holdout)} held out of an audience of ${formatCount(result.audience)}.`,
             notes: [`Measure it with /campaign report ${c.id} (attribution window ${launched.window_days} days from ${launched.launched_at!.slice(0, 10)}).`],
           }),
         );

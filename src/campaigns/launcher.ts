@@ -6,7 +6,7 @@ import type { Database } from '../store/schema.ts';
 import { drawHoldout, eligibleMembers, resolveMembers } from './audience.ts';
 import { createDeliverer, type Channel, type Deliverer, type DelivererOverrides } from './delivery/index.ts';
 import { assertChannelReady } from './delivery/index.ts';
-import { MAX_ATTEMPTS, markAttempted, markFailed, markSent, outboxCounts, owedRecipients, writeAudienceAndOutbox, type OutboxCounts } from './outbox.ts';
+import { MAX_ATTEMPTS, markAttempted, markFailed, markSent, outboxCounts, owedRecipients, skipWithdrawn, writeAudienceAndOutbox, type OutboxCounts } from './outbox.ts';
 import { getCampaign, transition, type Actor, type Campaign } from './repository.ts';
 import { audienceSource } from './segment-source.ts';
 
@@ -83,7 +83,7 @@ async function deliverAndGoLive(deps: CampaignDeps, campaign: Campaign, onProgre
           to: 'live',
           actor: { userId: 'growthbot', platform: 'scheduler' },
           at: deps.now(),
-          reason: `delivery finished: ${outbox.sent} sent, ${outbox.failed} failed${resumed ? ' (resumed after a restart)' : ''}`,
+          reason: `delivery finished: ${outbox.sent} sent, ${outbox.failed} failed${outbox.skipped ? `, ${outbox.skipped} skipped (consent withdrawn)` : ''}${resumed ? ' (resumed after a restart)' : ''}`,
           set: { live_at: deps.now().toISOString() },
         })
       : fresh;
@@ -98,14 +98,19 @@ async function deliverAndGoLive(deps: CampaignDeps, campaign: Campaign, onProgre
   };
 }
 
-/** Delivers to every recipient still pending; each batch is marked attempted before and sent/failed after. */
+/** Delivers to every recipient still pending and still consenting; each batch is marked attempted before and sent/failed after. */
 export async function deliverOutbox(deps: CampaignDeps, campaign: Campaign, deliverer: Deliverer, onProgress?: (update: ProgressUpdate) => void): Promise<void> {
   const start = await outboxCounts(deps.db, campaign.id);
-  let done = start.sent + start.failed;
+  let done = start.sent + start.failed + start.skipped;
+  const stamp = () => deps.now().toISOString();
   for (;;) {
+    done += await skipWithdrawn(deps.db, campaign.id, stamp());
     const batch = await owedRecipients(deps.db, campaign.id, deliverer.batchSize);
-    if (batch.length === 0) break;
-    const stamp = () => deps.now().toISOString();
+    if (batch.length === 0) {
+      // whoever withdrew between the skip and the select is left out by the select; mark them too
+      await skipWithdrawn(deps.db, campaign.id, stamp());
+      break;
+    }
     const exhausted = batch.filter((r) => r.attempts >= MAX_ATTEMPTS);
     for (const r of exhausted) await markFailed(deps.db, campaign.id, r.customer_id, `no answer after ${r.attempts} tries across restarts`, stamp());
     const owed = batch.filter((r) => r.attempts < MAX_ATTEMPTS);

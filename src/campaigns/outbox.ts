@@ -29,7 +29,14 @@ export async function writeAudienceAndOutbox(trx: Transaction<Database>, campaig
   for (let i = 0; i < outbox.length; i += CHUNK) await trx.insertInto('campaign_outbox').values(outbox.slice(i, i + CHUNK)).execute();
 }
 
-/** The next recipients still owed, in a stable order. */
+/** Why a pending row was skipped at send time rather than delivered. */
+export const CONSENT_WITHDRAWN = 'consent withdrawn';
+
+/**
+ * The next recipients still owed, in a stable order. Consent is re-checked here, at send time: a
+ * customer who withdrew consent or unsubscribed (from any campaign) since launch is not returned
+ * (`skipWithdrawn` marks those rows). A row whose customer is no longer on file is returned as before.
+ */
 export async function owedRecipients(db: Kysely<Database>, campaignId: number, limit: number): Promise<(Recipient & { attempts: number })[]> {
   const rows = await db
     .selectFrom('campaign_outbox as o')
@@ -37,10 +44,36 @@ export async function owedRecipients(db: Kysely<Database>, campaignId: number, l
     .select(['o.customer_id', 'o.idempotency_key', 'o.attempts', 'c.email', 'c.name'])
     .where('o.campaign_id', '=', campaignId)
     .where('o.status', '=', 'pending')
+    .where((eb) =>
+      eb.or([
+        eb('c.customer_id', 'is', null),
+        eb.and([
+          eb('c.consent', '=', 1),
+          eb.not(eb.exists(eb.selectFrom('events as e').select('e.customer_id').whereRef('e.customer_id', '=', 'o.customer_id').where('e.type', '=', 'unsubscribed'))),
+        ]),
+      ]),
+    )
     .orderBy('o.customer_id')
     .limit(limit)
     .execute();
   return rows.map((r) => ({ customer_id: r.customer_id, idempotency_key: r.idempotency_key, attempts: Number(r.attempts), email: r.email ?? null, name: r.name ?? null }));
+}
+
+/** Marks pending rows whose customer has withdrawn consent or unsubscribed as skipped; returns how many. */
+export async function skipWithdrawn(db: Kysely<Database>, campaignId: number, at: string): Promise<number> {
+  const result = await db
+    .updateTable('campaign_outbox')
+    .set({ status: 'skipped', last_error: CONSENT_WITHDRAWN, updated_at: at })
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'pending')
+    .where((eb) =>
+      eb.or([
+        eb.exists(eb.selectFrom('customers as c').select('c.customer_id').whereRef('c.customer_id', '=', 'campaign_outbox.customer_id').where('c.consent', '<>', 1)),
+        eb.exists(eb.selectFrom('events as e').select('e.customer_id').whereRef('e.customer_id', '=', 'campaign_outbox.customer_id').where('e.type', '=', 'unsubscribed')),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Recorded before the delivery is attempted: a row pending with attempts > 0 was in flight when we stopped. */
@@ -82,6 +115,8 @@ export interface OutboxCounts {
   pending: number;
   sent: number;
   failed: number;
+  /** Not sent because consent was withdrawn (or the customer unsubscribed) after launch. */
+  skipped: number;
 }
 
 export async function outboxCounts(db: Kysely<Database>, campaignId: number): Promise<OutboxCounts> {
@@ -91,11 +126,11 @@ export async function outboxCounts(db: Kysely<Database>, campaignId: number): Pr
     .where('campaign_id', '=', campaignId)
     .groupBy('status')
     .execute();
-  const counts = { total: 0, pending: 0, sent: 0, failed: 0 };
+  const counts = { total: 0, pending: 0, sent: 0, failed: 0, skipped: 0 };
   for (const row of rows) {
     const n = Number(row.n);
     counts.total += n;
-    if (row.status === 'pending' || row.status === 'sent' || row.status === 'failed') counts[row.status] += n;
+    if (row.status === 'pending' || row.status === 'sent' || row.status === 'failed' || row.status === 'skipped') counts[row.status] += n;
   }
   return counts;
 }

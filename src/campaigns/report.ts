@@ -34,6 +34,8 @@ export interface CampaignReportData {
     recipients: number;
     sent: number;
     failed: number;
+    /** Not sent: consent withdrawn or unsubscribed between launch and send. */
+    skipped: number;
     pending: number;
     delivered: number;
     opened: number;
@@ -116,6 +118,7 @@ export async function campaignReport(db: Kysely<Database>, campaignId: number | 
     recipients: outbox.total,
     sent: outbox.sent,
     failed: outbox.failed,
+    skipped: outbox.skipped,
     pending: outbox.pending,
     delivered,
     opened: count('opened'),
@@ -269,7 +272,7 @@ function reportView(d: CampaignReportData): View {
     title: `Campaign #${d.campaign.id} “${d.campaign.name}” report`,
     text: `${inc.statement}\nAttribution window: ${windowText}.`,
     fields: [
-      { label: 'Sent', value: `${formatCount(s.sent)} of ${formatCount(s.recipients)}${s.failed ? ` (${formatCount(s.failed)} failed)` : ''}${s.pending ? ` (${formatCount(s.pending)} still owed)` : ''}${d.campaign.channel === 'log' ? ' (log channel: recorded, not delivered)' : ''}` },
+      { label: 'Sent', value: `${formatCount(s.sent)} of ${formatCount(s.recipients)}${s.failed ? ` (${formatCount(s.failed)} failed)` : ''}${s.skipped ? ` (${formatCount(s.skipped)} skipped: consent withdrawn)` : ''}${s.pending ? ` (${formatCount(s.pending)} still owed)` : ''}${d.campaign.channel === 'log' ? ' (log channel: recorded, not delivered)' : ''}` },
       { label: 'Delivered', value: s.delivered ? `${formatCount(s.delivered)} (${pct(s.delivery_rate)})` : 'no delivery events' },
       { label: `Open / click / conversion rate (of ${s.rate_base})`, value: `${pct(s.open_rate)} / ${pct(s.click_rate)} / ${pct(s.conversion_rate)}` },
       { label: 'Recipients revenue', value: `${money(d.recipients.revenue_cents)} (${money(d.recipients.revenue_per_member_cents)} per member, ${formatCount(d.recipients.members)} members)` },

@@ -75,7 +75,7 @@ describe('campaignReport against a hand-computed case', () => {
     const { data, view } = await campaignReport(store.db, c.id, '2026-11-30', { outDir: `${store.dir}/out` });
     expect(data.attribution_window).toEqual({ start: '2026-11-10', end: '2026-11-17', days: 7, days_elapsed: 7, complete: true });
     expect(data.sends).toEqual({
-      recipients: 60, sent: 60, failed: 0, pending: 0, delivered: 50, opened: 20, clicked: 10, converted: 5,
+      recipients: 60, sent: 60, failed: 0, skipped: 0, pending: 0, delivered: 50, opened: 20, clicked: 10, converted: 5,
       rate_base: 'delivered', delivery_rate: 50 / 60, open_rate: 0.4, click_rate: 0.2, conversion_rate: 0.1,
     });
     // recipients: 30 x 2000 + 30 x 0 -> mean 1000, sd sqrt(60e6 / 59); holdout: 10 x 2000 + 30 x 0 -> mean 500, sd sqrt(30e6 / 39)

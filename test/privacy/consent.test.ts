@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eligibleMembers } from '../../src/campaigns/audience.ts';
-import { owedRecipients } from '../../src/campaigns/outbox.ts';
+import type { Deliverer } from '../../src/campaigns/delivery/deliverer.ts';
+import { deliverOutbox, type CampaignDeps } from '../../src/campaigns/launcher.ts';
+import { outboxCounts, owedRecipients } from '../../src/campaigns/outbox.ts';
+import { getCampaign } from '../../src/campaigns/repository.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 
 const at = '2026-11-01T00:00:00.000Z';
@@ -40,10 +43,31 @@ describe('consent', () => {
     expect(await eligibleMembers(store.db, ['OK', 'WITHDRAWN', 'UNSUB', 'NEVER'], 'email')).toEqual({ eligible: ['OK'], excluded: { no_consent: 2, unsubscribed: 1, no_email: 0, unknown: 0 } });
   });
 
-  // Gap owned by the campaigns engineer: src/campaigns/outbox.ts:33 owedRecipients sends to every pending row
-  // without re-checking consent or unsubscribes at send time. Flip to `it` once fixed.
-  it.fails('delivery re-checks consent and unsubscribes at send time', async () => {
+  it('delivery re-checks consent and unsubscribes at send time', async () => {
     const owed = await owedRecipients(store.db, campaignId, 10);
     expect(owed.map((r) => r.customer_id)).toEqual(['OK']);
+  });
+
+  it('a slow send skips whoever withdraws mid-way, records why, and leaves nothing pending', async () => {
+    const db = store.db;
+    await db.insertInto('customers').values({ customer_id: 'LATE', email: 'late@example.com', name: null, signup_date: null, country: null, acquisition_channel: null, consent: 1, created_at: at, updated_at: at }).execute();
+    await db.insertInto('campaign_outbox').values({ campaign_id: campaignId, customer_id: 'LATE', idempotency_key: 'k-LATE', status: 'pending', attempts: 0, last_error: null, updated_at: at, sent_at: null }).execute();
+    const delivered: string[] = [];
+    const deliverer: Deliverer = {
+      channel: 'email',
+      batchSize: 1,
+      async deliver(_campaign, recipients) {
+        delivered.push(...recipients.map((r) => r.customer_id));
+        // while the first batch is on its way, OK withdraws consent
+        await db.updateTable('customers').set({ consent: 0 }).where('customer_id', '=', 'OK').execute();
+        return recipients.map((r) => ({ customer_id: r.customer_id, ok: true }));
+      },
+    };
+    const deps = { db, now: () => new Date('2026-11-03T00:00:00Z') } as Pick<CampaignDeps, 'db' | 'now'> as CampaignDeps;
+    await deliverOutbox(deps, await getCampaign(db, campaignId), deliverer);
+    expect(delivered).toEqual(['LATE']);
+    expect(await outboxCounts(db, campaignId)).toEqual({ total: 4, pending: 0, sent: 1, failed: 0, skipped: 3 });
+    const skipped = await db.selectFrom('campaign_outbox').select(['customer_id', 'last_error']).where('campaign_id', '=', campaignId).where('status', '=', 'skipped').orderBy('customer_id').execute();
+    expect(skipped).toEqual(['OK', 'UNSUB', 'WITHDRAWN'].map((customer_id) => ({ customer_id, last_error: 'consent withdrawn' })));
   });
 });
