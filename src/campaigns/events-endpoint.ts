@@ -72,9 +72,6 @@ export async function handleEventsRequest(deps: EventsEndpointDeps, headers: Rec
   const nowIso = new Date(nowMs).toISOString();
   // replay: a signature is accepted once; receipts older than twice the tolerance can no longer verify anyway
   await deps.db.deleteFrom('campaign_event_receipts').where('received_at', '<', new Date(nowMs - 2 * tolerance * 1000).toISOString()).execute();
-  const receipt = await deps.db.insertInto('campaign_event_receipts').values({ signature, received_at: nowIso }).onConflict((oc) => oc.column('signature').doNothing()).executeTakeFirst();
-  if (Number(receipt.numInsertedOrUpdatedRows ?? 0) === 0) return refuse(409, 'replayed', 'This request was already received.');
-
   const rows = parsed.events.map((e) => ({
     customer_id: e.customer_id,
     campaign_id: e.campaign_id,
@@ -82,15 +79,22 @@ export async function handleEventsRequest(deps: EventsEndpointDeps, headers: Rec
     occurred_at: e.occurred_at ? new Date(e.occurred_at).toISOString() : nowIso,
     updated_at: nowIso,
   }));
-  let recorded = 0;
-  for (let i = 0; i < rows.length; i += 500) {
-    const result = await deps.db
-      .insertInto('events')
-      .values(rows.slice(i, i + 500))
-      .onConflict((oc) => oc.columns(['customer_id', 'campaign_id', 'type', 'occurred_at']).doNothing())
-      .executeTakeFirst();
-    recorded += Number(result.numInsertedOrUpdatedRows ?? 0);
-  }
+  // the receipt and the events commit together: a failed insert leaves no receipt, so the sender's retry is accepted
+  const recorded = await deps.db.transaction().execute(async (trx) => {
+    const receipt = await trx.insertInto('campaign_event_receipts').values({ signature, received_at: nowIso }).onConflict((oc) => oc.column('signature').doNothing()).executeTakeFirst();
+    if (Number(receipt.numInsertedOrUpdatedRows ?? 0) === 0) return null;
+    let inserted = 0;
+    for (let i = 0; i < rows.length; i += 500) {
+      const result = await trx
+        .insertInto('events')
+        .values(rows.slice(i, i + 500))
+        .onConflict((oc) => oc.columns(['customer_id', 'campaign_id', 'type', 'occurred_at']).doNothing())
+        .executeTakeFirst();
+      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
+    return inserted;
+  });
+  if (recorded === null) return refuse(409, 'replayed', 'This request was already received.');
   deps.logger?.info({ events: rows.length, recorded }, 'campaign events received');
   return { status: 200, body: { ok: true, received: rows.length, recorded, duplicates: rows.length - recorded } };
 }

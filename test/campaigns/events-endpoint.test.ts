@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS_PATH, EVENTS_SIGNATURE_HEADER, EVENTS_TIMESTAMP_HEADER, signEvents } from '../../src/campaigns/events-endpoint.ts';
+import { EVENTS_PATH, EVENTS_SIGNATURE_HEADER, EVENTS_TIMESTAMP_HEADER, handleEventsRequest, signEvents } from '../../src/campaigns/events-endpoint.ts';
 import { startCampaignServices, type CampaignServices } from '../../src/campaigns/services.ts';
 import type { Bot } from '../../src/core/bot.ts';
 import { createTestBot, run } from '../helpers/bot.ts';
@@ -86,6 +87,27 @@ describe('POST /webhooks/events', () => {
     const replay = await signed(body, ts);
     expect(replay.status).toBe(409);
     expect(await eventCount()).toBe(before + 1);
+  });
+
+  it('a request whose events cannot be written leaves no receipt, so the retry of the same request is accepted', async () => {
+    const body = JSON.stringify({ customer_id: 'e003', campaign_id: '1', type: 'opened', occurred_at: '2026-11-20T09:30:00Z' });
+    const timestamp = String(seconds());
+    const signature = signEvents(SECRET, timestamp, body);
+    const headers = { [EVENTS_TIMESTAMP_HEADER]: timestamp, [EVENTS_SIGNATURE_HEADER]: signature };
+    const deps = { db: store.db, secret: SECRET, now: clock.now };
+    const receipts = async () => (await store.db.selectFrom('campaign_event_receipts').select('signature').where('signature', '=', signature).execute()).length;
+    // the events table is briefly unavailable: the insert after the receipt fails
+    await sql`ALTER TABLE events RENAME TO events_away`.execute(store.db);
+    try {
+      await expect(handleEventsRequest(deps, headers, Buffer.from(body))).rejects.toThrow();
+    } finally {
+      await sql`ALTER TABLE events_away RENAME TO events`.execute(store.db);
+    }
+    expect(await receipts()).toBe(0);
+    const retry = await handleEventsRequest(deps, headers, Buffer.from(body));
+    expect(retry).toEqual({ status: 200, body: { ok: true, received: 1, recorded: 1, duplicates: 0 } });
+    expect(await receipts()).toBe(1);
+    expect((await handleEventsRequest(deps, headers, Buffer.from(body))).status).toBe(409);
   });
 
   it('refuses bodies over the size cap, bad JSON, unknown event types, and other methods or paths', async () => {
