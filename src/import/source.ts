@@ -71,6 +71,11 @@ async function peek(stream: Readable): Promise<{ head: Buffer; stream: Readable 
   return { head, stream: Readable.from(rest(), { objectMode: false }) };
 }
 
+/** A UTF-16 byte order mark (FF FE little-endian, FE FF big-endian): Excel's "Unicode Text" and some exports. */
+function isUtf16(head: Buffer): boolean {
+  return head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
+}
+
 /** Says what the bytes are when they are clearly not CSV text. */
 function notCsv(head: Buffer): string | null {
   if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'a ZIP archive (an Excel .xlsx file is one): export or unzip it as CSV';
@@ -116,6 +121,12 @@ export async function openSource(source: ImportSource): Promise<OpenedSource> {
     });
     stream = unzipped.stream;
     head = unzipped.head;
+  }
+  if (isUtf16(head)) {
+    stream.destroy();
+    throw new UserError('utf16_text', 'This file is UTF-16 text; save it as UTF-8 CSV (in Excel: Save As → CSV UTF-8) and import again.', {
+      hint: `${source.label} starts with a UTF-16 byte order mark; the importer reads UTF-8 (with or without a BOM).`,
+    });
   }
   const what = notCsv(head);
   if (what) {

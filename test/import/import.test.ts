@@ -203,7 +203,7 @@ describe('/import orders', () => {
     expect(reply.data).toMatchObject({ read: 1, inserted: 1 });
   });
 
-  it('refuses what is not CSV and a missing file, before writing anything', async () => {
+  it('refuses what is not CSV (UTF-16 text named as such) and a missing file, before writing anything', async () => {
     const binary = path.join(files, 'image.csv');
     writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]));
     const html = csv(['<!DOCTYPE html>', '<html><body>Sign in</body></html>'], 'page.csv');
@@ -212,6 +212,19 @@ describe('/import orders', () => {
       const reply = await run(bot, `/import orders ${file}`);
       expect(reply.data.error.code).toBe('not_csv');
       expect(reply.data.error.message).toContain(what);
+    }
+    const text = 'order_id,customer_id,order_date,amount,currency\nO1,C1,2026-01-02,10.00,USD\n';
+    const le = path.join(files, 'unicode-le.csv');
+    writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const be = path.join(files, 'unicode-be.csv');
+    writeFileSync(be, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]));
+    const gzipped = path.join(files, 'unicode-le.csv.gz');
+    writeFileSync(gzipped, gzipSync(readFileSync(le)));
+    for (const file of [le, be, gzipped]) {
+      const reply = await run(bot, `/import orders ${file}`);
+      expect(reply.ok).toBe(false);
+      expect(reply.data.error.code).toBe('utf16_text');
+      expect(reply.data.error.message).toBe('This file is UTF-16 text; save it as UTF-8 CSV (in Excel: Save As → CSV UTF-8) and import again.');
     }
     const missing = await run(bot, '/import orders no/such/file.csv');
     expect(missing.data.error.code).toBe('source_not_found');
