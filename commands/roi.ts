@@ -7,7 +7,7 @@ import { latestDataDay } from '../src/metrics/acquisition.ts';
 import { campaignRoiView, computeCampaignRoi } from '../src/metrics/campaign-roi.ts';
 import { runClvValues } from '../src/metrics/clv-runner.ts';
 import { resolvePeriod } from '../src/metrics/periods.ts';
-import { campaignsAvailable, computeChannelRoi } from '../src/metrics/roi.ts';
+import { computeChannelRoi } from '../src/metrics/roi.ts';
 import { roiData, roiView } from '../src/metrics/views/roi-view.ts';
 
 export default defineCommand({
@@ -31,9 +31,6 @@ export default defineCommand({
     handler: async (ctx, options) => {
       if (options.campaign) {
         if (options.channel) throw new UserError('bad_scope', 'Give either channel= or campaign=, not both.', { hint: 'e.g. /roi channel=paid_search, or /roi campaign=<id>.' });
-        if (!(await campaignsAvailable(ctx.db))) {
-          throw new UserError('campaigns_unavailable', 'Campaigns are not available yet, so campaign= cannot be used.', { hint: 'Use channel= for acquisition channels, or leave it out for all of them.' });
-        }
         const report = await computeCampaignRoi(ctx.db, options.campaign, options.as_of ?? ctx.now().toISOString().slice(0, 10));
         return reply<unknown>(report, campaignRoiView(report));
       }

@@ -126,7 +126,7 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
   const recent = periods.slice(-2);
 
   // Grouped by day, not by period: the groups follow the date indexes, and days map onto periods here.
-  const [orderRows, customerRows, spendRows, revenueRows, firstOrder, tables] = await Promise.all([
+  const [orderRows, customerRows, spendRows, revenueRows, firstOrder] = await Promise.all([
     db
       .selectFrom('orders')
       .select(['order_date as day', (eb) => eb.fn.countAll<number>().as('orders'), (eb) => eb.fn.sum<number>('net_cents').as('revenue')])
@@ -151,7 +151,6 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
       .execute(),
     options.sections.includes('channels') ? acquiredRevenue(db, recent) : Promise.resolve([]),
     db.selectFrom('orders').select((eb) => eb.fn.min('order_date').as('first')).executeTakeFirst(),
-    db.introspection.getTables().then((list) => new Set(list.map((t) => t.name))),
   ]);
 
   const bucket = bucketFinder(periods);
@@ -203,10 +202,10 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
     anomalies,
     kpis,
     channels: options.sections.includes('channels') ? channels : [],
-    campaigns: options.sections.includes('campaigns') ? await campaignResults(db, tables, current) : { available: tables.has('campaigns'), launched: [] },
+    campaigns: options.sections.includes('campaigns') ? await campaignResults(db, current) : { available: true, launched: [] },
     segments: options.sections.includes('segments')
-      ? await segmentMovements(db, tables)
-      : { available: tables.has('segment_runs'), latest_run_id: null, previous_run_id: null, movements: [] },
+      ? await segmentMovements(db)
+      : { available: true, latest_run_id: null, previous_run_id: null, movements: [] },
     history,
   };
 }
@@ -241,8 +240,7 @@ function channelFigures(customers: Cell[], spend: Cell[], revenue: Cell[]): Chan
     .sort((a, b) => b.spend_cents - a.spend_cents || b.revenue_cents - a.revenue_cents || a.channel.localeCompare(b.channel));
 }
 
-async function campaignResults(db: Kysely<Database>, tables: Set<string>, period: DigestPeriod): Promise<DigestData['campaigns']> {
-  if (!tables.has('campaigns')) return { available: false, launched: [] };
+async function campaignResults(db: Kysely<Database>, period: DigestPeriod): Promise<DigestData['campaigns']> {
   const launched = await db
     .selectFrom('campaigns')
     .select(['id', 'name', 'channel', 'state', 'launched_at', 'audience_size'])
@@ -254,15 +252,13 @@ async function campaignResults(db: Kysely<Database>, tables: Set<string>, period
   if (launched.length === 0) return { available: true, launched: [] };
   const ids = launched.map((c) => num(c.id));
   const [sent, events] = await Promise.all([
-    tables.has('campaign_outbox')
-      ? db
-          .selectFrom('campaign_outbox')
-          .select(['campaign_id', (eb) => eb.fn.countAll<number>().as('sent')])
-          .where('campaign_id', 'in', ids)
-          .where('status', '=', 'sent')
-          .groupBy('campaign_id')
-          .execute()
-      : Promise.resolve([]),
+    db
+      .selectFrom('campaign_outbox')
+      .select(['campaign_id', (eb) => eb.fn.countAll<number>().as('sent')])
+      .where('campaign_id', 'in', ids)
+      .where('status', '=', 'sent')
+      .groupBy('campaign_id')
+      .execute(),
     db
       .selectFrom('events')
       .select(['campaign_id', 'type', (eb) => eb.fn.countAll<number>().as('events')])
@@ -286,8 +282,7 @@ async function campaignResults(db: Kysely<Database>, tables: Set<string>, period
 }
 
 /** Customers who changed segment between the two latest segmentation runs. */
-async function segmentMovements(db: Kysely<Database>, tables: Set<string>): Promise<DigestData['segments']> {
-  if (!tables.has('segment_runs') || !tables.has('segment_members')) return { available: false, latest_run_id: null, previous_run_id: null, movements: [] };
+async function segmentMovements(db: Kysely<Database>): Promise<DigestData['segments']> {
   const runs = await db.selectFrom('segment_runs').select('id').orderBy('id', 'desc').limit(2).execute();
   const latest = runs[0] ? num(runs[0].id) : null;
   const previous = runs[1] ? num(runs[1].id) : null;

@@ -222,9 +222,4 @@ export function campaignRoi(input: CampaignRoiInput): CampaignRoi {
   return out;
 }
 
-/** True once the campaigns issue has created its table. */
-export async function campaignsAvailable(db: Kysely<Database>): Promise<boolean> {
-  const tables = await db.introspection.getTables();
-  return tables.some((t) => t.name === 'campaigns');
-}
 

@@ -17,11 +17,8 @@ export interface ForgetResult {
   attributes_deleted: number;
 }
 
-/** Transient import tables with a customer_id (looked up, as /import changes them): rows there may hold personal data. */
-async function stagingTables(db: Kysely<Database>): Promise<string[]> {
-  const tables = await db.introspection.getTables();
-  return tables.filter((t) => t.name.startsWith('import_staging_') && t.columns.some((c) => c.name === 'customer_id')).map((t) => t.name);
-}
+/** Transient import tables with a customer_id: rows there may hold personal data. */
+const STAGING_TABLES = ['import_staging_customers', 'import_staging_attributes', 'import_staging_order_lines', 'import_staging_events'] as const;
 
 /**
  * Erases a customer's personal data everywhere while keeping every total right: a new customer
@@ -34,7 +31,6 @@ export async function forgetCustomer(db: Kysely<Database>, customerId: string, n
     throw new UserError('already_forgotten', `Customer \`${customerId}\` is already an anonymized record.`, { hint: 'Nothing personal is left to erase.' });
   }
   const at = now.toISOString();
-  const staging = await stagingTables(db);
   return db.transaction().execute(async (trx) => {
     const customer = await trx.selectFrom('customers').selectAll().where('customer_id', '=', customerId).executeTakeFirst();
     if (!customer) {
@@ -69,7 +65,7 @@ export async function forgetCustomer(db: Kysely<Database>, customerId: string, n
       .executeTakeFirst();
     await trx.updateTable('campaign_outbox').set({ customer_id: anonymousId }).where('customer_id', '=', customerId).execute();
     const attributes = await trx.deleteFrom('customer_attributes').where('customer_id', '=', customerId).executeTakeFirst();
-    for (const table of staging) await trx.deleteFrom(table as 'import_staging_customers').where('customer_id', '=', customerId).execute();
+    for (const table of STAGING_TABLES) await trx.deleteFrom(table).where('customer_id', '=', customerId).execute();
     await trx.deleteFrom('customers').where('customer_id', '=', customerId).execute();
     return {
       anonymous_id: anonymousId,
