@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { ProgressUpdate } from '../core/context.ts';
+import { UserError } from '../core/errors.ts';
+import { currentLease, instanceOwner, withLease, type WithLeaseResult } from '../store/locks.ts';
 import type { Database } from '../store/schema.ts';
 import { drawHoldout, eligibleMembers, resolveMembers } from './audience.ts';
 import { createDeliverer, type Channel, type Deliverer, type DelivererOverrides } from './delivery/index.ts';
@@ -18,6 +20,8 @@ export interface CampaignDeps {
   now: () => Date;
   /** Channel knobs (tests: short backoff). */
   delivery?: DelivererOverrides;
+  /** Launch lease time to live; default LAUNCH_LEASE_MS (tests: short, to resume quickly). */
+  leaseMs?: number;
 }
 
 export interface LaunchResult {
@@ -30,16 +34,49 @@ export interface LaunchResult {
   resumed: boolean;
 }
 
-/** Campaigns being delivered by this process: a second launch or resume of the same one waits its turn. */
-const inFlight = new Map<number, Promise<LaunchResult>>();
+/** How long a launch lease lasts without renewal: another instance resumes a dead launcher's delivery after this. */
+export const LAUNCH_LEASE_MS = 60_000;
+
+export const launchLeaseKey = (campaignId: number) => `campaign-launch:${campaignId}`;
+
+const processOwner = instanceOwner('campaigns');
+let leaseSeq = 0;
+
+/**
+ * Runs `work` holding the campaign's launch lease, renewed while it runs. Each call is its own owner,
+ * so a second launch or resume of the same campaign, in this process or another, finds it busy.
+ */
+function underLaunchLease<T>(deps: CampaignDeps, campaignId: number, work: (signal: AbortSignal) => Promise<T>): Promise<WithLeaseResult<T>> {
+  return withLease(deps.db, launchLeaseKey(campaignId), `${processOwner}#${++leaseSeq}`, deps.leaseMs ?? LAUNCH_LEASE_MS, work);
+}
 
 /**
  * Launches an approved campaign: freezes the audience (members now, consented, not unsubscribed),
  * draws the holdout with the campaign's seed, writes the outbox and moves to launching in one
- * transaction, then delivers to everyone owed and goes live.
+ * transaction, then delivers to everyone owed and goes live; all under the campaign's launch lease.
  */
 export async function launchCampaign(deps: CampaignDeps, campaignRef: Campaign | number, actor: Actor, onProgress?: (update: ProgressUpdate) => void): Promise<LaunchResult> {
-  const campaign = await getCampaign(deps.db, typeof campaignRef === 'number' ? campaignRef : campaignRef.id);
+  const id = typeof campaignRef === 'number' ? campaignRef : campaignRef.id;
+  const outcome = await underLaunchLease(deps, id, (signal) => launchLeased(deps, id, actor, onProgress, signal));
+  if (!outcome.ran) {
+    throw new UserError('launch_running', `Campaign #${id} is being launched right now${outcome.holder ? ` (by ${outcome.holder})` : ''}.`, {
+      hint: `Follow it with /campaign show ${id}.`,
+    });
+  }
+  return outcome.value;
+}
+
+/** Launches `id` if it is due and nobody else is launching it; undefined when another instance has it. */
+export async function launchIfFree(deps: CampaignDeps, id: number, actor: Actor): Promise<LaunchResult | undefined> {
+  const outcome = await underLaunchLease(deps, id, async (signal) => {
+    if ((await getCampaign(deps.db, id)).state !== 'approved') return undefined;
+    return launchLeased(deps, id, actor, undefined, signal);
+  });
+  return outcome.ran ? outcome.value : undefined;
+}
+
+async function launchLeased(deps: CampaignDeps, id: number, actor: Actor, onProgress: ((update: ProgressUpdate) => void) | undefined, signal: AbortSignal): Promise<LaunchResult> {
+  const campaign = await getCampaign(deps.db, id);
   assertChannelReady(deps.config, campaign.channel);
   const members = await resolveMembers(audienceSource(), deps.db, campaign.segment);
   const { eligible } = await eligibleMembers(deps.db, members.customer_ids, campaign.channel);
@@ -57,21 +94,19 @@ export async function launchCampaign(deps: CampaignDeps, campaignRef: Campaign |
     },
     (trx) => writeAudienceAndOutbox(trx, campaign.id, split, at.toISOString()),
   );
-  return deliverOnce(deps, launching, onProgress, false);
+  return deliverAndGoLive(deps, launching, onProgress, false, signal);
 }
 
-function deliverOnce(deps: CampaignDeps, campaign: Campaign, onProgress: ((update: ProgressUpdate) => void) | undefined, resumed: boolean): Promise<LaunchResult> {
-  const running = inFlight.get(campaign.id);
-  if (running) return running;
-  const work = deliverAndGoLive(deps, campaign, onProgress, resumed).finally(() => inFlight.delete(campaign.id));
-  inFlight.set(campaign.id, work);
-  return work;
-}
-
-async function deliverAndGoLive(deps: CampaignDeps, campaign: Campaign, onProgress: ((update: ProgressUpdate) => void) | undefined, resumed: boolean): Promise<LaunchResult> {
+async function deliverAndGoLive(
+  deps: CampaignDeps,
+  campaign: Campaign,
+  onProgress: ((update: ProgressUpdate) => void) | undefined,
+  resumed: boolean,
+  signal: AbortSignal,
+): Promise<LaunchResult> {
   const deliverer = createDeliverer(deps.config, campaign.channel as Channel, deps.logger, deps.delivery);
   try {
-    await deliverOutbox(deps, campaign, deliverer, onProgress);
+    await deliverOutbox(deps, campaign, deliverer, onProgress, signal);
   } finally {
     await deliverer.close?.();
   }
@@ -83,7 +118,7 @@ async function deliverAndGoLive(deps: CampaignDeps, campaign: Campaign, onProgre
           to: 'live',
           actor: { userId: 'growthbot', platform: 'scheduler' },
           at: deps.now(),
-          reason: `delivery finished: ${outbox.sent} sent, ${outbox.failed} failed${outbox.skipped ? `, ${outbox.skipped} skipped (consent withdrawn)` : ''}${resumed ? ' (resumed after a restart)' : ''}`,
+          reason: `delivery finished: ${outbox.sent} sent, ${outbox.failed} failed${outbox.skipped ? `, ${outbox.skipped} skipped (consent withdrawn)` : ''}${resumed ? ' (resumed after an interruption)' : ''}`,
           set: { live_at: deps.now().toISOString() },
         })
       : fresh;
@@ -99,11 +134,19 @@ async function deliverAndGoLive(deps: CampaignDeps, campaign: Campaign, onProgre
 }
 
 /** Delivers to every recipient still pending and still consenting; each batch is marked attempted before and sent/failed after. */
-export async function deliverOutbox(deps: CampaignDeps, campaign: Campaign, deliverer: Deliverer, onProgress?: (update: ProgressUpdate) => void): Promise<void> {
+export async function deliverOutbox(
+  deps: CampaignDeps,
+  campaign: Campaign,
+  deliverer: Deliverer,
+  onProgress?: (update: ProgressUpdate) => void,
+  /** Aborts between batches (the launch lease was taken over: another instance delivers now). */
+  signal?: AbortSignal,
+): Promise<void> {
   const start = await outboxCounts(deps.db, campaign.id);
   let done = start.sent + start.failed + start.skipped;
   const stamp = () => deps.now().toISOString();
   for (;;) {
+    signal?.throwIfAborted();
     done += await skipWithdrawn(deps.db, campaign.id, stamp());
     const batch = await owedRecipients(deps.db, campaign.id, deliverer.batchSize);
     if (batch.length === 0) {
@@ -125,20 +168,28 @@ export async function deliverOutbox(deps: CampaignDeps, campaign: Campaign, deli
 }
 
 /**
- * Finishes every launch a crash or restart interrupted: delivers to everyone still owed (never
- * again to anyone marked sent) and moves the campaign live. Call once at start.
+ * Finishes every launch a crash or a dead instance interrupted: delivers to everyone still owed (never
+ * again to anyone marked sent) and moves the campaign live. A launch whose lease someone holds (this
+ * process or another live instance) is left to them. Called at start and on every scheduler tick, so a
+ * live instance picks up a dead one's launch once its lease expires.
  */
 export async function resumeLaunches(deps: CampaignDeps): Promise<LaunchResult[]> {
   const stuck = await deps.db.selectFrom('campaigns').select('id').where('state', '=', 'launching').orderBy('id').execute();
   const results: LaunchResult[] = [];
   for (const { id } of stuck) {
-    const campaign = await getCampaign(deps.db, Number(id));
+    const campaignId = Number(id);
+    if (await currentLease(deps.db, launchLeaseKey(campaignId))) continue;
     try {
-      const owed = await outboxCounts(deps.db, campaign.id);
-      deps.logger.info({ campaign_id: campaign.id, pending: owed.pending }, 'resuming an interrupted campaign launch');
-      results.push(await deliverOnce(deps, campaign, undefined, true));
+      const outcome = await underLaunchLease(deps, campaignId, async (signal) => {
+        const campaign = await getCampaign(deps.db, campaignId);
+        if (campaign.state !== 'launching') return undefined;
+        const owed = await outboxCounts(deps.db, campaign.id);
+        deps.logger.info({ campaign_id: campaign.id, pending: owed.pending }, 'resuming an interrupted campaign launch');
+        return deliverAndGoLive(deps, campaign, undefined, true, signal);
+      });
+      if (outcome.ran && outcome.value) results.push(outcome.value);
     } catch (error) {
-      deps.logger.error({ err: error, campaign_id: campaign.id }, 'could not resume the campaign launch; it stays launching');
+      deps.logger.error({ err: error, campaign_id: campaignId }, 'could not resume the campaign launch; it stays launching');
     }
   }
   return results;

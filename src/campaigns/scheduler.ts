@@ -1,6 +1,7 @@
 import { addDays } from '../core/dates.ts';
 import { expireRequest, isExpired, type ApprovalDeps } from './approvals.ts';
-import { launchCampaign, type LaunchResult } from './launcher.ts';
+import { instanceOwner, withLease } from '../store/locks.ts';
+import { launchIfFree, resumeLaunches, type LaunchResult } from './launcher.ts';
 import { getCampaign, listCampaigns, SYSTEM_ACTOR, transition } from './repository.ts';
 
 export interface TickResult {
@@ -29,7 +30,13 @@ export async function campaignTick(deps: ApprovalDeps): Promise<TickResult> {
     if (isExpired(c, now)) await guard(c.id, async () => void result.expired.push((await expireRequest(deps, c)).id));
   }
   for (const c of await listCampaigns(deps.db, 'approved')) {
-    if (c.start_at && c.start_at <= now.toISOString()) await guard(c.id, async () => void result.launched.push(await launchCampaign(deps, c, SYSTEM_ACTOR)));
+    if (c.start_at && c.start_at <= now.toISOString()) {
+      await guard(c.id, async () => {
+        // undefined: another instance is launching it (or just did)
+        const launched = await launchIfFree(deps, c.id, SYSTEM_ACTOR);
+        if (launched) result.launched.push(launched);
+      });
+    }
   }
   for (const c of await listCampaigns(deps.db, 'live')) {
     const end = addDays(c.launched_at!, c.window_days);
@@ -44,13 +51,23 @@ export async function campaignTick(deps: ApprovalDeps): Promise<TickResult> {
   return result;
 }
 
-/** Runs `campaignTick` every `intervalMs` (default a minute), one tick at a time. Returns stop(). */
+export const TICK_LEASE_KEY = 'campaign-tick';
+
+/**
+ * Every `intervalMs` (default a minute), one at a time: runs `campaignTick` under the `campaign-tick`
+ * lease (the instance that loses the race skips this round quietly), then resumes launches whose
+ * launcher died (their lease expired). Returns stop().
+ */
 export function startCampaignScheduler(deps: ApprovalDeps, intervalMs = 60_000): () => void {
+  const owner = instanceOwner('campaign-tick');
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    campaignTick(deps)
+    (async () => {
+      await withLease(deps.db, TICK_LEASE_KEY, owner, 2 * intervalMs, () => campaignTick(deps));
+      await resumeLaunches(deps);
+    })()
       .catch((error) => deps.logger.error({ err: error }, 'campaign tick failed'))
       .finally(() => {
         running = false;

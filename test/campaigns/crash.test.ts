@@ -5,14 +5,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchLeaseKey } from '../../src/campaigns/launcher.ts';
 import { signBody, WEBHOOK_SIGNATURE_HEADER } from '../../src/campaigns/delivery/webhook.ts';
 import type { Bot } from '../../src/core/bot.ts';
+import { currentLease } from '../../src/store/locks.ts';
 import { createTestBot, run } from '../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 import { approver, captureNotifications, expectOk, grantRoles, ids, marketer, seedCustomers, seedSegment } from './fixtures.ts';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'launch-child.ts');
 const SECRET = 'test-webhook-secret';
+/** The children's launch lease: a resume waits for the killed launcher's lease to expire. */
+const LEASE_MS = 400;
+
+async function leaseExpired(id: number): Promise<void> {
+  while (await currentLease(store.db, launchLeaseKey(id))) await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 let store: TestStore;
 let bot: Bot;
@@ -40,7 +48,7 @@ interface ChildRun {
 
 function startChild(mode: 'launch' | 'resume', campaignId: number, env: Record<string, string>): ChildRun {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, String(campaignId)], {
-    env: { ...process.env, DATABASE_URL: store.url, LOG_LEVEL: 'silent', ...env },
+    env: { ...process.env, DATABASE_URL: store.url, LOG_LEVEL: 'silent', CAMPAIGN_LEASE_MS: String(LEASE_MS), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const state: ChildRun = {
@@ -123,6 +131,7 @@ describe('exactly once across a real crash (kill -9 mid-launch)', () => {
     expect(sentBefore).toBeGreaterThanOrEqual(10);
     expect(sentBefore).toBeLessThan(midway.length);
 
+    await leaseExpired(id);
     const resume = startChild('resume', id, env);
     await resume.exited;
     expect(resume.stderr).toBe('');
@@ -193,6 +202,7 @@ describe('exactly once across a real crash (kill -9 mid-launch)', () => {
     expect(child.signal).toBe('SIGKILL');
     expect(accepted.size).toBe(6);
 
+    await leaseExpired(id);
     const resume = startChild('resume', id, env);
     await resume.exited;
     expect(resume.code).toBe(0);

@@ -8,7 +8,11 @@ import { loadConfig } from '../../src/config/config.ts';
 
 const [mode, campaignId] = process.argv.slice(2);
 const app = await createApp({ config: loadConfig(process.env), logger: pino({ level: 'silent' }) });
-const deps = { ...campaignDeps(app.bot), delivery: { webhook: { batchSize: 5, backoffMs: 10 }, email: { backoffMs: 10 } } };
+const deps = {
+  ...campaignDeps(app.bot),
+  delivery: { webhook: { batchSize: 5, backoffMs: 10 }, email: { backoffMs: 10 } },
+  leaseMs: process.env.CAMPAIGN_LEASE_MS ? Number(process.env.CAMPAIGN_LEASE_MS) : undefined,
+};
 const result = mode === 'resume' ? await resumeLaunches(deps) : await launchCampaign(deps, Number(campaignId), { userId: 'UMARKET2', platform: 'slack' });
 process.stdout.write(`${JSON.stringify(result)}\n`);
 await app.close();

@@ -6,8 +6,8 @@ import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { startSlackAdapter } from '../../adapters/slack/start.ts';
 import { createApp } from '../../src/app.ts';
-import { campaignTick } from '../../src/campaigns/scheduler.ts';
-import { resumeLaunches } from '../../src/campaigns/launcher.ts';
+import { campaignTick, startCampaignScheduler } from '../../src/campaigns/scheduler.ts';
+import { launchCampaign, resumeLaunches } from '../../src/campaigns/launcher.ts';
 import { campaignDeps } from '../../src/campaigns/services.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { startDigestScheduler, type TaskFactory } from '../../src/digests/scheduler.ts';
@@ -42,7 +42,12 @@ const digests = startDigestScheduler({
 });
 await digests.ready;
 
-const deps = { ...campaignDeps(app.bot), delivery: { webhook: { batchSize: 5, backoffMs: 10 }, email: { backoffMs: 10 } } };
+const deps = {
+  ...campaignDeps(app.bot),
+  delivery: { webhook: { batchSize: 5, backoffMs: 10 }, email: { backoffMs: 10 } },
+  leaseMs: process.env.CAMPAIGN_LEASE_MS ? Number(process.env.CAMPAIGN_LEASE_MS) : undefined,
+};
+let stopScheduler = () => {};
 
 /** Waits until `at` (ms since the epoch) so both processes start a step at the same moment. */
 async function startAt(at: number | undefined): Promise<void> {
@@ -72,6 +77,13 @@ const handlers: Record<string, (request: Request) => Promise<unknown>> = {
     return campaignTick(deps);
   },
   resume: async () => resumeLaunches(deps),
+  launch: async (request) => launchCampaign(deps, request.campaign_id as number, { userId: 'UMARKET2', platform: 'slack' }),
+  /** The campaign clock as in production (tick, then resume launches whose lease expired), every interval_ms. */
+  scheduler: async (request) => {
+    stopScheduler();
+    stopScheduler = startCampaignScheduler(deps, request.interval_ms as number);
+    return { started: true };
+  },
 };
 
 process.stdout.write(`${JSON.stringify({ ready: true, name, port: slack.port })}\n`);
@@ -92,6 +104,7 @@ for await (const line of lines) {
   })();
 }
 
+stopScheduler();
 await digests.stop();
 await slack.stop();
 await app.close();
