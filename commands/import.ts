@@ -6,6 +6,7 @@ import { IMPORT_KINDS, type ImportKind } from '../src/import/fields.ts';
 import { importReply } from '../src/import/reply.ts';
 import { runImport, type ImportInput, type ImportResult } from '../src/import/run-import.ts';
 import type { ImportSource } from '../src/import/source.ts';
+import { describeHolder, runExclusive } from '../src/jobs/exclusive.ts';
 import { runInWorker } from '../src/jobs/run-in-worker.ts';
 import { sqlitePath, dialectOf } from '../src/store/database.ts';
 
@@ -39,8 +40,21 @@ function resolveSource(ctx: CommandContext, source: string | undefined): ImportS
   return { type: 'path', path: source, label: `\`${source}\`` };
 }
 
-async function execute(ctx: CommandContext, kind: ImportKind, opts: z.infer<typeof options>): Promise<ImportResult> {
+/** One import of a kind at a time across every instance; a second one is refused while it runs. */
+function execute(ctx: CommandContext, kind: ImportKind, opts: z.infer<typeof options>): Promise<ImportResult> {
   const source = resolveSource(ctx, opts.source);
+  return runExclusive(
+    ctx,
+    `import:${kind}`,
+    () => importNow(ctx, kind, source, opts),
+    (holder) =>
+      new UserError('import_running', `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} import is already running (${describeHolder(holder)}); try again when it finishes.`, {
+        hint: 'Imports of the same kind run one at a time; other kinds can run meanwhile.',
+      }),
+  );
+}
+
+async function importNow(ctx: CommandContext, kind: ImportKind, source: ImportSource, opts: z.infer<typeof options>): Promise<ImportResult> {
   const input: ImportInput = {
     kind,
     source,

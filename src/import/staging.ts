@@ -25,13 +25,9 @@ export function newImportId(now: Date): string {
   return `${now.toISOString()}#${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/** Drops one import's staging rows; only its own, as another import (another kind, another instance) may be staging now. */
 export async function clearStaging(db: Kysely<Database>, importId: string): Promise<void> {
-  for (const table of STAGING_TABLES) {
-    const other = await db.selectFrom(table).select('import_id').where('import_id', '<>', importId).limit(1).executeTakeFirst();
-    // Without a WHERE clause SQLite drops the table's pages at once instead of row by row.
-    if (other) await db.deleteFrom(table).where('import_id', '=', importId).execute();
-    else await db.deleteFrom(table).execute();
-  }
+  for (const table of STAGING_TABLES) await db.deleteFrom(table).where('import_id', '=', importId).execute();
 }
 
 /** Drops what imports that died more than a day ago left in staging. */
