@@ -5,6 +5,7 @@ import { isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
 import { formatCount, maskEmail } from '../src/core/format.ts';
 import { reply } from '../src/core/reply.ts';
+import { describeHolder, runExclusive } from '../src/jobs/exclusive.ts';
 import { runInWorker } from '../src/jobs/run-in-worker.ts';
 import { sqlitePath } from '../src/store/database.ts';
 import { compareRuns } from '../src/segmentation/compare.ts';
@@ -21,6 +22,19 @@ const segmentRef = z.string().min(1).describe('a segment: its id (e.g. 12) or na
 /** In a worker thread on a file or server store; in-process on an in-memory store (a worker cannot reach it). */
 async function startRun(ctx: CommandContext, input: SegmentRunInput): Promise<SegmentRunOutput> {
   await checkFeatures(ctx.db, chooseFeatures(input)); // answer bad requests without starting a worker
+  // One segmentation at a time across every instance.
+  return runExclusive(
+    ctx,
+    'segment-run',
+    () => segmentNow(ctx, input),
+    (holder) =>
+      new UserError('segment_run_running', `A segmentation run is already running (${describeHolder(holder)}); try again when it finishes.`, {
+        hint: 'Its result will show in /segment list.',
+      }),
+  );
+}
+
+function segmentNow(ctx: CommandContext, input: SegmentRunInput): Promise<SegmentRunOutput> {
   const url = ctx.config.DATABASE_URL;
   if (!url.startsWith('postgres') && sqlitePath(url) === ':memory:') return performSegmentRun(ctx.db, input, ctx.progress);
   return runInWorker<SegmentRunInput, SegmentRunOutput>(TASK, { ...input, databaseUrl: url, outDir: ctx.outDir }, ctx.progress);
