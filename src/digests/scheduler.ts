@@ -30,6 +30,8 @@ export interface DigestSchedulerOptions {
   runtime?: Partial<DigestRuntime>;
   /** Called after each run (tests wait on it). */
   onRun?: (scheduleId: number, outcome: RunOutcome) => void;
+  /** How often the schedules are re-read from the store (changes made on other instances); default a minute, 0 never. */
+  reconcileMs?: number;
 }
 
 export interface DigestScheduler {
@@ -37,19 +39,24 @@ export interface DigestScheduler {
   ready: Promise<void>;
   /** Digests running now. */
   idle(): Promise<void>;
+  /** Re-reads the schedules and arms, re-arms or stops tasks to match (also runs every `reconcileMs`). */
+  reconcile(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
  * Loads the schedules, catches up missed fire times within the grace window, then keeps one cron task per
- * active schedule and follows /digest schedule, remove, pause and resume.
+ * active schedule: follows /digest schedule, remove, pause and resume made here at once, and those made on
+ * other instances by re-reading the store every `reconcileMs`. Each fire time is claimed in the store, so
+ * every instance may arm the same schedule and it still posts once.
  */
 export function startDigestScheduler(options: DigestSchedulerOptions): DigestScheduler {
   const { bot } = options;
   const rt = runtimeOf(bot, options.runtime);
   const graceMs = (options.graceHours ?? bot.config.DIGEST_GRACE_HOURS) * 3_600_000;
   const createTask = options.createTask ?? nodeCronTask;
-  const tasks = new Map<number, { stop(): void }>();
+  /** Armed tasks with the cron and zone they were armed with (a schedule changed elsewhere is re-armed). */
+  const tasks = new Map<number, { stop(): void; cron: string; timeZone: string }>();
   const running = new Set<Promise<unknown>>();
   let stopped = false;
 
@@ -75,7 +82,8 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
     tasks.get(schedule.id)?.stop();
     tasks.delete(schedule.id);
     if (schedule.paused || stopped) return;
-    tasks.set(schedule.id, createTask(schedule.cron, schedule.time_zone, `digest-${schedule.id}`, (when) => fire(schedule.id, when)));
+    const task = createTask(schedule.cron, schedule.time_zone, `digest-${schedule.id}`, (when) => fire(schedule.id, when));
+    tasks.set(schedule.id, { stop: () => task.stop(), cron: schedule.cron, timeZone: schedule.time_zone });
   };
 
   const disarm = (id: number) => {
@@ -105,6 +113,27 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
       await claimRun(bot.db, schedule.id, latest.toISOString(), now, 'missed');
     }
   };
+
+  /** Follows the store: schedules created, removed, paused or resumed on any instance. */
+  const reconcile = async () => {
+    if (stopped) return;
+    const active = await listSchedules(bot.db, { activeOnly: true });
+    if (stopped) return;
+    const wanted = new Set(active.map((s) => s.id));
+    for (const id of [...tasks.keys()]) if (!wanted.has(id)) disarm(id);
+    for (const schedule of active) {
+      const armed = tasks.get(schedule.id);
+      if (!armed || armed.cron !== schedule.cron || armed.timeZone !== schedule.time_zone) arm(schedule);
+    }
+  };
+  const reconcileSafely = () => {
+    const work = reconcile().catch((error) => bot.logger.error({ err: error }, 'could not re-read digest schedules'));
+    track(work);
+    return work;
+  };
+  const reconcileMs = options.reconcileMs ?? 60_000;
+  const reconcileTimer = reconcileMs > 0 ? setInterval(reconcileSafely, reconcileMs) : undefined;
+  reconcileTimer?.unref();
 
   const unsubscribe = onScheduleChange((change) => {
     if (change.db !== bot.db || stopped) return;
@@ -138,8 +167,13 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
   return {
     ready,
     idle,
+    reconcile: async () => {
+      await ready;
+      await reconcileSafely();
+    },
     stop: async () => {
       stopped = true;
+      if (reconcileTimer) clearInterval(reconcileTimer);
       unsubscribe();
       for (const id of [...tasks.keys()]) disarm(id);
       await idle();
