@@ -12,6 +12,7 @@ import type { CommandRegistry } from './registry.ts';
 import type { Reply } from './reply.ts';
 import { resolveRole } from './role-resolver.ts';
 import { hasRole, type Role } from './roles.ts';
+import { WriteQueue } from './write-queue.ts';
 
 /** A command as it arrives from an adapter: a typed line, or a structured call (Discord options, buttons). */
 export interface Invocation {
@@ -53,8 +54,9 @@ export class Bot {
   readonly logger: Logger;
   readonly outDir: string;
   readonly now: () => Date;
+  /** Audit entries (and adapters' receipts) are written here, in batches after the answers go out. */
+  readonly writes: WriteQueue;
   readonly #notifiers = new Map<Platform, Notifier>();
-  readonly #refusals = new Set<Promise<void>>();
 
   constructor(deps: BotDeps) {
     this.registry = deps.registry;
@@ -63,6 +65,7 @@ export class Bot {
     this.logger = deps.logger;
     this.outDir = deps.outDir;
     this.now = deps.now ?? (() => new Date());
+    this.writes = new WriteQueue(this.db, this.logger);
   }
 
   /** Adapters register how to post to their channels (approval requests, digests). */
@@ -98,10 +101,7 @@ export class Bot {
     } catch (error) {
       const outcome: AuditOutcome = error instanceof UserError ? (error.code === 'forbidden' ? 'denied' : 'user_error') : 'error';
       // Written after the adapter's acknowledgement has gone out: a refusal must be answered within Slack's 3 s first.
-      const detail = error instanceof Error ? error.message : String(error);
-      const pending = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#audit(invocation.caller, path, raw, outcome, detail, 0));
-      this.#refusals.add(pending);
-      void pending.finally(() => this.#refusals.delete(pending));
+      this.#audit(invocation.caller, path, raw, outcome, error instanceof Error ? error.message : String(error), 0);
       throw error;
     }
   }
@@ -118,13 +118,15 @@ export class Bot {
     const started = performance.now();
     const ctx = this.#context(prepared, invocation);
     try {
+      // the audit trail as of this command: entries still waiting in the write queue first
+      if (prepared.path.split(' ')[0] === 'audit') await this.settled();
       const reply = await prepared.action.handler(ctx, prepared.options);
-      await this.#audit(invocation.caller, prepared.path, prepared.options, 'ok', undefined, performance.now() - started);
+      this.#audit(invocation.caller, prepared.path, prepared.options, 'ok', undefined, performance.now() - started);
       return reply;
     } catch (error) {
       const reply = this.errorReply(error, prepared.path);
       const outcome: AuditOutcome = error instanceof UserError ? 'user_error' : 'error';
-      await this.#audit(invocation.caller, prepared.path, prepared.options, outcome, (reply.data as ErrorData).error.message, performance.now() - started);
+      this.#audit(invocation.caller, prepared.path, prepared.options, outcome, (reply.data as ErrorData).error.message, performance.now() - started);
       return reply;
     }
   }
@@ -138,12 +140,14 @@ export class Bot {
       await this.settled();
       return this.errorReply(error, invocationName(invocation));
     }
-    return this.run(prepared, invocation);
+    const reply = await this.run(prepared, invocation);
+    await this.settled();
+    return reply;
   }
 
-  /** Resolves when the audit entries of earlier refusals are written. */
+  /** Resolves when the audit entries (and other queued writes) of earlier commands are written. */
   async settled(): Promise<void> {
-    await Promise.all([...this.#refusals]);
+    await this.writes.flush();
   }
 
   /** A user error as written; anything else as an apology with an id that is in the logs. */
@@ -181,12 +185,10 @@ export class Bot {
     };
   }
 
-  async #audit(caller: Caller, command: string, options: Record<string, unknown>, outcome: AuditOutcome, detail: string | undefined, durationMs: number): Promise<void> {
-    try {
-      await recordAudit(this.db, { caller, command, options, outcome, detail, durationMs, at: this.now() });
-    } catch (error) {
-      this.logger.error({ err: error, command }, 'audit write failed');
-    }
+  /** Queued, not awaited: written with the next batch (failures are logged by the queue). */
+  #audit(caller: Caller, command: string, options: Record<string, unknown>, outcome: AuditOutcome, detail: string | undefined, durationMs: number): void {
+    const entry = { caller, command, options, outcome, detail, durationMs, at: this.now() };
+    this.writes.enqueue(`audit ${command}`, (trx) => recordAudit(trx, entry));
   }
 }
 

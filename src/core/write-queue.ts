@@ -1,0 +1,143 @@
+import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
+import type { Logger } from '../logger.ts';
+import type { Database } from '../store/schema.ts';
+
+/** One small write (an audit entry, a request receipt); it runs inside the batch's transaction. */
+export type WriteJob = (trx: Transaction<Database>) => Promise<void>;
+
+export interface WriteQueueOptions {
+  /** How long writes gather before one transaction writes them all. */
+  delayMs?: number;
+  /** SQLite: how long a batch waits for another connection's write lock before it is retried later. */
+  busyTimeoutMs?: number;
+  /** Longest wait between retries while the lock stays taken. */
+  maxRetryDelayMs?: number;
+}
+
+interface Pending {
+  job: WriteJob;
+  label: string;
+}
+
+const isBusy = (error: unknown) => /SQLITE_BUSY|database is locked/i.test(`${(error as { code?: string }).code ?? ''} ${(error as Error).message ?? ''}`);
+
+/**
+ * Writes that must not hold up the event loop: gathered for `delayMs`, then written in one
+ * transaction. On SQLite the main thread's statements are synchronous, so a batch waits at most
+ * `busyTimeoutMs` for a worker's write transaction and is retried later instead of stalling
+ * every request for the connection's full busy_timeout; it never runs the WAL auto-checkpoint.
+ */
+export class WriteQueue {
+  readonly #db: Kysely<Database>;
+  readonly #logger: Logger;
+  readonly #delayMs: number;
+  readonly #busyTimeoutMs: number;
+  readonly #maxRetryDelayMs: number;
+  readonly #sqlite: boolean;
+  #pending: Pending[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<boolean> | undefined;
+  #retryDelayMs = 0;
+
+  constructor(db: Kysely<Database>, logger: Logger, options: WriteQueueOptions = {}) {
+    this.#db = db;
+    this.#logger = logger;
+    this.#delayMs = options.delayMs ?? 50;
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? 20;
+    this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 1000;
+    this.#sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  }
+
+  get size(): number {
+    return this.#pending.length;
+  }
+
+  enqueue(label: string, job: WriteJob): void {
+    this.#pending.push({ job, label });
+    this.#schedule(this.#delayMs);
+  }
+
+  /** Resolves when every write enqueued so far is stored (or has failed and been logged). */
+  async flush(): Promise<void> {
+    while (this.#pending.length || this.#writing) {
+      if (this.#writing) {
+        await this.#writing;
+        continue;
+      }
+      if (!(await this.#write())) await new Promise((resolve) => setTimeout(resolve, Math.max(this.#retryDelayMs, 5)));
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#timer || this.#writing) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#write();
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  /** Writes the pending batch; false when the lock was taken and the batch is back in the queue. */
+  #write(): Promise<boolean> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#pending;
+    this.#pending = [];
+    const writing = this.#writeBatch(batch).finally(() => {
+      this.#writing = undefined;
+      if (this.#pending.length) this.#schedule(this.#retryDelayMs || this.#delayMs);
+    });
+    this.#writing = writing;
+    return writing;
+  }
+
+  async #writeBatch(batch: Pending[]): Promise<boolean> {
+    if (!batch.length) return true;
+    try {
+      await this.#transaction(async (trx) => {
+        for (const { job } of batch) await job(trx);
+      });
+      this.#retryDelayMs = 0;
+      return true;
+    } catch (error) {
+      if (isBusy(error)) {
+        this.#pending = [...batch, ...this.#pending];
+        this.#retryDelayMs = Math.min(this.#maxRetryDelayMs, Math.max(this.#delayMs, this.#retryDelayMs * 2));
+        this.#logger.debug({ writes: batch.length, retryInMs: this.#retryDelayMs }, 'write queue: database busy; retrying later');
+        return false;
+      }
+    }
+    // one write is wrong (not the lock): store the others, log the bad one
+    for (const item of batch) {
+      try {
+        await this.#transaction((trx) => item.job(trx));
+      } catch (error) {
+        if (isBusy(error)) {
+          this.#pending.unshift(item);
+          continue;
+        }
+        this.#logger.error({ err: error, write: item.label }, 'write failed');
+      }
+    }
+    return true;
+  }
+
+  async #transaction(work: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
+    if (!this.#sqlite) return this.#db.transaction().execute(work);
+    // one connection: the pragmas apply to this batch alone and are restored before anyone else runs a query
+    await this.#db.connection().execute(async (conn) => {
+      const busy = await sql<{ timeout: number }>`PRAGMA busy_timeout`.execute(conn);
+      const checkpoint = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(conn);
+      const previousBusy = Number(busy.rows[0]?.timeout ?? 10_000);
+      const previousCheckpoint = Number(checkpoint.rows[0]?.wal_autocheckpoint ?? 1000);
+      await sql.raw(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`).execute(conn);
+      await sql.raw('PRAGMA wal_autocheckpoint = 0').execute(conn);
+      try {
+        await conn.transaction().execute(work);
+      } finally {
+        await sql.raw(`PRAGMA busy_timeout = ${previousBusy}`).execute(conn);
+        await sql.raw(`PRAGMA wal_autocheckpoint = ${previousCheckpoint}`).execute(conn);
+      }
+    });
+  }
+}
