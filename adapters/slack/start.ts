@@ -8,7 +8,7 @@ import { boltLogger } from './bolt-logger.ts';
 import { ChannelQueue } from './channel-queue.ts';
 import { CommandFlow, unescapeSlackText, type AckPayload } from './command-flow.ts';
 import { SLACK_LIMITS, type SlackLimits } from './limits.ts';
-import { DatabaseReplayStore, guardSlackRequests } from './request-guard.ts';
+import { guardSlackRequests, SharedReplayStore } from './request-guard.ts';
 import { slackErrorCode, SlackPoster } from './poster.ts';
 import { UserGroupCache } from './user-groups.ts';
 
@@ -106,6 +106,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     ...(socketMode ? { appToken: config.SLACK_APP_TOKEN, socketMode: true } : { signingSecret: config.SLACK_SIGNING_SECRET, customRoutes: routes }),
   });
 
+  // a burst of commands from the same people: one role lookup each per few seconds
+  bot.cacheRoles(5000);
   const poster = new SlackPoster(app.client, new ChannelQueue(limits.channelPostIntervalMs), limits, logger);
   const slackRoles = config.ROLE_MAP.some((item) => item.startsWith('slack:'));
   const flow = new CommandFlow({
@@ -171,8 +173,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     if (routes.length) routeServer = server = await startRouteServer(routes, port, options.host);
   } else {
     server = (await app.start({ port, ...(options.host ? { host: options.host } : {}) })) as Server;
-    // seen signatures in the database: a replay to another instance behind the load balancer is refused too
-    guardSlackRequests(server, { signingSecret: config.SLACK_SIGNING_SECRET!, logger, store: new DatabaseReplayStore(bot.db) });
+    // seen signatures in memory and in the database (stored after the ack): a replay to another instance is refused too
+    guardSlackRequests(server, { signingSecret: config.SLACK_SIGNING_SECRET!, logger, store: new SharedReplayStore(bot.db, bot.writes, logger) });
   }
   const boundPort = server ? (server.address() as AddressInfo).port : undefined;
   logger.info({ mode: socketMode ? 'socket' : 'http', port: boundPort }, 'slack adapter started');

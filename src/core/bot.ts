@@ -10,7 +10,7 @@ import { parseCommandLine, validateOptions, type ParsedCommand } from './parse.t
 import { throttleProgress } from './progress.ts';
 import type { CommandRegistry } from './registry.ts';
 import type { Reply } from './reply.ts';
-import { resolveRole } from './role-resolver.ts';
+import { RoleCache } from './role-resolver.ts';
 import { hasRole, type Role } from './roles.ts';
 import { WriteQueue } from './write-queue.ts';
 
@@ -57,6 +57,7 @@ export class Bot {
   /** Audit entries (and adapters' receipts) are written here, in batches after the answers go out. */
   readonly writes: WriteQueue;
   readonly #notifiers = new Map<Platform, Notifier>();
+  #roles: RoleCache;
 
   constructor(deps: BotDeps) {
     this.registry = deps.registry;
@@ -66,6 +67,16 @@ export class Bot {
     this.outDir = deps.outDir;
     this.now = deps.now ?? (() => new Date());
     this.writes = new WriteQueue(this.db, this.logger);
+    this.#roles = new RoleCache(this.db, this.config, 0);
+  }
+
+  /**
+   * Remembers each caller's role for `ttlMs` (adapters under load turn it on). /admin grant and
+   * revoke in this process apply at once; a change made elsewhere (another instance, the
+   * database) applies within `ttlMs`.
+   */
+  cacheRoles(ttlMs: number): void {
+    this.#roles = new RoleCache(this.db, this.config, ttlMs);
   }
 
   /** Adapters register how to post to their channels (approval requests, digests). */
@@ -90,7 +101,7 @@ export class Bot {
       const parsed = this.#parse(invocation);
       path = parsed.path;
       raw = parsed.raw;
-      const role = await resolveRole(this.db, this.config, invocation.caller);
+      const role = await this.#roles.resolve(invocation.caller);
       if (!hasRole(role, parsed.action.role)) {
         throw new UserError('forbidden', `/${parsed.path} needs the *${parsed.action.role}* role; you have *${role}*.`, {
           hint: 'Ask an admin to grant it: /admin grant <user> <role>.',
@@ -121,6 +132,7 @@ export class Bot {
       // the audit trail as of this command: entries still waiting in the write queue first
       if (prepared.path.split(' ')[0] === 'audit') await this.settled();
       const reply = await prepared.action.handler(ctx, prepared.options);
+      if (prepared.path === 'admin grant' || prepared.path === 'admin revoke') this.#roles.clear();
       this.#audit(invocation.caller, prepared.path, prepared.options, 'ok', undefined, performance.now() - started);
       return reply;
     } catch (error) {

@@ -34,3 +34,40 @@ function* mappedRoles(config: Config, caller: Caller): Iterable<Role> {
     }
   }
 }
+
+/**
+ * resolveRole, remembered per caller for a few seconds: a burst of commands from the same people
+ * costs one lookup each. The bot clears it when /admin grant or revoke runs in this process;
+ * a grant made by another instance applies here within `ttlMs`.
+ */
+export class RoleCache {
+  readonly #known = new Map<string, { role: Role; until: number }>();
+  #generation = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly config: Config,
+    private readonly ttlMs = 5000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async resolve(caller: Caller): Promise<Role> {
+    const key = JSON.stringify([caller.platform, caller.userId, [...(caller.platformRoles ?? [])].sort()]);
+    const now = Date.now();
+    const known = this.#known.get(key);
+    if (known && known.until > now) return known.role;
+    if (this.ttlMs <= 0) return resolveRole(this.db, this.config, caller);
+    const generation = this.#generation;
+    const role = await resolveRole(this.db, this.config, caller);
+    if (generation !== this.#generation) return role; // a grant or revoke landed meanwhile
+    this.#known.delete(key);
+    this.#known.set(key, { role, until: now + this.ttlMs });
+    if (this.#known.size > this.maxEntries) this.#known.delete(this.#known.keys().next().value!);
+    return role;
+  }
+
+  clear(): void {
+    this.#generation++;
+    this.#known.clear();
+  }
+}
