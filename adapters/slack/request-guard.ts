@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../src/logger.ts';
 import type { Database } from '../../src/store/schema.ts';
+import type { WriteQueue } from '../../src/core/write-queue.ts';
 
 /** Slack's own freshness window for signed requests. */
 export const SLACK_TOLERANCE_SECONDS = 300;
@@ -28,25 +29,69 @@ export interface ReplayStore {
   remember(signature: string, expiresAtMs: number, nowMs: number): boolean | Promise<boolean>;
 }
 
+/** Stores a receipt; false when an unexpired one was already there. Expired receipts are pruned about once a minute. */
+async function storeReceipt(db: Kysely<Database>, prune: { last: number }, signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+  if (nowMs - prune.last > 60_000) {
+    prune.last = nowMs;
+    await db.deleteFrom('request_receipts').where('expires_at', '<=', nowMs).execute();
+  }
+  const inserted = await db
+    .insertInto('request_receipts')
+    .values({ signature, expires_at: expiresAtMs })
+    .onConflict((oc) => oc.column('signature').doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
+  // an expired receipt not yet pruned: take it over
+  const renewed = await db.updateTable('request_receipts').set({ expires_at: expiresAtMs }).where('signature', '=', signature).where('expires_at', '<=', nowMs).executeTakeFirst();
+  return Number(renewed.numUpdatedRows) > 0;
+}
+
 /** Seen signatures in the database, so a request replayed to another instance behind the load balancer is refused too. */
 export class DatabaseReplayStore implements ReplayStore {
-  #lastPrune = 0;
+  readonly #prune = { last: 0 };
   constructor(private readonly db: Kysely<Database>) {}
 
-  async remember(signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
-    if (nowMs - this.#lastPrune > 60_000) {
-      this.#lastPrune = nowMs;
-      await this.db.deleteFrom('request_receipts').where('expires_at', '<=', nowMs).execute();
-    }
-    const inserted = await this.db
-      .insertInto('request_receipts')
-      .values({ signature, expires_at: expiresAtMs })
-      .onConflict((oc) => oc.column('signature').doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
-    // an expired receipt not yet pruned: take it over
-    const renewed = await this.db.updateTable('request_receipts').set({ expires_at: expiresAtMs }).where('signature', '=', signature).where('expires_at', '<=', nowMs).executeTakeFirst();
-    return Number(renewed.numUpdatedRows) > 0;
+  remember(signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    return storeReceipt(this.db, this.#prune, signature, expiresAtMs, nowMs);
+  }
+}
+
+/**
+ * The replay check without a write before the ack: this instance's signatures in memory (a
+ * synchronous check), other instances' receipts by a read, and this request's receipt stored
+ * through the bot's write queue after the ack. A replay reaching another instance once the
+ * receipt is stored (tens of ms) is refused there; two deliveries of the same request to two
+ * instances within that window are both accepted, and the second receipt write logs it.
+ */
+export class SharedReplayStore implements ReplayStore {
+  readonly #local: ReplayCache;
+  readonly #prune = { last: 0 };
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly writes: WriteQueue,
+    private readonly logger?: Logger,
+    maxRemembered = 100_000,
+  ) {
+    this.#local = new ReplayCache(maxRemembered);
+  }
+
+  remember(signature: string, expiresAtMs: number, nowMs: number): boolean | Promise<boolean> {
+    if (!this.#local.remember(signature, expiresAtMs, nowMs)) return false;
+    return this.db
+      .selectFrom('request_receipts')
+      .select('expires_at')
+      .where('signature', '=', signature)
+      .executeTakeFirst()
+      .then((seen) => {
+        if (seen && Number(seen.expires_at) > nowMs) return false;
+        this.writes.enqueue('slack request receipt', async (trx) => {
+          if (!(await storeReceipt(trx, this.#prune, signature, expiresAtMs, nowMs))) {
+            this.logger?.warn('slack: a request was delivered to another instance at the same moment; both ran it');
+          }
+        });
+        return true;
+      });
   }
 }
 
