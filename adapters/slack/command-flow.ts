@@ -67,6 +67,9 @@ function progressMessage(path: string, update: ProgressUpdate | undefined): Slac
  */
 export class CommandFlow {
   readonly #inflight = new Set<Promise<void>>();
+  /** Work of acknowledged commands, started one per event-loop turn so pending acks go out first. */
+  readonly #queue: (() => void)[] = [];
+  #draining = false;
 
   constructor(private readonly deps: CommandFlowDeps) {}
 
@@ -90,16 +93,32 @@ export class CommandFlow {
       return;
     }
     await request.acknowledge(prepared.action.long ? { response_type: 'ephemeral', text: `⏳ Working on /${prepared.path}…` } : undefined);
-    const work = this.finish(prepared, invocation, request).catch((error: unknown) => {
-      this.deps.logger.error({ err: error, command: prepared.path }, 'slack: a command failed after its ack and could not be reported');
-    });
+    const work = new Promise<void>((resolve) => this.#later(resolve))
+      .then(() => this.finish(prepared, invocation, request))
+      .catch((error: unknown) => {
+        this.deps.logger.error({ err: error, command: prepared.path }, 'slack: a command failed after its ack and could not be reported');
+      });
     this.#inflight.add(work);
     void work.finally(() => this.#inflight.delete(work));
   }
 
-  /** Resolves when every command acknowledged so far has delivered its answer. */
+  /** FIFO, one job per turn (setImmediate): requests that arrived meanwhile are parsed and acked in between. */
+  #later(job: () => void): void {
+    this.#queue.push(job);
+    if (this.#draining) return;
+    this.#draining = true;
+    const next = () => {
+      this.#queue.shift()?.();
+      if (this.#queue.length) setImmediate(next);
+      else this.#draining = false;
+    };
+    setImmediate(next);
+  }
+
+  /** Resolves when every command acknowledged so far has delivered its answer and its audit entry is written. */
   async idle(): Promise<void> {
     while (this.#inflight.size) await Promise.all([...this.#inflight]);
+    await this.deps.bot.settled();
   }
 
   /** `/import orders` without a source: the most recent CSV the user shared in this channel. */
