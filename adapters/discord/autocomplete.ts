@@ -22,7 +22,7 @@ function likePattern(needle: string): string {
 async function segmentRuns(db: Kysely<Database>, needle: string): Promise<Choice[]> {
   try {
     const pattern = likePattern(needle.replace(/^#/, ''));
-    const result = await sql<{ id: unknown; name: unknown }>`select id, name from segment_runs where cast(id as text) like ${pattern} escape '\\' or lower(coalesce(name, '')) like ${pattern} escape '\\' order by id desc limit ${DISCORD_LIMITS.autocompleteResults}`.execute(db);
+    const result = await sql<{ id: unknown; name: unknown }>`select id, name from segment_runs where status = 'complete' and (cast(id as text) like ${pattern} escape '\\' or lower(coalesce(name, '')) like ${pattern} escape '\\') order by id desc limit ${DISCORD_LIMITS.autocompleteResults}`.execute(db);
     return result.rows.map((row) => ({ name: clip(`#${String(row.id)}${row.name ? ` ${String(row.name)}` : ''}`), value: String(row.id) }));
   } catch {
     return [];

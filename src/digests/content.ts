@@ -283,7 +283,7 @@ async function campaignResults(db: Kysely<Database>, period: DigestPeriod): Prom
 
 /** Customers who changed segment between the two latest segmentation runs. */
 async function segmentMovements(db: Kysely<Database>): Promise<DigestData['segments']> {
-  const runs = await db.selectFrom('segment_runs').select('id').orderBy('id', 'desc').limit(2).execute();
+  const runs = await db.selectFrom('segment_runs').select('id').where('status', '=', 'complete').orderBy('id', 'desc').limit(2).execute();
   const latest = runs[0] ? num(runs[0].id) : null;
   const previous = runs[1] ? num(runs[1].id) : null;
   if (latest === null || previous === null) return { available: true, latest_run_id: latest, previous_run_id: previous, movements: [] };

@@ -87,11 +87,16 @@ export interface Memberships {
 }
 
 const MEMBER_BATCH = 2000;
+/** Memberships per transaction: short write transactions, so the bot's own writes (chat acks) never wait long on SQLite. */
+export const MEMBERS_PER_COMMIT = 20_000;
 
 /**
- * Stores a run, its segments and one membership row per customer in one transaction.
- * Memberships go in multi-row inserts of MEMBER_BATCH rows whose statement kysely compiles
- * once (placeholders fit both SQLite and PostgreSQL). Returns the run id and segment ids.
+ * Stores a run, its segments and one membership row per customer. The run row is written first with
+ * status 'storing' (readers ignore it), memberships follow in short transactions of MEMBERS_PER_COMMIT
+ * rows, and the status flips to 'complete' last. A run a crash left half-stored is dropped by the next
+ * one (runs are stored one at a time, under the segment-run lease). Memberships go in multi-row
+ * inserts of MEMBER_BATCH rows whose statement kysely compiles once (placeholders fit both SQLite and
+ * PostgreSQL). Returns the run id and segment ids.
  */
 export async function storeRun(
   db: Kysely<Database>,
@@ -100,49 +105,91 @@ export async function storeRun(
   members: Memberships,
   onProgress?: (stored: number) => void,
 ): Promise<{ runId: number; segmentIds: number[] }> {
-  return db.transaction().execute(async (trx) => {
+  await dropIncompleteRuns(db);
+  const { runId, segmentIds } = await db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('segment_runs')
-      .values({ ...run, features: JSON.stringify(run.features), parameters: JSON.stringify(run.parameters), details: JSON.stringify(run.details) })
+      .values({
+        ...run,
+        features: JSON.stringify(run.features),
+        parameters: JSON.stringify(run.parameters),
+        details: JSON.stringify(run.details),
+        status: 'storing',
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const runId = Number(inserted.id);
-    const segmentIds: number[] = [];
+    const id = Number(inserted.id);
+    const ids: number[] = [];
     for (const [position, segment] of segments.entries()) {
       const row = await trx
         .insertInto('segments')
-        .values({ ...segment, run_id: runId, position, profile: JSON.stringify(segment.profile) })
+        .values({ ...segment, run_id: id, position, profile: JSON.stringify(segment.profile) })
         .returning('id')
         .executeTakeFirstOrThrow();
-      segmentIds.push(Number(row.id));
+      ids.push(Number(row.id));
     }
+    return { runId: id, segmentIds: ids };
+  });
+  try {
     const template = (rows: number) =>
-      trx
+      db
         .insertInto('segment_members')
         .values(Array.from({ length: rows }, () => ({ run_id: 0, customer_id: '', segment_id: 0, feature_values: '' })))
         .compile();
     const full = template(MEMBER_BATCH);
-    let params: unknown[] = [];
-    let rows = 0;
     let stored = 0;
-    const flush = async () => {
-      const compiled = rows === MEMBER_BATCH ? full : template(rows);
-      await trx.executeQuery(CompiledQuery.raw(compiled.sql, params));
-      stored += rows;
-      params = [];
-      rows = 0;
-      if (stored % (MEMBER_BATCH * 25) === 0) onProgress?.(stored);
-    };
-    for (let i = 0; i < members.ids.length; i++) {
-      const s = members.segment[i];
-      if (s < 0) continue;
-      params.push(runId, members.ids[i], segmentIds[s], members.featureText(i));
-      if (++rows === MEMBER_BATCH) await flush();
+    let i = 0;
+    while (i < members.ids.length) {
+      // one short transaction of up to MEMBERS_PER_COMMIT memberships
+      i = await db.transaction().execute(async (trx) => {
+        let params: unknown[] = [];
+        let rows = 0;
+        let inChunk = 0;
+        const flush = async () => {
+          const compiled = rows === MEMBER_BATCH ? full : template(rows);
+          await trx.executeQuery(CompiledQuery.raw(compiled.sql, params));
+          stored += rows;
+          inChunk += rows;
+          params = [];
+          rows = 0;
+          if (stored % (MEMBER_BATCH * 25) === 0) onProgress?.(stored);
+        };
+        let next = i;
+        for (; next < members.ids.length && inChunk + rows < MEMBERS_PER_COMMIT; next++) {
+          const s = members.segment[next]!;
+          if (s < 0) continue;
+          params.push(runId, members.ids[next], segmentIds[s], members.featureText(next));
+          if (++rows === MEMBER_BATCH) await flush();
+        }
+        if (rows > 0) await flush();
+        return next;
+      });
     }
-    if (rows > 0) await flush();
+    await db.updateTable('segment_runs').set({ status: 'complete' }).where('id', '=', runId).execute();
     onProgress?.(stored);
     return { runId, segmentIds };
-  });
+  } catch (error) {
+    await dropRun(db, runId).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Drops runs left 'storing' by a crash (memberships first, then segments, then the run). */
+export async function dropIncompleteRuns(db: Kysely<Database>): Promise<number[]> {
+  const stale = await db.selectFrom('segment_runs').select('id').where('status', '<>', 'complete').execute();
+  for (const { id } of stale) await dropRun(db, Number(id));
+  return stale.map((r) => Number(r.id));
+}
+
+async function dropRun(db: Kysely<Database>, runId: number): Promise<void> {
+  await db.deleteFrom('segment_members').where('run_id', '=', runId).execute();
+  await db.deleteFrom('segments').where('run_id', '=', runId).execute();
+  await db.deleteFrom('segment_runs').where('id', '=', runId).execute();
+}
+
+/** Ids of runs whose memberships are all stored (a subquery). */
+function completeRuns(db: Kysely<Database>) {
+  return db.selectFrom('segment_runs').select('id').where('status', '=', 'complete');
 }
 
 function toSegment(row: Record<string, unknown>): SegmentRecord {
@@ -179,13 +226,13 @@ function toRun(row: Record<string, unknown>): RunRecord {
 }
 
 export async function getRun(db: Kysely<Database>, runId: number): Promise<RunRecord | undefined> {
-  const row = await db.selectFrom('segment_runs').selectAll().where('id', '=', runId).executeTakeFirst();
+  const row = await db.selectFrom('segment_runs').selectAll().where('id', '=', runId).where('status', '=', 'complete').executeTakeFirst();
   return row ? toRun(row) : undefined;
 }
 
 /** Runs, newest first. */
 export async function listRuns(db: Kysely<Database>, limit = 10): Promise<RunRecord[]> {
-  const rows = await db.selectFrom('segment_runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
+  const rows = await db.selectFrom('segment_runs').selectAll().where('status', '=', 'complete').orderBy('id', 'desc').limit(limit).execute();
   return rows.map(toRun);
 }
 
@@ -203,10 +250,11 @@ export async function resolveRun(db: Kysely<Database>, ref: string | number): Pr
   const id = /^#?\d+$/.test(text) ? Number(text.replace('#', '')) : undefined;
   const row =
     id !== undefined
-      ? await db.selectFrom('segment_runs').selectAll().where('id', '=', id).executeTakeFirst()
+      ? await db.selectFrom('segment_runs').selectAll().where('id', '=', id).where('status', '=', 'complete').executeTakeFirst()
       : await db
           .selectFrom('segment_runs')
           .selectAll()
+          .where('status', '=', 'complete')
           .where(sql`lower(name)`, '=', text.toLowerCase())
           .orderBy('id', 'desc')
           .executeTakeFirst();
@@ -231,11 +279,12 @@ export async function resolveSegment(db: Kysely<Database>, nameOrId: string | nu
   const id = /^#?\d+$/.test(text) ? Number(text.replace('#', '')) : undefined;
   const row =
     id !== undefined
-      ? await db.selectFrom('segments').selectAll().where('id', '=', id).executeTakeFirst()
+      ? await db.selectFrom('segments').selectAll().where('id', '=', id).where('run_id', 'in', completeRuns(db)).executeTakeFirst()
       : await db
           .selectFrom('segments')
           .selectAll()
           .where(sql`lower(name)`, '=', text.toLowerCase())
+          .where('run_id', 'in', completeRuns(db))
           .orderBy('run_id', 'desc')
           .orderBy('position')
           .executeTakeFirst();

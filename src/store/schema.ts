@@ -167,6 +167,8 @@ export interface SegmentRunsTable {
   created_at: string;
   created_by: string;
   platform: string;
+  /** 'storing' while its memberships are written (readers skip it), then 'complete'. */
+  status: Generated<string>;
 }
 
 /** A run's segments; kind 'cluster', 'rfm' or 'no_purchase'; profile is JSON (per-feature means). */

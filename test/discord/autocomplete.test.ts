@@ -14,8 +14,10 @@ beforeAll(async () => {
   store = await createEmptyTestStore();
   db = store.db;
   await sql`create table campaigns (name text not null)`.execute(db);
-  await sql`create table segment_runs (id integer primary key, name text)`.execute(db);
+  await sql`create table segment_runs (id integer primary key, name text, status text not null default 'complete')`.execute(db);
   await sql`insert into segment_runs (id, name) values (1, 'Spring RFM'), (2, null), (12, 'k-means Q2')`.execute(db);
+  // still being stored: not offered
+  await sql`insert into segment_runs (id, name, status) values (13, 'Spring half stored', 'storing')`.execute(db);
   for (const name of ['Spring sale', 'Summer 50%_off', 'Winback VIP', ...Array.from({ length: 30 }, (_, i) => `Promo ${i}`)]) {
     await sql`insert into campaigns (name) values (${name})`.execute(db);
   }
