@@ -77,6 +77,12 @@ const handlers: Record<string, (request: Request) => Promise<unknown>> = {
     return campaignTick(deps);
   },
   resume: async () => resumeLaunches(deps),
+  /** A typed command through this instance's bot core, as a user in the console. */
+  command: async (request) => {
+    await startAt(request.at);
+    const reply = await app.bot.execute({ caller: { platform: 'console', userId: request.user as string, channelId: 'console' }, text: request.text as string });
+    return { ok: reply.ok, data: reply.data };
+  },
   launch: async (request) => launchCampaign(deps, request.campaign_id as number, { userId: 'UMARKET2', platform: 'slack' }),
   /** The campaign clock as in production (tick, then resume launches whose lease expired), every interval_ms. */
   scheduler: async (request) => {

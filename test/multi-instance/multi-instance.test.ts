@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -231,6 +232,31 @@ describe.skipIf(!testPostgresUrl())('two bot instances on one PostgreSQL (needs 
     const transitions = await store.db.selectFrom('campaign_transitions').select('to_state').where('campaign_id', '=', id).orderBy('id').execute();
     expect(transitions.map((t) => t.to_state)).toEqual(['pending_approval', 'approved', 'launching', 'live']);
   });
+
+  it('the same import started on both instances at once runs on one; the other is told it is running', async () => {
+    const file = path.join(store.dir, 'orders.csv');
+    const lines = ['order_id,customer_id,order_date,amount'];
+    for (let i = 0; i < 3_000; i++) lines.push(`mi${i},mi-c${i % 400},2026-10-${String((i % 28) + 1).padStart(2, '0')},${(i % 50) + 5}.25`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const [a, b] = await Promise.all(instances.map((instance, i) => instance.request('command', { text: `/import orders ${file}`, user: `U${i}`, at: Date.now() + 300 })));
+    const replies = [a, b] as { ok: boolean; data: any }[];
+    expect(replies.filter((r) => r.ok)).toHaveLength(1);
+    const refused = replies.find((r) => !r.ok)!;
+    expect(refused.data.error.code).toBe('import_running');
+    expect(refused.data.error.message).toMatch(/^An orders import is already running \(started by <@U[01]> at .* UTC\)/);
+    expect(replies.find((r) => r.ok)!.data).toMatchObject({ read: 3_000, inserted: 3_000 });
+    const orders = await store.db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).where('order_id', 'like', 'mi%').executeTakeFirstOrThrow();
+    expect(Number(orders.n)).toBe(3_000);
+  }, 60_000);
+
+  it('a segmentation started on both instances at once runs on one', async () => {
+    const runsBefore = await store.db.selectFrom('segment_runs').select('id').execute();
+    const replies = (await together(instances, 'command', { text: '/segment run k=3 as_of=2026-10-31 name=twice', user: 'UANALYST' })) as { ok: boolean; data: any }[];
+    expect(replies.filter((r) => r.ok)).toHaveLength(1);
+    expect(replies.find((r) => !r.ok)!.data.error.code).toBe('segment_run_running');
+    const runs = await store.db.selectFrom('segment_runs').select('name').where('id', 'not in', runsBefore.length ? runsBefore.map((r) => r.id) : [-1]).execute();
+    expect(runs.map((r) => r.name)).toEqual(['twice']);
+  }, 60_000);
 
   it('an instance killed mid-launch: the live survivor finishes it once the lease expires, without a restart', async () => {
     const [a, b] = instances as [Instance, Instance];
