@@ -68,8 +68,16 @@ function isRealBound(value: number | null | undefined): boolean {
   return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) < Number.MAX_SAFE_INTEGER;
 }
 
+const described = new WeakMap<OptionsSchema, OptionInfo[]>();
+
+/** Worked out once per schema (every command line is parsed against it, on the ack path). */
 export function describeOptions(schema: OptionsSchema): OptionInfo[] {
-  return Object.entries(schema.shape).map(([name, option]) => describeOption(name, option));
+  let infos = described.get(schema);
+  if (!infos) {
+    infos = Object.entries(schema.shape).map(([name, option]) => describeOption(name, option));
+    described.set(schema, infos);
+  }
+  return infos.slice();
 }
 
 const TRUE_WORDS = new Set(['true', 'yes', 'y', 'on', '1']);
