@@ -12,11 +12,14 @@ export interface WriteQueueOptions {
   busyTimeoutMs?: number;
   /** Longest wait between retries while the lock stays taken. */
   maxRetryDelayMs?: number;
+  /** Writes per transaction; the event loop turns between transactions (acks go out in between). */
+  chunkSize?: number;
 }
 
 interface Pending {
   job: WriteJob;
   label: string;
+  settle?: { resolve(value: unknown): void; reject(error: unknown): void; value?: unknown };
 }
 
 const isBusy = (error: unknown) => /SQLITE_BUSY|database is locked/i.test(`${(error as { code?: string }).code ?? ''} ${(error as Error).message ?? ''}`);
@@ -34,6 +37,7 @@ export class WriteQueue {
   readonly #busyTimeoutMs: number;
   readonly #maxRetryDelayMs: number;
   readonly #sqlite: boolean;
+  readonly #chunkSize: number;
   #pending: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<boolean> | undefined;
@@ -45,6 +49,7 @@ export class WriteQueue {
     this.#delayMs = options.delayMs ?? 50;
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 20;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 1000;
+    this.#chunkSize = options.chunkSize ?? 25;
     this.#sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   }
 
@@ -55,6 +60,21 @@ export class WriteQueue {
   enqueue(label: string, job: WriteJob): void {
     this.#pending.push({ job, label });
     this.#schedule(this.#delayMs);
+  }
+
+  /** Like enqueue, for a caller that needs the job's result: resolves once its transaction is committed, rejects if the job fails. */
+  write<T>(label: string, job: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const settle: NonNullable<Pending['settle']> = { resolve: resolve as (value: unknown) => void, reject };
+      this.#pending.push({
+        label,
+        settle,
+        job: async (trx) => {
+          settle.value = await job(trx);
+        },
+      });
+      this.#schedule(this.#delayMs);
+    });
   }
 
   /** Resolves when every write enqueued so far is stored (or has failed and been logged). */
@@ -81,14 +101,22 @@ export class WriteQueue {
   #write(): Promise<boolean> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const batch = this.#pending;
-    this.#pending = [];
-    const writing = this.#writeBatch(batch).finally(() => {
+    const writing = this.#writeChunks().finally(() => {
       this.#writing = undefined;
       if (this.#pending.length) this.#schedule(this.#retryDelayMs || this.#delayMs);
     });
     this.#writing = writing;
     return writing;
+  }
+
+  async #writeChunks(): Promise<boolean> {
+    let first = true;
+    while (this.#pending.length) {
+      if (!first) await new Promise((resolve) => setImmediate(resolve));
+      first = false;
+      if (!(await this.#writeBatch(this.#pending.splice(0, this.#chunkSize)))) return false;
+    }
+    return true;
   }
 
   async #writeBatch(batch: Pending[]): Promise<boolean> {
@@ -98,6 +126,7 @@ export class WriteQueue {
         for (const { job } of batch) await job(trx);
       });
       this.#retryDelayMs = 0;
+      for (const { settle } of batch) settle?.resolve(settle.value);
       return true;
     } catch (error) {
       if (isBusy(error)) {
@@ -111,12 +140,14 @@ export class WriteQueue {
     for (const item of batch) {
       try {
         await this.#transaction((trx) => item.job(trx));
+        item.settle?.resolve(item.settle.value);
       } catch (error) {
         if (isBusy(error)) {
           this.#pending.unshift(item);
           continue;
         }
         this.#logger.error({ err: error, write: item.label }, 'write failed');
+        item.settle?.reject(error);
       }
     }
     return true;
