@@ -23,6 +23,11 @@ export interface CommandRequest {
   channelId: string;
   /** Sends the acknowledgement; must be called once, at once. */
   acknowledge(payload: AckPayload): Promise<void>;
+  /**
+   * HTTP mode: resolves after the ack, once the request's receipt is stored; false when another
+   * instance stored it first (a replay: the work is dropped). A failed store lets the work run.
+   */
+  receipt?: Promise<boolean>;
   /** Bolt's respond() over the payload's response_url, when there is one. */
   respond?: (message: RespondArguments) => Promise<unknown>;
 }
@@ -94,12 +99,27 @@ export class CommandFlow {
     }
     await request.acknowledge(prepared.action.long ? { response_type: 'ephemeral', text: `⏳ Working on /${prepared.path}…` } : undefined);
     const work = new Promise<void>((resolve) => this.#later(resolve))
-      .then(() => this.finish(prepared, invocation, request))
+      .then(() => this.#firstDelivery(request))
+      .then((first) => {
+        if (first) return this.finish(prepared, invocation, request);
+        this.deps.logger.warn({ command: prepared.path, user: request.userId }, 'slack: request already received by another instance (a replay); not run');
+      })
       .catch((error: unknown) => {
         this.deps.logger.error({ err: error, command: prepared.path }, 'slack: a command failed after its ack and could not be reported');
       });
     this.#inflight.add(work);
     void work.finally(() => this.#inflight.delete(work));
+  }
+
+  async #firstDelivery(request: CommandRequest): Promise<boolean> {
+    if (!request.receipt) return true;
+    try {
+      return await request.receipt;
+    } catch (error) {
+      // the replay store failing must not stop Slack traffic: Bolt verified the request
+      this.deps.logger.error({ err: error }, 'slack: could not store the request receipt; the command runs');
+      return true;
+    }
   }
 
   /** FIFO, one job per turn (setImmediate): requests that arrived meanwhile are parsed and acked in between. */

@@ -27,7 +27,15 @@ export interface SlackRequestGuardOptions {
 /** Remembers a verified signature until it expires; false when it was already there (a replay). */
 export interface ReplayStore {
   remember(signature: string, expiresAtMs: number, nowMs: number): boolean | Promise<boolean>;
+  /**
+   * Optional second step, after the ack: stores the request's receipt where every instance sees it;
+   * false when another instance already had it. Handed to the listener as `context.slackReceipt`.
+   */
+  receipt?(signature: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
 }
+
+/** The request after the guard: its body, and (with a store that has receipts) whether it is the first delivery anywhere. */
+export type GuardedRequest = IncomingMessage & { rawBody?: Buffer; slackReceipt?: Promise<boolean> };
 
 /** Stores a receipt; false when an unexpired one was already there. Expired receipts are pruned about once a minute. */
 async function storeReceipt(db: Kysely<Database>, prune: { last: number }, signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
@@ -57,41 +65,29 @@ export class DatabaseReplayStore implements ReplayStore {
 }
 
 /**
- * The replay check without a write before the ack: this instance's signatures in memory (a
- * synchronous check), other instances' receipts by a read, and this request's receipt stored
- * through the bot's write queue after the ack. A replay reaching another instance once the
- * receipt is stored (tens of ms) is refused there; two deliveries of the same request to two
- * instances within that window are both accepted, and the second receipt write logs it.
+ * The replay check without touching the database before the ack: this instance's signatures in
+ * memory (a synchronous check, 409 for a replay), and the receipt stored through the bot's write
+ * queue after the ack. The receipt's result says whether another instance stored the same
+ * signature first; the Slack adapter then drops the command's work (the replay was acked with
+ * an empty 200, and does nothing).
  */
 export class SharedReplayStore implements ReplayStore {
   readonly #local: ReplayCache;
   readonly #prune = { last: 0 };
 
   constructor(
-    private readonly db: Kysely<Database>,
     private readonly writes: WriteQueue,
-    private readonly logger?: Logger,
     maxRemembered = 100_000,
   ) {
     this.#local = new ReplayCache(maxRemembered);
   }
 
-  remember(signature: string, expiresAtMs: number, nowMs: number): boolean | Promise<boolean> {
-    if (!this.#local.remember(signature, expiresAtMs, nowMs)) return false;
-    return this.db
-      .selectFrom('request_receipts')
-      .select('expires_at')
-      .where('signature', '=', signature)
-      .executeTakeFirst()
-      .then((seen) => {
-        if (seen && Number(seen.expires_at) > nowMs) return false;
-        this.writes.enqueue('slack request receipt', async (trx) => {
-          if (!(await storeReceipt(trx, this.#prune, signature, expiresAtMs, nowMs))) {
-            this.logger?.warn('slack: a request was delivered to another instance at the same moment; both ran it');
-          }
-        });
-        return true;
-      });
+  remember(signature: string, expiresAtMs: number, nowMs: number): boolean {
+    return this.#local.remember(signature, expiresAtMs, nowMs);
+  }
+
+  receipt(signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    return this.writes.write('slack request receipt', (trx) => storeReceipt(trx, this.#prune, signature, expiresAtMs, nowMs));
   }
 }
 
@@ -143,7 +139,7 @@ export function guardSlackRequests(server: Server, options: SlackRequestGuardOpt
   const cap = options.maxBodyBytes ?? SLACK_MAX_BODY_BYTES;
   const tolerance = options.toleranceSeconds ?? SLACK_TOLERANCE_SECONDS;
   const now = options.now ?? Date.now;
-  const cache = options.store ?? new ReplayCache(options.maxRemembered ?? 100_000);
+  const cache: ReplayStore = options.store ?? new ReplayCache(options.maxRemembered ?? 100_000);
   const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   const pass = (req: IncomingMessage, res: ServerResponse) => {
@@ -180,7 +176,7 @@ export function guardSlackRequests(server: Server, options: SlackRequestGuardOpt
     req.on('end', () => {
       if (over) return;
       (req as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.concat(chunks);
-      replayed(req).then(
+      replayed(req as GuardedRequest).then(
         (again) => {
           if (!again) return pass(req, res);
           options.logger?.warn({ path }, 'slack: replayed request refused');
@@ -196,15 +192,22 @@ export function guardSlackRequests(server: Server, options: SlackRequestGuardOpt
   });
 
   /** True for a fresh, correctly signed request whose signature was seen before. */
-  async function replayed(req: IncomingMessage & { rawBody?: Buffer }): Promise<boolean> {
+  async function replayed(req: GuardedRequest): Promise<boolean> {
     const signature = req.headers['x-slack-signature'];
     const timestamp = req.headers['x-slack-request-timestamp'];
     if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return false;
     const nowMs = now();
     if (Math.abs(nowMs / 1000 - Number(timestamp)) > tolerance) return false;
     if (!validSlackSignature(options.signingSecret, timestamp, req.rawBody!, signature)) return false;
-    const expires = (Number(timestamp) + tolerance) * 1000;
-    return !(await cache.remember(signature, Math.max(expires, nowMs + 1), nowMs));
+    const expires = Math.max((Number(timestamp) + tolerance) * 1000, nowMs + 1);
+    if (!(await cache.remember(signature, expires, nowMs))) return true;
+    if (cache.receipt) {
+      const receipt = cache.receipt(signature, expires, nowMs);
+      // observed by the listener; a failure must not surface as an unhandled rejection
+      receipt.catch(() => undefined);
+      req.slackReceipt = receipt;
+    }
+    return false;
   }
   return cache;
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, webApi, type CustomRoute } from '@slack/bolt';
+import { App, HTTPReceiver, webApi, type CustomRoute } from '@slack/bolt';
 import { ConfigError } from '../../src/config/config.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import type { Reply } from '../../src/core/reply.ts';
@@ -8,7 +8,7 @@ import { boltLogger } from './bolt-logger.ts';
 import { ChannelQueue } from './channel-queue.ts';
 import { CommandFlow, unescapeSlackText, type AckPayload } from './command-flow.ts';
 import { SLACK_LIMITS, type SlackLimits } from './limits.ts';
-import { guardSlackRequests, SharedReplayStore } from './request-guard.ts';
+import { guardSlackRequests, SharedReplayStore, type GuardedRequest } from './request-guard.ts';
 import { slackErrorCode, SlackPoster } from './poster.ts';
 import { UserGroupCache } from './user-groups.ts';
 
@@ -97,14 +97,24 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     }
     throw new Error(`Slack is not reachable${config.SLACK_API_URL ? ` at SLACK_API_URL=${config.SLACK_API_URL}` : ''}: ${code}`);
   }
+  // HTTP mode: our own receiver, so the guard's receipt (first delivery anywhere?) reaches the listeners as context.slackReceipt
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: config.SLACK_SIGNING_SECRET!,
+        customRoutes: routes,
+        logger: boltLogger(logger),
+        customPropertiesExtractor: (req) => ((req as GuardedRequest).slackReceipt ? { slackReceipt: (req as GuardedRequest).slackReceipt } : {}),
+      });
   const app = new App({
     token,
     botId: identity.bot_id,
     botUserId: identity.user_id,
     logger: boltLogger(logger),
     clientOptions,
-    ...(socketMode ? { appToken: config.SLACK_APP_TOKEN, socketMode: true } : { signingSecret: config.SLACK_SIGNING_SECRET, customRoutes: routes }),
+    ...(socketMode ? { appToken: config.SLACK_APP_TOKEN, socketMode: true } : { receiver }),
   });
+  const receiptOf = (context: Record<string, unknown>) => context.slackReceipt as Promise<boolean> | undefined;
 
   // a burst of commands from the same people: one role lookup each per few seconds
   bot.cacheRoles(5000);
@@ -119,8 +129,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     ...(slackRoles ? { groups: new UserGroupCache(app.client, logger, options.userGroupTtlMs) } : {}),
   });
 
-  app.command(/.*/, async ({ command, ack, respond }) => {
+  app.command(/.*/, async ({ command, ack, respond, context }) => {
     await flow.handle({
+      receipt: receiptOf(context),
       text: `${command.command} ${unescapeSlackText(command.text ?? '')}`.trim(),
       userId: command.user_id,
       userName: command.user_name,
@@ -133,13 +144,14 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   });
 
   // A button carries its typed command; running it through the same flow applies the same role checks.
-  app.action(/.*/, async ({ ack, body, action, respond }) => {
+  app.action(/.*/, async ({ ack, body, action, respond, context }) => {
     await ack();
     const value = (action as { value?: string }).value;
     const channelId = (body as { channel?: { id?: string } }).channel?.id ?? (body as { container?: { channel_id?: string } }).container?.channel_id;
     if (!value || !channelId) return;
     const hasResponseUrl = Boolean((body as { response_url?: string }).response_url);
     await flow.handle({
+      receipt: receiptOf(context),
       text: value,
       userId: body.user.id,
       userName: (body.user as { username?: string }).username,
@@ -174,7 +186,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   } else {
     server = (await app.start({ port, ...(options.host ? { host: options.host } : {}) })) as Server;
     // seen signatures in memory and in the database (stored after the ack): a replay to another instance is refused too
-    guardSlackRequests(server, { signingSecret: config.SLACK_SIGNING_SECRET!, logger, store: new SharedReplayStore(bot.db, bot.writes, logger) });
+    guardSlackRequests(server, { signingSecret: config.SLACK_SIGNING_SECRET!, logger, store: new SharedReplayStore(bot.writes) });
   }
   const boundPort = server ? (server.address() as AddressInfo).port : undefined;
   logger.info({ mode: socketMode ? 'socket' : 'http', port: boundPort }, 'slack adapter started');

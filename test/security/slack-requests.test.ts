@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseReplayStore, ReplayCache, SLACK_MAX_BODY_BYTES, validSlackSignature } from '../../adapters/slack/request-guard.ts';
+import { DatabaseReplayStore, ReplayCache, SharedReplayStore, SLACK_MAX_BODY_BYTES, validSlackSignature } from '../../adapters/slack/request-guard.ts';
 import { signSlackRequest, slashCommandFields } from '../fakes/slack-requests.ts';
 import { responseBodies, SIGNING_SECRET, startHarness, type SlackHarness } from '../slack/helpers/slack-harness.ts';
 
@@ -87,6 +87,17 @@ describe('ReplayCache and the signature check', () => {
     // pruned once expired
     await two.remember('v0=later', t0 + 2_000_000, t0 + 1_000_000);
     expect((await h.store.db.selectFrom('request_receipts').select('signature').where('signature', 'in', ['v0=shared', 'v0=race']).execute()).length).toBe(0);
+  });
+
+  it('the shared store: replays to this instance refused in memory; a receipt another instance stored first comes back false', async () => {
+    const one = new SharedReplayStore(h.bot.writes);
+    const two = new SharedReplayStore(h.bot.writes);
+    const t0 = Date.now();
+    expect(one.remember('v0=both', t0 + 300_000, t0)).toBe(true);
+    expect(one.remember('v0=both', t0 + 300_000, t0 + 10)).toBe(false);
+    expect(two.remember('v0=both', t0 + 300_000, t0 + 10)).toBe(true);
+    expect(await Promise.all([one.receipt('v0=both', t0 + 300_000, t0), two.receipt('v0=both', t0 + 300_000, t0 + 10)])).toEqual([true, false]);
+    expect(await h.store.db.selectFrom('request_receipts').select('signature').where('signature', '=', 'v0=both').execute()).toHaveLength(1);
   });
 
   it('accepts only the exact v0 signature, of any length, in constant time', () => {
