@@ -1,6 +1,7 @@
 import type { RespondArguments } from '@slack/bolt';
 import type { Bot, Invocation, PreparedCommand } from '../../src/core/bot.ts';
 import type { Caller, ProgressUpdate, Upload } from '../../src/core/context.ts';
+import { actionsOf } from '../../src/core/command.ts';
 import { describeOptions } from '../../src/core/option-schema.ts';
 import { parseCommandLine } from '../../src/core/parse.ts';
 import { progressBar } from '../../src/core/progress.ts';
@@ -42,6 +43,9 @@ export interface CommandFlowDeps {
   groups?: UserGroupCache;
   /** How long the shared-file lookup may hold the ack up. */
   lookupTimeoutMs?: number;
+  /** HTTP mode: post-ack work waits while requests are still being acknowledged (at most maxDeferMs). */
+  ackGate?: { readonly pending: number; whenIdle(fn: () => void): void };
+  maxDeferMs?: number;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
@@ -73,8 +77,10 @@ function progressMessage(path: string, update: ProgressUpdate | undefined): Slac
 export class CommandFlow {
   readonly #inflight = new Set<Promise<void>>();
   /** Work of acknowledged commands, started one per event-loop turn so pending acks go out first. */
-  readonly #queue: (() => void)[] = [];
+  readonly #queue: { job: () => void; at: number }[] = [];
   #draining = false;
+  #tick = 0;
+  readonly #sources = new Map<string, boolean>();
 
   constructor(private readonly deps: CommandFlowDeps) {}
 
@@ -122,17 +128,47 @@ export class CommandFlow {
     }
   }
 
-  /** FIFO, one job per turn (setImmediate): requests that arrived meanwhile are parsed and acked in between. */
+  /**
+   * FIFO, one job per event-loop turn (setImmediate), so requests that arrived meanwhile are parsed
+   * and acked in between; while the ack gate has requests open, jobs wait for it (up to maxDeferMs).
+   */
   #later(job: () => void): void {
-    this.#queue.push(job);
-    if (this.#draining) return;
-    this.#draining = true;
-    const next = () => {
-      this.#queue.shift()?.();
-      if (this.#queue.length) setImmediate(next);
-      else this.#draining = false;
-    };
-    setImmediate(next);
+    this.#queue.push({ job, at: performance.now() });
+    if (!this.#draining) {
+      this.#draining = true;
+      this.#wake((run) => setImmediate(run));
+    }
+  }
+
+  /** Arms the next run; an earlier arming that has not fired yet is void. */
+  #wake(arm: (run: () => void) => void): void {
+    const tick = ++this.#tick;
+    arm(() => {
+      if (tick === this.#tick) this.#next();
+    });
+  }
+
+  #next(): void {
+    const head = this.#queue[0];
+    if (!head) {
+      this.#draining = false;
+      return;
+    }
+    const gate = this.deps.ackGate;
+    const maxDefer = this.deps.maxDeferMs ?? 250;
+    const waited = performance.now() - head.at;
+    if (gate && gate.pending > 0 && waited < maxDefer) {
+      // whichever comes first: no request left to acknowledge, or the oldest job has waited long enough
+      this.#wake((run) => {
+        gate.whenIdle(() => setImmediate(run));
+        setTimeout(run, maxDefer - waited + 1).unref();
+      });
+      return;
+    }
+    this.#queue.shift();
+    head.job();
+    if (this.#queue.length) this.#wake((run) => setImmediate(run));
+    else this.#draining = false;
   }
 
   /** Resolves when every command acknowledged so far has delivered its answer and its audit entry is written. */
@@ -143,6 +179,7 @@ export class CommandFlow {
 
   /** `/import orders` without a source: the most recent CSV the user shared in this channel. */
   async sharedUploads(text: string, caller: Caller): Promise<Upload[] | undefined> {
+    if (!this.#takesSource(text)) return undefined;
     let parsed;
     try {
       parsed = parseCommandLine(this.deps.bot.registry, text);
@@ -161,6 +198,21 @@ export class CommandFlow {
       this.deps.logger.warn({ err: error }, 'slack: could not list the files shared in the channel');
       return undefined;
     }
+  }
+
+  /** Whether any action of the line's command has a source option: most have none, and their line is not parsed twice. */
+  #takesSource(text: string): boolean {
+    const name = text.trim().split(/\s+/)[0]?.replace(/^\//, '').toLowerCase() ?? '';
+    let known = this.#sources.get(name);
+    if (known === undefined) {
+      try {
+        known = actionsOf(this.deps.bot.registry.get(name)).some(({ action }) => describeOptions(action.options).some((info) => info.kind === 'source'));
+      } catch {
+        known = true; // unknown or misspelt: let the full parse decide
+      }
+      if (this.#sources.size < 1000) this.#sources.set(name, known);
+    }
+    return known;
   }
 
   async finish(prepared: PreparedCommand, invocation: Invocation, request: CommandRequest): Promise<void> {

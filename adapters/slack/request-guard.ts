@@ -22,6 +22,8 @@ export interface SlackRequestGuardOptions {
   logger?: Logger;
   /** Where seen signatures are kept: the database (shared by every instance) or this process only. */
   store?: ReplayStore;
+  /** Told of every request on the Slack paths until it is answered. */
+  gate?: AckGate;
 }
 
 /** Remembers a verified signature until it expires; false when it was already there (a replay). */
@@ -121,6 +123,39 @@ export class ReplayCache implements ReplayStore {
   }
 }
 
+/**
+ * Requests on the Slack paths not yet answered: the command flow holds post-ack work back while
+ * any is open, so a burst is acknowledged before the work of its first commands runs.
+ */
+export class AckGate {
+  #open = 0;
+  #waiting: (() => void)[] = [];
+
+  get pending(): number {
+    return this.#open;
+  }
+
+  /** Counts the request as open until its response is finished (or the connection closes). */
+  enter(res: ServerResponse): void {
+    this.#open++;
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      this.#open--;
+      if (this.#open === 0) for (const wake of this.#waiting.splice(0)) wake();
+    };
+    res.once('finish', leave);
+    res.once('close', leave);
+  }
+
+  /** Calls `fn` once no request is open (at once when none is). */
+  whenIdle(fn: () => void): void {
+    if (this.#open === 0) fn();
+    else this.#waiting.push(fn);
+  }
+}
+
 /** `v0=` HMAC-SHA256 of `v0:<timestamp>:<body>`, compared in constant time. */
 export function validSlackSignature(secret: string, timestamp: string, body: Buffer, signature: string): boolean {
   const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
@@ -152,6 +187,7 @@ export function guardSlackRequests(server: Server, options: SlackRequestGuardOpt
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if ((req.method ?? 'GET').toUpperCase() !== 'POST' || !paths.has(path)) return pass(req, res);
+    options.gate?.enter(res);
     if (Number(req.headers['content-length'] ?? 0) > cap) {
       options.logger?.warn({ path, bytes: Number(req.headers['content-length']) }, 'slack: request body over the cap');
       refuse(res, 413, 'too_large');

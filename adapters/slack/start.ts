@@ -8,7 +8,7 @@ import { boltLogger } from './bolt-logger.ts';
 import { ChannelQueue } from './channel-queue.ts';
 import { CommandFlow, unescapeSlackText, type AckPayload } from './command-flow.ts';
 import { SLACK_LIMITS, type SlackLimits } from './limits.ts';
-import { guardSlackRequests, SharedReplayStore, type GuardedRequest } from './request-guard.ts';
+import { AckGate, guardSlackRequests, SharedReplayStore, type GuardedRequest } from './request-guard.ts';
 import { slackErrorCode, SlackPoster } from './poster.ts';
 import { UserGroupCache } from './user-groups.ts';
 
@@ -120,12 +120,14 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   bot.cacheRoles(5000);
   const poster = new SlackPoster(app.client, new ChannelQueue(limits.channelPostIntervalMs), limits, logger);
   const slackRoles = config.ROLE_MAP.some((item) => item.startsWith('slack:'));
+  const ackGate = socketMode ? undefined : new AckGate();
   const flow = new CommandFlow({
     bot,
     poster,
     logger,
     limits,
     botToken: token,
+    ...(ackGate ? { ackGate } : {}),
     ...(slackRoles ? { groups: new UserGroupCache(app.client, logger, options.userGroupTtlMs) } : {}),
   });
 
@@ -186,7 +188,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   } else {
     server = (await app.start({ port, ...(options.host ? { host: options.host } : {}) })) as Server;
     // seen signatures in memory and in the database (stored after the ack): a replay to another instance is refused too
-    guardSlackRequests(server, { signingSecret: config.SLACK_SIGNING_SECRET!, logger, store: new SharedReplayStore(bot.writes) });
+    guardSlackRequests(server, { signingSecret: config.SLACK_SIGNING_SECRET!, logger, store: new SharedReplayStore(bot.writes), gate: ackGate });
   }
   const boundPort = server ? (server.address() as AddressInfo).port : undefined;
   logger.info({ mode: socketMode ? 'socket' : 'http', port: boundPort }, 'slack adapter started');
