@@ -112,6 +112,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     botUserId: identity.user_id,
     logger: boltLogger(logger),
     clientOptions,
+    // no conversation context is used: one middleware less per request
+    convoStore: false,
     ...(socketMode ? { appToken: config.SLACK_APP_TOKEN, socketMode: true } : { receiver }),
   });
   const receiptOf = (context: Record<string, unknown>) => context.slackReceipt as Promise<boolean> | undefined;
