@@ -33,6 +33,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     bot,
     db,
     close: async () => {
+      await bot.settled();
       await db.destroy();
     },
   };
