@@ -152,6 +152,21 @@ async function prepare(db: Kysely<Database>, asOfOption: string | undefined): Pr
   return { asOf, firstPurchase: span.first, currencies, currency: currencies[0]!.currency };
 }
 
+function modelSummary(params: ClvModelParams, data: PreparedData, calibrationEnd: string, customers: number, repeatBuyers: number, historyDays: number): ClvModelSummary {
+  return {
+    ...params,
+    as_of: data.asOf,
+    calibration_end: calibrationEnd,
+    time_unit: TIME_UNIT,
+    currency: data.currency,
+    other_currencies: data.currencies.slice(1).map((c) => c.currency),
+    customers,
+    repeat_buyers: repeatBuyers,
+    first_purchase: data.firstPurchase,
+    history_days: historyDays,
+  };
+}
+
 function checkEnoughData(summaries: CustomerSummaries, firstPurchase: string, calibrationEnd: string, historicalText: string): { repeatBuyers: number; historyDays: number } {
   let repeatBuyers = 0;
   for (let i = 0; i < summaries.length; i++) if (summaries.x[i] > 0) repeatBuyers++;
@@ -232,16 +247,7 @@ export async function fitClvModelReport(
   const params = fitModel(summaries, progress);
   progress({ fraction: 0.9, message: 'checking the fit' });
   const report: ClvModelReport = {
-    ...params,
-    as_of: data.asOf,
-    calibration_end: calibrationEnd,
-    time_unit: TIME_UNIT,
-    currency: data.currency,
-    other_currencies: data.currencies.slice(1).map((c) => c.currency),
-    customers: summaries.length,
-    repeat_buyers: repeatBuyers,
-    first_purchase: data.firstPurchase,
-    history_days: historyDays,
+    ...modelSummary(params, data, calibrationEnd, summaries.length, repeatBuyers, historyDays),
     fit_check: fitCheck(params.bgnbd, summaries),
   };
   if (request.holdout) {
@@ -376,18 +382,7 @@ export async function computeClvValues(db: Kysely<Database>, request: ClvValueRe
   }
   const n = predictedIds.size;
   return {
-    model: {
-      ...params,
-      as_of: data.asOf,
-      calibration_end: data.asOf,
-      time_unit: TIME_UNIT,
-      currency: data.currency,
-      other_currencies: data.currencies.slice(1).map((c) => c.currency),
-      customers: summaries.length,
-      repeat_buyers: repeatBuyers,
-      first_purchase: data.firstPurchase,
-      history_days: historyDays,
-    },
+    model: modelSummary(params, data, data.asOf, summaries.length, repeatBuyers, historyDays),
     horizon_months: request.horizonMonths,
     annual_discount: request.annualDiscount,
     customers: historical.customers,

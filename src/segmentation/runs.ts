@@ -52,20 +52,7 @@ export interface RunDetails {
   timings_ms?: { features: number; cluster: number };
 }
 
-export interface NewRun {
-  name: string | null;
-  method: 'kmeans' | 'rfm';
-  k: number;
-  as_of: string;
-  features: string[];
-  parameters: Record<string, unknown>;
-  details: RunDetails;
-  customers: number;
-  inertia: number | null;
-  created_at: string;
-  created_by: string;
-  platform: string;
-}
+export type NewRun = Omit<RunRecord, 'id'>;
 
 export interface NewSegment {
   name: string;
