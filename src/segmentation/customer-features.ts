@@ -1,3 +1,4 @@
+import SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
 import type { ProgressUpdate } from '../core/context.ts';
@@ -74,12 +75,18 @@ export interface FetchFeaturesOptions {
   features: string[];
   asOf: string;
   pageSize?: number;
+  /**
+   * The store's SQLite file: order features are then read in one streaming pass over a read
+   * connection of its own (better-sqlite3 iterate) instead of pages of customers.
+   */
+  sqliteFile?: string;
   onProgress?: (update: ProgressUpdate) => void;
 }
 
 /**
- * Reads every customer's features as of `asOf`, a page of customers at a time (keyset on
- * customer_id): order aggregates in SQL, date differences in TS (portable SQL only).
+ * Reads every customer's features as of `asOf`: order aggregates in SQL, date differences in TS
+ * (portable SQL only). With `sqliteFile`, in one streaming pass; otherwise (PostgreSQL, in-memory
+ * SQLite) a page of customers at a time (keyset on customer_id).
  */
 export async function fetchCustomerFeatures(db: Kysely<Database>, options: FetchFeaturesOptions): Promise<CustomerFeatures> {
   const { features, asOf } = options;
@@ -96,42 +103,72 @@ export async function fetchCustomerFeatures(db: Kysely<Database>, options: Fetch
   let purchased: Uint8Array = new Uint8Array(total);
   let revenue: Float64Array = new Float64Array(total);
   let count = 0;
-  let after = '';
-  for (;;) {
-    const page = usesOrders ? await orderPage(db, after, asOf, pageSize) : await customerPage(db, after, pageSize);
-    if (page.length === 0) break;
-    if (count + page.length > ids.length) {
-      // customers were added while reading: grow
-      const size = count + page.length;
-      ids.length = size;
-      values = grow(values, size * dims, NaN);
-      purchased = Uint8Array.from({ length: size }, (_, i) => purchased[i] ?? 0);
-      revenue = Float64Array.from({ length: size }, (_, i) => revenue[i] ?? 0);
+  /** Room for `size` customers (customers added while reading). */
+  const ensure = (size: number) => {
+    if (size <= ids.length) return;
+    const room = Math.max(size, Math.ceil(ids.length * 1.25));
+    ids.length = room;
+    values = grow(values, room * dims, NaN);
+    purchased = Uint8Array.from({ length: room }, (_, i) => purchased[i] ?? 0);
+    revenue = Float64Array.from({ length: room }, (_, i) => revenue[i] ?? 0);
+  };
+  const add = (row: OrderRow) => {
+    const i = count++;
+    ids[i] = row.customer_id;
+    if (!usesOrders) return;
+    const orders = Number(row.frequency ?? 0);
+    const net = Number(row.net_cents ?? 0) / 100;
+    revenue[i] = net;
+    purchased[i] = orders > 0 ? 1 : 0;
+    const base = i * dims;
+    if (slot.recency >= 0 && row.last_purchase) values[base + slot.recency] = asOfDay - dayNumber(row.last_purchase);
+    if (slot.frequency >= 0) values[base + slot.frequency] = orders;
+    if (slot.monetary >= 0 && orders > 0) values[base + slot.monetary] = net;
+    if (slot.aov >= 0 && orders > 0) values[base + slot.aov] = net / orders;
+    if (slot.tenure >= 0) {
+      const start = earliest(row.first_purchase, row.signup_date);
+      if (start) values[base + slot.tenure] = asOfDay - dayNumber(start);
     }
-    const first = count;
-    for (const row of page) {
-      const i = count++;
-      ids[i] = row.customer_id;
-      if (!usesOrders) continue;
-      const orders = Number(row.frequency ?? 0);
-      const net = Number(row.net_cents ?? 0) / 100;
-      revenue[i] = net;
-      purchased[i] = orders > 0 ? 1 : 0;
-      const base = i * dims;
-      if (slot.recency >= 0 && row.last_purchase) values[base + slot.recency] = asOfDay - dayNumber(row.last_purchase);
-      if (slot.frequency >= 0) values[base + slot.frequency] = orders;
-      if (slot.monetary >= 0 && orders > 0) values[base + slot.monetary] = net;
-      if (slot.aov >= 0 && orders > 0) values[base + slot.aov] = net / orders;
-      if (slot.tenure >= 0) {
-        const start = earliest(row.first_purchase, row.signup_date);
-        if (start) values[base + slot.tenure] = asOfDay - dayNumber(start);
+  };
+  const reported = (done: number) =>
+    options.onProgress?.({ fraction: total > 0 ? Math.min(1, done / total) : null, message: `read features of ${done.toLocaleString('en-US')} customers` });
+
+  if (usesOrders && options.sqliteFile) {
+    const compiled = customerAggregates(db, asOf).compile();
+    const sqlite = new SQLite(options.sqliteFile, { readonly: true, fileMustExist: true });
+    try {
+      sqlite.pragma('busy_timeout = 10000');
+      const row: OrderRow = { customer_id: '', signup_date: null, frequency: null, net_cents: null, first_purchase: null, last_purchase: null };
+      for (const r of sqlite.prepare(compiled.sql).raw(true).iterate(...compiled.parameters) as IterableIterator<unknown[]>) {
+        if (count === ids.length) ensure(count + 1);
+        row.customer_id = r[0] as string;
+        row.signup_date = r[1] as string | null;
+        row.frequency = r[2] as number | null;
+        row.net_cents = r[3] as number | null;
+        row.first_purchase = r[4] as string | null;
+        row.last_purchase = r[5] as string | null;
+        add(row);
+        if (count % 100_000 === 0) reported(count);
       }
+    } finally {
+      sqlite.close();
     }
-    const last = page[page.length - 1].customer_id;
-    if (attributes.length > 0) await fillAttributes(db, attributes, features, after, last, ids, first, count, values);
-    after = last;
-    options.onProgress?.({ fraction: total > 0 ? Math.min(1, count / total) : null, message: `read features of ${count.toLocaleString('en-US')} customers` });
-    if (page.length < pageSize) break;
+    if (attributes.length > 0 && count > 0) await fillAttributes(db, attributes, features, '', ids[count - 1], ids, 0, count, values);
+    reported(count);
+  } else {
+    let after = '';
+    for (;;) {
+      const page = usesOrders ? await orderPage(db, after, asOf, pageSize) : await customerPage(db, after, pageSize);
+      if (page.length === 0) break;
+      ensure(count + page.length);
+      const first = count;
+      for (const row of page) add(row);
+      const last = page[page.length - 1].customer_id;
+      if (attributes.length > 0) await fillAttributes(db, attributes, features, after, last, ids, first, count, values);
+      after = last;
+      reported(count);
+      if (page.length < pageSize) break;
+    }
   }
   ids.length = count;
   return {
@@ -151,6 +188,28 @@ interface OrderRow {
   net_cents: number | string | null;
   first_purchase: string | null;
   last_purchase: string | null;
+}
+
+/**
+ * Every customer with its order aggregates as of `asOf`, in one pass ordered by customer_id (the
+ * SQLite streaming path: a scan of customers, each joined to its orders over the
+ * (customer_id, order_date) index).
+ */
+function customerAggregates(db: Kysely<Database>, asOf: string) {
+  return db
+    .selectFrom('customers as c')
+    .leftJoin('orders as o', (join) => join.onRef('o.customer_id', '=', 'c.customer_id').on('o.order_date', '<=', asOf))
+    .select([
+      'c.customer_id',
+      'c.signup_date',
+      sql<number | null>`sum(o.is_purchase)`.as('frequency'),
+      sql<number | null>`sum(o.net_cents)`.as('net_cents'),
+      sql<string | null>`min(case when o.is_purchase = 1 then o.order_date end)`.as('first_purchase'),
+      sql<string | null>`max(case when o.is_purchase = 1 then o.order_date end)`.as('last_purchase'),
+    ])
+    // by the key alone (signup_date depends on it): grouping by both made SQLite sort in temp b-trees
+    .groupBy('c.customer_id')
+    .orderBy('c.customer_id');
 }
 
 /**

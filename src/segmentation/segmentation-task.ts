@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ProgressUpdate } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
-import { createDatabase } from '../store/database.ts';
+import { createDatabase, dialectOf, sqlitePath } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
 import { checkFeatures, fetchCustomerFeatures, isOrderFeature, latestOrderDate, type CustomerFeatures } from './customer-features.ts';
 import { SegmentationInputError } from './errors.ts';
@@ -48,16 +48,28 @@ type Progress = (update: ProgressUpdate) => void;
 
 /** Worker entry: opens its own connection to the store named by `databaseUrl`. */
 export default async function segmentationTask(input: SegmentRunInput, progress: Progress): Promise<SegmentRunOutput> {
-  const db = createDatabase(input.databaseUrl!);
+  const url = input.databaseUrl!;
+  const db = createDatabase(url);
   try {
-    return await performSegmentRun(db, input, progress);
+    const file = dialectOf(url) === 'sqlite' ? sqlitePath(url) : undefined;
+    return await performSegmentRun(db, input, progress, { sqliteFile: file === ':memory:' ? undefined : file });
   } finally {
     await db.destroy();
   }
 }
 
+export interface StoreAccess {
+  /** The store's SQLite file, for the streaming read and write fast paths (absent: kysely only). */
+  sqliteFile?: string;
+}
+
 /** The whole `/segment run`: features from the store, clustering or RFM scoring, stored run. */
-export async function performSegmentRun(db: Kysely<Database>, input: SegmentRunInput, progress: Progress = () => {}): Promise<SegmentRunOutput> {
+export async function performSegmentRun(
+  db: Kysely<Database>,
+  input: SegmentRunInput,
+  progress: Progress = () => {},
+  access: StoreAccess = {},
+): Promise<SegmentRunOutput> {
   const features = chooseFeatures(input);
   const available = await checkFeatures(db, features);
   const usesOrders = features.some(isOrderFeature);
@@ -76,6 +88,7 @@ export async function performSegmentRun(db: Kysely<Database>, input: SegmentRunI
   const data = await fetchCustomerFeatures(db, {
     features,
     asOf,
+    sqliteFile: access.sqliteFile,
     onProgress: (u) => progress({ fraction: (u.fraction ?? 0) * 0.35, message: u.message }),
   });
   const featuresMs = performance.now() - started;
