@@ -151,6 +151,7 @@ export async function performSegmentRun(
     segments,
     { ids: data.ids, segment: plan.assignment, featureText: plan.featureText },
     (stored) => progress({ fraction: 0.6 + 0.4 * (stored / Math.max(1, members)), message: `stored ${stored.toLocaleString('en-US')} memberships` }),
+    { sqliteFile: access.sqliteFile },
   );
   const storeMs = performance.now() - started;
   const run = (await getRun(db, runId))!;

@@ -1,6 +1,8 @@
+import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, listRuns, MEMBERS_PER_COMMIT, resolveRun, resolveSegment, storeRun, type Memberships, type NewRun, type NewSegment } from '../../src/segmentation/runs.ts';
-import { createTestStore, type TestStore } from '../helpers/store.ts';
+import { sqlitePath } from '../../src/store/database.ts';
+import { createTestStore, testPostgresUrl, type TestStore } from '../helpers/store.ts';
 
 // storeRun commits memberships in short transactions; the run stays invisible until all are in.
 let store: TestStore;
@@ -104,4 +106,48 @@ describe('storeRun', () => {
     expect(await store.db.selectFrom('segment_members').select('customer_id').where('run_id', '=', crashedId).execute()).toEqual([]);
     expect(await store.db.selectFrom('segments').select('id').where('run_id', '=', crashedId).execute()).toEqual([]);
   });
+});
+
+describe.skipIf(testPostgresUrl() !== undefined)('storeRun on a SQLite file (better-sqlite3 fast path)', () => {
+  const file = () => sqlitePath(store.url);
+
+  it('stores every membership in committed chunks; the run stays storing until the last one', async () => {
+    const n = MEMBERS_PER_COMMIT * 4 + 777;
+    let included = 0;
+    for (let i = 0; i < n; i++) if (i % 7 !== 6) included++;
+    let midway: { status: string; members: number } | undefined;
+    const reader = new SQLite(file(), { readonly: true });
+    try {
+      const { runId } = await storeRun(
+        store.db,
+        newRun('fast'),
+        segments('Fast'),
+        memberships(n),
+        (stored) => {
+          // the fast path runs synchronously, so look through a connection of our own
+          if (stored < included && stored > MEMBERS_PER_COMMIT && !midway) {
+            const row = reader.prepare("select status, (select count(*) from segment_members m where m.run_id = r.id) as members from segment_runs r where name = 'fast'").get() as { status: string; members: number };
+            midway = row;
+          }
+        },
+        { sqliteFile: file() },
+      );
+      expect(midway?.status).toBe('storing');
+      expect(midway!.members).toBeGreaterThanOrEqual(MEMBERS_PER_COMMIT);
+      const members = await store.db.selectFrom('segment_members').select(['customer_id', 'segment_id', 'feature_values']).where('run_id', '=', runId).orderBy('customer_id').execute();
+      expect(members).toHaveLength(included);
+      expect(members[1]).toEqual({ customer_id: 'c000001', segment_id: members[1].segment_id, feature_values: '{"recency":1}' });
+      expect((await getRun(store.db, runId))?.name).toBe('fast');
+    } finally {
+      reader.close();
+    }
+  }, 60_000);
+
+  it('a fast-path store that fails midway leaves nothing behind', async () => {
+    const before = await Promise.all([count('segment_runs'), count('segments'), count('segment_members')]);
+    await expect(
+      storeRun(store.db, newRun('broken fast'), segments('Broken fast'), memberships(MEMBERS_PER_COMMIT + 500, MEMBERS_PER_COMMIT + 100), undefined, { sqliteFile: file() }),
+    ).rejects.toThrow('worker died');
+    expect(await Promise.all([count('segment_runs'), count('segments'), count('segment_members')])).toEqual(before);
+  }, 60_000);
 });
