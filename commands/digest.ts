@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineAction, defineCommand } from '../src/core/command.ts';
 import type { CommandContext, Platform } from '../src/core/context.ts';
-import { isoDate } from '../src/core/dates.ts';
+import { addDays, isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
 import { reply } from '../src/core/reply.ts';
 import { buildDigest } from '../src/digests/build.ts';
@@ -198,6 +198,13 @@ export default defineCommand({
           chartName: `digest-preview-${sendDate}-${now.getTime()}`,
         });
         const view = renderDigest(built.data, built.chart, { source: 'Preview', timeZone, whenLocal: options.as_of ? `as of ${options.as_of}` : formatInZone(now, timeZone) });
+        if (built.data.empty) {
+          const latest = await ctx.db.selectFrom('orders').select((eb) => eb.fn.max('order_date').as('day')).executeTakeFirst();
+          const day = latest?.day ? String(latest.day).slice(0, 10) : null;
+          if (day && day < built.data.period.from) {
+            view.notes = [...(view.notes ?? []), `The latest order in the store is from ${day}. To see the period with it: /digest preview as_of=${addDays(day, 1)}`];
+          }
+        }
         return reply({ ...built.data, send_date: sendDate, time_zone: timeZone, chart: built.chart, build_ms: built.build_ms }, view);
       },
     }),

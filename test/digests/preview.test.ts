@@ -60,6 +60,13 @@ describe('/digest preview', () => {
     expect(r.view.text).toBe('No activity from 2024-12-30 to 2025-01-05: no orders, no new customers and no spend.');
   });
 
+  it('points an empty preview after the data ends at the period that has it', async () => {
+    const latest = await store.db.selectFrom('orders').select((eb) => eb.fn.max('order_date').as('day')).executeTakeFirstOrThrow();
+    const r = await run(bot, '/digest preview as_of=2027-06-07');
+    expect(r.data.empty).toBe(true);
+    expect(r.view.notes?.at(-1)).toContain(`The latest order in the store is from ${String(latest.day).slice(0, 10)}`);
+  });
+
   it('reports a month and only the asked sections', async () => {
     const r = await run(bot, '/digest preview period=month as_of=2026-11-05 sections=kpis,campaigns');
     expect(r.ok, JSON.stringify(r.data)).toBe(true);
