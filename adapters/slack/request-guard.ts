@@ -1,3 +1,4 @@
+import { readCappedBody } from '../../src/http/capped-body.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
@@ -188,30 +189,13 @@ export function guardSlackRequests(server: Server, options: SlackRequestGuardOpt
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if ((req.method ?? 'GET').toUpperCase() !== 'POST' || !paths.has(path)) return pass(req, res);
     options.gate?.enter(res);
-    if (Number(req.headers['content-length'] ?? 0) > cap) {
-      options.logger?.warn({ path, bytes: Number(req.headers['content-length']) }, 'slack: request body over the cap');
-      refuse(res, 413, 'too_large');
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size > cap) {
-        over = true;
-        options.logger?.warn({ path }, 'slack: request body over the cap');
-        refuse(res, 413, 'too_large');
-        return;
+    void readCappedBody(req, cap).then((read) => {
+      if (!read.ok) {
+        if (read.reason === 'error') return refuse(res, 400, 'bad_request');
+        options.logger?.warn({ path, bytes: Number(req.headers['content-length'] ?? 0) || undefined }, 'slack: request body over the cap');
+        return refuse(res, 413, 'too_large');
       }
-      chunks.push(chunk);
-    });
-    req.on('error', () => refuse(res, 400, 'bad_request'));
-    req.on('end', () => {
-      if (over) return;
-      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.concat(chunks);
+      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = read.body;
       replayed(req as GuardedRequest).then(
         (again) => {
           if (!again) return pass(req, res);

@@ -1,3 +1,4 @@
+import { readCappedBody } from '../http/capped-body.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
@@ -108,27 +109,12 @@ export function eventsWebhookHandler(deps: EventsEndpointDeps): (req: IncomingMe
   };
   return (req, res) => {
     if ((req.method ?? 'GET').toUpperCase() !== 'POST') return send(res, refuse(405, 'method', 'POST only.'));
-    if (Number(req.headers['content-length'] ?? 0) > cap) {
-      send(res, refuse(413, 'too_large', `The body is over ${cap} bytes: send fewer events per request.`));
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let aborted = false;
-    req.on('data', (chunk: Buffer) => {
-      if (aborted) return;
-      size += chunk.length;
-      if (size > cap) {
-        aborted = true;
-        send(res, refuse(413, 'too_large', `The body is over ${cap} bytes: send fewer events per request.`));
-        return;
+    void readCappedBody(req, cap).then((read) => {
+      if (!read.ok) {
+        if (read.reason === 'error') return send(res, refuse(400, 'bad_request', 'The request body could not be read.'));
+        return send(res, refuse(413, 'too_large', `The body is over ${cap} bytes: send fewer events per request.`));
       }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (aborted) return;
-      handleEventsRequest(deps, req.headers, Buffer.concat(chunks)).then(
+      handleEventsRequest(deps, req.headers, read.body).then(
         (response) => send(res, response),
         (error) => {
           deps.logger?.error({ err: error }, 'events webhook failed');
