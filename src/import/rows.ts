@@ -1,3 +1,9 @@
+import type {
+  ImportStagingCustomersTable,
+  ImportStagingEventsTable,
+  ImportStagingOrderLinesTable,
+  ImportStagingSpendTable,
+} from '../store/schema.ts';
 import type { DateParser } from './dates.ts';
 import type { ColumnMapping, ImportKind } from './fields.ts';
 import { decimalToCents, decimalValue, lineCents, normalizeEmail, parseBoolean, parseDecimal, type Decimal } from './values.ts';
@@ -9,42 +15,14 @@ export interface Rejection {
   value: string;
 }
 
-export interface CustomerRecord {
-  customer_id: string;
-  email: string | null;
-  name: string | null;
-  signup_date: string | null;
-  country: string | null;
-  acquisition_channel: string | null;
-  consent: number | null;
-  attributes: [string, number][];
-}
+/** A validated row is the staging row it becomes, less the import it belongs to. */
+export type CustomerRecord = Omit<ImportStagingCustomersTable, 'import_id'> & { attributes: [string, number][] };
 
-export interface OrderLineRecord {
-  order_id: string;
-  line: number;
-  customer_id: string;
-  order_date: string;
-  gross_cents: number;
-  net_cents: number;
-  currency: string;
-  country: string | null;
-}
+export type OrderLineRecord = Omit<ImportStagingOrderLinesTable, 'import_id'>;
 
-export interface SpendRecord {
-  date: string;
-  channel: string;
-  campaign: string;
-  amount_cents: number;
-  currency: string;
-}
+export type SpendRecord = Omit<ImportStagingSpendTable, 'import_id'>;
 
-export interface EventRecord {
-  customer_id: string;
-  campaign_id: string;
-  type: string;
-  occurred_at: string;
-}
+export type EventRecord = Omit<ImportStagingEventsTable, 'import_id'>;
 
 export type ImportRecord = CustomerRecord | OrderLineRecord | SpendRecord | EventRecord;
 

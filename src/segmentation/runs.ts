@@ -55,15 +55,7 @@ export interface RunDetails {
 
 export type NewRun = Omit<RunRecord, 'id'>;
 
-export interface NewSegment {
-  name: string;
-  kind: SegmentKind;
-  size: number;
-  share: number;
-  revenue_share: number | null;
-  action: string;
-  profile: Record<string, number>;
-}
+export type NewSegment = Omit<SegmentRecord, 'id' | 'run_id' | 'position'>;
 
 export interface Memberships {
   /** Customer ids. */
