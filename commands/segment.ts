@@ -13,7 +13,7 @@ import { exportSegment } from '../src/segmentation/export.ts';
 import { getRun, listRuns, resolveRun, resolveSegment, runSegments, segmentMembersPage } from '../src/segmentation/runs.ts';
 import { checkFeatures } from '../src/segmentation/customer-features.ts';
 import { chooseFeatures, performSegmentRun, type SegmentRunInput, type SegmentRunOutput } from '../src/segmentation/segmentation-task.ts';
-import { listView, parseFeatureValues, runView, segmentData, showView } from '../src/segmentation/segment-views.ts';
+import { listView, parseFeatureValues, runIdentity, runView, segmentData, showView } from '../src/segmentation/segment-views.ts';
 
 const TASK = new URL('../src/segmentation/segmentation-task.ts', import.meta.url);
 
@@ -104,13 +104,7 @@ export default defineCommand({
         return reply(
           {
             runs: runs.map(({ run, segments }) => ({
-              run_id: run.id,
-              name: run.name,
-              method: run.method,
-              k: run.k,
-              as_of: run.as_of,
-              customers: run.customers,
-              features: run.features,
+              ...runIdentity(run),
               created_at: run.created_at,
               created_by: run.created_by,
               segments: segments.map((s) => ({ id: s.id, name: s.name, size: s.size, share: s.share })),

@@ -160,6 +160,11 @@ export async function writeRunCharts(run: RunRecord, segments: SegmentRecord[], 
 }
 
 /** The reply to `/segment run`; charts already rendered (by the worker) are reused. */
+/** What names a run in every reply that lists it. */
+export function runIdentity(run: RunRecord) {
+  return { run_id: run.id, name: run.name, method: run.method, k: run.k, as_of: run.as_of, customers: run.customers, features: run.features };
+}
+
 export async function runView(run: RunRecord, segments: SegmentRecord[], outDir: string, charts?: RunCharts): Promise<{ data: RunData; view: View }> {
   const { chart, k_chart: kChart } = charts ?? (await writeRunCharts(run, segments, outDir));
   const choice = run.details.choice;
@@ -184,13 +189,7 @@ export async function runView(run: RunRecord, segments: SegmentRecord[], outDir:
   const top = segments[0];
   const buttons: Button[] = top ? [{ label: `Show ${top.name}`, command: `/segment show ${top.id}` }, { label: `Export ${top.name}`, command: `/segment export ${top.id}` }] : [];
   const data: RunData = {
-    run_id: run.id,
-    name: run.name,
-    method: run.method,
-    k: run.k,
-    as_of: run.as_of,
-    customers: run.customers,
-    features: run.features,
+    ...runIdentity(run),
     inertia: run.inertia,
     segments: segments.map(segmentData),
     overall: run.details.overall,
