@@ -7,10 +7,10 @@ import { importReply } from '../src/import/reply.ts';
 import { runImport, type ImportInput, type ImportResult } from '../src/import/run-import.ts';
 import type { ImportSource } from '../src/import/source.ts';
 import { describeHolder, runExclusive } from '../src/jobs/exclusive.ts';
-import { runInWorker } from '../src/jobs/run-in-worker.ts';
+import { runInWorker, workerTask } from '../src/jobs/run-in-worker.ts';
 import { sqlitePath, dialectOf } from '../src/store/database.ts';
 
-const TASK = new URL('../src/import/import-task.ts', import.meta.url);
+const TASK = workerTask(new URL('../src/import/import-task.ts', import.meta.url));
 
 const options = z.object({
   source: z.string().describe('a file path (relative to the bot’s working directory), an http(s) URL, or the name of a file shared in the chat').meta({ kind: 'source' }).optional(),

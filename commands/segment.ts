@@ -6,7 +6,7 @@ import { UserError } from '../src/core/errors.ts';
 import { formatCount, maskEmail } from '../src/core/format.ts';
 import { reply } from '../src/core/reply.ts';
 import { describeHolder, runExclusive } from '../src/jobs/exclusive.ts';
-import { runInWorker } from '../src/jobs/run-in-worker.ts';
+import { runInWorker, workerTask } from '../src/jobs/run-in-worker.ts';
 import { sqlitePath } from '../src/store/database.ts';
 import { compareRuns } from '../src/segmentation/compare.ts';
 import { exportSegment } from '../src/segmentation/export.ts';
@@ -15,7 +15,7 @@ import { checkFeatures } from '../src/segmentation/customer-features.ts';
 import { chooseFeatures, performSegmentRun, type SegmentRunInput, type SegmentRunOutput } from '../src/segmentation/segmentation-task.ts';
 import { listView, parseFeatureValues, runIdentity, runView, segmentData, showView } from '../src/segmentation/segment-views.ts';
 
-const TASK = new URL('../src/segmentation/segmentation-task.ts', import.meta.url);
+const TASK = workerTask(new URL('../src/segmentation/segmentation-task.ts', import.meta.url));
 
 const segmentRef = z.string().min(1).describe('a segment: its id (e.g. 12) or name (the newest run with that name)').meta({ autocomplete: 'segment' });
 

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { loadRegistry } from '../commands/index.ts';
 import type { Config } from './config/config.ts';
 import { Bot } from './core/bot.ts';
+import { workerPool } from './jobs/worker-pool.ts';
 import type { Logger } from './logger.ts';
 import { createDatabase } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
@@ -27,6 +28,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const db = options.db ?? createDatabase(options.config.DATABASE_URL);
   const applied = await migrateToLatest(db);
   if (applied.length) options.logger.info({ migrations: applied }, 'database migrated');
+  workerPool.configure({ niceness: options.config.JOB_NICENESS });
   const registry = await loadRegistry();
   const bot = new Bot({ db, config: options.config, logger: options.logger, registry, outDir: path.resolve(options.config.OUT_DIR), now: options.now });
   return {
@@ -34,6 +36,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     db,
     close: async () => {
       await bot.settled();
+      await workerPool.close();
       await db.destroy();
     },
   };

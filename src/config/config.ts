@@ -26,6 +26,7 @@ export const configSchema = z.object({
     .default('USD')
     .refine((v) => /^[A-Z]{3}$/.test(v), 'must be a three-letter ISO currency code such as USD, EUR or GBP'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JOB_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
   BOT_ADMINS: list,
   DEFAULT_ROLE: z.enum(ROLES).default('viewer'),
   ROLE_MAP: list.refine(

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
-import { runInWorker } from '../jobs/run-in-worker.ts';
+import { runInWorker, workerTask } from '../jobs/run-in-worker.ts';
 import type { Database } from '../store/schema.ts';
 import { writeDigestChart } from './chart.ts';
 import { computeDigestData, type DigestData, type DigestOptions } from './content.ts';
 import { contentHash } from './content-hash.ts';
+
+const TASK = workerTask(new URL('./build-task.ts', import.meta.url));
 
 export interface BuildInput {
   options: DigestOptions;
@@ -39,6 +41,6 @@ async function finish(data: DigestData, input: BuildInput, started: number): Pro
 export async function buildDigest(db: Kysely<Database>, databaseUrl: string, input: BuildInput): Promise<BuiltDigest> {
   if (databaseUrl === 'sqlite::memory:' || databaseUrl === 'sqlite:memory:') return buildDigestData(db, input);
   const started = performance.now();
-  const data = await runInWorker<{ databaseUrl: string; options: DigestOptions }, DigestData>(new URL('./build-task.ts', import.meta.url), { databaseUrl, options: input.options });
+  const data = await runInWorker<{ databaseUrl: string; options: DigestOptions }, DigestData>(TASK, { databaseUrl, options: input.options });
   return finish(data, input, started);
 }

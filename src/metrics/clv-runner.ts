@@ -1,10 +1,10 @@
 import type { CommandContext } from '../core/context.ts';
-import { runInWorker } from '../jobs/run-in-worker.ts';
+import { runInWorker, workerTask } from '../jobs/run-in-worker.ts';
 import { computeClvValues, fitClvModelReport } from './clv-model.ts';
 import type { ClvModelReport, ClvValueReport, ClvValueRequest } from './clv-model.ts';
 import type { ClvTaskInput } from './clv-task.ts';
 
-const TASK = new URL('./clv-task.ts', import.meta.url);
+const TASK = workerTask(new URL('./clv-task.ts', import.meta.url));
 
 /** An in-memory SQLite store cannot be reached from another thread: fit in-process there. */
 function workerUrl(ctx: CommandContext): string | null {

@@ -1,14 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.ts';
 import { runInWorker } from '../../src/jobs/run-in-worker.ts';
+import { WorkerPool } from '../../src/jobs/worker-pool.ts';
+import type { EchoInput, EchoOutput } from './echo-task.ts';
 
 const task = new URL('./echo-task.ts', import.meta.url);
+const preload = new URL('./preload-task.ts', import.meta.url);
 
 describe('runInWorker', () => {
   it('runs a TypeScript task in a worker thread and reports progress', async () => {
     const updates: string[] = [];
-    const result = await runInWorker<{ n: number }, { doubled: number }>(task, { n: 21 }, (u) => updates.push(u.message));
-    expect(result).toEqual({ doubled: 42 });
+    const result = await runInWorker<EchoInput, EchoOutput>(task, { n: 21 }, (u) => updates.push(u.message));
+    expect(result.doubled).toBe(42);
+    expect(result.threadId).toBeGreaterThan(0);
     expect(updates).toEqual(['halfway']);
   });
 
@@ -23,5 +27,63 @@ describe('runInWorker', () => {
     const error = await runInWorker(task, { n: 1, fail: 'crash' }).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(UserError);
     expect((error as Error).message).toBe('boom');
+  });
+});
+
+describe('WorkerPool', () => {
+  const pools: WorkerPool[] = [];
+  const pool = (options: ConstructorParameters<typeof WorkerPool>[0] = {}) => {
+    const created = new WorkerPool(options);
+    pools.push(created);
+    return created;
+  };
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.close()));
+  });
+
+  it('keeps a worker for the next task, also after a task failed', async () => {
+    const workers = pool();
+    const first = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
+    await expect(workers.run(task, { n: 1, fail: 'user' })).rejects.toBeInstanceOf(UserError);
+    const third = await workers.run<EchoInput, EchoOutput>(task, { n: 2 });
+    expect(third.threadId).toBe(first.threadId);
+  });
+
+  it('runs concurrent tasks in separate workers and keeps at most maxIdle of them', async () => {
+    const workers = pool({ maxIdle: 1 });
+    const [a, b] = await Promise.all([workers.run<EchoInput, EchoOutput>(task, { n: 1, waitMs: 200 }), workers.run<EchoInput, EchoOutput>(task, { n: 2, waitMs: 200 })]);
+    expect(a.threadId).not.toBe(b.threadId);
+    const next = await workers.run<EchoInput, EchoOutput>(task, { n: 3 });
+    expect([a.threadId, b.threadId]).toContain(next.threadId);
+  });
+
+  it('lowers the worker threads\' scheduling priority, not the bot\'s', async () => {
+    const result = await pool({ niceness: 7 }).run<EchoInput, EchoOutput>(task, { n: 1 });
+    if (process.platform === 'linux') expect(result.niceness).toBe(7);
+    expect((await import('node:os')).getPriority(0)).toBe(0);
+    expect((await pool({ niceness: 0 }).run<EchoInput, EchoOutput>(task, { n: 1 })).niceness).toBe(0);
+  });
+
+  it('warm() starts a worker with the registered task modules loaded', async () => {
+    const workers = pool();
+    workers.register(preload);
+    expect((await workers.run<EchoInput, EchoOutput>(task, { n: 1 })).preloaded).toBe(false);
+    await workers.close();
+    await workers.warm();
+    expect((await workers.run<EchoInput, EchoOutput>(task, { n: 1 })).preloaded).toBe(true);
+  });
+
+  it('replaces a worker that died, and a cancelled one', async () => {
+    const workers = pool();
+    const first = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
+    await expect(workers.run(task, { n: 1, fail: 'exit' })).rejects.toThrow(/exit code 3/);
+    const second = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
+    expect(second.threadId).not.toBe(first.threadId);
+    const controller = new AbortController();
+    const running = workers.run(task, { n: 1, waitMs: 10_000 }, undefined, controller.signal);
+    setTimeout(() => controller.abort(), 50);
+    await expect(running).rejects.toMatchObject({ code: 'cancelled' });
+    const third = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
+    expect(third.threadId).not.toBe(second.threadId);
   });
 });
