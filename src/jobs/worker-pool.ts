@@ -112,10 +112,12 @@ export class WorkerPool {
     return { worker, ready };
   }
 
-  /** Keeps an idle worker for the next task; it leaves the pool (and never holds the process open) meanwhile. */
+  /** Keeps an idle worker for the next task; once loaded, it does not hold the process open meanwhile. */
   #park(slot: Slot): void {
-    slot.worker.unref();
     this.#idle.push(slot);
+    void slot.ready.then(() => {
+      if (this.#idle.includes(slot)) slot.worker.unref();
+    });
     slot.worker.once('exit', () => {
       const at = this.#idle.indexOf(slot);
       if (at >= 0) this.#idle.splice(at, 1);

@@ -87,3 +87,26 @@ describe('WorkerPool', () => {
     expect(third.threadId).not.toBe(second.threadId);
   });
 });
+
+describe('WorkerPool in a process of its own', () => {
+  it('keeps the process alive while warming, and lets it exit once idle', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(tmpdir(), 'growthbot-pool-'));
+    const file = path.join(dir, 'warm.mjs');
+    writeFileSync(file, `
+      import { WorkerPool } from ${JSON.stringify(new URL('../../src/jobs/worker-pool.ts', import.meta.url).href)};
+      const pool = new WorkerPool();
+      pool.register(new URL(${JSON.stringify(preload.href)}));
+      await pool.warm();
+      console.log('warm');`);
+    try {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000 });
+      expect(out.trim()).toBe('warm');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
