@@ -64,10 +64,11 @@ export function assignNearest(
  *
  * Hamerly's bounds (G. Hamerly, "Making k-means even faster", SDM 2010) skip the distance
  * computations of rows that cannot have changed cluster: per row, an upper bound on the distance
- * to its centroid and a lower bound on the distance to every other one. The result is the plain
- * loop's, iteration for iteration: a row whose bounds leave any doubt (within BOUND_SLACK) is
- * measured against every centroid with the same arithmetic and the same tie-break (lowest
- * index), and the means are summed over all rows in row order.
+ * to its centroid and a lower bound on the distance to every other one. A row whose bounds leave
+ * any doubt (within BOUND_SLACK) is measured against every centroid with the plain loop's
+ * arithmetic and tie-break (lowest index), so labels and iterations are the plain loop's. The
+ * per-cluster sums are updated only for rows that changed cluster, so centroids and inertia
+ * match the plain loop's to rounding (about 1e-15 relative), not bit for bit.
  */
 export function lloyd(
   values: Float64Array,
@@ -124,7 +125,8 @@ const BOUND_SLACK = 1e-9;
 
 /**
  * One assignment step after the centroids moved by `moved` (Infinity: measure every row): labels,
- * bounds, and the per-cluster sums and counts of the rows in row order. Returns how many labels changed.
+ * bounds, and the per-cluster sums and counts (rows that changed cluster move their values from one
+ * sum to the other; unlabeled rows are added). Returns how many labels changed.
  */
 function assignWithBounds(
   values: Float64Array,
@@ -162,8 +164,6 @@ function assignWithBounds(
       next = moved[c];
     }
   }
-  sums.fill(0);
-  counts.fill(0);
   let changed = 0;
   for (let i = 0, base = 0; i < rows; i++, base += dims) {
     let a = labels[i];
@@ -178,16 +178,23 @@ function assignWithBounds(
       upper[i] = exact;
       if (exact * (1 + BOUND_SLACK) + BOUND_SLACK < bound) break check;
       a = nearestTwo(values, base, dims, centroids, k, upper, lower, i);
-      if (a !== labels[i]) {
+      const was = labels[i];
+      if (a !== was) {
         labels[i] = a;
         changed++;
+        counts[was]--;
+        counts[a]++;
+        for (let d = 0; d < dims; d++) {
+          sums[was * dims + d] -= values[base + d];
+          sums[a * dims + d] += values[base + d];
+        }
       }
     } else {
       labels[i] = a = nearestTwo(values, base, dims, centroids, k, upper, lower, i);
       changed++;
+      counts[a]++;
+      for (let d = 0, sBase = a * dims; d < dims; d++) sums[sBase + d] += values[base + d];
     }
-    counts[a]++;
-    for (let d = 0, sBase = a * dims; d < dims; d++) sums[sBase + d] += values[base + d];
   }
   return changed;
 }

@@ -44,7 +44,7 @@ function data(seed: number, rows: number, dims: number, spread: number, grid: bo
 }
 
 describe('lloyd (Hamerly bounds)', () => {
-  it('gives the plain loop\'s labels, centroids, inertia and iteration count', () => {
+  it('gives the plain loop\'s labels and iteration count, and its centroids and inertia to rounding', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 1_000_000 }),
@@ -61,8 +61,8 @@ describe('lloyd (Hamerly bounds)', () => {
           const ours = lloyd(values, rows, dims, start, k, { maxIterations, tolerance: 0 });
           const plain = plainLloyd(values, rows, dims, start, k, maxIterations);
           expect(Array.from(ours.labels)).toEqual(Array.from(plain.labels));
-          expect(Array.from(ours.centroids)).toEqual(Array.from(plain.centroids));
-          expect(ours.inertia).toBe(plain.inertia);
+          ours.centroids.forEach((v, i) => expect(Math.abs(v - plain.centroids[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(plain.centroids[i]))));
+          expect(Math.abs(ours.inertia - plain.inertia)).toBeLessThanOrEqual(1e-12 * Math.max(1, plain.inertia));
           expect(ours.iterations).toBe(plain.iterations);
           expect(ours.converged).toBe(plain.converged);
         },
