@@ -1,6 +1,6 @@
 import { readCappedBody } from '../../src/http/capped-body.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../src/logger.ts';
 import type { Database } from '../../src/store/schema.ts';
@@ -164,30 +164,32 @@ export function validSlackSignature(secret: string, timestamp: string, body: Buf
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
 /**
- * Puts a guard in front of Bolt's HTTP receiver: caps the body, and refuses (409) a correctly
- * signed, fresh request whose signature was already seen. Everything else goes on to Bolt,
- * which verifies signatures and timestamps itself (it reuses the body read here as req.rawBody).
- * Only verified signatures are remembered, so forged requests cannot fill the cache.
+ * The one check of every request on the Slack paths, in front of Bolt's HTTP receiver (which
+ * runs with its own signature verification off): caps the body; answers 401 to a missing or
+ * wrong signature and to a timestamp outside Slack's window, as Bolt would; refuses (409) a
+ * correctly signed, fresh request whose signature was already seen. Slack's `ssl_check` probe
+ * is unsigned: it passes on with nothing but `ssl_check=1` in its body. Verified requests go on
+ * to `next` with the body read here as req.rawBody. Only verified signatures are remembered, so
+ * forged requests cannot fill the replay cache.
  */
-export function guardSlackRequests(server: Server, options: SlackRequestGuardOptions): ReplayStore {
+export function guardSlackRequests(next: RequestListener, options: SlackRequestGuardOptions): { listener: RequestListener; store: ReplayStore } {
   const paths = new Set(options.paths ?? ['/slack/events']);
   const cap = options.maxBodyBytes ?? SLACK_MAX_BODY_BYTES;
   const tolerance = options.toleranceSeconds ?? SLACK_TOLERANCE_SECONDS;
   const now = options.now ?? Date.now;
   const cache: ReplayStore = options.store ?? new ReplayCache(options.maxRemembered ?? 100_000);
-  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  server.removeAllListeners('request');
-  const pass = (req: IncomingMessage, res: ServerResponse) => {
-    for (const handler of handlers) handler.call(server, req, res);
-  };
-  const refuse = (res: ServerResponse, status: number, error: string) => {
-    if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error }));
+  const refuse = (res: ServerResponse, status: number, error?: string) => {
+    if (res.headersSent) return;
+    if (error) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error }));
+    else res.writeHead(status).end();
   };
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if ((req.method ?? 'GET').toUpperCase() !== 'POST' || !paths.has(path)) return pass(req, res);
+  const listener: RequestListener = (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if ((req.method ?? 'GET').toUpperCase() !== 'POST' || !paths.has(path)) return next(req, res);
     options.gate?.enter(res);
     void readCappedBody(req, cap).then((read) => {
       if (!read.ok) {
@@ -195,39 +197,59 @@ export function guardSlackRequests(server: Server, options: SlackRequestGuardOpt
         options.logger?.warn({ path, bytes: Number(req.headers['content-length'] ?? 0) || undefined }, 'slack: request body over the cap');
         return refuse(res, 413, 'too_large');
       }
-      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = read.body;
-      replayed(req as GuardedRequest).then(
-        (again) => {
-          if (!again) return pass(req, res);
+      const guarded = req as GuardedRequest;
+      guarded.rawBody = read.body;
+      if (sslCheck(req, read.body)) {
+        guarded.rawBody = Buffer.from('ssl_check=1');
+        return next(req, res);
+      }
+      const verdict = verify(guarded);
+      if (verdict !== 'ok') {
+        options.logger?.warn({ path, reason: verdict }, 'slack: request refused (signature check)');
+        return refuse(res, 401);
+      }
+      remembered(guarded).then(
+        (first) => {
+          if (first) return next(req, res);
           options.logger?.warn({ path }, 'slack: replayed request refused');
           refuse(res, 409, 'replayed');
         },
         (error: unknown) => {
-          // the replay store failing must not stop Slack traffic: Bolt still verifies the request
+          // the replay store failing must not stop Slack traffic: the request is verified
           options.logger?.error({ err: error }, 'slack: replay check failed; request passed on');
-          pass(req, res);
+          next(req, res);
         },
       );
     });
-  });
+  };
 
-  /** True for a fresh, correctly signed request whose signature was seen before. */
-  async function replayed(req: GuardedRequest): Promise<boolean> {
+  function verify(req: GuardedRequest): 'ok' | 'missing signature' | 'stale timestamp' | 'bad signature' {
     const signature = req.headers['x-slack-signature'];
     const timestamp = req.headers['x-slack-request-timestamp'];
-    if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return false;
+    if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return 'missing signature';
+    if (Math.abs(now() / 1000 - Number(timestamp)) > tolerance) return 'stale timestamp';
+    return validSlackSignature(options.signingSecret, timestamp, req.rawBody!, signature) ? 'ok' : 'bad signature';
+  }
+
+  /** False for a replay: the signature (verified, fresh) was seen before. */
+  async function remembered(req: GuardedRequest): Promise<boolean> {
+    const timestamp = Number(req.headers['x-slack-request-timestamp']);
+    const signature = req.headers['x-slack-signature'] as string;
     const nowMs = now();
-    if (Math.abs(nowMs / 1000 - Number(timestamp)) > tolerance) return false;
-    if (!validSlackSignature(options.signingSecret, timestamp, req.rawBody!, signature)) return false;
-    const expires = Math.max((Number(timestamp) + tolerance) * 1000, nowMs + 1);
-    if (!(await cache.remember(signature, expires, nowMs))) return true;
+    const expires = Math.max((timestamp + tolerance) * 1000, nowMs + 1);
+    if (!(await cache.remember(signature, expires, nowMs))) return false;
     if (cache.receipt) {
       const receipt = cache.receipt(signature, expires, nowMs);
       // observed by the listener; a failure must not surface as an unhandled rejection
       receipt.catch(() => undefined);
       req.slackReceipt = receipt;
     }
-    return false;
+    return true;
   }
-  return cache;
+  return { listener, store: cache };
+}
+
+/** Slack's unsigned SSL probe: a form body with ssl_check=1. */
+function sslCheck(req: IncomingMessage, body: Buffer): boolean {
+  return req.headers['content-type'] === 'application/x-www-form-urlencoded' && body.length < 512 && new URLSearchParams(body.toString()).get('ssl_check') === '1';
 }

@@ -102,6 +102,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     ? undefined
     : new HTTPReceiver({
         signingSecret: config.SLACK_SIGNING_SECRET!,
+        // verified once, by the guard in front of the receiver (below)
+        signatureVerification: false,
         customRoutes: routes,
         logger: boltLogger(logger),
         customPropertiesExtractor: (req) => ((req as GuardedRequest).slackReceipt ? { slackReceipt: (req as GuardedRequest).slackReceipt } : {}),
@@ -123,6 +125,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   const poster = new SlackPoster(app.client, new ChannelQueue(limits.channelPostIntervalMs), limits, logger);
   const slackRoles = config.ROLE_MAP.some((item) => item.startsWith('slack:'));
   const ackGate = socketMode ? undefined : new AckGate();
+  if (receiver) {
+    // seen signatures in memory and in the database (stored after the ack): a replay to another instance is refused too
+    receiver.requestListener = guardSlackRequests(receiver.requestListener, {
+      signingSecret: config.SLACK_SIGNING_SECRET!,
+      logger,
+      store: new SharedReplayStore(bot.writes),
+      gate: ackGate,
+    }).listener;
+  }
   const flow = new CommandFlow({
     bot,
     poster,
@@ -189,8 +200,6 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     if (routes.length) routeServer = server = await startRouteServer(routes, port, options.host);
   } else {
     server = (await app.start({ port, ...(options.host ? { host: options.host } : {}) })) as Server;
-    // seen signatures in memory and in the database (stored after the ack): a replay to another instance is refused too
-    guardSlackRequests(server, { signingSecret: config.SLACK_SIGNING_SECRET!, logger, store: new SharedReplayStore(bot.writes), gate: ackGate });
   }
   const boundPort = server ? (server.address() as AddressInfo).port : undefined;
   logger.info({ mode: socketMode ? 'socket' : 'http', port: boundPort }, 'slack adapter started');

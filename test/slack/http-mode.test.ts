@@ -91,6 +91,14 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
     expect(h.fake.responsesTo('never')).toEqual([]);
   });
 
+  it('answers Slack\'s unsigned ssl_check probe with 200 and runs nothing smuggled in with it', async () => {
+    const body = new URLSearchParams({ ssl_check: '1', token: 'x', command: '/help', text: '', response_url: h.fake.responseUrl('smuggled') }).toString();
+    const probe = await fetch(`${h.baseUrl}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(probe.status).toBe(200);
+    await h.adapter.idle();
+    expect(h.fake.responsesTo('smuggled')).toEqual([]);
+  });
+
   it('renders buttons with the typed command, and routes a click through the same command code and role check', async () => {
     const { id } = await slash('/choose');
     const [answer] = await h.fake.waitFor(() => responseBodies(h.fake, id).length > 0 && responseBodies(h.fake, id));
