@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { Bot } from '../src/core/bot.ts';
 import { createDatabase } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
+import { workerPool } from '../src/jobs/worker-pool.ts';
 import { FakeSlack } from '../test/fakes/slack.ts';
 import { formatRow, peakRssMiB, type BenchRow } from './report.ts';
 import { generateStore } from './segmentation.ts';
@@ -144,6 +145,7 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
     const logger = pino({ level: 'silent' });
     const bot = new Bot({ db, config, logger, registry: await loadRegistry(), outDir: path.join(dir, 'out') });
     adapter = await startSlackAdapter({ bot, config, logger, host: '127.0.0.1', port: 0 });
+    await workerPool.warm(); // as npm start does
     const baseUrl = `http://127.0.0.1:${adapter.port}`;
     load = await LoadClient.start();
     const loop = monitorEventLoopDelay({ resolution: 5 });
@@ -162,7 +164,8 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
       return stats(label, results, answered, loop.max / 1e6);
     };
 
-    await burst('warm-up', commandsFor(20));
+    // as many as a burst: its connections stay open (keep-alive), as from a load balancer
+    await burst('warm-up', commandsFor(count));
     const baseline = await burst('baseline, nothing else running', commandsFor(count));
     lines.push(describe(baseline));
 
