@@ -15,6 +15,7 @@ import { workerPool } from '../src/jobs/worker-pool.ts';
 import { FakeSlack } from '../test/fakes/slack.ts';
 import { formatRow, peakRssMiB, type BenchRow } from './report.ts';
 import { generateStore } from './segmentation.ts';
+import { measureFloors } from './slack-ack-floors.ts';
 import { LoadClient, type AckResult, type SlashRequest } from './slack-ack-load.ts';
 
 const BOT_TOKEN = 'xoxb-bench-bot-token';
@@ -141,10 +142,12 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: fake.apiUrl,
       BOT_ADMINS: ADMIN,
+      ...(process.env.JOB_NICENESS ? { JOB_NICENESS: process.env.JOB_NICENESS } : {}),
     });
     const logger = pino({ level: 'silent' });
     const bot = new Bot({ db, config, logger, registry: await loadRegistry(), outDir: path.join(dir, 'out') });
     adapter = await startSlackAdapter({ bot, config, logger, host: '127.0.0.1', port: 0 });
+    workerPool.configure({ niceness: config.JOB_NICENESS });
     await workerPool.warm(); // as npm start does
     const baseUrl = `http://127.0.0.1:${adapter.port}`;
     load = await LoadClient.start();
@@ -210,6 +213,10 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
     lines.push(describe(combined));
     const worst = during.reduce((a, b) => (b.p99 > a.p99 ? b : a), during[0]!);
 
+    const measured = await measureFloors(load, SIGNING_SECRET, commandsFor(count), 5, REQUEST_TIMEOUT_MS);
+    const floors = { plain: stats('plain HTTP server', measured.plain, 0, 0), bolt: stats('bare Bolt app', measured.bolt, 0, 0) };
+    lines.push(describe(floors.plain), describe(floors.bolt));
+
     const n = customers.toLocaleString('en-US');
     const base = (value: number) => ({ name: `same ${count} commands, no segmentation`, value });
     const rows: BenchRow[] = [
@@ -257,6 +264,18 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
         target: `${expectedDuring}`,
         pass: answeredDuring === expectedDuring,
         notes: `baseline ${baseline.answered}/${baseline.expectedAnswers}`,
+      },
+      {
+        name: `floor: the same ${count} requests to a plain HTTP server that answers at once`,
+        value: floors.plain.p99,
+        unit: 'ms p99',
+        notes: `p50 ${floors.plain.p50.toFixed(1)} ms, max ${floors.plain.max.toFixed(1)} ms: the load generator's own cost`,
+      },
+      {
+        name: `floor: the same ${count} requests to a bare Bolt app that acks at once`,
+        value: floors.bolt.p99,
+        unit: 'ms p99',
+        notes: `p50 ${floors.bolt.p50.toFixed(1)} ms, max ${floors.bolt.max.toFixed(1)} ms: what @slack/bolt costs before any bot code`,
       },
       { name: 'main event-loop longest stall during segmentation', value: combined.loopMaxMs, unit: 'ms', baseline: { name: 'no segmentation', value: baseline.loopMaxMs } },
       { name: 'slack-ack peak RSS (main + worker threads)', value: peakRssMiB(), unit: 'MiB' },
