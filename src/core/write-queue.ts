@@ -1,6 +1,7 @@
 import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
+import { bulkWriteInProgress, setWritesWaiting } from '../store/write-priority.ts';
 
 /** One small write (an audit entry, a request receipt); it runs inside the batch's transaction. */
 export type WriteJob = (trx: Transaction<Database>) => Promise<void>;
@@ -22,6 +23,9 @@ interface Pending {
   settle?: { resolve(value: unknown): void; reject(error: unknown): void; value?: unknown };
 }
 
+/** How soon a batch is tried again after finding a bulk writer inside its transaction. */
+const YIELD_RETRY_MS = 5;
+
 const isBusy = (error: unknown) => /SQLITE_BUSY|database is locked/i.test(`${(error as { code?: string }).code ?? ''} ${(error as Error).message ?? ''}`);
 
 /**
@@ -42,6 +46,10 @@ export class WriteQueue {
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<boolean> | undefined;
   #retryDelayMs = 0;
+  /** SQLite: whether the bulk writers in worker threads have been told that writes are waiting. */
+  #announced = false;
+  /** Set when the last attempt found a bulk writer holding the lock (retried shortly, no backoff). */
+  #yielded = false;
 
   constructor(db: Kysely<Database>, logger: Logger, options: WriteQueueOptions = {}) {
     this.#db = db;
@@ -59,6 +67,7 @@ export class WriteQueue {
 
   enqueue(label: string, job: WriteJob): void {
     this.#pending.push({ job, label });
+    this.#announce(true);
     this.#schedule(this.#delayMs);
   }
 
@@ -73,6 +82,7 @@ export class WriteQueue {
           settle.value = await job(trx);
         },
       });
+      this.#announce(true);
       this.#schedule(this.#delayMs);
     });
   }
@@ -103,7 +113,8 @@ export class WriteQueue {
     this.#timer = undefined;
     const writing = this.#writeChunks().finally(() => {
       this.#writing = undefined;
-      if (this.#pending.length) this.#schedule(this.#retryDelayMs || this.#delayMs);
+      if (this.#pending.length) this.#schedule(this.#yielded ? YIELD_RETRY_MS : this.#retryDelayMs || this.#delayMs);
+      else this.#announce(false);
     });
     this.#writing = writing;
     return writing;
@@ -111,12 +122,24 @@ export class WriteQueue {
 
   async #writeChunks(): Promise<boolean> {
     let first = true;
+    this.#yielded = false;
     while (this.#pending.length) {
       if (!first) await new Promise((resolve) => setImmediate(resolve));
       first = false;
+      // a bulk writer holds the lock: it pauses after its chunk (it was told writes are waiting); trying now would stall the event loop
+      if (this.#sqlite && bulkWriteInProgress()) {
+        this.#yielded = true;
+        return false;
+      }
       if (!(await this.#writeBatch(this.#pending.splice(0, this.#chunkSize)))) return false;
     }
     return true;
+  }
+
+  #announce(waiting: boolean): void {
+    if (!this.#sqlite || waiting === this.#announced) return;
+    this.#announced = waiting;
+    setWritesWaiting(waiting);
   }
 
   async #writeBatch(batch: Pending[]): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ProgressUpdate } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
+import { writePriorityBuffer } from '../store/write-priority.ts';
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 
@@ -99,7 +100,7 @@ export class WorkerPool {
   }
 
   #spawn(preload: string[]): Slot {
-    const worker = new Worker(ENTRY, { workerData: { preload, niceness: this.#options.niceness } });
+    const worker = new Worker(ENTRY, { workerData: { preload, niceness: this.#options.niceness, writePriority: writePriorityBuffer() } });
     const ready = new Promise<void>((resolve) => {
       const onMessage = (message: Message) => {
         if (message.type !== 'ready') return;

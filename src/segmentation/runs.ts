@@ -2,6 +2,7 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
 import type { Database } from '../store/schema.ts';
+import { bulkWriteChunk, yieldToWaitingWrites } from '../store/write-priority.ts';
 
 export type SegmentKind = 'cluster' | 'rfm' | 'no_purchase';
 
@@ -181,8 +182,8 @@ function storeMembersSqlite(
     const params: unknown[] = new Array(MEMBER_BATCH * 4);
     let stored = 0;
     let i = 0;
-    while (i < members.ids.length) {
-      // one short transaction of up to MEMBERS_PER_COMMIT memberships
+    /** One short transaction of up to MEMBERS_PER_COMMIT memberships. */
+    const chunk = () => {
       sqlite.exec('BEGIN IMMEDIATE');
       try {
         let rows = 0;
@@ -212,6 +213,11 @@ function storeMembersSqlite(
         if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
         throw error;
       }
+    };
+    while (i < members.ids.length) {
+      // the bot's own writes (audit entries, request receipts) go first
+      yieldToWaitingWrites();
+      bulkWriteChunk(chunk);
     }
     return stored;
   } finally {
