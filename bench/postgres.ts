@@ -18,7 +18,7 @@ import type { Database } from '../src/store/schema.ts';
 import { randomInt, seededRandom } from '../src/util/random.ts';
 import { benchImport } from './import.ts';
 import { formatRow, type BenchRow } from './report.ts';
-import { generateStore } from './segmentation.ts';
+import { generateStoreApart } from './generate-store.ts';
 
 /**
  * The import, segmentation and digest benchmarks on SQLite and on PostgreSQL in the same run.
@@ -190,7 +190,7 @@ export async function benchPostgres(options: { customers?: number; databaseUrl?:
     await migrateToLatest(migrated);
     await migrated.destroy();
     const generated = performance.now();
-    const { orders } = generateStore(file, customers, SEED);
+    const { orders } = generateStoreApart(file, customers, SEED);
     addChannelsAndSpend(file);
     const generateS = (performance.now() - generated) / 1000;
     const pgDb = createDatabase(pgUrl);

@@ -14,7 +14,7 @@ import { migrateToLatest } from '../src/store/migrate.ts';
 import { workerPool } from '../src/jobs/worker-pool.ts';
 import { FakeSlack } from '../test/fakes/slack.ts';
 import { formatRow, peakRssMiB, type BenchRow } from './report.ts';
-import { generateStore } from './segmentation.ts';
+import { generateStoreApart } from './generate-store.ts';
 import { measureFloors } from './slack-ack-floors.ts';
 import { LoadClient, type AckResult, type SlashRequest } from './slack-ack-load.ts';
 
@@ -130,7 +130,7 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
     await migrated.destroy();
     const generateStarted = performance.now();
     // Its connection is the last one open, so closing it checkpoints the WAL (as a store filled over time would be).
-    const { orders } = generateStore(file, customers);
+    const { orders } = generateStoreApart(file, customers, 11);
     const generateMs = performance.now() - generateStarted;
     db = createDatabase(url);
 
