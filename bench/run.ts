@@ -14,7 +14,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
 const selected = BENCHES.filter((name) => (wanted.length === 0 || wanted.includes(name)) && existsSync(path.join(here, `${name}.ts`)));
 let failed = 0;
-for (const name of selected) {
+for (const [i, name] of selected.entries()) {
+  // the previous bench's files (gigabytes for import and digest) are written out before the next one measures anything
+  if (i > 0) spawnSync('sync');
   process.stdout.write(`\n## ${name}\n`);
   const started = Date.now();
   const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, `${name}.ts`)], { stdio: 'inherit', env: process.env });
