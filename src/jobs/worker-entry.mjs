@@ -1,6 +1,7 @@
 // Plain JavaScript on purpose: it runs before any TypeScript loader exists in the worker.
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 
 // Linux: a thread id is a valid setpriority() target, so this lowers this worker thread only.
@@ -35,7 +36,8 @@ parentPort.on('message', async (message) => {
   try {
     const task = await import(message.module);
     const result = await task.default(message.input, (update) => send({ type: 'progress', update }));
-    send({ type: 'result', result });
+    const heap = getHeapStatistics();
+    send({ type: 'result', result, heapBytes: heap.total_heap_size + heap.external_memory });
   } catch (error) {
     send({
       type: 'error',

@@ -13,6 +13,11 @@ export interface WorkerPoolOptions {
    * bot's event loop (chat acks) whenever both want it. 0 leaves them as the main thread.
    */
   niceness: number;
+  /**
+   * A worker whose heap (with its buffers) is larger than this after a task is stopped rather than
+   * kept: a big task's garbage would otherwise stay with the idle worker.
+   */
+  retireAboveBytes: number;
 }
 
 interface Slot {
@@ -21,7 +26,7 @@ interface Slot {
   ready: Promise<void>;
 }
 
-type Message = { type: 'ready' } | { type: 'progress'; update: ProgressUpdate } | { type: 'result'; result: unknown } | { type: 'error'; error: Record<string, unknown> };
+type Message = { type: 'ready' } | { type: 'progress'; update: ProgressUpdate } | { type: 'result'; result: unknown; heapBytes?: number } | { type: 'error'; error: Record<string, unknown> };
 
 /**
  * Worker threads for heavy tasks (imports, segmentation, CLV fits, digests). A worker runs one task
@@ -34,9 +39,11 @@ export class WorkerPool {
   readonly #idle: Slot[] = [];
   readonly #busy = new Set<Slot>();
   readonly #tasks = new Set<string>();
+  /** Set by warm(): a retired worker is then replaced by a warmed one at once. */
+  #warmed = false;
 
   constructor(options: Partial<WorkerPoolOptions> = {}) {
-    this.#options = { maxIdle: 1, niceness: 10, ...options };
+    this.#options = { maxIdle: 1, niceness: 10, retireAboveBytes: 128 * 2 ** 20, ...options };
   }
 
   configure(options: Partial<WorkerPoolOptions>): void {
@@ -51,6 +58,7 @@ export class WorkerPool {
 
   /** Starts idle workers (up to maxIdle) with every registered task module loaded; settles when they are ready. */
   async warm(): Promise<void> {
+    this.#warmed = true;
     while (this.#idle.length < this.#options.maxIdle) this.#park(this.#spawn([...this.#tasks]));
     await Promise.all(this.#idle.map((slot) => slot.ready));
   }
@@ -73,12 +81,15 @@ export class WorkerPool {
         signal?.removeEventListener('abort', onAbort);
         this.#busy.delete(slot);
         if (reusable && this.#idle.length < this.#options.maxIdle) this.#park(slot);
-        else void worker.terminate();
+        else {
+          void worker.terminate();
+          if (this.#warmed && this.#idle.length < this.#options.maxIdle) this.#park(this.#spawn([...this.#tasks]));
+        }
         action();
       };
       const onMessage = (message: Message) => {
         if (message.type === 'progress') onProgress?.(message.update);
-        else if (message.type === 'result') finish(() => resolve(message.result as O), true);
+        else if (message.type === 'result') finish(() => resolve(message.result as O), (message.heapBytes ?? 0) <= this.#options.retireAboveBytes);
         else if (message.type === 'error') finish(() => reject(reviveError(message.error)), true);
       };
       const onError = (error: Error) => finish(() => reject(error), false);
@@ -94,6 +105,7 @@ export class WorkerPool {
 
   /** Stops every worker, busy ones included (their tasks fail). */
   async close(): Promise<void> {
+    this.#warmed = false;
     const slots = [...this.#idle, ...this.#busy];
     this.#idle.length = 0;
     await Promise.all(slots.map((slot) => slot.worker.terminate()));

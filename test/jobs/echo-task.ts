@@ -8,7 +8,11 @@ export interface EchoInput {
   fail?: 'user' | 'crash' | 'exit';
   /** Milliseconds to wait before answering. */
   waitMs?: number;
+  /** MiB this worker keeps allocated after answering. */
+  keepMiB?: number;
 }
+
+const kept: ArrayBuffer[] = [];
 
 export interface EchoOutput {
   doubled: number;
@@ -25,6 +29,7 @@ const task: WorkerTask<EchoInput, EchoOutput> = async (input, progress) => {
   if (input.fail === 'user') throw new UserError('bad_n', `n=${input.n} is not allowed`, { hint: 'use another n' });
   if (input.fail === 'crash') throw new TypeError('boom');
   if (input.fail === 'exit') process.exit(3);
+  if (input.keepMiB) kept.push(new ArrayBuffer(input.keepMiB * 2 ** 20));
   return { doubled: input.n * 2, threadId, niceness: getPriority(0), preloaded: (globalThis as { preloaded?: boolean }).preloaded === true };
 };
 export default task;

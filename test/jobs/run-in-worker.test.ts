@@ -73,6 +73,25 @@ describe('WorkerPool', () => {
     expect((await workers.run<EchoInput, EchoOutput>(task, { n: 1 })).preloaded).toBe(true);
   });
 
+  it('stops a worker left with a big heap, and a warmed pool replaces it with a warmed one', async () => {
+    const workers = pool({ retireAboveBytes: 64 * 2 ** 20 });
+    workers.register(preload);
+    const first = await workers.run<EchoInput, EchoOutput>(task, { n: 1, keepMiB: 16 });
+    const kept = await workers.run<EchoInput, EchoOutput>(task, { n: 1, keepMiB: 96 });
+    expect(kept.threadId).toBe(first.threadId);
+    const fresh = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
+    expect(fresh.threadId).not.toBe(first.threadId);
+    expect(fresh.preloaded).toBe(false);
+
+    await workers.close();
+    await workers.warm();
+    const warmed = await workers.run<EchoInput, EchoOutput>(task, { n: 1, keepMiB: 96 });
+    expect(warmed.preloaded).toBe(true);
+    const replacement = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
+    expect(replacement.threadId).not.toBe(warmed.threadId);
+    expect(replacement.preloaded).toBe(true);
+  });
+
   it('replaces a worker that died, and a cancelled one', async () => {
     const workers = pool();
     const first = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
