@@ -1,6 +1,7 @@
-import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
+import { isBusyError, isSqlite, shortWaitTransaction } from '../store/short-wait.ts';
 import { bulkWriteInProgress, setWritesWaiting } from '../store/write-priority.ts';
 
 /** One small write (an audit entry, a request receipt); it runs inside the batch's transaction. */
@@ -26,7 +27,7 @@ interface Pending {
 /** How soon a batch is tried again after finding a bulk writer inside its transaction. */
 const YIELD_RETRY_MS = 5;
 
-const isBusy = (error: unknown) => /SQLITE_BUSY|database is locked/i.test(`${(error as { code?: string }).code ?? ''} ${(error as Error).message ?? ''}`);
+const isBusy = isBusyError;
 
 /**
  * Writes that must not hold up the event loop: gathered for `delayMs`, then written in one
@@ -58,7 +59,7 @@ export class WriteQueue {
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 20;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 1000;
     this.#chunkSize = options.chunkSize ?? 25;
-    this.#sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+    this.#sqlite = isSqlite(db);
   }
 
   get size(): number {
@@ -176,22 +177,7 @@ export class WriteQueue {
     return true;
   }
 
-  async #transaction(work: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
-    if (!this.#sqlite) return this.#db.transaction().execute(work);
-    // one connection: the pragmas apply to this batch alone and are restored before anyone else runs a query
-    await this.#db.connection().execute(async (conn) => {
-      const busy = await sql<{ timeout: number }>`PRAGMA busy_timeout`.execute(conn);
-      const checkpoint = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(conn);
-      const previousBusy = Number(busy.rows[0]?.timeout ?? 10_000);
-      const previousCheckpoint = Number(checkpoint.rows[0]?.wal_autocheckpoint ?? 1000);
-      await sql.raw(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`).execute(conn);
-      await sql.raw('PRAGMA wal_autocheckpoint = 0').execute(conn);
-      try {
-        await conn.transaction().execute(work);
-      } finally {
-        await sql.raw(`PRAGMA busy_timeout = ${previousBusy}`).execute(conn);
-        await sql.raw(`PRAGMA wal_autocheckpoint = ${previousCheckpoint}`).execute(conn);
-      }
-    });
+  #transaction(work: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
+    return shortWaitTransaction(this.#db, this.#busyTimeoutMs, work);
   }
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import { isBusyError, shortWaitTransaction } from './short-wait.ts';
 
 /**
  * Leases: a named lock held by one owner (an instance or a job) until it expires. Works the same on
@@ -68,13 +69,41 @@ export async function currentLease(db: Db, key: string, now: number = Date.now()
 export interface WithLeaseOptions {
   /** How often the lease is renewed while `work` runs; a third of the TTL by default. */
   renewEveryMs?: number;
+  /** SQLite: how long taking the lease may wait for another connection's write lock, in short tries (default 2 minutes). */
+  acquireWithinMs?: number;
 }
 
 export type WithLeaseResult<T> = { ran: true; value: T } | { ran: false; holder: string | undefined };
 
+/** Leases held by work running in this process: refused here without asking the store. */
+const heldHere = new Map<string, string>();
+
+/** The longest the event loop waits on SQLite's write lock for one lease statement. */
+const LEASE_BUSY_WAIT_MS = 20;
+const LEASE_RETRY_MS = 250;
+
+/**
+ * A lease statement run with a short lock wait. On SQLite another connection (a worker merging an
+ * import) can hold the write lock for a minute: the statement is tried again every LEASE_RETRY_MS
+ * until `withinMs` passes, so the bot's event loop never stalls on it.
+ */
+async function leaseStatement<T>(db: Db, withinMs: number, statement: (trx: Db) => Promise<T>): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await shortWaitTransaction(db, LEASE_BUSY_WAIT_MS, statement);
+    } catch (error) {
+      if (!isBusyError(error) || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, LEASE_RETRY_MS));
+    }
+  }
+}
+
 /**
  * Runs `work` only if `owner` gets the lease on `key`; renews it while `work` runs and releases it
  * afterwards (also on error). `signal` in `work` aborts when a renewal finds the lease taken over.
+ * A renewal that finds SQLite's write lock held is skipped (the next one tries again); work of this
+ * process keeps its lease here meanwhile, even if the row expires.
  */
 export async function withLease<T>(
   db: Db,
@@ -84,10 +113,14 @@ export async function withLease<T>(
   work: (signal: AbortSignal) => Promise<T>,
   options: WithLeaseOptions = {},
 ): Promise<WithLeaseResult<T>> {
-  if (!(await tryAcquire(db, key, owner, ttlMs))) return { ran: false, holder: (await currentLease(db, key))?.owner };
+  const local = heldHere.get(key);
+  if (local !== undefined) return { ran: false, holder: local };
+  const acquired = await leaseStatement(db, options.acquireWithinMs ?? 120_000, (trx) => tryAcquire(trx, key, owner, ttlMs));
+  if (!acquired) return { ran: false, holder: (await currentLease(db, key))?.owner };
+  heldHere.set(key, owner);
   const lost = new AbortController();
   const timer = setInterval(() => {
-    renew(db, key, owner, ttlMs).then(
+    leaseStatement(db, 0, (trx) => renew(trx, key, owner, ttlMs)).then(
       (held) => {
         if (!held) lost.abort(new Error(`lease ${key} was taken over`));
       },
@@ -99,7 +132,8 @@ export async function withLease<T>(
     return { ran: true, value: await work(lost.signal) };
   } finally {
     clearInterval(timer);
-    await release(db, key, owner).catch(() => undefined);
+    heldHere.delete(key);
+    await leaseStatement(db, ttlMs, (trx) => release(trx, key, owner)).catch(() => undefined);
   }
 }
 
