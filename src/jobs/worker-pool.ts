@@ -122,7 +122,13 @@ export class WorkerPool {
       worker.on('message', onMessage);
       worker.once('exit', () => resolve());
     });
-    return { worker, ready };
+    const slot = { worker, ready };
+    // an idle worker that exits (crashed, terminated) leaves the pool
+    worker.once('exit', () => {
+      const at = this.#idle.indexOf(slot);
+      if (at >= 0) this.#idle.splice(at, 1);
+    });
+    return slot;
   }
 
   /** Keeps an idle worker for the next task; once loaded, it does not hold the process open meanwhile. */
@@ -130,10 +136,6 @@ export class WorkerPool {
     this.#idle.push(slot);
     void slot.ready.then(() => {
       if (this.#idle.includes(slot)) slot.worker.unref();
-    });
-    slot.worker.once('exit', () => {
-      const at = this.#idle.indexOf(slot);
-      if (at >= 0) this.#idle.splice(at, 1);
     });
   }
 }

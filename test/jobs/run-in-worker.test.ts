@@ -49,6 +49,21 @@ describe('WorkerPool', () => {
     expect(third.threadId).toBe(first.threadId);
   });
 
+  it('adds no listeners to a worker per task it runs', async () => {
+    const workers = pool();
+    const first = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 15; i++) expect((await workers.run<EchoInput, EchoOutput>(task, { n: i })).threadId).toBe(first.threadId);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('runs concurrent tasks in separate workers and keeps at most maxIdle of them', async () => {
     const workers = pool({ maxIdle: 1 });
     const [a, b] = await Promise.all([workers.run<EchoInput, EchoOutput>(task, { n: 1, waitMs: 200 }), workers.run<EchoInput, EchoOutput>(task, { n: 2, waitMs: 200 })]);
