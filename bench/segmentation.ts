@@ -62,6 +62,8 @@ export async function benchSegmentation(customers = 1_000_000): Promise<BenchRow
     const autoStages = await stages((auto.result.data as { run_id: number }).run_id);
     const stored = await db.selectFrom('segment_members').select((eb) => eb.fn.countAll().as('n')).where('run_id', '=', fixedData.run_id).executeTakeFirstOrThrow();
 
+    // nothing else running while the baseline is timed (a retired worker's replacement would be warming)
+    await workerPool.close();
     // Baseline: the same standardized features, the same start the run's final Lloyd used (untimed preparation).
     const features = await fetchCustomerFeatures(db, { features: ['recency', 'frequency', 'monetary'], asOf: AS_OF });
     const { matrix } = transformFeatures({ names: features.names, rows: features.ids.length, values: features.values });
