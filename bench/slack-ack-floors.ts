@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver } from '@slack/bolt';
+import { closeServer } from '../test/fakes/http-body.ts';
 import type { AckResult, LoadClient, SlashRequest } from './slack-ack-load.ts';
 
 /**
@@ -15,7 +16,7 @@ export async function measureFloors(load: LoadClient, secret: string, requests: 
   });
   await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
   const plainResults = await fire(load, `http://127.0.0.1:${(plain.address() as AddressInfo).port}`, secret, requests, bursts, timeoutMs);
-  await close(plain);
+  await closeServer(plain);
 
   const receiver = new HTTPReceiver({ signingSecret: secret });
   // never calls Slack: botId and botUserId given, no token lookups
@@ -37,11 +38,4 @@ async function fire(load: LoadClient, baseUrl: string, secret: string, requests:
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   return results;
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -204,11 +204,11 @@ export function guardSlackRequests(next: RequestListener, options: SlackRequestG
         return next(req, res);
       }
       const verdict = verify(guarded);
-      if (verdict !== 'ok') {
+      if (typeof verdict === 'string') {
         options.logger?.warn({ path, reason: verdict }, 'slack: request refused (signature check)');
         return refuse(res, 401);
       }
-      remembered(guarded).then(
+      remembered(guarded, verdict).then(
         (first) => {
           if (first) return next(req, res);
           options.logger?.warn({ path }, 'slack: replayed request refused');
@@ -223,18 +223,17 @@ export function guardSlackRequests(next: RequestListener, options: SlackRequestG
     });
   };
 
-  function verify(req: GuardedRequest): 'ok' | 'missing signature' | 'stale timestamp' | 'bad signature' {
+  /** The verified signature and its timestamp (seconds), or why the request is refused. */
+  function verify(req: GuardedRequest): { signature: string; timestamp: number } | 'missing signature' | 'stale timestamp' | 'bad signature' {
     const signature = req.headers['x-slack-signature'];
     const timestamp = req.headers['x-slack-request-timestamp'];
     if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return 'missing signature';
     if (Math.abs(now() / 1000 - Number(timestamp)) > tolerance) return 'stale timestamp';
-    return validSlackSignature(options.signingSecret, timestamp, req.rawBody!, signature) ? 'ok' : 'bad signature';
+    return validSlackSignature(options.signingSecret, timestamp, req.rawBody!, signature) ? { signature, timestamp: Number(timestamp) } : 'bad signature';
   }
 
   /** False for a replay: the signature (verified, fresh) was seen before. */
-  async function remembered(req: GuardedRequest): Promise<boolean> {
-    const timestamp = Number(req.headers['x-slack-request-timestamp']);
-    const signature = req.headers['x-slack-signature'] as string;
+  async function remembered(req: GuardedRequest, { signature, timestamp }: { signature: string; timestamp: number }): Promise<boolean> {
     const nowMs = now();
     const expires = Math.max((timestamp + tolerance) * 1000, nowMs + 1);
     if (!(await cache.remember(signature, expires, nowMs))) return false;

@@ -27,8 +27,6 @@ interface Pending {
 /** How soon a batch is tried again after finding a bulk writer inside its transaction. */
 const YIELD_RETRY_MS = 5;
 
-const isBusy = isBusyError;
-
 /**
  * Writes that must not hold up the event loop: gathered for `delayMs`, then written in one
  * transaction. On SQLite the main thread's statements are synchronous, so a batch waits at most
@@ -153,7 +151,7 @@ export class WriteQueue {
       for (const { settle } of batch) settle?.resolve(settle.value);
       return true;
     } catch (error) {
-      if (isBusy(error)) {
+      if (isBusyError(error)) {
         this.#pending = [...batch, ...this.#pending];
         this.#retryDelayMs = Math.min(this.#maxRetryDelayMs, Math.max(this.#delayMs, this.#retryDelayMs * 2));
         this.#logger.debug({ writes: batch.length, retryInMs: this.#retryDelayMs }, 'write queue: database busy; retrying later');
@@ -166,7 +164,7 @@ export class WriteQueue {
         await this.#transaction((trx) => item.job(trx));
         item.settle?.resolve(item.settle.value);
       } catch (error) {
-        if (isBusy(error)) {
+        if (isBusyError(error)) {
           this.#pending.unshift(item);
           continue;
         }

@@ -113,18 +113,17 @@ export class WorkerPool {
 
   #spawn(preload: string[]): Slot {
     const worker = new Worker(ENTRY, { workerData: { preload, niceness: this.#options.niceness, writePriority: writePriorityBuffer() } });
-    const ready = new Promise<void>((resolve) => {
-      const onMessage = (message: Message) => {
-        if (message.type !== 'ready') return;
-        worker.off('message', onMessage);
-        resolve();
-      };
-      worker.on('message', onMessage);
-      worker.once('exit', () => resolve());
-    });
-    const slot = { worker, ready };
-    // an idle worker that exits (crashed, terminated) leaves the pool
+    let loaded!: () => void;
+    const slot: Slot = { worker, ready: new Promise<void>((resolve) => (loaded = resolve)) };
+    const onMessage = (message: Message) => {
+      if (message.type !== 'ready') return;
+      worker.off('message', onMessage);
+      loaded();
+    };
+    worker.on('message', onMessage);
+    // a worker that exits (crashed, terminated) is ready for nothing, and an idle one leaves the pool
     worker.once('exit', () => {
+      loaded();
       const at = this.#idle.indexOf(slot);
       if (at >= 0) this.#idle.splice(at, 1);
     });

@@ -14,10 +14,7 @@ export interface LloydResult {
   converged: boolean;
 }
 
-/**
- * Assigns every row to its nearest centroid (ties: lowest index) and returns the inertia.
- * `counts` and `sums` (k and k x dims) are filled for the following mean update when given.
- */
+/** Assigns every row to its nearest centroid (ties: lowest index) and returns the inertia. */
 export function assignNearest(
   values: Float64Array,
   rows: number,
@@ -25,13 +22,9 @@ export function assignNearest(
   centroids: Float64Array,
   k: number,
   labels: Int32Array,
-  sums?: Float64Array,
-  counts?: Float64Array,
 ): { inertia: number; changed: number } {
   let inertia = 0;
   let changed = 0;
-  if (sums) sums.fill(0);
-  if (counts) counts.fill(0);
   for (let i = 0; i < rows; i++) {
     const base = i * dims;
     let best = 0;
@@ -48,11 +41,6 @@ export function assignNearest(
       changed++;
     }
     inertia += bestDistance;
-    if (sums && counts) {
-      counts[best]++;
-      const sBase = best * dims;
-      for (let d = 0; d < dims; d++) sums[sBase + d] += values[base + d];
-    }
   }
   return { inertia, changed };
 }
