@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { scrub } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
 import type { Caller } from './context.ts';
+import type { WriteGroup } from './write-queue.ts';
 
 const SECRET_KEY = /(secret|token|password|key|signature)/i;
 
@@ -27,19 +28,29 @@ export interface AuditEntry {
   at: Date;
 }
 
-export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      at: entry.at.toISOString(),
-      platform: entry.caller.platform,
-      user_id: entry.caller.userId,
-      channel_id: entry.caller.channelId ?? null,
-      command: entry.command,
-      options: redactOptions(entry.options),
-      outcome: entry.outcome,
-      detail: entry.detail ? scrub(entry.detail).slice(0, 500) : null,
-      duration_ms: Math.round(entry.durationMs),
-    })
-    .execute();
+function auditRow(entry: AuditEntry): Insertable<Database['audit_log']> {
+  return {
+    at: entry.at.toISOString(),
+    platform: entry.caller.platform,
+    user_id: entry.caller.userId,
+    channel_id: entry.caller.channelId ?? null,
+    command: entry.command,
+    options: redactOptions(entry.options),
+    outcome: entry.outcome,
+    detail: entry.detail ? scrub(entry.detail).slice(0, 500) : null,
+    duration_ms: Math.round(entry.durationMs),
+  };
 }
+
+export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
+  await recordAudits(db, [entry]);
+}
+
+/** Many entries, one insert. */
+export async function recordAudits(db: Kysely<Database>, entries: AuditEntry[]): Promise<void[]> {
+  if (entries.length) await db.insertInto('audit_log').values(entries.map(auditRow)).execute();
+  return entries.map(() => undefined);
+}
+
+/** Audit entries queued on the write queue: each batch stores its entries with one insert. */
+export const auditWrites: WriteGroup<AuditEntry> = { label: 'audit', writeAll: recordAudits };

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
 import type { ActionDefinition } from './command.ts';
-import { recordAudit, type AuditOutcome } from './audit.ts';
+import { auditWrites, type AuditOutcome } from './audit.ts';
 import type { Caller, CommandContext, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
 import { InternalError, UserError } from './errors.ts';
 import { parseCommandLine, validateOptions, type ParsedCommand } from './parse.ts';
@@ -200,7 +200,7 @@ export class Bot {
   /** Queued, not awaited: written with the next batch (failures are logged by the queue). */
   #audit(caller: Caller, command: string, options: Record<string, unknown>, outcome: AuditOutcome, detail: string | undefined, durationMs: number): void {
     const entry = { caller, command, options, outcome, detail, durationMs, at: this.now() };
-    this.writes.enqueue(`audit ${command}`, (trx) => recordAudit(trx, entry));
+    this.writes.enqueueInto(auditWrites, entry);
   }
 }
 

@@ -18,11 +18,22 @@ export interface WriteQueueOptions {
   chunkSize?: number;
 }
 
-interface Pending {
-  job: WriteJob;
+/**
+ * Small writes of one kind that a batch stores with one statement: `writeAll` gets the batch's
+ * items in order and returns one result per item.
+ */
+export interface WriteGroup<T, R = void> {
   label: string;
-  settle?: { resolve(value: unknown): void; reject(error: unknown): void; value?: unknown };
+  writeAll(trx: Transaction<Database>, items: T[]): Promise<R[]>;
 }
+
+interface Settle {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  value?: unknown;
+}
+
+type Pending = { label: string; settle?: Settle } & ({ job: WriteJob; group?: undefined } | { group: WriteGroup<unknown, unknown>; item: unknown });
 
 /** How soon a batch is tried again after finding a bulk writer inside its transaction. */
 const YIELD_RETRY_MS = 5;
@@ -73,7 +84,7 @@ export class WriteQueue {
   /** Like enqueue, for a caller that needs the job's result: resolves once its transaction is committed, rejects if the job fails. */
   write<T>(label: string, job: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const settle: NonNullable<Pending['settle']> = { resolve: resolve as (value: unknown) => void, reject };
+      const settle: Settle = { resolve: resolve as (value: unknown) => void, reject };
       this.#pending.push({
         label,
         settle,
@@ -81,6 +92,22 @@ export class WriteQueue {
           settle.value = await job(trx);
         },
       });
+      this.#announce(true);
+      this.#schedule(this.#delayMs);
+    });
+  }
+
+  /** An item written with the others of its group in the next batch (one statement per group). */
+  enqueueInto<T>(group: WriteGroup<T, unknown>, item: T): void {
+    this.#pending.push({ label: group.label, group: group as WriteGroup<unknown, unknown>, item });
+    this.#announce(true);
+    this.#schedule(this.#delayMs);
+  }
+
+  /** Like enqueueInto, resolving with the item's result once its transaction is committed. */
+  writeInto<T, R>(group: WriteGroup<T, R>, item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#pending.push({ label: group.label, group: group as WriteGroup<unknown, unknown>, item, settle: { resolve: resolve as (value: unknown) => void, reject } });
       this.#announce(true);
       this.#schedule(this.#delayMs);
     });
@@ -144,9 +171,7 @@ export class WriteQueue {
   async #writeBatch(batch: Pending[]): Promise<boolean> {
     if (!batch.length) return true;
     try {
-      await this.#transaction(async (trx) => {
-        for (const { job } of batch) await job(trx);
-      });
+      await this.#transaction((trx) => runBatch(trx, batch));
       this.#retryDelayMs = 0;
       for (const { settle } of batch) settle?.resolve(settle.value);
       return true;
@@ -161,7 +186,7 @@ export class WriteQueue {
     // one write is wrong (not the lock): store the others, log the bad one
     for (const item of batch) {
       try {
-        await this.#transaction((trx) => item.job(trx));
+        await this.#transaction((trx) => runBatch(trx, [item]));
         item.settle?.resolve(item.settle.value);
       } catch (error) {
         if (isBusyError(error)) {
@@ -177,5 +202,25 @@ export class WriteQueue {
 
   #transaction(work: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
     return shortWaitTransaction(this.#db, this.#busyTimeoutMs, work);
+  }
+}
+
+/** Plain jobs in order, then each group's items with one call. */
+async function runBatch(trx: Transaction<Database>, batch: Pending[]): Promise<void> {
+  const groups = new Map<WriteGroup<unknown, unknown>, Pending[]>();
+  for (const pending of batch) {
+    if (!pending.group) {
+      await pending.job(trx);
+      continue;
+    }
+    const members = groups.get(pending.group);
+    if (members) members.push(pending);
+    else groups.set(pending.group, [pending]);
+  }
+  for (const [group, members] of groups) {
+    const results = await group.writeAll(trx, members.map((member) => (member as { item: unknown }).item));
+    members.forEach((member, i) => {
+      if (member.settle) member.settle.value = results[i];
+    });
   }
 }

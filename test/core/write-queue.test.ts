@@ -3,7 +3,7 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WriteQueue } from '../../src/core/write-queue.ts';
+import { WriteQueue, type WriteGroup } from '../../src/core/write-queue.ts';
 import { sqlitePath } from '../../src/store/database.ts';
 import { createTestStore, testPostgresUrl, type TestStore } from '../helpers/store.ts';
 
@@ -38,6 +38,48 @@ describe('WriteQueue', () => {
     await queue.flush();
     expect(await stored(['wq-c', 'wq-d'])).toEqual(['wq-c', 'wq-d']);
     expect(queue.size).toBe(0);
+  });
+
+  it('writes the items of a group with one call per batch, in order, and hands each caller its own result', async () => {
+    const calls: string[][] = [];
+    const group: WriteGroup<string, boolean> = {
+      label: 'test receipts',
+      writeAll: async (trx, signatures) => {
+        calls.push(signatures);
+        const inserted = await trx.insertInto('request_receipts').values(signatures.map((signature) => ({ signature, expires_at: 4_000_000_000_000 }))).onConflict((oc) => oc.column('signature').doNothing()).returning('signature').execute();
+        const fresh = new Set(inserted.map((row) => row.signature));
+        return signatures.map((signature) => fresh.has(signature));
+      },
+    };
+    const queue = new WriteQueue(store.db, pino({ level: 'silent' }), { delayMs: 10_000 });
+    queue.enqueue('plain job', receipt('wq-g0'));
+    const results = Promise.all([queue.writeInto(group, 'wq-g1'), queue.writeInto(group, 'wq-g0'), queue.writeInto(group, 'wq-g2')]);
+    queue.enqueueInto(group, 'wq-g3');
+    await queue.flush();
+    expect(calls).toEqual([['wq-g1', 'wq-g0', 'wq-g2', 'wq-g3']]);
+    expect(await results).toEqual([true, false, true]);
+    expect(await stored(['wq-g0', 'wq-g1', 'wq-g2', 'wq-g3'])).toEqual(['wq-g0', 'wq-g1', 'wq-g2', 'wq-g3']);
+  });
+
+  it('a group whose batch fails is retried item by item: the bad item is rejected, the others stored', async () => {
+    const group: WriteGroup<string> = {
+      label: 'test strict receipts',
+      writeAll: async (trx, signatures) => {
+        await trx.insertInto('request_receipts').values(signatures.map((signature) => ({ signature, expires_at: 4_000_000_000_000 }))).execute();
+        return signatures.map(() => undefined);
+      },
+    };
+    const queue = new WriteQueue(store.db, pino({ level: 'silent' }), { delayMs: 10_000 });
+    const good = queue.writeInto(group, 'wq-s1');
+    const bad = queue.writeInto(group, 'wq-a').then(
+      () => 'stored',
+      () => 'rejected',
+    ); // already stored by the first test
+    queue.enqueueInto(group, 'wq-s2');
+    await queue.flush();
+    await expect(good).resolves.toBeUndefined();
+    expect(await bad).toBe('rejected');
+    expect(await stored(['wq-s1', 'wq-s2'])).toEqual(['wq-s1', 'wq-s2']);
   });
 
   it.skipIf(Boolean(testPostgresUrl()))(
