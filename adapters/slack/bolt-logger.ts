@@ -7,7 +7,10 @@ export function boltLogger(logger: Logger): BoltLogger {
   const text = (parts: unknown[]) => parts.map((p) => (typeof p === 'string' ? p : p instanceof Error ? p.message : JSON.stringify(p))).join(' ');
   let level = LogLevel.INFO;
   return {
-    debug: (...parts: unknown[]) => log.debug(text(parts)),
+    // Bolt logs a debug line or two per request: not even formatted unless debug is on
+    debug: (...parts: unknown[]) => {
+      if (log.isLevelEnabled('debug')) log.debug(text(parts));
+    },
     info: (...parts: unknown[]) => log.info(text(parts)),
     warn: (...parts: unknown[]) => log.warn(text(parts)),
     error: (...parts: unknown[]) => log.error(text(parts)),

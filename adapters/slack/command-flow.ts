@@ -12,6 +12,7 @@ import { slackErrorCode, type SlackPoster } from './poster.ts';
 import { renderReply, type SlackMessage } from './render.ts';
 import { latestSharedCsv } from './shared-files.ts';
 import type { UserGroupCache } from './user-groups.ts';
+import { AfterAcks } from './after-acks.ts';
 
 /** What the first answer (the ack) carries: nothing, or an ephemeral message. */
 export type AckPayload = { response_type: 'ephemeral' | 'in_channel'; text: string; blocks?: SlackMessage['blocks'] } | undefined;
@@ -33,6 +34,16 @@ export interface CommandRequest {
   respond?: (message: RespondArguments) => Promise<unknown>;
 }
 
+/** A command request before its ack: the response URL's respond() comes with the dispatch that follows. */
+export type AcceptRequest = Omit<CommandRequest, 'respond'> & Partial<Pick<CommandRequest, 'respond'>>;
+
+/** A command validated, role-checked and acknowledged, waiting to run. */
+export interface AcceptedCommand {
+  prepared: PreparedCommand;
+  invocation: Invocation;
+  request: AcceptRequest;
+}
+
 export interface CommandFlowDeps {
   bot: Bot;
   poster: SlackPoster;
@@ -43,9 +54,8 @@ export interface CommandFlowDeps {
   groups?: UserGroupCache;
   /** How long the shared-file lookup may hold the ack up. */
   lookupTimeoutMs?: number;
-  /** HTTP mode: post-ack work waits while requests are still being acknowledged (at most maxDeferMs). */
-  ackGate?: { readonly pending: number; whenIdle(fn: () => void): void };
-  maxDeferMs?: number;
+  /** Where work after an ack is queued (HTTP mode: behind the requests still being acknowledged). */
+  afterAcks?: AfterAcks;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
@@ -76,13 +86,12 @@ function progressMessage(path: string, update: ProgressUpdate | undefined): Slac
  */
 export class CommandFlow {
   readonly #inflight = new Set<Promise<void>>();
-  /** Work of acknowledged commands, started one per event-loop turn so pending acks go out first. */
-  readonly #queue: { job: () => void; at: number }[] = [];
-  #draining = false;
-  #tick = 0;
+  readonly #afterAcks: AfterAcks;
   readonly #sources = new Map<string, boolean>();
 
-  constructor(private readonly deps: CommandFlowDeps) {}
+  constructor(private readonly deps: CommandFlowDeps) {
+    this.#afterAcks = deps.afterAcks ?? new AfterAcks();
+  }
 
   async caller(userId: string, channelId: string, userName?: string): Promise<Caller> {
     const platformRoles = this.deps.groups ? await this.deps.groups.groupsOf(userId) : undefined;
@@ -90,6 +99,16 @@ export class CommandFlow {
   }
 
   async handle(request: CommandRequest): Promise<void> {
+    const accepted = await this.accept(request);
+    if (accepted) this.complete(accepted, request.respond);
+  }
+
+  /**
+   * Everything before the ack: identifies the caller, validates the line and checks the role,
+   * then acknowledges (errors in the ack itself, only the caller sees them). Returns the command
+   * to run after the ack, or undefined when it was refused.
+   */
+  async accept(request: AcceptRequest): Promise<AcceptedCommand | undefined> {
     const { bot } = this.deps;
     const caller = await this.caller(request.userId, request.channelId, request.userName);
     const uploads = await this.sharedUploads(request.text, caller);
@@ -101,10 +120,17 @@ export class CommandFlow {
       const name = request.text.trim().split(/\s+/)[0] ?? '?';
       const message = renderReply(bot.errorReply(error, name), this.deps.limits).messages[0]!;
       await request.acknowledge({ response_type: 'ephemeral', text: message.text, blocks: message.blocks });
-      return;
+      return undefined;
     }
     await request.acknowledge(prepared.action.long ? { response_type: 'ephemeral', text: `⏳ Working on /${prepared.path}…` } : undefined);
-    const work = new Promise<void>((resolve) => this.#later(resolve))
+    return { prepared, invocation, request };
+  }
+
+  /** After the ack: runs an accepted command (once pending acks are out) and delivers its answer. */
+  complete(accepted: AcceptedCommand, respond: CommandRequest['respond']): void {
+    const { prepared, invocation } = accepted;
+    const request: CommandRequest = { ...accepted.request, ...(respond ? { respond } : {}) };
+    const work = new Promise<void>((resolve) => this.#afterAcks.run(resolve))
       .then(() => this.#firstDelivery(request))
       .then((first) => {
         if (first) return this.finish(prepared, invocation, request);
@@ -126,49 +152,6 @@ export class CommandFlow {
       this.deps.logger.error({ err: error }, 'slack: could not store the request receipt; the command runs');
       return true;
     }
-  }
-
-  /**
-   * FIFO, one job per event-loop turn (setImmediate), so requests that arrived meanwhile are parsed
-   * and acked in between; while the ack gate has requests open, jobs wait for it (up to maxDeferMs).
-   */
-  #later(job: () => void): void {
-    this.#queue.push({ job, at: performance.now() });
-    if (!this.#draining) {
-      this.#draining = true;
-      this.#wake((run) => setImmediate(run));
-    }
-  }
-
-  /** Arms the next run; an earlier arming that has not fired yet is void. */
-  #wake(arm: (run: () => void) => void): void {
-    const tick = ++this.#tick;
-    arm(() => {
-      if (tick === this.#tick) this.#next();
-    });
-  }
-
-  #next(): void {
-    const head = this.#queue[0];
-    if (!head) {
-      this.#draining = false;
-      return;
-    }
-    const gate = this.deps.ackGate;
-    const maxDefer = this.deps.maxDeferMs ?? 250;
-    const waited = performance.now() - head.at;
-    if (gate && gate.pending > 0 && waited < maxDefer) {
-      // whichever comes first: no request left to acknowledge, or the oldest job has waited long enough
-      this.#wake((run) => {
-        gate.whenIdle(() => setImmediate(run));
-        setTimeout(run, maxDefer - waited + 1).unref();
-      });
-      return;
-    }
-    this.#queue.shift();
-    head.job();
-    if (this.#queue.length) this.#wake((run) => setImmediate(run));
-    else this.#draining = false;
   }
 
   /** Resolves when every command acknowledged so far has delivered its answer and its audit entry is written. */

@@ -1,10 +1,11 @@
 import { readCappedBody } from '../../src/http/capped-body.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AckGate } from './after-acks.ts';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../src/logger.ts';
 import type { Database } from '../../src/store/schema.ts';
-import type { WriteQueue } from '../../src/core/write-queue.ts';
+import type { WriteGroup, WriteQueue } from '../../src/core/write-queue.ts';
 
 /** Slack's own freshness window for signed requests. */
 export const SLACK_TOLERANCE_SECONDS = 300;
@@ -40,21 +41,41 @@ export interface ReplayStore {
 /** The request after the guard: its body, and (with a store that has receipts) whether it is the first delivery anywhere. */
 export type GuardedRequest = IncomingMessage & { rawBody?: Buffer; slackReceipt?: Promise<boolean> };
 
-/** Stores a receipt; false when an unexpired one was already there. Expired receipts are pruned about once a minute. */
-async function storeReceipt(db: Kysely<Database>, prune: { last: number }, signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+interface Receipt {
+  signature: string;
+  expiresAtMs: number;
+  nowMs: number;
+}
+
+/**
+ * Stores receipts with one insert; per receipt, false when an unexpired one was already there
+ * (an expired one not yet pruned is taken over). Expired receipts are pruned about once a minute.
+ */
+async function storeReceipts(db: Kysely<Database>, prune: { last: number }, receipts: Receipt[]): Promise<boolean[]> {
+  if (!receipts.length) return [];
+  const nowMs = Math.max(...receipts.map((r) => r.nowMs));
   if (nowMs - prune.last > 60_000) {
     prune.last = nowMs;
     await db.deleteFrom('request_receipts').where('expires_at', '<=', nowMs).execute();
   }
-  const inserted = await db
-    .insertInto('request_receipts')
-    .values({ signature, expires_at: expiresAtMs })
-    .onConflict((oc) => oc.column('signature').doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
-  // an expired receipt not yet pruned: take it over
-  const renewed = await db.updateTable('request_receipts').set({ expires_at: expiresAtMs }).where('signature', '=', signature).where('expires_at', '<=', nowMs).executeTakeFirst();
-  return Number(renewed.numUpdatedRows) > 0;
+  const unique = [...new Map(receipts.map((r) => [r.signature, r])).values()];
+  const inserted = new Set(
+    (
+      await db
+        .insertInto('request_receipts')
+        .values(unique.map((r) => ({ signature: r.signature, expires_at: r.expiresAtMs })))
+        .onConflict((oc) => oc.column('signature').doNothing())
+        .returning('signature')
+        .execute()
+    ).map((row) => row.signature),
+  );
+  for (const r of unique) {
+    if (inserted.has(r.signature)) continue;
+    const renewed = await db.updateTable('request_receipts').set({ expires_at: r.expiresAtMs }).where('signature', '=', r.signature).where('expires_at', '<=', r.nowMs).executeTakeFirst();
+    if (Number(renewed.numUpdatedRows) > 0) inserted.add(r.signature);
+  }
+  // the same signature twice in one batch: only its first receipt is the first delivery
+  return receipts.map((r) => inserted.delete(r.signature));
 }
 
 /** Seen signatures in the database, so a request replayed to another instance behind the load balancer is refused too. */
@@ -62,8 +83,9 @@ export class DatabaseReplayStore implements ReplayStore {
   readonly #prune = { last: 0 };
   constructor(private readonly db: Kysely<Database>) {}
 
-  remember(signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
-    return storeReceipt(this.db, this.#prune, signature, expiresAtMs, nowMs);
+  async remember(signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    const [first] = await storeReceipts(this.db, this.#prune, [{ signature, expiresAtMs, nowMs }]);
+    return first!;
   }
 }
 
@@ -76,13 +98,15 @@ export class DatabaseReplayStore implements ReplayStore {
  */
 export class SharedReplayStore implements ReplayStore {
   readonly #local: ReplayCache;
-  readonly #prune = { last: 0 };
+  readonly #receipts: WriteGroup<Receipt, boolean>;
 
   constructor(
     private readonly writes: WriteQueue,
     maxRemembered = 100_000,
   ) {
     this.#local = new ReplayCache(maxRemembered);
+    const prune = { last: 0 };
+    this.#receipts = { label: 'slack request receipts', writeAll: (trx, receipts) => storeReceipts(trx, prune, receipts) };
   }
 
   remember(signature: string, expiresAtMs: number, nowMs: number): boolean {
@@ -90,7 +114,7 @@ export class SharedReplayStore implements ReplayStore {
   }
 
   receipt(signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
-    return this.writes.write('slack request receipt', (trx) => storeReceipt(trx, this.#prune, signature, expiresAtMs, nowMs));
+    return this.writes.writeInto(this.#receipts, { signature, expiresAtMs, nowMs });
   }
 }
 
@@ -121,39 +145,6 @@ export class ReplayCache implements ReplayStore {
       if (expires > nowMs) break;
       this.#seen.delete(signature);
     }
-  }
-}
-
-/**
- * Requests on the Slack paths not yet answered: the command flow holds post-ack work back while
- * any is open, so a burst is acknowledged before the work of its first commands runs.
- */
-export class AckGate {
-  #open = 0;
-  #waiting: (() => void)[] = [];
-
-  get pending(): number {
-    return this.#open;
-  }
-
-  /** Counts the request as open until its response is finished (or the connection closes). */
-  enter(res: ServerResponse): void {
-    this.#open++;
-    let left = false;
-    const leave = () => {
-      if (left) return;
-      left = true;
-      this.#open--;
-      if (this.#open === 0) for (const wake of this.#waiting.splice(0)) wake();
-    };
-    res.once('finish', leave);
-    res.once('close', leave);
-  }
-
-  /** Calls `fn` once no request is open (at once when none is). */
-  whenIdle(fn: () => void): void {
-    if (this.#open === 0) fn();
-    else this.#waiting.push(fn);
   }
 }
 
@@ -250,5 +241,5 @@ export function guardSlackRequests(next: RequestListener, options: SlackRequestG
 
 /** Slack's unsigned SSL probe: a form body with ssl_check=1. */
 function sslCheck(req: IncomingMessage, body: Buffer): boolean {
-  return req.headers['content-type'] === 'application/x-www-form-urlencoded' && body.length < 512 && new URLSearchParams(body.toString()).get('ssl_check') === '1';
+  return req.headers['content-type'] === 'application/x-www-form-urlencoded' && body.length < 512 && body.includes('ssl_check=') && new URLSearchParams(body.toString()).get('ssl_check') === '1';
 }

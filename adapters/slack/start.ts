@@ -1,14 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, webApi, type CustomRoute } from '@slack/bolt';
+import { App, webApi, type CustomRoute } from '@slack/bolt';
 import { ConfigError } from '../../src/config/config.ts';
+import { findRoute } from '../../src/http/server.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import type { Reply } from '../../src/core/reply.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { ChannelQueue } from './channel-queue.ts';
-import { CommandFlow, unescapeSlackText, type AckPayload } from './command-flow.ts';
+import { CommandFlow, unescapeSlackText, type AcceptedCommand, type AckPayload } from './command-flow.ts';
 import { SLACK_LIMITS, type SlackLimits } from './limits.ts';
-import { AckGate, guardSlackRequests, SharedReplayStore, type GuardedRequest } from './request-guard.ts';
+import { SlackHttpReceiver } from './http-receiver.ts';
+import { SharedReplayStore } from './request-guard.ts';
 import { slackErrorCode, SlackPoster } from './poster.ts';
 import { UserGroupCache } from './user-groups.ts';
 
@@ -48,9 +50,7 @@ function apiUrl(value: string | undefined): string | undefined {
 /** Socket Mode has no HTTP server of its own for our routes: a small one serves them. */
 async function startRouteServer(routes: CustomRoute[], port: number, host: string | undefined): Promise<Server> {
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const method = (req.method ?? 'GET').toUpperCase();
-    const route = routes.find((r) => r.path === path && [r.method].flat().map((m) => m.toUpperCase()).includes(method));
+    const route = findRoute(routes, req);
     if (!route) {
       res.writeHead(404).end();
       return;
@@ -97,16 +97,24 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     }
     throw new Error(`Slack is not reachable${config.SLACK_API_URL ? ` at SLACK_API_URL=${config.SLACK_API_URL}` : ''}: ${code}`);
   }
-  // HTTP mode: our own receiver, so the guard's receipt (first delivery anywhere?) reaches the listeners as context.slackReceipt
+  // HTTP mode: our own receiver; it acknowledges slash commands itself (see SlackHttpReceiver)
+  let flow!: CommandFlow; // made below, once the app's client exists
   const receiver = socketMode
     ? undefined
-    : new HTTPReceiver({
-        signingSecret: config.SLACK_SIGNING_SECRET!,
-        // verified once, by the guard in front of the receiver (below)
-        signatureVerification: false,
-        customRoutes: routes,
-        logger: boltLogger(logger),
-        customPropertiesExtractor: (req) => ((req as GuardedRequest).slackReceipt ? { slackReceipt: (req as GuardedRequest).slackReceipt } : {}),
+    : new SlackHttpReceiver({
+        // seen signatures in memory and in the database (stored after the ack): a replay to another instance is refused too
+        guard: { signingSecret: config.SLACK_SIGNING_SECRET!, logger, store: new SharedReplayStore(bot.writes) },
+        logger,
+        routes,
+        acceptCommand: (body, ack, receipt) =>
+          flow.accept({
+            receipt,
+            text: `${body.command} ${unescapeSlackText(body.text ?? '')}`.trim(),
+            userId: body.user_id ?? '',
+            userName: body.user_name,
+            channelId: body.channel_id ?? '',
+            acknowledge: async (payload: AckPayload) => ack(payload),
+          }),
       });
   const app = new App({
     token,
@@ -124,27 +132,20 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   bot.cacheRoles(5000);
   const poster = new SlackPoster(app.client, new ChannelQueue(limits.channelPostIntervalMs), limits, logger);
   const slackRoles = config.ROLE_MAP.some((item) => item.startsWith('slack:'));
-  const ackGate = socketMode ? undefined : new AckGate();
-  if (receiver) {
-    // seen signatures in memory and in the database (stored after the ack): a replay to another instance is refused too
-    receiver.requestListener = guardSlackRequests(receiver.requestListener, {
-      signingSecret: config.SLACK_SIGNING_SECRET!,
-      logger,
-      store: new SharedReplayStore(bot.writes),
-      gate: ackGate,
-    }).listener;
-  }
-  const flow = new CommandFlow({
+  flow = new CommandFlow({
     bot,
     poster,
     logger,
     limits,
     botToken: token,
-    ...(ackGate ? { ackGate } : {}),
+    ...(receiver ? { afterAcks: receiver.afterAcks } : {}),
     ...(slackRoles ? { groups: new UserGroupCache(app.client, logger, options.userGroupTtlMs) } : {}),
   });
 
   app.command(/.*/, async ({ command, ack, respond, context }) => {
+    // HTTP mode: validated and acknowledged by the receiver before this dispatch
+    const accepted = context.acceptedFirst as AcceptedCommand | undefined;
+    if (accepted) return flow.complete(accepted, respond);
     await flow.handle({
       receipt: receiptOf(context),
       text: `${command.command} ${unescapeSlackText(command.text ?? '')}`.trim(),

@@ -13,11 +13,17 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
+/** The route for a request: exact path, any of the route's methods (case-insensitive). */
+export function findRoute<R extends { path: string; method: string | string[] }>(routes: R[], req: IncomingMessage): R | undefined {
+  const path = (req.url ?? '/').split('?')[0];
+  const method = (req.method ?? 'GET').toUpperCase();
+  return routes.find((r) => r.path === path && [r.method].flat().some((m) => m.toUpperCase() === method));
+}
+
 /** A plain HTTP server for a few routes (webhooks) when no adapter serves HTTP. 404 for anything else. */
 export async function startHttpServer(routes: Route[], port: number, host?: string): Promise<RunningHttpServer> {
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = routes.find((r) => r.path === path && r.method.toUpperCase() === (req.method ?? 'GET').toUpperCase());
+    const route = findRoute(routes, req);
     if (!route) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"ok":false,"error":"not_found"}');
       return;

@@ -247,6 +247,17 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
     expect(latencies.at(-1)!).toBeLessThan(3000);
   });
 
+  it('answers the Events API url_verification challenge, a malformed body with 400 and an unknown path with 404', async () => {
+    const post = async (body: string, contentType: string) =>
+      fetch(`${h.baseUrl}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, ...signSlackRequest(SIGNING_SECRET, body) }, body });
+    const challenge = await post(JSON.stringify({ type: 'url_verification', challenge: 'c-123', token: 'x' }), 'application/json');
+    expect(challenge.status).toBe(200);
+    expect(await challenge.json()).toEqual({ challenge: 'c-123' });
+    expect((await post('{not json', 'application/json')).status).toBe(400);
+    expect((await fetch(`${h.baseUrl}/nowhere`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(`${h.baseUrl}/slack/events`)).status).toBe(404);
+  });
+
   it('serves extra HTTP routes on the same port', async () => {
     const res = await fetch(`${h.baseUrl}/webhooks/events`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(202);
