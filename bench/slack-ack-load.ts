@@ -1,7 +1,8 @@
-import { Agent, createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, Worker } from 'node:worker_threads';
 import { signSlackRequest, slashCommandFields } from '../test/fakes/slack-requests.ts';
+import { RawHttpConnection, serializePost } from './raw-http.ts';
 
 /**
  * The load side of bench/slack-ack.ts, in a worker thread of its own so that sending 200
@@ -36,36 +37,36 @@ type FromLoad =
 
 interface PreparedRequest {
   line: string;
-  body: string;
-  headers: Record<string, string | number>;
+  bytes: Buffer;
 }
 
-/** Body and signature made before the burst starts, so the timing covers sending and the server's ack only. */
-function prepare(secret: string, request: SlashRequest, responseUrl: string): PreparedRequest {
+/** Body, signature and the request's bytes made before the burst starts, so the timing covers sending and the server's ack only. */
+function prepare(url: URL, secret: string, request: SlashRequest, responseUrl: string): PreparedRequest {
   const line = `${request.command} ${request.text}`.trim();
   const body = new URLSearchParams(slashCommandFields({ command: request.command, text: request.text, user_id: request.userId, user_name: request.userId.toLowerCase(), response_url: responseUrl })).toString();
-  return { line, body, headers: { ...signSlackRequest(secret, body), 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } };
+  const headers = { ...signSlackRequest(secret, body), 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) };
+  return { line, bytes: serializePost(url, headers, body) };
 }
 
 /**
- * Connections stay open between bursts, as from a load balancer in front of the bot (and as
- * Slack's own senders do): a burst then measures the bot, not 200 TCP handshakes.
+ * Connections per server, kept open between bursts, as from a load balancer in front of the bot
+ * (and as Slack's own senders do): a burst then measures the bot, not 200 TCP handshakes.
  */
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+const connections = new Map<string, RawHttpConnection[]>();
 
-function postSigned(url: URL, prepared: PreparedRequest, timeoutMs: number): Promise<AckResult> {
-  const { line } = prepared;
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const req = request(url, { method: 'POST', agent, headers: prepared.headers, timeout: timeoutMs }, (res) => {
-      let length = 0;
-      res.on('data', (chunk: Buffer) => (length += chunk.length));
-      res.on('end', () => resolve({ line, status: res.statusCode ?? 0, ms: performance.now() - started, withBody: length > 0 }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ line, status: 0, ms: performance.now() - started, withBody: false }));
-    req.end(prepared.body);
-  });
+/** Sends each request on its own connection, all at once; resolves with every ack. */
+async function fire(url: URL, prepared: PreparedRequest[], timeoutMs: number): Promise<AckResult[]> {
+  const pool = connections.get(url.host) ?? [];
+  connections.set(url.host, pool);
+  while (pool.length < prepared.length) pool.push(new RawHttpConnection(url.hostname, Number(url.port)));
+  await Promise.all(pool.map((connection) => connection.open()));
+  return Promise.all(
+    prepared.map(async ({ line, bytes }, i) => {
+      const started = performance.now();
+      const response = await pool[i]!.send(bytes, timeoutMs);
+      return { line, status: response.status, ms: performance.now() - started, withBody: response.bodyBytes > 0 };
+    }),
+  );
 }
 
 function workerMain(): void {
@@ -84,6 +85,7 @@ function workerMain(): void {
     send({ type: 'ready', responseBase: `http://127.0.0.1:${(server.address() as AddressInfo).port}/response/` });
     port.on('message', (message: ToLoad) => {
       if (message.type === 'stop') {
+        for (const pool of connections.values()) for (const connection of pool) connection.close();
         server.close();
         server.closeAllConnections();
         port.close();
@@ -96,9 +98,9 @@ function workerMain(): void {
         return;
       }
       const responseBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response/`;
-      const prepared = message.requests.map((request, i) => prepare(message.secret, request, `${responseBase}b${message.id}-${i}`));
       const url = new URL('/slack/events', message.baseUrl);
-      void Promise.all(prepared.map((p) => postSigned(url, p, message.timeoutMs))).then((results) => send({ type: 'burst', id: message.id, results }));
+      const prepared = message.requests.map((request, i) => prepare(url, message.secret, request, `${responseBase}b${message.id}-${i}`));
+      void fire(url, prepared, message.timeoutMs).then((results) => send({ type: 'burst', id: message.id, results }));
     });
   });
 }

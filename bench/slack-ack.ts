@@ -16,6 +16,7 @@ import { FakeSlack } from '../test/fakes/slack.ts';
 import { formatRow, peakRssMiB, type BenchRow } from './report.ts';
 import { generateStoreApart } from './generate-store.ts';
 import { measureFloors } from './slack-ack-floors.ts';
+import { withMainThreadSched } from './thread-sched.ts';
 import { LoadClient, type AckResult, type SlashRequest } from './slack-ack-load.ts';
 
 const BOT_TOKEN = 'xoxb-bench-bot-token';
@@ -63,10 +64,12 @@ interface BurstStats {
   expectedAnswers: number;
   /** Longest main event-loop stall while the burst ran (ms). */
   loopMaxMs: number;
+  /** While the burst ran: the main thread's time on a CPU, and runnable but waiting for one (Linux). */
+  sched?: { onCpuMs: number; waitingMs: number };
   slowest: string;
 }
 
-function stats(label: string, results: AckResult[], answered: number, loopMaxMs: number): BurstStats {
+function stats(label: string, results: AckResult[], answered: number, loopMaxMs: number, sched?: BurstStats['sched']): BurstStats {
   const sorted = results.map((r) => r.ms).sort((a, b) => a - b);
   const slowest = results.reduce((a, b) => (b.ms > a.ms ? b : a), results[0]!);
   return {
@@ -80,11 +83,12 @@ function stats(label: string, results: AckResult[], answered: number, loopMaxMs:
     expectedAnswers: results.filter((r) => r.status === 200 && !r.withBody).length,
     loopMaxMs,
     slowest: `${slowest.line} (${slowest.status || 'timeout'})`,
+    ...(sched ? { sched } : {}),
   };
 }
 
 function describe(s: BurstStats): string {
-  return `${s.label}: ${s.count} acks p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms (${s.slowest}); unacknowledged ${s.unacknowledged}; answers ${s.answered}/${s.expectedAnswers}; main loop max stall ${s.loopMaxMs.toFixed(1)} ms`;
+  return `${s.label}: ${s.count} acks p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms (${s.slowest}); unacknowledged ${s.unacknowledged}; answers ${s.answered}/${s.expectedAnswers}; main loop max stall ${s.loopMaxMs.toFixed(1)} ms${s.sched ? `; main thread on a CPU ${s.sched.onCpuMs.toFixed(0)} ms, waiting for one ${s.sched.waitingMs.toFixed(0)} ms` : ''}`;
 }
 
 /** The segment run's progress as the adapter last showed it in Slack (its chat.update calls). */
@@ -156,7 +160,8 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
 
     const burst = async (label: string, requests: SlashRequest[]): Promise<BurstStats> => {
       loop.reset();
-      const { burst: id, results } = await load!.burst(baseUrl, SIGNING_SECRET, requests, REQUEST_TIMEOUT_MS);
+      const { result, sched } = await withMainThreadSched(() => load!.burst(baseUrl, SIGNING_SECRET, requests, REQUEST_TIMEOUT_MS));
+      const { burst: id, results } = result;
       const expected = results.filter((r) => r.status === 200 && !r.withBody).length;
       const deadline = Date.now() + 30_000;
       let answered = await load!.answered(id);
@@ -164,7 +169,7 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
         await sleep(50);
         answered = await load!.answered(id);
       }
-      return stats(label, results, answered, loop.max / 1e6);
+      return stats(label, results, answered, loop.max / 1e6, sched);
     };
 
     // as many as a burst: its connections stay open (keep-alive), as from a load balancer
@@ -189,11 +194,12 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
       const at = ((performance.now() - segmentStarted) / 1000).toFixed(1);
       const requests = commandsFor(count);
       loop.reset();
-      const { burst: id, results } = await load.burst(baseUrl, SIGNING_SECRET, requests, REQUEST_TIMEOUT_MS);
+      const { result, sched } = await withMainThreadSched(() => load!.burst(baseUrl, SIGNING_SECRET, requests, REQUEST_TIMEOUT_MS));
+      const { burst: id, results } = result;
       const loopMax = loop.max / 1e6;
       const ended = segmentState(fake).done ? ', run ended during the burst' : '';
       // Answers are checked at the end: waiting for them here would space the bursts out.
-      during.push({ ...stats(`burst ${during.length + 1} at ${at} s (${phase}${ended})`, results, 0, loopMax), burstId: id });
+      during.push({ ...stats(`burst ${during.length + 1} at ${at} s (${phase}${ended})`, results, 0, loopMax, sched), burstId: id });
       all.push(...results);
       await sleep(gapMs);
     }
@@ -209,7 +215,11 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
       expectedDuring += b.expectedAnswers;
       lines.push(describe(b));
     }
-    const combined = stats(`all ${during.length} bursts during the run`, all, answeredDuring, Math.max(...during.map((b) => b.loopMaxMs)));
+    const measuredSched = during.flatMap((b) => (b.sched ? [b.sched] : []));
+    const meanSched = measuredSched.length
+      ? { onCpuMs: measuredSched.reduce((a, b) => a + b.onCpuMs, 0) / measuredSched.length, waitingMs: measuredSched.reduce((a, b) => a + b.waitingMs, 0) / measuredSched.length }
+      : undefined;
+    const combined = stats(`all ${during.length} bursts during the run (CPU figures: mean per burst)`, all, answeredDuring, Math.max(...during.map((b) => b.loopMaxMs)), meanSched);
     lines.push(describe(combined));
     const worst = during.reduce((a, b) => (b.p99 > a.p99 ? b : a), during[0]!);
 
