@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { ProgressUpdate } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
 import { writePriorityBuffer } from '../store/write-priority.ts';
+import { foregroundBuffer } from './foreground.ts';
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 
@@ -112,7 +113,7 @@ export class WorkerPool {
   }
 
   #spawn(preload: string[]): Slot {
-    const worker = new Worker(ENTRY, { workerData: { preload, niceness: this.#options.niceness, writePriority: writePriorityBuffer() } });
+    const worker = new Worker(ENTRY, { workerData: { preload, niceness: this.#options.niceness, writePriority: writePriorityBuffer(), foreground: foregroundBuffer() } });
     let loaded!: () => void;
     const slot: Slot = { worker, ready: new Promise<void>((resolve) => (loaded = resolve)) };
     const onMessage = (message: Message) => {

@@ -1,4 +1,5 @@
 import SQLite from 'better-sqlite3';
+import { yieldToForeground } from '../jobs/foreground.ts';
 import { sql, type Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
 import type { ProgressUpdate } from '../core/context.ts';
@@ -148,6 +149,7 @@ export async function fetchCustomerFeatures(db: Kysely<Database>, options: Fetch
         row.first_purchase = r[4] as string | null;
         row.last_purchase = r[5] as string | null;
         add(row);
+        if ((count & 1023) === 0) yieldToForeground();
         if (count % 100_000 === 0) reported(count);
       }
     } finally {

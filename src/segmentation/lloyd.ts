@@ -1,3 +1,5 @@
+import { yieldToForeground } from '../jobs/foreground.ts';
+
 export interface LloydOptions {
   maxIterations: number;
   /** Stop when no centroid moved more than this squared distance (ml-kmeans semantics). */
@@ -26,6 +28,7 @@ export function assignNearest(
   let inertia = 0;
   let changed = 0;
   for (let i = 0; i < rows; i++) {
+    if ((i & 0x3fff) === 0) yieldToForeground();
     const base = i * dims;
     let best = 0;
     let bestDistance = Infinity;
@@ -154,6 +157,7 @@ function assignWithBounds(
   }
   let changed = 0;
   for (let i = 0, base = 0; i < rows; i++, base += dims) {
+    if ((i & 0x3fff) === 0) yieldToForeground();
     let a = labels[i];
     check: if (a >= 0) {
       const up = upper[i] + moved[a];

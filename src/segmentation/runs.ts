@@ -3,6 +3,7 @@ import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
 import type { Database } from '../store/schema.ts';
 import { bulkWriteChunk, yieldToWaitingWrites } from '../store/write-priority.ts';
+import { yieldToForeground } from '../jobs/foreground.ts';
 
 export type SegmentKind = 'cluster' | 'rfm' | 'no_purchase';
 
@@ -215,7 +216,8 @@ function storeMembersSqlite(
       }
     };
     while (i < members.ids.length) {
-      // the bot's own writes (audit entries, request receipts) go first
+      // chat acks and the bot's own writes (audit entries, request receipts) go first
+      yieldToForeground();
       yieldToWaitingWrites();
       bulkWriteChunk(chunk);
     }
