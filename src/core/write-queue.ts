@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
 import { isBusyError, isSqlite, shortWaitTransaction } from '../store/short-wait.ts';
 import { bulkWriteInProgress, setWritesWaiting } from '../store/write-priority.ts';
+import { foregroundBusy } from '../jobs/foreground.ts';
 
 /** One small write (an audit entry, a request receipt); it runs inside the batch's transaction. */
 export type WriteJob = (trx: Transaction<Database>) => Promise<void>;
@@ -37,6 +38,9 @@ type Pending = { label: string; settle?: Settle } & ({ job: WriteJob; group?: un
 
 /** How soon a batch is tried again after finding a bulk writer inside its transaction. */
 const YIELD_RETRY_MS = 5;
+/** Longest a batch waits for chat acks in flight, and how often it looks again. */
+const FOREGROUND_DEFER_MS = 250;
+const FOREGROUND_RECHECK_MS = 10;
 
 /**
  * Writes that must not hold up the event loop: gathered for `delayMs`, then written in one
@@ -56,6 +60,8 @@ export class WriteQueue {
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<boolean> | undefined;
   #retryDelayMs = 0;
+  /** When the oldest write still pending was queued. */
+  #oldest: number | undefined;
   /** SQLite: whether the bulk writers in worker threads have been told that writes are waiting. */
   #announced = false;
   /** Set when the last attempt found a bulk writer holding the lock (retried shortly, no backoff). */
@@ -126,8 +132,11 @@ export class WriteQueue {
 
   #schedule(delayMs: number): void {
     if (this.#timer || this.#writing) return;
+    this.#oldest ??= performance.now();
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      // chat requests are being acknowledged: the batch waits for them (up to FOREGROUND_DEFER_MS)
+      if (foregroundBusy() && performance.now() - (this.#oldest ?? 0) < FOREGROUND_DEFER_MS) return this.#schedule(FOREGROUND_RECHECK_MS);
       void this.#write();
     }, delayMs);
     this.#timer.unref();
@@ -140,7 +149,10 @@ export class WriteQueue {
     const writing = this.#writeChunks().finally(() => {
       this.#writing = undefined;
       if (this.#pending.length) this.#schedule(this.#yielded ? YIELD_RETRY_MS : this.#retryDelayMs || this.#delayMs);
-      else this.#announce(false);
+      else {
+        this.#oldest = undefined;
+        this.#announce(false);
+      }
     });
     this.#writing = writing;
     return writing;

@@ -53,6 +53,6 @@ export function yieldToForeground(): void {
   const now = performance.now();
   if (now - runningSince < FOREGROUND_MIN_RUN_MS) return;
   const until = now + FOREGROUND_MAX_PAUSE_MS;
-  while (foregroundBusy() && performance.now() < until) Atomics.wait(sleeper, 0, 0, 1);
+  while (foregroundBusy() && performance.now() < until) Atomics.wait(sleeper, 0, 0, 3);
   runningSince = performance.now();
 }
