@@ -30,8 +30,9 @@ export interface SlackHttpReceiverOptions {
  * Bolt's HTTP mode on /slack/events. Every request passes the signature and replay guard first.
  * A slash command is then validated, role-checked and acknowledged here, and dispatched to
  * Bolt's listeners only after the acks still pending have gone out: a burst of 200 commands is
- * answered at the speed of the HTTP server, and Bolt's middleware runs after. Everything else
- * (buttons, events, url_verification) goes through Bolt's processEvent at once, acked by its listener.
+ * answered at the speed of the HTTP server, and Bolt's middleware runs after. The ssl_check probe
+ * and url_verification are answered here; everything else (buttons, events) goes through Bolt's
+ * processEvent at once and is acknowledged by its listener.
  */
 export class SlackHttpReceiver implements Receiver {
   readonly gate = new AckGate();
