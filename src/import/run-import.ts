@@ -11,6 +11,7 @@ import { RejectionLog } from './rejections.ts';
 import { numericExtras, rowValidator, type ImportRecord, type Rejection } from './rows.ts';
 import { openSource, type ImportSource } from './source.ts';
 import { clearStaging, clearStaleStaging, kyselyStagingWriter, mergeStaging, newImportId, sqliteStagingWriter, STAGING_BATCH_ROWS, type MergeCounts, type StagingWriter } from './staging.ts';
+import { yieldToForeground } from '../jobs/foreground.ts';
 
 export interface ImportInput {
   kind: ImportKind;
@@ -121,6 +122,7 @@ export async function runImport(
     };
 
     while (!pending.done) {
+      yieldToForeground();
       const { cells, lines } = pending.value;
       for (let i = 0; i < cells.length; i++) {
         if (validate) {
