@@ -40,6 +40,8 @@ export class SlackHttpReceiver implements Receiver {
   readonly requestListener: (req: IncomingMessage, res: ServerResponse) => void;
   #app: App | undefined;
   #server: Server | undefined;
+  /** Commands acknowledged here and not yet handed to Bolt's listener. */
+  readonly #dispatching = new Set<Promise<void>>();
   readonly #boltLog: ReturnType<typeof boltLogger>;
 
   constructor(private readonly options: SlackHttpReceiverOptions) {
@@ -73,6 +75,11 @@ export class SlackHttpReceiver implements Receiver {
     });
     this.#server = server;
     return server;
+  }
+
+  /** Resolves when every command acknowledged so far has reached its listener. */
+  async idle(): Promise<void> {
+    while (this.#dispatching.size) await Promise.all([...this.#dispatching]);
   }
 
   async stop(): Promise<void> {
@@ -112,14 +119,18 @@ export class SlackHttpReceiver implements Receiver {
     };
     const acceptCommand = this.options.acceptCommand;
     if (acceptCommand && typeof body.command === 'string') {
-      acceptCommand(body as SlashCommandBody, ack, req.slackReceipt).then(
+      const dispatched = acceptCommand(body as SlashCommandBody, ack, req.slackReceipt).then(
         (accepted) => {
           // refused in the ack: nothing to run
           if (accepted === undefined) return;
-          this.afterAcks.run(() => void this.#process({ ...event, ack: async () => {}, customProperties: { ...event.customProperties, acceptedFirst: accepted } }, res));
+          return new Promise<void>((resolve) =>
+            this.afterAcks.run(() => void this.#process({ ...event, ack: async () => {}, customProperties: { ...event.customProperties, acceptedFirst: accepted } }, res).then(resolve)),
+          );
         },
         (error: unknown) => this.#failed(error, res),
       );
+      this.#dispatching.add(dispatched);
+      void dispatched.finally(() => this.#dispatching.delete(dispatched));
       return;
     }
     void this.#process(event, res);

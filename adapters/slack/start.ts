@@ -205,6 +205,11 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   const boundPort = server ? (server.address() as AddressInfo).port : undefined;
   logger.info({ mode: socketMode ? 'socket' : 'http', port: boundPort }, 'slack adapter started');
 
+  /** Acknowledged commands dispatched (HTTP mode), run and answered. */
+  const idle = async () => {
+    await receiver?.idle();
+    await flow.idle();
+  };
   return {
     name: 'slack',
     mode: socketMode ? 'socket' : 'http',
@@ -213,9 +218,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     server,
     port: boundPort,
     post: (channelId, reply) => poster.postReply(channelId, reply),
-    idle: () => flow.idle(),
+    idle,
     stop: async () => {
-      await flow.idle();
+      await idle();
       if (routeServer) await closeServer(routeServer);
       await app.stop();
     },
