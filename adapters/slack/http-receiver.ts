@@ -13,7 +13,7 @@ export type SlashCommandBody = Record<string, string | undefined> & { command: s
 export type AckResponder = (body?: string | Record<string, unknown>) => void;
 
 export interface SlackHttpReceiverOptions {
-  guard: Omit<SlackRequestGuardOptions, 'gate' | 'paths'>;
+  guard: Omit<SlackRequestGuardOptions, 'gate'>;
   logger: Logger;
   /** Extra routes served on the same port, matched by exact path and method. */
   routes?: CustomRoute[];
@@ -47,9 +47,9 @@ export class SlackHttpReceiver implements Receiver {
   constructor(private readonly options: SlackHttpReceiverOptions) {
     this.#boltLog = boltLogger(options.logger);
     const routes = options.routes ?? [];
-    const { listener } = guardSlackRequests((req, res) => this.#dispatch(req as GuardedRequest, res), { ...options.guard, gate: this.gate });
+    const guarded = guardSlackRequests((req, res) => this.#dispatch(req as GuardedRequest, res), { ...options.guard, gate: this.gate });
     this.requestListener = (req, res) => {
-      if ((req.url ?? '/').split('?')[0] === '/slack/events' && req.method === 'POST') return listener(req, res);
+      if ((req.url ?? '/').split('?')[0] === '/slack/events' && req.method === 'POST') return guarded(req, res);
       const route = findRoute(routes, req);
       if (!route) {
         res.writeHead(404).end();

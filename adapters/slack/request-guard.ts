@@ -14,8 +14,6 @@ export const SLACK_MAX_BODY_BYTES = 256 * 1024;
 
 export interface SlackRequestGuardOptions {
   signingSecret: string;
-  /** Paths Bolt answers Slack on (default /slack/events). */
-  paths?: string[];
   maxBodyBytes?: number;
   toleranceSeconds?: number;
   /** How many recent signatures are remembered at most (oldest forgotten first). */
@@ -24,7 +22,7 @@ export interface SlackRequestGuardOptions {
   logger?: Logger;
   /** Where seen signatures are kept: the database (shared by every instance) or this process only. */
   store?: ReplayStore;
-  /** Told of every request on the Slack paths until it is answered. */
+  /** Told of every guarded request until it is answered. */
   gate?: AckGate;
 }
 
@@ -158,16 +156,14 @@ export function validSlackSignature(secret: string, timestamp: string, body: Buf
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The one check of every request on the Slack paths, in front of Bolt's HTTP receiver (which
- * runs with its own signature verification off): caps the body; answers 401 to a missing or
- * wrong signature and to a timestamp outside Slack's window, as Bolt would; refuses (409) a
- * correctly signed, fresh request whose signature was already seen. Slack's `ssl_check` probe
+ * The one check of every request the Slack receiver hands it (POST /slack/events): caps the
+ * body; answers 401 to a missing or wrong signature and to a timestamp outside Slack's window,
+ * as Bolt would; refuses (409) a correctly signed, fresh request whose signature was already seen. Slack's `ssl_check` probe
  * is unsigned: it passes on with nothing but `ssl_check=1` in its body. Verified requests go on
  * to `next` with the body read here as req.rawBody. Only verified signatures are remembered, so
  * forged requests cannot fill the replay cache.
  */
-export function guardSlackRequests(next: RequestListener, options: SlackRequestGuardOptions): { listener: RequestListener; store: ReplayStore } {
-  const paths = new Set(options.paths ?? ['/slack/events']);
+export function guardSlackRequests(next: RequestListener, options: SlackRequestGuardOptions): RequestListener {
   const cap = options.maxBodyBytes ?? SLACK_MAX_BODY_BYTES;
   const tolerance = options.toleranceSeconds ?? SLACK_TOLERANCE_SECONDS;
   const now = options.now ?? Date.now;
@@ -180,7 +176,6 @@ export function guardSlackRequests(next: RequestListener, options: SlackRequestG
 
   const listener: RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if ((req.method ?? 'GET').toUpperCase() !== 'POST' || !paths.has(path)) return next(req, res);
     options.gate?.enter(res);
     void readCappedBody(req, cap).then((read) => {
       if (!read.ok) {
@@ -236,7 +231,7 @@ export function guardSlackRequests(next: RequestListener, options: SlackRequestG
     }
     return true;
   }
-  return { listener, store: cache };
+  return listener;
 }
 
 /** Slack's unsigned SSL probe: a form body with ssl_check=1. */
