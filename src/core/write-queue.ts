@@ -82,41 +82,39 @@ export class WriteQueue {
   }
 
   enqueue(label: string, job: WriteJob): void {
-    this.#pending.push({ job, label });
-    this.#announce(true);
-    this.#schedule(this.#delayMs);
+    this.#add({ job, label });
   }
 
   /** Like enqueue, for a caller that needs the job's result: resolves once its transaction is committed, rejects if the job fails. */
   write<T>(label: string, job: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const settle: Settle = { resolve: resolve as (value: unknown) => void, reject };
-      this.#pending.push({
+      this.#add({
         label,
         settle,
         job: async (trx) => {
           settle.value = await job(trx);
         },
       });
-      this.#announce(true);
-      this.#schedule(this.#delayMs);
     });
   }
 
   /** An item written with the others of its group in the next batch (one statement per group). */
   enqueueInto<T>(group: WriteGroup<T, unknown>, item: T): void {
-    this.#pending.push({ label: group.label, group: group as WriteGroup<unknown, unknown>, item });
-    this.#announce(true);
-    this.#schedule(this.#delayMs);
+    this.#add({ label: group.label, group: group as WriteGroup<unknown, unknown>, item });
   }
 
   /** Like enqueueInto, resolving with the item's result once its transaction is committed. */
   writeInto<T, R>(group: WriteGroup<T, R>, item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#pending.push({ label: group.label, group: group as WriteGroup<unknown, unknown>, item, settle: { resolve: resolve as (value: unknown) => void, reject } });
-      this.#announce(true);
-      this.#schedule(this.#delayMs);
+      this.#add({ label: group.label, group: group as WriteGroup<unknown, unknown>, item, settle: { resolve: resolve as (value: unknown) => void, reject } });
     });
+  }
+
+  #add(pending: Pending): void {
+    this.#pending.push(pending);
+    this.#announce(true);
+    this.#schedule(this.#delayMs);
   }
 
   /** Resolves when every write enqueued so far is stored (or has failed and been logged). */
