@@ -1,4 +1,5 @@
-import { isMainThread, workerData } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
+import { blockWhile, sharedInt32 } from './shared-int32.ts';
 
 /**
  * Chat requests still waiting for their ack, counted by the adapters on the main thread and read
@@ -6,24 +7,19 @@ import { isMainThread, workerData } from 'node:worker_threads';
  * enough on 2 cores: while a worker scanned a million rows, the main thread spent 40-60 ms of each
  * 200-request burst runnable but waiting for a CPU (16-21 ms with the pause). A pause is bounded,
  * and after one the work runs for a while before it may pause again, so steady chat traffic slows
- * background work but never stops it.
+ * background work but never stops it. Slots: requests open, and when the last one arrived or was
+ * answered (ms, 31 bits).
  */
-const shared: SharedArrayBuffer =
-  !isMainThread && (workerData as { foreground?: unknown } | undefined)?.foreground instanceof SharedArrayBuffer
-    ? (workerData as { foreground: SharedArrayBuffer }).foreground
-    : new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
-/** [requests open, when the last one arrived or was answered (ms, 31 bits)] */
-const state = new Int32Array(shared);
+const { buffer, slots: state } = sharedInt32('foreground', 2);
 const OPEN = 0;
 const LAST = 1;
 const clock = () => Date.now() & 0x7fffffff;
 /** Requests of a burst arrive a few at a time: work stays paused until none has come or gone for this long. */
 const QUIET_MS = 15;
-const sleeper = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
-/** Handed to worker threads (workerData.foreground), so they see this thread's count. */
+/** Handed to worker threads (workerData.shared.foreground), so they see this thread's count. */
 export function foregroundBuffer(): SharedArrayBuffer {
-  return shared;
+  return buffer;
 }
 
 /** A chat request arrived (+1) or was answered (-1). */
@@ -52,7 +48,6 @@ export function yieldToForeground(): void {
   if (isMainThread || !foregroundBusy()) return;
   const now = performance.now();
   if (now - runningSince < FOREGROUND_MIN_RUN_MS) return;
-  const until = now + FOREGROUND_MAX_PAUSE_MS;
-  while (foregroundBusy() && performance.now() < until) Atomics.wait(sleeper, 0, 0, 3);
+  blockWhile(foregroundBusy, FOREGROUND_MAX_PAUSE_MS, 3);
   runningSince = performance.now();
 }

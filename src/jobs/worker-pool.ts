@@ -113,7 +113,7 @@ export class WorkerPool {
   }
 
   #spawn(preload: string[]): Slot {
-    const worker = new Worker(ENTRY, { workerData: { preload, niceness: this.#options.niceness, writePriority: writePriorityBuffer(), foreground: foregroundBuffer() } });
+    const worker = new Worker(ENTRY, { workerData: { preload, niceness: this.#options.niceness, shared: { writePriority: writePriorityBuffer(), foreground: foregroundBuffer() } } });
     let loaded!: () => void;
     const slot: Slot = { worker, ready: new Promise<void>((resolve) => (loaded = resolve)) };
     const onMessage = (message: Message) => {

@@ -1,4 +1,4 @@
-import { isMainThread, workerData } from 'node:worker_threads';
+import { blockWhile, sharedInt32 } from '../jobs/shared-int32.ts';
 
 /**
  * SQLite has one writer at a time. Bulk writes in worker threads (segment memberships) commit in
@@ -10,15 +10,11 @@ import { isMainThread, workerData } from 'node:worker_threads';
 const WAITING = 0;
 const BULK = 1;
 
-const shared: SharedArrayBuffer =
-  !isMainThread && (workerData as { writePriority?: unknown } | undefined)?.writePriority instanceof SharedArrayBuffer
-    ? (workerData as { writePriority: SharedArrayBuffer }).writePriority
-    : new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
-const flags = new Int32Array(shared);
+const { buffer, slots: flags } = sharedInt32('writePriority', 2);
 
-/** Handed to worker threads (workerData.writePriority), so they share this thread's flags. */
+/** Handed to worker threads (workerData.shared.writePriority), so they share this thread's flags. */
 export function writePriorityBuffer(): SharedArrayBuffer {
-  return shared;
+  return buffer;
 }
 
 /** The main thread has writes waiting (true) or none any more (false); calls must alternate. */
@@ -53,10 +49,7 @@ export function bulkWriteChunk<T>(chunk: () => T): T {
   }
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-
 /** Between two chunks of a bulk write (worker threads only: it blocks): waits while writes are waiting, at most `maxMs`. */
 export function yieldToWaitingWrites(maxMs = 250): void {
-  const until = performance.now() + maxMs;
-  while (writesWaiting() && performance.now() < until) Atomics.wait(sleeper, 0, 0, 2);
+  blockWhile(writesWaiting, maxMs, 2);
 }
