@@ -6,7 +6,7 @@ export interface RawResponse {
   bodyBytes: number;
 }
 
-/** Where a response ends in `buf`, or -1 while it is incomplete. Handles Content-Length and chunked bodies. */
+/** Where the first response in `buf` ends, with its status and body size; undefined while it is incomplete. Handles Content-Length and chunked bodies. */
 export function responseEnd(buf: Buffer): { end: number; status: number; bodyBytes: number } | undefined {
   const headEnd = buf.indexOf('\r\n\r\n');
   if (headEnd < 0) return undefined;
