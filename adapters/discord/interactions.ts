@@ -2,6 +2,7 @@ import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, typ
 import type { Bot, Invocation, PreparedCommand } from '../../src/core/bot.ts';
 import type { Caller } from '../../src/core/context.ts';
 import { progressBar } from '../../src/core/progress.ts';
+import { openForeground } from '../../src/jobs/foreground.ts';
 import type { Reply } from '../../src/core/reply.ts';
 import type { Logger } from '../../src/logger.ts';
 import { autocompleteChoices } from './autocomplete.ts';
@@ -61,12 +62,16 @@ export class InteractionHandler {
   constructor(readonly deps: InteractionDeps) {}
 
   async handle(interaction: Interaction): Promise<void> {
+    // background work in worker threads pauses until the interaction is answered or deferred
+    const answered = openForeground();
     try {
-      if (interaction.isChatInputCommand()) await this.#chatInput(interaction);
-      else if (interaction.isButton()) await this.#button(interaction);
+      if (interaction.isChatInputCommand()) await this.#chatInput(interaction, answered);
+      else if (interaction.isButton()) await this.#button(interaction, answered);
       else if (interaction.isAutocomplete()) await this.#autocomplete(interaction);
     } catch (error) {
       this.deps.logger.error({ err: error, interaction: interaction.id }, 'discord interaction failed');
+    } finally {
+      answered();
     }
   }
 
@@ -74,7 +79,7 @@ export class InteractionHandler {
     return renderReply(reply, { buttonId: (command) => this.deps.buttonIds.idFor(command) });
   }
 
-  async #chatInput(interaction: ChatInputCommandInteraction): Promise<void> {
+  async #chatInput(interaction: ChatInputCommandInteraction, answered: () => void): Promise<void> {
     const started = Date.now();
     const caller = callerOf(interaction);
     let invocation: Invocation;
@@ -87,10 +92,10 @@ export class InteractionHandler {
       await this.#refuse(interaction, error, interaction.commandName);
       return;
     }
-    await this.#run(interaction, prepared, invocation, started);
+    await this.#run(interaction, prepared, invocation, started, answered);
   }
 
-  async #button(interaction: ButtonInteraction): Promise<void> {
+  async #button(interaction: ButtonInteraction, answered: () => void): Promise<void> {
     const started = Date.now();
     const text = this.deps.buttonIds.commandFor(interaction.customId);
     if (text === undefined) {
@@ -105,7 +110,7 @@ export class InteractionHandler {
       await this.#refuse(interaction, error, text);
       return;
     }
-    await this.#run(interaction, prepared, invocation, started);
+    await this.#run(interaction, prepared, invocation, started, answered);
   }
 
   /** Invalid input or a missing role: an ephemeral answer at once. */
@@ -115,13 +120,14 @@ export class InteractionHandler {
     for (const message of rest) await interaction.followUp({ ...messageOptions(message), flags: MessageFlags.Ephemeral });
   }
 
-  async #run(interaction: Answerable, prepared: PreparedCommand, invocation: Invocation, started: number): Promise<void> {
+  async #run(interaction: Answerable, prepared: PreparedCommand, invocation: Invocation, started: number, answered: () => void): Promise<void> {
     const { logger, timing } = this.deps;
     let deferral: Promise<boolean> | undefined;
     const defer = () =>
       (deferral ??= interaction.deferReply().then(
-        () => true,
+        () => (answered(), true),
         (error: unknown) => {
+          answered();
           logger.warn({ err: error, interaction: interaction.id }, 'discord deferReply failed');
           return false;
         },

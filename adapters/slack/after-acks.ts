@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { countForeground } from '../../src/jobs/foreground.ts';
+import { openForeground } from '../../src/jobs/foreground.ts';
 
 /** Requests on the Slack paths not yet answered (background work in worker threads pauses for them: src/jobs/foreground.ts). */
 export class AckGate {
@@ -13,13 +13,13 @@ export class AckGate {
   /** Counts the request as open until its response is finished (or the connection closes). */
   enter(res: ServerResponse): void {
     this.#open++;
-    countForeground(1);
+    const close = openForeground();
     let left = false;
     const leave = () => {
       if (left) return;
       left = true;
       this.#open--;
-      countForeground(-1);
+      close();
       if (this.#open === 0) for (const wake of this.#waiting.splice(0)) wake();
     };
     res.once('finish', leave);

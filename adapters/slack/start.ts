@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { App, webApi, type CustomRoute } from '@slack/bolt';
 import { ConfigError } from '../../src/config/config.ts';
 import { findRoute } from '../../src/http/server.ts';
+import { openForeground } from '../../src/jobs/foreground.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import type { Reply } from '../../src/core/reply.ts';
 import { boltLogger } from './bolt-logger.ts';
@@ -146,17 +147,23 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     // HTTP mode: validated and acknowledged by the receiver before this dispatch
     const accepted = context.acceptedFirst as AcceptedCommand | undefined;
     if (accepted) return flow.complete(accepted, respond);
-    await flow.handle({
-      receipt: receiptOf(context),
-      text: `${command.command} ${unescapeSlackText(command.text ?? '')}`.trim(),
-      userId: command.user_id,
-      userName: command.user_name,
-      channelId: command.channel_id,
-      acknowledge: async (payload: AckPayload) => {
-        await (payload ? ack(payload) : ack());
-      },
-      respond,
-    });
+    // Socket Mode: background work in worker threads pauses until the ack has gone out
+    const acknowledged = openForeground();
+    try {
+      await flow.handle({
+        receipt: receiptOf(context),
+        text: `${command.command} ${unescapeSlackText(command.text ?? '')}`.trim(),
+        userId: command.user_id,
+        userName: command.user_name,
+        channelId: command.channel_id,
+        acknowledge: async (payload: AckPayload) => {
+          await (payload ? ack(payload) : ack()).finally(acknowledged);
+        },
+        respond,
+      });
+    } finally {
+      acknowledged();
+    }
   });
 
   // A button carries its typed command; running it through the same flow applies the same role checks.

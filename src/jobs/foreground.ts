@@ -28,6 +28,25 @@ export function countForeground(delta: 1 | -1): void {
   Atomics.store(state, LAST, clock());
 }
 
+/**
+ * Counts one chat request as open until the returned function is called (once counts; later
+ * calls do nothing): from its arrival until its ack has gone out.
+ */
+export function openForeground(): () => void {
+  countForeground(1);
+  let open = true;
+  return () => {
+    if (!open) return;
+    open = false;
+    countForeground(-1);
+  };
+}
+
+/** Chat requests open now (not yet acknowledged). */
+export function foregroundOpen(): number {
+  return Atomics.load(state, OPEN);
+}
+
 /** Whether chat requests are open, or were within the last QUIET_MS. */
 export function foregroundBusy(): boolean {
   return Atomics.load(state, OPEN) > 0 || ((clock() - Atomics.load(state, LAST)) & 0x7fffffff) < QUIET_MS;

@@ -5,6 +5,7 @@ import { registerCommands } from '../../adapters/discord/register.ts';
 import type { DiscordMessage } from '../../adapters/discord/render.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { reply } from '../../src/core/reply.ts';
+import { foregroundOpen } from '../../src/jobs/foreground.ts';
 import { answersTo, DIGEST_CHANNEL, GROWTH_CHANNEL, MARKETING_ROLE, sendWithAttachments, startHarness, type Harness } from './helpers/harness.ts';
 import { seen } from './helpers/test-registry.ts';
 import { expectWithinLimits } from './helpers/limits-check.ts';
@@ -79,6 +80,23 @@ describe('Discord adapter against the fake gateway and REST', () => {
     expect(last.kind).toBe('edit');
     expect(last.body.content).toBe('');
     expect((last.body.embeds as { title: string }[])[0]!.title).toBe('Done waiting');
+  });
+
+  it('counts an interaction as open until it is answered or deferred (background work pauses for it)', async () => {
+    const openAtCallback: number[] = [];
+    h.fake.on('POST', /^\/interactions\/[^/]+\/[^/]+\/callback$/, () => {
+      openAtCallback.push(foregroundOpen());
+      return undefined;
+    });
+    const quick = h.fake.sendInteraction({ type: 'command', name: 'help' });
+    await h.fake.waitFor(() => answersTo(h.fake, quick).length > 0);
+    const slow = h.fake.sendInteraction({ type: 'command', name: 'slow', options: { ms: 1_000 } });
+    await h.fake.waitFor(() => answersTo(h.fake, slow).some((a) => a.kind === 'callback-5'));
+    // deferred: no longer open, while the command itself still runs
+    await h.fake.waitFor(() => foregroundOpen() === 0);
+    expect(answersTo(h.fake, slow).some((a) => JSON.stringify(a.body).includes('Done waiting'))).toBe(false);
+    expect(openAtCallback.slice(0, 2)).toEqual([1, 1]);
+    await h.fake.waitFor(() => answersTo(h.fake, slow).some((a) => JSON.stringify(a.body).includes('Done waiting')), 5_000);
   });
 
   it('replaces a public deferral with an ephemeral follow-up when the result is private', async () => {

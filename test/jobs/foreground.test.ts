@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countForeground, FOREGROUND_MAX_PAUSE_MS, foregroundBusy } from '../../src/jobs/foreground.ts';
+import { countForeground, FOREGROUND_MAX_PAUSE_MS, foregroundBusy, foregroundOpen, openForeground } from '../../src/jobs/foreground.ts';
 import { WorkerPool } from '../../src/jobs/worker-pool.ts';
 import type { ForegroundProbeInput } from './foreground-task.ts';
 
@@ -39,5 +39,14 @@ describe('background work pauses for chat requests in flight', () => {
     expect(foregroundBusy()).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(foregroundBusy()).toBe(false);
+  });
+
+  it('openForeground counts one request until released; releasing twice does not count it twice', () => {
+    const before = foregroundOpen();
+    const release = openForeground();
+    expect(foregroundOpen()).toBe(before + 1);
+    release();
+    release();
+    expect(foregroundOpen()).toBe(before);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postBlockAction, blockActionPayload, postSlashCommand, signSlackRequest, slackHttp } from '../fakes/slack.ts';
 import { reply } from '../../src/core/reply.ts';
-import { blockTexts, responseBodies, SIGNING_SECRET, startHarness, type SlackHarness } from './helpers/slack-harness.ts';
+import { blockTexts, openAroundAck, responseBodies, SIGNING_SECRET, startHarness, type SlackHarness } from './helpers/slack-harness.ts';
 
 let h: SlackHarness;
 let webhookHits = 0;
@@ -217,6 +217,13 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
     expect(h.fake.downloads.at(-1)).toEqual({ fileId: file.id, authorized: true });
     const list = h.fake.callsTo('files.list').at(-1)!;
     expect(list.params).toMatchObject({ user: 'U0MARKETER', channel: 'C0FAKE001' });
+  });
+
+  it('counts a slash command as open until its ack has gone out (background work pauses for it)', async () => {
+    const open = await openAroundAck(h, async () => {
+      expect((await slash('/ingest')).ack.status).toBe(200);
+    });
+    expect(open).toEqual({ beforeAck: [1], after: 0 });
   });
 
   it('imports a shared CSV with /import orders (when the import command is present)', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockActionPayload, slashCommandFields } from '../fakes/slack.ts';
-import { blockTexts, responseBodies, startHarness, type SlackHarness } from './helpers/slack-harness.ts';
+import { blockTexts, openAroundAck, responseBodies, startHarness, type SlackHarness } from './helpers/slack-harness.ts';
 
 let h: SlackHarness;
 
@@ -46,6 +46,13 @@ describe('Slack adapter, Socket Mode (real Bolt against FakeSlack)', () => {
     await h.fake.waitFor(() => responseBodies(h.fake, 's4').length > 0);
     expect(blockTexts(responseBodies(h.fake, 's4')[0]!.blocks)).toContain('needs the *admin* role');
     expect(h.fake.callsTo('usergroups.list')).toHaveLength(1);
+  });
+
+  it('counts a slash command as open until its ack has gone out (background work pauses for it)', async () => {
+    const open = await openAroundAck(h, async () => {
+      expect(await h.sendEnvelope('slash_commands', slashCommandFields({ command: '/ingest', response_url: h.fake.responseUrl('s5') }))).toEqual({});
+    });
+    expect(open).toEqual({ beforeAck: [1], after: 0 });
   });
 
   it('serves extra HTTP routes on PORT in Socket Mode too', async () => {

@@ -3,6 +3,7 @@ import type { Bot } from '../../../src/core/bot.ts';
 import type { CustomRoute } from '@slack/bolt';
 import { startSlackAdapter, type RunningSlackAdapter } from '../../../adapters/slack/start.ts';
 import type { SlackLimits } from '../../../adapters/slack/limits.ts';
+import { foregroundOpen } from '../../../src/jobs/foreground.ts';
 import { FakeSlack } from '../../fakes/slack.ts';
 import { createTestBot } from '../../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
@@ -77,4 +78,23 @@ export function responseBodies(fake: FakeSlack, id: string): { response_type?: s
 
 export function blockTexts(blocks: unknown): string {
   return JSON.stringify(blocks ?? []);
+}
+
+/**
+ * Sends `/ingest` (which lists the channel's files before its ack) through `send` and returns
+ * how many chat requests were open at that moment, and after the command was answered.
+ */
+export async function openAroundAck(h: SlackHarness, send: () => Promise<void>): Promise<{ beforeAck: number[]; after: number }> {
+  const beforeAck: number[] = [];
+  h.fake.on('files.list', () => {
+    beforeAck.push(foregroundOpen());
+    return undefined;
+  });
+  try {
+    await send();
+    await h.adapter.idle();
+    return { beforeAck, after: foregroundOpen() };
+  } finally {
+    h.fake.off('files.list');
+  }
 }
