@@ -5,9 +5,10 @@ import { ButtonIds } from './button-ids.ts';
 import { buildCommandBindings } from './commands.ts';
 import { sendToChannel } from './deliver.ts';
 import { DEFAULT_TIMING, InteractionHandler, type DiscordTiming } from './interactions.ts';
+import { checkRegistration, type RegistrationCheck } from './register.ts';
 
 export { buildCommandBindings, commandPayloads } from './commands.ts';
-export { registerCommands } from './register.ts';
+export { checkRegistration, registerCommands } from './register.ts';
 export { renderReply } from './render.ts';
 export { DISCORD_LIMITS } from './limits.ts';
 export { BOT_PERMISSIONS, inviteUrl } from './invite.ts';
@@ -21,6 +22,8 @@ export interface DiscordAdapterOptions extends AdapterOptions {
 export interface RunningDiscord extends RunningAdapter {
   client: Client;
   handler: InteractionHandler;
+  /** The start-up comparison of Discord's registered commands with the registry (undefined when it could not be made). */
+  registration: Promise<RegistrationCheck | undefined>;
 }
 
 /**
@@ -69,10 +72,27 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
     throw error;
   }
   logger.info({ user: client.user?.tag, commands: bot.registry.names().length }, 'discord adapter ready');
+  const registration = checkRegistration(config, bot.registry, client.rest).then(
+    (check) => {
+      const { scope, missing, outdated, extra } = check;
+      if (missing.length + outdated.length + extra.length > 0) {
+        const what = [missing.length ? `not registered: /${missing.join(', /')}` : '', outdated.length ? `changed since they were registered: /${outdated.join(', /')}` : '', extra.length ? `no longer defined: /${extra.join(', /')}` : '']
+          .filter(Boolean)
+          .join('; ');
+        logger.warn({ scope, missing, outdated, extra }, `Discord's ${scope} slash commands are out of date (${what}): run npm run discord:register`);
+      }
+      return check;
+    },
+    (error: unknown) => {
+      logger.warn({ err: error }, 'could not compare the slash commands registered in Discord with the bot’s');
+      return undefined;
+    },
+  );
   return {
     name: 'discord',
     client,
     handler,
+    registration,
     stop: async () => {
       await client.destroy();
     },

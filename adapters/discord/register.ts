@@ -9,23 +9,82 @@ export interface RegistrationResult {
   names: string[];
 }
 
+/** The app's commands endpoint: one guild's with DISCORD_GUILD_ID, else the global one. */
+function commandsEndpoint(config: Config, rest: REST | undefined, doing: string) {
+  if (!config.DISCORD_TOKEN || !config.DISCORD_APP_ID) {
+    throw new Error(`DISCORD_TOKEN and DISCORD_APP_ID must be set to ${doing} (Developer Portal > your app).`);
+  }
+  return {
+    client: rest ?? new REST({ ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}) }).setToken(config.DISCORD_TOKEN),
+    route: config.DISCORD_GUILD_ID ? Routes.applicationGuildCommands(config.DISCORD_APP_ID, config.DISCORD_GUILD_ID) : Routes.applicationCommands(config.DISCORD_APP_ID),
+    scope: config.DISCORD_GUILD_ID ? ('guild' as const) : ('global' as const),
+  };
+}
+
 /**
  * Replaces the app's slash commands with the registry's: in one guild when DISCORD_GUILD_ID is
  * set (instant), otherwise globally (Discord may take up to an hour to show changes).
  */
 export async function registerCommands(config: Config, registry: CommandRegistry, rest?: REST): Promise<RegistrationResult> {
-  if (!config.DISCORD_TOKEN || !config.DISCORD_APP_ID) {
-    throw new Error('DISCORD_TOKEN and DISCORD_APP_ID must be set to register slash commands (Developer Portal > your app).');
-  }
-  const client = rest ?? new REST({ ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}) }).setToken(config.DISCORD_TOKEN);
-  const body = commandPayloads(registry);
-  const route = config.DISCORD_GUILD_ID
-    ? Routes.applicationGuildCommands(config.DISCORD_APP_ID, config.DISCORD_GUILD_ID)
-    : Routes.applicationCommands(config.DISCORD_APP_ID);
-  const saved = (await client.put(route, { body })) as { name: string }[];
+  const { client, route, scope } = commandsEndpoint(config, rest, 'register slash commands');
+  const saved = (await client.put(route, { body: commandPayloads(registry) })) as { name: string }[];
   return {
-    scope: config.DISCORD_GUILD_ID ? 'guild' : 'global',
+    scope,
     ...(config.DISCORD_GUILD_ID ? { guildId: config.DISCORD_GUILD_ID } : {}),
     names: saved.map((command) => command.name),
+  };
+}
+
+export interface RegistrationCheck {
+  scope: 'guild' | 'global';
+  /** Commands of the registry that Discord does not have. */
+  missing: string[];
+  /** Commands Discord has in an older form (description, options, choices or limits differ). */
+  outdated: string[];
+  /** Commands Discord has that the registry no longer defines. */
+  extra: string[];
+}
+
+interface CommandShape {
+  name: string;
+  description?: string;
+  type?: number;
+  required?: boolean;
+  autocomplete?: boolean;
+  min_value?: number;
+  max_value?: number;
+  choices?: { value: unknown }[];
+  options?: CommandShape[];
+}
+
+/** What a user sees of a command or option; fields Discord adds or leaves out when false are evened out. */
+function shape(item: CommandShape): unknown {
+  return [
+    item.name,
+    item.description ?? '',
+    item.type ?? 1,
+    item.required ?? false,
+    item.autocomplete ?? false,
+    item.min_value ?? null,
+    item.max_value ?? null,
+    (item.choices ?? []).map((choice) => choice.value),
+    (item.options ?? []).map(shape),
+  ];
+}
+
+/**
+ * Compares the slash commands registered in Discord (the guild's with DISCORD_GUILD_ID, else the
+ * global ones) with the registry's, so start-up can say when `npm run discord:register` is due.
+ */
+export async function checkRegistration(config: Config, registry: CommandRegistry, rest?: REST): Promise<RegistrationCheck> {
+  const { client, route, scope } = commandsEndpoint(config, rest, 'check the registered slash commands');
+  const registered = new Map(((await client.get(route)) as CommandShape[]).map((command) => [command.name, JSON.stringify(shape(command))]));
+  const wanted = commandPayloads(registry) as CommandShape[];
+  const names = new Set(wanted.map((command) => command.name));
+  return {
+    scope,
+    missing: wanted.filter((command) => !registered.has(command.name)).map((command) => command.name),
+    outdated: wanted.filter((command) => registered.has(command.name) && registered.get(command.name) !== JSON.stringify(shape(command))).map((command) => command.name),
+    extra: [...registered.keys()].filter((name) => !names.has(name)),
   };
 }

@@ -1,7 +1,7 @@
 import { Events } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandPayloads } from '../../adapters/discord/commands.ts';
-import { registerCommands } from '../../adapters/discord/register.ts';
+import { checkRegistration, registerCommands } from '../../adapters/discord/register.ts';
 import type { DiscordMessage } from '../../adapters/discord/render.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { reply } from '../../src/core/reply.ts';
@@ -23,6 +23,10 @@ afterAll(async () => {
 });
 
 describe('Discord adapter against the fake gateway and REST', () => {
+  it('says at start-up which slash commands Discord does not have yet', async () => {
+    expect(await h.adapter.registration).toEqual({ scope: 'guild', missing: h.bot.registry.names(), outdated: [], extra: [] });
+  });
+
   it('registers every command for the guild, exactly the payloads built from the definitions', async () => {
     const result = await registerCommands(h.config, h.bot.registry);
     expect(result).toMatchObject({ scope: 'guild', guildId: h.fake.guilds[0]!.id });
@@ -35,6 +39,17 @@ describe('Discord adapter against the fake gateway and REST', () => {
     const global = await registerCommands({ ...h.config, DISCORD_GUILD_ID: undefined }, h.bot.registry);
     expect(global.scope).toBe('global');
     expect(h.fake.registeredCommands.find((r) => r.guildId === null)!.commands.map((c) => c.name)).toEqual(h.bot.registry.names());
+  });
+
+  it('compares the registered commands with the definitions: none missing after registering, then a changed and a stale one', async () => {
+    await registerCommands(h.config, h.bot.registry);
+    expect(await checkRegistration(h.config, h.bot.registry)).toEqual({ scope: 'guild', missing: [], outdated: [], extra: [] });
+    const registered = h.fake.registeredCommands.find((r) => r.guildId === h.fake.guilds[0]!.id)!.commands;
+    const help = registered.find((c) => c.name === 'help')!;
+    help.description = 'an older description';
+    registered.push({ ...help, name: 'retired', description: 'a command removed since' });
+    expect(await checkRegistration(h.config, h.bot.registry)).toEqual({ scope: 'guild', missing: [], outdated: ['help'], extra: ['retired'] });
+    await registerCommands(h.config, h.bot.registry);
   });
 
   it('answers /help at once with an embed', async () => {
