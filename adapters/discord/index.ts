@@ -76,7 +76,11 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
     (check) => {
       const { scope, missing, outdated, extra } = check;
       if (missing.length + outdated.length + extra.length > 0) {
-        const what = [missing.length ? `not registered: /${missing.join(', /')}` : '', outdated.length ? `changed since they were registered: /${outdated.join(', /')}` : '', extra.length ? `no longer defined: /${extra.join(', /')}` : '']
+        const what = [
+          missing.length ? `not registered: /${missing.join(', /')}` : '',
+          outdated.length ? `changed since they were registered: /${outdated.join(', /')}` : '',
+          extra.length ? `no longer defined: /${extra.join(', /')}` : '',
+        ]
           .filter(Boolean)
           .join('; ');
         logger.warn({ scope, missing, outdated, extra }, `Discord's ${scope} slash commands are out of date (${what}): run npm run discord:register`);
