@@ -79,12 +79,13 @@ function shape(item: CommandShape): unknown {
 export async function checkRegistration(config: Config, registry: CommandRegistry, rest?: REST): Promise<RegistrationCheck> {
   const { client, route, scope } = commandsEndpoint(config, rest, 'check the registered slash commands');
   const registered = new Map(((await client.get(route)) as CommandShape[]).map((command) => [command.name, JSON.stringify(shape(command))]));
-  const wanted = commandPayloads(registry) as CommandShape[];
-  const names = new Set(wanted.map((command) => command.name));
-  return {
-    scope,
-    missing: wanted.filter((command) => !registered.has(command.name)).map((command) => command.name),
-    outdated: wanted.filter((command) => registered.has(command.name) && registered.get(command.name) !== JSON.stringify(shape(command))).map((command) => command.name),
-    extra: [...registered.keys()].filter((name) => !names.has(name)),
-  };
+  const check: RegistrationCheck = { scope, missing: [], outdated: [], extra: [] };
+  for (const command of commandPayloads(registry) as CommandShape[]) {
+    const seen = registered.get(command.name);
+    if (seen === undefined) check.missing.push(command.name);
+    else if (seen !== JSON.stringify(shape(command))) check.outdated.push(command.name);
+    registered.delete(command.name);
+  }
+  check.extra.push(...registered.keys());
+  return check;
 }
