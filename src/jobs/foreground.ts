@@ -23,7 +23,7 @@ export function foregroundBuffer(): SharedArrayBuffer {
 }
 
 /** A chat request arrived (+1) or was answered (-1). */
-export function countForeground(delta: 1 | -1): void {
+function countForeground(delta: 1 | -1): void {
   Atomics.add(state, OPEN, delta);
   Atomics.store(state, LAST, clock());
 }
@@ -49,7 +49,7 @@ export function foregroundOpen(): number {
 
 /** Whether chat requests are open, or were within the last QUIET_MS. */
 export function foregroundBusy(): boolean {
-  return Atomics.load(state, OPEN) > 0 || ((clock() - Atomics.load(state, LAST)) & 0x7fffffff) < QUIET_MS;
+  return foregroundOpen() > 0 || ((clock() - Atomics.load(state, LAST)) & 0x7fffffff) < QUIET_MS;
 }
 
 /** Longest single pause, and how long work runs after a pause before it may pause again. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countForeground, FOREGROUND_MAX_PAUSE_MS, foregroundBusy, foregroundOpen, openForeground } from '../../src/jobs/foreground.ts';
+import { FOREGROUND_MAX_PAUSE_MS, foregroundBusy, foregroundOpen, openForeground } from '../../src/jobs/foreground.ts';
 import { WorkerPool } from '../../src/jobs/worker-pool.ts';
 import type { ForegroundProbeInput } from './foreground-task.ts';
 
@@ -13,13 +13,14 @@ describe('background work pauses for chat requests in flight', () => {
       expect(Math.max(...quiet.blockedMs)).toBeLessThan(5);
 
       let opened = false;
+      let release = () => {};
       const busy = pool.run<ForegroundProbeInput, { blockedMs: number[] }>(new URL('./foreground-task.ts', import.meta.url), { calls: 40, everyMs: 5 }, (update) => {
         if (update.message !== 'started' || opened) return;
         opened = true;
-        countForeground(1); // a request arrives and stays open (never answered)
+        release = openForeground(); // a request arrives and stays open (never answered)
       });
       const { blockedMs } = await busy;
-      countForeground(-1);
+      release();
       expect(opened).toBe(true);
       // it paused, each pause bounded, and it kept running in between (never stopped for good)
       expect(sum(blockedMs)).toBeGreaterThan(FOREGROUND_MAX_PAUSE_MS * 0.8);
@@ -33,9 +34,9 @@ describe('background work pauses for chat requests in flight', () => {
   it('counts a request as busy while open and for a moment after the last one is answered', async () => {
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(foregroundBusy()).toBe(false);
-    countForeground(1);
+    const release = openForeground();
     expect(foregroundBusy()).toBe(true);
-    countForeground(-1);
+    release();
     expect(foregroundBusy()).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(foregroundBusy()).toBe(false);
