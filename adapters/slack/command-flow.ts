@@ -63,6 +63,27 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
   return Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]).finally(() => clearTimeout(timer));
 }
 
+/** A slash command's payload fields (the HTTP form body, or Bolt's `command` in Socket Mode). */
+export interface SlashCommandFields {
+  command: string;
+  text?: string;
+  user_id?: string;
+  user_name?: string;
+  channel_id?: string;
+}
+
+/** The request of a slash command, before its ack: the typed line and who typed it where. */
+export function slashCommandRequest(fields: SlashCommandFields, acknowledge: CommandRequest['acknowledge'], receipt: Promise<boolean> | undefined): AcceptRequest {
+  return {
+    ...(receipt ? { receipt } : {}),
+    text: `${fields.command} ${unescapeSlackText(fields.text ?? '')}`.trim(),
+    userId: fields.user_id ?? '',
+    userName: fields.user_name,
+    channelId: fields.channel_id ?? '',
+    acknowledge,
+  };
+}
+
 /** Slack escapes &, < and > in slash command text; mentions (`<@U123|ann>`) arrive as real brackets. */
 export function unescapeSlackText(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

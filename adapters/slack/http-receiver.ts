@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HTTPModuleFunctions as http, type App, type BufferedIncomingMessage, type CustomRoute, type Receiver, type ReceiverEvent } from '@slack/bolt';
-import { findRoute } from '../../src/http/server.ts';
+import { closeServer, findRoute, listen } from '../../src/http/server.ts';
 import type { Logger } from '../../src/logger.ts';
 import { AfterAcks, AckGate } from './after-acks.ts';
 import { boltLogger } from './bolt-logger.ts';
@@ -26,6 +26,18 @@ export interface SlackHttpReceiverOptions {
   unackedTimeoutMs?: number;
 }
 
+/** Serves Bolt custom routes (exact path and method; no path parameters); 404 for anything else. */
+export function customRoutesListener(routes: CustomRoute[]): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const route = findRoute(routes, req);
+    if (!route) {
+      res.writeHead(404).end();
+      return;
+    }
+    route.handler(Object.assign(req, { params: {} }), res);
+  };
+}
+
 /**
  * Bolt's HTTP mode on /slack/events. Every request passes the signature and replay guard first.
  * A slash command is then validated, role-checked and acknowledged here, and dispatched to
@@ -46,16 +58,11 @@ export class SlackHttpReceiver implements Receiver {
 
   constructor(private readonly options: SlackHttpReceiverOptions) {
     this.#boltLog = boltLogger(options.logger);
-    const routes = options.routes ?? [];
     const guarded = guardSlackRequests((req, res) => this.#dispatch(req as GuardedRequest, res), { ...options.guard, gate: this.gate });
+    const custom = customRoutesListener(options.routes ?? []);
     this.requestListener = (req, res) => {
       if ((req.url ?? '/').split('?')[0] === '/slack/events' && req.method === 'POST') return guarded(req, res);
-      const route = findRoute(routes, req);
-      if (!route) {
-        res.writeHead(404).end();
-        return;
-      }
-      route.handler(Object.assign(req, { params: {} }), res);
+      custom(req, res);
     };
   }
 
@@ -66,13 +73,7 @@ export class SlackHttpReceiver implements Receiver {
   /** Called by App.start({ port, host }). */
   async start({ port, host }: { port: number; host?: string }): Promise<Server> {
     const server = createServer(this.requestListener);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, port, host);
     this.#server = server;
     return server;
   }
@@ -85,11 +86,7 @@ export class SlackHttpReceiver implements Receiver {
   async stop(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server) await closeServer(server);
   }
 
   #dispatch(req: GuardedRequest, res: ServerResponse): void {

@@ -2,15 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, webApi, type CustomRoute } from '@slack/bolt';
 import { ConfigError } from '../../src/config/config.ts';
-import { findRoute } from '../../src/http/server.ts';
+import { closeServer, listen } from '../../src/http/server.ts';
 import { openForeground } from '../../src/jobs/foreground.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import type { Reply } from '../../src/core/reply.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { ChannelQueue } from './channel-queue.ts';
-import { CommandFlow, unescapeSlackText, type AcceptedCommand, type AckPayload } from './command-flow.ts';
+import { CommandFlow, slashCommandRequest, type AcceptedCommand, type AckPayload } from './command-flow.ts';
 import { SLACK_LIMITS, type SlackLimits } from './limits.ts';
-import { SlackHttpReceiver } from './http-receiver.ts';
+import { customRoutesListener, SlackHttpReceiver } from './http-receiver.ts';
 import { SharedReplayStore } from './request-guard.ts';
 import { slackErrorCode, SlackPoster } from './poster.ts';
 import { UserGroupCache } from './user-groups.ts';
@@ -50,26 +50,9 @@ function apiUrl(value: string | undefined): string | undefined {
 
 /** Socket Mode has no HTTP server of its own for our routes: a small one serves them. */
 async function startRouteServer(routes: CustomRoute[], port: number, host: string | undefined): Promise<Server> {
-  const server = createServer((req, res) => {
-    const route = findRoute(routes, req);
-    if (!route) {
-      res.writeHead(404).end();
-      return;
-    }
-    route.handler(Object.assign(req, { params: {} }), res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  const server = createServer(customRoutesListener(routes));
+  await listen(server, port, host);
   return server;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 /** Starts the Slack adapter: Socket Mode when SLACK_APP_TOKEN is set, HTTP mode (/slack/events) otherwise. */
@@ -107,15 +90,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
         guard: { signingSecret: config.SLACK_SIGNING_SECRET!, logger, store: new SharedReplayStore(bot.writes) },
         logger,
         routes,
-        acceptCommand: (body, ack, receipt) =>
-          flow.accept({
-            receipt,
-            text: `${body.command} ${unescapeSlackText(body.text ?? '')}`.trim(),
-            userId: body.user_id ?? '',
-            userName: body.user_name,
-            channelId: body.channel_id ?? '',
-            acknowledge: async (payload: AckPayload) => ack(payload),
-          }),
+        acceptCommand: (body, ack, receipt) => flow.accept(slashCommandRequest(body, async (payload: AckPayload) => ack(payload), receipt)),
       });
   const app = new App({
     token,
@@ -150,17 +125,10 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     // Socket Mode: background work in worker threads pauses until the ack has gone out
     const acknowledged = openForeground();
     try {
-      await flow.handle({
-        receipt: receiptOf(context),
-        text: `${command.command} ${unescapeSlackText(command.text ?? '')}`.trim(),
-        userId: command.user_id,
-        userName: command.user_name,
-        channelId: command.channel_id,
-        acknowledge: async (payload: AckPayload) => {
-          await (payload ? ack(payload) : ack()).finally(acknowledged);
-        },
-        respond,
-      });
+      const acknowledge = async (payload: AckPayload) => {
+        await (payload ? ack(payload) : ack());
+      };
+      await flow.handle({ ...slashCommandRequest(command, acknowledge, receiptOf(context)), respond });
     } finally {
       acknowledged();
     }

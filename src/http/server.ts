@@ -20,6 +20,25 @@ export function findRoute<R extends { path: string; method: string | string[] }>
   return routes.find((r) => r.path === path && [r.method].flat().some((m) => m.toUpperCase() === method));
 }
 
+/** Starts listening; rejects when the port cannot be bound. */
+export function listen(server: Server, port: number, host?: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stops accepting connections and closes the open ones (keep-alive included). */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
 /** A plain HTTP server for a few routes (webhooks) when no adapter serves HTTP. 404 for anything else. */
 export async function startHttpServer(routes: Route[], port: number, host?: string): Promise<RunningHttpServer> {
   const server = createServer((req, res) => {
@@ -31,13 +50,7 @@ export async function startHttpServer(routes: Route[], port: number, host?: stri
     route.handler(req, res);
   });
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, port, host);
   return {
     server,
     port: (server.address() as AddressInfo).port,
