@@ -25,19 +25,40 @@ function generate(file: string, customers: number, orders: number): void {
   const random = seededRandom(42);
   const at = '2026-11-23T00:00:00.000Z';
   const dates = Array.from({ length: DAYS }, (_, i) => iso(FIRST_DAY + i * 86_400_000));
-  const insertCustomer = db.prepare('insert into customers (customer_id, signup_date, country, acquisition_channel, consent, created_at, updated_at) values (?, ?, ?, ?, 1, ?, ?)');
-  const insertOrder = db.prepare('insert into orders (order_id, customer_id, order_date, gross_cents, net_cents, currency, lines, is_purchase, updated_at) values (?, ?, ?, ?, ?, ?, 1, 1, ?)');
-  const insertSpend = db.prepare("insert into spend (date, channel, campaign, amount_cents, currency, updated_at) values (?, ?, '', ?, 'USD', ?)");
+  const insertCustomer = db.prepare(
+    'insert into customers (customer_id, signup_date, country, acquisition_channel, consent, created_at, updated_at) values (?, ?, ?, ?, 1, ?, ?)',
+  );
+  const insertOrder = db.prepare(
+    'insert into orders (order_id, customer_id, order_date, gross_cents, net_cents, currency, lines, is_purchase, updated_at) values (?, ?, ?, ?, ?, ?, 1, 1, ?)',
+  );
+  const insertSpend = db.prepare(
+    "insert into spend (date, channel, campaign, amount_cents, currency, updated_at) values (?, ?, '', ?, 'USD', ?)",
+  );
   db.transaction(() => {
     for (let i = 0; i < customers; i++) {
-      insertCustomer.run(`c${i}`, dates[Math.floor((i / customers) * DAYS)], 'US', CHANNELS[randomInt(random, 0, CHANNELS.length - 1)], at, at);
+      insertCustomer.run(
+        `c${i}`,
+        dates[Math.floor((i / customers) * DAYS)],
+        'US',
+        CHANNELS[randomInt(random, 0, CHANNELS.length - 1)],
+        at,
+        at,
+      );
     }
   })();
   const perDay = orders / DAYS;
   db.transaction(() => {
     for (let i = 0; i < orders; i++) {
       const cents = randomInt(random, 1_000, 20_000);
-      insertOrder.run(`o${String(i).padStart(8, '0')}`, `c${randomInt(random, 0, customers - 1)}`, dates[Math.min(DAYS - 1, Math.floor(i / perDay))], cents, cents, 'USD', at);
+      insertOrder.run(
+        `o${String(i).padStart(8, '0')}`,
+        `c${randomInt(random, 0, customers - 1)}`,
+        dates[Math.min(DAYS - 1, Math.floor(i / perDay))],
+        cents,
+        cents,
+        'USD',
+        at,
+      );
     }
     for (const date of dates) for (const channel of CHANNELS) insertSpend.run(date, channel, randomInt(random, 50_000, 150_000), at);
   })();
@@ -77,7 +98,10 @@ export async function benchDigest(options: { customers?: number; orders?: number
     });
     for (const period of ['week', 'month', 'week'] as const) {
       const started = performance.now();
-      const built = await buildDigest(db, url, { ...input(period), options: { ...input(period).options, sections: [...input(period).options.sections] } });
+      const built = await buildDigest(db, url, {
+        ...input(period),
+        options: { ...input(period).options, sections: [...input(period).options.sections] },
+      });
       const ms = performance.now() - started;
       rows.push({
         name: `digest ${period} (worker queries + chart${rows.length === 0 ? ', first: loads the chart renderer' : ''})`,
@@ -92,15 +116,33 @@ export async function benchDigest(options: { customers?: number; orders?: number
     }
     const inProcess = performance.now();
     await buildDigestData(db, { ...input('week'), options: { ...input('week').options, sections: [...input('week').options.sections] } });
-    rows.push({ name: 'digest week (in-process)', value: performance.now() - inProcess, unit: 'ms', baseline: { name: 'full scan', value: scanMs }, target: '< 2000', pass: performance.now() - inProcess < 2000 });
+    rows.push({
+      name: 'digest week (in-process)',
+      value: performance.now() - inProcess,
+      unit: 'ms',
+      baseline: { name: 'full scan', value: scanMs },
+      target: '< 2000',
+      pass: performance.now() - inProcess < 2000,
+    });
     for (const period of ['week', 'month'] as const) {
       const started = performance.now();
       await computeDigestData(db, { ...input(period).options, sections: [...input(period).options.sections] });
       const ms = performance.now() - started;
-      rows.push({ name: `digest ${period} queries only`, value: ms, unit: 'ms', baseline: { name: 'full scan', value: scanMs }, ratio: ms / scanMs });
+      rows.push({
+        name: `digest ${period} queries only`,
+        value: ms,
+        unit: 'ms',
+        baseline: { name: 'full scan', value: scanMs },
+        ratio: ms / scanMs,
+      });
     }
     await db.destroy();
-    rows.push({ name: 'digest bench peak RSS', value: peakRssMiB(), unit: 'MiB', notes: `${customers.toLocaleString('en-US')} customers, ${orders.toLocaleString('en-US')} orders ${reuse ? 'reused from ' + file : `generated in ${generateSeconds.toFixed(1)} s`}` });
+    rows.push({
+      name: 'digest bench peak RSS',
+      value: peakRssMiB(),
+      unit: 'MiB',
+      notes: `${customers.toLocaleString('en-US')} customers, ${orders.toLocaleString('en-US')} orders ${reuse ? 'reused from ' + file : `generated in ${generateSeconds.toFixed(1)} s`}`,
+    });
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -26,7 +26,9 @@ export function generateStore(file: string, customers: number, seed: number): { 
   db.pragma('synchronous = OFF');
   db.pragma('foreign_keys = OFF'); // customers are flushed in batches after their orders may be
   // the orders indexes are rebuilt after the inserts (faster than maintaining them row by row)
-  const indexes = db.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'orders' and sql is not null").all() as { name: string; sql: string }[];
+  const indexes = db
+    .prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'orders' and sql is not null")
+    .all() as { name: string; sql: string }[];
   for (const index of indexes) db.exec(`drop index ${index.name}`);
   const random = seededRandom(seed);
   const at = '2026-07-01T00:00:00.000Z';
@@ -44,7 +46,8 @@ export function generateStore(file: string, customers: number, seed: number): { 
       const persona = PERSONAS.find((p) => (u -= p.share) < 0) ?? PERSONAS[PERSONAS.length - 1];
       const id = `C${String(i).padStart(7, '0')}`;
       const last = addDays(AS_OF, -Math.min(700, Math.round(-persona.recency * Math.log(Math.max(random(), 1e-12)))));
-      const n = 1 + Math.min(40, Math.round(-(persona.orders - 1) * Math.log(Math.max(random(), 1e-12)) * 0.9 + (random() < 0.5 ? 0 : 0.4)));
+      const n =
+        1 + Math.min(40, Math.round(-(persona.orders - 1) * Math.log(Math.max(random(), 1e-12)) * 0.9 + (random() < 0.5 ? 0 : 0.4)));
       customerParams.push(id, `${id.toLowerCase()}@example.com`, addDays(last, -30 * n - 10), at, at);
       if (customerParams.length === ROWS * 5) {
         insertCustomers.run(customerParams);
@@ -64,7 +67,9 @@ export function generateStore(file: string, customers: number, seed: number): { 
       if (params.length > 0) db.prepare(sqlFor(params.length / columns)).run(params);
     };
     rest(customerParams, 5, (rows) => customerSql.replace(/values .*/, `values ${Array(rows).fill('(?, ?, ?, 1, ?, ?)').join(',')}`));
-    rest(orderParams, 6, (rows) => orderSql.replace(/values .*/, `values ${Array(rows).fill("(?, ?, ?, ?, ?, 'USD', 1, 1, ?)").join(',')}`));
+    rest(orderParams, 6, (rows) =>
+      orderSql.replace(/values .*/, `values ${Array(rows).fill("(?, ?, ?, ?, ?, 'USD', 1, 1, ?)").join(',')}`),
+    );
   })();
   for (const index of indexes) db.exec(index.sql);
   db.exec('analyze');
@@ -72,14 +77,16 @@ export function generateStore(file: string, customers: number, seed: number): { 
   return { orders };
 }
 
-
 /**
  * generateStore in a child process of its own: the bench process then starts with a clean heap
  * (the generator's garbage, hundreds of MiB at 1M customers, would otherwise be collected in the
  * middle of the measurements).
  */
 export function generateStoreApart(file: string, customers: number, seed: number): { orders: number } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), file, String(customers), String(seed)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), file, String(customers), String(seed)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return JSON.parse(out.trim().split('\n').at(-1)!) as { orders: number };
 }
 

@@ -43,14 +43,19 @@ async function importSide(dir: string, databaseUrl: string): Promise<SideResult>
   await migrateToLatest(db);
   const run = async (kind: 'customers' | 'orders') => {
     const stop = timer();
-    const result = await runImport(db, {
-      kind,
-      source: { type: 'path', path: path.join(dir, `${kind}.csv`), label: `${kind}.csv` },
-      strict: false,
-      defaultCurrency: 'USD',
-      outDir: dir,
-      now: '2026-11-25T10:00:00.000Z',
-    }, undefined, { sqliteFile: dialectOf(databaseUrl) === 'sqlite' ? sqlitePath(databaseUrl) : undefined });
+    const result = await runImport(
+      db,
+      {
+        kind,
+        source: { type: 'path', path: path.join(dir, `${kind}.csv`), label: `${kind}.csv` },
+        strict: false,
+        defaultCurrency: 'USD',
+        outDir: dir,
+        now: '2026-11-25T10:00:00.000Z',
+      },
+      undefined,
+      { sqliteFile: dialectOf(databaseUrl) === 'sqlite' ? sqlitePath(databaseUrl) : undefined },
+    );
     if (result.rejected) throw new Error(`${result.rejected} ${kind} rows rejected: ${JSON.stringify(result.rejection_reasons)}`);
     return { rows: result.read, ...stop() };
   };
@@ -108,11 +113,16 @@ async function baselineSide(dir: string, file: string): Promise<SideResult> {
 
 function child(mode: 'import' | 'baseline', dir: string, target: string): Promise<SideResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', HERE, '--child', mode, dir, target], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', HERE, '--child', mode, dir, target], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.on('data', (chunk) => (out += chunk));
     proc.on('error', reject);
-    proc.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as SideResult) : reject(new Error(`${mode} side exited ${code}`))));
+    proc.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as SideResult) : reject(new Error(`${mode} side exited ${code}`)),
+    );
   });
 }
 
@@ -180,6 +190,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   } else {
     const customers = Number(args[0] ?? process.env.BENCH_IMPORT_CUSTOMERS ?? 1_000_000);
     const orders = Number(args[1] ?? process.env.BENCH_IMPORT_ORDERS ?? customers * 5);
-    for (const row of await benchImport({ customers, orders, databaseUrl: process.env.BENCH_IMPORT_DATABASE_URL })) console.log(formatRow(row));
+    for (const row of await benchImport({ customers, orders, databaseUrl: process.env.BENCH_IMPORT_DATABASE_URL }))
+      console.log(formatRow(row));
   }
 }

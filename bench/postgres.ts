@@ -57,9 +57,13 @@ function addChannelsAndSpend(file: string): void {
   const db = new SQLite(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  db.exec(`update customers set acquisition_channel = case abs(unicode(substr(customer_id, -1))) % 5 ${CHANNELS.map((c, i) => `when ${i} then '${c}'`).join(' ')} end`);
+  db.exec(
+    `update customers set acquisition_channel = case abs(unicode(substr(customer_id, -1))) % 5 ${CHANNELS.map((c, i) => `when ${i} then '${c}'`).join(' ')} end`,
+  );
   const random = seededRandom(SEED);
-  const insert = db.prepare("insert into spend (date, channel, campaign, amount_cents, currency, updated_at) values (?, ?, '', ?, 'USD', '2026-07-01T00:00:00.000Z')");
+  const insert = db.prepare(
+    "insert into spend (date, channel, campaign, amount_cents, currency, updated_at) values (?, ?, '', ?, 'USD', '2026-07-01T00:00:00.000Z')",
+  );
   const first = Date.parse('2025-07-01');
   db.transaction(() => {
     for (let day = 0; day < 365; day++) {
@@ -82,7 +86,11 @@ const COPIED: { table: 'customers' | 'orders' | 'spend'; columns: string[]; type
     columns: ['order_id', 'customer_id', 'order_date', 'gross_cents', 'net_cents', 'currency', 'lines', 'is_purchase', 'updated_at'],
     types: ['text', 'text', 'text', 'int8', 'int8', 'text', 'int4', 'int4', 'text'],
   },
-  { table: 'spend', columns: ['date', 'channel', 'campaign', 'amount_cents', 'currency', 'updated_at'], types: ['text', 'text', 'text', 'int8', 'text', 'text'] },
+  {
+    table: 'spend',
+    columns: ['date', 'channel', 'campaign', 'amount_cents', 'currency', 'updated_at'],
+    types: ['text', 'text', 'text', 'int8', 'text', 'text'],
+  },
 ];
 
 /** Copies the generated rows into PostgreSQL: one `insert … select from unnest(arrays)` per 20,000 rows. */
@@ -95,7 +103,9 @@ async function copyToPostgres(file: string, db: Kysely<Database>): Promise<numbe
     const flush = async () => {
       if (batch[0]!.length === 0) return;
       const arrays = batch.map((values, i) => sql`${values}::${sql.raw(types[i]!)}[]`);
-      await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(db);
+      await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(
+        db,
+      );
       rows += batch[0]!.length;
       batch = columns.map(() => []);
     };
@@ -137,8 +147,14 @@ async function measure(url: string, outDir: string): Promise<StoreFigures> {
     if (!k5.result.ok) throw new Error(`/segment run k=5 failed on ${url}: ${JSON.stringify(k5.result.data)}`);
     const auto = await timed(() => bot.execute({ caller, text: `/segment run seed=${SEED} as_of=${AS_OF}` }));
     if (!auto.result.ok) throw new Error(`/segment run k=auto failed on ${url}: ${JSON.stringify(auto.result.data)}`);
-    const options = (period: 'week' | 'month') => ({ period, sections: ['kpis', 'channels', 'campaigns', 'segments'] as ('kpis' | 'channels' | 'campaigns' | 'segments')[], send_date: SEND_DATE, currency: 'USD' });
-    const digest = async (period: 'week' | 'month') => (await timed(() => buildDigest(db, url, { options: options(period), outDir, chartName: `bench-${period}` }))).ms;
+    const options = (period: 'week' | 'month') => ({
+      period,
+      sections: ['kpis', 'channels', 'campaigns', 'segments'] as ('kpis' | 'channels' | 'campaigns' | 'segments')[],
+      send_date: SEND_DATE,
+      currency: 'USD',
+    });
+    const digest = async (period: 'week' | 'month') =>
+      (await timed(() => buildDigest(db, url, { options: options(period), outDir, chartName: `bench-${period}` }))).ms;
     const queries = async (period: 'week' | 'month') => (await timed(() => computeDigestData(db, options(period)))).ms;
     return {
       segmentK5Ms: k5.ms,
@@ -155,7 +171,14 @@ async function measure(url: string, outDir: string): Promise<StoreFigures> {
 }
 
 function side(name: string, sqlite: number, postgres: number, unit: string, notes?: string): BenchRow {
-  return { name: `${name} on PostgreSQL`, value: postgres, unit, baseline: { name: 'SQLite, same run', value: sqlite }, ratio: postgres / sqlite, notes };
+  return {
+    name: `${name} on PostgreSQL`,
+    value: postgres,
+    unit,
+    baseline: { name: 'SQLite, same run', value: sqlite },
+    ratio: postgres / sqlite,
+    notes,
+  };
 }
 
 export async function benchPostgres(options: { customers?: number; databaseUrl?: string } = {}): Promise<BenchRow[]> {
@@ -172,7 +195,8 @@ export async function benchPostgres(options: { customers?: number; databaseUrl?:
     const pgImport = await benchImport({ customers, orders, databaseUrl: withSearchPath(base, importSchema) });
     for (const [i, row] of pgImport.entries()) {
       const lite = sqliteImport[i]!;
-      if (row.unit === 'rows/s') rows.push(side(row.name, lite.value, row.value, row.unit, `PostgreSQL ${row.notes ?? ''}; SQLite ${lite.notes ?? ''}`));
+      if (row.unit === 'rows/s')
+        rows.push(side(row.name, lite.value, row.value, row.unit, `PostgreSQL ${row.notes ?? ''}; SQLite ${lite.notes ?? ''}`));
     }
   } finally {
     await adminQuery(base, `drop schema if exists ${importSchema} cascade`);
@@ -197,12 +221,25 @@ export async function benchPostgres(options: { customers?: number; databaseUrl?:
     await migrateToLatest(pgDb);
     const copied = await timed(() => copyToPostgres(file, pgDb));
     await pgDb.destroy();
-    rows.push({ name: `store: ${customers.toLocaleString('en-US')} customers, ${orders.toLocaleString('en-US')} orders`, value: copied.ms, unit: 'ms', notes: `generated into SQLite in ${generateS.toFixed(1)} s; this is the copy of ${copied.result.toLocaleString('en-US')} rows to PostgreSQL` });
+    rows.push({
+      name: `store: ${customers.toLocaleString('en-US')} customers, ${orders.toLocaleString('en-US')} orders`,
+      value: copied.ms,
+      unit: 'ms',
+      notes: `generated into SQLite in ${generateS.toFixed(1)} s; this is the copy of ${copied.result.toLocaleString('en-US')} rows to PostgreSQL`,
+    });
 
     const lite = await measure(sqliteUrl, path.join(dir, 'out-sqlite'));
     const post = await measure(pgUrl, path.join(dir, 'out-pg'));
     rows.push(side('/segment run k=5 (worker)', lite.segmentK5Ms, post.segmentK5Ms, 'ms'));
-    rows.push(side('/segment run k=auto (worker)', lite.segmentAutoMs, post.segmentAutoMs, 'ms', `chose k=${post.chosenK} on PostgreSQL, k=${lite.chosenK} on SQLite`));
+    rows.push(
+      side(
+        '/segment run k=auto (worker)',
+        lite.segmentAutoMs,
+        post.segmentAutoMs,
+        'ms',
+        `chose k=${post.chosenK} on PostgreSQL, k=${lite.chosenK} on SQLite`,
+      ),
+    );
     rows.push(side('digest week (worker, incl. chart)', lite.digestWeekMs, post.digestWeekMs, 'ms'));
     rows.push(side('digest month (worker, incl. chart)', lite.digestMonthMs, post.digestMonthMs, 'ms'));
     rows.push(side('digest week queries only', lite.digestQueriesWeekMs, post.digestQueriesWeekMs, 'ms'));

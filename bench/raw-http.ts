@@ -104,6 +104,10 @@ export class RawHttpConnection {
 
 /** A POST as bytes on the wire. */
 export function serializePost(url: URL, headers: Record<string, string | number>, body: string): Buffer {
-  const lines = [`POST ${url.pathname} HTTP/1.1`, `host: ${url.host}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  const lines = [
+    `POST ${url.pathname} HTTP/1.1`,
+    `host: ${url.host}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }

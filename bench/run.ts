@@ -21,6 +21,8 @@ for (const [i, name] of selected.entries()) {
   const started = Date.now();
   const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, `${name}.ts`)], { stdio: 'inherit', env: process.env });
   if (result.status !== 0) failed++;
-  process.stdout.write(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s${result.status !== 0 ? `, exited ${result.status}` : ''})\n`);
+  process.stdout.write(
+    `(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s${result.status !== 0 ? `, exited ${result.status}` : ''})\n`,
+  );
 }
 process.exitCode = failed ? 1 : 0;

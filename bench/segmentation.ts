@@ -60,7 +60,11 @@ export async function benchSegmentation(customers = 1_000_000): Promise<BenchRow
     };
     const fixedStages = await stages(fixedData.run_id);
     const autoStages = await stages((auto.result.data as { run_id: number }).run_id);
-    const stored = await db.selectFrom('segment_members').select((eb) => eb.fn.countAll().as('n')).where('run_id', '=', fixedData.run_id).executeTakeFirstOrThrow();
+    const stored = await db
+      .selectFrom('segment_members')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('run_id', '=', fixedData.run_id)
+      .executeTakeFirstOrThrow();
 
     // nothing else running while the baseline is timed (a retired worker's replacement would be warming)
     await workerPool.close();
@@ -92,7 +96,7 @@ export async function benchSegmentation(customers = 1_000_000): Promise<BenchRow
         name: `/segment run k=auto, ${n} customers (chose k=${autoData.k})`,
         value: auto.ms,
         unit: 'ms',
-        baseline: { name: 'the k=5 run\'s plain Lloyd baseline (same run)', value: baseFixed.ms },
+        baseline: { name: "the k=5 run's plain Lloyd baseline (same run)", value: baseFixed.ms },
         ratio: auto.ms / baseFixed.ms,
         target: '<= 6x',
         pass: auto.ms <= 6 * baseFixed.ms,

@@ -9,7 +9,13 @@ import type { AckResult, LoadClient, SlashRequest } from './slack-ack-load.ts';
  * client in the same run: a plain HTTP server answering 200 at once (the load generator's own
  * floor), and a bare Bolt app (HTTP receiver) whose only listener acks at once.
  */
-export async function measureFloors(load: LoadClient, secret: string, requests: SlashRequest[], bursts: number, timeoutMs: number): Promise<{ plain: AckResult[]; bolt: AckResult[] }> {
+export async function measureFloors(
+  load: LoadClient,
+  secret: string,
+  requests: SlashRequest[],
+  bursts: number,
+  timeoutMs: number,
+): Promise<{ plain: AckResult[]; bolt: AckResult[] }> {
   const plain = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200).end());
@@ -30,7 +36,14 @@ export async function measureFloors(load: LoadClient, secret: string, requests: 
   return { plain: plainResults, bolt: boltResults };
 }
 
-async function fire(load: LoadClient, baseUrl: string, secret: string, requests: SlashRequest[], bursts: number, timeoutMs: number): Promise<AckResult[]> {
+async function fire(
+  load: LoadClient,
+  baseUrl: string,
+  secret: string,
+  requests: SlashRequest[],
+  bursts: number,
+  timeoutMs: number,
+): Promise<AckResult[]> {
   await load.burst(baseUrl, secret, requests, timeoutMs); // opens the connections
   const results: AckResult[] = [];
   for (let i = 0; i < bursts; i++) {

@@ -43,8 +43,20 @@ interface PreparedRequest {
 /** Body, signature and the request's bytes made before the burst starts, so the timing covers sending and the server's ack only. */
 function prepare(url: URL, secret: string, request: SlashRequest, responseUrl: string): PreparedRequest {
   const line = `${request.command} ${request.text}`.trim();
-  const body = new URLSearchParams(slashCommandFields({ command: request.command, text: request.text, user_id: request.userId, user_name: request.userId.toLowerCase(), response_url: responseUrl })).toString();
-  const headers = { ...signSlackRequest(secret, body), 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) };
+  const body = new URLSearchParams(
+    slashCommandFields({
+      command: request.command,
+      text: request.text,
+      user_id: request.userId,
+      user_name: request.userId.toLowerCase(),
+      response_url: responseUrl,
+    }),
+  ).toString();
+  const headers = {
+    ...signSlackRequest(secret, body),
+    'content-type': 'application/x-www-form-urlencoded',
+    'content-length': Buffer.byteLength(body),
+  };
   return { line, bytes: serializePost(url, headers, body) };
 }
 
@@ -140,9 +152,17 @@ export class LoadClient {
   }
 
   /** Fires every request at once; resolves with each one's ack. Answers go to response ids `b<burst>-<i>`. */
-  async burst(baseUrl: string, secret: string, requests: SlashRequest[], timeoutMs: number): Promise<{ burst: number; results: AckResult[] }> {
+  async burst(
+    baseUrl: string,
+    secret: string,
+    requests: SlashRequest[],
+    timeoutMs: number,
+  ): Promise<{ burst: number; results: AckResult[] }> {
     const id = ++this.#next;
-    const reply = await this.#ask<Extract<FromLoad, { type: 'burst' }>>({ type: 'burst', id, baseUrl, secret, requests, timeoutMs }, 'burst');
+    const reply = await this.#ask<Extract<FromLoad, { type: 'burst' }>>(
+      { type: 'burst', id, baseUrl, secret, requests, timeoutMs },
+      'burst',
+    );
     return { burst: id, results: reply.results };
   }
 

@@ -92,8 +92,18 @@ function combine(label: string, bursts: BurstStats[], results: AckResult[]): Bur
   const scheds = bursts.flatMap((b) => (b.sched ? [b.sched] : []));
   const mean = (pick: (s: NonNullable<BurstStats['sched']>) => number) => scheds.reduce((a, b) => a + pick(b), 0) / scheds.length;
   const sched = scheds.length ? { onCpuMs: mean((s) => s.onCpuMs), waitingMs: mean((s) => s.waitingMs) } : undefined;
-  const combined = stats(`${label}${sched ? ' (CPU figures: mean per burst)' : ''}`, results, 0, Math.max(...bursts.map((b) => b.loopMaxMs)), sched);
-  return { ...combined, answered: bursts.reduce((a, b) => a + b.answered, 0), expectedAnswers: bursts.reduce((a, b) => a + b.expectedAnswers, 0) };
+  const combined = stats(
+    `${label}${sched ? ' (CPU figures: mean per burst)' : ''}`,
+    results,
+    0,
+    Math.max(...bursts.map((b) => b.loopMaxMs)),
+    sched,
+  );
+  return {
+    ...combined,
+    answered: bursts.reduce((a, b) => a + b.answered, 0),
+    expectedAnswers: bursts.reduce((a, b) => a + b.expectedAnswers, 0),
+  };
 }
 
 function describe(s: BurstStats): string {
@@ -186,11 +196,20 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
     for (let i = 0; i < 3; i++) await burst('warm-up', commandsFor(count));
     const quiet: (BurstStats & { results: AckResult[] })[] = [];
     for (let i = 0; i < 3; i++) quiet.push(await burst('baseline', commandsFor(count)));
-    const baseline = combine('baseline, nothing else running (3 bursts)', quiet, quiet.flatMap((b) => b.results));
+    const baseline = combine(
+      'baseline, nothing else running (3 bursts)',
+      quiet,
+      quiet.flatMap((b) => b.results),
+    );
     lines.push(describe(baseline));
 
     const segmentStarted = performance.now();
-    const segmentAck = await load.burst(baseUrl, SIGNING_SECRET, [{ command: '/segment', text: 'run k=5 seed=11 as_of=2026-06-30', userId: ADMIN }], REQUEST_TIMEOUT_MS);
+    const segmentAck = await load.burst(
+      baseUrl,
+      SIGNING_SECRET,
+      [{ command: '/segment', text: 'run k=5 seed=11 as_of=2026-06-30', userId: ADMIN }],
+      REQUEST_TIMEOUT_MS,
+    );
     const segmentAckMs = segmentAck.results[0]!.ms;
     if (segmentAck.results[0]!.status !== 200) throw new Error(`/segment run was not acknowledged (${segmentAck.results[0]!.status})`);
     await sleep(500);
@@ -243,7 +262,13 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
         pass: segmentAckMs < SLACK_ACK_LIMIT_MS,
         notes: `whole run ${(segmentMs / 1000).toFixed(1)} s, ${Number(runs[0]!.customers).toLocaleString('en-US')} customers segmented; ${during.length} bursts of ${count} fired during it`,
       },
-      { name: `ack latency p50 during segmentation (${all.length} commands)`, value: combined.p50, unit: 'ms', baseline: base(baseline.p50), ratio: combined.p50 / baseline.p50 },
+      {
+        name: `ack latency p50 during segmentation (${all.length} commands)`,
+        value: combined.p50,
+        unit: 'ms',
+        baseline: base(baseline.p50),
+        ratio: combined.p50 / baseline.p50,
+      },
       {
         name: `ack latency p99 during segmentation (${all.length} commands)`,
         value: combined.p99,
@@ -291,7 +316,12 @@ export async function benchSlackAck(options: SlackAckOptions = {}): Promise<{ ro
         unit: 'ms p99',
         notes: `p50 ${floors.bolt.p50.toFixed(1)} ms, max ${floors.bolt.max.toFixed(1)} ms: what @slack/bolt costs before any bot code`,
       },
-      { name: 'main event-loop longest stall during segmentation', value: combined.loopMaxMs, unit: 'ms', baseline: { name: 'no segmentation', value: baseline.loopMaxMs } },
+      {
+        name: 'main event-loop longest stall during segmentation',
+        value: combined.loopMaxMs,
+        unit: 'ms',
+        baseline: { name: 'no segmentation', value: baseline.loopMaxMs },
+      },
       { name: 'slack-ack peak RSS (main + worker threads)', value: peakRssMiB(), unit: 'MiB' },
     ];
     return { rows, lines };

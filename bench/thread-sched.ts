@@ -11,9 +11,14 @@ export function mainThreadSched(): { onCpuMs: number; waitingMs: number } | unde
 }
 
 /** Runs `work` and says how long the main thread ran and waited for a CPU meanwhile. */
-export async function withMainThreadSched<T>(work: () => Promise<T>): Promise<{ result: T; sched?: { onCpuMs: number; waitingMs: number } }> {
+export async function withMainThreadSched<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; sched?: { onCpuMs: number; waitingMs: number } }> {
   const before = mainThreadSched();
   const result = await work();
   const after = mainThreadSched();
-  return { result, ...(before && after ? { sched: { onCpuMs: after.onCpuMs - before.onCpuMs, waitingMs: after.waitingMs - before.waitingMs } } : {}) };
+  return {
+    result,
+    ...(before && after ? { sched: { onCpuMs: after.onCpuMs - before.onCpuMs, waitingMs: after.waitingMs - before.waitingMs } } : {}),
+  };
 }

@@ -27,7 +27,10 @@ export default defineCommand({
           .values({ platform: ctx.caller.platform, user_id: userId, role, granted_by: ctx.caller.userId, granted_at: at })
           .onConflict((oc) => oc.columns(['platform', 'user_id']).doUpdateSet({ role, granted_by: ctx.caller.userId, granted_at: at }))
           .execute();
-        return reply({ platform: ctx.caller.platform, user_id: userId, role }, { text: `✅ <@${userId}> is now *${role}* (${ROLE_DESCRIPTIONS[role]}).` });
+        return reply(
+          { platform: ctx.caller.platform, user_id: userId, role },
+          { text: `✅ <@${userId}> is now *${role}* (${ROLE_DESCRIPTIONS[role]}).` },
+        );
       },
     }),
     defineAction({
@@ -39,11 +42,20 @@ export default defineCommand({
       examples: ['/admin revoke @jane'],
       handler: async (ctx, { user }) => {
         const userId = userIdFromMention(user);
-        const result = await ctx.db.deleteFrom('role_grants').where('platform', '=', ctx.caller.platform).where('user_id', '=', userId).executeTakeFirst();
+        const result = await ctx.db
+          .deleteFrom('role_grants')
+          .where('platform', '=', ctx.caller.platform)
+          .where('user_id', '=', userId)
+          .executeTakeFirst();
         if (Number(result.numDeletedRows) === 0) {
-          throw new UserError('no_grant', `<@${userId}> has no granted role to revoke.`, { hint: 'See who has which role with /admin roles.' });
+          throw new UserError('no_grant', `<@${userId}> has no granted role to revoke.`, {
+            hint: 'See who has which role with /admin roles.',
+          });
         }
-        return reply({ platform: ctx.caller.platform, user_id: userId, role: ctx.config.DEFAULT_ROLE }, { text: `✅ Revoked. <@${userId}> now has the default role *${ctx.config.DEFAULT_ROLE}*.` });
+        return reply(
+          { platform: ctx.caller.platform, user_id: userId, role: ctx.config.DEFAULT_ROLE },
+          { text: `✅ Revoked. <@${userId}> now has the default role *${ctx.config.DEFAULT_ROLE}*.` },
+        );
       },
     }),
     defineAction({
@@ -60,15 +72,32 @@ export default defineCommand({
           .orderBy('user_id')
           .execute();
         return reply(
-          { grants: grants.map((g) => ({ user_id: g.user_id, role: parseRole(g.role), granted_by: g.granted_by, granted_at: g.granted_at })), admins: ctx.config.BOT_ADMINS, default_role: ctx.config.DEFAULT_ROLE },
+          {
+            grants: grants.map((g) => ({
+              user_id: g.user_id,
+              role: parseRole(g.role),
+              granted_by: g.granted_by,
+              granted_at: g.granted_at,
+            })),
+            admins: ctx.config.BOT_ADMINS,
+            default_role: ctx.config.DEFAULT_ROLE,
+          },
           {
             title: 'Roles',
             tables: grants.length
-              ? [{ columns: ['User', 'Role', 'Granted by', 'When'], rows: grants.map((g) => [`<@${g.user_id}>`, g.role, `<@${g.granted_by}>`, g.granted_at.slice(0, 10)]) }]
+              ? [
+                  {
+                    columns: ['User', 'Role', 'Granted by', 'When'],
+                    rows: grants.map((g) => [`<@${g.user_id}>`, g.role, `<@${g.granted_by}>`, g.granted_at.slice(0, 10)]),
+                  },
+                ]
               : undefined,
             text: grants.length ? undefined : 'No roles granted yet.',
             fields: [
-              { label: 'Admins by configuration (BOT_ADMINS)', value: ctx.config.BOT_ADMINS.length ? ctx.config.BOT_ADMINS.map((id) => `<@${id}>`).join(', ') : 'none' },
+              {
+                label: 'Admins by configuration (BOT_ADMINS)',
+                value: ctx.config.BOT_ADMINS.length ? ctx.config.BOT_ADMINS.map((id) => `<@${id}>`).join(', ') : 'none',
+              },
               { label: 'Everyone else', value: ctx.config.DEFAULT_ROLE },
             ],
             notes: [`Roles, least to most: ${ROLES.join(' < ')}.`],
@@ -87,7 +116,9 @@ export default defineCommand({
           {
             title: 'Permissions',
             tables: [permissionTable(ctx.commands)],
-            notes: [`Each role may do everything the roles before it may: ${ROLES.join(' < ')}. Buttons run their typed command under the same check.`],
+            notes: [
+              `Each role may do everything the roles before it may: ${ROLES.join(' < ')}. Buttons run their typed command under the same check.`,
+            ],
           },
         ),
     }),

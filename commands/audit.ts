@@ -21,7 +21,10 @@ export default defineCommand({
     handler: async (ctx, { user, command, since, limit }) => {
       let query = ctx.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit);
       if (user) query = query.where('user_id', '=', userIdFromMention(user));
-      if (command) query = query.where((eb) => eb.or([eb('command', '=', command.replace(/^\//, '')), eb('command', 'like', `${command.replace(/^\//, '')} %`)]));
+      if (command)
+        query = query.where((eb) =>
+          eb.or([eb('command', '=', command.replace(/^\//, '')), eb('command', 'like', `${command.replace(/^\//, '')} %`)]),
+        );
       if (since) query = query.where('at', '>=', since);
       const entries = await query.execute();
       return reply(
@@ -30,7 +33,12 @@ export default defineCommand({
           title: 'Audit trail',
           text: entries.length ? `${formatCount(entries.length)} most recent entries.` : 'No audit entries match.',
           tables: entries.length
-            ? [{ columns: ['When (UTC)', 'Who', 'Where', 'Command', 'Outcome'], rows: entries.map((e) => [e.at.slice(0, 19).replace('T', ' '), e.user_id, e.platform, e.command, e.outcome]) }]
+            ? [
+                {
+                  columns: ['When (UTC)', 'Who', 'Where', 'Command', 'Outcome'],
+                  rows: entries.map((e) => [e.at.slice(0, 19).replace('T', ' '), e.user_id, e.platform, e.command, e.outcome]),
+                },
+              ]
             : undefined,
         },
       );

@@ -16,7 +16,11 @@ export default defineCommand({
     description: 'Spend in the period divided by the customers acquired in it.',
     options: z.object({
       channel: z.string().optional().describe('only this acquisition channel'),
-      period: z.string().optional().describe('month, quarter, YYYY-MM or YYYY-Qn (default: the latest month with data)').meta({ hint: 'month|quarter|YYYY-MM|YYYY-Qn' }),
+      period: z
+        .string()
+        .optional()
+        .describe('month, quarter, YYYY-MM or YYYY-Qn (default: the latest month with data)')
+        .meta({ hint: 'month|quarter|YYYY-MM|YYYY-Qn' }),
       from: isoDate.optional().describe('start of a custom period'),
       to: isoDate.optional().describe('end of a custom period'),
     }),
@@ -24,13 +28,20 @@ export default defineCommand({
     examples: ['/cac', '/cac period=2026-Q3', '/cac channel=paid_search period=2026-10', '/cac from=2026-09-01 to=2026-09-30'],
     handler: async (ctx, options) => {
       const latest = await latestDataDay(ctx.db);
-      if (!latest) throw new UserError('no_data', 'There are no orders or spend yet, so there is no CAC to compute.', { hint: 'Import spend and customers first: /import spend <file>, /import customers <file>.' });
+      if (!latest)
+        throw new UserError('no_data', 'There are no orders or spend yet, so there is no CAC to compute.', {
+          hint: 'Import spend and customers first: /import spend <file>, /import customers <file>.',
+        });
       const period = resolvePeriod(options, latest);
       const report = await computeCac(ctx.db, period, { channel: options.channel });
       if (options.channel && report.channels.length === 0) {
-        throw new UserError('unknown_channel', `Channel \`${options.channel}\` has no spend and no new customers in ${period.label} or the period before.`, {
-          hint: 'Check the spelling (channels are as imported), or leave channel= out to see every channel.',
-        });
+        throw new UserError(
+          'unknown_channel',
+          `Channel \`${options.channel}\` has no spend and no new customers in ${period.label} or the period before.`,
+          {
+            hint: 'Check the spelling (channels are as imported), or leave channel= out to see every channel.',
+          },
+        );
       }
       const spec = cacTrendChart(report);
       const chart = spec ? await attachChart(ctx, spec, 'cac-trend', 'CAC per channel over the last periods') : undefined;

@@ -7,7 +7,15 @@ import { launchCampaign } from '../src/campaigns/launcher.ts';
 import { parseAmount, parseHoldout, parseStart, parseWindow } from '../src/campaigns/options.ts';
 import { outboxCounts } from '../src/campaigns/outbox.ts';
 import { campaignReport } from '../src/campaigns/report.ts';
-import { actorOf, findCampaign, getCampaign, listCampaigns, transition, transitionsOf, type Campaign } from '../src/campaigns/repository.ts';
+import {
+  actorOf,
+  findCampaign,
+  getCampaign,
+  listCampaigns,
+  transition,
+  transitionsOf,
+  type Campaign,
+} from '../src/campaigns/repository.ts';
 import { audienceSource } from '../src/campaigns/segment-source.ts';
 import { CAMPAIGN_STATES, stateLabel, TRANSITIONS } from '../src/campaigns/states.ts';
 import { campaignData, campaignFields, utc } from '../src/campaigns/views.ts';
@@ -44,8 +52,10 @@ async function load(ctx: CommandContext, ref: string): Promise<Campaign> {
 }
 
 function postingNote(posting: Posting): string | undefined {
-  if (posting.status === 'posted') return `Posted in ${posting.platform === 'slack' ? `<#${posting.channel_id}>` : `channel ${posting.channel_id}`}.`;
-  if (posting.status === 'failed') return `Could not post it in channel ${posting.channel_id} (${posting.error}); it is shown here instead.`;
+  if (posting.status === 'posted')
+    return `Posted in ${posting.platform === 'slack' ? `<#${posting.channel_id}>` : `channel ${posting.channel_id}`}.`;
+  if (posting.status === 'failed')
+    return `Could not post it in channel ${posting.channel_id} (${posting.error}); it is shown here instead.`;
   return undefined;
 }
 
@@ -56,9 +66,14 @@ function withNote(view: View, note: string | undefined): View {
 async function assertUniqueName(ctx: CommandContext, name: string, except?: number): Promise<void> {
   const existing = await findCampaign(ctx.db, name);
   if (existing && existing.id !== except && existing.name === name) {
-    throw new UserError('duplicate_campaign', `A campaign named “${name}” exists already (#${existing.id}, ${stateLabel(existing.state)}).`, { hint: 'Pick another name.' });
+    throw new UserError(
+      'duplicate_campaign',
+      `A campaign named “${name}” exists already (#${existing.id}, ${stateLabel(existing.state)}).`,
+      { hint: 'Pick another name.' },
+    );
   }
-  if (/^#?\d+$/.test(name)) throw new UserError('bad_name', 'A campaign name cannot be only digits (they read as an id).', { hint: 'e.g. name="Winter winback"' });
+  if (/^#?\d+$/.test(name))
+    throw new UserError('bad_name', 'A campaign name cannot be only digits (they read as an id).', { hint: 'e.g. name="Winter winback"' });
 }
 
 function settingsColumns(options: Partial<Record<keyof typeof settings, unknown>>): Updateable<CampaignsTable> {
@@ -91,9 +106,15 @@ export default defineCommand({
     defineAction({
       name: 'create',
       description: 'Creates a draft campaign for a segment.',
-      options: z.object({ name: z.string().min(1).max(80).describe('a name for the campaign'), ...settings, channel: settings.channel.default('log') }),
+      options: z.object({
+        name: z.string().min(1).max(80).describe('a name for the campaign'),
+        ...settings,
+        channel: settings.channel.default('log'),
+      }),
       role: 'marketer',
-      examples: ['/campaign create name="Winter winback" segment=at-risk channel=email subject="We miss you" message="20% off this week" cost_per_send=0.01 holdout=10% window=14d'],
+      examples: [
+        '/campaign create name="Winter winback" segment=at-risk channel=email subject="We miss you" message="20% off this week" cost_per_send=0.01 holdout=10% window=14d',
+      ],
       handler: async (ctx, options) => {
         const name = options.name.trim();
         await assertUniqueName(ctx, name);
@@ -146,9 +167,27 @@ export default defineCommand({
           { campaigns: campaigns.map(campaignData) },
           {
             title: 'Campaigns',
-            text: campaigns.length ? undefined : state ? `No ${stateLabel(state)} campaigns.` : 'No campaigns yet: create one with /campaign create.',
+            text: campaigns.length
+              ? undefined
+              : state
+                ? `No ${stateLabel(state)} campaigns.`
+                : 'No campaigns yet: create one with /campaign create.',
             tables: campaigns.length
-              ? [{ columns: ['#', 'Name', 'State', 'Channel', 'Segment', 'Created by', 'Created'], rows: campaigns.map((c) => [c.id, c.name, stateLabel(c.state), c.channel, c.segment, `<@${c.created_by}>`, c.created_at.slice(0, 10)]), numeric: [true, false, false, false, false, false, false] }]
+              ? [
+                  {
+                    columns: ['#', 'Name', 'State', 'Channel', 'Segment', 'Created by', 'Created'],
+                    rows: campaigns.map((c) => [
+                      c.id,
+                      c.name,
+                      stateLabel(c.state),
+                      c.channel,
+                      c.segment,
+                      `<@${c.created_by}>`,
+                      c.created_at.slice(0, 10),
+                    ]),
+                    numeric: [true, false, false, false, false, false, false],
+                  },
+                ]
               : undefined,
           },
         );
@@ -166,17 +205,55 @@ export default defineCommand({
         const outbox = c.launched_at ? await outboxCounts(ctx.db, c.id) : null;
         const moves = TRANSITIONS[c.state as keyof typeof TRANSITIONS];
         return reply(
-          { campaign: campaignData(c), transitions: history.map((t) => ({ ...t, id: Number(t.id), campaign_id: Number(t.campaign_id) })), outbox, allowed_moves: moves },
+          {
+            campaign: campaignData(c),
+            transitions: history.map((t) => ({ ...t, id: Number(t.id), campaign_id: Number(t.campaign_id) })),
+            outbox,
+            allowed_moves: moves,
+          },
           detailView(c, {
             text: c.message ? `Message: ${c.message}` : undefined,
             fields: [
               ...campaignFields(c),
-              ...(c.state === 'pending_approval' ? [{ label: 'Approval request', value: `by <@${c.submitted_by}> ${utc(c.submitted_at)}, expires ${utc(c.approval_expires_at)}` }] : []),
-              ...(c.decided_by ? [{ label: 'Decision', value: `${c.decision_reason ? `${c.decision_reason} — ` : ''}<@${c.decided_by}> ${utc(c.decided_at)}` }] : []),
-              ...(outbox ? [{ label: 'Sends', value: `${formatCount(outbox.sent)} sent, ${formatCount(outbox.failed)} failed, ${outbox.skipped ? `${formatCount(outbox.skipped)} skipped (consent withdrawn), ` : ''}${formatCount(outbox.pending)} owed; ${formatCount(c.holdout_size ?? 0)} held out` }] : []),
+              ...(c.state === 'pending_approval'
+                ? [
+                    {
+                      label: 'Approval request',
+                      value: `by <@${c.submitted_by}> ${utc(c.submitted_at)}, expires ${utc(c.approval_expires_at)}`,
+                    },
+                  ]
+                : []),
+              ...(c.decided_by
+                ? [
+                    {
+                      label: 'Decision',
+                      value: `${c.decision_reason ? `${c.decision_reason} — ` : ''}<@${c.decided_by}> ${utc(c.decided_at)}`,
+                    },
+                  ]
+                : []),
+              ...(outbox
+                ? [
+                    {
+                      label: 'Sends',
+                      value: `${formatCount(outbox.sent)} sent, ${formatCount(outbox.failed)} failed, ${outbox.skipped ? `${formatCount(outbox.skipped)} skipped (consent withdrawn), ` : ''}${formatCount(outbox.pending)} owed; ${formatCount(c.holdout_size ?? 0)} held out`,
+                    },
+                  ]
+                : []),
             ],
             tables: history.length
-              ? [{ title: 'History', columns: ['When (UTC)', 'From', 'To', 'Who', 'Why'], rows: history.map((t) => [t.at.slice(0, 16).replace('T', ' '), stateLabel(t.from_state), stateLabel(t.to_state), `<@${t.actor}>`, t.reason ?? '']) }]
+              ? [
+                  {
+                    title: 'History',
+                    columns: ['When (UTC)', 'From', 'To', 'Who', 'Why'],
+                    rows: history.map((t) => [
+                      t.at.slice(0, 16).replace('T', ' '),
+                      stateLabel(t.from_state),
+                      stateLabel(t.to_state),
+                      `<@${t.actor}>`,
+                      t.reason ?? '',
+                    ]),
+                  },
+                ]
               : undefined,
             notes: [moves.length ? `Next moves: ${moves.map(stateLabel).join(', ')}.` : 'No further moves.'],
           }),
@@ -194,7 +271,9 @@ export default defineCommand({
         const c = await load(ctx, ref);
         if (c.state !== 'draft') {
           throw new UserError('not_draft', `Campaign #${c.id} is *${stateLabel(c.state)}*: only drafts can be edited.`, {
-            hint: ['pending_approval', 'approved', 'rejected'].includes(c.state) ? `Reopen it as a draft with /campaign reopen ${c.id} (it then needs approval again).` : 'Create a new campaign instead.',
+            hint: ['pending_approval', 'approved', 'rejected'].includes(c.state)
+              ? `Reopen it as a draft with /campaign reopen ${c.id} (it then needs approval again).`
+              : 'Create a new campaign instead.',
           });
         }
         const set = settingsColumns(options);
@@ -202,11 +281,23 @@ export default defineCommand({
           await assertUniqueName(ctx, name.trim(), c.id);
           set.name = name.trim();
         }
-        if (Object.keys(set).length === 0) throw new UserError('nothing_to_edit', 'Say what to change, e.g. holdout=20% or message="…".', { hint: '/help campaign' });
+        if (Object.keys(set).length === 0)
+          throw new UserError('nothing_to_edit', 'Say what to change, e.g. holdout=20% or message="…".', { hint: '/help campaign' });
         if (set.segment !== undefined) await resolveMembers(audienceSource(), ctx.db, set.segment as string);
-        await ctx.db.updateTable('campaigns').set({ ...set, updated_at: ctx.now().toISOString() }).where('id', '=', c.id).where('state', '=', 'draft').execute();
+        await ctx.db
+          .updateTable('campaigns')
+          .set({ ...set, updated_at: ctx.now().toISOString() })
+          .where('id', '=', c.id)
+          .where('state', '=', 'draft')
+          .execute();
         const updated = await getCampaign(ctx.db, c.id);
-        return reply({ campaign: campaignData(updated), changed: Object.keys(set) }, detailView(updated, { text: `✏️ Updated ${Object.keys(set).join(', ')}.`, notes: [channelNote(ctx, updated.channel)].filter((n): n is string => Boolean(n)) }));
+        return reply(
+          { campaign: campaignData(updated), changed: Object.keys(set) },
+          detailView(updated, {
+            text: `✏️ Updated ${Object.keys(set).join(', ')}.`,
+            notes: [channelNote(ctx, updated.channel)].filter((n): n is string => Boolean(n)),
+          }),
+        );
       },
     }),
     defineAction({
@@ -222,7 +313,10 @@ export default defineCommand({
         const { campaign, preview, view, posting } = await submitCampaign(deps(ctx), c, actorOf(ctx.caller));
         const data = { campaign: campaignData(campaign), preview, posting };
         if (posting.status === 'posted') {
-          return reply(data, { text: `📨 Campaign #${campaign.id} submitted for approval. ${postingNote(posting)} It expires ${utc(campaign.approval_expires_at)}.`, ephemeral: true });
+          return reply(data, {
+            text: `📨 Campaign #${campaign.id} submitted for approval. ${postingNote(posting)} It expires ${utc(campaign.approval_expires_at)}.`,
+            ephemeral: true,
+          });
         }
         return reply(data, withNote(view, postingNote(posting)));
       },
@@ -242,7 +336,10 @@ export default defineCommand({
     defineAction({
       name: 'reject',
       description: 'Rejects a campaign awaiting approval, with a reason.',
-      options: z.object({ campaign: campaignRef, reason: z.string().min(1).max(500).optional().describe('why, for the marketer (please give one)') }),
+      options: z.object({
+        campaign: campaignRef,
+        reason: z.string().min(1).max(500).optional().describe('why, for the marketer (please give one)'),
+      }),
       positional: ['campaign', 'reason'],
       role: 'approver',
       examples: ['/campaign reject 3 reason="holdout too small"'],
@@ -261,7 +358,10 @@ export default defineCommand({
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         const draft = await transition(ctx.db, c, { to: 'draft', actor: actorOf(ctx.caller), at: ctx.now(), reason: 'reopened for edits' });
-        return reply({ campaign: campaignData(draft) }, detailView(draft, { text: `↩️ Campaign #${draft.id} is a draft again. Edit it, then /campaign submit ${draft.id}.` }));
+        return reply(
+          { campaign: campaignData(draft) },
+          detailView(draft, { text: `↩️ Campaign #${draft.id} is a draft again. Edit it, then /campaign submit ${draft.id}.` }),
+        );
       },
     }),
     defineAction({
@@ -292,14 +392,17 @@ export default defineCommand({
           { campaign: campaignData(launched), launch: result },
           detailView(launched, {
             text: `🚀 Campaign #${c.id} is *${stateLabel(launched.state)}*: ${formatCount(o.sent)} of ${formatCount(o.total)} recipients sent${launched.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}${o.failed ? `, ${formatCount(o.failed)} failed` : ''}${o.skipped ? `, ${formatCount(o.skipped)} skipped (consent withdrawn since launch)` : ''}; ${formatCount(result.holdout)} held out of an audience of ${formatCount(result.audience)}.`,
-            notes: [`Measure it with /campaign report ${c.id} (attribution window ${launched.window_days} days from ${launched.launched_at!.slice(0, 10)}).`],
+            notes: [
+              `Measure it with /campaign report ${c.id} (attribution window ${launched.window_days} days from ${launched.launched_at!.slice(0, 10)}).`,
+            ],
           }),
         );
       },
     }),
     defineAction({
       name: 'report',
-      description: 'What the campaign earned: rates, revenue of recipients vs holdout, incremental revenue, lift and ROI with 95% intervals.',
+      description:
+        'What the campaign earned: rates, revenue of recipients vs holdout, incremental revenue, lift and ROI with 95% intervals.',
       options: z.object({ campaign: campaignRef, as_of: isoDate.optional().describe('measure up to this date (default today)') }),
       positional: ['campaign'],
       role: 'viewer',
@@ -313,5 +416,7 @@ export default defineCommand({
 });
 
 function partial<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
-  return Object.fromEntries(Object.entries(shape).map(([key, schema]) => [key, schema.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+  return Object.fromEntries(Object.entries(shape).map(([key, schema]) => [key, schema.optional()])) as {
+    [K in keyof T]: z.ZodOptional<T[K]>;
+  };
 }

@@ -39,7 +39,10 @@ const value = defineAction({
       top: 10,
     });
     const single = Boolean(options.customer);
-    const emails = await emailsOf(ctx, report.top.map((v) => v.customer_id));
+    const emails = await emailsOf(
+      ctx,
+      report.top.map((v) => v.customer_id),
+    );
     let chart: Attachment | undefined;
     if (!single && report.distribution.length > 0) {
       chart = await attachChart(
@@ -74,10 +77,23 @@ const model = defineAction({
   examples: ['/clv model', '/clv model as_of=2026-09-30', '/clv model as_of=2026-09-30 holdout=2026-03-31'],
   handler: async (ctx, options) => {
     const report = await runClvModel(ctx, { asOf: options.as_of, holdout: options.holdout });
-    const charts: Attachment[] = [await attachChart(ctx, fitCheckChart(report), 'clv-fit-check', 'Actual and expected customers by number of repeat purchases')];
+    const charts: Attachment[] = [
+      await attachChart(ctx, fitCheckChart(report), 'clv-fit-check', 'Actual and expected customers by number of repeat purchases'),
+    ];
     const holdoutSpec = holdoutChart(report);
-    if (holdoutSpec) charts.push(await attachChart(ctx, holdoutSpec, 'clv-holdout', 'Actual and predicted mean purchases in the holdout period by calibration frequency'));
-    return reply(clvModelData(report, { fit_check: charts[0]!.name, ...(charts[1] ? { holdout: charts[1].name } : {}) }), clvModelView(report, charts));
+    if (holdoutSpec)
+      charts.push(
+        await attachChart(
+          ctx,
+          holdoutSpec,
+          'clv-holdout',
+          'Actual and predicted mean purchases in the holdout period by calibration frequency',
+        ),
+      );
+    return reply(
+      clvModelData(report, { fit_check: charts[0]!.name, ...(charts[1] ? { holdout: charts[1].name } : {}) }),
+      clvModelView(report, charts),
+    );
   },
 });
 

@@ -22,18 +22,38 @@ export default defineCommand({
       examples: ['/customer show C1001'],
       handler: async (ctx, { id }) => {
         const customer = await ctx.db.selectFrom('customers').selectAll().where('customer_id', '=', id).executeTakeFirst();
-        if (!customer) throw new UserError('unknown_customer', `There is no customer \`${id}\`.`, { hint: 'Customer ids are as imported (/import customers); a forgotten customer no longer exists.' });
+        if (!customer)
+          throw new UserError('unknown_customer', `There is no customer \`${id}\`.`, {
+            hint: 'Customer ids are as imported (/import customers); a forgotten customer no longer exists.',
+          });
         const totals = await ctx.db
           .selectFrom('orders')
-          .select((eb) => ['currency', eb.fn.countAll<number>().as('orders'), eb.fn.sum<number>('net_cents').as('net_cents'), eb.fn.min('order_date').as('first'), eb.fn.max('order_date').as('last')])
+          .select((eb) => [
+            'currency',
+            eb.fn.countAll<number>().as('orders'),
+            eb.fn.sum<number>('net_cents').as('net_cents'),
+            eb.fn.min('order_date').as('first'),
+            eb.fn.max('order_date').as('last'),
+          ])
           .where('customer_id', '=', id)
           .where('is_purchase', '=', 1)
           .groupBy('currency')
           .orderBy('currency')
           .execute();
-        const attributes = await ctx.db.selectFrom('customer_attributes').select(['name', 'value']).where('customer_id', '=', id).orderBy('name').execute();
+        const attributes = await ctx.db
+          .selectFrom('customer_attributes')
+          .select(['name', 'value'])
+          .where('customer_id', '=', id)
+          .orderBy('name')
+          .execute();
         const shown = maskCustomer(ctx.role, { email: customer.email, name: customer.name });
-        const orders = totals.map((t) => ({ currency: t.currency, orders: Number(t.orders), net_cents: Number(t.net_cents ?? 0), first_order: t.first as string, last_order: t.last as string }));
+        const orders = totals.map((t) => ({
+          currency: t.currency,
+          orders: Number(t.orders),
+          net_cents: Number(t.net_cents ?? 0),
+          first_order: t.first as string,
+          last_order: t.last as string,
+        }));
         const masked = !canSeePersonalData(ctx.role);
         return reply(
           {
@@ -57,9 +77,21 @@ export default defineCommand({
               { label: 'Country', value: customer.country ?? '—' },
               { label: 'Channel', value: customer.acquisition_channel ?? '—' },
               { label: 'Marketing consent', value: customer.consent === 1 ? 'yes' : 'no' },
-              ...orders.map((o) => ({ label: `Orders (${o.currency})`, value: `${formatCount(o.orders)} · ${formatMoney(o.net_cents, o.currency)} net · ${o.first_order} to ${o.last_order}` })),
+              ...orders.map((o) => ({
+                label: `Orders (${o.currency})`,
+                value: `${formatCount(o.orders)} · ${formatMoney(o.net_cents, o.currency)} net · ${o.first_order} to ${o.last_order}`,
+              })),
             ],
-            tables: attributes.length ? [{ title: 'Attributes', columns: ['Attribute', 'Value'], rows: attributes.map((a) => [a.name, Number(a.value)]), numeric: [false, true] }] : undefined,
+            tables: attributes.length
+              ? [
+                  {
+                    title: 'Attributes',
+                    columns: ['Attribute', 'Value'],
+                    rows: attributes.map((a) => [a.name, Number(a.value)]),
+                    numeric: [false, true],
+                  },
+                ]
+              : undefined,
             notes: masked ? [`Email and name are masked: only the ${UNMASKED_ROLE} role sees them.`] : undefined,
           },
         );

@@ -24,10 +24,15 @@ const idOption = z.number().int().min(1).describe('the schedule id from /digest 
 
 function parseSections(text: string | undefined): Section[] {
   if (!text) return [...SECTIONS];
-  const items = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const unknown = items.filter((s) => !(SECTIONS as readonly string[]).includes(s));
   if (unknown.length || !items.length) {
-    throw new UserError('bad_sections', `\`${unknown.join(',') || text}\` is not a digest section.`, { hint: `Choose from ${SECTIONS.join(', ')}, e.g. sections=kpis,channels.` });
+    throw new UserError('bad_sections', `\`${unknown.join(',') || text}\` is not a digest section.`, {
+      hint: `Choose from ${SECTIONS.join(', ')}, e.g. sections=kpis,channels.`,
+    });
   }
   return SECTIONS.filter((s) => items.includes(s));
 }
@@ -38,7 +43,8 @@ function channelIdOf(value: string): string {
   return mention ? mention[1]! : value.trim().replace(/^#/, '');
 }
 
-const changed = (ctx: CommandContext, type: 'created' | 'removed' | 'paused' | 'resumed', id: number) => announceScheduleChange({ db: ctx.db, type, id });
+const changed = (ctx: CommandContext, type: 'created' | 'removed' | 'paused' | 'resumed', id: number) =>
+  announceScheduleChange({ db: ctx.db, type, id });
 
 export default defineCommand({
   name: 'digest',
@@ -56,13 +62,17 @@ export default defineCommand({
         only_on_change: z.boolean().default(false).describe('skip a digest whose figures equal the last one'),
       }),
       role: 'admin',
-      examples: ['/digest schedule cron="0 9 * * MON" tz=Europe/Berlin', '/digest schedule channel=#growth cron="30 8 1 * *" tz=America/New_York period=month sections=kpis,channels'],
+      examples: [
+        '/digest schedule cron="0 9 * * MON" tz=Europe/Berlin',
+        '/digest schedule channel=#growth cron="30 8 1 * *" tz=America/New_York period=month sections=kpis,channels',
+      ],
       handler: async (ctx, options) => {
         const fields = parseCron(options.cron);
         const timeZone = validateTimeZone(options.tz);
         const sections = parseSections(options.sections);
         const channelId = options.channel ? channelIdOf(options.channel) : ctx.caller.channelId;
-        if (!channelId) throw new UserError('no_channel', 'I cannot tell which channel to post to.', { hint: 'Give channel=#your-channel.' });
+        if (!channelId)
+          throw new UserError('no_channel', 'I cannot tell which channel to post to.', { hint: 'Give channel=#your-channel.' });
         const schedule = await createSchedule(
           ctx.db,
           {
@@ -82,7 +92,17 @@ export default defineCommand({
         changed(ctx, 'created', schedule.id);
         const next = nextFireTime(fields, timeZone, ctx.now());
         return reply(
-          { id: schedule.id, platform: schedule.platform, channel: channelId, cron: schedule.cron, time_zone: timeZone, sections, period: options.period, only_on_change: options.only_on_change, next_run: next?.toISOString() ?? null },
+          {
+            id: schedule.id,
+            platform: schedule.platform,
+            channel: channelId,
+            cron: schedule.cron,
+            time_zone: timeZone,
+            sections,
+            period: options.period,
+            only_on_change: options.only_on_change,
+            next_run: next?.toISOString() ?? null,
+          },
           {
             title: `Digest #${schedule.id} scheduled`,
             text: `A ${options.period === 'week' ? 'weekly' : 'monthly'} digest (${sections.join(', ')}) goes to ${channelId} on \`${schedule.cron}\` in ${timeZone}.\nNext: *${next ? formatInZone(next, timeZone) : 'never (the expression never matches)'}*.`,
@@ -115,7 +135,15 @@ export default defineCommand({
               created_by: s.created_by,
               next_run: next?.toISOString() ?? null,
               next_run_local: next ? formatInZone(next, s.time_zone) : null,
-              last_outcome: last ? { status: last.status, fire_time: last.fire_time, attempts: last.attempts, detail: last.detail, finished_at: last.finished_at } : null,
+              last_outcome: last
+                ? {
+                    status: last.status,
+                    fire_time: last.fire_time,
+                    attempts: last.attempts,
+                    detail: last.detail,
+                    finished_at: last.finished_at,
+                  }
+                : null,
             };
           }),
         );
@@ -134,7 +162,9 @@ export default defineCommand({
                       r.cron,
                       r.period,
                       r.paused ? 'paused' : (r.next_run_local ?? 'never'),
-                      r.last_outcome ? `${r.last_outcome.status}${r.last_outcome.detail ? ` — ${r.last_outcome.detail}` : ''}` : 'not run yet',
+                      r.last_outcome
+                        ? `${r.last_outcome.status}${r.last_outcome.detail ? ` — ${r.last_outcome.detail}` : ''}`
+                        : 'not run yet',
                     ]),
                   },
                 ]
@@ -157,7 +187,12 @@ export default defineCommand({
           const next = verb === 'resume' ? nextFireTime(schedule.cron, schedule.time_zone, ctx.now()) : null;
           return reply(
             { id, paused: verb === 'pause', next_run: next?.toISOString() ?? null },
-            { text: verb === 'pause' ? `Digest #${id} is paused.` : `Digest #${id} is running again; next ${next ? formatInZone(next, schedule.time_zone) : 'never'}.` },
+            {
+              text:
+                verb === 'pause'
+                  ? `Digest #${id} is paused.`
+                  : `Digest #${id} is running again; next ${next ? formatInZone(next, schedule.time_zone) : 'never'}.`,
+            },
           );
         },
       }),
@@ -193,16 +228,31 @@ export default defineCommand({
         const sendDate = options.as_of ?? localDate(now, timeZone);
         ctx.progress({ fraction: null, message: 'computing the digest' });
         const built = await buildDigest(ctx.db, ctx.config.DATABASE_URL, {
-          options: { period: options.period, sections: parseSections(options.sections), send_date: sendDate, currency: ctx.config.DEFAULT_CURRENCY },
+          options: {
+            period: options.period,
+            sections: parseSections(options.sections),
+            send_date: sendDate,
+            currency: ctx.config.DEFAULT_CURRENCY,
+          },
           outDir: ctx.outDir,
           chartName: `digest-preview-${sendDate}-${now.getTime()}`,
         });
-        const view = renderDigest(built.data, built.chart, { source: 'Preview', timeZone, whenLocal: options.as_of ? `as of ${options.as_of}` : formatInZone(now, timeZone) });
+        const view = renderDigest(built.data, built.chart, {
+          source: 'Preview',
+          timeZone,
+          whenLocal: options.as_of ? `as of ${options.as_of}` : formatInZone(now, timeZone),
+        });
         if (built.data.empty) {
-          const latest = await ctx.db.selectFrom('orders').select((eb) => eb.fn.max('order_date').as('day')).executeTakeFirst();
+          const latest = await ctx.db
+            .selectFrom('orders')
+            .select((eb) => eb.fn.max('order_date').as('day'))
+            .executeTakeFirst();
           const day = latest?.day ? String(latest.day).slice(0, 10) : null;
           if (day && day < built.data.period.from) {
-            view.notes = [...(view.notes ?? []), `The latest order in the store is from ${day}. To see the period with it: /digest preview as_of=${addDays(day, 1)}`];
+            view.notes = [
+              ...(view.notes ?? []),
+              `The latest order in the store is from ${day}. To see the period with it: /digest preview as_of=${addDays(day, 1)}`,
+            ];
           }
         }
         return reply({ ...built.data, send_date: sendDate, time_zone: timeZone, chart: built.chart, build_ms: built.build_ms }, view);
@@ -221,7 +271,9 @@ export default defineCommand({
         const outcome = await runDigest(runtimeOf(ctx), schedule, now, manualKey(now));
         const where = `${schedule.platform as Platform}:${schedule.channel_id}`;
         if (outcome.status === 'failed') {
-          throw new UserError('digest_failed', `Digest #${id} was not delivered to ${where}: ${outcome.detail}`, { hint: 'Check the bot is in the channel, then try /digest send again.' });
+          throw new UserError('digest_failed', `Digest #${id} was not delivered to ${where}: ${outcome.detail}`, {
+            hint: 'Check the bot is in the channel, then try /digest send again.',
+          });
         }
         const text =
           outcome.status === 'posted'
@@ -229,7 +281,15 @@ export default defineCommand({
             : outcome.status === 'unchanged'
               ? `Digest #${id} has the same figures as the last one, so it was not posted (only_on_change).`
               : `Digest #${id} is already being sent.`;
-        return reply({ id, status: outcome.status, attempts: 'attempts' in outcome ? outcome.attempts : 0, chart: 'chart' in outcome ? (outcome.chart ?? null) : null }, { text });
+        return reply(
+          {
+            id,
+            status: outcome.status,
+            attempts: 'attempts' in outcome ? outcome.attempts : 0,
+            chart: 'chart' in outcome ? (outcome.chart ?? null) : null,
+          },
+          { text },
+        );
       },
     }),
   ],

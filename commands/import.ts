@@ -13,9 +13,17 @@ import { sqlitePath, dialectOf } from '../src/store/database.ts';
 const TASK = workerTask(new URL('../src/import/import-task.ts', import.meta.url));
 
 const options = z.object({
-  source: z.string().describe('a file path (relative to the bot’s working directory), an http(s) URL, or the name of a file shared in the chat').meta({ kind: 'source' }).optional(),
+  source: z
+    .string()
+    .describe('a file path (relative to the bot’s working directory), an http(s) URL, or the name of a file shared in the chat')
+    .meta({ kind: 'source' })
+    .optional(),
   strict: z.boolean().describe('reject the whole file when any row is invalid').default(false),
-  date_format: z.string().describe('how dates are written, e.g. DD/MM/YYYY or "MM/DD/YYYY HH:mm" (default ISO)').meta({ hint: 'DD/MM/YYYY' }).optional(),
+  date_format: z
+    .string()
+    .describe('how dates are written, e.g. DD/MM/YYYY or "MM/DD/YYYY HH:mm" (default ISO)')
+    .meta({ hint: 'DD/MM/YYYY' })
+    .optional(),
   map: z.string().describe('columns to fields, e.g. "Client Ref:customer_id,Total:amount"').meta({ hint: 'Column:field,…' }).optional(),
 });
 
@@ -29,7 +37,9 @@ const COLUMNS: Record<ImportKind, string> = {
 function resolveSource(ctx: CommandContext, source: string | undefined): ImportSource {
   const upload: Upload | undefined = source === undefined ? ctx.uploads[0] : ctx.uploads.find((u) => u.name === source);
   if (upload) {
-    return upload.url ? { type: 'url', url: upload.url, headers: upload.headers, label: upload.name } : { type: 'upload', upload, label: upload.name };
+    return upload.url
+      ? { type: 'url', url: upload.url, headers: upload.headers, label: upload.name }
+      : { type: 'upload', upload, label: upload.name };
   }
   if (source === undefined || source.trim() === '') {
     throw new UserError('missing_source', 'Say what to import: a file path, an http(s) URL, or share a CSV file with the command.', {
@@ -48,13 +58,22 @@ function execute(ctx: CommandContext, kind: ImportKind, opts: z.infer<typeof opt
     `import:${kind}`,
     () => importNow(ctx, kind, source, opts),
     (holder) =>
-      new UserError('import_running', `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} import is already running (${describeHolder(holder)}); try again when it finishes.`, {
-        hint: 'Imports of the same kind run one at a time; other kinds can run meanwhile.',
-      }),
+      new UserError(
+        'import_running',
+        `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} import is already running (${describeHolder(holder)}); try again when it finishes.`,
+        {
+          hint: 'Imports of the same kind run one at a time; other kinds can run meanwhile.',
+        },
+      ),
   );
 }
 
-async function importNow(ctx: CommandContext, kind: ImportKind, source: ImportSource, opts: z.infer<typeof options>): Promise<ImportResult> {
+async function importNow(
+  ctx: CommandContext,
+  kind: ImportKind,
+  source: ImportSource,
+  opts: z.infer<typeof options>,
+): Promise<ImportResult> {
   const input: ImportInput = {
     kind,
     source,
@@ -84,7 +103,12 @@ const action = (kind: ImportKind) =>
     long: true,
     examples: [
       `/import ${kind} examples/${kind}.csv`,
-      ...(kind === 'orders' ? ['/import orders https://example.com/orders.csv.gz date_format=DD/MM/YYYY', '/import orders sales.csv map="Invoice Ref:order_id,Total:amount" strict=true'] : []),
+      ...(kind === 'orders'
+        ? [
+            '/import orders https://example.com/orders.csv.gz date_format=DD/MM/YYYY',
+            '/import orders sales.csv map="Invoice Ref:order_id,Total:amount" strict=true',
+          ]
+        : []),
     ],
     handler: async (ctx, opts) => importReply(await execute(ctx, kind, opts)),
   });

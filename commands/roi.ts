@@ -18,10 +18,20 @@ export default defineCommand({
     options: z.object({
       channel: z.string().optional().describe('only this acquisition channel'),
       campaign: z.string().optional().describe('a campaign (answered once campaigns exist)').meta({ autocomplete: 'campaign' }),
-      period: z.string().optional().describe('month, quarter, YYYY-MM or YYYY-Qn (default: the latest month with data)').meta({ hint: 'month|quarter|YYYY-MM|YYYY-Qn' }),
+      period: z
+        .string()
+        .optional()
+        .describe('month, quarter, YYYY-MM or YYYY-Qn (default: the latest month with data)')
+        .meta({ hint: 'month|quarter|YYYY-MM|YYYY-Qn' }),
       from: isoDate.optional().describe('start of a custom period'),
       to: isoDate.optional().describe('end of a custom period'),
-      window: z.number().int().min(1).max(3650).optional().describe('count revenue this many days after acquisition (default: up to as_of)'),
+      window: z
+        .number()
+        .int()
+        .min(1)
+        .max(3650)
+        .optional()
+        .describe('count revenue this many days after acquisition (default: up to as_of)'),
       as_of: isoDate.optional().describe('count revenue up to this date (default: the last day with data)'),
       horizon: z.number().int().min(1).max(120).default(12).describe('months of predicted CLV in projected ROI'),
     }),
@@ -30,12 +40,18 @@ export default defineCommand({
     examples: ['/roi', '/roi period=2026-Q3 window=90', '/roi channel=paid_social period=2026-10'],
     handler: async (ctx, options) => {
       if (options.campaign) {
-        if (options.channel) throw new UserError('bad_scope', 'Give either channel= or campaign=, not both.', { hint: 'e.g. /roi channel=paid_search, or /roi campaign=<id>.' });
+        if (options.channel)
+          throw new UserError('bad_scope', 'Give either channel= or campaign=, not both.', {
+            hint: 'e.g. /roi channel=paid_search, or /roi campaign=<id>.',
+          });
         const report = await computeCampaignRoi(ctx.db, options.campaign, options.as_of ?? ctx.now().toISOString().slice(0, 10));
         return reply<unknown>(report, campaignRoiView(report));
       }
       const latest = await latestDataDay(ctx.db);
-      if (!latest) throw new UserError('no_data', 'There are no orders or spend yet, so there is no ROI to compute.', { hint: 'Import orders, customers and spend first.' });
+      if (!latest)
+        throw new UserError('no_data', 'There are no orders or spend yet, so there is no ROI to compute.', {
+          hint: 'Import orders, customers and spend first.',
+        });
       const asOf = options.as_of ?? latest;
       const period = resolvePeriod(options, asOf);
       const report = await computeChannelRoi(ctx.db, {
@@ -46,7 +62,14 @@ export default defineCommand({
         horizonMonths: options.horizon,
         projection: async (customerIds) => {
           try {
-            return await runClvValues(ctx, { asOf, horizonMonths: options.horizon, annualDiscount: 0.1, customerIds, includeAll: true, top: 0 });
+            return await runClvValues(ctx, {
+              asOf,
+              horizonMonths: options.horizon,
+              annualDiscount: 0.1,
+              customerIds,
+              includeAll: true,
+              top: 0,
+            });
           } catch (error) {
             if (error instanceof UserError) return { missing: error.message };
             throw error;

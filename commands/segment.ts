@@ -17,7 +17,11 @@ import { listView, parseFeatureValues, runIdentity, runView, segmentData, showVi
 
 const TASK = workerTask(new URL('../src/segmentation/segmentation-task.ts', import.meta.url));
 
-const segmentRef = z.string().min(1).describe('a segment: its id (e.g. 12) or name (the newest run with that name)').meta({ autocomplete: 'segment' });
+const segmentRef = z
+  .string()
+  .min(1)
+  .describe('a segment: its id (e.g. 12) or name (the newest run with that name)')
+  .meta({ autocomplete: 'segment' });
 
 /** In a worker thread on a file or server store; in-process on an in-memory store (a worker cannot reach it). */
 async function startRun(ctx: CommandContext, input: SegmentRunInput): Promise<SegmentRunOutput> {
@@ -28,9 +32,13 @@ async function startRun(ctx: CommandContext, input: SegmentRunInput): Promise<Se
     'segment-run',
     () => segmentNow(ctx, input),
     (holder) =>
-      new UserError('segment_run_running', `A segmentation run is already running (${describeHolder(holder)}); try again when it finishes.`, {
-        hint: 'Its result will show in /segment list.',
-      }),
+      new UserError(
+        'segment_run_running',
+        `A segmentation run is already running (${describeHolder(holder)}); try again when it finishes.`,
+        {
+          hint: 'Its result will show in /segment list.',
+        },
+      ),
   );
 }
 
@@ -70,11 +78,19 @@ export default defineCommand({
         as_of: isoDate.optional().describe('compute features as of this date (default: the latest order date)'),
         name: z.string().min(1).max(80).optional().describe('a name for the run'),
         seed: z.number().int().min(0).default(1).describe('random seed; the same seed gives the same segments'),
-        scaling: z.enum(['standard', 'none']).default('standard').describe('standard: log for skewed features, then z-scores; none: raw values'),
+        scaling: z
+          .enum(['standard', 'none'])
+          .default('standard')
+          .describe('standard: log for skewed features, then z-scores; none: raw values'),
       }),
       role: 'analyst',
       long: true,
-      examples: ['/segment run', '/segment run k=5 features=recency,frequency,monetary,tenure', '/segment run method=rfm as_of=2026-10-31', '/segment run k=5 features=annual_income,spending_score scaling=none'],
+      examples: [
+        '/segment run',
+        '/segment run k=5 features=recency,frequency,monetary,tenure',
+        '/segment run method=rfm as_of=2026-10-31',
+        '/segment run k=5 features=annual_income,spending_score scaling=none',
+      ],
       handler: async (ctx, options) => {
         const output = await startRun(ctx, {
           method: options.method,
@@ -100,7 +116,9 @@ export default defineCommand({
       role: 'viewer',
       examples: ['/segment list', '/segment list limit=3'],
       handler: async (ctx, { limit }) => {
-        const runs = await Promise.all((await listRuns(ctx.db, limit)).map(async (run) => ({ run, segments: await runSegments(ctx.db, run.id) })));
+        const runs = await Promise.all(
+          (await listRuns(ctx.db, limit)).map(async (run) => ({ run, segments: await runSegments(ctx.db, run.id) })),
+        );
         return reply(
           {
             runs: runs.map(({ run, segments }) => ({
@@ -126,7 +144,15 @@ export default defineCommand({
         const run = (await getRun(ctx.db, segment.run_id))!;
         const members = await segmentMembersPage(ctx.db, segment.id, '', 5);
         const emails = members.length
-          ? await ctx.db.selectFrom('customers').select(['customer_id', 'email']).where('customer_id', 'in', members.map((m) => m.customer_id)).execute()
+          ? await ctx.db
+              .selectFrom('customers')
+              .select(['customer_id', 'email'])
+              .where(
+                'customer_id',
+                'in',
+                members.map((m) => m.customer_id),
+              )
+              .execute()
           : [];
         const emailOf = new Map(emails.map((e) => [e.customer_id, e.email]));
         const examples = members.map((m) => ({
@@ -134,7 +160,10 @@ export default defineCommand({
           email: maskEmail(emailOf.get(m.customer_id)),
           features: parseFeatureValues(m.feature_values, run.features),
         }));
-        return reply({ run_id: run.id, as_of: run.as_of, segment: segmentData(segment), overall: run.details.overall, examples }, showView(run, segment, examples));
+        return reply(
+          { run_id: run.id, as_of: run.as_of, segment: segmentData(segment), overall: run.details.overall, examples },
+          showView(run, segment, examples),
+        );
       },
     }),
     defineAction({
@@ -163,7 +192,11 @@ export default defineCommand({
       name: 'compare',
       description: 'Shows how customers moved between the segments of two runs (default: the two latest).',
       options: z.object({
-        from: z.string().optional().describe('the older run: id or name (default: the second-latest run)').meta({ autocomplete: 'segment-run' }),
+        from: z
+          .string()
+          .optional()
+          .describe('the older run: id or name (default: the second-latest run)')
+          .meta({ autocomplete: 'segment-run' }),
         to: z.string().optional().describe('the newer run: id or name (default: the latest run)').meta({ autocomplete: 'segment-run' }),
       }),
       positional: ['from', 'to'],
@@ -184,10 +217,15 @@ export default defineCommand({
             [to, from] = latest;
           }
           if (!from || !to) {
-            throw new UserError('too_few_runs', 'Comparing needs two segmentation runs.', { hint: `There ${latest.length === 1 ? 'is one run' : 'are no runs'}: start another with /segment run.` });
+            throw new UserError('too_few_runs', 'Comparing needs two segmentation runs.', {
+              hint: `There ${latest.length === 1 ? 'is one run' : 'are no runs'}: start another with /segment run.`,
+            });
           }
         }
-        if (from.id === to.id) throw new UserError('same_run', `Both sides are run #${from.id}.`, { hint: 'Give two different runs, e.g. /segment compare 3 5.' });
+        if (from.id === to.id)
+          throw new UserError('same_run', `Both sides are run #${from.id}.`, {
+            hint: 'Give two different runs, e.g. /segment compare 3 5.',
+          });
         const fromSegments = await runSegments(ctx.db, from.id);
         const toSegments = await runSegments(ctx.db, to.id);
         const comparison = await compareRuns(ctx.db, from, to, fromSegments, toSegments);

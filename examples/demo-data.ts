@@ -21,9 +21,55 @@ const CHANNEL_WEIGHTS = [0.3, 0.25, 0.1, 0.25, 0.1];
 const PAID_CPA: Record<string, number> = { google_ads: 42, facebook: 31, email: 12 };
 const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'CA', 'ES', 'NL', 'AU'];
 const COUNTRY_WEIGHTS = [0.4, 0.15, 0.1, 0.1, 0.08, 0.07, 0.05, 0.05];
-const FIRST = ['Ava', 'Ben', 'Chloe', 'Dan', 'Ella', 'Finn', 'Grace', 'Hugo', 'Isla', 'Jack', 'Kai', 'Lena', 'Mia', 'Noah', 'Olga', 'Paul', 'Rosa', 'Sam', 'Tara', 'Yusuf'];
-const LAST = ['Smith', 'Jones', 'Müller', 'Martin', 'Garcia', 'Brown', 'Rossi', 'Novak', 'Silva', 'Kim', 'Nguyen', 'Dubois', 'Walsh', 'Berg', 'Costa'];
-const PRODUCTS: [string, number][] = [['Mug', 12.5], ['Notebook', 6.99], ['Tote bag', 18], ['Poster', 24.9], ['Candle', 15.75], ['Tea set', 39.5], ['Lamp', 54], ['Blanket', 79.99]];
+const FIRST = [
+  'Ava',
+  'Ben',
+  'Chloe',
+  'Dan',
+  'Ella',
+  'Finn',
+  'Grace',
+  'Hugo',
+  'Isla',
+  'Jack',
+  'Kai',
+  'Lena',
+  'Mia',
+  'Noah',
+  'Olga',
+  'Paul',
+  'Rosa',
+  'Sam',
+  'Tara',
+  'Yusuf',
+];
+const LAST = [
+  'Smith',
+  'Jones',
+  'Müller',
+  'Martin',
+  'Garcia',
+  'Brown',
+  'Rossi',
+  'Novak',
+  'Silva',
+  'Kim',
+  'Nguyen',
+  'Dubois',
+  'Walsh',
+  'Berg',
+  'Costa',
+];
+const PRODUCTS: [string, number][] = [
+  ['Mug', 12.5],
+  ['Notebook', 6.99],
+  ['Tote bag', 18],
+  ['Poster', 24.9],
+  ['Candle', 15.75],
+  ['Tea set', 39.5],
+  ['Lamp', 54],
+  ['Blanket', 79.99],
+];
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -95,7 +141,10 @@ export function* demoRows(options: DemoOptions, acquisitions?: Acquisitions): Ge
     const consent = random() < 0.88 ? 'true' : 'false';
     const age = Math.min(80, Math.max(18, Math.round(randomNormal(random, 38, 11))));
     const email = `${first}.${last}.${i}`.toLowerCase().replace(/ü/g, 'ue') + '@example.com';
-    yield { file: 'customers', line: csvLine([id, email, `${first} ${last}`, iso(signup), pick(random, COUNTRIES, COUNTRY_WEIGHTS), channel, consent, age]) };
+    yield {
+      file: 'customers',
+      line: csvLine([id, email, `${first} ${last}`, iso(signup), pick(random, COUNTRIES, COUNTRY_WEIGHTS), channel, consent, age]),
+    };
     const month = iso(signup).slice(0, 7);
     acquisitions?.set(`${month}|${channel}`, (acquisitions.get(`${month}|${channel}`) ?? 0) + 1);
 
@@ -129,7 +178,10 @@ export function* demoRows(options: DemoOptions, acquisitions?: Acquisitions): Ge
       }
       if (lineItems && random() < 0.01) {
         const [product, price] = pick(random, PRODUCTS);
-        yield { file: 'orders', line: csvLine([`C${orderId}`, id, iso(Math.min(end, day + 3 * DAY)), product, -1, (price * spendLevel).toFixed(2), 'USD']) };
+        yield {
+          file: 'orders',
+          line: csvLine([`C${orderId}`, id, iso(Math.min(end, day + 3 * DAY)), product, -1, (price * spendLevel).toFixed(2), 'USD']),
+        };
       }
     }
   }

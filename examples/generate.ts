@@ -14,7 +14,9 @@ export function generateExamples(dir = path.dirname(fileURLToPath(import.meta.ur
 // `npm run examples` rebuilds examples/*.csv; `tsx examples/generate.ts <dir>` writes elsewhere.
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const dir = process.argv[2] ? path.resolve(process.argv[2]) : undefined;
-  generateExamples(dir).then((counts) => {
-    process.stdout.write(`wrote ${counts.customers} customers, ${counts.orderLines} order lines, ${counts.spend} spend rows, ${counts.events} events to ${dir ?? 'examples/'}\n`);
+  void generateExamples(dir).then((counts) => {
+    process.stdout.write(
+      `wrote ${counts.customers} customers, ${counts.orderLines} order lines, ${counts.spend} spend rows, ${counts.events} events to ${dir ?? 'examples/'}\n`,
+    );
   });
 }

@@ -77,7 +77,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['import_staging_events', 'import_staging_spend', 'import_staging_orders', 'import_staging_order_lines', 'import_staging_attributes', 'import_staging_customers']) {
+  for (const table of [
+    'import_staging_events',
+    'import_staging_spend',
+    'import_staging_orders',
+    'import_staging_order_lines',
+    'import_staging_attributes',
+    'import_staging_customers',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -7,7 +7,10 @@ import type { Kysely } from 'kysely';
  * is complete: 'storing' until its last membership is in, then 'complete'. Readers see complete runs only.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('segment_runs').addColumn('status', 'text', (c) => c.notNull().defaultTo('complete')).execute();
+  await db.schema
+    .alterTable('segment_runs')
+    .addColumn('status', 'text', (c) => c.notNull().defaultTo('complete'))
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -10,7 +10,8 @@ async function main(): Promise<number> {
   try {
     const config = loadConfig();
     const result = await registerCommands(config, await loadRegistry());
-    const where = result.scope === 'guild' ? `guild ${result.guildId} (available now)` : 'all guilds (Discord may take up to an hour to show them)';
+    const where =
+      result.scope === 'guild' ? `guild ${result.guildId} (available now)` : 'all guilds (Discord may take up to an hour to show them)';
     process.stdout.write(`Registered ${result.names.length} slash commands for ${where}: ${result.names.map((n) => `/${n}`).join(' ')}\n`);
     process.stdout.write(`Invite the bot (once per server): ${inviteUrl(config.DISCORD_APP_ID!, config.DISCORD_GUILD_ID)}\n`);
     return 0;

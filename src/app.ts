@@ -30,7 +30,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (applied.length) options.logger.info({ migrations: applied }, 'database migrated');
   workerPool.configure({ niceness: options.config.JOB_NICENESS });
   const registry = await loadRegistry();
-  const bot = new Bot({ db, config: options.config, logger: options.logger, registry, outDir: path.resolve(options.config.OUT_DIR), now: options.now });
+  const bot = new Bot({
+    db,
+    config: options.config,
+    logger: options.logger,
+    registry,
+    outDir: path.resolve(options.config.OUT_DIR),
+    now: options.now,
+  });
   return {
     bot,
     db,

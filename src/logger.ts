@@ -23,7 +23,9 @@ function scrubDeep(value: unknown, seen = new WeakSet<object>(), depth = 0): unk
     Object.defineProperties(copy, {
       message: { value: scrub(value.message), enumerable: false, writable: true },
       stack: { value: value.stack ? scrub(value.stack) : undefined, enumerable: false, writable: true },
-      ...(value.cause !== undefined ? { cause: { value: scrubDeep(value.cause, seen, depth + 1), enumerable: false, writable: true } } : {}),
+      ...(value.cause !== undefined
+        ? { cause: { value: scrubDeep(value.cause, seen, depth + 1), enumerable: false, writable: true } }
+        : {}),
     });
     return copy;
   }
@@ -40,12 +42,29 @@ export function createLogger(level: string, destination: NodeJS.WritableStream =
     {
       level,
       redact: {
-        paths: ['token', 'password', 'secret', '*.token', '*.password', '*.secret', 'authorization', '*.authorization', 'headers.authorization', 'email', '*.email'],
+        paths: [
+          'token',
+          'password',
+          'secret',
+          '*.token',
+          '*.password',
+          '*.secret',
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          'email',
+          '*.email',
+        ],
         censor: '[redacted]',
       },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrub(arg) : arg instanceof Error ? { err: scrubDeep(arg) } : arg)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === 'string' ? scrub(arg) : arg instanceof Error ? { err: scrubDeep(arg) } : arg)) as Parameters<
+              typeof method
+            >,
+          );
         },
       },
       formatters: {

@@ -47,7 +47,13 @@ async function main(): Promise<number> {
     await campaigns.resumed;
     const digests = startDigestScheduler({ bot: app.bot });
     await digests.ready;
-    const code = await startConsole(app.bot, { json: values.json, userId: values.user, input: process.stdin, output: process.stdout, errors: process.stderr });
+    const code = await startConsole(app.bot, {
+      json: values.json,
+      userId: values.user,
+      input: process.stdin,
+      output: process.stdout,
+      errors: process.stderr,
+    });
     await digests.stop();
     await campaigns.stop();
     await app.close();

@@ -22,7 +22,12 @@ function likePattern(needle: string): string {
 async function segmentRuns(db: Kysely<Database>, needle: string): Promise<Choice[]> {
   try {
     const pattern = likePattern(needle.replace(/^#/, ''));
-    const result = await sql<{ id: unknown; name: unknown }>`select id, name from segment_runs where status = 'complete' and (cast(id as text) like ${pattern} escape '\\' or lower(coalesce(name, '')) like ${pattern} escape '\\') order by id desc limit ${DISCORD_LIMITS.autocompleteResults}`.execute(db);
+    const result = await sql<{
+      id: unknown;
+      name: unknown;
+    }>`select id, name from segment_runs where status = 'complete' and (cast(id as text) like ${pattern} escape '\\' or lower(coalesce(name, '')) like ${pattern} escape '\\') order by id desc limit ${DISCORD_LIMITS.autocompleteResults}`.execute(
+      db,
+    );
     return result.rows.map((row) => ({ name: clip(`#${String(row.id)}${row.name ? ` ${String(row.name)}` : ''}`), value: String(row.id) }));
   } catch {
     return [];
@@ -47,8 +52,15 @@ export async function autocompleteChoices(db: Kysely<Database>, info: OptionInfo
   const source = SOURCES[info.autocomplete];
   try {
     const pattern = likePattern(needle);
-    const result = await sql<{ value: unknown }>`select distinct ${sql.ref(source.column)} as value from ${sql.table(source.table)} where lower(cast(${sql.ref(source.column)} as text)) like ${pattern} escape '\\' order by 1 limit ${DISCORD_LIMITS.autocompleteResults}`.execute(db);
-    return result.rows.map((row) => String(row.value)).filter((v) => v !== '').map((v) => ({ name: clip(v), value: clip(v) }));
+    const result = await sql<{
+      value: unknown;
+    }>`select distinct ${sql.ref(source.column)} as value from ${sql.table(source.table)} where lower(cast(${sql.ref(source.column)} as text)) like ${pattern} escape '\\' order by 1 limit ${DISCORD_LIMITS.autocompleteResults}`.execute(
+      db,
+    );
+    return result.rows
+      .map((row) => String(row.value))
+      .filter((v) => v !== '')
+      .map((v) => ({ name: clip(v), value: clip(v) }));
   } catch {
     return [];
   }

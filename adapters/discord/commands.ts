@@ -65,7 +65,10 @@ function clip(text: string, limit: number): string {
 function optionPayloads(info: OptionInfo, taken: Set<string>): { payload: APIApplicationCommandOption; binding: OptionBinding }[] {
   const name = discordName(info.name, taken);
   const base = { name, description: optionDescription(info), required: info.required };
-  const bind = (payload: APIApplicationCommandOption, as: OptionBinding['as'] = 'value') => ({ payload, binding: { discordName: payload.name, info, as } });
+  const bind = (payload: APIApplicationCommandOption, as: OptionBinding['as'] = 'value') => ({
+    payload,
+    binding: { discordName: payload.name, info, as },
+  });
   if (info.type === 'boolean') return [bind({ ...base, type: ApplicationCommandOptionType.Boolean })];
   if (info.type === 'integer' || info.type === 'number') {
     const type = info.type === 'integer' ? ApplicationCommandOptionType.Integer : ApplicationCommandOptionType.Number;
@@ -83,8 +86,21 @@ function optionPayloads(info: OptionInfo, taken: Set<string>): { payload: APIApp
   if (info.kind === 'source') {
     const fileName = discordName(name === 'file' ? `${name}_upload` : 'file', taken);
     return [
-      bind({ ...base, required: false, type: ApplicationCommandOptionType.String, description: discordDescription(`${base.description}: a path or URL, or attach a file`, name, DISCORD_LIMITS.optionDescription) }),
-      bind({ name: fileName, description: discordDescription(`a file to use as ${info.name} (CSV or .csv.gz)`, fileName, DISCORD_LIMITS.optionDescription), required: false, type: ApplicationCommandOptionType.Attachment }, 'attachment'),
+      bind({
+        ...base,
+        required: false,
+        type: ApplicationCommandOptionType.String,
+        description: discordDescription(`${base.description}: a path or URL, or attach a file`, name, DISCORD_LIMITS.optionDescription),
+      }),
+      bind(
+        {
+          name: fileName,
+          description: discordDescription(`a file to use as ${info.name} (CSV or .csv.gz)`, fileName, DISCORD_LIMITS.optionDescription),
+          required: false,
+          type: ApplicationCommandOptionType.Attachment,
+        },
+        'attachment',
+      ),
     ];
   }
   const string = { ...base, type: ApplicationCommandOptionType.String as const };
@@ -92,7 +108,15 @@ function optionPayloads(info: OptionInfo, taken: Set<string>): { payload: APIApp
     return [bind({ ...string, autocomplete: true })];
   }
   if (info.choices) {
-    return [bind({ ...string, choices: info.choices.map((choice) => ({ name: clip(choice, DISCORD_LIMITS.choiceName), value: clip(choice, DISCORD_LIMITS.choiceValue) })) })];
+    return [
+      bind({
+        ...string,
+        choices: info.choices.map((choice) => ({
+          name: clip(choice, DISCORD_LIMITS.choiceName),
+          value: clip(choice, DISCORD_LIMITS.choiceValue),
+        })),
+      }),
+    ];
   }
   return [bind(string)];
 }
@@ -101,7 +125,10 @@ function optionPayloads(info: OptionInfo, taken: Set<string>): { payload: APIApp
 function optionsFor(action: ActionDefinition): { payloads: APIApplicationCommandOption[]; bindings: OptionBinding[] } {
   const taken = new Set<string>();
   const all = describeOptions(action.options).flatMap((info) => optionPayloads(info, taken));
-  const ordered = [...all.filter((o) => o.payload.required), ...all.filter((o) => !o.payload.required)].slice(0, DISCORD_LIMITS.optionsPerCommand);
+  const ordered = [...all.filter((o) => o.payload.required), ...all.filter((o) => !o.payload.required)].slice(
+    0,
+    DISCORD_LIMITS.optionsPerCommand,
+  );
   return { payloads: ordered.map((o) => o.payload), bindings: ordered.map((o) => o.binding) };
 }
 
@@ -129,7 +156,12 @@ export function buildCommandBindings(registry: CommandRegistry): CommandBinding[
       const subDescription = discordDescription(`${action.description}${isDefault ? ' (default)' : ''}`, action.name!);
       return {
         binding: { path, discordSubcommand: subName, subcommand: action.name, action, options: bindings } satisfies ActionBinding,
-        payload: { type: ApplicationCommandOptionType.Subcommand, name: subName, description: subDescription, options: payloads } as APIApplicationCommandOption,
+        payload: {
+          type: ApplicationCommandOptionType.Subcommand,
+          name: subName,
+          description: subDescription,
+          options: payloads,
+        } as APIApplicationCommandOption,
       };
     });
     return {

@@ -83,7 +83,10 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
         ]
           .filter(Boolean)
           .join('; ');
-        logger.warn({ scope, missing, outdated, extra }, `Discord's ${scope} slash commands are out of date (${what}): run npm run discord:register`);
+        logger.warn(
+          { scope, missing, outdated, extra },
+          `Discord's ${scope} slash commands are out of date (${what}): run npm run discord:register`,
+        );
       }
       return check;
     },

@@ -1,4 +1,11 @@
-import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Client, type Interaction } from 'discord.js';
+import {
+  MessageFlags,
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Client,
+  type Interaction,
+} from 'discord.js';
 import type { Bot, Invocation, PreparedCommand } from '../../src/core/bot.ts';
 import type { Caller } from '../../src/core/context.ts';
 import { progressBar } from '../../src/core/progress.ts';
@@ -99,7 +106,10 @@ export class InteractionHandler {
     const started = Date.now();
     const text = this.deps.buttonIds.commandFor(interaction.customId);
     if (text === undefined) {
-      await interaction.reply({ content: 'This button has expired (the bot restarted since it was posted). Type the command instead.', flags: MessageFlags.Ephemeral });
+      await interaction.reply({
+        content: 'This button has expired (the bot restarted since it was posted). Type the command instead.',
+        flags: MessageFlags.Ephemeral,
+      });
       return;
     }
     const invocation: Invocation = { caller: callerOf(interaction), text };
@@ -120,7 +130,13 @@ export class InteractionHandler {
     for (const message of rest) await interaction.followUp({ ...messageOptions(message), flags: MessageFlags.Ephemeral });
   }
 
-  async #run(interaction: Answerable, prepared: PreparedCommand, invocation: Invocation, started: number, answered: () => void): Promise<void> {
+  async #run(
+    interaction: Answerable,
+    prepared: PreparedCommand,
+    invocation: Invocation,
+    started: number,
+    answered: () => void,
+  ): Promise<void> {
     const { logger, timing } = this.deps;
     let deferral: Promise<boolean> | undefined;
     const defer = () =>
@@ -152,11 +168,17 @@ export class InteractionHandler {
     };
 
     // before the token expires, say where the result will appear
-    const handOver = setTimeout(() => {
-      void (deferral ?? Promise.resolve(false)).then(async (ok) => {
-        if (ok && !finished) await interaction.editReply({ content: '⏳ Still working; the result will be posted in this channel when it is ready.' }).catch(() => {});
-      });
-    }, Math.max(0, timing.tokenBudgetMs - (Date.now() - started)));
+    const handOver = setTimeout(
+      () => {
+        void (deferral ?? Promise.resolve(false)).then(async (ok) => {
+          if (ok && !finished)
+            await interaction
+              .editReply({ content: '⏳ Still working; the result will be posted in this channel when it is ready.' })
+              .catch(() => {});
+        });
+      },
+      Math.max(0, timing.tokenBudgetMs - (Date.now() - started)),
+    );
     handOver.unref();
     const running = this.deps.bot.run(prepared, invocation);
     if ((await Promise.race([running, sleep(timing.ackAfterMs)])) === 'timeout') void defer();
@@ -167,7 +189,13 @@ export class InteractionHandler {
     await this.#deliver(interaction, reply, deferral, started, invocation.caller);
   }
 
-  async #deliver(interaction: Answerable, reply: Reply, deferral: Promise<boolean> | undefined, started: number, caller: Caller): Promise<void> {
+  async #deliver(
+    interaction: Answerable,
+    reply: Reply,
+    deferral: Promise<boolean> | undefined,
+    started: number,
+    caller: Caller,
+  ): Promise<void> {
     const { logger, timing } = this.deps;
     const messages = this.render(reply);
     const deferred = deferral ? await deferral : false;
@@ -195,7 +223,9 @@ export class InteractionHandler {
         return;
       }
       logger.error({ err: error, interaction: interaction.id }, 'discord reply failed');
-      const fallback = this.render(this.deps.bot.errorReply(error, interaction.isButton() ? interaction.customId : interaction.commandName))[0]!;
+      const fallback = this.render(
+        this.deps.bot.errorReply(error, interaction.isButton() ? interaction.customId : interaction.commandName),
+      )[0]!;
       if (interaction.deferred || interaction.replied) await interaction.editReply(messageOptions(fallback, true));
       else await interaction.reply({ ...messageOptions(fallback), flags: MessageFlags.Ephemeral });
     }
@@ -215,7 +245,10 @@ export class InteractionHandler {
       const focused = interaction.options.getFocused(true);
       const option = action.options.find((o) => o.discordName === focused.name);
       if (option) {
-        const found = await Promise.race([autocompleteChoices(this.deps.bot.db, option.info, String(focused.value)), sleep(this.deps.timing.autocompleteMs)]);
+        const found = await Promise.race([
+          autocompleteChoices(this.deps.bot.db, option.info, String(focused.value)),
+          sleep(this.deps.timing.autocompleteMs),
+        ]);
         if (found !== 'timeout') choices = found;
       }
     } catch (error) {

@@ -53,7 +53,10 @@ export function findBinding(bindings: CommandBinding[], commandName: string): Co
 }
 
 /** The action a received option tree targets, and the options of that action. */
-export function findAction(binding: CommandBinding, data: readonly ReceivedOption[]): { action: ActionBinding; options: readonly ReceivedOption[] } {
+export function findAction(
+  binding: CommandBinding,
+  data: readonly ReceivedOption[],
+): { action: ActionBinding; options: readonly ReceivedOption[] } {
   const sub = data.find((o) => o.type === ApplicationCommandOptionType.Subcommand);
   if (!sub) return { action: binding.actions[0]!, options: data };
   const action = binding.actions.find((a) => a.discordSubcommand === sub.name);

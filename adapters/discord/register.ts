@@ -16,7 +16,9 @@ function commandsEndpoint(config: Config, rest: REST | undefined, doing: string)
   }
   return {
     client: rest ?? new REST({ ...(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}) }).setToken(config.DISCORD_TOKEN),
-    route: config.DISCORD_GUILD_ID ? Routes.applicationGuildCommands(config.DISCORD_APP_ID, config.DISCORD_GUILD_ID) : Routes.applicationCommands(config.DISCORD_APP_ID),
+    route: config.DISCORD_GUILD_ID
+      ? Routes.applicationGuildCommands(config.DISCORD_APP_ID, config.DISCORD_GUILD_ID)
+      : Routes.applicationCommands(config.DISCORD_APP_ID),
     scope: config.DISCORD_GUILD_ID ? ('guild' as const) : ('global' as const),
   };
 }
@@ -78,7 +80,9 @@ function shape(item: CommandShape): unknown {
  */
 export async function checkRegistration(config: Config, registry: CommandRegistry, rest?: REST): Promise<RegistrationCheck> {
   const { client, route, scope } = commandsEndpoint(config, rest, 'check the registered slash commands');
-  const registered = new Map(((await client.get(route)) as CommandShape[]).map((command) => [command.name, JSON.stringify(shape(command))]));
+  const registered = new Map(
+    ((await client.get(route)) as CommandShape[]).map((command) => [command.name, JSON.stringify(shape(command))]),
+  );
   const check: RegistrationCheck = { scope, missing: [], outdated: [], extra: [] };
   for (const command of commandPayloads(registry) as CommandShape[]) {
     const seen = registered.get(command.name);

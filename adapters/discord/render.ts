@@ -75,13 +75,17 @@ function embedSize(embed: APIEmbed): number {
 export { tableCsv };
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'table';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'table'
+  );
 }
 
 type Block =
-  | { kind: 'content'; text: string }
-  | { kind: 'embed'; embed: APIEmbed; file?: MessageFile }
-  | { kind: 'file'; file: MessageFile };
+  { kind: 'content'; text: string } | { kind: 'embed'; embed: APIEmbed; file?: MessageFile } | { kind: 'file'; file: MessageFile };
 
 /** A table as code-block pages that fit in a message's content; past `maxPages`, the CSV is attached. */
 function tableBlocks(table: Table, index: number, maxPages: number): Block[] {
@@ -112,7 +116,10 @@ function tableBlocks(table: Table, index: number, maxPages: number): Block[] {
   shown.forEach((lines, i) => {
     const from = row + 1;
     row += lines.length;
-    const pageNote = pages.length > 1 ? `\n-# rows ${from}–${row} of ${table.rows.length}${truncated && i === shown.length - 1 ? `; all rows in ${csvName}` : ''}` : '';
+    const pageNote =
+      pages.length > 1
+        ? `\n-# rows ${from}–${row} of ${table.rows.length}${truncated && i === shown.length - 1 ? `; all rows in ${csvName}` : ''}`
+        : '';
     blocks.push({ kind: 'content', text: `${i === 0 ? heading : ''}\`\`\`\n${[...header, ...lines].join('\n')}\n\`\`\`${pageNote}` });
   });
   if (truncated) blocks.push({ kind: 'file', file: { attachment: Buffer.from(tableCsv(table)), name: csvName, description: table.title } });
@@ -147,7 +154,9 @@ function mainEmbeds(reply: Reply): APIEmbed[] {
     (current.fields ??= []).push(field);
   }
   if (view.notes?.length) {
-    const footer = { text: truncate(view.notes.map((n) => n.replace(CORE_BOLD, '$1$2').replace(/`/g, '')).join('\n'), DISCORD_LIMITS.embedFooter) };
+    const footer = {
+      text: truncate(view.notes.map((n) => n.replace(CORE_BOLD, '$1$2').replace(/`/g, '')).join('\n'), DISCORD_LIMITS.embedFooter),
+    };
     if (embedSize(current) + footer.text.length > DISCORD_LIMITS.embedTotal) {
       current = { color };
       embeds.push(current);
@@ -189,12 +198,20 @@ export function renderReply(reply: Reply, options: RenderOptions): DiscordMessag
   }
   (view.tables ?? []).forEach((table, i) => blocks.push(...tableBlocks(table, i, options.maxTablePages ?? 3)));
   for (const chart of view.charts ?? []) {
-    const file: MessageFile = { attachment: chart.path, name: chart.name, ...(chart.alt ? { description: truncate(chart.alt, 1024) } : {}) };
+    const file: MessageFile = {
+      attachment: chart.path,
+      name: chart.name,
+      ...(chart.alt ? { description: truncate(chart.alt, 1024) } : {}),
+    };
     const embed: APIEmbed = { color: COLOR_OK, image: { url: `attachment://${chart.name}` } };
     if (chart.title) embed.title = truncate(chart.title, DISCORD_LIMITS.embedTitle);
     blocks.push({ kind: 'embed', embed, file });
   }
-  for (const file of view.files ?? []) blocks.push({ kind: 'file', file: { attachment: file.path, name: file.name, ...(file.title ? { description: truncate(file.title, 1024) } : {}) } });
+  for (const file of view.files ?? [])
+    blocks.push({
+      kind: 'file',
+      file: { attachment: file.path, name: file.name, ...(file.title ? { description: truncate(file.title, 1024) } : {}) },
+    });
 
   const messages: DiscordMessage[] = [];
   const fresh = (): DiscordMessage => {

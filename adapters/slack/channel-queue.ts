@@ -23,9 +23,11 @@ export class ChannelQueue {
         }
       });
     this.#tails.set(channel, next);
-    void next.catch(() => undefined).then(() => {
-      if (this.#tails.get(channel) === next) this.#tails.delete(channel);
-    });
+    void next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.#tails.get(channel) === next) this.#tails.delete(channel);
+      });
     return next;
   }
 }

@@ -60,7 +60,9 @@ export interface CommandFlowDeps {
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 /** A slash command's payload fields (the HTTP form body, or Bolt's `command` in Socket Mode). */
@@ -73,7 +75,11 @@ export interface SlashCommandFields {
 }
 
 /** The request of a slash command, before its ack: the typed line and who typed it where. */
-export function slashCommandRequest(fields: SlashCommandFields, acknowledge: CommandRequest['acknowledge'], receipt: Promise<boolean> | undefined): AcceptRequest {
+export function slashCommandRequest(
+  fields: SlashCommandFields,
+  acknowledge: CommandRequest['acknowledge'],
+  receipt: Promise<boolean> | undefined,
+): AcceptRequest {
   return {
     ...(receipt ? { receipt } : {}),
     text: `${fields.command} ${unescapeSlackText(fields.text ?? '')}`.trim(),
@@ -155,7 +161,10 @@ export class CommandFlow {
       .then(() => this.#firstDelivery(request))
       .then((first) => {
         if (first) return this.finish(prepared, invocation, request);
-        this.deps.logger.warn({ command: prepared.path, user: request.userId }, 'slack: request already received by another instance (a replay); not run');
+        this.deps.logger.warn(
+          { command: prepared.path, user: request.userId },
+          'slack: request already received by another instance (a replay); not run',
+        );
       })
       .catch((error: unknown) => {
         this.deps.logger.error({ err: error, command: prepared.path }, 'slack: a command failed after its ack and could not be reported');
@@ -210,7 +219,9 @@ export class CommandFlow {
     let known = this.#sources.get(name);
     if (known === undefined) {
       try {
-        known = actionsOf(this.deps.bot.registry.get(name)).some(({ action }) => describeOptions(action.options).some((info) => info.kind === 'source'));
+        known = actionsOf(this.deps.bot.registry.get(name)).some(({ action }) =>
+          describeOptions(action.options).some((info) => info.kind === 'source'),
+        );
       } catch {
         known = true; // unknown or misspelt: let the full parse decide
       }
@@ -286,10 +297,24 @@ export class CommandFlow {
       await poster.uploadFiles(channel, rendered.files, progressTs);
     } catch (error) {
       const code = slackErrorCode(error);
-      const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' Invite the app to this channel (/invite @growthbot) to receive files.' : '';
+      const hint =
+        code === 'not_in_channel' || code === 'channel_not_found'
+          ? ' Invite the app to this channel (/invite @growthbot) to receive files.'
+          : '';
       await this.answer(
         request,
-        { text: `Could not attach ${rendered.files.map((f) => f.filename).join(', ')}: ${code}.${hint}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `⚠️ Could not attach ${rendered.files.map((f) => `*${f.filename}*`).join(', ')} (\`${code}\`).${hint}` } }] },
+        {
+          text: `Could not attach ${rendered.files.map((f) => f.filename).join(', ')}: ${code}.${hint}`,
+          blocks: [
+            {
+              type: 'section',
+              text: {
+                type: 'mrkdwn',
+                text: `⚠️ Could not attach ${rendered.files.map((f) => `*${f.filename}*`).join(', ')} (\`${code}\`).${hint}`,
+              },
+            },
+          ],
+        },
         true,
       );
     }
@@ -300,7 +325,12 @@ export class CommandFlow {
     const { poster, logger } = this.deps;
     if (request.respond) {
       try {
-        await request.respond({ response_type: ephemeral ? 'ephemeral' : 'in_channel', replace_original: false, text: message.text, blocks: message.blocks });
+        await request.respond({
+          response_type: ephemeral ? 'ephemeral' : 'in_channel',
+          replace_original: false,
+          text: message.text,
+          blocks: message.blocks,
+        });
         return;
       } catch (error) {
         logger.warn({ err: error }, 'slack: respond() failed; posting through the Web API instead');

@@ -1,5 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { HTTPModuleFunctions as http, type App, type BufferedIncomingMessage, type CustomRoute, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import {
+  HTTPModuleFunctions as http,
+  type App,
+  type BufferedIncomingMessage,
+  type CustomRoute,
+  type Receiver,
+  type ReceiverEvent,
+} from '@slack/bolt';
 import { closeServer, findRoute, listen } from '../../src/http/server.ts';
 import type { Logger } from '../../src/logger.ts';
 import { AfterAcks, AckGate } from './after-acks.ts';
@@ -121,7 +128,13 @@ export class SlackHttpReceiver implements Receiver {
           // refused in the ack: nothing to run
           if (accepted === undefined) return;
           return new Promise<void>((resolve) =>
-            this.afterAcks.run(() => void this.#process({ ...event, ack: async () => {}, customProperties: { ...event.customProperties, acceptedFirst: accepted } }, res).then(resolve)),
+            this.afterAcks.run(
+              () =>
+                void this.#process(
+                  { ...event, ack: async () => {}, customProperties: { ...event.customProperties, acceptedFirst: accepted } },
+                  res,
+                ).then(resolve),
+            ),
           );
         },
         (error: unknown) => this.#failed(error, res),
@@ -148,7 +161,13 @@ export class SlackHttpReceiver implements Receiver {
       this.options.logger.error({ err: error }, 'slack: an error after the ack');
       return;
     }
-    void http.defaultProcessEventErrorHandler({ error: error as Error, logger: this.#boltLog, request: res.req, response: res, storedResponse: undefined });
+    void http.defaultProcessEventErrorHandler({
+      error: error as Error,
+      logger: this.#boltLog,
+      request: res.req,
+      response: res,
+      storedResponse: undefined,
+    });
   }
 
   /** The request's one answer, with Bolt's timeout for events nobody acknowledged. */

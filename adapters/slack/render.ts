@@ -92,7 +92,11 @@ function tablePages(table: Table, limits: SlackLimits): { pages: string[]; rowsS
 export { tableCsv };
 
 function fileStem(text: string | undefined, fallback: string): string {
-  const stem = (text ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  const stem = (text ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
   return stem || fallback;
 }
 
@@ -141,11 +145,16 @@ export function renderReply(reply: Reply, limits: SlackLimits = SLACK_LIMITS): R
   const files: RenderedReply['files'] = [];
   const blocks: KnownBlock[] = [];
 
-  if (view.title) blocks.push({ type: 'header', text: { type: 'plain_text', text: truncate(plainText(view.title), limits.headerText), emoji: true } });
+  if (view.title)
+    blocks.push({ type: 'header', text: { type: 'plain_text', text: truncate(plainText(view.title), limits.headerText), emoji: true } });
   if (view.text) for (const piece of splitText(escapeMrkdwn(view.text), limits.sectionText)) blocks.push(section(piece));
 
-  const fields = (view.fields ?? []).map((f) => ({ type: 'mrkdwn' as const, text: truncate(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, limits.fieldText) }));
-  for (let i = 0; i < fields.length; i += limits.fieldsPerSection) blocks.push({ type: 'section', fields: fields.slice(i, i + limits.fieldsPerSection) });
+  const fields = (view.fields ?? []).map((f) => ({
+    type: 'mrkdwn' as const,
+    text: truncate(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, limits.fieldText),
+  }));
+  for (let i = 0; i < fields.length; i += limits.fieldsPerSection)
+    blocks.push({ type: 'section', fields: fields.slice(i, i + limits.fieldsPerSection) });
 
   (view.tables ?? []).forEach((table, index) => {
     if (table.title) blocks.push(section(`*${truncate(escapeMrkdwn(table.title), limits.sectionText - 2)}*`));
@@ -159,10 +168,14 @@ export function renderReply(reply: Reply, limits: SlackLimits = SLACK_LIMITS): R
     const count = rowsShown.slice(0, shown.length).reduce((a, b) => a + b, 0);
     const filename = `${fileStem(table.title ?? view.title, `table-${index + 1}`)}.csv`;
     files.push({ filename, title: table.title ?? filename, content: tableCsv(table) });
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Showing rows 1–${count} of ${table.rows.length}. The full table is attached as *${filename}*.` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Showing rows 1–${count} of ${table.rows.length}. The full table is attached as *${filename}*.` }],
+    });
   });
 
-  for (const chart of view.charts ?? []) files.push({ filename: chart.name, title: chart.title ?? chart.name, altText: chart.alt, path: chart.path });
+  for (const chart of view.charts ?? [])
+    files.push({ filename: chart.name, title: chart.title ?? chart.name, altText: chart.alt, path: chart.path });
   for (const file of view.files ?? []) files.push({ filename: file.name, title: file.title ?? file.name, path: file.path });
 
   const buttons = (view.buttons ?? []).map((button, i) => ({
@@ -172,10 +185,12 @@ export function renderReply(reply: Reply, limits: SlackLimits = SLACK_LIMITS): R
     value: button.command.slice(0, limits.buttonValue),
     ...(button.style ? { style: button.style } : {}),
   }));
-  for (let i = 0; i < buttons.length; i += limits.actionsElements) blocks.push({ type: 'actions', elements: buttons.slice(i, i + limits.actionsElements) });
+  for (let i = 0; i < buttons.length; i += limits.actionsElements)
+    blocks.push({ type: 'actions', elements: buttons.slice(i, i + limits.actionsElements) });
 
   const notes = (view.notes ?? []).map((note) => ({ type: 'mrkdwn' as const, text: truncate(escapeMrkdwn(note), limits.contextText) }));
-  for (let i = 0; i < notes.length; i += limits.contextElements) blocks.push({ type: 'context', elements: notes.slice(i, i + limits.contextElements) });
+  for (let i = 0; i < notes.length; i += limits.contextElements)
+    blocks.push({ type: 'context', elements: notes.slice(i, i + limits.contextElements) });
 
   if (blocks.length === 0) blocks.push(section(reply.ok ? '✅ Done.' : '⚠️ The command failed.'));
 
@@ -186,11 +201,21 @@ export function renderReply(reply: Reply, limits: SlackLimits = SLACK_LIMITS): R
     const notice = section(`✂️ This answer is longer than Slack shows in one reply; the full text is attached as *${filename}*.`);
     packed = packed.slice(0, limits.messagesPerReply);
     const last = packed[packed.length - 1]!;
-    while (last.length && (last.length + 1 > limits.blocksPerMessage || last.reduce((n, b) => n + blockSize(b), 0) + blockSize(notice) > limits.messageChars)) last.pop();
+    while (
+      last.length &&
+      (last.length + 1 > limits.blocksPerMessage || last.reduce((n, b) => n + blockSize(b), 0) + blockSize(notice) > limits.messageChars)
+    )
+      last.pop();
     last.push(notice);
   }
 
-  const summary = truncate(plainText(view.title ?? view.text?.split('\n')[0] ?? (reply.ok ? 'Done' : 'The command failed')), limits.fallbackText);
-  const messages = packed.map((message, i) => ({ text: i === 0 ? summary : truncate(`${summary} (continued, ${i + 1}/${packed.length})`, limits.fallbackText), blocks: message }));
+  const summary = truncate(
+    plainText(view.title ?? view.text?.split('\n')[0] ?? (reply.ok ? 'Done' : 'The command failed')),
+    limits.fallbackText,
+  );
+  const messages = packed.map((message, i) => ({
+    text: i === 0 ? summary : truncate(`${summary} (continued, ${i + 1}/${packed.length})`, limits.fallbackText),
+    blocks: message,
+  }));
   return { ephemeral: Boolean(view.ephemeral), messages, files };
 }

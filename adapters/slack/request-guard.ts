@@ -69,7 +69,12 @@ async function storeReceipts(db: Kysely<Database>, prune: { last: number }, rece
   );
   for (const r of unique) {
     if (inserted.has(r.signature)) continue;
-    const renewed = await db.updateTable('request_receipts').set({ expires_at: r.expiresAtMs }).where('signature', '=', r.signature).where('expires_at', '<=', r.nowMs).executeTakeFirst();
+    const renewed = await db
+      .updateTable('request_receipts')
+      .set({ expires_at: r.expiresAtMs })
+      .where('signature', '=', r.signature)
+      .where('expires_at', '<=', r.nowMs)
+      .executeTakeFirst();
     if (Number(renewed.numUpdatedRows) > 0) inserted.add(r.signature);
   }
   // the same signature twice in one batch: only its first receipt is the first delivery
@@ -210,12 +215,16 @@ export function guardSlackRequests(next: RequestListener, options: SlackRequestG
   };
 
   /** The verified signature and its timestamp (seconds), or why the request is refused. */
-  function verify(req: GuardedRequest): { signature: string; timestamp: number } | 'missing signature' | 'stale timestamp' | 'bad signature' {
+  function verify(
+    req: GuardedRequest,
+  ): { signature: string; timestamp: number } | 'missing signature' | 'stale timestamp' | 'bad signature' {
     const signature = req.headers['x-slack-signature'];
     const timestamp = req.headers['x-slack-request-timestamp'];
     if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return 'missing signature';
     if (Math.abs(now() / 1000 - Number(timestamp)) > tolerance) return 'stale timestamp';
-    return validSlackSignature(options.signingSecret, timestamp, req.rawBody!, signature) ? { signature, timestamp: Number(timestamp) } : 'bad signature';
+    return validSlackSignature(options.signingSecret, timestamp, req.rawBody!, signature)
+      ? { signature, timestamp: Number(timestamp) }
+      : 'bad signature';
   }
 
   /** False for a replay: the signature (verified, fresh) was seen before. */
@@ -236,5 +245,10 @@ export function guardSlackRequests(next: RequestListener, options: SlackRequestG
 
 /** Slack's unsigned SSL probe: a form body with ssl_check=1. */
 function sslCheck(req: IncomingMessage, body: Buffer): boolean {
-  return req.headers['content-type'] === 'application/x-www-form-urlencoded' && body.length < 512 && body.includes('ssl_check=') && new URLSearchParams(body.toString()).get('ssl_check') === '1';
+  return (
+    req.headers['content-type'] === 'application/x-www-form-urlencoded' &&
+    body.length < 512 &&
+    body.includes('ssl_check=') &&
+    new URLSearchParams(body.toString()).get('ssl_check') === '1'
+  );
 }

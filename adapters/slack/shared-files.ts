@@ -23,7 +23,12 @@ function isCsv(file: ListedFile): boolean {
  * The most recent CSV the user shared in the channel (or DM), as an Upload the import reads.
  * Slack's files.list has no CSV type filter, so recent files are listed and filtered here.
  */
-export async function latestSharedCsv(client: webApi.WebClient, botToken: string, userId: string, channelId: string): Promise<Upload | undefined> {
+export async function latestSharedCsv(
+  client: webApi.WebClient,
+  botToken: string,
+  userId: string,
+  channelId: string,
+): Promise<Upload | undefined> {
   const result = await client.files.list({ user: userId, channel: channelId, count: 50 });
   const files = ((result.files ?? []) as ListedFile[])
     .filter((file) => isCsv(file) && (!file.user || file.user === userId) && (file.url_private_download || file.url_private))
@@ -48,9 +53,13 @@ export function slackFileUpload(file: ListedFile, botToken: string): Upload {
       // Slack answers a download it does not authorize with its sign-in page and status 200.
       if (!response.ok || !response.body || type.startsWith('text/html')) {
         await response.body?.cancel();
-        throw new UserError('upload_unreadable', `Could not download ${name} from Slack (${response.ok ? 'the bot is not allowed to read it' : `HTTP ${response.status}`}).`, {
-          hint: 'Check that the app has the files:read scope and is in this channel (/invite @growthbot), then share the file again.',
-        });
+        throw new UserError(
+          'upload_unreadable',
+          `Could not download ${name} from Slack (${response.ok ? 'the bot is not allowed to read it' : `HTTP ${response.status}`}).`,
+          {
+            hint: 'Check that the app has the files:read scope and is in this channel (/invite @growthbot), then share the file again.',
+          },
+        );
       }
       return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
     },

@@ -59,10 +59,15 @@ async function startRouteServer(routes: CustomRoute[], port: number, host: strin
 export async function startSlackAdapter(options: SlackAdapterOptions): Promise<RunningSlackAdapter> {
   const { bot, config, logger } = options;
   const token = config.SLACK_BOT_TOKEN;
-  if (!token) throw new ConfigError('SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app’s OAuth & Permissions page.');
+  if (!token)
+    throw new ConfigError(
+      'SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app’s OAuth & Permissions page.',
+    );
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   if (!socketMode && !config.SLACK_SIGNING_SECRET) {
-    throw new ConfigError('SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is needed: set SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).');
+    throw new ConfigError(
+      'SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is needed: set SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).',
+    );
   }
   const limits: SlackLimits = { ...SLACK_LIMITS, ...options.limits };
   const clientOptions: webApi.WebClientOptions = {
@@ -77,7 +82,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   } catch (error) {
     const code = slackErrorCode(error);
     if (/invalid_auth|not_authed|account_inactive|token_revoked|token_expired/.test(code)) {
-      throw new ConfigError(`SLACK_BOT_TOKEN was rejected by Slack (${code}): copy the current Bot User OAuth Token (xoxb-…) from OAuth & Permissions.`);
+      throw new ConfigError(
+        `SLACK_BOT_TOKEN was rejected by Slack (${code}): copy the current Bot User OAuth Token (xoxb-…) from OAuth & Permissions.`,
+      );
     }
     throw new Error(`Slack is not reachable${config.SLACK_API_URL ? ` at SLACK_API_URL=${config.SLACK_API_URL}` : ''}: ${code}`);
   }
@@ -138,7 +145,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   app.action(/.*/, async ({ ack, body, action, respond, context }) => {
     await ack();
     const value = (action as { value?: string }).value;
-    const channelId = (body as { channel?: { id?: string } }).channel?.id ?? (body as { container?: { channel_id?: string } }).container?.channel_id;
+    const channelId =
+      (body as { channel?: { id?: string } }).channel?.id ?? (body as { container?: { channel_id?: string } }).container?.channel_id;
     if (!value || !channelId) return;
     const hasResponseUrl = Boolean((body as { response_url?: string }).response_url);
     await flow.handle({
@@ -151,7 +159,11 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       acknowledge: async (payload) => {
         if (!payload) return;
         const message = { text: payload.text, ...(payload.blocks ? { blocks: payload.blocks } : {}) };
-        await flow.answer({ text: value, userId: body.user.id, channelId, acknowledge: async () => {}, respond: hasResponseUrl ? respond : undefined }, message as never, true);
+        await flow.answer(
+          { text: value, userId: body.user.id, channelId, acknowledge: async () => {}, respond: hasResponseUrl ? respond : undefined },
+          message as never,
+          true,
+        );
       },
     });
   });
@@ -171,7 +183,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     } catch (error) {
       const code = slackErrorCode(error);
       await app.stop().catch(() => undefined);
-      throw new ConfigError(`SLACK_APP_TOKEN could not open a Socket Mode connection (${code}): create an app-level token with the connections:write scope (Basic Information > App-Level Tokens) and turn Socket Mode on.`);
+      throw new ConfigError(
+        `SLACK_APP_TOKEN could not open a Socket Mode connection (${code}): create an app-level token with the connections:write scope (Basic Information > App-Level Tokens) and turn Socket Mode on.`,
+      );
     }
     if (routes.length) routeServer = server = await startRouteServer(routes, port, options.host);
   } else {

@@ -24,7 +24,9 @@ export function requestTarget(config: Config, campaign: Campaign): Target | null
 }
 
 function storedTarget(campaign: Campaign): Target | null {
-  return campaign.request_platform && campaign.request_channel ? { platform: campaign.request_platform as Platform, channelId: campaign.request_channel } : null;
+  return campaign.request_platform && campaign.request_channel
+    ? { platform: campaign.request_platform as Platform, channelId: campaign.request_channel }
+    : null;
 }
 
 export interface Posting {
@@ -42,19 +44,32 @@ async function post(deps: ApprovalDeps, target: Target | null, view: View, data:
     return { status: 'posted', platform: target.platform, channel_id: target.channelId };
   } catch (error) {
     deps.logger.warn({ err: error, target }, 'could not post the campaign approval message');
-    return { status: 'failed', platform: target.platform, channel_id: target.channelId, error: error instanceof Error ? error.message : String(error) };
+    return {
+      status: 'failed',
+      platform: target.platform,
+      channel_id: target.channelId,
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
-export async function submitCampaign(deps: ApprovalDeps, campaign: Campaign, actor: Actor): Promise<{ campaign: Campaign; preview: AudiencePreview; view: View; posting: Posting }> {
+export async function submitCampaign(
+  deps: ApprovalDeps,
+  campaign: Campaign,
+  actor: Actor,
+): Promise<{ campaign: Campaign; preview: AudiencePreview; view: View; posting: Posting }> {
   assertTransition(campaign, 'pending_approval');
   assertChannelReady(deps.config, campaign.channel);
   const now = deps.now();
   const preview = await previewAudience(deps.db, campaign, now.toISOString().slice(0, 10));
   if (preview.audience === 0) {
-    throw new UserError('empty_audience', `Campaign #${campaign.id} would reach nobody: segment ${preview.segment_name} has no contactable members (consented, not unsubscribed${campaign.channel === 'email' ? ', with an email address' : ''}).`, {
-      hint: `Pick another segment with /campaign edit ${campaign.id} segment=…`,
-    });
+    throw new UserError(
+      'empty_audience',
+      `Campaign #${campaign.id} would reach nobody: segment ${preview.segment_name} has no contactable members (consented, not unsubscribed${campaign.channel === 'email' ? ', with an email address' : ''}).`,
+      {
+        hint: `Pick another segment with /campaign edit ${campaign.id} segment=…`,
+      },
+    );
   }
   const target = requestTarget(deps.config, campaign);
   const expires = new Date(now.getTime() + deps.config.APPROVAL_EXPIRY_HOURS * 3_600_000);
@@ -80,7 +95,9 @@ export async function submitCampaign(deps: ApprovalDeps, campaign: Campaign, act
 }
 
 export function isExpired(campaign: Campaign, now: Date): boolean {
-  return campaign.state === 'pending_approval' && campaign.approval_expires_at !== null && campaign.approval_expires_at <= now.toISOString();
+  return (
+    campaign.state === 'pending_approval' && campaign.approval_expires_at !== null && campaign.approval_expires_at <= now.toISOString()
+  );
 }
 
 /** A request past its expiry goes back to draft (recorded as the bot's move) and says so where it was posted. */
@@ -98,9 +115,13 @@ export async function expireRequest(deps: ApprovalDeps, campaign: Campaign): Pro
 function assertFourEyes(campaign: Campaign, actor: Actor, verb: string): void {
   const own = actor.userId === campaign.created_by ? 'created' : actor.userId === campaign.submitted_by ? 'submitted' : null;
   if (own) {
-    throw new UserError('four_eyes', `You ${own} campaign #${campaign.id}, so you cannot ${verb} it: someone else with the approver role must decide.`, {
-      hint: `Ask another approver; to withdraw it yourself use /campaign reopen ${campaign.id} or /campaign cancel ${campaign.id}.`,
-    });
+    throw new UserError(
+      'four_eyes',
+      `You ${own} campaign #${campaign.id}, so you cannot ${verb} it: someone else with the approver role must decide.`,
+      {
+        hint: `Ask another approver; to withdraw it yourself use /campaign reopen ${campaign.id} or /campaign cancel ${campaign.id}.`,
+      },
+    );
   }
 }
 
@@ -114,9 +135,13 @@ export async function decideCampaign(
   assertTransition(campaign, decision);
   if (isExpired(campaign, deps.now())) {
     await expireRequest(deps, campaign);
-    throw new UserError('approval_expired', `The approval request for campaign #${campaign.id} expired at ${campaign.approval_expires_at!.slice(0, 16).replace('T', ' ')} UTC; it is a draft again.`, {
-      hint: `Resubmit it with /campaign submit ${campaign.id}.`,
-    });
+    throw new UserError(
+      'approval_expired',
+      `The approval request for campaign #${campaign.id} expired at ${campaign.approval_expires_at!.slice(0, 16).replace('T', ' ')} UTC; it is a draft again.`,
+      {
+        hint: `Resubmit it with /campaign submit ${campaign.id}.`,
+      },
+    );
   }
   assertFourEyes(campaign, actor, decision === 'approved' ? 'approve' : 'reject');
   const now = deps.now();

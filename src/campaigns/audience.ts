@@ -52,11 +52,21 @@ export async function eligibleMembers(db: Kysely<Database>, customerIds: string[
   const eligible: string[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
-    const customers = await db.selectFrom('customers').select(['customer_id', 'consent', 'email']).where('customer_id', 'in', chunk).execute();
+    const customers = await db
+      .selectFrom('customers')
+      .select(['customer_id', 'consent', 'email'])
+      .where('customer_id', 'in', chunk)
+      .execute();
     const unsubscribed = new Set(
-      (await db.selectFrom('events').select('customer_id').distinct().where('type', '=', 'unsubscribed').where('customer_id', 'in', chunk).execute()).map(
-        (r) => r.customer_id,
-      ),
+      (
+        await db
+          .selectFrom('events')
+          .select('customer_id')
+          .distinct()
+          .where('type', '=', 'unsubscribed')
+          .where('customer_id', 'in', chunk)
+          .execute()
+      ).map((r) => r.customer_id),
     );
     const byId = new Map(customers.map((c) => [c.customer_id, c]));
     for (const id of chunk) {

@@ -32,9 +32,15 @@ const eventSchema = z.object({
   customer_id: z.union([z.string().min(1), z.number()]).transform(String),
   campaign_id: z.union([z.string(), z.number()]).transform(String).default(''),
   type: z.enum(EVENT_TYPES),
-  occurred_at: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO timestamp').optional(),
+  occurred_at: z
+    .string()
+    .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO timestamp')
+    .optional(),
 });
-const bodySchema = z.union([z.object({ events: z.array(eventSchema).min(1).max(10_000) }), eventSchema.transform((e) => ({ events: [e] }))]);
+const bodySchema = z.union([
+  z.object({ events: z.array(eventSchema).min(1).max(10_000) }),
+  eventSchema.transform((e) => ({ events: [e] })),
+]);
 
 export interface EndpointResponse {
   status: number;
@@ -44,7 +50,11 @@ export interface EndpointResponse {
 const refuse = (status: number, error: string, message: string): EndpointResponse => ({ status, body: { ok: false, error, message } });
 
 /** Verifies and records one request's events. The raw body is what was signed. */
-export async function handleEventsRequest(deps: EventsEndpointDeps, headers: Record<string, string | string[] | undefined>, rawBody: Buffer): Promise<EndpointResponse> {
+export async function handleEventsRequest(
+  deps: EventsEndpointDeps,
+  headers: Record<string, string | string[] | undefined>,
+  rawBody: Buffer,
+): Promise<EndpointResponse> {
   if (!deps.secret) return refuse(503, 'not_configured', 'EVENTS_WEBHOOK_SECRET is not set, so events cannot be verified.');
   const header = (name: string) => {
     const value = headers[name];
@@ -52,19 +62,31 @@ export async function handleEventsRequest(deps: EventsEndpointDeps, headers: Rec
   };
   const signature = header(EVENTS_SIGNATURE_HEADER);
   const timestamp = header(EVENTS_TIMESTAMP_HEADER);
-  if (!signature || !timestamp) return refuse(401, 'unsigned', `Sign the request: ${EVENTS_TIMESTAMP_HEADER} (unix seconds) and ${EVENTS_SIGNATURE_HEADER} (v1=hex HMAC-SHA256 of "<timestamp>.<body>").`);
+  if (!signature || !timestamp)
+    return refuse(
+      401,
+      'unsigned',
+      `Sign the request: ${EVENTS_TIMESTAMP_HEADER} (unix seconds) and ${EVENTS_SIGNATURE_HEADER} (v1=hex HMAC-SHA256 of "<timestamp>.<body>").`,
+    );
   if (!/^\d{1,12}$/.test(timestamp)) return refuse(401, 'bad_timestamp', `${EVENTS_TIMESTAMP_HEADER} must be unix seconds.`);
   const expected = Buffer.from(signEvents(deps.secret, timestamp, rawBody));
   const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return refuse(401, 'bad_signature', 'The signature does not match the body.');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return refuse(401, 'bad_signature', 'The signature does not match the body.');
   const tolerance = deps.toleranceSeconds ?? EVENTS_TOLERANCE_SECONDS;
   const nowMs = deps.now().getTime();
-  if (Math.abs(nowMs / 1000 - Number(timestamp)) > tolerance) return refuse(401, 'stale_timestamp', `The timestamp is more than ${tolerance} s away from now: sign each request when you send it.`);
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > tolerance)
+    return refuse(401, 'stale_timestamp', `The timestamp is more than ${tolerance} s away from now: sign each request when you send it.`);
 
   let parsed: z.infer<typeof bodySchema>;
   try {
     const result = bodySchema.safeParse(JSON.parse(rawBody.toString('utf8')));
-    if (!result.success) return refuse(400, 'bad_body', `Expected {"events":[{"customer_id","campaign_id","type":${EVENT_TYPES.join('|')},"occurred_at"}]}: ${result.error.issues[0]?.message ?? 'invalid'}.`);
+    if (!result.success)
+      return refuse(
+        400,
+        'bad_body',
+        `Expected {"events":[{"customer_id","campaign_id","type":${EVENT_TYPES.join('|')},"occurred_at"}]}: ${result.error.issues[0]?.message ?? 'invalid'}.`,
+      );
     parsed = result.data;
   } catch {
     return refuse(400, 'bad_json', 'The body is not JSON.');
@@ -72,7 +94,10 @@ export async function handleEventsRequest(deps: EventsEndpointDeps, headers: Rec
 
   const nowIso = new Date(nowMs).toISOString();
   // replay: a signature is accepted once; receipts older than twice the tolerance can no longer verify anyway
-  await deps.db.deleteFrom('campaign_event_receipts').where('received_at', '<', new Date(nowMs - 2 * tolerance * 1000).toISOString()).execute();
+  await deps.db
+    .deleteFrom('campaign_event_receipts')
+    .where('received_at', '<', new Date(nowMs - 2 * tolerance * 1000).toISOString())
+    .execute();
   const rows = parsed.events.map((e) => ({
     customer_id: e.customer_id,
     campaign_id: e.campaign_id,
@@ -82,7 +107,11 @@ export async function handleEventsRequest(deps: EventsEndpointDeps, headers: Rec
   }));
   // the receipt and the events commit together: a failed insert leaves no receipt, so the sender's retry is accepted
   const recorded = await deps.db.transaction().execute(async (trx) => {
-    const receipt = await trx.insertInto('campaign_event_receipts').values({ signature, received_at: nowIso }).onConflict((oc) => oc.column('signature').doNothing()).executeTakeFirst();
+    const receipt = await trx
+      .insertInto('campaign_event_receipts')
+      .values({ signature, received_at: nowIso })
+      .onConflict((oc) => oc.column('signature').doNothing())
+      .executeTakeFirst();
     if (Number(receipt.numInsertedOrUpdatedRows ?? 0) === 0) return null;
     let inserted = 0;
     for (let i = 0; i < rows.length; i += 500) {

@@ -25,12 +25,24 @@ export interface Forecast {
  * Gamma-Gamma expected order value, both fitted on every customer's purchases to `asOf` (weeks).
  * When the model cannot be fitted, the members' own revenue over the last `windowDays` instead.
  */
-export async function forecastRevenue(db: Kysely<Database>, customerIds: string[], windowDays: number, asOf: string, currency: string): Promise<Forecast> {
+export async function forecastRevenue(
+  db: Kysely<Database>,
+  customerIds: string[],
+  windowDays: number,
+  asOf: string,
+  currency: string,
+): Promise<Forecast> {
   const base = { window_days: windowDays, as_of: asOf, members: customerIds.length };
   const model = await fitModel(db, asOf, currency);
   if (typeof model === 'string') {
     const perMember = await historicalPerMember(db, customerIds, windowDays, asOf, currency);
-    return { ...base, method: 'historical', clv_unavailable_reason: model, revenue_per_member_cents: perMember, expected_revenue_cents: Math.round(perMember * customerIds.length) };
+    return {
+      ...base,
+      method: 'historical',
+      clv_unavailable_reason: model,
+      revenue_per_member_cents: perMember,
+      expected_revenue_cents: Math.round(perMember * customerIds.length),
+    };
   }
   const t = windowDays / DAYS_PER_WEEK;
   let total = 0;
@@ -40,7 +52,12 @@ export async function forecastRevenue(db: Kysely<Database>, customerIds: string[
     total += conditionalExpectedPurchases(model.bgnbd, t, s.x, s.tx, s.T) * expectedAverageSpend(model.gg, s.x, s.m);
   }
   const totalCents = Math.round(total);
-  return { ...base, method: 'clv', revenue_per_member_cents: customerIds.length ? totalCents / customerIds.length : 0, expected_revenue_cents: totalCents };
+  return {
+    ...base,
+    method: 'clv',
+    revenue_per_member_cents: customerIds.length ? totalCents / customerIds.length : 0,
+    expected_revenue_cents: totalCents,
+  };
 }
 
 interface FittedModel {
@@ -83,7 +100,13 @@ async function fitModel(db: Kysely<Database>, asOf: string, currency: string): P
 }
 
 /** Mean net revenue per member over the `windowDays` days ending at `asOf`, cents. */
-async function historicalPerMember(db: Kysely<Database>, customerIds: string[], windowDays: number, asOf: string, currency: string): Promise<number> {
+async function historicalPerMember(
+  db: Kysely<Database>,
+  customerIds: string[],
+  windowDays: number,
+  asOf: string,
+  currency: string,
+): Promise<number> {
   if (customerIds.length === 0) return 0;
   const from = addDays(asOf, -windowDays + 1);
   let total = 0;

@@ -8,7 +8,17 @@ import type { Database } from '../store/schema.ts';
 import { drawHoldout, eligibleMembers, resolveMembers } from './audience.ts';
 import { createDeliverer, type Channel, type Deliverer, type DelivererOverrides } from './delivery/index.ts';
 import { assertChannelReady } from './delivery/index.ts';
-import { MAX_ATTEMPTS, markAttempted, markFailed, markSent, outboxCounts, owedRecipients, skipWithdrawn, writeAudienceAndOutbox, type OutboxCounts } from './outbox.ts';
+import {
+  MAX_ATTEMPTS,
+  markAttempted,
+  markFailed,
+  markSent,
+  outboxCounts,
+  owedRecipients,
+  skipWithdrawn,
+  writeAudienceAndOutbox,
+  type OutboxCounts,
+} from './outbox.ts';
 import { getCampaign, transition, type Actor, type Campaign } from './repository.ts';
 import { audienceSource } from './segment-source.ts';
 
@@ -46,7 +56,11 @@ let leaseSeq = 0;
  * Runs `work` holding the campaign's launch lease, renewed while it runs. Each call is its own owner,
  * so a second launch or resume of the same campaign, in this process or another, finds it busy.
  */
-function underLaunchLease<T>(deps: CampaignDeps, campaignId: number, work: (signal: AbortSignal) => Promise<T>): Promise<WithLeaseResult<T>> {
+function underLaunchLease<T>(
+  deps: CampaignDeps,
+  campaignId: number,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<WithLeaseResult<T>> {
   return withLease(deps.db, launchLeaseKey(campaignId), `${processOwner}#${++leaseSeq}`, deps.leaseMs ?? LAUNCH_LEASE_MS, work);
 }
 
@@ -55,13 +69,22 @@ function underLaunchLease<T>(deps: CampaignDeps, campaignId: number, work: (sign
  * draws the holdout with the campaign's seed, writes the outbox and moves to launching in one
  * transaction, then delivers to everyone owed and goes live; all under the campaign's launch lease.
  */
-export async function launchCampaign(deps: CampaignDeps, campaignRef: Campaign | number, actor: Actor, onProgress?: (update: ProgressUpdate) => void): Promise<LaunchResult> {
+export async function launchCampaign(
+  deps: CampaignDeps,
+  campaignRef: Campaign | number,
+  actor: Actor,
+  onProgress?: (update: ProgressUpdate) => void,
+): Promise<LaunchResult> {
   const id = typeof campaignRef === 'number' ? campaignRef : campaignRef.id;
   const outcome = await underLaunchLease(deps, id, (signal) => launchLeased(deps, id, actor, onProgress, signal));
   if (!outcome.ran) {
-    throw new UserError('launch_running', `Campaign #${id} is being launched right now${outcome.holder ? ` (by ${outcome.holder})` : ''}.`, {
-      hint: `Follow it with /campaign show ${id}.`,
-    });
+    throw new UserError(
+      'launch_running',
+      `Campaign #${id} is being launched right now${outcome.holder ? ` (by ${outcome.holder})` : ''}.`,
+      {
+        hint: `Follow it with /campaign show ${id}.`,
+      },
+    );
   }
   return outcome.value;
 }
@@ -75,7 +98,13 @@ export async function launchIfFree(deps: CampaignDeps, id: number, actor: Actor)
   return outcome.ran ? outcome.value : undefined;
 }
 
-async function launchLeased(deps: CampaignDeps, id: number, actor: Actor, onProgress: ((update: ProgressUpdate) => void) | undefined, signal: AbortSignal): Promise<LaunchResult> {
+async function launchLeased(
+  deps: CampaignDeps,
+  id: number,
+  actor: Actor,
+  onProgress: ((update: ProgressUpdate) => void) | undefined,
+  signal: AbortSignal,
+): Promise<LaunchResult> {
   const campaign = await getCampaign(deps.db, id);
   assertChannelReady(deps.config, campaign.channel);
   const members = await resolveMembers(audienceSource(), deps.db, campaign.segment);
@@ -155,15 +184,29 @@ export async function deliverOutbox(
       break;
     }
     const exhausted = batch.filter((r) => r.attempts >= MAX_ATTEMPTS);
-    for (const r of exhausted) await markFailed(deps.db, campaign.id, r.customer_id, `no answer after ${r.attempts} tries across restarts`, stamp());
+    for (const r of exhausted)
+      await markFailed(deps.db, campaign.id, r.customer_id, `no answer after ${r.attempts} tries across restarts`, stamp());
     const owed = batch.filter((r) => r.attempts < MAX_ATTEMPTS);
     if (owed.length === 0) continue;
-    await markAttempted(deps.db, campaign.id, owed.map((r) => r.customer_id), stamp());
+    await markAttempted(
+      deps.db,
+      campaign.id,
+      owed.map((r) => r.customer_id),
+      stamp(),
+    );
     const results = await deliverer.deliver(campaign, owed);
-    await markSent(deps.db, campaign.id, results.filter((r) => r.ok).map((r) => r.customer_id), stamp());
+    await markSent(
+      deps.db,
+      campaign.id,
+      results.filter((r) => r.ok).map((r) => r.customer_id),
+      stamp(),
+    );
     for (const r of results) if (!r.ok) await markFailed(deps.db, campaign.id, r.customer_id, r.error ?? 'failed', stamp());
     done += batch.length;
-    onProgress?.({ fraction: start.total ? done / start.total : null, message: `delivered ${done} of ${start.total} (${campaign.channel})` });
+    onProgress?.({
+      fraction: start.total ? done / start.total : null,
+      message: `delivered ${done} of ${start.total} (${campaign.channel})`,
+    });
   }
 }
 

@@ -19,7 +19,9 @@ export function parseWindow(value: string | number): number {
   const match = /^(\d+)\s*(d|w)?$/.exec(text);
   const days = match ? Number(match[1]) * (match[2] === 'w' ? 7 : 1) : Number.NaN;
   if (!(Number.isInteger(days) && days >= 1 && days <= 365)) {
-    throw new UserError('bad_window', `window must be a number of days from 1 to 365, like 7d or 2w (got \`${text}\`).`, { hint: 'e.g. window=7d' });
+    throw new UserError('bad_window', `window must be a number of days from 1 to 365, like 7d or 2w (got \`${text}\`).`, {
+      hint: 'e.g. window=7d',
+    });
   }
   return days;
 }
@@ -28,7 +30,10 @@ export function parseWindow(value: string | number): number {
 export function parseAmount(name: string, value: number | string): number {
   const amount = typeof value === 'number' ? value : Number(String(value).replace(/[$€£,\s]/g, ''));
   if (!(Number.isFinite(amount) && amount >= 0)) {
-    throw new UserError('bad_amount', `${name} must be an amount of at least 0 in your currency, e.g. ${name}=500 or ${name}=0.05 (got \`${value}\`).`);
+    throw new UserError(
+      'bad_amount',
+      `${name} must be an amount of at least 0 in your currency, e.g. ${name}=500 or ${name}=0.05 (got \`${value}\`).`,
+    );
   }
   return toCents(amount);
 }

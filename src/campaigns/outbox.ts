@@ -12,12 +12,21 @@ export function idempotencyKey(campaignId: number, customerId: string): string {
 }
 
 /** Freezes the audience and writes one pending outbox row per recipient, inside the launch transaction. */
-export async function writeAudienceAndOutbox(trx: Transaction<Database>, campaignId: number, split: { recipients: string[]; holdout: string[] }, at: string): Promise<void> {
+export async function writeAudienceAndOutbox(
+  trx: Transaction<Database>,
+  campaignId: number,
+  split: { recipients: string[]; holdout: string[] },
+  at: string,
+): Promise<void> {
   const audience = [
     ...split.recipients.map((customer_id) => ({ campaign_id: campaignId, customer_id, group_name: 'recipient' })),
     ...split.holdout.map((customer_id) => ({ campaign_id: campaignId, customer_id, group_name: 'holdout' })),
   ];
-  for (let i = 0; i < audience.length; i += CHUNK) await trx.insertInto('campaign_audience').values(audience.slice(i, i + CHUNK)).execute();
+  for (let i = 0; i < audience.length; i += CHUNK)
+    await trx
+      .insertInto('campaign_audience')
+      .values(audience.slice(i, i + CHUNK))
+      .execute();
   const outbox = split.recipients.map((customer_id) => ({
     campaign_id: campaignId,
     customer_id,
@@ -26,7 +35,11 @@ export async function writeAudienceAndOutbox(trx: Transaction<Database>, campaig
     attempts: 0,
     updated_at: at,
   }));
-  for (let i = 0; i < outbox.length; i += CHUNK) await trx.insertInto('campaign_outbox').values(outbox.slice(i, i + CHUNK)).execute();
+  for (let i = 0; i < outbox.length; i += CHUNK)
+    await trx
+      .insertInto('campaign_outbox')
+      .values(outbox.slice(i, i + CHUNK))
+      .execute();
 }
 
 /** Why a pending row was skipped at send time rather than delivered. */
@@ -37,7 +50,11 @@ export const CONSENT_WITHDRAWN = 'consent withdrawn';
  * customer who withdrew consent or unsubscribed (from any campaign) since launch is not returned
  * (`skipWithdrawn` marks those rows). A row whose customer is no longer on file is returned as before.
  */
-export async function owedRecipients(db: Kysely<Database>, campaignId: number, limit: number): Promise<(Recipient & { attempts: number })[]> {
+export async function owedRecipients(
+  db: Kysely<Database>,
+  campaignId: number,
+  limit: number,
+): Promise<(Recipient & { attempts: number })[]> {
   const rows = await db
     .selectFrom('campaign_outbox as o')
     .leftJoin('customers as c', 'c.customer_id', 'o.customer_id')
@@ -49,14 +66,28 @@ export async function owedRecipients(db: Kysely<Database>, campaignId: number, l
         eb('c.customer_id', 'is', null),
         eb.and([
           eb('c.consent', '=', 1),
-          eb.not(eb.exists(eb.selectFrom('events as e').select('e.customer_id').whereRef('e.customer_id', '=', 'o.customer_id').where('e.type', '=', 'unsubscribed'))),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('events as e')
+                .select('e.customer_id')
+                .whereRef('e.customer_id', '=', 'o.customer_id')
+                .where('e.type', '=', 'unsubscribed'),
+            ),
+          ),
         ]),
       ]),
     )
     .orderBy('o.customer_id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ customer_id: r.customer_id, idempotency_key: r.idempotency_key, attempts: Number(r.attempts), email: r.email ?? null, name: r.name ?? null }));
+  return rows.map((r) => ({
+    customer_id: r.customer_id,
+    idempotency_key: r.idempotency_key,
+    attempts: Number(r.attempts),
+    email: r.email ?? null,
+    name: r.name ?? null,
+  }));
 }
 
 /** Marks pending rows whose customer has withdrawn consent or unsubscribed as skipped; returns how many. */
@@ -68,8 +99,20 @@ export async function skipWithdrawn(db: Kysely<Database>, campaignId: number, at
     .where('status', '=', 'pending')
     .where((eb) =>
       eb.or([
-        eb.exists(eb.selectFrom('customers as c').select('c.customer_id').whereRef('c.customer_id', '=', 'campaign_outbox.customer_id').where('c.consent', '<>', 1)),
-        eb.exists(eb.selectFrom('events as e').select('e.customer_id').whereRef('e.customer_id', '=', 'campaign_outbox.customer_id').where('e.type', '=', 'unsubscribed')),
+        eb.exists(
+          eb
+            .selectFrom('customers as c')
+            .select('c.customer_id')
+            .whereRef('c.customer_id', '=', 'campaign_outbox.customer_id')
+            .where('c.consent', '<>', 1),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('events as e')
+            .select('e.customer_id')
+            .whereRef('e.customer_id', '=', 'campaign_outbox.customer_id')
+            .where('e.type', '=', 'unsubscribed'),
+        ),
       ]),
     )
     .executeTakeFirst();

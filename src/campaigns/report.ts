@@ -89,12 +89,21 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
  * incremental revenue with a 95% Welch interval, lift and incremental ROI = (incremental revenue - cost) / cost.
  * Recipients are everyone drawn to receive it (intention to treat), whether or not delivery succeeded.
  */
-export async function campaignReport(db: Kysely<Database>, campaignId: number | string, asOf: string, options: CampaignReportOptions = {}): Promise<CampaignReport> {
+export async function campaignReport(
+  db: Kysely<Database>,
+  campaignId: number | string,
+  asOf: string,
+  options: CampaignReportOptions = {},
+): Promise<CampaignReport> {
   const c = await getCampaign(db, campaignId);
   if (!c.launched_at) {
-    throw new UserError('not_launched', `Campaign #${c.id} is *${stateLabel(c.state)}*: it has not been launched, so there is nothing to measure yet.`, {
-      hint: c.state === 'approved' ? `Launch it with /campaign launch ${c.id}.` : `See where it stands with /campaign show ${c.id}.`,
-    });
+    throw new UserError(
+      'not_launched',
+      `Campaign #${c.id} is *${stateLabel(c.state)}*: it has not been launched, so there is nothing to measure yet.`,
+      {
+        hint: c.state === 'approved' ? `Launch it with /campaign launch ${c.id}.` : `See where it stands with /campaign show ${c.id}.`,
+      },
+    );
   }
   const start = c.launched_at.slice(0, 10);
   const end = addDays(start, c.window_days);
@@ -134,7 +143,11 @@ export async function campaignReport(db: Kysely<Database>, campaignId: number | 
   const perMember = await db
     .selectFrom('campaign_audience as a')
     .leftJoin('orders as o', (join) =>
-      join.onRef('o.customer_id', '=', 'a.customer_id').on('o.order_date', '>=', start).on('o.order_date', '<', cutoff).on('o.currency', '=', c.currency),
+      join
+        .onRef('o.customer_id', '=', 'a.customer_id')
+        .on('o.order_date', '>=', start)
+        .on('o.order_date', '<', cutoff)
+        .on('o.currency', '=', c.currency),
     )
     .select((eb) => ['a.customer_id', 'a.group_name', eb.fn.coalesce(eb.fn.sum<number>('o.net_cents'), eb.lit(0)).as('cents')])
     .where('a.campaign_id', '=', c.id)
@@ -201,7 +214,15 @@ export async function campaignReport(db: Kysely<Database>, campaignId: number | 
   }
 
   const data: CampaignReportData = {
-    campaign: { id: c.id, name: c.name, state: c.state, channel: c.channel, segment: c.segment, currency: c.currency, cost_per_send_cents: c.cost_per_send_cents },
+    campaign: {
+      id: c.id,
+      name: c.name,
+      state: c.state,
+      channel: c.channel,
+      segment: c.segment,
+      currency: c.currency,
+      cost_per_send_cents: c.cost_per_send_cents,
+    },
     as_of: asOf,
     attribution_window: window,
     sends,
@@ -214,8 +235,24 @@ export async function campaignReport(db: Kysely<Database>, campaignId: number | 
   return { data, view: reportView(data) };
 }
 
-function measure(r: ReturnType<typeof summarize>, h: ReturnType<typeof summarize>, cost: number, currency: string): CampaignReportData['incremental'] {
-  const empty = { per_member_cents: null, per_member_ci95_cents: null, revenue_cents: null, revenue_ci95_cents: null, lift: null, lift_ci95: null, welch_df: null, cost_cents: cost, roi: null, roi_ci95: null };
+function measure(
+  r: ReturnType<typeof summarize>,
+  h: ReturnType<typeof summarize>,
+  cost: number,
+  currency: string,
+): CampaignReportData['incremental'] {
+  const empty = {
+    per_member_cents: null,
+    per_member_ci95_cents: null,
+    revenue_cents: null,
+    revenue_ci95_cents: null,
+    lift: null,
+    lift_ci95: null,
+    welch_df: null,
+    cost_cents: cost,
+    roi: null,
+    roi_ci95: null,
+  };
   if (h.n < MIN_GROUP_SIZE || r.n < MIN_GROUP_SIZE) {
     return {
       ...empty,
@@ -272,21 +309,55 @@ function reportView(d: CampaignReportData): View {
     title: `Campaign #${d.campaign.id} “${d.campaign.name}” report`,
     text: `${inc.statement}\nAttribution window: ${windowText}.`,
     fields: [
-      { label: 'Sent', value: `${formatCount(s.sent)} of ${formatCount(s.recipients)}${s.failed ? ` (${formatCount(s.failed)} failed)` : ''}${s.skipped ? ` (${formatCount(s.skipped)} skipped: consent withdrawn)` : ''}${s.pending ? ` (${formatCount(s.pending)} still owed)` : ''}${d.campaign.channel === 'log' ? ' (log channel: recorded, not delivered)' : ''}` },
+      {
+        label: 'Sent',
+        value: `${formatCount(s.sent)} of ${formatCount(s.recipients)}${s.failed ? ` (${formatCount(s.failed)} failed)` : ''}${s.skipped ? ` (${formatCount(s.skipped)} skipped: consent withdrawn)` : ''}${s.pending ? ` (${formatCount(s.pending)} still owed)` : ''}${d.campaign.channel === 'log' ? ' (log channel: recorded, not delivered)' : ''}`,
+      },
       { label: 'Delivered', value: s.delivered ? `${formatCount(s.delivered)} (${pct(s.delivery_rate)})` : 'no delivery events' },
-      { label: `Open / click / conversion rate (of ${s.rate_base})`, value: `${pct(s.open_rate)} / ${pct(s.click_rate)} / ${pct(s.conversion_rate)}` },
-      { label: 'Recipients revenue', value: `${money(d.recipients.revenue_cents)} (${money(d.recipients.revenue_per_member_cents)} per member, ${formatCount(d.recipients.members)} members)` },
-      { label: 'Holdout revenue', value: `${money(d.holdout.revenue_cents)} (${money(d.holdout.revenue_per_member_cents)} per member, ${formatCount(d.holdout.members)} members)` },
+      {
+        label: `Open / click / conversion rate (of ${s.rate_base})`,
+        value: `${pct(s.open_rate)} / ${pct(s.click_rate)} / ${pct(s.conversion_rate)}`,
+      },
+      {
+        label: 'Recipients revenue',
+        value: `${money(d.recipients.revenue_cents)} (${money(d.recipients.revenue_per_member_cents)} per member, ${formatCount(d.recipients.members)} members)`,
+      },
+      {
+        label: 'Holdout revenue',
+        value: `${money(d.holdout.revenue_cents)} (${money(d.holdout.revenue_per_member_cents)} per member, ${formatCount(d.holdout.members)} members)`,
+      },
       ...(shown
         ? [
-            { label: 'Incremental revenue', value: `${money(inc.revenue_cents)} (95% CI ${money(inc.revenue_ci95_cents![0])} to ${money(inc.revenue_ci95_cents![1])})` },
-            { label: 'Lift', value: inc.lift === null ? '— (holdout revenue is zero)' : `${pct(inc.lift)} (95% CI ${pct(inc.lift_ci95![0])} to ${pct(inc.lift_ci95![1])})` },
+            {
+              label: 'Incremental revenue',
+              value: `${money(inc.revenue_cents)} (95% CI ${money(inc.revenue_ci95_cents![0])} to ${money(inc.revenue_ci95_cents![1])})`,
+            },
+            {
+              label: 'Lift',
+              value:
+                inc.lift === null
+                  ? '— (holdout revenue is zero)'
+                  : `${pct(inc.lift)} (95% CI ${pct(inc.lift_ci95![0])} to ${pct(inc.lift_ci95![1])})`,
+            },
             { label: 'Cost', value: money(inc.cost_cents) },
-            { label: 'Incremental ROI', value: inc.roi === null ? '— (no cost recorded)' : `${pct(inc.roi)} (95% CI ${pct(inc.roi_ci95![0])} to ${pct(inc.roi_ci95![1])})` },
+            {
+              label: 'Incremental ROI',
+              value:
+                inc.roi === null ? '— (no cost recorded)' : `${pct(inc.roi)} (95% CI ${pct(inc.roi_ci95![0])} to ${pct(inc.roi_ci95![1])})`,
+            },
           ]
         : [{ label: 'Cost', value: money(inc.cost_cents) }]),
     ],
-    charts: d.chart ? [{ path: d.chart, name: `campaign-${d.campaign.id}-revenue.png`, title: 'Cumulative revenue per member', alt: `Cumulative net revenue per member, recipients vs holdout, over the ${w.days}-day attribution window.` }] : undefined,
+    charts: d.chart
+      ? [
+          {
+            path: d.chart,
+            name: `campaign-${d.campaign.id}-revenue.png`,
+            title: 'Cumulative revenue per member',
+            alt: `Cumulative net revenue per member, recipients vs holdout, over the ${w.days}-day attribution window.`,
+          },
+        ]
+      : undefined,
     notes: [
       `Every figure covers the attribution window ${windowText}: net revenue of orders in ${d.campaign.currency} and campaign events dated in it.`,
       'Recipients are everyone drawn to receive the campaign (intention to treat); the holdout was drawn from the same audience and not contacted.',

@@ -43,7 +43,9 @@ export async function findCampaign(db: Db, idOrName: string | number): Promise<C
 export async function getCampaign(db: Db, idOrName: string | number): Promise<Campaign> {
   const campaign = await findCampaign(db, idOrName);
   if (!campaign) {
-    throw new UserError('campaign_not_found', `No campaign \`${String(idOrName)}\`.`, { hint: 'List them with /campaign list, or create one with /campaign create.' });
+    throw new UserError('campaign_not_found', `No campaign \`${String(idOrName)}\`.`, {
+      hint: 'List them with /campaign list, or create one with /campaign create.',
+    });
   }
   return campaign;
 }
@@ -67,7 +69,12 @@ export interface TransitionInput {
  * Moves a campaign to another state if the table allows it and nobody moved it first
  * (compare-and-set on the state), records the transition and audits it. Returns the updated campaign.
  */
-export async function transition(db: Kysely<Database>, campaign: Campaign, input: TransitionInput, inTransaction?: (trx: Transaction<Database>) => Promise<void>): Promise<Campaign> {
+export async function transition(
+  db: Kysely<Database>,
+  campaign: Campaign,
+  input: TransitionInput,
+  inTransaction?: (trx: Transaction<Database>) => Promise<void>,
+): Promise<Campaign> {
   assertTransition(campaign, input.to);
   const at = input.at.toISOString();
   await db.transaction().execute(async (trx) => {
@@ -79,9 +86,13 @@ export async function transition(db: Kysely<Database>, campaign: Campaign, input
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) {
       const now = await findCampaign(trx, campaign.id);
-      throw new UserError('campaign_changed', `Campaign #${campaign.id} changed meanwhile: it is now *${stateLabel(now?.state ?? 'gone')}*.`, {
-        hint: `Look at it again with /campaign show ${campaign.id}.`,
-      });
+      throw new UserError(
+        'campaign_changed',
+        `Campaign #${campaign.id} changed meanwhile: it is now *${stateLabel(now?.state ?? 'gone')}*.`,
+        {
+          hint: `Look at it again with /campaign show ${campaign.id}.`,
+        },
+      );
     }
     await trx
       .insertInto('campaign_transitions')

@@ -43,7 +43,13 @@ export async function campaignTick(deps: ApprovalDeps): Promise<TickResult> {
     if (end <= now.toISOString().slice(0, 10)) {
       await guard(c.id, async () => {
         const fresh = await getCampaign(deps.db, c.id);
-        await transition(deps.db, fresh, { to: 'completed', actor: SYSTEM_ACTOR, at: now, reason: `attribution window of ${c.window_days} days ended ${end}`, set: { completed_at: now.toISOString() } });
+        await transition(deps.db, fresh, {
+          to: 'completed',
+          actor: SYSTEM_ACTOR,
+          at: now,
+          reason: `attribution window of ${c.window_days} days ended ${end}`,
+          set: { completed_at: now.toISOString() },
+        });
         result.completed.push(c.id);
       });
     }

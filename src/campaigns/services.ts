@@ -12,7 +12,13 @@ export function campaignDeps(bot: Bot): ApprovalDeps {
 
 /** POST /webhooks/events, to mount on the Slack receiver (`startSlack(bot, { routes: campaignRoutes(bot) })`). */
 export function campaignRoutes(bot: Bot): Route[] {
-  return [{ method: 'POST', path: EVENTS_PATH, handler: eventsWebhookHandler({ db: bot.db, secret: bot.config.EVENTS_WEBHOOK_SECRET, now: bot.now, logger: bot.logger }) }];
+  return [
+    {
+      method: 'POST',
+      path: EVENTS_PATH,
+      handler: eventsWebhookHandler({ db: bot.db, secret: bot.config.EVENTS_WEBHOOK_SECRET, now: bot.now, logger: bot.logger }),
+    },
+  ];
 }
 
 export interface CampaignServicesOptions {

@@ -1,6 +1,15 @@
 import { UserError } from '../core/errors.ts';
 
-export const CAMPAIGN_STATES = ['draft', 'pending_approval', 'approved', 'rejected', 'launching', 'live', 'completed', 'cancelled'] as const;
+export const CAMPAIGN_STATES = [
+  'draft',
+  'pending_approval',
+  'approved',
+  'rejected',
+  'launching',
+  'live',
+  'completed',
+  'cancelled',
+] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 
 /** The one transition table: every state change goes through `assertTransition`. */
@@ -41,14 +50,10 @@ export function assertTransition(campaign: { id: number; state: string }, to: Ca
   const from = campaign.state as CampaignState;
   if (canTransition(from, to)) return;
   const allowed = TRANSITIONS[from];
-  throw new UserError(
-    'invalid_transition',
-    `Campaign #${campaign.id} is *${stateLabel(from)}*; it cannot move to *${stateLabel(to)}*.`,
-    {
-      hint: allowed.length
-        ? `From ${stateLabel(from)} it can move to: ${allowed.map((s) => `${stateLabel(s)} (${MOVE_COMMANDS[s]})`).join(', ')}.`
-        : `${stateLabel(from)[0]!.toUpperCase()}${stateLabel(from).slice(1)} is final: no further moves.`,
-      context: { from, to, allowed },
-    },
-  );
+  throw new UserError('invalid_transition', `Campaign #${campaign.id} is *${stateLabel(from)}*; it cannot move to *${stateLabel(to)}*.`, {
+    hint: allowed.length
+      ? `From ${stateLabel(from)} it can move to: ${allowed.map((s) => `${stateLabel(s)} (${MOVE_COMMANDS[s]})`).join(', ')}.`
+      : `${stateLabel(from)[0]!.toUpperCase()}${stateLabel(from).slice(1)} is final: no further moves.`,
+    context: { from, to, allowed },
+  });
 }

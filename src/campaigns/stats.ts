@@ -31,7 +31,8 @@ export function incompleteBeta(x: number, a: number, b: number): number {
   let f = d;
   for (let m = 1; m <= 500; m++) {
     for (const step of [0, 1]) {
-      const numerator = step === 0 ? (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+      const numerator =
+        step === 0 ? (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
       d = 1 + numerator * d;
       if (Math.abs(d) < tiny) d = tiny;
       c = 1 + numerator / c;

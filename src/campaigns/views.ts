@@ -71,11 +71,20 @@ export function previewFields(c: Campaign, p: AudiencePreview): Field[] {
       ? `${money(f.expected_revenue_cents)} expected from the ${formatCount(f.members)} recipients over ${f.window_days} days (predicted CLV, ${money(f.revenue_per_member_cents)} each)`
       : `The CLV model can't be fitted yet: ${f.clv_unavailable_reason}. Historical average instead: the recipients spent ${money(f.revenue_per_member_cents)} each in the ${f.window_days} days to ${f.as_of}, ${money(f.expected_revenue_cents)} in all`;
   return [
-    { label: 'Audience', value: `${formatCount(p.audience)} of ${formatCount(p.segment_members)} in ${p.segment_name}${excluded.length ? ` (excluded: ${excluded.join(', ')})` : ''}` },
+    {
+      label: 'Audience',
+      value: `${formatCount(p.audience)} of ${formatCount(p.segment_members)} in ${p.segment_name}${excluded.length ? ` (excluded: ${excluded.join(', ')})` : ''}`,
+    },
     { label: 'Holdout', value: `${formatCount(p.holdout)} (${c.holdout_pct}%), not contacted; ${formatCount(p.recipients)} recipients` },
-    { label: 'Estimated cost', value: `${money(p.estimated_cost_cents)}${c.budget_cents !== null ? ` of a ${money(c.budget_cents)} budget${p.over_budget ? ' ⚠️ over budget' : ''}` : ''}` },
+    {
+      label: 'Estimated cost',
+      value: `${money(p.estimated_cost_cents)}${c.budget_cents !== null ? ` of a ${money(c.budget_cents)} budget${p.over_budget ? ' ⚠️ over budget' : ''}` : ''}`,
+    },
     { label: 'Forecast', value: forecastText },
-    { label: 'Implied ROI', value: f.implied_roi === null ? 'no cost set (cost_per_send)' : `${formatPercent(f.implied_roi)} (expected revenue − cost) / cost` },
+    {
+      label: 'Implied ROI',
+      value: f.implied_roi === null ? 'no cost set (cost_per_send)' : `${formatPercent(f.implied_roi)} (expected revenue − cost) / cost`,
+    },
   ];
 }
 
@@ -92,7 +101,10 @@ export function approvalRequestView(c: Campaign, p: AudiencePreview): View {
     text: `<@${c.submitted_by}> asks for approval. Anyone with the approver role except the creator may decide. The request expires ${utc(c.approval_expires_at)}.${c.message ? `\nMessage: ${c.message}` : ''}`,
     fields: [...campaignFields(c).filter((f) => f.label !== 'State'), ...previewFields(c, p)],
     buttons: approvalButtons(c),
-    notes: [`Forecast and cost cover the ${c.window_days}-day attribution window from launch.`, `Or type /campaign approve ${c.id} or /campaign reject ${c.id} reason=…`],
+    notes: [
+      `Forecast and cost cover the ${c.window_days}-day attribution window from launch.`,
+      `Or type /campaign approve ${c.id} or /campaign reject ${c.id} reason=…`,
+    ],
   };
 }
 
@@ -108,6 +120,13 @@ export function resolvedRequestView(c: Campaign, outcome: 'approved' | 'rejected
     title: `Campaign #${c.id} “${c.name}”: ${outcome}`,
     text: `${headline}\nRequested by <@${c.submitted_by}> at ${utc(c.submitted_at)}.`,
     fields: campaignFields(c),
-    notes: outcome === 'approved' ? [c.start_at ? `Launches automatically at ${utc(c.start_at)}, or now with /campaign launch ${c.id}.` : `Launch it with /campaign launch ${c.id}.`] : undefined,
+    notes:
+      outcome === 'approved'
+        ? [
+            c.start_at
+              ? `Launches automatically at ${utc(c.start_at)}, or now with /campaign launch ${c.id}.`
+              : `Launch it with /campaign launch ${c.id}.`,
+          ]
+        : undefined,
   };
 }

@@ -79,12 +79,6 @@ export interface VegaLiteChartSpec {
   subtitle?: string;
 }
 
-export type ChartSpec =
-  | BarChartSpec
-  | GroupedBarChartSpec
-  | LineChartSpec
-  | BarLineChartSpec
-  | HistogramChartSpec
-  | VegaLiteChartSpec;
+export type ChartSpec = BarChartSpec | GroupedBarChartSpec | LineChartSpec | BarLineChartSpec | HistogramChartSpec | VegaLiteChartSpec;
 
 export type ChartKind = ChartSpec['kind'];

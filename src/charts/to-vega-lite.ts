@@ -102,8 +102,7 @@ function discreteLabelAxis(labels: string[]): Json {
 function barSpec(spec: BarChartSpec): Json {
   if (spec.bars.length === 0) throw new Error('bar chart: no bars');
   const longest = spec.bars.reduce((m, b) => Math.max(m, b.label.length), 0);
-  const horizontal =
-    spec.orientation === 'horizontal' || (spec.orientation !== 'vertical' && (spec.bars.length > 8 || longest > 12));
+  const horizontal = spec.orientation === 'horizontal' || (spec.orientation !== 'vertical' && (spec.bars.length > 8 || longest > 12));
   const sort = spec.sort === 'ascending' ? 'x' : spec.sort === 'descending' ? '-x' : spec.bars.map((b) => b.label);
   const valueSort = horizontal ? sort : typeof sort === 'string' ? sort.replace('x', 'y') : sort;
   const category = {
@@ -144,9 +143,7 @@ function barSpec(spec: BarChartSpec): Json {
 function groupedBarSpec(spec: GroupedBarChartSpec): Json {
   checkAligned('grouped-bar chart', spec.categories.length, spec.series);
   const names = spec.series.map((s) => s.name);
-  const values = spec.categories.flatMap((category, i) =>
-    spec.series.map((s) => ({ category, series: s.name, value: s.values[i] })),
-  );
+  const values = spec.categories.flatMap((category, i) => spec.series.map((s) => ({ category, series: s.name, value: s.values[i] })));
   return {
     ...frame(spec),
     data: { values },

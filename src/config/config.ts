@@ -4,7 +4,12 @@ import { ROLES } from '../core/roles.ts';
 const list = z
   .string()
   .optional()
-  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
 
 const optionalText = z
   .string()
@@ -19,7 +24,10 @@ export const configSchema = z.object({
   DATABASE_URL: z
     .string()
     .default('sqlite:./data/bot.db')
-    .refine((v) => /^(sqlite:|postgres(ql)?:\/\/)/.test(v), 'must start with sqlite: (sqlite:./data/bot.db, sqlite::memory:) or postgres://'),
+    .refine(
+      (v) => /^(sqlite:|postgres(ql)?:\/\/)/.test(v),
+      'must start with sqlite: (sqlite:./data/bot.db, sqlite::memory:) or postgres://',
+    ),
   OUT_DIR: z.string().default('./out'),
   DEFAULT_CURRENCY: z
     .string()
@@ -58,50 +66,61 @@ type Issue = { path: string; message: string };
 
 /** Checks across variables, run on the raw environment so they are reported together with the others. */
 function crossChecks(env: Record<string, string | undefined>): Issue[] {
-const value = (key: string) => (env[key] && env[key]!.trim() !== '' ? env[key]!.trim() : undefined);
-const bot = value('SLACK_BOT_TOKEN');
-const app = value('SLACK_APP_TOKEN');
-const secret = value('SLACK_SIGNING_SECRET');
-const issues: Issue[] = [];
-if (bot) {
-  if (!bot.startsWith('xoxb-')) issues.push({ path: 'SLACK_BOT_TOKEN', message: 'must be a bot token starting with xoxb- (OAuth & Permissions page)' });
-  if (!app && !secret) {
-    issues.push({ path: 'SLACK_APP_TOKEN', message: 'is needed with SLACK_BOT_TOKEN: set SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)' });
+  const value = (key: string) => (env[key] && env[key]!.trim() !== '' ? env[key]!.trim() : undefined);
+  const bot = value('SLACK_BOT_TOKEN');
+  const app = value('SLACK_APP_TOKEN');
+  const secret = value('SLACK_SIGNING_SECRET');
+  const issues: Issue[] = [];
+  if (bot) {
+    if (!bot.startsWith('xoxb-'))
+      issues.push({ path: 'SLACK_BOT_TOKEN', message: 'must be a bot token starting with xoxb- (OAuth & Permissions page)' });
+    if (!app && !secret) {
+      issues.push({
+        path: 'SLACK_APP_TOKEN',
+        message: 'is needed with SLACK_BOT_TOKEN: set SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)',
+      });
+    }
   }
-}
-if (app && !app.startsWith('xapp-')) issues.push({ path: 'SLACK_APP_TOKEN', message: 'must be an app-level token starting with xapp- (Basic Information > App-Level Tokens)' });
-if ((app || secret) && !bot) issues.push({ path: 'SLACK_BOT_TOKEN', message: 'is missing: set it to the xoxb- bot token, or remove the other SLACK_ variables' });
-if (Boolean(value('DISCORD_TOKEN')) !== Boolean(value('DISCORD_APP_ID'))) {
-  issues.push({
-    path: value('DISCORD_TOKEN') ? 'DISCORD_APP_ID' : 'DISCORD_TOKEN',
-    message: 'DISCORD_TOKEN and DISCORD_APP_ID go together: set both (Developer Portal > your app) or neither',
-  });
-}
-return issues;
+  if (app && !app.startsWith('xapp-'))
+    issues.push({
+      path: 'SLACK_APP_TOKEN',
+      message: 'must be an app-level token starting with xapp- (Basic Information > App-Level Tokens)',
+    });
+  if ((app || secret) && !bot)
+    issues.push({ path: 'SLACK_BOT_TOKEN', message: 'is missing: set it to the xoxb- bot token, or remove the other SLACK_ variables' });
+  if (Boolean(value('DISCORD_TOKEN')) !== Boolean(value('DISCORD_APP_ID'))) {
+    issues.push({
+      path: value('DISCORD_TOKEN') ? 'DISCORD_APP_ID' : 'DISCORD_TOKEN',
+      message: 'DISCORD_TOKEN and DISCORD_APP_ID go together: set both (Developer Portal > your app) or neither',
+    });
+  }
+  return issues;
 }
 
 export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {
-override readonly name = 'ConfigError';
+  override readonly name = 'ConfigError';
 }
 
 /** Reads the environment; every missing or invalid variable is named with what it should be. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-const result = configSchema.safeParse(env);
-const issues: Issue[] = [
-  ...(result.success ? [] : result.error.issues.map((issue) => ({ path: String(issue.path[0] ?? 'config'), message: issue.message }))),
-  ...crossChecks(env),
-];
-if (issues.length === 0 && result.success) return result.data;
-const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
-throw new ConfigError(`The configuration is not valid:\n${lines.join('\n')}\nFix these variables in your environment or .env file (see .env.example).`);
+  const result = configSchema.safeParse(env);
+  const issues: Issue[] = [
+    ...(result.success ? [] : result.error.issues.map((issue) => ({ path: String(issue.path[0] ?? 'config'), message: issue.message }))),
+    ...crossChecks(env),
+  ];
+  if (issues.length === 0 && result.success) return result.data;
+  const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
+  throw new ConfigError(
+    `The configuration is not valid:\n${lines.join('\n')}\nFix these variables in your environment or .env file (see .env.example).`,
+  );
 }
 
 export function slackEnabled(config: Config): boolean {
-return Boolean(config.SLACK_BOT_TOKEN);
+  return Boolean(config.SLACK_BOT_TOKEN);
 }
 
 export function discordEnabled(config: Config): boolean {
-return Boolean(config.DISCORD_TOKEN && config.DISCORD_APP_ID);
+  return Boolean(config.DISCORD_TOKEN && config.DISCORD_APP_ID);
 }

@@ -86,7 +86,11 @@ export class Bot {
 
   readonly notify: Notifier = async (target, reply) => {
     const notifier = this.#notifiers.get(target.platform);
-    if (!notifier) throw new UserError('platform_unavailable', `The ${target.platform} adapter is not running, so channel ${target.channelId} cannot be reached.`);
+    if (!notifier)
+      throw new UserError(
+        'platform_unavailable',
+        `The ${target.platform} adapter is not running, so channel ${target.channelId} cannot be reached.`,
+      );
     await notifier(target, reply);
   };
 
@@ -138,7 +142,14 @@ export class Bot {
     } catch (error) {
       const reply = this.errorReply(error, prepared.path);
       const outcome: AuditOutcome = error instanceof UserError ? 'user_error' : 'error';
-      this.#audit(invocation.caller, prepared.path, prepared.options, outcome, (reply.data as ErrorData).error.message, performance.now() - started);
+      this.#audit(
+        invocation.caller,
+        prepared.path,
+        prepared.options,
+        outcome,
+        (reply.data as ErrorData).error.message,
+        performance.now() - started,
+      );
       return reply;
     }
   }
@@ -198,7 +209,14 @@ export class Bot {
   }
 
   /** Queued, not awaited: written with the next batch (failures are logged by the queue). */
-  #audit(caller: Caller, command: string, options: Record<string, unknown>, outcome: AuditOutcome, detail: string | undefined, durationMs: number): void {
+  #audit(
+    caller: Caller,
+    command: string,
+    options: Record<string, unknown>,
+    outcome: AuditOutcome,
+    detail: string | undefined,
+    durationMs: number,
+  ): void {
     const entry = { caller, command, options, outcome, detail, durationMs, at: this.now() };
     this.writes.enqueueInto(auditWrites, entry);
   }

@@ -9,10 +9,7 @@ export function isValidIsoDate(value: string): boolean {
 }
 
 /** A `YYYY-MM-DD` option. */
-export const isoDate = z
-  .string()
-  .refine(isValidIsoDate, 'must be a date written YYYY-MM-DD, e.g. 2026-03-31')
-  .meta({ kind: 'date' });
+export const isoDate = z.string().refine(isValidIsoDate, 'must be a date written YYYY-MM-DD, e.g. 2026-03-31').meta({ kind: 'date' });
 
 /** Whole days from a to b (ISO dates or timestamps). */
 export function daysBetween(a: string, b: string): number {

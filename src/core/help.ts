@@ -33,16 +33,28 @@ export function helpForCommand(command: CommandDefinition): Reply<HelpData> {
   const actions = actionsOf(command);
   const sections = actions.map(({ path, action }) => {
     const options = describeOptions(action.options).map((info) => {
-      const extra = [info.required ? 'required' : undefined, info.defaultValue !== undefined ? `default ${String(info.defaultValue)}` : undefined]
+      const extra = [
+        info.required ? 'required' : undefined,
+        info.defaultValue !== undefined ? `default ${String(info.defaultValue)}` : undefined,
+      ]
         .filter(Boolean)
         .join(', ');
       return `  • \`${optionUsage(info)}\`: ${info.description}${extra ? ` (${extra})` : ''}`;
     });
     const examples = (action.examples ?? []).map((example) => `  e.g. \`${example}\``);
-    return [`*\`${usageLine(path, action)}\`*`, `  ${action.description} Needs the ${action.role} role (${ROLE_DESCRIPTIONS[action.role]}).`, ...options, ...examples].join('\n');
+    return [
+      `*\`${usageLine(path, action)}\`*`,
+      `  ${action.description} Needs the ${action.role} role (${ROLE_DESCRIPTIONS[action.role]}).`,
+      ...options,
+      ...examples,
+    ].join('\n');
   });
   return reply(
-    { commands: [{ name: command.name, description: command.description, usage: actions.map(({ path, action }) => usageLine(path, action)) }] },
+    {
+      commands: [
+        { name: command.name, description: command.description, usage: actions.map(({ path, action }) => usageLine(path, action)) },
+      ],
+    },
     { title: `/${command.name}`, text: `${command.description}\n\n${sections.join('\n\n')}` },
   );
 }

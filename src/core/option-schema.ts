@@ -26,14 +26,21 @@ interface OptionMeta {
   hint?: string;
 }
 
-function unwrap(schema: z.ZodType): { inner: z.ZodType; required: boolean; defaultValue?: unknown; description?: string; meta: OptionMeta } {
+function unwrap(schema: z.ZodType): {
+  inner: z.ZodType;
+  required: boolean;
+  defaultValue?: unknown;
+  description?: string;
+  meta: OptionMeta;
+} {
   let current: z.ZodType = schema;
   let required = true;
   let defaultValue: unknown;
   let description = schema.description;
   let meta: OptionMeta = { ...((schema.meta() as OptionMeta | undefined) ?? {}) };
   for (;;) {
-    const def = (current as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; defaultValue?: unknown; in?: z.ZodType } } })._zod.def;
+    const def = (current as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; defaultValue?: unknown; in?: z.ZodType } } })
+      ._zod.def;
     if (def.type === 'optional' || def.type === 'nullable') required = false;
     else if (def.type === 'default' || def.type === 'prefault') {
       required = false;

@@ -47,7 +47,8 @@ export function parseCommandLine(registry: CommandRegistry, line: string): Parse
           hint: known.length ? `Options: ${infos.map(optionUsage).join(' ')}` : `/${path} takes no options.`,
         });
       }
-      if (token.key in raw) throw new UserError('duplicate_option', `Option \`${token.key}\` is given twice.`, { hint: 'Give each option once.' });
+      if (token.key in raw)
+        throw new UserError('duplicate_option', `Option \`${token.key}\` is given twice.`, { hint: 'Give each option once.' });
       raw[token.key] = coerceOption(info, token.value);
       removeSlot(positionalSlots, token.key);
     } else {
@@ -57,7 +58,10 @@ export function parseCommandLine(registry: CommandRegistry, line: string): Parse
           hint: `Usage: ${usageLine(path, action)}. Values with spaces go in quotes: name="Spring sale".`,
         });
       }
-      raw[slot] = coerceOption(infos.find((i) => i.name === slot)!, token.value);
+      raw[slot] = coerceOption(
+        infos.find((i) => i.name === slot)!,
+        token.value,
+      );
     }
   }
   return { command, action, path, raw };
@@ -99,7 +103,8 @@ function describeIssue(issue: z.core.$ZodIssue, infos: OptionInfo[], raw: Record
       if (info.type === 'string') return `\`${name}\`: ${issue.message}${got}.`;
       return `\`${name}\` must be${range(info) || ` ${issue.message}`}${got}.`;
     case 'invalid_value':
-      if (info.choices) return `\`${name}\` must be one of ${info.choices.join(', ')}${got}.${didYouMean(String(given ?? ''), info.choices)}`;
+      if (info.choices)
+        return `\`${name}\` must be one of ${info.choices.join(', ')}${got}.${didYouMean(String(given ?? ''), info.choices)}`;
       return `\`${name}\`: ${issue.message}${got}.`;
     case 'invalid_union':
       return `\`${name}\` must be ${info.hint ?? 'a valid value'}${got}.`;

@@ -36,5 +36,7 @@ export function permissionTable(registry: CommandRegistry): { columns: string[];
 /** The matrix as Markdown, for the README (`npx tsx -e` or scripts/docs.ts can print it). */
 export function permissionMarkdown(registry: CommandRegistry): string {
   const { columns, rows } = permissionTable(registry);
-  return [`| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  return [`| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join(
+    '\n',
+  );
 }

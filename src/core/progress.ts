@@ -9,7 +9,11 @@ export function progressBar(fraction: number | null, detail: string, width = 10)
 }
 
 /** Passes on at most one update per interval; the first always goes through. */
-export function throttleProgress(sink: (update: ProgressUpdate) => void, intervalMs = 2000, clock: () => number = Date.now): (update: ProgressUpdate) => void {
+export function throttleProgress(
+  sink: (update: ProgressUpdate) => void,
+  intervalMs = 2000,
+  clock: () => number = Date.now,
+): (update: ProgressUpdate) => void {
   let last = -Infinity;
   return (update) => {
     const now = clock();

@@ -7,13 +7,21 @@ export function commandReference(commands: CommandDefinition[]): string {
   const sections = commands.map((command) => {
     const actions = actionsOf(command).map(({ path, action }) => {
       const options = describeOptions(action.options).map((info) => {
-        const extra = [info.required ? 'required' : undefined, info.defaultValue !== undefined ? `default \`${String(info.defaultValue)}\`` : undefined]
+        const extra = [
+          info.required ? 'required' : undefined,
+          info.defaultValue !== undefined ? `default \`${String(info.defaultValue)}\`` : undefined,
+        ]
           .filter(Boolean)
           .join(', ');
         return `  - \`${optionUsage(info)}\`: ${info.description}${extra ? ` (${extra})` : ''}`;
       });
       const examples = (action.examples ?? []).map((example) => `  - e.g. \`${example}\``);
-      return [`- \`${usageLine(path, action)}\` (role: ${action.role}${action.long ? ', runs in the background with progress' : ''})  `, `  ${action.description}`, ...options, ...examples].join('\n');
+      return [
+        `- \`${usageLine(path, action)}\` (role: ${action.role}${action.long ? ', runs in the background with progress' : ''})  `,
+        `  ${action.description}`,
+        ...options,
+        ...examples,
+      ].join('\n');
     });
     return [`### /${command.name}`, '', command.description, '', ...actions].join('\n');
   });

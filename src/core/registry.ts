@@ -28,7 +28,9 @@ export class CommandRegistry {
     const command = this.#commands.get(key);
     if (!command) {
       throw new UserError('unknown_command', `There is no command \`/${key}\`.${didYouMean(key, this.names())}`, {
-        hint: `Commands: ${this.names().map((n) => `/${n}`).join(', ')}. Type /help for what each does.`,
+        hint: `Commands: ${this.names()
+          .map((n) => `/${n}`)
+          .join(', ')}. Type /help for what each does.`,
       });
     }
     return command;
@@ -42,7 +44,10 @@ export class CommandRegistry {
     const found = actions.find((a) => a.action.name === wanted);
     if (found) return found;
     const names = command.subcommands!.map((a) => a.name!);
-    const what = wanted === undefined ? `\`/${command.name}\` needs a subcommand.` : `\`/${command.name}\` has no subcommand \`${wanted}\`.${didYouMean(wanted, names)}`;
+    const what =
+      wanted === undefined
+        ? `\`/${command.name}\` needs a subcommand.`
+        : `\`/${command.name}\` has no subcommand \`${wanted}\`.${didYouMean(wanted, names)}`;
     throw new UserError('unknown_subcommand', what, {
       hint: `Use one of: ${names.map((n) => `/${command.name} ${n}`).join(', ')}. Type /help ${command.name} for details.`,
     });

@@ -60,7 +60,10 @@ export function formatTableText(table: Table): string {
   const widths = table.columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
   const numeric = table.numeric ?? table.rows[0]?.map((cell) => typeof cell === 'number') ?? [];
   const line = (row: string[]) =>
-    row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+    row
+      .map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const separator = widths.map((w) => '─'.repeat(w)).join('  ');
   return [line(cells[0]!), separator, ...cells.slice(1).map(line)].join('\n');
 }

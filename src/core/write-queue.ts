@@ -34,7 +34,9 @@ interface Settle {
   value?: unknown;
 }
 
-type Pending = { label: string; settle?: Settle } & ({ job: WriteJob; group?: undefined } | { group: WriteGroup<unknown, unknown>; item: unknown });
+type Pending = { label: string; settle?: Settle } & (
+  { job: WriteJob; group?: undefined } | { group: WriteGroup<unknown, unknown>; item: unknown }
+);
 
 /** How soon a batch is tried again after finding a bulk writer inside its transaction. */
 const YIELD_RETRY_MS = 5;
@@ -107,7 +109,12 @@ export class WriteQueue {
   /** Like enqueueInto, resolving with the item's result once its transaction is committed. */
   writeInto<T, R>(group: WriteGroup<T, R>, item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#add({ label: group.label, group: group as WriteGroup<unknown, unknown>, item, settle: { resolve: resolve as (value: unknown) => void, reject } });
+      this.#add({
+        label: group.label,
+        group: group as WriteGroup<unknown, unknown>,
+        item,
+        settle: { resolve: resolve as (value: unknown) => void, reject },
+      });
     });
   }
 
@@ -228,7 +235,10 @@ async function runBatch(trx: Transaction<Database>, batch: Pending[]): Promise<v
     else groups.set(pending.group, [pending]);
   }
   for (const [group, members] of groups) {
-    const results = await group.writeAll(trx, members.map((member) => (member as { item: unknown }).item));
+    const results = await group.writeAll(
+      trx,
+      members.map((member) => (member as { item: unknown }).item),
+    );
     members.forEach((member, i) => {
       if (member.settle) member.settle.value = results[i];
     });

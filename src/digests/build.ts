@@ -41,6 +41,9 @@ async function finish(data: DigestData, input: BuildInput, started: number): Pro
 export async function buildDigest(db: Kysely<Database>, databaseUrl: string, input: BuildInput): Promise<BuiltDigest> {
   if (databaseUrl === 'sqlite::memory:' || databaseUrl === 'sqlite:memory:') return buildDigestData(db, input);
   const started = performance.now();
-  const data = await runInWorker<{ databaseUrl: string; options: DigestOptions }, DigestData>(TASK, { databaseUrl, options: input.options });
+  const data = await runInWorker<{ databaseUrl: string; options: DigestOptions }, DigestData>(TASK, {
+    databaseUrl,
+    options: input.options,
+  });
   return finish(data, input, started);
 }

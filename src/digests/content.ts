@@ -90,7 +90,10 @@ function bucketFinder(periods: DigestPeriod[]): (day: string | null) => number {
  * Driven from the period's new customers through the (customer_id, order_date) index: a few thousand
  * customers, not every order of the period.
  */
-async function acquiredRevenue(db: Kysely<Database>, periods: DigestPeriod[]): Promise<{ day: string; channel: string | null; revenue: number }[]> {
+async function acquiredRevenue(
+  db: Kysely<Database>,
+  periods: DigestPeriod[],
+): Promise<{ day: string; channel: string | null; revenue: number }[]> {
   const rows = await Promise.all(
     periods.map((p) =>
       db
@@ -150,11 +153,22 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
       .groupBy(['date', 'channel'])
       .execute(),
     options.sections.includes('channels') ? acquiredRevenue(db, recent) : Promise.resolve([]),
-    db.selectFrom('orders').select((eb) => eb.fn.min('order_date').as('first')).executeTakeFirst(),
+    db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.min('order_date').as('first'))
+      .executeTakeFirst(),
   ]);
 
   const bucket = bucketFinder(periods);
-  const history: HistoryPoint[] = periods.map((p) => ({ label: p.label, from: p.from, to: p.to, new_customers: 0, orders: 0, revenue_cents: 0, spend_cents: 0 }));
+  const history: HistoryPoint[] = periods.map((p) => ({
+    label: p.label,
+    from: p.from,
+    to: p.to,
+    new_customers: 0,
+    orders: 0,
+    revenue_cents: 0,
+    spend_cents: 0,
+  }));
   for (const row of orderRows) {
     const point = history[bucket(row.day)];
     if (!point) continue;
@@ -183,7 +197,13 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
   const dataStart = (firstOrder?.first as string | null | undefined) ?? end;
   const trailing = history.slice(0, HISTORY - 1).filter((p) => p.to >= dataStart);
   const anomalies = (['revenue_cents', 'orders', 'new_customers', 'spend_cents'] as const)
-    .map((metric) => detectAnomaly(metric, now[metric], trailing.map((p) => p[metric])))
+    .map((metric) =>
+      detectAnomaly(
+        metric,
+        now[metric],
+        trailing.map((p) => p[metric]),
+      ),
+    )
     .filter((a): a is Anomaly => a !== null);
 
   const recentBucket = (day: string | null) => bucket(day) - (HISTORY - 2);
@@ -236,7 +256,11 @@ function channelFigures(customers: Cell[], spend: Cell[], revenue: Cell[]): Chan
   });
   return [...table.entries()]
     .map(([channel, e]) => ({ channel, ...figures(e, 1), previous: figures(e, 0) }))
-    .filter((c) => c.spend_cents + c.new_customers + c.revenue_cents + c.previous.spend_cents + c.previous.new_customers + c.previous.revenue_cents > 0)
+    .filter(
+      (c) =>
+        c.spend_cents + c.new_customers + c.revenue_cents + c.previous.spend_cents + c.previous.new_customers + c.previous.revenue_cents >
+        0,
+    )
     .sort((a, b) => b.spend_cents - a.spend_cents || b.revenue_cents - a.revenue_cents || a.channel.localeCompare(b.channel));
 }
 

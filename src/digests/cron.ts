@@ -14,7 +14,14 @@ export interface CronFields {
 const EXAMPLE = 'e.g. cron="0 9 * * MON" (Mondays at 09:00) or cron="30 8 1 * *" (the 1st of each month at 08:30)';
 const ITEM = /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?$/;
 const FIELD_NAMES = ['minute', 'hour', 'day of month', 'month', 'day of week'];
-const NODE_CRON_FIELDS: Record<string, string> = { second: 'second', minute: 'minute', hour: 'hour', dayOfMonth: 'day of month', month: 'month', dayOfWeek: 'day of week' };
+const NODE_CRON_FIELDS: Record<string, string> = {
+  second: 'second',
+  minute: 'minute',
+  hour: 'hour',
+  dayOfMonth: 'day of month',
+  month: 'month',
+  dayOfWeek: 'day of week',
+};
 
 function badCron(expression: string, problem: string): UserError {
   return new UserError('bad_cron', `\`${expression}\` is not a cron expression I can schedule: ${problem}.`, {
@@ -27,15 +34,22 @@ export function parseCron(expression: string): CronFields {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5 || fields[0] === '') throw badCron(expression, `it has ${fields[0] === '' ? 0 : fields.length} fields, not 5`);
   fields.forEach((field, i) => {
-    if (!field.split(',').every((item) => ITEM.test(item))) throw badCron(expression, `the ${FIELD_NAMES[i]} field \`${field}\` is not valid`);
+    if (!field.split(',').every((item) => ITEM.test(item)))
+      throw badCron(expression, `the ${FIELD_NAMES[i]} field \`${field}\` is not valid`);
   });
   if (!cron.validate(expression)) {
     const detail = cron.validateDetailed(expression).errors[0];
-    throw badCron(expression, detail ? `the ${NODE_CRON_FIELDS[detail.field] ?? detail.field} field ${detail.value ? `\`${detail.value}\` ` : ''}is out of range or not a known name` : "node-cron rejects it");
+    throw badCron(
+      expression,
+      detail
+        ? `the ${NODE_CRON_FIELDS[detail.field] ?? detail.field} field ${detail.value ? `\`${detail.value}\` ` : ''}is out of range or not a known name`
+        : 'node-cron rejects it',
+    );
   }
   const parsed = cron.parse(expression);
   const numbers = (values: (number | string)[], field: string): number[] => {
-    if (values.some((value) => typeof value !== 'number')) throw badCron(expression, `the ${field} field uses L or #, which digests do not support`);
+    if (values.some((value) => typeof value !== 'number'))
+      throw badCron(expression, `the ${field} field uses L or #, which digests do not support`);
     return values as number[];
   };
   return {

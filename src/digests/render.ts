@@ -35,7 +35,11 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
   const title = `${data.period.kind === 'week' ? 'Weekly' : 'Monthly'} digest · ${data.period.from} to ${data.period.to}`;
   const zoneNote = `${header.source} · ${header.whenLocal} · time zone ${header.timeZone}. Compared with ${data.previous_period.from} to ${data.previous_period.to}.`;
   if (data.empty) {
-    return { title, text: `No activity from ${data.period.from} to ${data.period.to}: no orders, no new customers and no spend.`, notes: [zoneNote] };
+    return {
+      title,
+      text: `No activity from ${data.period.from} to ${data.period.to}: no orders, no new customers and no spend.`,
+      notes: [zoneNote],
+    };
   }
 
   const lines: string[] = [];
@@ -43,9 +47,15 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
   const { kpis } = data;
   const fields = data.sections.includes('kpis')
     ? [
-        { label: 'Revenue', value: `${money(kpis.revenue_cents.value)} ${formatChange(kpis.revenue_cents.value, kpis.revenue_cents.previous)}` },
+        {
+          label: 'Revenue',
+          value: `${money(kpis.revenue_cents.value)} ${formatChange(kpis.revenue_cents.value, kpis.revenue_cents.previous)}`,
+        },
         { label: 'Orders', value: `${formatCount(kpis.orders.value)} ${formatChange(kpis.orders.value, kpis.orders.previous)}` },
-        { label: 'New customers', value: `${formatCount(kpis.new_customers.value)} ${formatChange(kpis.new_customers.value, kpis.new_customers.previous)}` },
+        {
+          label: 'New customers',
+          value: `${formatCount(kpis.new_customers.value)} ${formatChange(kpis.new_customers.value, kpis.new_customers.previous)}`,
+        },
         { label: 'Spend', value: `${money(kpis.spend_cents.value)} ${formatChange(kpis.spend_cents.value, kpis.spend_cents.previous)}` },
       ]
     : undefined;
@@ -86,17 +96,21 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
           c.state,
           formatCount(c.audience_size),
           formatCount(c.sent),
-          Object.entries(c.events).map(([type, n]) => `${type} ${formatCount(n)}`).join(', ') || '—',
+          Object.entries(c.events)
+            .map(([type, n]) => `${type} ${formatCount(n)}`)
+            .join(', ') || '—',
         ]),
       });
-      for (const c of data.campaigns.launched.slice(0, 3)) buttons.push({ label: `Campaign #${c.id} report`, command: `/campaign report ${c.id}` });
+      for (const c of data.campaigns.launched.slice(0, 3))
+        buttons.push({ label: `Campaign #${c.id} report`, command: `/campaign report ${c.id}` });
     }
   }
   if (data.sections.includes('segments')) {
     const s = data.segments;
     if (!s.available || s.latest_run_id === null) lines.push('Segments: no segmentation runs yet.');
     else if (s.previous_run_id === null) lines.push(`Segments: only one run so far (#${s.latest_run_id}); movements show from the second.`);
-    else if (!s.movements.length) lines.push(`Segments: no customer changed segment between runs #${s.previous_run_id} and #${s.latest_run_id}.`);
+    else if (!s.movements.length)
+      lines.push(`Segments: no customer changed segment between runs #${s.previous_run_id} and #${s.latest_run_id}.`);
     else {
       tables.push({
         title: `Segment movements, run #${s.previous_run_id} → #${s.latest_run_id}`,
@@ -112,8 +126,20 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
     text: lines.join('\n').trim() || undefined,
     fields,
     tables: tables.length ? tables : undefined,
-    charts: chart ? [{ path: chart, name: 'digest.png', title: 'Revenue and new customers', alt: `Revenue bars and new customers line over the last ${data.history.length} ${data.period.kind}s` }] : undefined,
+    charts: chart
+      ? [
+          {
+            path: chart,
+            name: 'digest.png',
+            title: 'Revenue and new customers',
+            alt: `Revenue bars and new customers line over the last ${data.history.length} ${data.period.kind}s`,
+          },
+        ]
+      : undefined,
     buttons: buttons.length ? buttons : undefined,
-    notes: [zoneNote, 'New customers by signup date; CAC = spend / new customers; ROI = (revenue in the period of the customers acquired in it − spend) / spend, as /roi with as_of = the period end.'],
+    notes: [
+      zoneNote,
+      'New customers by signup date; CAC = spend / new customers; ROI = (revenue in the period of the customers acquired in it − spend) / spend, as /roi with as_of = the period end.',
+    ],
   };
 }

@@ -44,7 +44,15 @@ export function runtimeOf(bot: RuntimeSource, extra: Partial<DigestRuntime> = {}
 
 export type RunOutcome =
   | { status: 'taken'; fire_time: string }
-  | { status: 'posted' | 'failed' | 'unchanged'; run_id: number; fire_time: string; attempts: number; detail?: string; data?: DigestData; chart?: string | null };
+  | {
+      status: 'posted' | 'failed' | 'unchanged';
+      run_id: number;
+      fire_time: string;
+      attempts: number;
+      detail?: string;
+      data?: DigestData;
+      chart?: string | null;
+    };
 
 function chartName(scheduleId: number, fireTime: string): string {
   return `digest-${scheduleId}-${fireTime.replace(/[^0-9A-Za-z]/g, '')}`;
@@ -55,7 +63,12 @@ function chartName(scheduleId: number, fireTime: string): string {
  * A claim that already exists means someone else runs it: nothing is posted. `fireTime` is the instant the
  * digest stands for (the cron fire time, or now for a manual send); `key` is what is claimed.
  */
-export async function runDigest(rt: DigestRuntime, schedule: DigestSchedule, fireTime: Date, key: string = fireTime.toISOString()): Promise<RunOutcome> {
+export async function runDigest(
+  rt: DigestRuntime,
+  schedule: DigestSchedule,
+  fireTime: Date,
+  key: string = fireTime.toISOString(),
+): Promise<RunOutcome> {
   const log = rt.logger.child({ digest: schedule.id, fire_time: key });
   const runId = await claimRun(rt.db, schedule.id, key, rt.now());
   if (runId === null) {
@@ -66,30 +79,74 @@ export async function runDigest(rt: DigestRuntime, schedule: DigestSchedule, fir
   let attempts = 0;
   try {
     const built = await buildDigest(rt.db, rt.databaseUrl, {
-      options: { period: schedule.period as PeriodKind, sections: scheduleSections(schedule), send_date: localDate(fireTime, schedule.time_zone), currency: rt.currency },
+      options: {
+        period: schedule.period as PeriodKind,
+        sections: scheduleSections(schedule),
+        send_date: localDate(fireTime, schedule.time_zone),
+        currency: rt.currency,
+      },
       outDir: rt.outDir,
       chartName: chartName(schedule.id, key),
     });
     if (schedule.only_on_change && built.hash === (await lastDeliveredHash(rt.db, schedule.id))) {
-      await finishRun(rt.db, runId, { status: 'unchanged', attempts: 0, hash: built.hash, detail: 'same figures as the last digest; not posted (only_on_change)' }, rt.now());
+      await finishRun(
+        rt.db,
+        runId,
+        { status: 'unchanged', attempts: 0, hash: built.hash, detail: 'same figures as the last digest; not posted (only_on_change)' },
+        rt.now(),
+      );
       log.info('digest unchanged since the last one; skipped (only_on_change)');
       return { status: 'unchanged', run_id: runId, fire_time: key, attempts: 0 };
     }
-    const view = renderDigest(built.data, built.chart, { source: `Digest #${schedule.id}`, timeZone: schedule.time_zone, whenLocal: formatInZone(fireTime, schedule.time_zone) });
-    const delivery = await deliverWithRetry(rt.notify, target, reply({ ...built.data, chart: built.chart }, view), rt.retry ?? DEFAULT_RETRY, rt.sleep ?? realSleep);
+    const view = renderDigest(built.data, built.chart, {
+      source: `Digest #${schedule.id}`,
+      timeZone: schedule.time_zone,
+      whenLocal: formatInZone(fireTime, schedule.time_zone),
+    });
+    const delivery = await deliverWithRetry(
+      rt.notify,
+      target,
+      reply({ ...built.data, chart: built.chart }, view),
+      rt.retry ?? DEFAULT_RETRY,
+      rt.sleep ?? realSleep,
+    );
     attempts = delivery.attempts;
     if (delivery.ok) {
       await finishRun(rt.db, runId, { status: 'posted', attempts, hash: built.hash }, rt.now());
       log.info({ attempts, build_ms: built.build_ms }, 'digest posted');
       return { status: 'posted', run_id: runId, fire_time: key, attempts, data: built.data, chart: built.chart };
     }
-    return await recordFailure(rt, schedule, runId, key, attempts, `delivery to ${target.platform} channel ${target.channelId} failed after ${attempts} attempts: ${delivery.error}`, built.hash);
+    return await recordFailure(
+      rt,
+      schedule,
+      runId,
+      key,
+      attempts,
+      `delivery to ${target.platform} channel ${target.channelId} failed after ${attempts} attempts: ${delivery.error}`,
+      built.hash,
+    );
   } catch (error) {
-    return await recordFailure(rt, schedule, runId, key, attempts, `the digest could not be built: ${error instanceof Error ? error.message : String(error)}`, null);
+    return await recordFailure(
+      rt,
+      schedule,
+      runId,
+      key,
+      attempts,
+      `the digest could not be built: ${error instanceof Error ? error.message : String(error)}`,
+      null,
+    );
   }
 }
 
-async function recordFailure(rt: DigestRuntime, schedule: DigestSchedule, runId: number, key: string, attempts: number, problem: string, hash: string | null): Promise<RunOutcome> {
+async function recordFailure(
+  rt: DigestRuntime,
+  schedule: DigestSchedule,
+  runId: number,
+  key: string,
+  attempts: number,
+  problem: string,
+  hash: string | null,
+): Promise<RunOutcome> {
   const told = await tellCreator(rt, schedule, problem);
   const detail = `${problem}${told ? ` (told ${told})` : ' (the creator could not be reached)'}`;
   await finishRun(rt.db, runId, { status: 'failed', attempts, hash, detail }, rt.now());
@@ -105,13 +162,20 @@ async function tellCreator(rt: DigestRuntime, schedule: DigestSchedule, problem:
     targets.push({ platform, channelId: schedule.created_by_channel, label: `${schedule.created_by} in ${schedule.created_by_channel}` });
   }
   if (platform === 'slack') targets.push({ platform, channelId: schedule.created_by, label: `${schedule.created_by} by direct message` });
-  if (platform === 'console') targets.push({ platform, channelId: schedule.created_by_channel ?? 'console', label: `${schedule.created_by} on the console` });
+  if (platform === 'console')
+    targets.push({ platform, channelId: schedule.created_by_channel ?? 'console', label: `${schedule.created_by} on the console` });
   const message = reply(
     { digest_failed: { schedule_id: schedule.id, problem } },
     {
       title: `Digest #${schedule.id} was not delivered`,
       text: `<@${schedule.created_by}> your digest #${schedule.id} for ${schedule.channel_id} was not delivered: ${problem}.`,
-      notes: ['Check the bot is still in the channel (invite it again), then /digest send ' + schedule.id + ' to retry now, or /digest remove ' + schedule.id + '.'],
+      notes: [
+        'Check the bot is still in the channel (invite it again), then /digest send ' +
+          schedule.id +
+          ' to retry now, or /digest remove ' +
+          schedule.id +
+          '.',
+      ],
       buttons: [{ label: 'Send again', command: `/digest send ${schedule.id}` }],
     },
   );

@@ -13,10 +13,23 @@ export function manualKey(now: Date): string {
  * Claims a fire time before anything is posted. The insert either creates the (schedule, fire time) row or
  * hits the unique key, which means another run (a restart, a slow post, another instance) already has it: null.
  */
-export async function claimRun(db: Kysely<Database>, scheduleId: number, fireTime: string, now: Date, status: RunStatus = 'claimed'): Promise<number | null> {
+export async function claimRun(
+  db: Kysely<Database>,
+  scheduleId: number,
+  fireTime: string,
+  now: Date,
+  status: RunStatus = 'claimed',
+): Promise<number | null> {
   const row = await db
     .insertInto('digest_runs')
-    .values({ schedule_id: scheduleId, fire_time: fireTime, status, attempts: 0, claimed_at: now.toISOString(), finished_at: status === 'claimed' ? null : now.toISOString() })
+    .values({
+      schedule_id: scheduleId,
+      fire_time: fireTime,
+      status,
+      attempts: 0,
+      claimed_at: now.toISOString(),
+      finished_at: status === 'claimed' ? null : now.toISOString(),
+    })
     .onConflict((oc) => oc.columns(['schedule_id', 'fire_time']).doNothing())
     .returning('id')
     .executeTakeFirst();
@@ -31,13 +44,26 @@ export async function finishRun(
 ): Promise<void> {
   await db
     .updateTable('digest_runs')
-    .set({ status: result.status, attempts: result.attempts, content_hash: result.hash ?? null, detail: result.detail ?? null, finished_at: now.toISOString() })
+    .set({
+      status: result.status,
+      attempts: result.attempts,
+      content_hash: result.hash ?? null,
+      detail: result.detail ?? null,
+      finished_at: now.toISOString(),
+    })
     .where('id', '=', runId)
     .execute();
 }
 
 export async function lastRun(db: Kysely<Database>, scheduleId: number): Promise<DigestRun | undefined> {
-  const row = await db.selectFrom('digest_runs').selectAll().where('schedule_id', '=', scheduleId).orderBy('claimed_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('digest_runs')
+    .selectAll()
+    .where('schedule_id', '=', scheduleId)
+    .orderBy('claimed_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return row && { ...row, id: Number(row.id), schedule_id: Number(row.schedule_id) };
 }
 

@@ -132,7 +132,7 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
     return work;
   };
   const reconcileMs = options.reconcileMs ?? 60_000;
-  const reconcileTimer = reconcileMs > 0 ? setInterval(reconcileSafely, reconcileMs) : undefined;
+  const reconcileTimer = reconcileMs > 0 ? setInterval(() => void reconcileSafely(), reconcileMs) : undefined;
   reconcileTimer?.unref();
 
   const unsubscribe = onScheduleChange((change) => {

@@ -51,7 +51,10 @@ export async function findSchedule(db: Kysely<Database>, id: number): Promise<Di
 
 export async function requireSchedule(db: Kysely<Database>, id: number): Promise<DigestSchedule> {
   const schedule = await findSchedule(db, id);
-  if (!schedule) throw new UserError('digest_not_found', `There is no digest schedule #${id}.`, { hint: 'See the schedules and their ids with /digest list.' });
+  if (!schedule)
+    throw new UserError('digest_not_found', `There is no digest schedule #${id}.`, {
+      hint: 'See the schedules and their ids with /digest list.',
+    });
   return schedule;
 }
 
@@ -62,7 +65,11 @@ export async function listSchedules(db: Kysely<Database>, options: { activeOnly?
 }
 
 export async function setPaused(db: Kysely<Database>, id: number, paused: boolean, now: Date): Promise<void> {
-  await db.updateTable('digest_schedules').set({ paused: paused ? 1 : 0, updated_at: now.toISOString() }).where('id', '=', id).execute();
+  await db
+    .updateTable('digest_schedules')
+    .set({ paused: paused ? 1 : 0, updated_at: now.toISOString() })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function removeSchedule(db: Kysely<Database>, id: number): Promise<void> {

@@ -106,7 +106,9 @@ export function formatInZone(instant: Date, timeZone: string): string {
 /** EDT, CEST, BST where a locale has a name for it (en-US knows American zones, en-GB European ones), else GMT+5:30. */
 function abbreviation(instant: Date, timeZone: string): string {
   const names = ['en-US', 'en-GB'].map(
-    (locale) => new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? '',
+    (locale) =>
+      new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(instant).find((p) => p.type === 'timeZoneName')
+        ?.value ?? '',
   );
   return names.find((name) => !/^GMT[+-]/.test(name)) ?? names[0]!;
 }

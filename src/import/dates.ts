@@ -18,7 +18,12 @@ const TOKEN_RE = /YYYY|MM|M|DD|D|HH|H|mm|ss/g;
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-function build(year: number, month: number, day: number, time?: { hour: number; minute: number; second: number; ms?: number; zone?: string }): string | null {
+function build(
+  year: number,
+  month: number,
+  day: number,
+  time?: { hour: number; minute: number; second: number; ms?: number; zone?: string },
+): string | null {
   if (month < 1 || month > 12 || day < 1) return null;
   const probe = new Date(Date.UTC(year, month - 1, day));
   if (probe.getUTCDate() !== day || probe.getUTCMonth() !== month - 1 || year < 1000) return null;

@@ -29,8 +29,19 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { name: 'currency' },
     { name: 'country' },
   ],
-  spend: [{ name: 'date', required: true }, { name: 'channel', required: true }, { name: 'campaign' }, { name: 'amount', required: true }, { name: 'currency' }],
-  events: [{ name: 'customer_id', required: true }, { name: 'campaign_id' }, { name: 'type', required: true }, { name: 'occurred_at', required: true }],
+  spend: [
+    { name: 'date', required: true },
+    { name: 'channel', required: true },
+    { name: 'campaign' },
+    { name: 'amount', required: true },
+    { name: 'currency' },
+  ],
+  events: [
+    { name: 'customer_id', required: true },
+    { name: 'campaign_id' },
+    { name: 'type', required: true },
+    { name: 'occurred_at', required: true },
+  ],
 };
 
 /**
@@ -39,10 +50,33 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
  * over the shared one, so `date` is the order date in orders and the spend date in spend.
  */
 const SHARED_ALIASES: Record<string, string[]> = {
-  customer_id: ['customer_id', 'Customer ID', 'CustomerID', 'cust_id', 'Customer', 'Customer No', 'Customer Number', 'Client ID', 'User ID', 'Member ID', 'ID'],
+  customer_id: [
+    'customer_id',
+    'Customer ID',
+    'CustomerID',
+    'cust_id',
+    'Customer',
+    'Customer No',
+    'Customer Number',
+    'Client ID',
+    'User ID',
+    'Member ID',
+    'ID',
+  ],
   email: ['email', 'E-mail', 'Email Address', 'Mail'],
   name: ['name', 'Full Name', 'Customer Name'],
-  signup_date: ['signup_date', 'Signup', 'Signed Up', 'Sign-up Date', 'Registration Date', 'Registered At', 'Join Date', 'Joined', 'Created At', 'First Seen'],
+  signup_date: [
+    'signup_date',
+    'Signup',
+    'Signed Up',
+    'Sign-up Date',
+    'Registration Date',
+    'Registered At',
+    'Join Date',
+    'Joined',
+    'Created At',
+    'First Seen',
+  ],
   country: ['country', 'Country Code', 'Nation'],
   acquisition_channel: ['acquisition_channel', 'Channel', 'Acquisition', 'Source', 'UTM Source', 'Acquired Via'],
   consent: ['consent', 'Marketing Consent', 'Opt In', 'Opted In', 'Email Opt-in', 'Subscribed', 'Accepts Marketing'],
@@ -125,9 +159,17 @@ export function parseMapOption(map: string | undefined): Map<string, string> {
     if (pair.trim() === '') continue;
     const at = pair.lastIndexOf(':');
     if (at <= 0 || at === pair.length - 1) {
-      throw new UserError('invalid_map', `\`map=\` entry \`${pair.trim()}\` is not Column:field.`, { hint: 'Example: map="Customer Ref:customer_id,Total:amount".' });
+      throw new UserError('invalid_map', `\`map=\` entry \`${pair.trim()}\` is not Column:field.`, {
+        hint: 'Example: map="Customer Ref:customer_id,Total:amount".',
+      });
     }
-    result.set(normalizeHeader(pair.slice(0, at)), pair.slice(at + 1).trim().toLowerCase());
+    result.set(
+      normalizeHeader(pair.slice(0, at)),
+      pair
+        .slice(at + 1)
+        .trim()
+        .toLowerCase(),
+    );
   }
   return result;
 }
@@ -137,10 +179,14 @@ export function mapColumns(kind: ImportKind, headers: string[], map: Map<string,
   const known = new Set(FIELDS[kind].map((f) => f.name));
   for (const [column, field] of map) {
     if (!known.has(field) && !(kind === 'customers' && /^[a-z][a-z0-9_]*$/.test(field))) {
-      throw new UserError('invalid_map', `\`map=\` names \`${field}\`, which is not a ${kind} field.`, { hint: `Fields: ${[...known].join(', ')}.` });
+      throw new UserError('invalid_map', `\`map=\` names \`${field}\`, which is not a ${kind} field.`, {
+        hint: `Fields: ${[...known].join(', ')}.`,
+      });
     }
     if (!headers.some((h) => normalizeHeader(h) === column)) {
-      throw new UserError('invalid_map', `\`map=\` names a column that is not in the file (${column}).`, { hint: `Columns found: ${headers.join(', ')}.` });
+      throw new UserError('invalid_map', `\`map=\` names a column that is not in the file (${column}).`, {
+        hint: `Columns found: ${headers.join(', ')}.`,
+      });
     }
   }
   const lookup = aliasLookup(kind);
@@ -162,10 +208,14 @@ export function mapColumns(kind: ImportKind, headers: string[], map: Map<string,
   }
   if (missing.length) {
     const example = `${headers[0] ?? 'Column'}:${missing[0]!.split(' ')[0]}`;
-    throw new UserError('missing_columns', `The file has no ${missing.map((m) => `\`${m}\``).join(', ')} column${missing.length > 1 ? 's' : ''} for ${kind}.`, {
-      hint: `Columns found: ${headers.map((h) => `\`${h}\``).join(', ') || '(none)'}. If one of them holds it, say so with map=, e.g. map="${example}".`,
-      context: { missing, found: headers },
-    });
+    throw new UserError(
+      'missing_columns',
+      `The file has no ${missing.map((m) => `\`${m}\``).join(', ')} column${missing.length > 1 ? 's' : ''} for ${kind}.`,
+      {
+        hint: `Columns found: ${headers.map((h) => `\`${h}\``).join(', ') || '(none)'}. If one of them holds it, say so with map=, e.g. map="${example}".`,
+        context: { missing, found: headers },
+      },
+    );
   }
   return { fields, extras, headers };
 }

@@ -47,7 +47,10 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
     { label: 'Duration', value: timing },
   ];
   const notes: string[] = [];
-  if (result.kind === 'orders') notes.push('Rows sharing an order id are lines of one order; returns and adjustments (quantity or amount <= 0, ids starting with C) are kept in net revenue, never counted as purchases.');
+  if (result.kind === 'orders')
+    notes.push(
+      'Rows sharing an order id are lines of one order; returns and adjustments (quantity or amount <= 0, ids starting with C) are kept in net revenue, never counted as purchases.',
+    );
   const reasons = Object.entries(result.rejection_reasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) notes.push(`Rejected: ${reasons.map(([reason, count]) => `${n(count)} × ${reason}`).join('; ')}.`);
   const data = importData(result);
@@ -59,14 +62,25 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
       tables: result.first_rejections.length
         ? [
             {
-              title: result.rejected > result.first_rejections.length ? `First ${result.first_rejections.length} of ${n(result.rejected)} rejected rows` : 'Rejected rows',
+              title:
+                result.rejected > result.first_rejections.length
+                  ? `First ${result.first_rejections.length} of ${n(result.rejected)} rejected rows`
+                  : 'Rejected rows',
               columns: ['line', 'column', 'reason', 'value'],
               rows: result.first_rejections.map((r) => [r.line, r.column, r.reason, shown(r.value)]),
               numeric: [true, false, false, false],
             },
           ]
         : [],
-      files: result.rejections_file ? [{ path: result.rejections_file, name: result.rejections_file.split(/[\\/]/).pop()!, title: `all ${n(result.rejected)} rejected rows` }] : [],
+      files: result.rejections_file
+        ? [
+            {
+              path: result.rejections_file,
+              name: result.rejections_file.split(/[\\/]/).pop()!,
+              title: `all ${n(result.rejected)} rejected rows`,
+            },
+          ]
+        : [],
       notes,
     }),
     ok: result.committed,

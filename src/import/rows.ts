@@ -30,8 +30,15 @@ export type RowResult<R> = { record: R; rejection?: undefined } | { record?: und
 
 export const EVENT_TYPES = ['delivered', 'opened', 'clicked', 'converted', 'unsubscribed'] as const;
 const EVENT_ALIASES: Record<string, (typeof EVENT_TYPES)[number]> = {
-  deliver: 'delivered', delivery: 'delivered', open: 'opened', click: 'clicked', convert: 'converted',
-  conversion: 'converted', purchase: 'converted', unsubscribe: 'unsubscribed', unsub: 'unsubscribed',
+  deliver: 'delivered',
+  delivery: 'delivered',
+  open: 'opened',
+  click: 'clicked',
+  convert: 'converted',
+  conversion: 'converted',
+  purchase: 'converted',
+  unsubscribe: 'unsubscribed',
+  unsub: 'unsubscribed',
 };
 
 /** "Google Ads" -> "google_ads": spend channels and acquisition channels meet on the same spelling. */
@@ -40,7 +47,11 @@ export function normalizeChannel(text: string): string {
 }
 
 class Reject extends Error {
-  constructor(readonly column: string, readonly reason: string, readonly value: string) {
+  constructor(
+    readonly column: string,
+    readonly reason: string,
+    readonly value: string,
+  ) {
     super(reason);
   }
 }
@@ -134,11 +145,20 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
         quantityPositive = quantity.units > 0;
       }
       const sale = quantityPositive && cents > 0 && !order_id.startsWith('C');
-      return { order_id, line, customer_id, order_date, gross_cents: sale ? cents : 0, net_cents: cents, currency: currency(cells), country: text(cells, 'country') };
+      return {
+        order_id,
+        line,
+        customer_id,
+        order_date,
+        gross_cents: sale ? cents : 0,
+        net_cents: cents,
+        currency: currency(cells),
+        country: text(cells, 'country'),
+      };
     },
     spend: (cells) => {
       const raw = required(cells, 'date');
-      const day = /^\d{4}-\d{2}$/.test(raw) ? parseDate(`${raw}-01`) ?? parseDate(raw) : parseDate(raw);
+      const day = /^\d{4}-\d{2}$/.test(raw) ? (parseDate(`${raw}-01`) ?? parseDate(raw)) : parseDate(raw);
       if (day === null) throw new Reject('date', `invalid date (expected ${options.dateFormat ?? 'YYYY-MM-DD'})`, raw);
       return {
         date: day.slice(0, 10),

@@ -10,7 +10,17 @@ import { mapColumns, parseMapOption, type ImportKind } from './fields.ts';
 import { RejectionLog } from './rejections.ts';
 import { numericExtras, rowValidator, type ImportRecord, type Rejection } from './rows.ts';
 import { openSource, type ImportSource } from './source.ts';
-import { clearStaging, clearStaleStaging, kyselyStagingWriter, mergeStaging, newImportId, sqliteStagingWriter, STAGING_BATCH_ROWS, type MergeCounts, type StagingWriter } from './staging.ts';
+import {
+  clearStaging,
+  clearStaleStaging,
+  kyselyStagingWriter,
+  mergeStaging,
+  newImportId,
+  sqliteStagingWriter,
+  STAGING_BATCH_ROWS,
+  type MergeCounts,
+  type StagingWriter,
+} from './staging.ts';
 import { yieldToForeground } from '../jobs/foreground.ts';
 
 export interface ImportInput {
@@ -92,7 +102,9 @@ export async function runImport(
     await clearStaleStaging(db, new Date(input.now));
     // SQLite: a 64 MiB page cache for the merge's index updates (sorts still spill to disk, not to memory).
     if (options.sqliteFile) await sql`PRAGMA cache_size = -65536`.execute(db);
-    writer = options.sqliteFile ? sqliteStagingWriter(options.sqliteFile, input.kind, importId) : kyselyStagingWriter(db, input.kind, importId);
+    writer = options.sqliteFile
+      ? sqliteStagingWriter(options.sqliteFile, input.kind, importId)
+      : kyselyStagingWriter(db, input.kind, importId);
     const staging = writer;
     let validate: ReturnType<typeof rowValidator> | null = null;
     const sampleCells: string[][] = [];
@@ -181,7 +193,11 @@ export async function runImport(
 }
 
 /** CSV records by chunk of input (cells and the line each starts on); source failures become UserErrors. */
-async function* recordChunks(stream: AsyncIterable<Buffer>, delimiter: string, label: string): AsyncGenerator<{ cells: string[][]; lines: number[] }> {
+async function* recordChunks(
+  stream: AsyncIterable<Buffer>,
+  delimiter: string,
+  label: string,
+): AsyncGenerator<{ cells: string[][]; lines: number[] }> {
   let cells: string[][] = [];
   let lines: number[] = [];
   const parser = new CsvParser(delimiter, (row, line) => {

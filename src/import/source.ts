@@ -28,31 +28,49 @@ async function openRaw(source: ImportSource): Promise<{ stream: Readable; size: 
     try {
       stat = await fs.stat(resolved);
     } catch {
-      throw new UserError('source_not_found', `Cannot read \`${source.path}\`: no such file (paths are relative to the bot's working directory, ${process.cwd()}).`, {
-        hint: 'Check the path, give an absolute path, or share the file in the chat.',
-      });
+      throw new UserError(
+        'source_not_found',
+        `Cannot read \`${source.path}\`: no such file (paths are relative to the bot's working directory, ${process.cwd()}).`,
+        {
+          hint: 'Check the path, give an absolute path, or share the file in the chat.',
+        },
+      );
     }
     if (!stat.isFile()) throw new UserError('source_not_file', `\`${source.path}\` is a directory, not a CSV file.`);
     return { stream: createReadStream(resolved, { highWaterMark: 1 << 18 }), size: stat.size };
   }
   if (source.type === 'upload') {
     const stream = await source.upload.open();
-    return { stream: stream instanceof Readable ? stream : Readable.from(stream as AsyncIterable<Buffer>), size: source.upload.size ?? null };
+    return {
+      stream: stream instanceof Readable ? stream : Readable.from(stream as AsyncIterable<Buffer>),
+      size: source.upload.size ?? null,
+    };
   }
   let response: Response;
   try {
     response = await fetch(source.url, { headers: source.headers, redirect: 'follow' });
   } catch (error) {
-    throw new UserError('source_unreachable', `Cannot reach ${source.label}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}.`);
+    throw new UserError(
+      'source_unreachable',
+      `Cannot reach ${source.label}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}.`,
+    );
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel();
-    throw new UserError('source_http_error', `Cannot download ${source.label}: the server answered ${response.status} ${response.statusText}.`, {
-      hint: response.status === 401 || response.status === 403 ? 'The file is not public: share it in the chat instead.' : 'Check the URL.',
-    });
+    throw new UserError(
+      'source_http_error',
+      `Cannot download ${source.label}: the server answered ${response.status} ${response.statusText}.`,
+      {
+        hint:
+          response.status === 401 || response.status === 403 ? 'The file is not public: share it in the chat instead.' : 'Check the URL.',
+      },
+    );
   }
   const length = Number(response.headers.get('content-length'));
-  return { stream: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), size: Number.isFinite(length) && length > 0 ? length : null };
+  return {
+    stream: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+    size: Number.isFinite(length) && length > 0 ? length : null,
+  };
 }
 
 /** Reads the first chunk and gives back a stream that still yields it. */
@@ -78,13 +96,18 @@ function isUtf16(head: Buffer): boolean {
 
 /** Says what the bytes are when they are clearly not CSV text. */
 function notCsv(head: Buffer): string | null {
-  if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'a ZIP archive (an Excel .xlsx file is one): export or unzip it as CSV';
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304)
+    return 'a ZIP archive (an Excel .xlsx file is one): export or unzip it as CSV';
   if (head.length >= 4 && head.subarray(0, 4).toString('latin1') === '%PDF') return 'a PDF document';
   const sample = head.subarray(0, 4096);
   let control = 0;
-  for (const byte of sample) if (byte === 0 || (byte < 9) || (byte > 13 && byte < 32)) control++;
+  for (const byte of sample) if (byte === 0 || byte < 9 || (byte > 13 && byte < 32)) control++;
   if (sample.length && (sample.includes(0) || control / sample.length > 0.05)) return 'binary data';
-  const text = sample.toString('utf8').replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  const text = sample
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
   if (text.startsWith('<')) return 'an HTML or XML page';
   if (text.startsWith('{') || text.startsWith('[')) return 'JSON';
   return null;
@@ -131,7 +154,9 @@ export async function openSource(source: ImportSource): Promise<OpenedSource> {
   const what = notCsv(head);
   if (what) {
     stream.destroy();
-    throw new UserError('not_csv', `${source.label} is not a CSV file: it looks like ${what}.`, { hint: 'Import a CSV file with a header row (comma, semicolon or tab separated), optionally gzip-compressed.' });
+    throw new UserError('not_csv', `${source.label} is not a CSV file: it looks like ${what}.`, {
+      hint: 'Import a CSV file with a header row (comma, semicolon or tab separated), optionally gzip-compressed.',
+    });
   }
   return { stream, totalBytes: raw.size, bytesRead: () => bytes, delimiter: sniffDelimiter(head) };
 }

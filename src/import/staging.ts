@@ -56,7 +56,17 @@ export function kyselyStagingWriter(db: Kysely<Database>, kind: ImportKind, impo
 const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: string, record: never) => unknown[] }> = {
   orders: {
     sql: 'INSERT INTO import_staging_order_lines (import_id, order_id, line, customer_id, order_date, gross_cents, net_cents, currency, country) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    params: (id, r: OrderLineRecord) => [id, r.order_id, r.line, r.customer_id, r.order_date, r.gross_cents, r.net_cents, r.currency, r.country],
+    params: (id, r: OrderLineRecord) => [
+      id,
+      r.order_id,
+      r.line,
+      r.customer_id,
+      r.order_date,
+      r.gross_cents,
+      r.net_cents,
+      r.currency,
+      r.country,
+    ],
   },
   customers: {
     sql: `INSERT INTO import_staging_customers (import_id, customer_id, email, name, signup_date, country, acquisition_channel, consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -103,7 +113,8 @@ export function sqliteStagingWriter(file: string, kind: ImportKind, importId: st
       for (const record of records) {
         insert.run(spec.params(importId, record as never));
         if (kind === 'customers') {
-          for (const [name, value] of (record as CustomerRecord).attributes) attribute.run(importId, (record as CustomerRecord).customer_id, name, value);
+          for (const [name, value] of (record as CustomerRecord).attributes)
+            attribute.run(importId, (record as CustomerRecord).customer_id, name, value);
         }
       }
       uncommitted += records.length;
@@ -154,15 +165,26 @@ export async function stageBatch(db: Kysely<Database>, kind: ImportKind, importI
         .execute();
     }
   } else if (kind === 'spend') {
-    const rows = dedupe((records as SpendRecord[]).map((r) => ({ import_id: importId, ...r })), (r) => `${r.date}\u0000${r.channel}\u0000${r.campaign}`);
+    const rows = dedupe(
+      (records as SpendRecord[]).map((r) => ({ import_id: importId, ...r })),
+      (r) => `${r.date}\u0000${r.channel}\u0000${r.campaign}`,
+    );
     await db
       .insertInto('import_staging_spend')
       .values(rows)
-      .onConflict((oc) => oc.columns(['import_id', 'date', 'channel', 'campaign']).doUpdateSet((eb) => ({ amount_cents: eb.ref('excluded.amount_cents'), currency: eb.ref('excluded.currency') })))
+      .onConflict((oc) =>
+        oc
+          .columns(['import_id', 'date', 'channel', 'campaign'])
+          .doUpdateSet((eb) => ({ amount_cents: eb.ref('excluded.amount_cents'), currency: eb.ref('excluded.currency') })),
+      )
       .execute();
   } else {
     const rows = (records as EventRecord[]).map((r) => ({ import_id: importId, ...r }));
-    await db.insertInto('import_staging_events').values(rows).onConflict((oc) => oc.doNothing()).execute();
+    await db
+      .insertInto('import_staging_events')
+      .values(rows)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 }
 
@@ -195,7 +217,13 @@ async function counts(db: Kysely<Database>, query: RawBuilder<unknown>): Promise
  * Moves one import from staging into the real tables in one transaction: one set-based
  * statement per table, counts of inserted, updated and unchanged computed in SQL first.
  */
-export async function mergeStaging(db: Kysely<Database>, kind: ImportKind, importId: string, now: string, presentColumns: string[]): Promise<MergeCounts> {
+export async function mergeStaging(
+  db: Kysely<Database>,
+  kind: ImportKind,
+  importId: string,
+  now: string,
+  presentColumns: string[],
+): Promise<MergeCounts> {
   return db.transaction().execute(async (trx) => {
     switch (kind) {
       case 'customers':
@@ -226,8 +254,15 @@ async function mergeCustomers(db: Kysely<Database>, importId: string, now: strin
         FROM import_staging_customers s LEFT JOIN customers c ON c.customer_id = s.customer_id
         WHERE s.import_id = ${importId}`,
   );
-  const sets = [...fields.map((f) => `${f} = excluded.${f}`), 'consent = COALESCE(excluded.consent, customers.consent)', 'updated_at = excluded.updated_at'];
-  const changed = [...fields.map((f) => differs(`customers.${f}`, `excluded.${f}`)), '(excluded.consent IS NOT NULL AND excluded.consent <> customers.consent)'];
+  const sets = [
+    ...fields.map((f) => `${f} = excluded.${f}`),
+    'consent = COALESCE(excluded.consent, customers.consent)',
+    'updated_at = excluded.updated_at',
+  ];
+  const changed = [
+    ...fields.map((f) => differs(`customers.${f}`, `excluded.${f}`)),
+    '(excluded.consent IS NOT NULL AND excluded.consent <> customers.consent)',
+  ];
   await sql`INSERT INTO customers (customer_id, email, name, signup_date, country, acquisition_channel, consent, created_at, updated_at)
       SELECT customer_id, email, name, signup_date, country, acquisition_channel, COALESCE(consent, 1), ${now}, ${now}
       FROM import_staging_customers WHERE import_id = ${importId}

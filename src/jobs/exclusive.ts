@@ -36,6 +36,9 @@ export async function runExclusive<T>(
 
 /** "started by <@U1> at 2026-11-25 10:00 UTC" (the parts known). */
 export function describeHolder(holder: JobHolder): string {
-  const parts = [holder.startedBy ? `started by ${holder.startedBy}` : undefined, holder.startedAt ? `at ${holder.startedAt}` : undefined].filter(Boolean);
+  const parts = [
+    holder.startedBy ? `started by ${holder.startedBy}` : undefined,
+    holder.startedAt ? `at ${holder.startedAt}` : undefined,
+  ].filter(Boolean);
   return parts.length ? parts.join(' ') : 'started elsewhere';
 }

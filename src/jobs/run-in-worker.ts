@@ -13,6 +13,11 @@ export function workerTask(taskModule: URL): URL {
  * Runs a task module in a worker thread of the process's pool, so heavy work never blocks the event
  * loop (chat acks, other commands). A UserError thrown in the worker arrives here as a UserError.
  */
-export function runInWorker<I, O>(taskModule: URL, input: I, onProgress?: (update: ProgressUpdate) => void, signal?: AbortSignal): Promise<O> {
+export function runInWorker<I, O>(
+  taskModule: URL,
+  input: I,
+  onProgress?: (update: ProgressUpdate) => void,
+  signal?: AbortSignal,
+): Promise<O> {
   return workerPool.run<I, O>(taskModule, input, onProgress, signal);
 }

@@ -27,7 +27,11 @@ interface Slot {
   ready: Promise<void>;
 }
 
-type Message = { type: 'ready' } | { type: 'progress'; update: ProgressUpdate } | { type: 'result'; result: unknown; heapBytes?: number } | { type: 'error'; error: Record<string, unknown> };
+type Message =
+  | { type: 'ready' }
+  | { type: 'progress'; update: ProgressUpdate }
+  | { type: 'result'; result: unknown; heapBytes?: number }
+  | { type: 'error'; error: Record<string, unknown> };
 
 /**
  * Worker threads for heavy tasks (imports, segmentation, CLV fits, digests). A worker runs one task
@@ -90,7 +94,8 @@ export class WorkerPool {
       };
       const onMessage = (message: Message) => {
         if (message.type === 'progress') onProgress?.(message.update);
-        else if (message.type === 'result') finish(() => resolve(message.result as O), (message.heapBytes ?? 0) <= this.#options.retireAboveBytes);
+        else if (message.type === 'result')
+          finish(() => resolve(message.result as O), (message.heapBytes ?? 0) <= this.#options.retireAboveBytes);
         else if (message.type === 'error') finish(() => reject(reviveError(message.error)), true);
       };
       const onError = (error: Error) => finish(() => reject(error), false);
@@ -113,7 +118,13 @@ export class WorkerPool {
   }
 
   #spawn(preload: string[]): Slot {
-    const worker = new Worker(ENTRY, { workerData: { preload, niceness: this.#options.niceness, shared: { writePriority: writePriorityBuffer(), foreground: foregroundBuffer() } } });
+    const worker = new Worker(ENTRY, {
+      workerData: {
+        preload,
+        niceness: this.#options.niceness,
+        shared: { writePriority: writePriorityBuffer(), foreground: foregroundBuffer() },
+      },
+    });
     let loaded!: () => void;
     const slot: Slot = { worker, ready: new Promise<void>((resolve) => (loaded = resolve)) };
     const onMessage = (message: Message) => {

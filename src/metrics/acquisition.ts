@@ -22,7 +22,11 @@ function acquisitionsQuery(db: Kysely<Database>) {
   return db
     .selectFrom('customers as c')
     .leftJoin(firstOrders.as('f'), 'f.customer_id', 'c.customer_id')
-    .select((eb) => ['c.customer_id as customer_id', 'c.acquisition_channel as channel', eb.fn.coalesce('c.signup_date', 'f.first_order').as('acquired_on')]);
+    .select((eb) => [
+      'c.customer_id as customer_id',
+      'c.acquisition_channel as channel',
+      eb.fn.coalesce('c.signup_date', 'f.first_order').as('acquired_on'),
+    ]);
 }
 
 /** Customers acquired in the period (acquired_on within from..to). */
@@ -34,7 +38,11 @@ export async function acquisitionsIn(db: Kysely<Database>, period: Period, chann
     .where('a.acquired_on', '<', dayAfter(period.to));
   if (channel) query = channel === NO_CHANNEL ? query.where('a.channel', 'is', null) : query.where('a.channel', '=', channel);
   const rows = await query.execute();
-  return rows.map((r) => ({ customer_id: r.customer_id, channel: r.channel ?? NO_CHANNEL, acquired_on: String(r.acquired_on).slice(0, 10) }));
+  return rows.map((r) => ({
+    customer_id: r.customer_id,
+    channel: r.channel ?? NO_CHANNEL,
+    acquired_on: String(r.acquired_on).slice(0, 10),
+  }));
 }
 
 /** New customers per channel in the period. */
@@ -69,8 +77,14 @@ export async function spendByChannel(db: Kysely<Database>, period: Period, campa
 
 /** The most recent day with orders or spend (what "this month" means for historical data). */
 export async function latestDataDay(db: Kysely<Database>): Promise<string | null> {
-  const orders = await db.selectFrom('orders').select((eb) => eb.fn.max<string>('order_date').as('day')).executeTakeFirst();
-  const spend = await db.selectFrom('spend').select((eb) => eb.fn.max<string>('date').as('day')).executeTakeFirst();
+  const orders = await db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.max<string>('order_date').as('day'))
+    .executeTakeFirst();
+  const spend = await db
+    .selectFrom('spend')
+    .select((eb) => eb.fn.max<string>('date').as('day'))
+    .executeTakeFirst();
   const days = [orders?.day, spend?.day].filter((d): d is string => Boolean(d)).map((d) => d.slice(0, 10));
   return days.length ? days.sort().at(-1)! : null;
 }

@@ -58,7 +58,8 @@ function channelFigure(data: PeriodData, channel: string, currency: string | nul
 
 function currenciesOf(data: PeriodData[]): string[] {
   const totals = new Map<string, number>();
-  for (const d of data) for (const byCurrency of d.spend.values()) for (const [c, cents] of byCurrency) totals.set(c, (totals.get(c) ?? 0) + cents);
+  for (const d of data)
+    for (const byCurrency of d.spend.values()) for (const [c, cents] of byCurrency) totals.set(c, (totals.get(c) ?? 0) + cents);
   return [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
 }
 
@@ -73,7 +74,11 @@ function totals(data: PeriodData, currency: string, paidOnly: boolean): CacFigur
 }
 
 /** CAC per channel, blended and paid, for a period and the one before it, with a trend over `trendPeriods` periods. */
-export async function computeCac(db: Kysely<Database>, period: Period, options: { channel?: string; trendPeriods?: number } = {}): Promise<CacReport> {
+export async function computeCac(
+  db: Kysely<Database>,
+  period: Period,
+  options: { channel?: string; trendPeriods?: number } = {},
+): Promise<CacReport> {
   const previous = previousPeriod(period);
   const current = await periodData(db, period);
   const before = await periodData(db, previous);
@@ -85,10 +90,19 @@ export async function computeCac(db: Kysely<Database>, period: Period, options: 
   for (const channel of channelNames) {
     const own = currencies.filter((c) => (current.spend.get(channel)?.get(c) ?? 0) !== 0 || (before.spend.get(channel)?.get(c) ?? 0) !== 0);
     for (const currency of own.length ? own : [null]) {
-      channels.push({ channel, currency, ...channelFigure(current, channel, currency), previous: channelFigure(before, channel, currency) });
+      channels.push({
+        channel,
+        currency,
+        ...channelFigure(current, channel, currency),
+        previous: channelFigure(before, channel, currency),
+      });
     }
   }
-  const blended = currencies.map((currency) => ({ currency, ...totals(current, currency, false), previous: totals(before, currency, false) }));
+  const blended = currencies.map((currency) => ({
+    currency,
+    ...totals(current, currency, false),
+    previous: totals(before, currency, false),
+  }));
   const paid = currencies.map((currency) => ({ currency, ...totals(current, currency, true), previous: totals(before, currency, true) }));
 
   const periods = trailingPeriods(period, options.trendPeriods ?? 6);
@@ -99,10 +113,13 @@ export async function computeCac(db: Kysely<Database>, period: Period, options: 
   const spendChannels = [...new Set(history.flatMap((d) => [...d.spend.keys()]))]
     .filter((c) => !options.channel || c === options.channel)
     .sort((a, b) => a.localeCompare(b));
-  const series = spendChannels.map((channel) => ({ channel, cac: history.map((d) => {
+  const series = spendChannels.map((channel) => ({
+    channel,
+    cac: history.map((d) => {
       const f = channelFigure(d, channel, trendCurrency);
       return f.spend > 0 ? f.cac : null;
-    }) }));
+    }),
+  }));
   if (!options.channel && trendCurrency) series.push({ channel: 'blended', cac: history.map((d) => totals(d, trendCurrency, false).cac) });
   return { period, previous_period: previous, channels, blended, paid, trend: { periods, currency: trendCurrency, series } };
 }

@@ -22,13 +22,25 @@ export async function computeCampaignRoi(db: Kysely<Database>, campaign: string,
   const { data } = await campaignReport(db, campaign, asOf);
   const w = data.attribution_window;
   const cost = data.incremental.cost_cents;
-  const figures = campaignRoi({ spend_cents: cost, currency: data.campaign.currency, attributed_revenue_cents: data.recipients.revenue_cents, window_days: w.days });
+  const figures = campaignRoi({
+    spend_cents: cost,
+    currency: data.campaign.currency,
+    attributed_revenue_cents: data.recipients.revenue_cents,
+    window_days: w.days,
+  });
   const inc = data.incremental;
   return {
     ...figures,
     window: `${w.days} days after launch (${w.start} to ${w.end}, exclusive${w.complete ? '' : `, ${w.days_elapsed} days elapsed`})`,
     ...(inc.revenue_cents !== null
-      ? { incremental: { revenue: inc.revenue_cents / 100, roi: inc.roi, roas: cost > 0 ? inc.revenue_cents / cost : null, lift_per_customer: (inc.per_member_cents ?? 0) / 100 } }
+      ? {
+          incremental: {
+            revenue: inc.revenue_cents / 100,
+            roi: inc.roi,
+            roas: cost > 0 ? inc.revenue_cents / cost : null,
+            lift_per_customer: (inc.per_member_cents ?? 0) / 100,
+          },
+        }
       : {}),
     campaign: { id: data.campaign.id, name: data.campaign.name },
     as_of: data.as_of,

@@ -142,17 +142,28 @@ interface PreparedData {
 async function prepare(db: Kysely<Database>, asOfOption: string | undefined): Promise<PreparedData> {
   const span = await purchaseSpan(db);
   if (!span) {
-    throw new UserError('no_orders', 'There are no orders yet, so there is nothing to value.', { hint: 'Import orders first: /import orders <file>.' });
+    throw new UserError('no_orders', 'There are no orders yet, so there is nothing to value.', {
+      hint: 'Import orders first: /import orders <file>.',
+    });
   }
   const asOf = asOfOption ?? span.last;
   if (asOf < span.first) {
-    throw new UserError('as_of_before_data', `as_of=${asOf} is before the first purchase (${span.first}).`, { hint: `Use a date from ${span.first} to ${span.last}.` });
+    throw new UserError('as_of_before_data', `as_of=${asOf} is before the first purchase (${span.first}).`, {
+      hint: `Use a date from ${span.first} to ${span.last}.`,
+    });
   }
   const currencies = await purchaseCurrencies(db, asOf);
   return { asOf, firstPurchase: span.first, currencies, currency: currencies[0]!.currency };
 }
 
-function modelSummary(params: ClvModelParams, data: PreparedData, calibrationEnd: string, customers: number, repeatBuyers: number, historyDays: number): ClvModelSummary {
+function modelSummary(
+  params: ClvModelParams,
+  data: PreparedData,
+  calibrationEnd: string,
+  customers: number,
+  repeatBuyers: number,
+  historyDays: number,
+): ClvModelSummary {
   return {
     ...params,
     as_of: data.asOf,
@@ -167,17 +178,30 @@ function modelSummary(params: ClvModelParams, data: PreparedData, calibrationEnd
   };
 }
 
-function checkEnoughData(summaries: CustomerSummaries, firstPurchase: string, calibrationEnd: string, historicalText: string): { repeatBuyers: number; historyDays: number } {
+function checkEnoughData(
+  summaries: CustomerSummaries,
+  firstPurchase: string,
+  calibrationEnd: string,
+  historicalText: string,
+): { repeatBuyers: number; historyDays: number } {
   let repeatBuyers = 0;
   for (let i = 0; i < summaries.length; i++) if (summaries.x[i] > 0) repeatBuyers++;
   const historyDays = toEpochDay(calibrationEnd) - toEpochDay(firstPurchase);
   const reasons: string[] = [];
-  if (repeatBuyers < MIN_REPEAT_BUYERS) reasons.push(`only ${formatCount(repeatBuyers)} customers bought more than once (the model needs at least ${MIN_REPEAT_BUYERS})`);
-  if (historyDays < MIN_HISTORY_DAYS) reasons.push(`the order history covers only ${formatCount(historyDays)} days up to ${calibrationEnd} (the model needs at least ${MIN_HISTORY_DAYS})`);
+  if (repeatBuyers < MIN_REPEAT_BUYERS)
+    reasons.push(`only ${formatCount(repeatBuyers)} customers bought more than once (the model needs at least ${MIN_REPEAT_BUYERS})`);
+  if (historyDays < MIN_HISTORY_DAYS)
+    reasons.push(
+      `the order history covers only ${formatCount(historyDays)} days up to ${calibrationEnd} (the model needs at least ${MIN_HISTORY_DAYS})`,
+    );
   if (reasons.length > 0) {
-    throw new UserError('not_enough_data', `Sorry, there is too little data to predict lifetime value: ${reasons.join(', and ')}. ${historicalText}`, {
-      hint: 'Import more order history, or pick a later as_of; the historical value above is exact.',
-    });
+    throw new UserError(
+      'not_enough_data',
+      `Sorry, there is too little data to predict lifetime value: ${reasons.join(', and ')}. ${historicalText}`,
+      {
+        hint: 'Import more order history, or pick a later as_of; the historical value above is exact.',
+      },
+    );
   }
   return { repeatBuyers, historyDays };
 }
@@ -194,7 +218,11 @@ function fitModel(summaries: CustomerSummaries, progress: ProgressFn): ClvModelP
 }
 
 function rowProgress(progress: ProgressFn, total: number): (rows: number) => void {
-  return (rows) => progress({ fraction: total > 0 ? Math.min(0.5, (0.5 * rows) / total) : null, message: `reading purchases: ${formatCount(rows)} customer-days` });
+  return (rows) =>
+    progress({
+      fraction: total > 0 ? Math.min(0.5, (0.5 * rows) / total) : null,
+      message: `reading purchases: ${formatCount(rows)} customer-days`,
+    });
 }
 
 function totalOrders(currencies: CurrencyTotal[], currency: string): number {
@@ -219,7 +247,11 @@ function fitCheck(params: BgNbdParams, summaries: CustomerSummaries): FitCheckRo
     }
     expected[LAST_BIN] += count * Math.max(0, 1 - below);
   }
-  return Array.from(actual, (value, k) => ({ repeat_purchases: k === LAST_BIN ? `${k}+` : String(k), actual: value, expected: round2(expected[k]) }));
+  return Array.from(actual, (value, k) => ({
+    repeat_purchases: k === LAST_BIN ? `${k}+` : String(k),
+    actual: value,
+    expected: round2(expected[k]),
+  }));
 }
 
 /** `/clv model`: fit on every customer up to the calibration end (as_of, or the holdout date). */
@@ -231,9 +263,13 @@ export async function fitClvModelReport(
   const data = await prepare(db, request.asOf);
   const calibrationEnd = request.holdout ?? data.asOf;
   if (request.holdout && request.holdout >= data.asOf) {
-    throw new UserError('bad_holdout', `holdout=${request.holdout} must be before as_of=${data.asOf}: the model is fitted up to the holdout date and checked after it.`, {
-      hint: `e.g. /clv model as_of=${data.asOf} holdout=${isoAddDays(data.asOf, -180)}`,
-    });
+    throw new UserError(
+      'bad_holdout',
+      `holdout=${request.holdout} must be before as_of=${data.asOf}: the model is fitted up to the holdout date and checked after it.`,
+      {
+        hint: `e.g. /clv model as_of=${data.asOf} holdout=${isoAddDays(data.asOf, -180)}`,
+      },
+    );
   }
   const summaries = await loadCustomerSummaries(db, {
     asOf: calibrationEnd,
@@ -243,7 +279,12 @@ export async function fitClvModelReport(
     onRows: rowProgress(progress, totalOrders(data.currencies, data.currency)),
   });
   const historical = await scopeHistorical(db, calibrationEnd, null);
-  const { repeatBuyers, historyDays } = checkEnoughData(summaries, data.firstPurchase, calibrationEnd, historicalSentence(historical, calibrationEnd));
+  const { repeatBuyers, historyDays } = checkEnoughData(
+    summaries,
+    data.firstPurchase,
+    calibrationEnd,
+    historicalSentence(historical, calibrationEnd),
+  );
   const params = fitModel(summaries, progress);
   progress({ fraction: 0.9, message: 'checking the fit' });
   const report: ClvModelReport = {
@@ -301,7 +342,14 @@ interface PurchaseOutlook {
   discounted: number;
 }
 
-function outlookFor(params: BgNbdParams, x: number, tx: number, T: number, horizonMonths: number, monthlyDiscount: Float64Array): PurchaseOutlook {
+function outlookFor(
+  params: BgNbdParams,
+  x: number,
+  tx: number,
+  T: number,
+  horizonMonths: number,
+  monthlyDiscount: Float64Array,
+): PurchaseOutlook {
   const month = DAYS_PER_MONTH / DAYS_PER_UNIT;
   let previous = 0;
   let discounted = 0;
@@ -317,7 +365,11 @@ function outlookFor(params: BgNbdParams, x: number, tx: number, T: number, horiz
  * `/clv`: fit on the whole base at as_of, then historical and predicted value of the scoped customers.
  * Predicted CLV = sum over months m = 1..H of (E[purchases by m] - E[purchases by m-1]) * E[order value] / (1 + d)^(m/12).
  */
-export async function computeClvValues(db: Kysely<Database>, request: ClvValueRequest, progress: ProgressFn = () => {}): Promise<ClvValueReport> {
+export async function computeClvValues(
+  db: Kysely<Database>,
+  request: ClvValueRequest,
+  progress: ProgressFn = () => {},
+): Promise<ClvValueReport> {
   const data = await prepare(db, request.asOf);
   const scope = request.customerIds ? new Set(request.customerIds) : null;
   const historical = await scopeHistorical(db, data.asOf, scope);
@@ -327,7 +379,12 @@ export async function computeClvValues(db: Kysely<Database>, request: ClvValueRe
     daysPerUnit: DAYS_PER_UNIT,
     onRows: rowProgress(progress, totalOrders(data.currencies, data.currency)),
   });
-  const { repeatBuyers, historyDays } = checkEnoughData(summaries, data.firstPurchase, data.asOf, historicalSentence(historical, data.asOf));
+  const { repeatBuyers, historyDays } = checkEnoughData(
+    summaries,
+    data.firstPurchase,
+    data.asOf,
+    historicalSentence(historical, data.asOf),
+  );
   const params = fitModel(summaries, progress);
   progress({ fraction: 0.9, message: 'predicting each customer' });
 
@@ -373,11 +430,24 @@ export async function computeClvValues(db: Kysely<Database>, request: ClvValueRe
       T,
     });
   }
-  const top = [...values].sort((a, b) => b.predicted_clv! - a.predicted_clv! || a.customer_id.localeCompare(b.customer_id)).slice(0, request.top ?? 10);
+  const top = [...values]
+    .sort((a, b) => b.predicted_clv! - a.predicted_clv! || a.customer_id.localeCompare(b.customer_id))
+    .slice(0, request.top ?? 10);
   if (request.includeAll) {
     for (const [id, byCurrency] of historical.byCustomer) {
       if (scope && !scope.has(id)) continue;
-      if (!predictedIds.has(id)) values.push({ customer_id: id, historical: amounts(byCurrency), p_alive: null, expected_purchases: null, expected_aov: null, predicted_clv: null, x: null, t_x: null, T: null });
+      if (!predictedIds.has(id))
+        values.push({
+          customer_id: id,
+          historical: amounts(byCurrency),
+          p_alive: null,
+          expected_purchases: null,
+          expected_aov: null,
+          predicted_clv: null,
+          x: null,
+          t_x: null,
+          T: null,
+        });
     }
   }
   const n = predictedIds.size;

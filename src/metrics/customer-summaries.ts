@@ -45,7 +45,9 @@ export async function loadCustomerSummaries(db: Kysely<Database>, query: Summary
       .where('order_date', '<', dayAfter(end));
     if (after) {
       const { customer, day } = after;
-      page = page.where((eb) => eb.or([eb('customer_id', '>', customer), eb.and([eb('customer_id', '=', customer), eb('order_date', '>', day)])]));
+      page = page.where((eb) =>
+        eb.or([eb('customer_id', '>', customer), eb.and([eb('customer_id', '=', customer), eb('order_date', '>', day)])]),
+      );
     }
     const rows = await page.groupBy(['customer_id', 'order_date']).orderBy('customer_id').orderBy('order_date').limit(pageSize).execute();
     for (const row of rows) builder.add(row.customer_id, row.order_date.slice(0, 10), Number(row.cents) / 100);

@@ -28,7 +28,8 @@ export function quarterPeriod(year: number, quarterIndex: number): Period {
 }
 
 export function rangePeriod(from: string, to: string): Period {
-  if (to < from) throw new UserError('bad_period', `The period ends (${to}) before it starts (${from}).`, { hint: 'Give from= before to=.' });
+  if (to < from)
+    throw new UserError('bad_period', `The period ends (${to}) before it starts (${from}).`, { hint: 'Give from= before to=.' });
   return { from, to, label: `${from}..${to}`, kind: 'range' };
 }
 
@@ -63,7 +64,10 @@ export function trailingPeriods(period: Period, count: number): Period[] {
 export function resolvePeriod(options: { period?: string; from?: string; to?: string }, latest: string): Period {
   const { period, from, to } = options;
   if (from || to) {
-    if (period) throw new UserError('bad_period', 'Give either period= or from=/to=, not both.', { hint: 'e.g. period=2026-Q3, or from=2026-07-01 to=2026-09-30.' });
+    if (period)
+      throw new UserError('bad_period', 'Give either period= or from=/to=, not both.', {
+        hint: 'e.g. period=2026-Q3, or from=2026-07-01 to=2026-09-30.',
+      });
     return rangePeriod(from ?? latest.slice(0, 8) + '01', to ?? latest);
   }
   const text = (period ?? 'month').trim();

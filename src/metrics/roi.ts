@@ -67,7 +67,12 @@ const ratio = (value: number, base: number) => (base > 0 ? value / base : null);
 const round = (value: number | null, digits = 4) => (value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits);
 
 /** Net revenue per acquired customer: from acquisition to as_of, and within the window. */
-async function revenueOf(db: Kysely<Database>, acquired: Acquisition[], asOf: string, windowDays: number | undefined): Promise<Map<string, CustomerRevenue>> {
+async function revenueOf(
+  db: Kysely<Database>,
+  acquired: Acquisition[],
+  asOf: string,
+  windowDays: number | undefined,
+): Promise<Map<string, CustomerRevenue>> {
   const byId = new Map(acquired.map((a) => [a.customer_id, a]));
   const out = new Map<string, CustomerRevenue>();
   const ids = [...byId.keys()];
@@ -109,12 +114,17 @@ export interface RoiOptions {
  */
 export async function computeChannelRoi(db: Kysely<Database>, options: RoiOptions): Promise<RoiReport> {
   const { period, asOf, windowDays } = options;
-  if (period.from > asOf) throw new UserError('period_after_as_of', `The period ${period.label} starts after as_of=${asOf}.`, { hint: 'Pick an earlier period or a later as_of.' });
+  if (period.from > asOf)
+    throw new UserError('period_after_as_of', `The period ${period.label} starts after as_of=${asOf}.`, {
+      hint: 'Pick an earlier period or a later as_of.',
+    });
   const window = attributionWindow(windowDays, asOf);
   const acquired = await acquisitionsIn(db, period, options.channel);
   const spend = await spendByChannel(db, period);
   const revenue = await revenueOf(db, acquired, asOf, windowDays);
-  const projection = acquired.length ? await options.projection(acquired.map((a) => a.customer_id)) : { missing: 'no customers were acquired in the period' };
+  const projection = acquired.length
+    ? await options.projection(acquired.map((a) => a.customer_id))
+    : { missing: 'no customers were acquired in the period' };
   const predicted = 'missing' in projection ? null : new Map((projection.values ?? []).map((v) => [v.customer_id, v.predicted_clv]));
   const modelCurrency = 'missing' in projection ? null : projection.predicted.currency;
 
@@ -221,5 +231,3 @@ export function campaignRoi(input: CampaignRoiInput): CampaignRoi {
   }
   return out;
 }
-
-

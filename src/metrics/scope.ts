@@ -12,12 +12,16 @@ export interface CustomerScope {
 /** The customers `/clv` and friends report on: one customer, a segment, or everyone. */
 export async function resolveCustomerScope(db: Kysely<Database>, options: { customer?: string; segment?: string }): Promise<CustomerScope> {
   if (options.customer && options.segment) {
-    throw new UserError('bad_scope', 'Give either customer= or segment=, not both.', { hint: 'e.g. /clv customer=C-1042, or /clv segment=champions.' });
+    throw new UserError('bad_scope', 'Give either customer= or segment=, not both.', {
+      hint: 'e.g. /clv customer=C-1042, or /clv segment=champions.',
+    });
   }
   if (options.customer) {
     const found = await db.selectFrom('customers').select('customer_id').where('customer_id', '=', options.customer).executeTakeFirst();
     if (!found) {
-      throw new UserError('unknown_customer', `There is no customer \`${options.customer}\`.`, { hint: 'Check the id (as in your imported customers file), or leave customer= out for the whole base.' });
+      throw new UserError('unknown_customer', `There is no customer \`${options.customer}\`.`, {
+        hint: 'Check the id (as in your imported customers file), or leave customer= out for the whole base.',
+      });
     }
     return { ids: [options.customer], label: `customer ${options.customer}` };
   }
@@ -29,6 +33,9 @@ export async function resolveCustomerScope(db: Kysely<Database>, options: { cust
 async function segmentMembers(db: Kysely<Database>, segment: string): Promise<string[]> {
   const record = await resolveSegment(db, segment);
   const ids = await segmentMemberIds(db, record.id);
-  if (ids.length === 0) throw new UserError('empty_segment', `Segment \`${segment}\` has no members.`, { hint: 'See /segment list for the segments and their sizes.' });
+  if (ids.length === 0)
+    throw new UserError('empty_segment', `Segment \`${segment}\` has no members.`, {
+      hint: 'See /segment list for the segments and their sizes.',
+    });
   return ids;
 }

@@ -18,7 +18,12 @@ export interface ForgetResult {
 }
 
 /** Transient import tables with a customer_id: rows there may hold personal data. */
-const STAGING_TABLES = ['import_staging_customers', 'import_staging_attributes', 'import_staging_order_lines', 'import_staging_events'] as const;
+const STAGING_TABLES = [
+  'import_staging_customers',
+  'import_staging_attributes',
+  'import_staging_order_lines',
+  'import_staging_events',
+] as const;
 
 /**
  * Erases a customer's personal data everywhere while keeping every total right: a new customer
@@ -28,13 +33,17 @@ const STAGING_TABLES = ['import_staging_customers', 'import_staging_attributes',
  */
 export async function forgetCustomer(db: Kysely<Database>, customerId: string, now: Date): Promise<ForgetResult> {
   if (customerId.startsWith(FORGOTTEN_PREFIX)) {
-    throw new UserError('already_forgotten', `Customer \`${customerId}\` is already an anonymized record.`, { hint: 'Nothing personal is left to erase.' });
+    throw new UserError('already_forgotten', `Customer \`${customerId}\` is already an anonymized record.`, {
+      hint: 'Nothing personal is left to erase.',
+    });
   }
   const at = now.toISOString();
   return db.transaction().execute(async (trx) => {
     const customer = await trx.selectFrom('customers').selectAll().where('customer_id', '=', customerId).executeTakeFirst();
     if (!customer) {
-      throw new UserError('unknown_customer', `There is no customer \`${customerId}\`.`, { hint: 'Check the id with /customer show <id>; it may have been forgotten already.' });
+      throw new UserError('unknown_customer', `There is no customer \`${customerId}\`.`, {
+        hint: 'Check the id with /customer show <id>; it may have been forgotten already.',
+      });
     }
     const anonymousId = `${FORGOTTEN_PREFIX}${createHash('sha256').update(customerId).update(randomBytes(16)).digest('hex').slice(0, 16)}`;
     await trx
@@ -52,7 +61,10 @@ export async function forgetCustomer(db: Kysely<Database>, customerId: string, n
       })
       .execute();
     const moved = async (table: 'orders' | 'events' | 'segment_members' | 'campaign_audience') =>
-      Number((await trx.updateTable(table).set({ customer_id: anonymousId }).where('customer_id', '=', customerId).executeTakeFirst()).numUpdatedRows);
+      Number(
+        (await trx.updateTable(table).set({ customer_id: anonymousId }).where('customer_id', '=', customerId).executeTakeFirst())
+          .numUpdatedRows,
+      );
     const orders = await moved('orders');
     const events = await moved('events');
     const segmentMemberships = await moved('segment_members');

@@ -63,7 +63,10 @@ export function chooseK(matrix: FeatureMatrix, options: ChooseKOptions = {}): Ch
   if (matrix.rows > opts.sampleSize) {
     const picked = new Set<number>(sampleIndices(matrix.rows, opts.sampleSize, opts.seed));
     for (const i of distinct) picked.add(i);
-    sample = takeRows(matrix, [...picked].sort((a, b) => a - b));
+    sample = takeRows(
+      matrix,
+      [...picked].sort((a, b) => a - b),
+    );
   }
 
   const runs: KMeansResult[] = [];

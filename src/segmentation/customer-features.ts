@@ -38,10 +38,14 @@ export async function checkFeatures(db: Kysely<Database>, requested: string[]): 
   const known = new Set<string>([...available.order, ...available.attributes]);
   const unknown = requested.filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw new UserError('unknown_feature', `Unknown feature${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `\`${u}\``).join(', ')}.`, {
-      hint: `Available features: ${[...available.order, ...available.attributes].join(', ')}. Customer attributes come from /import customers.`,
-      context: { unknown, available: [...available.order, ...available.attributes] },
-    });
+    throw new UserError(
+      'unknown_feature',
+      `Unknown feature${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `\`${u}\``).join(', ')}.`,
+      {
+        hint: `Available features: ${[...available.order, ...available.attributes].join(', ')}. Customer attributes come from /import customers.`,
+        context: { unknown, available: [...available.order, ...available.attributes] },
+      },
+    );
   }
   const duplicate = requested.find((name, i) => requested.indexOf(name) !== i);
   if (duplicate) throw new UserError('duplicate_feature', `Feature \`${duplicate}\` is listed twice.`, { hint: 'List each feature once.' });
@@ -95,9 +99,19 @@ export async function fetchCustomerFeatures(db: Kysely<Database>, options: Fetch
   const dims = features.length;
   const attributes = features.filter((name) => !isOrderFeature(name));
   const usesOrders = features.some(isOrderFeature);
-  const slot = Object.fromEntries((Object.keys(ORDER_FEATURES) as OrderFeature[]).map((name) => [name, features.indexOf(name)])) as Record<OrderFeature, number>;
+  const slot = Object.fromEntries((Object.keys(ORDER_FEATURES) as OrderFeature[]).map((name) => [name, features.indexOf(name)])) as Record<
+    OrderFeature,
+    number
+  >;
   const asOfDay = dayNumber(asOf);
-  const total = Number((await db.selectFrom('customers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const total = Number(
+    (
+      await db
+        .selectFrom('customers')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
   const ids: string[] = new Array(total);
   let values: Float64Array = new Float64Array(total * dims).fill(NaN);
@@ -132,15 +146,28 @@ export async function fetchCustomerFeatures(db: Kysely<Database>, options: Fetch
     }
   };
   const reported = (done: number) =>
-    options.onProgress?.({ fraction: total > 0 ? Math.min(1, done / total) : null, message: `read features of ${done.toLocaleString('en-US')} customers` });
+    options.onProgress?.({
+      fraction: total > 0 ? Math.min(1, done / total) : null,
+      message: `read features of ${done.toLocaleString('en-US')} customers`,
+    });
 
   if (usesOrders && options.sqliteFile) {
     const compiled = customerAggregates(db, asOf).compile();
     const sqlite = new SQLite(options.sqliteFile, { readonly: true, fileMustExist: true });
     try {
       sqlite.pragma('busy_timeout = 10000');
-      const row: OrderRow = { customer_id: '', signup_date: null, frequency: null, net_cents: null, first_purchase: null, last_purchase: null };
-      for (const r of sqlite.prepare(compiled.sql).raw(true).iterate(...compiled.parameters) as IterableIterator<unknown[]>) {
+      const row: OrderRow = {
+        customer_id: '',
+        signup_date: null,
+        frequency: null,
+        net_cents: null,
+        first_purchase: null,
+        last_purchase: null,
+      };
+      for (const r of sqlite
+        .prepare(compiled.sql)
+        .raw(true)
+        .iterate(...compiled.parameters) as IterableIterator<unknown[]>) {
         if (count === ids.length) ensure(count + 1);
         row.customer_id = r[0] as string;
         row.signup_date = r[1] as string | null;
@@ -198,20 +225,22 @@ interface OrderRow {
  * (customer_id, order_date) index).
  */
 function customerAggregates(db: Kysely<Database>, asOf: string) {
-  return db
-    .selectFrom('customers as c')
-    .leftJoin('orders as o', (join) => join.onRef('o.customer_id', '=', 'c.customer_id').on('o.order_date', '<=', asOf))
-    .select([
-      'c.customer_id',
-      'c.signup_date',
-      sql<number | null>`sum(o.is_purchase)`.as('frequency'),
-      sql<number | null>`sum(o.net_cents)`.as('net_cents'),
-      sql<string | null>`min(case when o.is_purchase = 1 then o.order_date end)`.as('first_purchase'),
-      sql<string | null>`max(case when o.is_purchase = 1 then o.order_date end)`.as('last_purchase'),
-    ])
-    // by the key alone (signup_date depends on it): grouping by both made SQLite sort in temp b-trees
-    .groupBy('c.customer_id')
-    .orderBy('c.customer_id');
+  return (
+    db
+      .selectFrom('customers as c')
+      .leftJoin('orders as o', (join) => join.onRef('o.customer_id', '=', 'c.customer_id').on('o.order_date', '<=', asOf))
+      .select([
+        'c.customer_id',
+        'c.signup_date',
+        sql<number | null>`sum(o.is_purchase)`.as('frequency'),
+        sql<number | null>`sum(o.net_cents)`.as('net_cents'),
+        sql<string | null>`min(case when o.is_purchase = 1 then o.order_date end)`.as('first_purchase'),
+        sql<string | null>`max(case when o.is_purchase = 1 then o.order_date end)`.as('last_purchase'),
+      ])
+      // by the key alone (signup_date depends on it): grouping by both made SQLite sort in temp b-trees
+      .groupBy('c.customer_id')
+      .orderBy('c.customer_id')
+  );
 }
 
 /**

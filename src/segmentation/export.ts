@@ -14,7 +14,12 @@ export function csvCell(value: string | number | null): string {
 }
 
 export function exportFileName(segment: SegmentRecord): string {
-  const slug = segment.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'segment';
+  const slug =
+    segment.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'segment';
   return `segment-${segment.id}-${slug}.csv`;
 }
 

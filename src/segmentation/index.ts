@@ -38,9 +38,4 @@ export {
   type NamedSegment,
   type NamingOptions,
 } from './naming.ts';
-export {
-  segmentCustomers,
-  type CustomerSegment,
-  type SegmentCustomersOptions,
-  type SegmentCustomersResult,
-} from './segment-customers.ts';
+export { segmentCustomers, type CustomerSegment, type SegmentCustomersOptions, type SegmentCustomersResult } from './segment-customers.ts';

@@ -192,7 +192,16 @@ function assignWithBounds(
 }
 
 /** The nearest centroid to the row at `base` (the plain loop's arithmetic and tie-break: lowest index); sets its exact bounds. */
-function nearestTwo(values: Float64Array, base: number, dims: number, centroids: Float64Array, k: number, upper: Float64Array, lower: Float64Array, i: number): number {
+function nearestTwo(
+  values: Float64Array,
+  base: number,
+  dims: number,
+  centroids: Float64Array,
+  k: number,
+  upper: Float64Array,
+  lower: Float64Array,
+  i: number,
+): number {
   let best = 0;
   let bestDistance = Infinity;
   let second = Infinity;

@@ -1,14 +1,6 @@
 import { SegmentationInputError } from './errors.ts';
 
-export type RfmGroup =
-  | 'Champions'
-  | 'Loyal'
-  | 'Potential loyalists'
-  | 'New'
-  | 'At risk'
-  | "Can't lose them"
-  | 'Hibernating'
-  | 'Lost';
+export type RfmGroup = 'Champions' | 'Loyal' | 'Potential loyalists' | 'New' | 'At risk' | "Can't lose them" | 'Hibernating' | 'Lost';
 
 export type Score = 1 | 2 | 3 | 4 | 5;
 

@@ -285,7 +285,13 @@ export async function getRun(db: Kysely<Database>, runId: number): Promise<RunRe
 
 /** Runs, newest first. */
 export async function listRuns(db: Kysely<Database>, limit = 10): Promise<RunRecord[]> {
-  const rows = await db.selectFrom('segment_runs').selectAll().where('status', '=', 'complete').orderBy('id', 'desc').limit(limit).execute();
+  const rows = await db
+    .selectFrom('segment_runs')
+    .selectAll()
+    .where('status', '=', 'complete')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map(toRun);
 }
 
@@ -353,7 +359,12 @@ export async function resolveSegment(db: Kysely<Database>, nameOrId: string | nu
 
 /** Customer ids of a segment, ordered. */
 export async function segmentMemberIds(db: Kysely<Database>, segmentId: number): Promise<string[]> {
-  const rows = await db.selectFrom('segment_members').select('customer_id').where('segment_id', '=', segmentId).orderBy('customer_id').execute();
+  const rows = await db
+    .selectFrom('segment_members')
+    .select('customer_id')
+    .where('segment_id', '=', segmentId)
+    .orderBy('customer_id')
+    .execute();
   return rows.map((r) => r.customer_id);
 }
 

@@ -53,7 +53,13 @@ export function formatFeature(name: string, value: number | undefined, currency:
 
 export function featureLabel(name: string): string {
   if (!isOrderFeature(name)) return name;
-  return { recency: 'recency (days)', frequency: 'frequency (orders)', monetary: 'monetary (net revenue)', tenure: 'tenure (days)', aov: 'avg order value' }[name];
+  return {
+    recency: 'recency (days)',
+    frequency: 'frequency (orders)',
+    monetary: 'monetary (net revenue)',
+    tenure: 'tenure (days)',
+    aov: 'avg order value',
+  }[name];
 }
 
 /** "▲ 40%" / "▼ 12%" against the overall mean. */
@@ -137,7 +143,12 @@ export function kChoiceChart(run: RunRecord): ChartSpec | undefined {
     subtitle: `Chose k=${choice.best} (best silhouette) on ${formatCount(choice.sample_rows)} customers`,
     xTitle: 'k (number of segments)',
     x: choice.scores.map((s) => s.k),
-    bars: { name: 'inertia', axisTitle: 'Inertia (within-segment sum of squares)', values: choice.scores.map((s) => s.inertia), valueFormat: ',.0f' },
+    bars: {
+      name: 'inertia',
+      axisTitle: 'Inertia (within-segment sum of squares)',
+      values: choice.scores.map((s) => s.inertia),
+      valueFormat: ',.0f',
+    },
     line: { name: 'silhouette', axisTitle: 'Silhouette', values: choice.scores.map((s) => s.silhouette), valueFormat: '.2f' },
   };
 }
@@ -162,16 +173,31 @@ export async function writeRunCharts(run: RunRecord, segments: SegmentRecord[], 
 /** The reply to `/segment run`; charts already rendered (by the worker) are reused. */
 /** What names a run in every reply that lists it. */
 export function runIdentity(run: RunRecord) {
-  return { run_id: run.id, name: run.name, method: run.method, k: run.k, as_of: run.as_of, customers: run.customers, features: run.features };
+  return {
+    run_id: run.id,
+    name: run.name,
+    method: run.method,
+    k: run.k,
+    as_of: run.as_of,
+    customers: run.customers,
+    features: run.features,
+  };
 }
 
-export async function runView(run: RunRecord, segments: SegmentRecord[], outDir: string, charts?: RunCharts): Promise<{ data: RunData; view: View }> {
+export async function runView(
+  run: RunRecord,
+  segments: SegmentRecord[],
+  outDir: string,
+  charts?: RunCharts,
+): Promise<{ data: RunData; view: View }> {
   const { chart, k_chart: kChart } = charts ?? (await writeRunCharts(run, segments, outDir));
   const choice = run.details.choice;
   const lines = [runHeadline(run), `Transforms: ${transformsText(run)}.`];
   if (choice) {
     const best = choice.scores.find((s) => s.k === choice.best);
-    lines.push(`k=auto tried k=${choice.scores[0]?.k}..${choice.scores.at(-1)?.k} and chose *k=${choice.best}* (highest silhouette, ${best?.silhouette.toFixed(2)}); check the elbow chart.`);
+    lines.push(
+      `k=auto tried k=${choice.scores[0]?.k}..${choice.scores.at(-1)?.k} and chose *k=${choice.best}* (highest silhouette, ${best?.silhouette.toFixed(2)}); check the elbow chart.`,
+    );
   }
   if (run.inertia !== null) lines.push(`Inertia ${run.inertia.toFixed(3)} (in the transformed units).`);
   const tables = [segmentsTable(segments), profileTable(run, segments)];
@@ -185,9 +211,15 @@ export async function runView(run: RunRecord, segments: SegmentRecord[], outDir:
   }
   const notes = [`Run #${run.id}: address a segment by its id or name in /segment show, /segment export and campaign audiences.`];
   if (run.details.missing > 0) notes.push(`${formatCount(run.details.missing)} customers lack one of the features and are in no segment.`);
-  if (segments.some((s) => s.kind === 'no_purchase')) notes.push('"No purchase yet": customers without a purchase as of the date; not clustered.');
+  if (segments.some((s) => s.kind === 'no_purchase'))
+    notes.push('"No purchase yet": customers without a purchase as of the date; not clustered.');
   const top = segments[0];
-  const buttons: Button[] = top ? [{ label: `Show ${top.name}`, command: `/segment show ${top.id}` }, { label: `Export ${top.name}`, command: `/segment export ${top.id}` }] : [];
+  const buttons: Button[] = top
+    ? [
+        { label: `Show ${top.name}`, command: `/segment show ${top.id}` },
+        { label: `Export ${top.name}`, command: `/segment export ${top.id}` },
+      ]
+    : [];
   const data: RunData = {
     ...runIdentity(run),
     inertia: run.inertia,
@@ -207,8 +239,22 @@ export async function runView(run: RunRecord, segments: SegmentRecord[], outDir:
       text: lines.join('\n'),
       tables,
       charts: [
-        { path: chart, name: `segment-run-${run.id}-profiles.png`, title: 'Segment sizes and profiles', alt: 'Grouped bars: each segment’s features as a percentage of the overall average' },
-        ...(kChart ? [{ path: kChart, name: `segment-run-${run.id}-choose-k.png`, title: 'Elbow and silhouette per k', alt: 'Bars of inertia and a line of silhouette for each k tried' }] : []),
+        {
+          path: chart,
+          name: `segment-run-${run.id}-profiles.png`,
+          title: 'Segment sizes and profiles',
+          alt: 'Grouped bars: each segment’s features as a percentage of the overall average',
+        },
+        ...(kChart
+          ? [
+              {
+                path: kChart,
+                name: `segment-run-${run.id}-choose-k.png`,
+                title: 'Elbow and silhouette per k',
+                alt: 'Bars of inertia and a line of silhouette for each k tried',
+              },
+            ]
+          : []),
       ],
       buttons,
       notes,

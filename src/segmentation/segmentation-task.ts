@@ -6,7 +6,16 @@ import type { Database } from '../store/schema.ts';
 import { checkFeatures, fetchCustomerFeatures, isOrderFeature, latestOrderDate, type CustomerFeatures } from './customer-features.ts';
 import { SegmentationInputError } from './errors.ts';
 import { rfm, RFM_GROUP_ACTIONS, type RfmGroup } from './rfm.ts';
-import { getRun, runSegments, storeRun, type NewSegment, type RunDetails, type RunRecord, type SegmentRecord, type TransformInfo } from './runs.ts';
+import {
+  getRun,
+  runSegments,
+  storeRun,
+  type NewSegment,
+  type RunDetails,
+  type RunRecord,
+  type SegmentRecord,
+  type TransformInfo,
+} from './runs.ts';
 import { segmentCustomers } from './segment-customers.ts';
 import { writeRunCharts, type RunCharts } from './segment-views.ts';
 
@@ -14,9 +23,21 @@ export const DEFAULT_FEATURES = ['recency', 'frequency', 'monetary'];
 export const RFM_FEATURES = ['recency', 'frequency', 'monetary'];
 export const RFM_SCORE_COLUMNS = ['r_score', 'f_score', 'm_score'];
 /** RFM groups from best to worst, the order segments are listed in. */
-export const RFM_GROUP_ORDER: RfmGroup[] = ['Champions', 'Loyal', 'Potential loyalists', 'New', 'At risk', "Can't lose them", 'Hibernating', 'Lost'];
+export const RFM_GROUP_ORDER: RfmGroup[] = [
+  'Champions',
+  'Loyal',
+  'Potential loyalists',
+  'New',
+  'At risk',
+  "Can't lose them",
+  'Hibernating',
+  'Lost',
+];
 export const AUTO_K_RANGE = { from: 2, to: 10 };
-export const NO_PURCHASE = { name: 'No purchase yet', action: 'Welcome series and a first-purchase incentive (no deep discounts until they engage)' };
+export const NO_PURCHASE = {
+  name: 'No purchase yet',
+  action: 'Welcome series and a first-purchase incentive (no deep discounts until they engage)',
+};
 
 export interface SegmentRunInput {
   /** Where the worker opens the store; absent when running in-process on a given db. */
@@ -75,11 +96,15 @@ export async function performSegmentRun(
   const usesOrders = features.some(isOrderFeature);
   const latest = await latestOrderDate(db);
   if (usesOrders && latest === null) {
-    throw new UserError('no_orders', `There are no purchases in the store, so ${features.filter(isOrderFeature).join(', ')} cannot be computed.`, {
-      hint: available.attributes.length
-        ? `Import orders with /import orders, or segment on customer attributes: features=${available.attributes.join(',')}.`
-        : 'Import orders with /import orders first.',
-    });
+    throw new UserError(
+      'no_orders',
+      `There are no purchases in the store, so ${features.filter(isOrderFeature).join(', ')} cannot be computed.`,
+      {
+        hint: available.attributes.length
+          ? `Import orders with /import orders, or segment on customer attributes: features=${available.attributes.join(',')}.`
+          : 'Import orders with /import orders first.',
+      },
+    );
   }
   const asOf = input.asOf ?? latest ?? input.createdAt.slice(0, 10);
 
@@ -150,7 +175,8 @@ export async function performSegmentRun(
     },
     segments,
     { ids: data.ids, segment: plan.assignment, featureText: plan.featureText },
-    (stored) => progress({ fraction: 0.6 + 0.4 * (stored / Math.max(1, members)), message: `stored ${stored.toLocaleString('en-US')} memberships` }),
+    (stored) =>
+      progress({ fraction: 0.6 + 0.4 * (stored / Math.max(1, members)), message: `stored ${stored.toLocaleString('en-US')} memberships` }),
     { sqliteFile: access.sqliteFile },
   );
   const storeMs = performance.now() - started;
@@ -173,12 +199,15 @@ export function chooseFeatures(input: Pick<SegmentRunInput, 'method' | 'k' | 'fe
       });
     }
     if (input.k !== 'auto') {
-      throw new UserError('rfm_k', 'method=rfm makes the classic named RFM groups; it takes no k.', { hint: 'Drop k=, or use method=kmeans.' });
+      throw new UserError('rfm_k', 'method=rfm makes the classic named RFM groups; it takes no k.', {
+        hint: 'Drop k=, or use method=kmeans.',
+      });
     }
     return RFM_FEATURES;
   }
   const features = input.features ?? DEFAULT_FEATURES;
-  if (features.length === 0) throw new UserError('no_features', 'No features given.', { hint: 'For example features=recency,frequency,monetary.' });
+  if (features.length === 0)
+    throw new UserError('no_features', 'No features given.', { hint: 'For example features=recency,frequency,monetary.' });
   return features;
 }
 
@@ -265,7 +294,9 @@ function clusterKmeans(data: CustomerFeatures, input: SegmentRunInput, asOf: str
 function scoreRfm(data: CustomerFeatures, asOf: string): Plan {
   const { rows, noPurchase } = eligibleRows(data);
   if (rows.length === 0) {
-    throw new UserError('too_few_customers', `No customers with purchases as of ${asOf}.`, { hint: 'Pick a later as_of, or import orders first.' });
+    throw new UserError('too_few_customers', `No customers with purchases as of ${asOf}.`, {
+      hint: 'Pick a later as_of, or import orders first.',
+    });
   }
   const pick = (d: number) => Float64Array.from(rows, (i) => data.values[i * 3 + d]);
   const scores = rfm({ recencyDays: pick(0), frequency: pick(1), monetary: pick(2) });
@@ -361,13 +392,20 @@ function asUserError(error: unknown, who: string): unknown {
   const context = error.context;
   switch (error.code) {
     case 'zero_variance':
-      return new UserError('zero_variance', `Feature \`${String(context.feature)}\` has the same value (${String(context.value)}) for every one of the ${who}: it cannot tell segments apart.`, {
-        hint: 'Drop it from features=, or pick another as_of.',
-        context,
-      });
+      return new UserError(
+        'zero_variance',
+        `Feature \`${String(context.feature)}\` has the same value (${String(context.value)}) for every one of the ${who}: it cannot tell segments apart.`,
+        {
+          hint: 'Drop it from features=, or pick another as_of.',
+          context,
+        },
+      );
     case 'too_few_rows':
     case 'too_few_distinct_points':
-      return new UserError('too_few_customers', `Too few distinct ${who}: ${error.message}.`, { hint: 'Use a smaller k, or k=auto.', context });
+      return new UserError('too_few_customers', `Too few distinct ${who}: ${error.message}.`, {
+        hint: 'Use a smaller k, or k=auto.',
+        context,
+      });
     default:
       return new UserError(error.code, `${error.message}.`, { hint: 'Check features= and k=.', context });
   }

@@ -119,14 +119,17 @@ export async function withLease<T>(
   if (!acquired) return { ran: false, holder: (await currentLease(db, key))?.owner };
   heldHere.set(key, owner);
   const lost = new AbortController();
-  const timer = setInterval(() => {
-    leaseStatement(db, 0, (trx) => renew(trx, key, owner, ttlMs)).then(
-      (held) => {
-        if (!held) lost.abort(new Error(`lease ${key} was taken over`));
-      },
-      () => undefined,
-    );
-  }, options.renewEveryMs ?? Math.max(10, Math.floor(ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      leaseStatement(db, 0, (trx) => renew(trx, key, owner, ttlMs)).then(
+        (held) => {
+          if (!held) lost.abort(new Error(`lease ${key} was taken over`));
+        },
+        () => undefined,
+      );
+    },
+    options.renewEveryMs ?? Math.max(10, Math.floor(ttlMs / 3)),
+  );
   timer.unref();
   try {
     return { ran: true, value: await work(lost.signal) };

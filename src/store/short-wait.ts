@@ -16,7 +16,11 @@ export function isBusyError(error: unknown): boolean {
  * throws SQLITE_BUSY; the caller retries later) instead of the connection's full busy_timeout,
  * and it never runs the WAL auto-checkpoint. Elsewhere, a plain transaction.
  */
-export async function shortWaitTransaction<T>(db: Kysely<Database>, busyTimeoutMs: number, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+export async function shortWaitTransaction<T>(
+  db: Kysely<Database>,
+  busyTimeoutMs: number,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
   if (!isSqlite(db)) return db.transaction().execute(work);
   // one connection: the pragmas apply to this transaction alone and are restored before anyone else runs a query
   return db.connection().execute(async (conn) => {

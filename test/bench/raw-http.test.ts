@@ -26,7 +26,8 @@ describe('bench load generator: raw keep-alive HTTP', () => {
   it('reads Content-Length and chunked responses, one after another on one connection', async () => {
     const connection = new RawHttpConnection(url.hostname, Number(url.port));
     await connection.open();
-    const send = (body: string) => connection.send(serializePost(url, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) }, body), 5000);
+    const send = (body: string) =>
+      connection.send(serializePost(url, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) }, body), 5000);
     expect(await send('hello')).toEqual({ status: 201, bodyBytes: 5 });
     expect(await send('chunked')).toEqual({ status: 200, bodyBytes: JSON.stringify({ ok: true, text: '0\r\n\r\n inside' }).length });
     expect(await send('empty')).toEqual({ status: 200, bodyBytes: 0 });

@@ -29,7 +29,10 @@ const members = ids('k', 60);
 beforeAll(async () => {
   store = await createTestStore();
   await grantRoles(store.db);
-  await seedCustomers(store.db, members.map((id) => ({ id })));
+  await seedCustomers(
+    store.db,
+    members.map((id) => ({ id })),
+  );
   await seedSegment(store.db, 'crashers', members);
 });
 
@@ -73,7 +76,13 @@ function startChild(mode: 'launch' | 'resume', campaignId: number, env: Record<s
 async function approvedCampaign(name: string, env: Record<string, string>): Promise<number> {
   bot = await createTestBot(store.db, store.dir, { env });
   captureNotifications(bot);
-  const id = expectOk(await run(bot, `/campaign create name=${name} segment=crashers channel=${env.WEBHOOK_URL ? 'webhook' : 'email'} subject=Hello message="Hi there" holdout=10%`, marketer)).data.campaign.id;
+  const id = expectOk(
+    await run(
+      bot,
+      `/campaign create name=${name} segment=crashers channel=${env.WEBHOOK_URL ? 'webhook' : 'email'} subject=Hello message="Hi there" holdout=10%`,
+      marketer,
+    ),
+  ).data.campaign.id;
   expectOk(await run(bot, `/campaign submit ${id}`, marketer));
   expectOk(await run(bot, `/campaign approve ${id}`, approver));
   return id;

@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS_PATH, EVENTS_SIGNATURE_HEADER, EVENTS_TIMESTAMP_HEADER, handleEventsRequest, signEvents } from '../../src/campaigns/events-endpoint.ts';
+import {
+  EVENTS_PATH,
+  EVENTS_SIGNATURE_HEADER,
+  EVENTS_TIMESTAMP_HEADER,
+  handleEventsRequest,
+  signEvents,
+} from '../../src/campaigns/events-endpoint.ts';
 import { startCampaignServices, type CampaignServices } from '../../src/campaigns/services.ts';
 import type { Bot } from '../../src/core/bot.ts';
 import { createTestBot, run } from '../helpers/bot.ts';
@@ -20,7 +26,10 @@ beforeAll(async () => {
   bot = await createTestBot(store.db, store.dir, { now: clock.now, env: { EVENTS_WEBHOOK_SECRET: SECRET } });
   captureNotifications(bot);
   await grantRoles(store.db);
-  await seedCustomers(store.db, members.map((id) => ({ id })));
+  await seedCustomers(
+    store.db,
+    members.map((id) => ({ id })),
+  );
   await seedSegment(store.db, 'everyone', members);
   services = await startCampaignServices(bot, { httpPort: 0, httpHost: '127.0.0.1', tickMs: 0 });
   url = `http://127.0.0.1:${services.http!.port}${EVENTS_PATH}`;
@@ -41,7 +50,15 @@ function signed(body: string, timestamp = seconds(), secret = SECRET) {
   return post(body, { [EVENTS_TIMESTAMP_HEADER]: String(timestamp), [EVENTS_SIGNATURE_HEADER]: signEvents(secret, timestamp, body) });
 }
 
-const eventCount = async () => Number((await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+const eventCount = async () =>
+  Number(
+    (
+      await store.db
+        .selectFrom('events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('POST /webhooks/events', () => {
   it('records signed events (one or many) and counts exact repeats as duplicates', async () => {
@@ -72,9 +89,15 @@ describe('POST /webhooks/events', () => {
     expect(((await wrongSecret.json()) as { error: string }).error).toBe('bad_signature');
 
     const ts = seconds();
-    const tampered = await post(body.replace('converted', 'opened'), { [EVENTS_TIMESTAMP_HEADER]: String(ts), [EVENTS_SIGNATURE_HEADER]: signEvents(SECRET, ts, body) });
+    const tampered = await post(body.replace('converted', 'opened'), {
+      [EVENTS_TIMESTAMP_HEADER]: String(ts),
+      [EVENTS_SIGNATURE_HEADER]: signEvents(SECRET, ts, body),
+    });
     expect(tampered.status).toBe(401);
-    const swappedTimestamp = await post(body, { [EVENTS_TIMESTAMP_HEADER]: String(ts + 1), [EVENTS_SIGNATURE_HEADER]: signEvents(SECRET, ts, body) });
+    const swappedTimestamp = await post(body, {
+      [EVENTS_TIMESTAMP_HEADER]: String(ts + 1),
+      [EVENTS_SIGNATURE_HEADER]: signEvents(SECRET, ts, body),
+    });
     expect(((await swappedTimestamp.json()) as { error: string }).error).toBe('bad_signature');
 
     const stale = await signed(body, seconds() - 301);
@@ -95,7 +118,8 @@ describe('POST /webhooks/events', () => {
     const signature = signEvents(SECRET, timestamp, body);
     const headers = { [EVENTS_TIMESTAMP_HEADER]: timestamp, [EVENTS_SIGNATURE_HEADER]: signature };
     const deps = { db: store.db, secret: SECRET, now: clock.now };
-    const receipts = async () => (await store.db.selectFrom('campaign_event_receipts').select('signature').where('signature', '=', signature).execute()).length;
+    const receipts = async () =>
+      (await store.db.selectFrom('campaign_event_receipts').select('signature').where('signature', '=', signature).execute()).length;
     // the events table is briefly unavailable: the insert after the receipt fails
     await sql`ALTER TABLE events RENAME TO events_away`.execute(store.db);
     try {
@@ -142,7 +166,9 @@ describe('POST /webhooks/events', () => {
     expect(launched.data.launch.recipients).toBe(40);
 
     clock.advanceHours(1);
-    const unsubscribe = await signed(JSON.stringify({ events: ['e010', 'e020'].map((customer_id) => ({ customer_id, campaign_id: first, type: 'unsubscribed' })) }));
+    const unsubscribe = await signed(
+      JSON.stringify({ events: ['e010', 'e020'].map((customer_id) => ({ customer_id, campaign_id: first, type: 'unsubscribed' })) }),
+    );
     expect(unsubscribe.status).toBe(200);
 
     const second = expectOk(await run(bot, '/campaign create name=Second segment=everyone holdout=0%', marketer)).data.campaign.id;

@@ -58,18 +58,45 @@ export async function seedSegment(db: Kysely<Database>, name: string, customerId
   const at = '2026-11-01T00:00:00.000Z';
   const run = await db
     .insertInto('segment_runs')
-    .values({ name: `${name}-run`, method: 'rfm', k: 1, as_of: '2026-11-01', features: '[]', parameters: '{}', details: '{}', customers: customerIds.length, inertia: null, created_at: at, created_by: 'seed', platform: 'console' } as never)
+    .values({
+      name: `${name}-run`,
+      method: 'rfm',
+      k: 1,
+      as_of: '2026-11-01',
+      features: '[]',
+      parameters: '{}',
+      details: '{}',
+      customers: customerIds.length,
+      inertia: null,
+      created_at: at,
+      created_by: 'seed',
+      platform: 'console',
+    } as never)
     .returning('id')
     .executeTakeFirstOrThrow();
   const segment = await db
     .insertInto('segments')
-    .values({ run_id: Number(run.id), position: 0, name, kind: 'rfm', size: customerIds.length, share: 1, revenue_share: null, action: 'none', profile: '{}' } as never)
+    .values({
+      run_id: Number(run.id),
+      position: 0,
+      name,
+      kind: 'rfm',
+      size: customerIds.length,
+      share: 1,
+      revenue_share: null,
+      action: 'none',
+      profile: '{}',
+    } as never)
     .returning('id')
     .executeTakeFirstOrThrow();
   for (let i = 0; i < customerIds.length; i += 200) {
     await db
       .insertInto('segment_members')
-      .values(customerIds.slice(i, i + 200).map((customer_id) => ({ run_id: Number(run.id), customer_id, segment_id: Number(segment.id), feature_values: '{}' })) as never)
+      .values(
+        customerIds
+          .slice(i, i + 200)
+          .map((customer_id) => ({ run_id: Number(run.id), customer_id, segment_id: Number(segment.id), feature_values: '{}' })) as never,
+      )
       .execute();
   }
   return Number(segment.id);

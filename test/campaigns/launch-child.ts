@@ -13,6 +13,9 @@ const deps = {
   delivery: { webhook: { batchSize: 5, backoffMs: 10 }, email: { backoffMs: 10 } },
   leaseMs: process.env.CAMPAIGN_LEASE_MS ? Number(process.env.CAMPAIGN_LEASE_MS) : undefined,
 };
-const result = mode === 'resume' ? await resumeLaunches(deps) : await launchCampaign(deps, Number(campaignId), { userId: 'UMARKET2', platform: 'slack' });
+const result =
+  mode === 'resume'
+    ? await resumeLaunches(deps)
+    : await launchCampaign(deps, Number(campaignId), { userId: 'UMARKET2', platform: 'slack' });
 process.stdout.write(`${JSON.stringify(result)}\n`);
 await app.close();

@@ -4,7 +4,19 @@ import { campaignDeps } from '../../src/campaigns/services.ts';
 import type { Bot } from '../../src/core/bot.ts';
 import { createTestBot, run } from '../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
-import { approver, captureNotifications, expectOk, grantRoles, ids, marketer, marketer2, seedCustomers, seedSegment, testClock, viewer } from './fixtures.ts';
+import {
+  approver,
+  captureNotifications,
+  expectOk,
+  grantRoles,
+  ids,
+  marketer,
+  marketer2,
+  seedCustomers,
+  seedSegment,
+  testClock,
+  viewer,
+} from './fixtures.ts';
 
 let store: TestStore;
 let bot: Bot;
@@ -25,7 +37,15 @@ beforeAll(async () => {
   ]);
   await store.db
     .insertInto('events')
-    .values(['m005', 'm006', 'm007'].map((customer_id) => ({ customer_id, campaign_id: '', type: 'unsubscribed', occurred_at: '2026-10-01T00:00:00.000Z', updated_at: '2026-10-01T00:00:00.000Z' })))
+    .values(
+      ['m005', 'm006', 'm007'].map((customer_id) => ({
+        customer_id,
+        campaign_id: '',
+        type: 'unsubscribed',
+        occurred_at: '2026-10-01T00:00:00.000Z',
+        updated_at: '2026-10-01T00:00:00.000Z',
+      })),
+    )
     .execute();
   await seedSegment(store.db, 'loyal', members);
 });
@@ -34,7 +54,8 @@ afterAll(async () => {
   await store.close();
 });
 
-const transitions = (id: number) => store.db.selectFrom('campaign_transitions').selectAll().where('campaign_id', '=', id).orderBy('id').execute();
+const transitions = (id: number) =>
+  store.db.selectFrom('campaign_transitions').selectAll().where('campaign_id', '=', id).orderBy('id').execute();
 
 describe('/campaign lifecycle', () => {
   let id: number;
@@ -44,9 +65,23 @@ describe('/campaign lifecycle', () => {
     expect(denied.ok).toBe(false);
     expect(denied.data.error.code).toBe('forbidden');
 
-    const created = expectOk(await run(bot, '/campaign create name="Winter winback" segment=loyal channel=log message="20% off" cost_per_send=0.5 budget=100 holdout=25% window=7d', marketer));
+    const created = expectOk(
+      await run(
+        bot,
+        '/campaign create name="Winter winback" segment=loyal channel=log message="20% off" cost_per_send=0.5 budget=100 holdout=25% window=7d',
+        marketer,
+      ),
+    );
     id = created.data.campaign.id;
-    expect(created.data.campaign).toMatchObject({ state: 'draft', holdout_pct: 25, window_days: 7, cost_per_send_cents: 50, budget_cents: 10000, created_by: 'UMARKET', channel: 'log' });
+    expect(created.data.campaign).toMatchObject({
+      state: 'draft',
+      holdout_pct: 25,
+      window_days: 7,
+      cost_per_send_cents: 50,
+      budget_cents: 10000,
+      created_by: 'UMARKET',
+      channel: 'log',
+    });
     const duplicate = await run(bot, '/campaign create name="Winter winback" segment=loyal', marketer);
     expect(duplicate.data.error.code).toBe('duplicate_campaign');
     const unknown = await run(bot, '/campaign create name=Other segment=nosuch', marketer);

@@ -5,7 +5,18 @@ import { studentTQuantile } from '../../src/campaigns/stats.ts';
 import type { Bot } from '../../src/core/bot.ts';
 import { createTestBot, run } from '../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
-import { approver, captureNotifications, expectOk, grantRoles, ids, marketer, seedCustomers, seedSegment, testClock, viewer } from './fixtures.ts';
+import {
+  approver,
+  captureNotifications,
+  expectOk,
+  grantRoles,
+  ids,
+  marketer,
+  seedCustomers,
+  seedSegment,
+  testClock,
+  viewer,
+} from './fixtures.ts';
 
 const clock = testClock('2026-11-10T08:00:00.000Z');
 let store: TestStore;
@@ -17,7 +28,10 @@ beforeAll(async () => {
   bot = await createTestBot(store.db, store.dir, { now: clock.now });
   captureNotifications(bot);
   await grantRoles(store.db);
-  await seedCustomers(store.db, members.map((id) => ({ id })));
+  await seedCustomers(
+    store.db,
+    members.map((id) => ({ id })),
+  );
   await seedSegment(store.db, 'hundred', members);
 });
 
@@ -26,11 +40,18 @@ afterAll(async () => {
 });
 
 async function launch(name: string, holdout: string): Promise<{ id: number; recipients: string[]; holdout: string[] }> {
-  const id = expectOk(await run(bot, `/campaign create name=${name} segment=hundred holdout=${holdout} window=7d cost_per_send=0.50`, marketer)).data.campaign.id;
+  const id = expectOk(
+    await run(bot, `/campaign create name=${name} segment=hundred holdout=${holdout} window=7d cost_per_send=0.50`, marketer),
+  ).data.campaign.id;
   expectOk(await run(bot, `/campaign submit ${id}`, marketer));
   expectOk(await run(bot, `/campaign approve ${id}`, approver));
   expectOk(await run(bot, `/campaign launch ${id}`, marketer));
-  const audience = await store.db.selectFrom('campaign_audience').selectAll().where('campaign_id', '=', id).orderBy('customer_id').execute();
+  const audience = await store.db
+    .selectFrom('campaign_audience')
+    .selectAll()
+    .where('campaign_id', '=', id)
+    .orderBy('customer_id')
+    .execute();
   return {
     id,
     recipients: audience.filter((a) => a.group_name === 'recipient').map((a) => a.customer_id),
@@ -43,7 +64,17 @@ async function order(customer_id: string, order_date: string, cents: number) {
   n++;
   await store.db
     .insertInto('orders')
-    .values({ order_id: `o${n}`, customer_id, order_date, gross_cents: cents, net_cents: cents, currency: 'USD', lines: 1, is_purchase: 1, updated_at: '2026-11-30T00:00:00.000Z' })
+    .values({
+      order_id: `o${n}`,
+      customer_id,
+      order_date,
+      gross_cents: cents,
+      net_cents: cents,
+      currency: 'USD',
+      lines: 1,
+      is_purchase: 1,
+      updated_at: '2026-11-30T00:00:00.000Z',
+    })
     .execute();
 }
 
@@ -75,12 +106,34 @@ describe('campaignReport against a hand-computed case', () => {
     const { data, view } = await campaignReport(store.db, c.id, '2026-11-30', { outDir: `${store.dir}/out` });
     expect(data.attribution_window).toEqual({ start: '2026-11-10', end: '2026-11-17', days: 7, days_elapsed: 7, complete: true });
     expect(data.sends).toEqual({
-      recipients: 60, sent: 60, failed: 0, skipped: 0, pending: 0, delivered: 50, opened: 20, clicked: 10, converted: 5,
-      rate_base: 'delivered', delivery_rate: 50 / 60, open_rate: 0.4, click_rate: 0.2, conversion_rate: 0.1,
+      recipients: 60,
+      sent: 60,
+      failed: 0,
+      skipped: 0,
+      pending: 0,
+      delivered: 50,
+      opened: 20,
+      clicked: 10,
+      converted: 5,
+      rate_base: 'delivered',
+      delivery_rate: 50 / 60,
+      open_rate: 0.4,
+      click_rate: 0.2,
+      conversion_rate: 0.1,
     });
     // recipients: 30 x 2000 + 30 x 0 -> mean 1000, sd sqrt(60e6 / 59); holdout: 10 x 2000 + 30 x 0 -> mean 500, sd sqrt(30e6 / 39)
-    expect(data.recipients).toEqual({ members: 60, revenue_cents: 60_000, revenue_per_member_cents: 1000, sd_cents: expect.closeTo(Math.sqrt(60e6 / 59), 9) });
-    expect(data.holdout).toEqual({ members: 40, revenue_cents: 20_000, revenue_per_member_cents: 500, sd_cents: expect.closeTo(Math.sqrt(30e6 / 39), 9) });
+    expect(data.recipients).toEqual({
+      members: 60,
+      revenue_cents: 60_000,
+      revenue_per_member_cents: 1000,
+      sd_cents: expect.closeTo(Math.sqrt(60e6 / 59), 9),
+    });
+    expect(data.holdout).toEqual({
+      members: 40,
+      revenue_cents: 20_000,
+      revenue_per_member_cents: 500,
+      sd_cents: expect.closeTo(Math.sqrt(30e6 / 39), 9),
+    });
     const inc = data.incremental;
     // by hand (and scipy.stats.ttest_ind(equal_var=False)): se = 190.2102, df = 91.2079, t(0.975, df) = 1.986316
     expect(inc.welch_df).toBeCloseTo(91.2079431, 5);
@@ -96,7 +149,11 @@ describe('campaignReport against a hand-computed case', () => {
     expect(inc.roi_ci95![0]).toBeCloseTo((7330.9441 - 3000) / 3000, 4);
     expect(inc.roi_ci95![1]).toBeCloseTo((52_669.0559 - 3000) / 3000, 4);
     expect(inc.verdict).toBe('significant');
-    expect(data.series).toEqual({ day: [1, 2, 3, 4, 5, 6, 7], recipients_cents: [0, 0, 1000, 1000, 1000, 1000, 1000], holdout_cents: [0, 500, 500, 500, 500, 500, 500] });
+    expect(data.series).toEqual({
+      day: [1, 2, 3, 4, 5, 6, 7],
+      recipients_cents: [0, 0, 1000, 1000, 1000, 1000, 1000],
+      holdout_cents: [0, 500, 500, 500, 500, 500, 500],
+    });
     expect(existsSync(data.chart!)).toBe(true);
     expect(view.notes!.join(' ')).toContain('attribution window 2026-11-10 to 2026-11-16 (7 days)');
     const lines = JSON.stringify(view.fields);

@@ -19,11 +19,20 @@ describe('transition table', () => {
   it('is exactly the lifecycle of issue 7', () => {
     expect([...allowed].sort()).toEqual(
       [
-        'draft>pending_approval', 'draft>cancelled',
-        'pending_approval>approved', 'pending_approval>rejected', 'pending_approval>draft', 'pending_approval>cancelled',
-        'approved>launching', 'approved>draft', 'approved>cancelled',
-        'rejected>pending_approval', 'rejected>draft', 'rejected>cancelled',
-        'launching>live', 'live>completed',
+        'draft>pending_approval',
+        'draft>cancelled',
+        'pending_approval>approved',
+        'pending_approval>rejected',
+        'pending_approval>draft',
+        'pending_approval>cancelled',
+        'approved>launching',
+        'approved>draft',
+        'approved>cancelled',
+        'rejected>pending_approval',
+        'rejected>draft',
+        'rejected>cancelled',
+        'launching>live',
+        'live>completed',
       ].sort(),
     );
   });
@@ -134,7 +143,9 @@ describe('webhook delivery', () => {
     const results = await webhookDeliverer({ url, secret: 's3cret' }).deliver(campaign, recipients);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(received[0]!.signature).toBe(signBody('s3cret', received[0]!.body));
-    expect(JSON.parse(received[0]!.body).recipients.map((r: { idempotency_key: string }) => r.idempotency_key)).toEqual(recipients.map((r) => r.idempotency_key));
+    expect(JSON.parse(received[0]!.body).recipients.map((r: { idempotency_key: string }) => r.idempotency_key)).toEqual(
+      recipients.map((r) => r.idempotency_key),
+    );
   });
 
   it('retries 5xx and timeouts with backoff, with the same body and keys', async () => {
@@ -166,7 +177,10 @@ describe('forecast from predicted CLV', () => {
 
   beforeAll(async () => {
     store = await createTestStore();
-    await seedCustomers(store.db, customers.map((id) => ({ id })));
+    await seedCustomers(
+      store.db,
+      customers.map((id) => ({ id })),
+    );
     const random = seededRandom(7);
     const rows = [];
     for (const [i, id] of customers.entries()) {
@@ -174,11 +188,25 @@ describe('forecast from predicted CLV', () => {
       const rate = 0.01 + random() * 0.05;
       while (day < 365) {
         const date = new Date(Date.UTC(2025, 10, 1) + day * 86_400_000).toISOString().slice(0, 10);
-        rows.push({ order_id: `${id}-${day}`, customer_id: id, order_date: date, gross_cents: 3000 + (i % 5) * 500, net_cents: 3000 + (i % 5) * 500, currency: 'USD', lines: 1, is_purchase: 1, updated_at: date });
+        rows.push({
+          order_id: `${id}-${day}`,
+          customer_id: id,
+          order_date: date,
+          gross_cents: 3000 + (i % 5) * 500,
+          net_cents: 3000 + (i % 5) * 500,
+          currency: 'USD',
+          lines: 1,
+          is_purchase: 1,
+          updated_at: date,
+        });
         day += 1 + Math.floor(-Math.log(1 - random()) / rate);
       }
     }
-    for (let i = 0; i < rows.length; i += 200) await store.db.insertInto('orders').values(rows.slice(i, i + 200)).execute();
+    for (let i = 0; i < rows.length; i += 200)
+      await store.db
+        .insertInto('orders')
+        .values(rows.slice(i, i + 200))
+        .execute();
   });
 
   afterAll(async () => {

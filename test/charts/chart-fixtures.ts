@@ -57,7 +57,13 @@ export const chartFixtures: Record<ChartSpec['kind'], ChartSpec> = {
     kind: 'vega-lite',
     title: 'Raw spec',
     spec: {
-      data: { values: [{ a: 1, b: 2 }, { a: 2, b: 3 }, { a: 3, b: 5 }] },
+      data: {
+        values: [
+          { a: 1, b: 2 },
+          { a: 2, b: 3 },
+          { a: 3, b: 5 },
+        ],
+      },
       mark: 'point',
       encoding: { x: { field: 'a', type: 'quantitative' }, y: { field: 'b', type: 'quantitative' } },
     },

@@ -13,12 +13,34 @@ describe('toVegaLite', () => {
   });
 
   it('turns bar charts horizontal for many or long labels and keeps the given order', () => {
-    const short = toVegaLite({ kind: 'bar', title: 't', xTitle: 'x', yTitle: 'y', bars: [{ label: 'A', value: 1 }, { label: 'B', value: 2 }] }) as Json;
+    const short = toVegaLite({
+      kind: 'bar',
+      title: 't',
+      xTitle: 'x',
+      yTitle: 'y',
+      bars: [
+        { label: 'A', value: 1 },
+        { label: 'B', value: 2 },
+      ],
+    }) as Json;
     expect(short.layer[0].encoding.x.field).toBe('label');
     expect(short.layer[0].encoding.x.sort).toEqual(['A', 'B']);
-    const long = toVegaLite({ kind: 'bar', title: 't', xTitle: 'x', yTitle: 'y', bars: [{ label: 'A very long customer name', value: 1 }] }) as Json;
+    const long = toVegaLite({
+      kind: 'bar',
+      title: 't',
+      xTitle: 'x',
+      yTitle: 'y',
+      bars: [{ label: 'A very long customer name', value: 1 }],
+    }) as Json;
     expect(long.layer[0].encoding.y.field).toBe('label');
-    const sorted = toVegaLite({ kind: 'bar', title: 't', xTitle: 'x', yTitle: 'y', sort: 'descending', bars: [{ label: 'A', value: 1 }] }) as Json;
+    const sorted = toVegaLite({
+      kind: 'bar',
+      title: 't',
+      xTitle: 'x',
+      yTitle: 'y',
+      sort: 'descending',
+      bars: [{ label: 'A', value: 1 }],
+    }) as Json;
     expect(sorted.layer[0].encoding.x.sort).toBe('-y');
   });
 

@@ -28,7 +28,15 @@ async function runConsole(lines: string[], args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: store.url, OUT_DIR: path.join(dir, 'out'), LOG_LEVEL: 'warn', SLACK_BOT_TOKEN: '', DISCORD_TOKEN: '', DISCORD_APP_ID: '' },
+      env: {
+        ...process.env,
+        DATABASE_URL: store.url,
+        OUT_DIR: path.join(dir, 'out'),
+        LOG_LEVEL: 'warn',
+        SLACK_BOT_TOKEN: '',
+        DISCORD_TOKEN: '',
+        DISCORD_APP_ID: '',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -53,7 +61,15 @@ describe('console adapter as a child process', () => {
       expect(Object.keys(reply)).toEqual(['command', 'ok', 'text', 'data']);
       expect(reply.ok).toBe(true);
       expect(reply.command).toBe([...commands, '/import orders examples/orders.csv'][i]);
-      expect(Object.keys(reply.data).slice(0, 7)).toEqual(['read', 'inserted', 'updated', 'unchanged', 'rejected', 'rejections_file', 'seconds']);
+      expect(Object.keys(reply.data).slice(0, 7)).toEqual([
+        'read',
+        'inserted',
+        'updated',
+        'unchanged',
+        'rejected',
+        'rejections_file',
+        'seconds',
+      ]);
     }
     expect(replies[0].data).toMatchObject({ read: 5000, inserted: 5000, rejected: 0, rejections_file: null });
     expect(replies[1].data.rejected).toBe(0);

@@ -51,11 +51,20 @@ describe('Bot', () => {
   });
 
   it('audits every command with secrets and emails redacted', async () => {
-    const before = await store.db.selectFrom('audit_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow();
+    const before = await store.db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirstOrThrow();
     await run(bot, '/help command=admin');
     await run(bot, '/help nosuch');
     await run(bot, '/nonsense token=xoxb-123-abc email=jane@example.com');
-    const rows = await store.db.selectFrom('audit_log').selectAll().where('user_id', '=', 'tester').where('id', '>', Number(before.id)).orderBy('id').execute();
+    const rows = await store.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('user_id', '=', 'tester')
+      .where('id', '>', Number(before.id))
+      .orderBy('id')
+      .execute();
     expect(rows.map((r) => [r.command, r.outcome])).toEqual([
       ['help', 'ok'],
       ['help', 'user_error'],

@@ -18,7 +18,11 @@ const segment = defineCommand({
       description: 'Run a segmentation.',
       options: z.object({
         method: z.enum(['kmeans', 'rfm']).default('kmeans').describe('how to segment'),
-        k: z.union([z.literal('auto'), z.number().int().min(2).max(12)]).default('auto').meta({ hint: 'auto|2..12' }).describe('number of segments'),
+        k: z
+          .union([z.literal('auto'), z.number().int().min(2).max(12)])
+          .default('auto')
+          .meta({ hint: 'auto|2..12' })
+          .describe('number of segments'),
         seed: z.number().int().optional().describe('random seed'),
         scale: z.boolean().default(true).describe('standardize features'),
         name: z.string().optional().describe('a name for the run'),
@@ -87,7 +91,9 @@ describe('parseCommandLine + validateOptions', () => {
 
   it('says what is allowed for a bad value', () => {
     expect(error('/segment run k=20').message).toMatch(/`k` must be auto\|2..12 \(got `20`\)/);
-    expect(error('/segment run method=kmean').message).toMatch(/`method` must be one of kmeans, rfm \(got `kmean`\)\. Did you mean `kmeans`\?/);
+    expect(error('/segment run method=kmean').message).toMatch(
+      /`method` must be one of kmeans, rfm \(got `kmean`\)\. Did you mean `kmeans`\?/,
+    );
     expect(error('/segment run seed=abc').message).toMatch(/`seed` must be a whole number \(got `abc`\)/);
     expect(error('/segment run scale=maybe').message).toMatch(/`scale` must be true or false/);
   });
@@ -100,6 +106,8 @@ describe('parseCommandLine + validateOptions', () => {
 
   it('builds usage lines from the definition', () => {
     expect(usageLine('segment show', segment.subcommands![1]!)).toBe('/segment show <segment>');
-    expect(usageLine('segment run', segment.subcommands![0]!)).toBe('/segment run [<method>] [k=auto|2..12] [seed=…] [scale=true|false] [name=…]');
+    expect(usageLine('segment run', segment.subcommands![0]!)).toBe(
+      '/segment run [<method>] [k=auto|2..12] [seed=…] [scale=true|false] [name=…]',
+    );
   });
 });

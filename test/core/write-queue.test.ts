@@ -17,7 +17,9 @@ const receipt = (signature: string) => async (trx: Parameters<Parameters<WriteQu
   await trx.insertInto('request_receipts').values({ signature, expires_at: 4_000_000_000_000 }).execute();
 };
 const stored = async (signatures: string[]) =>
-  (await store.db.selectFrom('request_receipts').select('signature').where('signature', 'in', signatures).execute()).map((r) => r.signature).sort();
+  (await store.db.selectFrom('request_receipts').select('signature').where('signature', 'in', signatures).execute())
+    .map((r) => r.signature)
+    .sort();
 
 describe('WriteQueue', () => {
   it('writes enqueued jobs in one batch after the delay; flush waits for them', async () => {
@@ -46,7 +48,12 @@ describe('WriteQueue', () => {
       label: 'test receipts',
       writeAll: async (trx, signatures) => {
         calls.push(signatures);
-        const inserted = await trx.insertInto('request_receipts').values(signatures.map((signature) => ({ signature, expires_at: 4_000_000_000_000 }))).onConflict((oc) => oc.column('signature').doNothing()).returning('signature').execute();
+        const inserted = await trx
+          .insertInto('request_receipts')
+          .values(signatures.map((signature) => ({ signature, expires_at: 4_000_000_000_000 })))
+          .onConflict((oc) => oc.column('signature').doNothing())
+          .returning('signature')
+          .execute();
         const fresh = new Set(inserted.map((row) => row.signature));
         return signatures.map((signature) => fresh.has(signature));
       },
@@ -65,7 +72,10 @@ describe('WriteQueue', () => {
     const group: WriteGroup<string> = {
       label: 'test strict receipts',
       writeAll: async (trx, signatures) => {
-        await trx.insertInto('request_receipts').values(signatures.map((signature) => ({ signature, expires_at: 4_000_000_000_000 }))).execute();
+        await trx
+          .insertInto('request_receipts')
+          .values(signatures.map((signature) => ({ signature, expires_at: 4_000_000_000_000 })))
+          .execute();
         return signatures.map(() => undefined);
       },
     };

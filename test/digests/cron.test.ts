@@ -20,13 +20,22 @@ describe('fire times in a zone', () => {
       '2026-03-08T13:00:00.000Z',
       '2026-03-09T13:00:00.000Z',
     ]);
-    expect(iso(nextFireTimes('0 9 * * *', 'America/New_York', new Date('2026-10-31T00:00:00Z'), 2))).toEqual(['2026-10-31T13:00:00.000Z', '2026-11-01T14:00:00.000Z']);
+    expect(iso(nextFireTimes('0 9 * * *', 'America/New_York', new Date('2026-10-31T00:00:00Z'), 2))).toEqual([
+      '2026-10-31T13:00:00.000Z',
+      '2026-11-01T14:00:00.000Z',
+    ]);
   });
 
   it('skips a wall-clock time that does not exist and fires a repeated one once', () => {
     // Berlin, 29 March 2026: 02:00 -> 03:00. 25 October 2026: 03:00 -> 02:00.
-    expect(iso(nextFireTimes('30 2 * * *', 'Europe/Berlin', new Date('2026-03-28T00:00:00Z'), 2))).toEqual(['2026-03-28T01:30:00.000Z', '2026-03-30T00:30:00.000Z']);
-    expect(iso(nextFireTimes('30 2 * * *', 'Europe/Berlin', new Date('2026-10-24T12:00:00Z'), 2))).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z']);
+    expect(iso(nextFireTimes('30 2 * * *', 'Europe/Berlin', new Date('2026-03-28T00:00:00Z'), 2))).toEqual([
+      '2026-03-28T01:30:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ]);
+    expect(iso(nextFireTimes('30 2 * * *', 'Europe/Berlin', new Date('2026-10-24T12:00:00Z'), 2))).toEqual([
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ]);
     // New York, 1 November 2026: 01:30 happens at 05:30Z (EDT) and 06:30Z (EST); the second maps onto the first.
     expect(canonicalFireTime(new Date('2026-11-01T06:30:00Z'), 'America/New_York').toISOString()).toBe('2026-11-01T05:30:00.000Z');
   });
@@ -47,8 +56,12 @@ describe('fire times in a zone', () => {
   });
 
   it('finds the latest fire time at or before an instant', () => {
-    expect(previousFireTime('0 9 * * MON', 'Europe/Berlin', new Date('2026-11-25T12:00:00Z'))?.toISOString()).toBe('2026-11-23T08:00:00.000Z');
-    expect(previousFireTime('0 9 * * MON', 'Europe/Berlin', new Date('2026-11-23T08:00:00Z'))?.toISOString()).toBe('2026-11-23T08:00:00.000Z');
+    expect(previousFireTime('0 9 * * MON', 'Europe/Berlin', new Date('2026-11-25T12:00:00Z'))?.toISOString()).toBe(
+      '2026-11-23T08:00:00.000Z',
+    );
+    expect(previousFireTime('0 9 * * MON', 'Europe/Berlin', new Date('2026-11-23T08:00:00Z'))?.toISOString()).toBe(
+      '2026-11-23T08:00:00.000Z',
+    );
     expect(nextFireTime('0 9 * * MON', 'Europe/Berlin', new Date('2026-11-23T08:00:00Z'))?.toISOString()).toBe('2026-11-30T08:00:00.000Z');
   });
 

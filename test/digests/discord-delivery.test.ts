@@ -19,7 +19,18 @@ const allowChannel = () => h.fake.failChannelMessages(DIGEST_CHANNEL, null as un
 function schedule() {
   return createSchedule(
     h.store.db,
-    { platform: 'discord', channelId: DIGEST_CHANNEL, cron: '0 9 * * MON', timeZone: 'America/New_York', sections: ['kpis', 'channels'], period: 'week', onlyOnChange: false, createdBy: '1200000000000000009', createdByPlatform: 'discord', createdByChannel: GROWTH_CHANNEL },
+    {
+      platform: 'discord',
+      channelId: DIGEST_CHANNEL,
+      cron: '0 9 * * MON',
+      timeZone: 'America/New_York',
+      sections: ['kpis', 'channels'],
+      period: 'week',
+      onlyOnChange: false,
+      createdBy: '1200000000000000009',
+      createdByPlatform: 'discord',
+      createdByChannel: GROWTH_CHANNEL,
+    },
     new Date('2026-11-20T10:00:00Z'),
   );
 }
@@ -44,7 +55,11 @@ describe('digest delivery through the real Discord adapter against the fake Disc
     const s = await schedule();
     h.fake.failChannelMessages(DIGEST_CHANNEL);
     try {
-      const outcome = await runDigest(runtimeOf(h.bot, { retry: { attempts: 3, baseDelayMs: 1 }, sleep: async () => {} }), s, new Date('2026-11-23T14:00:00Z'));
+      const outcome = await runDigest(
+        runtimeOf(h.bot, { retry: { attempts: 3, baseDelayMs: 1 }, sleep: async () => {} }),
+        s,
+        new Date('2026-11-23T14:00:00Z'),
+      );
       expect(outcome).toMatchObject({ status: 'failed', attempts: 3 });
     } finally {
       allowChannel();

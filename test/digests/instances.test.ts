@@ -66,7 +66,11 @@ describe('digest schedules across instances', () => {
       expect(tasksB.live.has(name)).toBe(true);
 
       // changed elsewhere (cron or zone): re-armed with the new timing
-      await store.db.updateTable('digest_schedules').set({ cron: '30 8 * * TUE', time_zone: 'America/New_York' }).where('id', '=', created.data.id as number).execute();
+      await store.db
+        .updateTable('digest_schedules')
+        .set({ cron: '30 8 * * TUE', time_zone: 'America/New_York' })
+        .where('id', '=', created.data.id as number)
+        .execute();
       await schedulerB.reconcile();
       expect(tasksB.live.get(name)).toEqual({ expression: '30 8 * * TUE', timeZone: 'America/New_York' });
 

@@ -61,7 +61,10 @@ describe('/digest preview', () => {
   });
 
   it('points an empty preview after the data ends at the period that has it', async () => {
-    const latest = await store.db.selectFrom('orders').select((eb) => eb.fn.max('order_date').as('day')).executeTakeFirstOrThrow();
+    const latest = await store.db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.max('order_date').as('day'))
+      .executeTakeFirstOrThrow();
     const r = await run(bot, '/digest preview as_of=2027-06-07');
     expect(r.data.empty).toBe(true);
     expect(r.view.notes?.at(-1)).toContain(`The latest order in the store is from ${String(latest.day).slice(0, 10)}`);

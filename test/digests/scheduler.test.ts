@@ -65,7 +65,14 @@ describe('/digest schedule and list', () => {
     const id = await schedule('channel=growth period=month');
     const list = await run(bot, '/digest list');
     const row = list.data.schedules.find((s: { id: number }) => s.id === id);
-    expect(row).toMatchObject({ channel: 'growth', platform: 'console', time_zone: 'Europe/Berlin', period: 'month', next_run: '2026-11-23T08:00:00.000Z', last_outcome: null });
+    expect(row).toMatchObject({
+      channel: 'growth',
+      platform: 'console',
+      time_zone: 'Europe/Berlin',
+      period: 'month',
+      next_run: '2026-11-23T08:00:00.000Z',
+      last_outcome: null,
+    });
     expect(row.next_run_local).toMatch(/^2026-11-23 09:00 .*\(Europe\/Berlin\)$/);
     await run(bot, `/digest remove ${id}`);
     expect((await run(bot, `/digest pause ${id}`)).data.error.code).toBe('digest_not_found');
@@ -126,7 +133,11 @@ describe('catch-up at start', () => {
     await scheduler.stop();
     expect(posts.map((p) => p.target.channelId)).toEqual(['caught']);
     const list = await run(bot, '/digest list');
-    expect(list.data.schedules.find((s: { id: number }) => s.id === id).last_outcome).toMatchObject({ status: 'posted', fire_time: '2026-11-23T08:00:00.000Z', attempts: 1 });
+    expect(list.data.schedules.find((s: { id: number }) => s.id === id).last_outcome).toMatchObject({
+      status: 'posted',
+      fire_time: '2026-11-23T08:00:00.000Z',
+      attempts: 1,
+    });
     await run(bot, `/digest remove ${id}`);
   });
 
@@ -134,14 +145,29 @@ describe('catch-up at start', () => {
     const id = await schedule('channel=late');
     clock = new Date('2026-11-23T14:30:00Z'); // 6.5 h late
     const lines: string[] = [];
-    const logged = Object.create(bot, { logger: { value: { ...bot.logger, info: () => {}, error: () => {}, warn: (_: unknown, message: string) => lines.push(message), child: () => bot.logger } } }) as Bot;
+    const logged = Object.create(bot, {
+      logger: {
+        value: {
+          ...bot.logger,
+          info: () => {},
+          error: () => {},
+          warn: (_: unknown, message: string) => lines.push(message),
+          child: () => bot.logger,
+        },
+      },
+    }) as Bot;
     const scheduler = startDigestScheduler({ bot: logged, createTask: manualTasks().factory, runtime: noSleep, graceHours: 6 });
     await scheduler.ready;
     await scheduler.stop();
     expect(posts).toHaveLength(0);
-    expect(lines.join('\n')).toMatch(new RegExp(`skipping digest #${id} missed at 2026-11-23 09:00 .*6\\.5 h ago, outside the 6 h grace window`));
+    expect(lines.join('\n')).toMatch(
+      new RegExp(`skipping digest #${id} missed at 2026-11-23 09:00 .*6\\.5 h ago, outside the 6 h grace window`),
+    );
     const list = await run(bot, '/digest list');
-    expect(list.data.schedules.find((s: { id: number }) => s.id === id).last_outcome).toMatchObject({ status: 'missed', fire_time: '2026-11-23T08:00:00.000Z' });
+    expect(list.data.schedules.find((s: { id: number }) => s.id === id).last_outcome).toMatchObject({
+      status: 'missed',
+      fire_time: '2026-11-23T08:00:00.000Z',
+    });
     await run(bot, `/digest remove ${id}`);
   });
 

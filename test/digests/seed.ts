@@ -23,7 +23,17 @@ export async function seedDigestStore(db: Kysely<Database>, seed = 7): Promise<v
     for (const channel of CHANNELS) {
       const count = randomInt(random, 1, 3);
       for (let i = 0; i < count; i++) {
-        customers.push({ customer_id: `c${customers.length + 1}`, email: null, name: null, signup_date: date, country: 'DE', acquisition_channel: channel, consent: 1, created_at: at, updated_at: at });
+        customers.push({
+          customer_id: `c${customers.length + 1}`,
+          email: null,
+          name: null,
+          signup_date: date,
+          country: 'DE',
+          acquisition_channel: channel,
+          consent: 1,
+          created_at: at,
+          updated_at: at,
+        });
       }
       spend.push({ date, channel, campaign: '', amount_cents: randomInt(random, 4_000, 6_000), currency: 'USD', updated_at: at });
     }
@@ -31,10 +41,32 @@ export async function seedDigestStore(db: Kysely<Database>, seed = 7): Promise<v
     for (let i = 0; i < dailyOrders; i++) {
       const customer = customers[randomInt(random, 0, customers.length - 1)]!;
       const cents = randomInt(random, 2_000, 4_000) * spike;
-      orders.push({ order_id: `o${orders.length + 1}`, customer_id: customer.customer_id, order_date: date, gross_cents: cents, net_cents: cents, currency: 'USD', lines: 1, is_purchase: 1, updated_at: at });
+      orders.push({
+        order_id: `o${orders.length + 1}`,
+        customer_id: customer.customer_id,
+        order_date: date,
+        gross_cents: cents,
+        net_cents: cents,
+        currency: 'USD',
+        lines: 1,
+        is_purchase: 1,
+        updated_at: at,
+      });
     }
   }
-  for (let i = 0; i < customers.length; i += 200) await db.insertInto('customers').values(customers.slice(i, i + 200)).execute();
-  for (let i = 0; i < orders.length; i += 200) await db.insertInto('orders').values(orders.slice(i, i + 200)).execute();
-  for (let i = 0; i < spend.length; i += 200) await db.insertInto('spend').values(spend.slice(i, i + 200)).execute();
+  for (let i = 0; i < customers.length; i += 200)
+    await db
+      .insertInto('customers')
+      .values(customers.slice(i, i + 200))
+      .execute();
+  for (let i = 0; i < orders.length; i += 200)
+    await db
+      .insertInto('orders')
+      .values(orders.slice(i, i + 200))
+      .execute();
+  for (let i = 0; i < spend.length; i += 200)
+    await db
+      .insertInto('spend')
+      .values(spend.slice(i, i + 200))
+      .execute();
 }

@@ -17,7 +17,18 @@ afterAll(() => h?.close());
 function schedule(channelId: string) {
   return createSchedule(
     h.store.db,
-    { platform: 'slack', channelId, cron: '0 9 * * MON', timeZone: 'Europe/Berlin', sections: ['kpis', 'channels'], period: 'week', onlyOnChange: false, createdBy: 'U0ADMIN', createdByPlatform: 'slack', createdByChannel: 'C0ADMIN' },
+    {
+      platform: 'slack',
+      channelId,
+      cron: '0 9 * * MON',
+      timeZone: 'Europe/Berlin',
+      sections: ['kpis', 'channels'],
+      period: 'week',
+      onlyOnChange: false,
+      createdBy: 'U0ADMIN',
+      createdByPlatform: 'slack',
+      createdByChannel: 'C0ADMIN',
+    },
     new Date('2026-11-20T10:00:00Z'),
   );
 }
@@ -26,7 +37,9 @@ describe('digest delivery through the real Slack adapter against FakeSlack', () 
   it('retries after not_in_channel, then posts the blocks and uploads the chart', async () => {
     const s = await schedule('C0DIGEST');
     let refused = 0;
-    h.fake.on('chat.postMessage', (params) => (params.channel === 'C0DIGEST' && refused++ === 0 ? { ok: false, error: 'not_in_channel' } : undefined));
+    h.fake.on('chat.postMessage', (params) =>
+      params.channel === 'C0DIGEST' && refused++ === 0 ? { ok: false, error: 'not_in_channel' } : undefined,
+    );
     try {
       const outcome = await runDigest(runtimeOf(h.bot, noSleep), s, fire);
       expect(outcome).toMatchObject({ status: 'posted', attempts: 2 });

@@ -6,7 +6,15 @@ import type { DiscordMessage } from '../../adapters/discord/render.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { reply } from '../../src/core/reply.ts';
 import { foregroundOpen } from '../../src/jobs/foreground.ts';
-import { answersTo, DIGEST_CHANNEL, GROWTH_CHANNEL, MARKETING_ROLE, sendWithAttachments, startHarness, type Harness } from './helpers/harness.ts';
+import {
+  answersTo,
+  DIGEST_CHANNEL,
+  GROWTH_CHANNEL,
+  MARKETING_ROLE,
+  sendWithAttachments,
+  startHarness,
+  type Harness,
+} from './helpers/harness.ts';
 import { seen } from './helpers/test-registry.ts';
 import { expectWithinLimits } from './helpers/limits-check.ts';
 
@@ -48,7 +56,12 @@ describe('Discord adapter against the fake gateway and REST', () => {
     const help = registered.find((c) => c.name === 'help')!;
     help.description = 'an older description';
     registered.push({ ...help, name: 'retired', description: 'a command removed since' });
-    expect(await checkRegistration(h.config, h.bot.registry)).toEqual({ scope: 'guild', missing: [], outdated: ['help'], extra: ['retired'] });
+    expect(await checkRegistration(h.config, h.bot.registry)).toEqual({
+      scope: 'guild',
+      missing: [],
+      outdated: ['help'],
+      extra: ['retired'],
+    });
     await registerCommands(h.config, h.bot.registry);
   });
 
@@ -125,9 +138,18 @@ describe('Discord adapter against the fake gateway and REST', () => {
   });
 
   it('answers in a DM, where the caller has no Discord roles', async () => {
-    const interaction = h.fake.sendInteraction({ type: 'command', name: 'probe', subcommand: 'load', options: { kind: 'orders', source: 'x.csv' }, guildId: null });
+    const interaction = h.fake.sendInteraction({
+      type: 'command',
+      name: 'probe',
+      subcommand: 'load',
+      options: { kind: 'orders', source: 'x.csv' },
+      guildId: null,
+    });
     const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction));
-    expect(answer!.body).toMatchObject({ flags: EPHEMERAL, content: expect.stringContaining('needs the **analyst** role; you have **viewer**') });
+    expect(answer!.body).toMatchObject({
+      flags: EPHEMERAL,
+      content: expect.stringContaining('needs the **analyst** role; you have **viewer**'),
+    });
   });
 
   it('answers an error after the deferral by editing in the error text', async () => {
@@ -207,14 +229,32 @@ describe('Discord adapter against the fake gateway and REST', () => {
   });
 
   it('answers autocomplete: names from the store (none yet, safely) and long choice lists', async () => {
-    const segment = h.fake.sendInteraction({ type: 'autocomplete', name: 'probe', subcommand: 'stats', options: { segment: 'vi' }, focused: 'segment' });
-    const [first] = await h.fake.waitFor(() => h.fake.callbacksFor(segment.id as string).length > 0 && h.fake.callbacksFor(segment.id as string));
+    const segment = h.fake.sendInteraction({
+      type: 'autocomplete',
+      name: 'probe',
+      subcommand: 'stats',
+      options: { segment: 'vi' },
+      focused: 'segment',
+    });
+    const [first] = await h.fake.waitFor(
+      () => h.fake.callbacksFor(segment.id as string).length > 0 && h.fake.callbacksFor(segment.id as string),
+    );
     expect(first).toMatchObject({ type: 8, data: { choices: [] } });
 
-    const region = h.fake.sendInteraction({ type: 'autocomplete', name: 'probe', subcommand: 'stats', options: { region: 'ion-2' }, focused: 'region' });
-    const [second] = await h.fake.waitFor(() => h.fake.callbacksFor(region.id as string).length > 0 && h.fake.callbacksFor(region.id as string));
+    const region = h.fake.sendInteraction({
+      type: 'autocomplete',
+      name: 'probe',
+      subcommand: 'stats',
+      options: { region: 'ion-2' },
+      focused: 'region',
+    });
+    const [second] = await h.fake.waitFor(
+      () => h.fake.callbacksFor(region.id as string).length > 0 && h.fake.callbacksFor(region.id as string),
+    );
     expect(second!.type).toBe(8);
-    expect((second!.data!.choices as { value: string }[]).map((c) => c.value)).toEqual(Array.from({ length: 10 }, (_, i) => `region-2${i}`));
+    expect((second!.data!.choices as { value: string }[]).map((c) => c.value)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `region-2${i}`),
+    );
   });
 
   it('splits a reply past every limit into valid messages: first the reply, then follow-ups with the CSV', async () => {
@@ -241,12 +281,16 @@ describe('Discord adapter against the fake gateway and REST', () => {
     expect((posted!.body.embeds as { title: string }[])[0]!.title).toBe('Weekly digest');
 
     h.fake.failChannelMessages(DIGEST_CHANNEL);
-    const failure = await h.bot.notify({ platform: 'discord', channelId: DIGEST_CHANNEL }, reply({}, { text: 'digest' })).catch((e: unknown) => e);
+    const failure = await h.bot
+      .notify({ platform: 'discord', channelId: DIGEST_CHANNEL }, reply({}, { text: 'digest' }))
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(UserError);
     expect(failure).toMatchObject({ code: 'discord_missing_access', message: expect.stringContaining(DIGEST_CHANNEL) });
     h.fake.failChannelMessages(DIGEST_CHANNEL, undefined);
 
-    const unknown = await h.bot.notify({ platform: 'discord', channelId: '1399999999999999999' }, reply({}, { text: 'x' })).catch((e: unknown) => e);
+    const unknown = await h.bot
+      .notify({ platform: 'discord', channelId: '1399999999999999999' }, reply({}, { text: 'x' }))
+      .catch((e: unknown) => e);
     expect(unknown).toMatchObject({ code: 'discord_unknown_channel' });
 
     const still = h.fake.sendInteraction({ type: 'command', name: 'help' });
@@ -277,7 +321,9 @@ describe('Discord adapter against the fake gateway and REST', () => {
       expect(message.body.content).toBe(`<@${h.fake.marketer.id}>`);
       expect((message.body.embeds as { title: string }[])[0]!.title).toBe('Done waiting');
       expect(answersTo(h.fake, interaction).filter((a) => JSON.stringify(a.body).includes('Done waiting'))).toEqual([]);
-      expect(answersTo(h.fake, interaction).some((a) => a.kind === 'edit' && String(a.body.content).includes('will be posted in this channel'))).toBe(true);
+      expect(
+        answersTo(h.fake, interaction).some((a) => a.kind === 'edit' && String(a.body.content).includes('will be posted in this channel')),
+      ).toBe(true);
     } finally {
       timing.tokenBudgetMs = saved;
     }

@@ -34,7 +34,7 @@ function checkRegistry(registry: CommandRegistry): void {
       ? actionsOf(command).map(({ action }) => {
           const sub = options.find((o) => o.name === action.name)!;
           expect(sub.type).toBe(ApplicationCommandOptionType.Subcommand);
-          return { action, options: ((sub as { options?: APIApplicationCommandOption[] }).options ?? []) };
+          return { action, options: (sub as { options?: APIApplicationCommandOption[] }).options ?? [] };
         })
       : [{ action: command.action!, options }];
     if (command.subcommands) expect(options).toHaveLength(command.subcommands.length);
@@ -76,7 +76,16 @@ describe('Discord registration payloads', () => {
         name: 'load',
         description: 'Loads a source.',
         options: [
-          { name: 'kind', description: 'what the file holds', required: true, type: 3, choices: [{ name: 'orders', value: 'orders' }, { name: 'customers', value: 'customers' }] },
+          {
+            name: 'kind',
+            description: 'what the file holds',
+            required: true,
+            type: 3,
+            choices: [
+              { name: 'orders', value: 'orders' },
+              { name: 'customers', value: 'customers' },
+            ],
+          },
           { name: 'source', description: 'a path, URL or attached file: a path or URL, or attach a file', required: false, type: 3 },
           { name: 'file', description: 'a file to use as source (CSV or .csv.gz)', required: false, type: 11 },
           { name: 'strict', description: 'reject everything on one bad row', required: false, type: 5 },
@@ -91,7 +100,13 @@ describe('Discord registration payloads', () => {
           { name: 'k', description: 'clusters', required: false, type: 4, min_value: 2, max_value: 12 },
           { name: 'segment', description: 'a segment name', required: false, type: 3, autocomplete: true },
           { name: 'campaign', description: 'a campaign name', required: false, type: 3, autocomplete: true },
-          { name: 'region', description: 'one of 30 regions: more than Discord lists as choices', required: false, type: 3, autocomplete: true },
+          {
+            name: 'region',
+            description: 'one of 30 regions: more than Discord lists as choices',
+            required: false,
+            type: 3,
+            autocomplete: true,
+          },
         ],
       },
     ]);

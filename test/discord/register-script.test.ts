@@ -31,7 +31,13 @@ describe('npm run discord:register', () => {
     const guildId = fake.guilds[0]!.id;
     const { stdout } = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'scripts/discord-register.ts')], {
       cwd,
-      env: { PATH: process.env.PATH, DISCORD_TOKEN: TOKEN, DISCORD_APP_ID: fake.applicationId, DISCORD_GUILD_ID: guildId, DISCORD_API_URL: fake.apiUrl },
+      env: {
+        PATH: process.env.PATH,
+        DISCORD_TOKEN: TOKEN,
+        DISCORD_APP_ID: fake.applicationId,
+        DISCORD_GUILD_ID: guildId,
+        DISCORD_API_URL: fake.apiUrl,
+      },
     });
     const registry = await loadRegistry();
     expect(stdout).toContain(`Registered ${registry.names().length} slash commands for guild ${guildId} (available now)`);
@@ -42,13 +48,18 @@ describe('npm run discord:register', () => {
   });
 
   it('says what is missing without credentials', async () => {
-    const failed = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'scripts/discord-register.ts')], { cwd, env: { PATH: process.env.PATH } }).catch((e: { code: number; stderr: string }) => e);
+    const failed = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'scripts/discord-register.ts')], {
+      cwd,
+      env: { PATH: process.env.PATH },
+    }).catch((e: { code: number; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining('DISCORD_TOKEN and DISCORD_APP_ID must be set') });
   });
 });
 
 describe('inviteUrl', () => {
   it('asks for bot + applications.commands with view, send, embed, attach, history and slash-command permissions', () => {
-    expect(inviteUrl('123')).toBe('https://discord.com/oauth2/authorize?client_id=123&scope=bot+applications.commands&permissions=2147601408');
+    expect(inviteUrl('123')).toBe(
+      'https://discord.com/oauth2/authorize?client_id=123&scope=bot+applications.commands&permissions=2147601408',
+    );
   });
 });

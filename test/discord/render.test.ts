@@ -17,9 +17,17 @@ describe('renderReply', () => {
   });
 
   it('renders title, text, fields and notes as an embed', () => {
-    const [message] = render(reply({}, { title: 'CLV', text: 'Mean *$12*', fields: [{ label: 'Customers', value: '4,338' }], notes: ['90-day window'] }));
+    const [message] = render(
+      reply({}, { title: 'CLV', text: 'Mean *$12*', fields: [{ label: 'Customers', value: '4,338' }], notes: ['90-day window'] }),
+    );
     expect(message!.embeds).toEqual([
-      { color: expect.any(Number), title: 'CLV', description: 'Mean **$12**', fields: [{ name: 'Customers', value: '4,338', inline: true }], footer: { text: '90-day window' } },
+      {
+        color: expect.any(Number),
+        title: 'CLV',
+        description: 'Mean **$12**',
+        fields: [{ name: 'Customers', value: '4,338', inline: true }],
+        footer: { text: '90-day window' },
+      },
     ]);
   });
 
@@ -29,7 +37,12 @@ describe('renderReply', () => {
     for (const message of messages) expectWithinLimits(message);
     const embeds = messages.flatMap((m) => m.embeds);
     expect(embeds.flatMap((e) => e.fields ?? [])).toHaveLength(40);
-    expect(embeds.map((e) => e.description ?? '').join('\n').replace(/\n/g, '')).toBe('x'.repeat(9000));
+    expect(
+      embeds
+        .map((e) => e.description ?? '')
+        .join('\n')
+        .replace(/\n/g, ''),
+    ).toBe('x'.repeat(9000));
     const tablePages = messages.filter((m) => m.content.includes('```'));
     expect(tablePages).toHaveLength(3);
     expect(tablePages[0]!.content).toContain('**Customers**');
@@ -48,11 +61,20 @@ describe('renderReply', () => {
     expect(messages.length).toBeGreaterThan(1);
     expect(messages.flatMap((m) => m.files)).toEqual([]);
     expect(messages[0]!.content).toMatch(/^```\n +a  b\n/);
-    expect(messages.at(-1)!.content).toContain("of 300");
+    expect(messages.at(-1)!.content).toContain('of 300');
   });
 
   it('attaches charts and files, with the chart as the embed image', () => {
-    const [message] = render(reply({}, { title: 'Spend', charts: [{ path: '/tmp/x.png', name: 'spend.png', title: 'Spend by week', alt: 'bars' }], files: [{ path: '/tmp/r.csv', name: 'r.csv' }] }));
+    const [message] = render(
+      reply(
+        {},
+        {
+          title: 'Spend',
+          charts: [{ path: '/tmp/x.png', name: 'spend.png', title: 'Spend by week', alt: 'bars' }],
+          files: [{ path: '/tmp/r.csv', name: 'r.csv' }],
+        },
+      ),
+    );
     expect(message!.embeds[1]).toMatchObject({ title: 'Spend by week', image: { url: 'attachment://spend.png' } });
     expect(message!.files).toEqual([
       { attachment: '/tmp/x.png', name: 'spend.png', description: 'bars' },

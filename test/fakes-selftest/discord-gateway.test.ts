@@ -152,10 +152,7 @@ describe('FakeDiscord with a real discord.js Client', () => {
   });
 
   it('registers guild and global commands over REST and echoes them with ids', async () => {
-    const guildCommands = await client.application!.commands.set(
-      [{ name: 'growth', description: 'Growth analytics' }],
-      guild.id,
-    );
+    const guildCommands = await client.application!.commands.set([{ name: 'growth', description: 'Growth analytics' }], guild.id);
     expect([...guildCommands.values()].map((c) => c.name)).toEqual(['growth']);
     const global = (await client.rest.put(Routes.applicationCommands(fake.applicationId), {
       body: [{ name: 'growth', description: 'Growth analytics' }],

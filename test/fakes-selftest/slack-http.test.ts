@@ -2,14 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  FakeSlack,
-  blockActionPayload,
-  postBlockAction,
-  postSlashCommand,
-  slackHttp,
-  waitFor,
-} from '../fakes/slack.ts';
+import { FakeSlack, blockActionPayload, postBlockAction, postSlashCommand, slackHttp, waitFor } from '../fakes/slack.ts';
 
 const SECRET = 'test-signing-secret';
 const TOKEN = 'xoxb-test-token';

@@ -448,7 +448,10 @@ export class FakeDiscord {
       const data = body.data as Record<string, unknown> | undefined;
       this.callbacks.push({ interactionId, token, type, data, files: r.files });
       if (r.query.with_response !== 'true') return { status: 204 };
-      const message = type === 4 || type === 7 ? this.interactionMessage(interaction, data ?? {}, this.messageIdFor(token, '@original'), r.files) : undefined;
+      const message =
+        type === 4 || type === 7
+          ? this.interactionMessage(interaction, data ?? {}, this.messageIdFor(token, '@original'), r.files)
+          : undefined;
       return {
         status: 200,
         body: {
@@ -479,7 +482,9 @@ export class FakeDiscord {
         return { status: 200, body: this.interactionMessage(interaction, body, this.messageIdFor(token, messageId), r.files) };
       }
       if (method === 'GET' && messageId) {
-        const last = this.webhookMessagesFor(token).filter((w) => w.messageId === messageId && w.kind === 'edit').pop();
+        const last = this.webhookMessagesFor(token)
+          .filter((w) => w.messageId === messageId && w.kind === 'edit')
+          .pop();
         return { status: 200, body: this.interactionMessage(interaction, last?.body ?? {}, this.messageIdFor(token, messageId)) };
       }
       if (method === 'DELETE' && messageId) {
@@ -500,7 +505,9 @@ export class FakeDiscord {
     }
     if ((m = /^\/channels\/([^/]+)$/.exec(path)) && method === 'GET') {
       const found = this.findChannel(m[1]);
-      return found ? { status: 200, body: channelObject(found.channel, found.guildId) } : { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
+      return found
+        ? { status: 200, body: channelObject(found.channel, found.guildId) }
+        : { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
     }
 
     if ((m = /^\/applications\/([^/]+)(?:\/guilds\/([^/]+))?\/commands$/.exec(path))) {

@@ -239,7 +239,11 @@ export class FakeSlack {
    * Send an envelope (`slash_commands`, `interactive`, `events_api`) to the connected app and
    * resolve with the payload of its ack (`{}` when acked without one).
    */
-  async sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api' | string, payload: unknown, timeoutMs = 3_000): Promise<unknown> {
+  async sendEnvelope(
+    type: 'slash_commands' | 'interactive' | 'events_api' | string,
+    payload: unknown,
+    timeoutMs = 3_000,
+  ): Promise<unknown> {
     const ws = [...(this.wss?.clients ?? [])].find((c) => c.readyState === WebSocket.OPEN);
     if (!ws) throw new Error('FakeSlack: no Socket Mode client connected');
     const envelopeId = `env-${++this.seq}`;
@@ -404,7 +408,15 @@ export class FakeSlack {
           ok: true,
           channel,
           ts,
-          message: { type: 'message', subtype: 'bot_message', text: p.text ?? '', blocks: p.blocks, ts, user: this.botUserId, bot_id: this.botId },
+          message: {
+            type: 'message',
+            subtype: 'bot_message',
+            text: p.text ?? '',
+            blocks: p.blocks,
+            ts,
+            user: this.botUserId,
+            bot_id: this.botId,
+          },
         };
       }
       case 'chat.update': {

@@ -26,8 +26,37 @@ const HEADERS = {
 type Kind = keyof typeof HEADERS;
 
 const nastyCell = fc.constantFrom(
-  "=cmd|' /C calc'!A0", '+1+1', '@SUM(A1)', '-1', '"', '""', 'a"b', 'a,b', 'line\nbreak', 'cr\rbreak', '', ' ', '\u0000', '\ufeff', 'é', 'Ünïcödé', '😀',
-  'NaN', '1e309', '-0', '12,50', '1.234,56', '$12.00', '€5', '2026-02-30', '31/12/2026', '2026-13-01', 'true', 'yes', 'maybe', 'x'.repeat(70_000),
+  "=cmd|' /C calc'!A0",
+  '+1+1',
+  '@SUM(A1)',
+  '-1',
+  '"',
+  '""',
+  'a"b',
+  'a,b',
+  'line\nbreak',
+  'cr\rbreak',
+  '',
+  ' ',
+  '\u0000',
+  '\ufeff',
+  'é',
+  'Ünïcödé',
+  '😀',
+  'NaN',
+  '1e309',
+  '-0',
+  '12,50',
+  '1.234,56',
+  '$12.00',
+  '€5',
+  '2026-02-30',
+  '31/12/2026',
+  '2026-13-01',
+  'true',
+  'yes',
+  'maybe',
+  'x'.repeat(70_000),
 );
 const goodCell = fc.oneof(
   fc.integer({ min: 1, max: 30 }).map((i) => `C${i}`),
@@ -36,7 +65,11 @@ const goodCell = fc.oneof(
   fc.float({ min: -100, max: 1000, noNaN: true }).map((x) => x.toFixed(2)),
   fc.constantFrom('USD', 'EUR', 'organic', 'google_ads', 'delivered', 'clicked', 'true', 'false', 'a@example.com'),
 );
-const cell = fc.oneof({ weight: 12, arbitrary: goodCell }, { weight: 1, arbitrary: nastyCell }, { weight: 1, arbitrary: fc.string({ maxLength: 15 }) });
+const cell = fc.oneof(
+  { weight: 12, arbitrary: goodCell },
+  { weight: 1, arbitrary: nastyCell },
+  { weight: 1, arbitrary: fc.string({ maxLength: 15 }) },
+);
 
 interface CsvCase {
   kind: Kind;
@@ -52,7 +85,15 @@ const header = (kind: Kind) =>
   fc.oneof(
     { weight: 3, arbitrary: fc.shuffledSubarray([...HEADERS[kind]], { minLength: HEADERS[kind].length }) },
     // a column dropped, doubled or unknown
-    { weight: 1, arbitrary: fc.tuple(fc.shuffledSubarray([...HEADERS[kind]], { minLength: 1 }), fc.constantFrom('extra', 'CUSTOMER_ID', ' customer_id ', '', 'amount')).map(([h, extra]) => [...h, extra]) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          fc.shuffledSubarray([...HEADERS[kind]], { minLength: 1 }),
+          fc.constantFrom('extra', 'CUSTOMER_ID', ' customer_id ', '', 'amount'),
+        )
+        .map(([h, extra]) => [...h, extra]),
+    },
   );
 
 const csvCase: fc.Arbitrary<CsvCase> = fc
@@ -63,7 +104,13 @@ const csvCase: fc.Arbitrary<CsvCase> = fc
       kind: fc.constant(kind),
       header: fc.constant(h),
       // rows as wide as the header, some ragged
-      rows: fc.array(fc.oneof({ weight: 5, arbitrary: fc.array(cell, { minLength: h.length, maxLength: h.length }) }, { weight: 1, arbitrary: fc.array(cell, { maxLength: h.length + 3 }) }), { maxLength: 12 }),
+      rows: fc.array(
+        fc.oneof(
+          { weight: 5, arbitrary: fc.array(cell, { minLength: h.length, maxLength: h.length }) },
+          { weight: 1, arbitrary: fc.array(cell, { maxLength: h.length + 3 }) },
+        ),
+        { maxLength: 12 },
+      ),
       quoting: fc.constantFrom<CsvCase['quoting']>('rfc', 'rfc', 'rfc', 'none', 'broken'),
       newline: fc.constantFrom('\n', '\r\n', '\r'),
       bom: fc.boolean(),
@@ -72,7 +119,8 @@ const csvCase: fc.Arbitrary<CsvCase> = fc
   );
 
 function serialize(c: CsvCase): Buffer {
-  const quote = (v: string) => (c.quoting === 'rfc' ? (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v) : c.quoting === 'broken' ? `"${v}` : v);
+  const quote = (v: string) =>
+    c.quoting === 'rfc' ? (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v) : c.quoting === 'broken' ? `"${v}` : v;
   const text = (c.bom ? '\ufeff' : '') + [c.header, ...c.rows].map((row) => row.map(quote).join(',')).join(c.newline) + c.newline;
   if (c.encoding === 'utf16le') return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replace(/^\ufeff/, ''), 'utf16le')]);
   if (c.encoding === 'latin1') return Buffer.from(text, 'latin1');
@@ -82,7 +130,22 @@ function serialize(c: CsvCase): Buffer {
 
 async function counts(): Promise<Record<string, number>> {
   const tables = ['customers', 'customer_attributes', 'orders', 'spend', 'events'] as const;
-  const entries = await Promise.all(tables.map(async (t) => [t, Number((await store.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)] as const));
+  const entries = await Promise.all(
+    tables.map(
+      async (t) =>
+        [
+          t,
+          Number(
+            (
+              await store.db
+                .selectFrom(t)
+                .select((eb) => eb.fn.countAll<number>().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
+          ),
+        ] as const,
+    ),
+  );
   return Object.fromEntries(entries);
 }
 

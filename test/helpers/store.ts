@@ -85,7 +85,9 @@ async function adminQuery(base: string, text: string): Promise<void> {
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`TEST_DATABASE_URL=${base} is not reachable (${error instanceof Error ? error.message : String(error)}): start PostgreSQL or unset TEST_DATABASE_URL to test on SQLite`);
+    throw new Error(
+      `TEST_DATABASE_URL=${base} is not reachable (${error instanceof Error ? error.message : String(error)}): start PostgreSQL or unset TEST_DATABASE_URL to test on SQLite`,
+    );
   }
   try {
     await client.query(text);

@@ -27,14 +27,26 @@ beforeAll(async () => {
   writeFileSync(path.join(files, 'customers.csv'), `${customers.join('\n')}\n`);
   // The worker opens the same store, as in production.
   bot = await createTestBot(store.db, store.dir, { env: { DATABASE_URL: store.url } });
-  for (const caller of [alice, bob]) await store.db.insertInto('role_grants').values({ platform: 'slack', user_id: caller.userId, role: 'analyst', granted_by: 'test', granted_at: '2026-11-25T00:00:00Z' }).execute();
+  for (const caller of [alice, bob])
+    await store.db
+      .insertInto('role_grants')
+      .values({ platform: 'slack', user_id: caller.userId, role: 'analyst', granted_by: 'test', granted_at: '2026-11-25T00:00:00Z' })
+      .execute();
 });
 afterAll(async () => store.close());
 beforeEach(async () => {
   for (const table of ['customer_attributes', 'orders', 'customers'] as const) await store.db.deleteFrom(table).execute();
 });
 
-const count = async (table: 'orders' | 'customers') => Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+const count = async (table: 'orders' | 'customers') =>
+  Number(
+    (
+      await store.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('concurrent imports', () => {
   it('two imports of the same kind at once: one runs, the other is told who runs it', async () => {
@@ -47,7 +59,11 @@ describe('concurrent imports', () => {
     expect(done[0]!.data).toMatchObject({ read: ORDERS, inserted: ORDERS, rejected: 0 });
     expect(refused[0]!.data.error.code).toBe('import_running');
     const winner = replies[0]!.ok ? 'UALICE' : 'UBOB';
-    expect(refused[0]!.data.error.message).toMatch(new RegExp(`An orders import is already running \\(started by <@${winner}> at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\); try again when it finishes`));
+    expect(refused[0]!.data.error.message).toMatch(
+      new RegExp(
+        `An orders import is already running \\(started by <@${winner}> at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\); try again when it finishes`,
+      ),
+    );
     expect(await count('orders')).toBe(ORDERS);
     // the lease is released: the next import runs
     expect((await run(bot, `/import orders ${file}`, bob)).data).toMatchObject({ read: ORDERS, inserted: 0, unchanged: ORDERS });
@@ -67,7 +83,16 @@ describe('concurrent imports', () => {
     // 500 customers created by the orders, 2,000 by the customers file
     expect(await count('customers')).toBe(CUSTOMERS + 500);
     for (const table of ['import_staging_customers', 'import_staging_order_lines'] as const) {
-      expect(Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)).toBe(0);
+      expect(
+        Number(
+          (
+            await store.db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
+      ).toBe(0);
     }
   }, 60_000);
 });

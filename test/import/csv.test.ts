@@ -29,7 +29,10 @@ describe('CsvParser', () => {
   });
 
   it('reads other delimiters', () => {
-    expect(parseAll('a;b\n"1;2";3\n', undefined, ';')).toEqual([[1, ['a', 'b']], [2, ['1;2', '3']]]);
+    expect(parseAll('a;b\n"1;2";3\n', undefined, ';')).toEqual([
+      [1, ['a', 'b']],
+      [2, ['1;2', '3']],
+    ]);
   });
 
   it('names the line of a quote that is never closed', () => {

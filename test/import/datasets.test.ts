@@ -20,7 +20,11 @@ describe.skipIf(!hasDataset('online-retail/onlineretail.csv.gz'))('Online Retail
     const purchases = await store.db
       .selectFrom('orders')
       .where('is_purchase', '=', 1)
-      .select((eb) => [eb.fn.countAll<number>().as('orders'), eb.fn.count<number>('customer_id').distinct().as('customers'), eb.fn.sum<number>('gross_cents').as('gross')])
+      .select((eb) => [
+        eb.fn.countAll<number>().as('orders'),
+        eb.fn.count<number>('customer_id').distinct().as('customers'),
+        eb.fn.sum<number>('gross_cents').as('gross'),
+      ])
       .executeTakeFirstOrThrow();
     expect(Number(purchases.orders)).toBe(18_532);
     expect(Number(purchases.customers)).toBe(4_338);
@@ -32,9 +36,27 @@ describe.skipIf(!hasDataset('mall-customers/Mall_Customers.csv'))('Mall Customer
   it('keeps age, annual_income and spending_score as attributes', async () => {
     const reply = await run(bot, `/import customers ${datasetPath('mall-customers/Mall_Customers.csv')}`);
     expect(reply.data).toMatchObject({ read: 200, inserted: 200, rejected: 0 });
-    const counts = await store.db.selectFrom('customer_attributes').select(['name', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('name').orderBy('name').execute();
-    expect(counts.map((c) => [c.name, Number(c.n)])).toEqual([['age', 200], ['annual_income', 200], ['spending_score', 200]]);
-    const first = await store.db.selectFrom('customer_attributes').select(['name', 'value']).where('customer_id', '=', '1').orderBy('name').execute();
-    expect(first).toEqual([{ name: 'age', value: 19 }, { name: 'annual_income', value: 15 }, { name: 'spending_score', value: 39 }]);
+    const counts = await store.db
+      .selectFrom('customer_attributes')
+      .select(['name', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('name')
+      .orderBy('name')
+      .execute();
+    expect(counts.map((c) => [c.name, Number(c.n)])).toEqual([
+      ['age', 200],
+      ['annual_income', 200],
+      ['spending_score', 200],
+    ]);
+    const first = await store.db
+      .selectFrom('customer_attributes')
+      .select(['name', 'value'])
+      .where('customer_id', '=', '1')
+      .orderBy('name')
+      .execute();
+    expect(first).toEqual([
+      { name: 'age', value: 19 },
+      { name: 'annual_income', value: 15 },
+      { name: 'spending_score', value: 39 },
+    ]);
   });
 });

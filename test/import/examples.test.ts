@@ -22,7 +22,11 @@ describe('examples/generate.ts', () => {
   });
 
   it('has repeat buyers, multi-line orders, returns, and no spend for organic or referral', () => {
-    const orders = readFileSync(path.join(examples, 'orders.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const orders = readFileSync(path.join(examples, 'orders.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const days = new Map<string, Set<string>>();
     const lines = new Map<string, number>();
     for (const [order, customer, date] of orders) {

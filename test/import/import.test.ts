@@ -21,13 +21,23 @@ function csv(lines: string[], name = `file-${++n}.csv`): string {
 }
 
 async function clear() {
-  for (const table of ['customer_attributes', 'orders', 'customers', 'spend', 'events'] as const) await store.db.deleteFrom(table).execute();
+  for (const table of ['customer_attributes', 'orders', 'customers', 'spend', 'events'] as const)
+    await store.db.deleteFrom(table).execute();
 }
 
 async function stagingRows(): Promise<number> {
   let total = 0;
-  for (const table of ['import_staging_customers', 'import_staging_attributes', 'import_staging_order_lines', 'import_staging_spend', 'import_staging_events'] as const) {
-    const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  for (const table of [
+    'import_staging_customers',
+    'import_staging_attributes',
+    'import_staging_order_lines',
+    'import_staging_spend',
+    'import_staging_events',
+  ] as const) {
+    const row = await store.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     total += Number(row.n);
   }
   return total;
@@ -61,7 +71,12 @@ describe('/import customers', () => {
     ]);
     const attributes = await store.db.selectFrom('customer_attributes').selectAll().orderBy('customer_id').orderBy('name').execute();
     expect(attributes.map((a) => `${a.customer_id}.${a.name}=${a.value}`)).toEqual([
-      'c1.age=34', 'c1.annual_income=15', 'c1.spending_score=39', 'c2.annual_income=20', 'c2.spending_score=81', 'c3.age=51',
+      'c1.age=34',
+      'c1.annual_income=15',
+      'c1.spending_score=39',
+      'c2.annual_income=20',
+      'c2.spending_score=81',
+      'c3.age=51',
     ]);
   });
 
@@ -118,7 +133,10 @@ describe('/import customers', () => {
     expect(again.data).toMatchObject({ read: 2, inserted: 0, updated: 0, unchanged: 2, rejected: 0 });
     expect(again.view.text).toMatch(/^Nothing new: 2 customers unchanged/);
     expect(await store.db.selectFrom('customers').select(['customer_id', 'updated_at']).execute()).toEqual(before);
-    const changed = await run(bot, `/import customers ${csv(['customer_id,email,age', 'i1,i1@example.com,31', 'i2,i2@example.com,40', 'i3,,'])}`);
+    const changed = await run(
+      bot,
+      `/import customers ${csv(['customer_id,email,age', 'i1,i1@example.com,31', 'i2,i2@example.com,40', 'i3,,'])}`,
+    );
     expect(changed.data).toMatchObject({ inserted: 1, updated: 1, unchanged: 1 });
   });
 
@@ -149,7 +167,9 @@ describe('/import orders', () => {
     expect(reply.ok).toBe(true);
     expect(reply.data).toMatchObject({ read: 7, inserted: 5, updated: 0, unchanged: 0, rejected: 0, customers_created: 1 });
     const orders = await store.db.selectFrom('orders').selectAll().orderBy('order_id').execute();
-    expect(orders.map((o) => [o.order_id, o.customer_id, o.order_date, o.gross_cents, o.net_cents, o.lines, o.is_purchase, o.currency])).toEqual([
+    expect(
+      orders.map((o) => [o.order_id, o.customer_id, o.order_date, o.gross_cents, o.net_cents, o.lines, o.is_purchase, o.currency]),
+    ).toEqual([
       ['1001', 'known', '2025-03-01T08:00:00.000Z', 310, 160, 3, 1, 'USD'],
       ['1002', 'newbie', '2025-03-05T09:00:00.000Z', 1000, 1000, 1, 1, 'USD'],
       ['1004', 'newbie', '2025-03-08T11:00:00.000Z', 0, 0, 1, 0, 'USD'],
@@ -171,7 +191,10 @@ describe('/import orders', () => {
     for (let i = 0; i < 2500; i++) lines.push(`o${i % 7},c${i % 7},2025-01-${String((i % 28) + 1).padStart(2, '0')},1.01`);
     const reply = await run(bot, `/import orders ${csv(lines)}`);
     expect(reply.data).toMatchObject({ read: 2500, inserted: 7 });
-    const total = await store.db.selectFrom('orders').select((eb) => [eb.fn.sum<number>('gross_cents').as('gross'), eb.fn.sum<number>('lines').as('lines')]).executeTakeFirstOrThrow();
+    const total = await store.db
+      .selectFrom('orders')
+      .select((eb) => [eb.fn.sum<number>('gross_cents').as('gross'), eb.fn.sum<number>('lines').as('lines')])
+      .executeTakeFirstOrThrow();
     expect(Number(total.gross)).toBe(2500 * 101);
     expect(Number(total.lines)).toBe(2500);
     const o0 = await store.db.selectFrom('orders').selectAll().where('order_id', '=', 'o0').executeTakeFirstOrThrow();
@@ -179,8 +202,16 @@ describe('/import orders', () => {
   });
 
   it('takes map= and date_format= for files with their own conventions', async () => {
-    const file = csv(['Ref;Client;When;Total;Curr', 'r1;k1;31/12/2025;"1.234,5";EUR'].map((l) => l).slice(0, 1).concat(['r1;k1;31/12/2025;1234.50;eur', 'r2;k1;01/13/2025;5;EUR']));
-    const reply = await run(bot, `/import orders ${file} map="Ref:order_id,Client:customer_id,When:order_date,Total:amount,Curr:currency" date_format=DD/MM/YYYY`);
+    const file = csv(
+      ['Ref;Client;When;Total;Curr', 'r1;k1;31/12/2025;"1.234,5";EUR']
+        .map((l) => l)
+        .slice(0, 1)
+        .concat(['r1;k1;31/12/2025;1234.50;eur', 'r2;k1;01/13/2025;5;EUR']),
+    );
+    const reply = await run(
+      bot,
+      `/import orders ${file} map="Ref:order_id,Client:customer_id,When:order_date,Total:amount,Curr:currency" date_format=DD/MM/YYYY`,
+    );
     expect(reply.data).toMatchObject({ read: 2, inserted: 1, rejected: 1 });
     expect(reply.view.tables![0]!.rows[0]).toEqual([3, 'order_date', 'invalid date (expected DD/MM/YYYY)', '01/13/2025']);
     const order = await store.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
@@ -208,7 +239,11 @@ describe('/import orders', () => {
     writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]));
     const html = csv(['<!DOCTYPE html>', '<html><body>Sign in</body></html>'], 'page.csv');
     const json = csv(['[{"order_id": 1}]'], 'data.csv');
-    for (const [file, what] of [[binary, 'binary data'], [html, 'HTML'], [json, 'JSON']] as const) {
+    for (const [file, what] of [
+      [binary, 'binary data'],
+      [html, 'HTML'],
+      [json, 'JSON'],
+    ] as const) {
       const reply = await run(bot, `/import orders ${file}`);
       expect(reply.data.error.code).toBe('not_csv');
       expect(reply.data.error.message).toContain(what);
@@ -224,7 +259,9 @@ describe('/import orders', () => {
       const reply = await run(bot, `/import orders ${file}`);
       expect(reply.ok).toBe(false);
       expect(reply.data.error.code).toBe('utf16_text');
-      expect(reply.data.error.message).toBe('This file is UTF-16 text; save it as UTF-8 CSV (in Excel: Save As → CSV UTF-8) and import again.');
+      expect(reply.data.error.message).toBe(
+        'This file is UTF-16 text; save it as UTF-8 CSV (in Excel: Save As → CSV UTF-8) and import again.',
+      );
     }
     const missing = await run(bot, '/import orders no/such/file.csv');
     expect(missing.data.error.code).toBe('source_not_found');
@@ -321,7 +358,15 @@ describe('/import events and the worker thread', () => {
       'e2,spring,delivered,2026-03-01',
     ]);
     const reply = await run(workerBot, `/import events ${file}`);
-    expect(Object.keys(reply.data).slice(0, 7)).toEqual(['read', 'inserted', 'updated', 'unchanged', 'rejected', 'rejections_file', 'seconds']);
+    expect(Object.keys(reply.data).slice(0, 7)).toEqual([
+      'read',
+      'inserted',
+      'updated',
+      'unchanged',
+      'rejected',
+      'rejections_file',
+      'seconds',
+    ]);
     expect(reply.data).toMatchObject({ read: 4, inserted: 3, updated: 0, unchanged: 0, rejected: 1, kind: 'events' });
     expect(typeof reply.data.seconds).toBe('number');
     const events = await store.db.selectFrom('events').select(['customer_id', 'type', 'occurred_at']).orderBy('occurred_at').execute();

@@ -56,7 +56,9 @@ describe('headers', () => {
   });
 
   it('names the missing columns, lists those found and suggests map=', () => {
-    expect(() => mapColumns('orders', ['Ref', 'Client', 'When'], new Map())).toThrow(/no `order_id`, `customer_id`, `order_date`, `amount \(or quantity and unit_price\)` columns/);
+    expect(() => mapColumns('orders', ['Ref', 'Client', 'When'], new Map())).toThrow(
+      /no `order_id`, `customer_id`, `order_date`, `amount \(or quantity and unit_price\)` columns/,
+    );
     try {
       mapColumns('spend', ['Day', 'Cost'], new Map());
     } catch (error) {

@@ -30,6 +30,11 @@ const task: WorkerTask<EchoInput, EchoOutput> = async (input, progress) => {
   if (input.fail === 'crash') throw new TypeError('boom');
   if (input.fail === 'exit') process.exit(3);
   if (input.keepMiB) kept.push(new ArrayBuffer(input.keepMiB * 2 ** 20));
-  return { doubled: input.n * 2, threadId, niceness: getPriority(0), preloaded: (globalThis as { preloaded?: boolean }).preloaded === true };
+  return {
+    doubled: input.n * 2,
+    threadId,
+    niceness: getPriority(0),
+    preloaded: (globalThis as { preloaded?: boolean }).preloaded === true,
+  };
 };
 export default task;

@@ -9,16 +9,23 @@ describe('background work pauses for chat requests in flight', () => {
   it('a worker loop blocks while a request is open, at most the longest pause, and not at all when none is', async () => {
     const pool = new WorkerPool({ niceness: 0 });
     try {
-      const quiet = await pool.run<ForegroundProbeInput, { blockedMs: number[] }>(new URL('./foreground-task.ts', import.meta.url), { calls: 20, everyMs: 1 });
+      const quiet = await pool.run<ForegroundProbeInput, { blockedMs: number[] }>(new URL('./foreground-task.ts', import.meta.url), {
+        calls: 20,
+        everyMs: 1,
+      });
       expect(Math.max(...quiet.blockedMs)).toBeLessThan(5);
 
       let opened = false;
       let release = () => {};
-      const busy = pool.run<ForegroundProbeInput, { blockedMs: number[] }>(new URL('./foreground-task.ts', import.meta.url), { calls: 40, everyMs: 5 }, (update) => {
-        if (update.message !== 'started' || opened) return;
-        opened = true;
-        release = openForeground(); // a request arrives and stays open (never answered)
-      });
+      const busy = pool.run<ForegroundProbeInput, { blockedMs: number[] }>(
+        new URL('./foreground-task.ts', import.meta.url),
+        { calls: 40, everyMs: 5 },
+        (update) => {
+          if (update.message !== 'started' || opened) return;
+          opened = true;
+          release = openForeground(); // a request arrives and stays open (never answered)
+        },
+      );
       const { blockedMs } = await busy;
       release();
       expect(opened).toBe(true);

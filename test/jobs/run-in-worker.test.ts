@@ -66,13 +66,16 @@ describe('WorkerPool', () => {
 
   it('runs concurrent tasks in separate workers and keeps at most maxIdle of them', async () => {
     const workers = pool({ maxIdle: 1 });
-    const [a, b] = await Promise.all([workers.run<EchoInput, EchoOutput>(task, { n: 1, waitMs: 200 }), workers.run<EchoInput, EchoOutput>(task, { n: 2, waitMs: 200 })]);
+    const [a, b] = await Promise.all([
+      workers.run<EchoInput, EchoOutput>(task, { n: 1, waitMs: 200 }),
+      workers.run<EchoInput, EchoOutput>(task, { n: 2, waitMs: 200 }),
+    ]);
     expect(a.threadId).not.toBe(b.threadId);
     const next = await workers.run<EchoInput, EchoOutput>(task, { n: 3 });
     expect([a.threadId, b.threadId]).toContain(next.threadId);
   });
 
-  it('lowers the worker threads\' scheduling priority, not the bot\'s', async () => {
+  it("lowers the worker threads' scheduling priority, not the bot's", async () => {
     const result = await pool({ niceness: 7 }).run<EchoInput, EchoOutput>(task, { n: 1 });
     if (process.platform === 'linux') expect(result.niceness).toBe(7);
     expect((await import('node:os')).getPriority(0)).toBe(0);
@@ -130,12 +133,15 @@ describe('WorkerPool in a process of its own', () => {
     const path = await import('node:path');
     const dir = mkdtempSync(path.join(tmpdir(), 'growthbot-pool-'));
     const file = path.join(dir, 'warm.mjs');
-    writeFileSync(file, `
+    writeFileSync(
+      file,
+      `
       import { WorkerPool } from ${JSON.stringify(new URL('../../src/jobs/worker-pool.ts', import.meta.url).href)};
       const pool = new WorkerPool();
       pool.register(new URL(${JSON.stringify(preload.href)}));
       await pool.warm();
-      console.log('warm');`);
+      console.log('warm');`,
+    );
     try {
       const out = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000 });
       expect(out.trim()).toBe('warm');

@@ -80,7 +80,10 @@ const handlers: Record<string, (request: Request) => Promise<unknown>> = {
   /** A typed command through this instance's bot core, as a user in the console. */
   command: async (request) => {
     await startAt(request.at);
-    const reply = await app.bot.execute({ caller: { platform: 'console', userId: request.user as string, channelId: 'console' }, text: request.text as string });
+    const reply = await app.bot.execute({
+      caller: { platform: 'console', userId: request.user as string, channelId: 'console' },
+      text: request.text as string,
+    });
     return { ok: reply.ok, data: reply.data };
   },
   launch: async (request) => launchCampaign(deps, request.campaign_id as number, { userId: 'UMARKET2', platform: 'slack' }),
@@ -105,7 +108,9 @@ for await (const line of lines) {
       if (!handler) throw new Error(`unknown op ${request.op}`);
       process.stdout.write(`${JSON.stringify({ id: request.id, ok: true, result: await handler(request) })}\n`);
     } catch (error) {
-      process.stdout.write(`${JSON.stringify({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) })}\n`,
+      );
     }
   })();
 }

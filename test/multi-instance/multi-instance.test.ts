@@ -23,7 +23,8 @@ const WEBHOOK_SECRET = 'multi-instance-webhook';
 const LEASE_MS = 1_500;
 const TICK_MS = 200;
 
-if (!testPostgresUrl()) console.info('multi-instance tests skipped: they need PostgreSQL (TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test)');
+if (!testPostgresUrl())
+  console.info('multi-instance tests skipped: they need PostgreSQL (TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test)');
 
 interface Instance {
   name: string;
@@ -112,7 +113,10 @@ describe.skipIf(!testPostgresUrl())('two bot instances on one PostgreSQL (needs 
     store = await createTestStore();
     await seedDigestStore(store.db);
     await grantRoles(store.db);
-    await seedCustomers(store.db, members.map((id) => ({ id })));
+    await seedCustomers(
+      store.db,
+      members.map((id) => ({ id })),
+    );
     await seedSegment(store.db, 'everyone', members);
     scheduleId = (
       await createSchedule(
@@ -207,8 +211,13 @@ describe.skipIf(!testPostgresUrl())('two bot instances on one PostgreSQL (needs 
   });
 
   async function approvedCampaign(name: string): Promise<number> {
-    const id = expectOk(await run(bot, `/campaign create name=${name} segment=everyone channel=webhook subject=Hi message="Hello" holdout=10% start=2026-11-01`, marketer)).data.campaign
-      .id as number;
+    const id = expectOk(
+      await run(
+        bot,
+        `/campaign create name=${name} segment=everyone channel=webhook subject=Hi message="Hello" holdout=10% start=2026-11-01`,
+        marketer,
+      ),
+    ).data.campaign.id as number;
     expectOk(await run(bot, `/campaign submit ${id}`, marketer));
     expectOk(await run(bot, `/campaign approve ${id}`, approver));
     return id;
@@ -229,7 +238,12 @@ describe.skipIf(!testPostgresUrl())('two bot instances on one PostgreSQL (needs 
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
     expect(new Set(deliveries.keys())).toEqual(new Set(rows.map((r) => r.idempotency_key)));
     expect([...deliveries.values()].every((n) => n === 1)).toBe(true);
-    const transitions = await store.db.selectFrom('campaign_transitions').select('to_state').where('campaign_id', '=', id).orderBy('id').execute();
+    const transitions = await store.db
+      .selectFrom('campaign_transitions')
+      .select('to_state')
+      .where('campaign_id', '=', id)
+      .orderBy('id')
+      .execute();
     expect(transitions.map((t) => t.to_state)).toEqual(['pending_approval', 'approved', 'launching', 'live']);
   });
 
@@ -238,23 +252,36 @@ describe.skipIf(!testPostgresUrl())('two bot instances on one PostgreSQL (needs 
     const lines = ['order_id,customer_id,order_date,amount'];
     for (let i = 0; i < 3_000; i++) lines.push(`mi${i},mi-c${i % 400},2026-10-${String((i % 28) + 1).padStart(2, '0')},${(i % 50) + 5}.25`);
     writeFileSync(file, `${lines.join('\n')}\n`);
-    const [a, b] = await Promise.all(instances.map((instance, i) => instance.request('command', { text: `/import orders ${file}`, user: `U${i}`, at: Date.now() + 300 })));
+    const [a, b] = await Promise.all(
+      instances.map((instance, i) => instance.request('command', { text: `/import orders ${file}`, user: `U${i}`, at: Date.now() + 300 })),
+    );
     const replies = [a, b] as { ok: boolean; data: any }[];
     expect(replies.filter((r) => r.ok)).toHaveLength(1);
     const refused = replies.find((r) => !r.ok)!;
     expect(refused.data.error.code).toBe('import_running');
     expect(refused.data.error.message).toMatch(/^An orders import is already running \(started by <@U[01]> at .* UTC\)/);
     expect(replies.find((r) => r.ok)!.data).toMatchObject({ read: 3_000, inserted: 3_000 });
-    const orders = await store.db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).where('order_id', 'like', 'mi%').executeTakeFirstOrThrow();
+    const orders = await store.db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('order_id', 'like', 'mi%')
+      .executeTakeFirstOrThrow();
     expect(Number(orders.n)).toBe(3_000);
   }, 60_000);
 
   it('a segmentation started on both instances at once runs on one', async () => {
     const runsBefore = await store.db.selectFrom('segment_runs').select('id').execute();
-    const replies = (await together(instances, 'command', { text: '/segment run k=3 as_of=2026-10-31 name=twice', user: 'UANALYST' })) as { ok: boolean; data: any }[];
+    const replies = (await together(instances, 'command', { text: '/segment run k=3 as_of=2026-10-31 name=twice', user: 'UANALYST' })) as {
+      ok: boolean;
+      data: any;
+    }[];
     expect(replies.filter((r) => r.ok)).toHaveLength(1);
     expect(replies.find((r) => !r.ok)!.data.error.code).toBe('segment_run_running');
-    const runs = await store.db.selectFrom('segment_runs').select('name').where('id', 'not in', runsBefore.length ? runsBefore.map((r) => r.id) : [-1]).execute();
+    const runs = await store.db
+      .selectFrom('segment_runs')
+      .select('name')
+      .where('id', 'not in', runsBefore.length ? runsBefore.map((r) => r.id) : [-1])
+      .execute();
     expect(runs.map((r) => r.name)).toEqual(['twice']);
   }, 60_000);
 
@@ -262,7 +289,9 @@ describe.skipIf(!testPostgresUrl())('two bot instances on one PostgreSQL (needs 
     const [a, b] = instances as [Instance, Instance];
     // B runs the campaign clock as in production; a campaign without a start date waits for /campaign launch.
     await b.request('scheduler', { interval_ms: TICK_MS });
-    const id = expectOk(await run(bot, '/campaign create name=orphaned segment=everyone channel=webhook subject=Hi message="Hello" holdout=10%', marketer)).data.campaign.id as number;
+    const id = expectOk(
+      await run(bot, '/campaign create name=orphaned segment=everyone channel=webhook subject=Hi message="Hello" holdout=10%', marketer),
+    ).data.campaign.id as number;
     expectOk(await run(bot, `/campaign submit ${id}`, marketer));
     expectOk(await run(bot, `/campaign approve ${id}`, approver));
     deliveries.clear();
@@ -283,7 +312,9 @@ describe.skipIf(!testPostgresUrl())('two bot instances on one PostgreSQL (needs 
     expect(sentBefore).toBeGreaterThan(0);
     expect(sentBefore).toBeLessThan(midway.length);
     // A's lease still holds: B's ticks leave the launch alone until it expires
-    expect((await store.db.selectFrom('leases').select('owner').where('key', '=', `campaign-launch:${id}`).executeTakeFirst())?.owner).toMatch(/^campaigns:/);
+    expect(
+      (await store.db.selectFrom('leases').select('owner').where('key', '=', `campaign-launch:${id}`).executeTakeFirst())?.owner,
+    ).toMatch(/^campaigns:/);
 
     let state = 'launching';
     while (state !== 'live' && Date.now() - killedAt < LEASE_MS + 20 * TICK_MS + 5_000) {
@@ -302,7 +333,12 @@ describe.skipIf(!testPostgresUrl())('two bot instances on one PostgreSQL (needs 
     const repeated = [...deliveries.values()].filter((n) => n > 1);
     expect(repeated.length).toBeLessThanOrEqual(5);
     expect(repeated.every((n) => n === 2)).toBe(true);
-    const finished = await store.db.selectFrom('campaign_transitions').select('reason').where('campaign_id', '=', id).where('to_state', '=', 'live').executeTakeFirstOrThrow();
+    const finished = await store.db
+      .selectFrom('campaign_transitions')
+      .select('reason')
+      .where('campaign_id', '=', id)
+      .where('to_state', '=', 'live')
+      .executeTakeFirstOrThrow();
     expect(finished.reason).toContain('resumed after an interruption');
     expect(b.stderr()).not.toMatch(/"level":50/);
   }, 60_000);

@@ -11,9 +11,7 @@ const migrationNames = readdirSync(MIGRATIONS_DIR)
 
 async function tableNames(store: TestStore): Promise<string[]> {
   const tables = await store.db.introspection.getTables();
-  const names = tables
-    .filter((t) => store.schema === undefined || t.schema === store.schema)
-    .map((t) => t.name);
+  const names = tables.filter((t) => store.schema === undefined || t.schema === store.schema).map((t) => t.name);
   return names.filter((name) => !name.startsWith('kysely_')).sort();
 }
 

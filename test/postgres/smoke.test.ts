@@ -16,7 +16,10 @@ let bot: Bot;
 beforeAll(async () => {
   store = await createTestStore();
   // DATABASE_URL: the import worker opens the same store (the PostgreSQL schema) on its own connection.
-  bot = await createTestBot(store.db, store.dir, { env: { DATABASE_URL: store.url, BOT_ADMINS: 'U_ADMIN' }, now: () => new Date('2026-11-25T10:00:00Z') });
+  bot = await createTestBot(store.db, store.dir, {
+    env: { DATABASE_URL: store.url, BOT_ADMINS: 'U_ADMIN' },
+    now: () => new Date('2026-11-25T10:00:00Z'),
+  });
 });
 afterAll(async () => store?.close());
 
@@ -47,7 +50,10 @@ describe(`smoke on ${testPostgresUrl() ? 'PostgreSQL' : 'SQLite'}`, () => {
     expect(customers.data).toMatchObject({ read: 5000, inserted: 5000, rejected: 0 });
     const orders = await run(bot, `/import orders ${path.join(examples, 'orders.csv')}`, admin);
     expect(orders.ok, orders.view.text).toBe(true);
-    const counted = await store.db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const counted = await store.db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(counted.n)).toBeGreaterThan(1000);
     expect(typeof counted.n).toBe('number');
     const again = await run(bot, `/import customers ${path.join(examples, 'customers.csv')}`, admin);

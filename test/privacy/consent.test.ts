@@ -13,15 +13,56 @@ let campaignId: number;
 beforeAll(async () => {
   store = await createTestStore();
   const db = store.db;
-  const customer = (customer_id: string, consent: number) => ({ customer_id, email: `${customer_id.toLowerCase()}@example.com`, name: null, signup_date: null, country: null, acquisition_channel: null, consent, created_at: at, updated_at: at });
-  await db.insertInto('customers').values([customer('OK', 1), customer('WITHDRAWN', 1), customer('UNSUB', 1), customer('NEVER', 0)]).execute();
+  const customer = (customer_id: string, consent: number) => ({
+    customer_id,
+    email: `${customer_id.toLowerCase()}@example.com`,
+    name: null,
+    signup_date: null,
+    country: null,
+    acquisition_channel: null,
+    consent,
+    created_at: at,
+    updated_at: at,
+  });
+  await db
+    .insertInto('customers')
+    .values([customer('OK', 1), customer('WITHDRAWN', 1), customer('UNSUB', 1), customer('NEVER', 0)])
+    .execute();
   const campaign = await db
     .insertInto('campaigns')
     .values({
-      name: 'Spring', segment: 'All', channel: 'email', message: 'hi', subject: 'hi', budget_cents: null, cost_per_send_cents: 1, currency: 'USD', holdout_pct: 0, window_days: 14,
-      start_at: null, seed: 1, state: 'launching', created_by: 'U', created_platform: 'slack', created_channel: null, created_at: at, updated_at: at, submitted_by: null, submitted_at: null,
-      approval_expires_at: null, request_platform: null, request_channel: null, decided_by: null, decided_at: null, decision_reason: null, launched_by: 'U', launched_at: at,
-      audience_size: 3, holdout_size: 0, live_at: null, completed_at: null,
+      name: 'Spring',
+      segment: 'All',
+      channel: 'email',
+      message: 'hi',
+      subject: 'hi',
+      budget_cents: null,
+      cost_per_send_cents: 1,
+      currency: 'USD',
+      holdout_pct: 0,
+      window_days: 14,
+      start_at: null,
+      seed: 1,
+      state: 'launching',
+      created_by: 'U',
+      created_platform: 'slack',
+      created_channel: null,
+      created_at: at,
+      updated_at: at,
+      submitted_by: null,
+      submitted_at: null,
+      approval_expires_at: null,
+      request_platform: null,
+      request_channel: null,
+      decided_by: null,
+      decided_at: null,
+      decision_reason: null,
+      launched_by: 'U',
+      launched_at: at,
+      audience_size: 3,
+      holdout_size: 0,
+      live_at: null,
+      completed_at: null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -30,17 +71,34 @@ beforeAll(async () => {
   expect((await eligibleMembers(db, ['OK', 'WITHDRAWN', 'UNSUB', 'NEVER'], 'email')).eligible).toEqual(['OK', 'UNSUB', 'WITHDRAWN']);
   await db
     .insertInto('campaign_outbox')
-    .values(['OK', 'WITHDRAWN', 'UNSUB'].map((customer_id) => ({ campaign_id: campaignId, customer_id, idempotency_key: `k-${customer_id}`, status: 'pending', attempts: 0, last_error: null, updated_at: at, sent_at: null })))
+    .values(
+      ['OK', 'WITHDRAWN', 'UNSUB'].map((customer_id) => ({
+        campaign_id: campaignId,
+        customer_id,
+        idempotency_key: `k-${customer_id}`,
+        status: 'pending',
+        attempts: 0,
+        last_error: null,
+        updated_at: at,
+        sent_at: null,
+      })),
+    )
     .execute();
   // … then, before delivery (rate-limited or resumed after a crash), one withdrew consent and one unsubscribed
   await db.updateTable('customers').set({ consent: 0 }).where('customer_id', '=', 'WITHDRAWN').execute();
-  await db.insertInto('events').values({ customer_id: 'UNSUB', campaign_id: 'other', type: 'unsubscribed', occurred_at: '2026-11-02T00:00:00Z', updated_at: at }).execute();
+  await db
+    .insertInto('events')
+    .values({ customer_id: 'UNSUB', campaign_id: 'other', type: 'unsubscribed', occurred_at: '2026-11-02T00:00:00Z', updated_at: at })
+    .execute();
 });
 afterAll(async () => store.close());
 
 describe('consent', () => {
   it('the audience excludes customers without consent or unsubscribed', async () => {
-    expect(await eligibleMembers(store.db, ['OK', 'WITHDRAWN', 'UNSUB', 'NEVER'], 'email')).toEqual({ eligible: ['OK'], excluded: { no_consent: 2, unsubscribed: 1, no_email: 0, unknown: 0 } });
+    expect(await eligibleMembers(store.db, ['OK', 'WITHDRAWN', 'UNSUB', 'NEVER'], 'email')).toEqual({
+      eligible: ['OK'],
+      excluded: { no_consent: 2, unsubscribed: 1, no_email: 0, unknown: 0 },
+    });
   });
 
   it('delivery re-checks consent and unsubscribes at send time', async () => {
@@ -50,8 +108,33 @@ describe('consent', () => {
 
   it('a slow send skips whoever withdraws mid-way, records why, and leaves nothing pending', async () => {
     const db = store.db;
-    await db.insertInto('customers').values({ customer_id: 'LATE', email: 'late@example.com', name: null, signup_date: null, country: null, acquisition_channel: null, consent: 1, created_at: at, updated_at: at }).execute();
-    await db.insertInto('campaign_outbox').values({ campaign_id: campaignId, customer_id: 'LATE', idempotency_key: 'k-LATE', status: 'pending', attempts: 0, last_error: null, updated_at: at, sent_at: null }).execute();
+    await db
+      .insertInto('customers')
+      .values({
+        customer_id: 'LATE',
+        email: 'late@example.com',
+        name: null,
+        signup_date: null,
+        country: null,
+        acquisition_channel: null,
+        consent: 1,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    await db
+      .insertInto('campaign_outbox')
+      .values({
+        campaign_id: campaignId,
+        customer_id: 'LATE',
+        idempotency_key: 'k-LATE',
+        status: 'pending',
+        attempts: 0,
+        last_error: null,
+        updated_at: at,
+        sent_at: null,
+      })
+      .execute();
     const delivered: string[] = [];
     const deliverer: Deliverer = {
       channel: 'email',
@@ -67,7 +150,13 @@ describe('consent', () => {
     await deliverOutbox(deps, await getCampaign(db, campaignId), deliverer);
     expect(delivered).toEqual(['LATE']);
     expect(await outboxCounts(db, campaignId)).toEqual({ total: 4, pending: 0, sent: 1, failed: 0, skipped: 3 });
-    const skipped = await db.selectFrom('campaign_outbox').select(['customer_id', 'last_error']).where('campaign_id', '=', campaignId).where('status', '=', 'skipped').orderBy('customer_id').execute();
+    const skipped = await db
+      .selectFrom('campaign_outbox')
+      .select(['customer_id', 'last_error'])
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'skipped')
+      .orderBy('customer_id')
+      .execute();
     expect(skipped).toEqual(['OK', 'UNSUB', 'WITHDRAWN'].map((customer_id) => ({ customer_id, last_error: 'consent withdrawn' })));
   });
 });

@@ -18,51 +18,192 @@ beforeAll(async () => {
   const db = store.db;
   await db
     .insertInto('role_grants')
-    .values(['analyst', 'marketer', 'approver', 'admin'].map((role) => ({ platform: 'slack', user_id: `U_${role}`, role, granted_by: 'setup', granted_at: at })))
+    .values(
+      ['analyst', 'marketer', 'approver', 'admin'].map((role) => ({
+        platform: 'slack',
+        user_id: `U_${role}`,
+        role,
+        granted_by: 'setup',
+        granted_at: at,
+      })),
+    )
     .execute();
   await db
     .insertInto('customers')
     .values([
-      { customer_id: 'C1', email: 'jane.doe@example.com', name: 'Jane Doe', signup_date: '2026-01-05', country: 'DE', acquisition_channel: 'google_ads', consent: 1, created_at: at, updated_at: at },
-      { customer_id: 'C2', email: 'sam@example.org', name: 'Sam Lee', signup_date: '2026-02-01', country: 'US', acquisition_channel: 'organic', consent: 1, created_at: at, updated_at: at },
+      {
+        customer_id: 'C1',
+        email: 'jane.doe@example.com',
+        name: 'Jane Doe',
+        signup_date: '2026-01-05',
+        country: 'DE',
+        acquisition_channel: 'google_ads',
+        consent: 1,
+        created_at: at,
+        updated_at: at,
+      },
+      {
+        customer_id: 'C2',
+        email: 'sam@example.org',
+        name: 'Sam Lee',
+        signup_date: '2026-02-01',
+        country: 'US',
+        acquisition_channel: 'organic',
+        consent: 1,
+        created_at: at,
+        updated_at: at,
+      },
     ])
     .execute();
-  await db.insertInto('customer_attributes').values([{ customer_id: 'C1', name: 'age', value: 34 }]).execute();
+  await db
+    .insertInto('customer_attributes')
+    .values([{ customer_id: 'C1', name: 'age', value: 34 }])
+    .execute();
   await db
     .insertInto('orders')
     .values([
-      { order_id: 'O1', customer_id: 'C1', order_date: '2026-03-01', gross_cents: 5000, net_cents: 4500, currency: 'USD', lines: 2, is_purchase: 1, updated_at: at },
-      { order_id: 'O2', customer_id: 'C1', order_date: '2026-04-01', gross_cents: 2000, net_cents: 2000, currency: 'USD', lines: 1, is_purchase: 1, updated_at: at },
-      { order_id: 'O3', customer_id: 'C2', order_date: '2026-04-02', gross_cents: 1000, net_cents: 1000, currency: 'USD', lines: 1, is_purchase: 1, updated_at: at },
+      {
+        order_id: 'O1',
+        customer_id: 'C1',
+        order_date: '2026-03-01',
+        gross_cents: 5000,
+        net_cents: 4500,
+        currency: 'USD',
+        lines: 2,
+        is_purchase: 1,
+        updated_at: at,
+      },
+      {
+        order_id: 'O2',
+        customer_id: 'C1',
+        order_date: '2026-04-01',
+        gross_cents: 2000,
+        net_cents: 2000,
+        currency: 'USD',
+        lines: 1,
+        is_purchase: 1,
+        updated_at: at,
+      },
+      {
+        order_id: 'O3',
+        customer_id: 'C2',
+        order_date: '2026-04-02',
+        gross_cents: 1000,
+        net_cents: 1000,
+        currency: 'USD',
+        lines: 1,
+        is_purchase: 1,
+        updated_at: at,
+      },
     ])
     .execute();
   // a leftover staging row of an interrupted import
-  await db.insertInto('import_staging_customers').values({ import_id: 'imp-1', customer_id: 'C1', email: 'jane.doe@example.com', name: 'Jane Doe', signup_date: null, country: null, acquisition_channel: null, consent: 1 }).execute();
-  await db.insertInto('events').values([{ customer_id: 'C1', campaign_id: 'cmp-1', type: 'clicked', occurred_at: '2026-03-02T10:00:00Z', updated_at: at }]).execute();
+  await db
+    .insertInto('import_staging_customers')
+    .values({
+      import_id: 'imp-1',
+      customer_id: 'C1',
+      email: 'jane.doe@example.com',
+      name: 'Jane Doe',
+      signup_date: null,
+      country: null,
+      acquisition_channel: null,
+      consent: 1,
+    })
+    .execute();
+  await db
+    .insertInto('events')
+    .values([{ customer_id: 'C1', campaign_id: 'cmp-1', type: 'clicked', occurred_at: '2026-03-02T10:00:00Z', updated_at: at }])
+    .execute();
   const runRow = await db
     .insertInto('segment_runs')
-    .values({ name: 'r', method: 'rfm', k: 1, as_of: '2026-11-01', features: '[]', parameters: '{}', details: '{}', customers: 2, inertia: null, created_at: at, created_by: 'x', platform: 'console' })
+    .values({
+      name: 'r',
+      method: 'rfm',
+      k: 1,
+      as_of: '2026-11-01',
+      features: '[]',
+      parameters: '{}',
+      details: '{}',
+      customers: 2,
+      inertia: null,
+      created_at: at,
+      created_by: 'x',
+      platform: 'console',
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const segment = await db
     .insertInto('segments')
-    .values({ run_id: runRow.id, position: 0, name: 'All', kind: 'rfm', size: 2, share: 1, revenue_share: 1, action: 'none', profile: '{}' })
+    .values({
+      run_id: runRow.id,
+      position: 0,
+      name: 'All',
+      kind: 'rfm',
+      size: 2,
+      share: 1,
+      revenue_share: 1,
+      action: 'none',
+      profile: '{}',
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const campaign = await db
     .insertInto('campaigns')
     .values({
-      name: 'Spring', segment: 'All', channel: 'email', message: 'hi', subject: 'hi', budget_cents: null, cost_per_send_cents: 1, currency: 'USD', holdout_pct: 0, window_days: 14,
-      start_at: null, seed: 1, state: 'launching', created_by: 'U', created_platform: 'slack', created_channel: null, created_at: at, updated_at: at, submitted_by: null, submitted_at: null,
-      approval_expires_at: null, request_platform: null, request_channel: null, decided_by: null, decided_at: null, decision_reason: null, launched_by: 'U', launched_at: at,
-      audience_size: 2, holdout_size: 0, live_at: null, completed_at: null,
+      name: 'Spring',
+      segment: 'All',
+      channel: 'email',
+      message: 'hi',
+      subject: 'hi',
+      budget_cents: null,
+      cost_per_send_cents: 1,
+      currency: 'USD',
+      holdout_pct: 0,
+      window_days: 14,
+      start_at: null,
+      seed: 1,
+      state: 'launching',
+      created_by: 'U',
+      created_platform: 'slack',
+      created_channel: null,
+      created_at: at,
+      updated_at: at,
+      submitted_by: null,
+      submitted_at: null,
+      approval_expires_at: null,
+      request_platform: null,
+      request_channel: null,
+      decided_by: null,
+      decided_at: null,
+      decision_reason: null,
+      launched_by: 'U',
+      launched_at: at,
+      audience_size: 2,
+      holdout_size: 0,
+      live_at: null,
+      completed_at: null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await db.insertInto('campaign_audience').values(['C1', 'C2'].map((customer_id) => ({ campaign_id: campaign.id, customer_id, group_name: 'recipient' }))).execute();
+  await db
+    .insertInto('campaign_audience')
+    .values(['C1', 'C2'].map((customer_id) => ({ campaign_id: campaign.id, customer_id, group_name: 'recipient' })))
+    .execute();
   await db
     .insertInto('campaign_outbox')
-    .values(['C1', 'C2'].map((customer_id) => ({ campaign_id: campaign.id, customer_id, idempotency_key: `k-${customer_id}`, status: 'pending', attempts: 0, last_error: null, updated_at: at, sent_at: null })))
+    .values(
+      ['C1', 'C2'].map((customer_id) => ({
+        campaign_id: campaign.id,
+        customer_id,
+        idempotency_key: `k-${customer_id}`,
+        status: 'pending',
+        attempts: 0,
+        last_error: null,
+        updated_at: at,
+        sent_at: null,
+      })),
+    )
     .execute();
   await db
     .insertInto('segment_members')
@@ -86,8 +227,16 @@ describe('/customer show', () => {
     for (const role of ['analyst', 'marketer', 'approver']) {
       const answer = await run(bot, '/customer show C1', as(role));
       expect(answer.ok, role).toBe(true);
-      expect(answer.data).toMatchObject({ email: 'j•••@example.com', name: 'J••• D•••', masked: true, consent: true, attributes: { age: 34 } });
-      expect(answer.data.orders).toEqual([{ currency: 'USD', orders: 2, net_cents: 6500, first_order: '2026-03-01', last_order: '2026-04-01' }]);
+      expect(answer.data).toMatchObject({
+        email: 'j•••@example.com',
+        name: 'J••• D•••',
+        masked: true,
+        consent: true,
+        attributes: { age: 34 },
+      });
+      expect(answer.data.orders).toEqual([
+        { currency: 'USD', orders: 2, net_cents: 6500, first_order: '2026-03-01', last_order: '2026-04-01' },
+      ]);
       expect(JSON.stringify(answer)).not.toContain('jane.doe@');
       expect(JSON.stringify(answer)).not.toContain('Jane');
       expect(answer.view.notes?.join(' ')).toContain('only the admin role sees them');
@@ -107,15 +256,41 @@ describe('/customer forget', () => {
   async function totals() {
     const row = await store.db
       .selectFrom('orders')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('net_cents').as('net'), eb.fn.count<number>('customer_id').distinct().as('buyers')])
+      .select((eb) => [
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.sum<number>('net_cents').as('net'),
+        eb.fn.count<number>('customer_id').distinct().as('buyers'),
+      ])
       .executeTakeFirstOrThrow();
-    const customers = await store.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const events = await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return { orders: Number(row.n), net: Number(row.net), buyers: Number(row.buyers), customers: Number(customers.n), events: Number(events.n) };
+    const customers = await store.db
+      .selectFrom('customers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const events = await store.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return {
+      orders: Number(row.n),
+      net: Number(row.net),
+      buyers: Number(row.buyers),
+      customers: Number(customers.n),
+      events: Number(events.n),
+    };
   }
 
   async function everyText(): Promise<string> {
-    const tables: (keyof Database)[] = ['customers', 'customer_attributes', 'orders', 'events', 'segment_members', 'campaign_audience', 'campaign_outbox', 'audit_log', 'import_staging_customers'];
+    const tables: (keyof Database)[] = [
+      'customers',
+      'customer_attributes',
+      'orders',
+      'events',
+      'segment_members',
+      'campaign_audience',
+      'campaign_outbox',
+      'audit_log',
+      'import_staging_customers',
+    ];
     const dumps = await Promise.all(tables.map(async (t) => JSON.stringify(await store.db.selectFrom(t).selectAll().execute())));
     return dumps.join('\n');
   }
@@ -130,7 +305,15 @@ describe('/customer forget', () => {
     const before = await totals();
     const answer = await run(bot, '/customer forget C1', as('admin'));
     expect(answer.ok).toBe(true);
-    expect(answer.data).toMatchObject({ customer_id: 'C1', orders: 2, events: 1, segment_memberships: 1, attributes_deleted: 1, campaign_recipients: 1, deliveries_cancelled: 1 });
+    expect(answer.data).toMatchObject({
+      customer_id: 'C1',
+      orders: 2,
+      events: 1,
+      segment_memberships: 1,
+      attributes_deleted: 1,
+      campaign_recipients: 1,
+      deliveries_cancelled: 1,
+    });
     const anon = answer.data.anonymous_id as string;
     expect(anon).toMatch(/^forgotten-[0-9a-f]{16}$/);
 
@@ -140,11 +323,26 @@ describe('/customer forget', () => {
     expect(dump).not.toContain('Jane Doe');
     expect(await store.db.selectFrom('customers').selectAll().where('customer_id', '=', 'C1').execute()).toEqual([]);
     const replacement = await store.db.selectFrom('customers').selectAll().where('customer_id', '=', anon).executeTakeFirstOrThrow();
-    expect(replacement).toMatchObject({ email: null, name: null, country: null, consent: 0, signup_date: '2026-01-05', acquisition_channel: 'google_ads' });
-    expect((await store.db.selectFrom('orders').select('order_id').where('customer_id', '=', anon).orderBy('order_id').execute()).map((o) => o.order_id)).toEqual(['O1', 'O2']);
+    expect(replacement).toMatchObject({
+      email: null,
+      name: null,
+      country: null,
+      consent: 0,
+      signup_date: '2026-01-05',
+      acquisition_channel: 'google_ads',
+    });
+    expect(
+      (await store.db.selectFrom('orders').select('order_id').where('customer_id', '=', anon).orderBy('order_id').execute()).map(
+        (o) => o.order_id,
+      ),
+    ).toEqual(['O1', 'O2']);
     expect(await store.db.selectFrom('customer_attributes').selectAll().where('customer_id', '=', anon).execute()).toEqual([]);
     // a pending delivery to the forgotten customer is cancelled; the other customer's is not
-    const outbox = await store.db.selectFrom('campaign_outbox').select(['customer_id', 'status', 'last_error']).orderBy('customer_id').execute();
+    const outbox = await store.db
+      .selectFrom('campaign_outbox')
+      .select(['customer_id', 'status', 'last_error'])
+      .orderBy('customer_id')
+      .execute();
     expect(outbox).toEqual([
       { customer_id: 'C2', status: 'pending', last_error: null },
       { customer_id: anon, status: 'failed', last_error: 'customer forgotten' },
@@ -163,7 +361,9 @@ describe('/customer forget', () => {
 
   it('a second forget, or forgetting an anonymized record, is a clear error', async () => {
     expect((await run(bot, '/customer forget C1', as('admin'))).data.error.code).toBe('unknown_customer');
-    const anon = (await store.db.selectFrom('customers').select('customer_id').where('customer_id', 'like', 'forgotten-%').executeTakeFirstOrThrow()).customer_id;
+    const anon = (
+      await store.db.selectFrom('customers').select('customer_id').where('customer_id', 'like', 'forgotten-%').executeTakeFirstOrThrow()
+    ).customer_id;
     expect((await run(bot, `/customer forget ${anon}`, as('admin'))).data.error.code).toBe('already_forgotten');
   });
 });

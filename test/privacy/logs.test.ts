@@ -30,7 +30,14 @@ function runSession(lines: string[]): Promise<{ code: number | null; stdout: str
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--console', '--json'], {
       cwd: root,
-      env: { ...process.env, ...SECRETS, DATABASE_URL: `sqlite:${path.join(dir, 'bot.db')}`, OUT_DIR: path.join(dir, 'out'), LOG_LEVEL: 'debug', SLACK_APP_TOKEN: '' },
+      env: {
+        ...process.env,
+        ...SECRETS,
+        DATABASE_URL: `sqlite:${path.join(dir, 'bot.db')}`,
+        OUT_DIR: path.join(dir, 'out'),
+        LOG_LEVEL: 'debug',
+        SLACK_APP_TOKEN: '',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -62,12 +69,31 @@ beforeAll(async () => {
   const customersCsv = haveExamples ? path.join(root, 'examples/customers.csv') : path.join(dir, 'customers.csv');
   const ordersCsv = haveExamples ? path.join(root, 'examples/orders.csv') : path.join(dir, 'orders.csv');
   if (!haveExamples) {
-    writeFileSync(customersCsv, 'customer_id,email,name,signup_date,country,acquisition_channel,consent\n' + Array.from({ length: 50 }, (_, i) => `C${i},person.${i}@example.com,Person ${i},2026-01-${String((i % 28) + 1).padStart(2, '0')},US,organic,true`).join('\n') + '\n');
-    writeFileSync(ordersCsv, 'order_id,customer_id,order_date,amount,currency\n' + Array.from({ length: 200 }, (_, i) => `O${i},C${i % 50},2026-03-${String((i % 28) + 1).padStart(2, '0')},${10 + (i % 7)}.50,USD`).join('\n') + '\n');
+    writeFileSync(
+      customersCsv,
+      'customer_id,email,name,signup_date,country,acquisition_channel,consent\n' +
+        Array.from(
+          { length: 50 },
+          (_, i) => `C${i},person.${i}@example.com,Person ${i},2026-01-${String((i % 28) + 1).padStart(2, '0')},US,organic,true`,
+        ).join('\n') +
+        '\n',
+    );
+    writeFileSync(
+      ordersCsv,
+      'order_id,customer_id,order_date,amount,currency\n' +
+        Array.from(
+          { length: 200 },
+          (_, i) => `O${i},C${i % 50},2026-03-${String((i % 28) + 1).padStart(2, '0')},${10 + (i % 7)}.50,USD`,
+        ).join('\n') +
+        '\n',
+    );
   }
   // rows that put emails where they do not belong: rejection reasons must not echo them
   const bad = path.join(dir, 'bad-customers.csv');
-  writeFileSync(bad, 'customer_id,email,name,signup_date,country,acquisition_channel,consent\nX1,leak.one@example.net,Leak One,leak.two@example.net,US,organic,true\nX2,leak.three@example.net,Leak Three,2026-01-01,US,organic,leak.four@example.net\n');
+  writeFileSync(
+    bad,
+    'customer_id,email,name,signup_date,country,acquisition_channel,consent\nX1,leak.one@example.net,Leak One,leak.two@example.net,US,organic,true\nX2,leak.three@example.net,Leak Three,2026-01-01,US,organic,leak.four@example.net\n',
+  );
   const emails = new Set([...emailsIn(customersCsv), ...emailsIn(bad)].map((e) => e.toLowerCase()));
   const first = [...emails][0]!;
   const rows = readFileSync(customersCsv, 'utf8').split('\n');
@@ -102,7 +128,10 @@ beforeAll(async () => {
     await db.destroy();
   }
   session = {
-    replies: result.stdout.trim().split('\n').map((line) => JSON.parse(line)),
+    replies: result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
     stdout: result.stdout,
     logs: result.stderr,
     emails,
@@ -127,7 +156,10 @@ describe('a full console session at LOG_LEVEL=debug (child process)', () => {
   it('logs, replies and the audit trail carry no token or secret', () => {
     for (const secret of Object.values(SECRETS).filter((s) => s.length > 20)) {
       expect(session.logs.includes(secret), `in logs: ${secret.slice(0, 8)}…`).toBe(false);
-      expect(session.replies.some((r) => answer(r).includes(secret)), `in replies: ${secret.slice(0, 8)}…`).toBe(false);
+      expect(
+        session.replies.some((r) => answer(r).includes(secret)),
+        `in replies: ${secret.slice(0, 8)}…`,
+      ).toBe(false);
       expect(session.audit.includes(secret), `in audit: ${secret.slice(0, 8)}…`).toBe(false);
     }
   });

@@ -76,7 +76,9 @@ describe('permission matrix', () => {
 
 describe('every action x every role', () => {
   it('refuses below the required role (naming it, audited as denied) and never refuses at or above it', async () => {
-    const deniedBefore = Object.fromEntries(await Promise.all(ROLES.map(async (r) => [r, await deniedCount(callerFor(r).userId)] as const)));
+    const deniedBefore = Object.fromEntries(
+      await Promise.all(ROLES.map(async (r) => [r, await deniedCount(callerFor(r).userId)] as const)),
+    );
     const expectedDenied: Record<Role, number> = { viewer: 0, analyst: 0, marketer: 0, approver: 0, admin: 0 };
     let cases = 0;
     for (const command of registry.all()) {

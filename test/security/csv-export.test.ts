@@ -15,13 +15,17 @@ import { createTestStore, type TestStore } from '../helpers/store.ts';
 const SEED = 7;
 const FORMULA = /^[=+\-@\t\r]/;
 const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?%?$/;
-const INJECTIONS = ["=cmd|' /C calc'!A0", '+1+1', '-2+3', '@SUM(A1:A2)', '\t=1', '\r=1', '=HYPERLINK("http://x","y")', "=1+1,\"x\"\n=2"];
+const INJECTIONS = ["=cmd|' /C calc'!A0", '+1+1', '-2+3', '@SUM(A1:A2)', '\t=1', '\r=1', '=HYPERLINK("http://x","y")', '=1+1,"x"\n=2'];
 
 /** Every cell of a CSV text, as a spreadsheet would read it. */
 const cells = (text: string): string[] => (parse(text, { relax_column_count: true, bom: true }) as string[][]).flat();
 const dangerous = (cell: string) => FORMULA.test(cell) && !PLAIN_NUMBER.test(cell);
 
-const cellText = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom(...INJECTIONS), fc.tuple(fc.constantFrom('=', '+', '-', '@', '\t', '\r'), fc.string({ maxLength: 20 })).map(([a, b]) => a + b));
+const cellText = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.constantFrom(...INJECTIONS),
+  fc.tuple(fc.constantFrom('=', '+', '-', '@', '\t', '\r'), fc.string({ maxLength: 20 })).map(([a, b]) => a + b),
+);
 
 describe('CSV cells written by the bot', () => {
   it.each([
@@ -81,7 +85,10 @@ describe('CSV files the commands write', () => {
   it('the segment export neutralizes formula-like customer ids', async () => {
     const file = path.join(store.dir, 'inject-orders.csv');
     const ids = ['=cmd|calc', '+1+1', '@SUM(A1)', '-1+1', 'plain'];
-    const lines = ids.flatMap((id, i) => [`O${i}a,"${id}",2026-0${(i % 8) + 1}-10,${20 + i * 7}.00,USD`, `O${i}b,"${id}",2026-09-1${i},${5 + i * 11}.00,USD`]);
+    const lines = ids.flatMap((id, i) => [
+      `O${i}a,"${id}",2026-0${(i % 8) + 1}-10,${20 + i * 7}.00,USD`,
+      `O${i}b,"${id}",2026-09-1${i},${5 + i * 11}.00,USD`,
+    ]);
     writeFileSync(file, `order_id,customer_id,order_date,amount,currency\n${lines.join('\n')}\n`);
     const imported = await run(bot, `/import orders ${file}`);
     expect(imported.ok, imported.view.text).toBe(true);

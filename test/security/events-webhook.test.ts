@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS_PATH, EVENTS_SIGNATURE_HEADER, EVENTS_TIMESTAMP_HEADER, eventsWebhookHandler, signEvents } from '../../src/campaigns/events-endpoint.ts';
+import {
+  EVENTS_PATH,
+  EVENTS_SIGNATURE_HEADER,
+  EVENTS_TIMESTAMP_HEADER,
+  eventsWebhookHandler,
+  signEvents,
+} from '../../src/campaigns/events-endpoint.ts';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 
@@ -17,8 +23,22 @@ let unconfigured: RunningHttpServer;
 
 beforeAll(async () => {
   store = await createTestStore();
-  server = await startHttpServer([{ method: 'POST', path: EVENTS_PATH, handler: eventsWebhookHandler({ db: store.db, secret: SECRET, now: () => NOW, maxBodyBytes: CAP }) }], 0, '127.0.0.1');
-  unconfigured = await startHttpServer([{ method: 'POST', path: EVENTS_PATH, handler: eventsWebhookHandler({ db: store.db, secret: undefined, now: () => NOW }) }], 0, '127.0.0.1');
+  server = await startHttpServer(
+    [
+      {
+        method: 'POST',
+        path: EVENTS_PATH,
+        handler: eventsWebhookHandler({ db: store.db, secret: SECRET, now: () => NOW, maxBodyBytes: CAP }),
+      },
+    ],
+    0,
+    '127.0.0.1',
+  );
+  unconfigured = await startHttpServer(
+    [{ method: 'POST', path: EVENTS_PATH, handler: eventsWebhookHandler({ db: store.db, secret: undefined, now: () => NOW }) }],
+    0,
+    '127.0.0.1',
+  );
 });
 afterAll(async () => {
   await server.close();
@@ -35,14 +55,22 @@ function post(body: Buffer | string, headers: Record<string, string>, options: {
   const data = Buffer.isBuffer(body) ? body : Buffer.from(body);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: options.port ?? server.port, path: EVENTS_PATH, method: 'POST', headers: { 'content-type': 'application/json', ...(options.chunked ? {} : { 'content-length': String(data.length) }), ...headers } },
+      {
+        host: '127.0.0.1',
+        port: options.port ?? server.port,
+        path: EVENTS_PATH,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(options.chunked ? {} : { 'content-length': String(data.length) }), ...headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') }));
       },
     );
-    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve({ status: 413, body: { ok: false, error: 'reset' } }) : reject(error)));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve({ status: 413, body: { ok: false, error: 'reset' } }) : reject(error),
+    );
     if (options.chunked) {
       for (let i = 0; i < data.length; i += 16 * 1024) req.write(data.subarray(i, i + 16 * 1024));
       req.end();
@@ -50,10 +78,22 @@ function post(body: Buffer | string, headers: Record<string, string>, options: {
   });
 }
 
-const signed = (body: string, timestamp = nowSeconds) => ({ [EVENTS_TIMESTAMP_HEADER]: String(timestamp), [EVENTS_SIGNATURE_HEADER]: signEvents(SECRET, timestamp, body) });
-const eventCount = async () => Number((await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+const signed = (body: string, timestamp = nowSeconds) => ({
+  [EVENTS_TIMESTAMP_HEADER]: String(timestamp),
+  [EVENTS_SIGNATURE_HEADER]: signEvents(SECRET, timestamp, body),
+});
+const eventCount = async () =>
+  Number(
+    (
+      await store.db
+        .selectFrom('events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 let sequence = 0;
-const body = (customer = `C${++sequence}`) => JSON.stringify({ events: [{ customer_id: customer, campaign_id: '1', type: 'clicked', occurred_at: '2026-11-25T11:00:00Z' }] });
+const body = (customer = `C${++sequence}`) =>
+  JSON.stringify({ events: [{ customer_id: customer, campaign_id: '1', type: 'clicked', occurred_at: '2026-11-25T11:00:00Z' }] });
 
 describe('POST /webhooks/events: signature, timestamp, replay, size', () => {
   it('accepts a correctly signed, fresh request', async () => {
@@ -109,7 +149,12 @@ describe('POST /webhooks/events: signature, timestamp, replay, size', () => {
 
   it('caps the body: a large Content-Length and a large chunked body are refused with 413 and nothing is stored', async () => {
     const before = await eventCount();
-    const events = Array.from({ length: 2000 }, (_, i) => ({ customer_id: `BIG${i}`, campaign_id: '1', type: 'opened', occurred_at: '2026-11-25T11:00:00Z' }));
+    const events = Array.from({ length: 2000 }, (_, i) => ({
+      customer_id: `BIG${i}`,
+      campaign_id: '1',
+      type: 'opened',
+      occurred_at: '2026-11-25T11:00:00Z',
+    }));
     const big = JSON.stringify({ events });
     expect(big.length).toBeGreaterThan(CAP);
     expect((await post(big, signed(big))).status).toBe(413);
@@ -141,7 +186,11 @@ describe('random webhook bodies', () => {
             customer_id: fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.constant(null)),
             campaign_id: fc.oneof(fc.string({ maxLength: 5 }), fc.integer(), fc.constant(undefined)),
             type: fc.oneof(fc.constantFrom('delivered', 'opened', 'clicked', 'converted', 'unsubscribed'), fc.string({ maxLength: 8 })),
-            occurred_at: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string({ maxLength: 25 }), fc.constant(undefined)),
+            occurred_at: fc.oneof(
+              fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+              fc.string({ maxLength: 25 }),
+              fc.constant(undefined),
+            ),
           },
           { requiredKeys: [] },
         ),

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseReplayStore, ReplayCache, SharedReplayStore, SLACK_MAX_BODY_BYTES, validSlackSignature } from '../../adapters/slack/request-guard.ts';
+import {
+  DatabaseReplayStore,
+  ReplayCache,
+  SharedReplayStore,
+  SLACK_MAX_BODY_BYTES,
+  validSlackSignature,
+} from '../../adapters/slack/request-guard.ts';
 import { signSlackRequest, slashCommandFields } from '../fakes/slack-requests.ts';
 import { responseBodies, SIGNING_SECRET, startHarness, type SlackHarness } from '../slack/helpers/slack-harness.ts';
 
@@ -10,15 +16,29 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 function send(body: string | Buffer, headers: Record<string, string>): Promise<Response> {
-  return fetch(`${h.baseUrl}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+  return fetch(`${h.baseUrl}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
 }
 
 const auditCount = async (command: string) =>
-  Number((await h.store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).where('command', '=', command).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await h.store.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('command', '=', command)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('Slack HTTP mode: replays and body size', () => {
   it('runs a signed request once; the identical request again is refused with 409 and does not run', async () => {
-    const body = new URLSearchParams(slashCommandFields({ command: '/help', text: 'admin', response_url: h.fake.responseUrl('replay-1') })).toString();
+    const body = new URLSearchParams(
+      slashCommandFields({ command: '/help', text: 'admin', response_url: h.fake.responseUrl('replay-1') }),
+    ).toString();
     const headers = signSlackRequest(SIGNING_SECRET, body);
     const before = await auditCount('help');
     expect((await send(body, headers)).status).toBe(200);
@@ -29,7 +49,11 @@ describe('Slack HTTP mode: replays and body size', () => {
     expect(responseBodies(h.fake, 'replay-1')).toHaveLength(1);
     expect(await auditCount('help')).toBe(before + 1);
     // remembered in the database, where every instance looks
-    const receipt = await h.store.db.selectFrom('request_receipts').selectAll().where('signature', '=', headers['x-slack-signature']).executeTakeFirst();
+    const receipt = await h.store.db
+      .selectFrom('request_receipts')
+      .selectAll()
+      .where('signature', '=', headers['x-slack-signature'])
+      .executeTakeFirst();
     expect(Number(receipt?.expires_at)).toBe((Number(headers['x-slack-request-timestamp']) + 300) * 1000);
   });
 
@@ -60,7 +84,12 @@ describe('Slack HTTP mode: replays and body size', () => {
         controller.close();
       },
     });
-    const streamed = await fetch(`${h.baseUrl}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SIGNING_SECRET, 'x') }, body: stream, duplex: 'half' } as RequestInit);
+    const streamed = await fetch(`${h.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SIGNING_SECRET, 'x') },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(streamed.status).toBe(413);
   });
 });
@@ -86,7 +115,10 @@ describe('ReplayCache and the signature check', () => {
     expect(await two.remember('v0=shared', t0 + 900_000, t0 + 300_001)).toBe(true);
     // pruned once expired
     await two.remember('v0=later', t0 + 2_000_000, t0 + 1_000_000);
-    expect((await h.store.db.selectFrom('request_receipts').select('signature').where('signature', 'in', ['v0=shared', 'v0=race']).execute()).length).toBe(0);
+    expect(
+      (await h.store.db.selectFrom('request_receipts').select('signature').where('signature', 'in', ['v0=shared', 'v0=race']).execute())
+        .length,
+    ).toBe(0);
   });
 
   it('the shared store: replays to this instance refused in memory; a receipt another instance stored first comes back false', async () => {
@@ -96,8 +128,13 @@ describe('ReplayCache and the signature check', () => {
     expect(one.remember('v0=both', t0 + 300_000, t0)).toBe(true);
     expect(one.remember('v0=both', t0 + 300_000, t0 + 10)).toBe(false);
     expect(two.remember('v0=both', t0 + 300_000, t0 + 10)).toBe(true);
-    expect(await Promise.all([one.receipt('v0=both', t0 + 300_000, t0), two.receipt('v0=both', t0 + 300_000, t0 + 10)])).toEqual([true, false]);
-    expect(await h.store.db.selectFrom('request_receipts').select('signature').where('signature', '=', 'v0=both').execute()).toHaveLength(1);
+    expect(await Promise.all([one.receipt('v0=both', t0 + 300_000, t0), two.receipt('v0=both', t0 + 300_000, t0 + 10)])).toEqual([
+      true,
+      false,
+    ]);
+    expect(await h.store.db.selectFrom('request_receipts').select('signature').where('signature', '=', 'v0=both').execute()).toHaveLength(
+      1,
+    );
   });
 
   it('accepts only the exact v0 signature, of any length, in constant time', () => {

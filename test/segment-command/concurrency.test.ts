@@ -18,13 +18,18 @@ afterAll(async () => store.close());
 
 describe('/segment run while another runs', () => {
   it('two runs at once: one completes, the other is refused with segment_run_running', async () => {
-    const replies = await Promise.all([run(bot, '/segment run k=3 seed=1 as_of=2026-06-30 name=first'), run(bot, '/segment run k=3 seed=2 as_of=2026-06-30 name=second')]);
+    const replies = await Promise.all([
+      run(bot, '/segment run k=3 seed=1 as_of=2026-06-30 name=first'),
+      run(bot, '/segment run k=3 seed=2 as_of=2026-06-30 name=second'),
+    ]);
     const done = replies.filter((r) => r.ok);
     const refused = replies.filter((r) => !r.ok);
     expect(done).toHaveLength(1);
     expect(refused).toHaveLength(1);
     expect(refused[0]!.data.error.code).toBe('segment_run_running');
-    expect(refused[0]!.data.error.message).toMatch(/^A segmentation run is already running \(started by <@tester> at \d{4}-\d\d-\d\d \d\d:\d\d UTC\); try again when it finishes\.$/);
+    expect(refused[0]!.data.error.message).toMatch(
+      /^A segmentation run is already running \(started by <@tester> at \d{4}-\d\d-\d\d \d\d:\d\d UTC\); try again when it finishes\.$/,
+    );
     const runs = await store.db.selectFrom('segment_runs').select('name').execute();
     expect(runs).toHaveLength(1);
     // released afterwards: the next run goes ahead

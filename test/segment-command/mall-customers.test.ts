@@ -20,7 +20,11 @@ describe.skipIf(!hasDataset(MALL))('/segment run on the Mall Customers set (publ
   afterAll(async () => store.close());
 
   it('imports the customers with annual_income and spending_score attributes', async () => {
-    const rows = await store.db.selectFrom('customer_attributes').select('name').where('name', 'in', ['annual_income', 'spending_score']).execute();
+    const rows = await store.db
+      .selectFrom('customer_attributes')
+      .select('name')
+      .where('name', 'in', ['annual_income', 'spending_score'])
+      .execute();
     expect(rows).toHaveLength(400);
   });
 

@@ -19,11 +19,48 @@ beforeAll(async () => {
   store = await createTestStore();
   bot = await createTestBot(store.db, store.dir);
   await seedCustomers(store.db, [
-    { id: 'A', orders: [['2026-06-29', 100], ['2026-06-01', 100], ['2026-05-01', 100], ['2026-04-01', 100], ['2026-03-01', 100]] },
-    { id: 'B', orders: [['2026-06-20', 10], ['2026-07-15', 999]] },
-    { id: 'C', orders: [['2026-05-31', 100], ['2026-05-01', 100], ['2026-04-01', 100], ['2026-03-01', 100], ['2026-06-05', -50, 0]] },
-    { id: 'D', orders: [['2026-03-22', 100], ['2026-02-01', 100], ['2026-01-01', 100]] },
-    { id: 'E', orders: [['2025-09-03', 10], ['2025-08-01', 10]] },
+    {
+      id: 'A',
+      orders: [
+        ['2026-06-29', 100],
+        ['2026-06-01', 100],
+        ['2026-05-01', 100],
+        ['2026-04-01', 100],
+        ['2026-03-01', 100],
+      ],
+    },
+    {
+      id: 'B',
+      orders: [
+        ['2026-06-20', 10],
+        ['2026-07-15', 999],
+      ],
+    },
+    {
+      id: 'C',
+      orders: [
+        ['2026-05-31', 100],
+        ['2026-05-01', 100],
+        ['2026-04-01', 100],
+        ['2026-03-01', 100],
+        ['2026-06-05', -50, 0],
+      ],
+    },
+    {
+      id: 'D',
+      orders: [
+        ['2026-03-22', 100],
+        ['2026-02-01', 100],
+        ['2026-01-01', 100],
+      ],
+    },
+    {
+      id: 'E',
+      orders: [
+        ['2025-09-03', 10],
+        ['2025-08-01', 10],
+      ],
+    },
     { id: 'F', signup: '2026-06-01' },
   ]);
 });
@@ -72,6 +109,12 @@ describe('/segment run method=rfm', () => {
   it('runs in-process on an in-memory store configuration and shows the segment by name', async () => {
     const show = await run(bot, '/segment show champions');
     expect(show.data.segment.profile).toMatchObject({ recency: 1, frequency: 5, monetary: 500, r_score: 5, f_score: 5, m_score: 5 });
-    expect(show.data.examples).toEqual([{ customer_id: 'A', email: 'a•••@example.com', features: { recency: 1, frequency: 5, monetary: 500, r_score: 5, f_score: 5, m_score: 5 } }]);
+    expect(show.data.examples).toEqual([
+      {
+        customer_id: 'A',
+        email: 'a•••@example.com',
+        features: { recency: 1, frequency: 5, monetary: 500, r_score: 5, f_score: 5, m_score: 5 },
+      },
+    ]);
   });
 });

@@ -15,7 +15,8 @@ export interface SeedCustomer {
 }
 
 export async function seedCustomers(db: Kysely<Database>, customers: SeedCustomer[]): Promise<void> {
-  const chunk = <T>(rows: T[], size: number) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, i * size + size));
+  const chunk = <T>(rows: T[], size: number) =>
+    Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, i * size + size));
   const customerRows = customers.map((c) => ({
     customer_id: c.id,
     email: c.email ?? `${c.id.toLowerCase()}@example.com`,
@@ -28,7 +29,9 @@ export async function seedCustomers(db: Kysely<Database>, customers: SeedCustome
     updated_at: AT,
   }));
   for (const rows of chunk(customerRows, 500)) await db.insertInto('customers').values(rows).execute();
-  const attributes = customers.flatMap((c) => Object.entries(c.attributes ?? {}).map(([name, value]) => ({ customer_id: c.id, name, value })));
+  const attributes = customers.flatMap((c) =>
+    Object.entries(c.attributes ?? {}).map(([name, value]) => ({ customer_id: c.id, name, value })),
+  );
   for (const rows of chunk(attributes, 500)) await db.insertInto('customer_attributes').values(rows).execute();
   const orders = customers.flatMap((c) =>
     (c.orders ?? []).map(([date, amount, purchase], n) => ({
@@ -62,9 +65,18 @@ export function personaCustomers(count: number, withoutOrders: number, seed = 5)
     const p = personas[i % 3];
     const last = addDays('2026-06-30', -Math.max(0, Math.round(p.recency * (0.5 + random()))));
     const n = Math.max(1, Math.round(p.orders * (0.6 + 0.8 * random())));
-    const orders: [string, number][] = Array.from({ length: n }, (_, j) => [addDays(last, -j * 20), Math.round(p.value * Math.exp(randomNormal(random, 0, 0.2)) * 100) / 100]);
-    out.push({ id: `C${String(i + 1).padStart(5, '0')}`, signup: addDays(last, -(n * 20 + 30)), attributes: { plan: 1, age: 20 + Math.round(random() * 40) }, orders });
+    const orders: [string, number][] = Array.from({ length: n }, (_, j) => [
+      addDays(last, -j * 20),
+      Math.round(p.value * Math.exp(randomNormal(random, 0, 0.2)) * 100) / 100,
+    ]);
+    out.push({
+      id: `C${String(i + 1).padStart(5, '0')}`,
+      signup: addDays(last, -(n * 20 + 30)),
+      attributes: { plan: 1, age: 20 + Math.round(random() * 40) },
+      orders,
+    });
   }
-  for (let i = 0; i < withoutOrders; i++) out.push({ id: `N${String(i + 1).padStart(5, '0')}`, signup: '2026-05-01', attributes: { plan: 1, age: 30 } });
+  for (let i = 0; i < withoutOrders; i++)
+    out.push({ id: `N${String(i + 1).padStart(5, '0')}`, signup: '2026-05-01', attributes: { plan: 1, age: 30 } });
   return out;
 }

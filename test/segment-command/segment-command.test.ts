@@ -16,7 +16,13 @@ beforeAll(async () => {
   await seedCustomers(store.db, personaCustomers(300, 20));
   await seedCustomers(store.db, [
     { id: '=HYPERLINK("x")', email: 'evil@example.com', orders: [['2024-01-10', 55]] },
-    { id: 'EARLY', orders: [['2024-01-20', 80], ['2024-02-10', 20]] },
+    {
+      id: 'EARLY',
+      orders: [
+        ['2024-01-20', 80],
+        ['2024-02-10', 20],
+      ],
+    },
   ]);
 });
 afterAll(async () => store.close());
@@ -118,7 +124,9 @@ describe('/segment list, show, export, compare', () => {
     expect(lines).toHaveLength(segment.size + 1);
     const ids = await segmentMemberIds(store.db, segment.id);
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(ids.map((id) => (id.startsWith('=') ? `"'${id.replace(/"/g, '""')}"` : id)));
-    const evil = (await run(bot, '/segment list limit=50')).data.runs.at(-1).segments.find((s: { id: number }) => ids.includes('=HYPERLINK("x")') && s.id === segment.id);
+    const evil = (await run(bot, '/segment list limit=50')).data.runs
+      .at(-1)
+      .segments.find((s: { id: number }) => ids.includes('=HYPERLINK("x")') && s.id === segment.id);
     if (evil) expect(readFileSync(answer.data.file, 'utf8')).toContain(`"'=HYPERLINK(""x"")"`);
   });
 

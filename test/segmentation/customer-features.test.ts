@@ -56,7 +56,10 @@ beforeAll(async () => {
       order('o7', 'E', '2026-03-03', -500, 0),
     ])
     .execute();
-  await store.db.insertInto('customer_attributes').values([{ customer_id: 'B', name: 'age', value: 41 }]).execute();
+  await store.db
+    .insertInto('customer_attributes')
+    .values([{ customer_id: 'B', name: 'age', value: 41 }])
+    .execute();
 });
 afterAll(async () => store.close());
 
@@ -66,7 +69,9 @@ function byCustomer(features: CustomerFeatures): Record<string, Record<string, n
     features.ids.map((id, i) => [
       id,
       {
-        ...Object.fromEntries(features.names.map((name, d) => [name, Number.isNaN(features.values[i * dims + d]) ? null : features.values[i * dims + d]])),
+        ...Object.fromEntries(
+          features.names.map((name, d) => [name, Number.isNaN(features.values[i * dims + d]) ? null : features.values[i * dims + d]]),
+        ),
         purchased: features.purchased[i],
         revenue: features.revenue[i],
       },

@@ -40,11 +40,13 @@ function plainLloyd(values: Float64Array, rows: number, dims: number, start: Flo
 function data(seed: number, rows: number, dims: number, spread: number, grid: boolean): Float64Array {
   const random = seededRandom(seed);
   // grid: few distinct values, so exact ties between centroids happen
-  return Float64Array.from({ length: rows * dims }, () => (grid ? Math.floor(random() * 4) : randomNormal(random, 0, 1) + Math.floor(random() * 3) * spread));
+  return Float64Array.from({ length: rows * dims }, () =>
+    grid ? Math.floor(random() * 4) : randomNormal(random, 0, 1) + Math.floor(random() * 3) * spread,
+  );
 }
 
 describe('lloyd (Hamerly bounds)', () => {
-  it('gives the plain loop\'s labels and iteration count, and its centroids and inertia to rounding', () => {
+  it("gives the plain loop's labels and iteration count, and its centroids and inertia to rounding", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 1_000_000 }),
@@ -61,7 +63,9 @@ describe('lloyd (Hamerly bounds)', () => {
           const ours = lloyd(values, rows, dims, start, k, { maxIterations, tolerance: 0 });
           const plain = plainLloyd(values, rows, dims, start, k, maxIterations);
           expect(Array.from(ours.labels)).toEqual(Array.from(plain.labels));
-          ours.centroids.forEach((v, i) => expect(Math.abs(v - plain.centroids[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(plain.centroids[i]))));
+          ours.centroids.forEach((v, i) =>
+            expect(Math.abs(v - plain.centroids[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(plain.centroids[i]))),
+          );
           expect(Math.abs(ours.inertia - plain.inertia)).toBeLessThanOrEqual(1e-12 * Math.max(1, plain.inertia));
           expect(ours.iterations).toBe(plain.iterations);
           expect(ours.converged).toBe(plain.converged);
@@ -76,7 +80,8 @@ describe('lloyd (Hamerly bounds)', () => {
     const result = lloyd(values, 2000, 2, values.slice(0, 6), 3, { maxIterations: 300, tolerance: 1e-3 });
     expect(result.converged).toBe(true);
     for (let i = 0; i < 2000; i++) {
-      const distance = (c: number) => (values[i * 2] - result.centroids[c * 2]) ** 2 + (values[i * 2 + 1] - result.centroids[c * 2 + 1]) ** 2;
+      const distance = (c: number) =>
+        (values[i * 2] - result.centroids[c * 2]) ** 2 + (values[i * 2 + 1] - result.centroids[c * 2 + 1]) ** 2;
       const nearest = [0, 1, 2].reduce((best, c) => (distance(c) < distance(best) ? c : best), 0);
       expect(result.labels[i]).toBe(nearest);
     }

@@ -11,11 +11,21 @@ const summaries: FeatureSummary[] = [
 describe('nameSegments', () => {
   it('names RFM-style segments and recommends actions from the rule table', () => {
     const centroids = Float64Array.from([
-      15, 10, 1500, // recent, frequent, high spend
-      250, 1.2, 60, // lapsed, one-off, low spend
-      10, 1, 80, //  recent, one-off, low spend
-      240, 6, 900, // lapsed, frequent, high spend
-      95, 4.2, 380, // typical
+      15,
+      10,
+      1500, // recent, frequent, high spend
+      250,
+      1.2,
+      60, // lapsed, one-off, low spend
+      10,
+      1,
+      80, //  recent, one-off, low spend
+      240,
+      6,
+      900, // lapsed, frequent, high spend
+      95,
+      4.2,
+      380, // typical
     ]);
     const named = nameSegments(centroids, summaries);
     expect(named.map((s) => s.name)).toEqual([
@@ -66,6 +76,8 @@ describe('nameSegments', () => {
     expect(featureRole('age')).toBe('other');
     expect(featureRole('age', { age: 'tenure' })).toBe('tenure');
     expect(actionFor({})).toBe('Regular newsletter; test offers to learn what moves this group');
-    expect(actionFor({ recency: 'high', frequency: 'high', monetary: 'typical' })).toBe("Reactivation: 'we miss you' message with an incentive");
+    expect(actionFor({ recency: 'high', frequency: 'high', monetary: 'typical' })).toBe(
+      "Reactivation: 'we miss you' message with an incentive",
+    );
   });
 });

@@ -29,12 +29,20 @@ describe('rfm', () => {
     expect([...result.m]).toEqual([5, 3, 2, 2, 1, 4, 1, 4, 3, 5]);
     expect([...result.fm]).toEqual([5, 3, 2, 2, 2, 4, 2, 4, 3, 5]);
     expect(result.groups).toEqual([
-      'Champions', 'At risk', 'Hibernating', 'Hibernating', 'Lost',
-      'Loyal', 'Lost', 'Loyal', 'At risk', 'Champions',
+      'Champions',
+      'At risk',
+      'Hibernating',
+      'Hibernating',
+      'Lost',
+      'Loyal',
+      'Lost',
+      'Loyal',
+      'At risk',
+      'Champions',
     ]);
   });
 
-  it('finds New, Potential loyalists and Can\'t lose them', () => {
+  it("finds New, Potential loyalists and Can't lose them", () => {
     const result = rfm({
       recencyDays: [1, 2, 100, 50, 10],
       frequency: [1, 2, 50, 10, 5],

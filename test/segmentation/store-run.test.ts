@@ -1,6 +1,16 @@
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRun, listRuns, MEMBERS_PER_COMMIT, resolveRun, resolveSegment, storeRun, type Memberships, type NewRun, type NewSegment } from '../../src/segmentation/runs.ts';
+import {
+  getRun,
+  listRuns,
+  MEMBERS_PER_COMMIT,
+  resolveRun,
+  resolveSegment,
+  storeRun,
+  type Memberships,
+  type NewRun,
+  type NewSegment,
+} from '../../src/segmentation/runs.ts';
 import { sqlitePath } from '../../src/store/database.ts';
 import { createTestStore, testPostgresUrl, type TestStore } from '../helpers/store.ts';
 
@@ -27,7 +37,15 @@ const newRun = (name: string): NewRun => ({
   platform: 'console',
 });
 const segments = (prefix: string): NewSegment[] =>
-  ['A', 'B'].map((n) => ({ name: `${prefix} ${n}`, kind: 'cluster', size: 0, share: 0.5, revenue_share: null, action: 'act', profile: {} }));
+  ['A', 'B'].map((n) => ({
+    name: `${prefix} ${n}`,
+    kind: 'cluster',
+    size: 0,
+    share: 0.5,
+    revenue_share: null,
+    action: 'act',
+    profile: {},
+  }));
 
 function memberships(n: number, failAt = -1): Memberships {
   const segment = new Int32Array(n);
@@ -43,7 +61,14 @@ function memberships(n: number, failAt = -1): Memberships {
 }
 
 const count = async (table: 'segment_members' | 'segments' | 'segment_runs') =>
-  Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await store.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('storeRun', () => {
   it('stores every membership across several short transactions; the run is invisible until complete', async () => {
@@ -57,7 +82,10 @@ describe('storeRun', () => {
           listRuns(store.db),
           resolveSegment(store.db, 'Big A').catch((e: Error) => e.message),
           store.db.selectFrom('segment_runs').select('status').where('name', '=', 'big').execute(),
-          store.db.selectFrom('segment_members').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+          store.db
+            .selectFrom('segment_members')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow(),
         ]);
       }
     });
@@ -72,12 +100,16 @@ describe('storeRun', () => {
     expect(members).toHaveLength(included);
     expect((await getRun(store.db, runId))?.name).toBe('big');
     expect((await resolveSegment(store.db, 'Big A')).id).toBe(segmentIds[0]);
-    expect((await store.db.selectFrom('segment_runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow()).status).toBe('complete');
+    expect((await store.db.selectFrom('segment_runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow()).status).toBe(
+      'complete',
+    );
   }, 60_000);
 
   it('a store that fails midway leaves nothing behind', async () => {
     const before = await Promise.all([count('segment_runs'), count('segments'), count('segment_members')]);
-    await expect(storeRun(store.db, newRun('broken'), segments('Broken'), memberships(MEMBERS_PER_COMMIT + 500, MEMBERS_PER_COMMIT + 100))).rejects.toThrow('worker died');
+    await expect(
+      storeRun(store.db, newRun('broken'), segments('Broken'), memberships(MEMBERS_PER_COMMIT + 500, MEMBERS_PER_COMMIT + 100)),
+    ).rejects.toThrow('worker died');
     expect(await Promise.all([count('segment_runs'), count('segments'), count('segment_members')])).toEqual(before);
   }, 60_000);
 
@@ -90,10 +122,23 @@ describe('storeRun', () => {
     const crashedId = Number(crashed.id);
     const segment = await store.db
       .insertInto('segments')
-      .values({ run_id: crashedId, position: 0, name: 'Crashed A', kind: 'cluster', size: 1, share: 1, revenue_share: null, action: 'x', profile: '{}' })
+      .values({
+        run_id: crashedId,
+        position: 0,
+        name: 'Crashed A',
+        kind: 'cluster',
+        size: 1,
+        share: 1,
+        revenue_share: null,
+        action: 'x',
+        profile: '{}',
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await store.db.insertInto('segment_members').values({ run_id: crashedId, customer_id: 'c1', segment_id: Number(segment.id), feature_values: '{}' }).execute();
+    await store.db
+      .insertInto('segment_members')
+      .values({ run_id: crashedId, customer_id: 'c1', segment_id: Number(segment.id), feature_values: '{}' })
+      .execute();
 
     expect((await listRuns(store.db, 100)).map((r) => r.id)).not.toContain(crashedId);
     expect(await getRun(store.db, crashedId)).toBeUndefined();
@@ -126,7 +171,11 @@ describe.skipIf(testPostgresUrl() !== undefined)('storeRun on a SQLite file (bet
         (stored) => {
           // the fast path runs synchronously, so look through a connection of our own
           if (stored < included && stored > MEMBERS_PER_COMMIT && !midway) {
-            const row = reader.prepare("select status, (select count(*) from segment_members m where m.run_id = r.id) as members from segment_runs r where name = 'fast'").get() as { status: string; members: number };
+            const row = reader
+              .prepare(
+                "select status, (select count(*) from segment_members m where m.run_id = r.id) as members from segment_runs r where name = 'fast'",
+              )
+              .get() as { status: string; members: number };
             midway = row;
           }
         },
@@ -134,7 +183,12 @@ describe.skipIf(testPostgresUrl() !== undefined)('storeRun on a SQLite file (bet
       );
       expect(midway?.status).toBe('storing');
       expect(midway!.members).toBeGreaterThanOrEqual(MEMBERS_PER_COMMIT);
-      const members = await store.db.selectFrom('segment_members').select(['customer_id', 'segment_id', 'feature_values']).where('run_id', '=', runId).orderBy('customer_id').execute();
+      const members = await store.db
+        .selectFrom('segment_members')
+        .select(['customer_id', 'segment_id', 'feature_values'])
+        .where('run_id', '=', runId)
+        .orderBy('customer_id')
+        .execute();
       expect(members).toHaveLength(included);
       expect(members[1]).toEqual({ customer_id: 'c000001', segment_id: members[1].segment_id, feature_values: '{"recency":1}' });
       expect((await getRun(store.db, runId))?.name).toBe('fast');
@@ -146,7 +200,14 @@ describe.skipIf(testPostgresUrl() !== undefined)('storeRun on a SQLite file (bet
   it('a fast-path store that fails midway leaves nothing behind', async () => {
     const before = await Promise.all([count('segment_runs'), count('segments'), count('segment_members')]);
     await expect(
-      storeRun(store.db, newRun('broken fast'), segments('Broken fast'), memberships(MEMBERS_PER_COMMIT + 500, MEMBERS_PER_COMMIT + 100), undefined, { sqliteFile: file() }),
+      storeRun(
+        store.db,
+        newRun('broken fast'),
+        segments('Broken fast'),
+        memberships(MEMBERS_PER_COMMIT + 500, MEMBERS_PER_COMMIT + 100),
+        undefined,
+        { sqliteFile: file() },
+      ),
     ).rejects.toThrow('worker died');
     expect(await Promise.all([count('segment_runs'), count('segments'), count('segment_members')])).toEqual(before);
   }, 60_000);

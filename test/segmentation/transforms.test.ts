@@ -5,7 +5,10 @@ import { transformFeatures } from '../../src/segmentation/transforms.ts';
 
 const spend = [5, 8, 10, 12, 15, 20, 25, 40, 90, 400, 1500];
 const age = [20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70];
-const raw = matrixFromRows(['monetary', 'age'], spend.map((s, i) => [s, age[i]]));
+const raw = matrixFromRows(
+  ['monetary', 'age'],
+  spend.map((s, i) => [s, age[i]]),
+);
 
 describe('transformFeatures', () => {
   it('logs the skewed non-negative feature, only z-scores the symmetric one', () => {
@@ -23,7 +26,10 @@ describe('transformFeatures', () => {
   });
 
   it('does not log a skewed feature with negative values', () => {
-    const shifted = matrixFromRows(['balance', 'age'], spend.map((s, i) => [s - 10, age[i]]));
+    const shifted = matrixFromRows(
+      ['balance', 'age'],
+      spend.map((s, i) => [s - 10, age[i]]),
+    );
     expect(transformFeatures(shifted).features[0].description).toBe('z-score');
   });
 
@@ -38,7 +44,14 @@ describe('transformFeatures', () => {
   });
 
   it('rejects a zero-variance feature with its name, and missing values', () => {
-    const flat = matrixFromRows(['frequency', 'age'], [[1, 20], [1, 30], [1, 40]]);
+    const flat = matrixFromRows(
+      ['frequency', 'age'],
+      [
+        [1, 20],
+        [1, 30],
+        [1, 40],
+      ],
+    );
     try {
       transformFeatures(flat);
       expect.unreachable();
@@ -47,7 +60,14 @@ describe('transformFeatures', () => {
       expect((error as SegmentationInputError).code).toBe('zero_variance');
       expect((error as SegmentationInputError).context).toMatchObject({ feature: 'frequency' });
     }
-    const holes = matrixFromRows(['frequency', 'age'], [[1, 20], [Number.NaN, 30], [3, 40]]);
+    const holes = matrixFromRows(
+      ['frequency', 'age'],
+      [
+        [1, 20],
+        [Number.NaN, 30],
+        [3, 40],
+      ],
+    );
     expect(() => transformFeatures(holes)).toThrow(expect.objectContaining({ code: 'non_finite_value' }));
   });
 });

@@ -83,17 +83,33 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
     const fields = { command: '/help', text: '', response_url: h.fake.responseUrl('never') };
     expect((await postSlashCommand(h.baseUrl, SIGNING_SECRET, fields, { signature: 'v0=deadbeef' })).status).toBe(401);
     expect((await postSlashCommand(h.baseUrl, 'wrong-secret', fields)).status).toBe(401);
-    expect((await postSlashCommand(h.baseUrl, SIGNING_SECRET, fields, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
+    expect((await postSlashCommand(h.baseUrl, SIGNING_SECRET, fields, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(
+      401,
+    );
     const body = new URLSearchParams(fields).toString();
     const { 'x-slack-signature': signature } = signSlackRequest(SIGNING_SECRET, body);
-    const missing = await fetch(`${h.baseUrl}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-signature': signature }, body });
+    const missing = await fetch(`${h.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-signature': signature },
+      body,
+    });
     expect(missing.status).toBe(401);
     expect(h.fake.responsesTo('never')).toEqual([]);
   });
 
-  it('answers Slack\'s unsigned ssl_check probe with 200 and runs nothing smuggled in with it', async () => {
-    const body = new URLSearchParams({ ssl_check: '1', token: 'x', command: '/help', text: '', response_url: h.fake.responseUrl('smuggled') }).toString();
-    const probe = await fetch(`${h.baseUrl}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  it("answers Slack's unsigned ssl_check probe with 200 and runs nothing smuggled in with it", async () => {
+    const body = new URLSearchParams({
+      ssl_check: '1',
+      token: 'x',
+      command: '/help',
+      text: '',
+      response_url: h.fake.responseUrl('smuggled'),
+    }).toString();
+    const probe = await fetch(`${h.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     expect(probe.status).toBe(200);
     await h.adapter.idle();
     expect(h.fake.responsesTo('smuggled')).toEqual([]);
@@ -111,12 +127,20 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
     expect(upload.channelId).toBe('C0FAKE001');
     expect(h.fake.callsTo('files.upload')).toEqual([]);
 
-    const click = await postBlockAction(h.baseUrl, SIGNING_SECRET, blockActionPayload({ actionId: 'growthbot:0', value: '/help', responseUrl: h.fake.responseUrl('click1') }));
+    const click = await postBlockAction(
+      h.baseUrl,
+      SIGNING_SECRET,
+      blockActionPayload({ actionId: 'growthbot:0', value: '/help', responseUrl: h.fake.responseUrl('click1') }),
+    );
     expect(click.status).toBe(200);
     const [clicked] = await h.fake.waitFor(() => h.fake.responsesTo('click1').length > 0 && responseBodies(h.fake, 'click1'));
     expect(blockTexts(clicked!.blocks)).toContain('Growthbot commands');
 
-    await postBlockAction(h.baseUrl, SIGNING_SECRET, blockActionPayload({ actionId: 'growthbot:1', value: '/secret', responseUrl: h.fake.responseUrl('click2') }));
+    await postBlockAction(
+      h.baseUrl,
+      SIGNING_SECRET,
+      blockActionPayload({ actionId: 'growthbot:1', value: '/secret', responseUrl: h.fake.responseUrl('click2') }),
+    );
     const [denied] = await h.fake.waitFor(() => h.fake.responsesTo('click2').length > 0 && responseBodies(h.fake, 'click2'));
     expect(denied!.response_type).toBe('ephemeral');
     expect(blockTexts(denied!.blocks)).toContain('needs the *admin* role');
@@ -169,7 +193,8 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
     for (const message of messages) {
       expect(message.blocks!.length).toBeLessThanOrEqual(50);
       expect(JSON.stringify(message.blocks).length).toBeLessThanOrEqual(13_000);
-      for (const block of message.blocks!) if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);
+      for (const block of message.blocks!)
+        if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);
     }
     const csv = [...h.fake.uploads.values()].find((u) => u.filename === 'customers.csv' && u.completed)!;
     expect(csv.data!.toString('utf8').trim().split('\n')).toHaveLength(3001);
@@ -177,7 +202,9 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
 
   it('retries a 429 after Retry-After and spaces a burst of posts to one channel', async () => {
     let limited = 0;
-    h.fake.on('chat.postMessage', () => (limited++ === 0 ? slackHttp(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '1' }) : undefined));
+    h.fake.on('chat.postMessage', () =>
+      limited++ === 0 ? slackHttp(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '1' }) : undefined,
+    );
     const before = h.fake.callsTo('chat.postMessage').length;
     const started = Date.now();
     await h.bot.notify({ platform: 'slack', channelId: 'C0DIGEST' }, reply({}, { text: 'digest 0' }));
@@ -190,9 +217,16 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
       at.push(Date.now());
       return undefined;
     });
-    await Promise.all(Array.from({ length: 6 }, (_, i) => h.bot.notify({ platform: 'slack', channelId: 'C0DIGEST' }, reply({}, { text: `digest ${i + 1}` }))));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        h.bot.notify({ platform: 'slack', channelId: 'C0DIGEST' }, reply({}, { text: `digest ${i + 1}` })),
+      ),
+    );
     h.fake.off('chat.postMessage');
-    const texts = h.fake.callsTo('chat.postMessage').filter((c) => c.params.channel === 'C0DIGEST').map((c) => c.params.text);
+    const texts = h.fake
+      .callsTo('chat.postMessage')
+      .filter((c) => c.params.channel === 'C0DIGEST')
+      .map((c) => c.params.text);
     expect(new Set(texts)).toEqual(new Set(['digest 0', 'digest 1', 'digest 2', 'digest 3', 'digest 4', 'digest 5', 'digest 6']));
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(15);
   });
@@ -209,7 +243,12 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
   it('hands the most recent CSV the user shared in the channel to a command as an upload, downloaded with the bot token', async () => {
     h.fake.addFile({ name: 'old.csv', content: 'a\n1\n', channels: ['C0FAKE001'], user: 'U0MARKETER' });
     h.fake.addFile({ name: 'notes.txt', content: 'hello', channels: ['C0FAKE001'], user: 'U0MARKETER' });
-    const file = h.fake.addFile({ name: 'orders.csv', content: 'order_id,amount\n1,10\n2,20\n', channels: ['C0FAKE001'], user: 'U0MARKETER' });
+    const file = h.fake.addFile({
+      name: 'orders.csv',
+      content: 'order_id,amount\n1,10\n2,20\n',
+      channels: ['C0FAKE001'],
+      user: 'U0MARKETER',
+    });
     const { id } = await slash('/ingest');
     await h.adapter.idle();
     const [answer] = responseBodies(h.fake, id);
@@ -237,7 +276,10 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
     const { ack, id } = await slash('/import', 'orders', { channel_id: 'C0IMPORT', user_id: 'U0ADMIN' });
     expect(ack.status).toBe(200);
     await h.adapter.idle();
-    const texts = [...responseBodies(h.fake, id).map((m) => blockTexts(m.blocks)), ...h.fake.callsTo('chat.update').map((c) => blockTexts(c.params.blocks))].join('\n');
+    const texts = [
+      ...responseBodies(h.fake, id).map((m) => blockTexts(m.blocks)),
+      ...h.fake.callsTo('chat.update').map((c) => blockTexts(c.params.blocks)),
+    ].join('\n');
     expect(texts).toContain('shared-orders.csv');
     expect(texts).toMatch(/2 (rows|orders)/);
     expect(h.fake.downloads.some((d) => d.authorized)).toBe(true);
@@ -256,7 +298,11 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
 
   it('answers the Events API url_verification challenge, a malformed body with 400 and an unknown path with 404', async () => {
     const post = async (body: string, contentType: string) =>
-      fetch(`${h.baseUrl}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, ...signSlackRequest(SIGNING_SECRET, body) }, body });
+      fetch(`${h.baseUrl}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, ...signSlackRequest(SIGNING_SECRET, body) },
+        body,
+      });
     const challenge = await post(JSON.stringify({ type: 'url_verification', challenge: 'c-123', token: 'x' }), 'application/json');
     expect(challenge.status).toBe(200);
     expect(await challenge.json()).toEqual({ challenge: 'c-123' });

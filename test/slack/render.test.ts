@@ -40,7 +40,18 @@ describe('renderReply', () => {
       { type: 'header', text: { type: 'plain_text', text: 'Segments', emoji: true } },
       { type: 'section', text: { type: 'mrkdwn', text: 'Found *4* segments in `orders`.' } },
       { type: 'section', fields: [{ type: 'mrkdwn', text: '*Customers*\n1,204' }] },
-      { type: 'actions', elements: [{ type: 'button', action_id: 'growthbot:0', text: { type: 'plain_text', text: 'Approve', emoji: true }, value: '/campaign approve 12', style: 'primary' }] },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: 'growthbot:0',
+            text: { type: 'plain_text', text: 'Approve', emoji: true },
+            value: '/campaign approve 12',
+            style: 'primary',
+          },
+        ],
+      },
       { type: 'context', elements: [{ type: 'mrkdwn', text: 'Window: 90 days.' }] },
     ]);
   });
@@ -50,7 +61,10 @@ describe('renderReply', () => {
   });
 
   it('truncates a header at 150 characters and splits long text into sections of at most 3000', () => {
-    const rendered = withinLimits({ title: 'T'.repeat(400), text: Array.from({ length: 300 }, (_, i) => `line ${i} ${'x'.repeat(40)}`).join('\n') });
+    const rendered = withinLimits({
+      title: 'T'.repeat(400),
+      text: Array.from({ length: 300 }, (_, i) => `line ${i} ${'x'.repeat(40)}`).join('\n'),
+    });
     const header = rendered.messages[0]!.blocks[0] as { text: { text: string } };
     expect(header.text.text).toHaveLength(150);
     const sections = rendered.messages.flatMap((m) => m.blocks).filter((b) => b.type === 'section');
@@ -64,7 +78,18 @@ describe('renderReply', () => {
   });
 
   it('renders a small table as aligned monospace in a code block', () => {
-    const rendered = withinLimits({ tables: [{ title: 'Top', columns: ['name', 'revenue'], rows: [['Ann', 1200], ['Bob', 35]] }] });
+    const rendered = withinLimits({
+      tables: [
+        {
+          title: 'Top',
+          columns: ['name', 'revenue'],
+          rows: [
+            ['Ann', 1200],
+            ['Bob', 35],
+          ],
+        },
+      ],
+    });
     const code = (rendered.messages[0]!.blocks[1] as { text: { text: string } }).text.text;
     expect(code).toBe('```\nname  revenue\n────  ───────\nAnn      1200\nBob        35\n```');
     expect(rendered.files).toEqual([]);
@@ -90,12 +115,17 @@ describe('renderReply', () => {
 
   it('splits 60 buttons into actions blocks of at most 25, each with its own action_id', () => {
     const rendered = withinLimits({ buttons: Array.from({ length: 60 }, (_, i) => ({ label: `b${i}`, command: `/help ${i}` })) });
-    const ids = rendered.messages.flatMap((m) => m.blocks).flatMap((b) => (b as { elements: { action_id: string }[] }).elements.map((e) => e.action_id));
+    const ids = rendered.messages
+      .flatMap((m) => m.blocks)
+      .flatMap((b) => (b as { elements: { action_id: string }[] }).elements.map((e) => e.action_id));
     expect(new Set(ids).size).toBe(60);
   });
 
   it('sends charts and files as uploads', () => {
-    const rendered = withinLimits({ charts: [{ path: '/tmp/c.png', name: 'c.png', alt: 'a chart' }], files: [{ path: '/tmp/d.csv', name: 'd.csv' }] });
+    const rendered = withinLimits({
+      charts: [{ path: '/tmp/c.png', name: 'c.png', alt: 'a chart' }],
+      files: [{ path: '/tmp/d.csv', name: 'd.csv' }],
+    });
     expect(rendered.files).toEqual([
       { filename: 'c.png', title: 'c.png', altText: 'a chart', path: '/tmp/c.png' },
       { filename: 'd.csv', title: 'd.csv', path: '/tmp/d.csv' },
@@ -104,7 +134,9 @@ describe('renderReply', () => {
   });
 
   it('escapes &, < and > but keeps mentions and links', () => {
-    expect(escapeMrkdwn('a < b & c > d, ask <@U123> in <#C9|general> or <https://x.io|docs>')).toBe('a &lt; b &amp; c &gt; d, ask <@U123> in <#C9|general> or <https://x.io|docs>');
+    expect(escapeMrkdwn('a < b & c > d, ask <@U123> in <#C9|general> or <https://x.io|docs>')).toBe(
+      'a &lt; b &amp; c &gt; d, ask <@U123> in <#C9|general> or <https://x.io|docs>',
+    );
     expect(escapeMrkdwn('/admin grant <user> <role>')).toBe('/admin grant &lt;user&gt; &lt;role&gt;');
   });
 

@@ -24,7 +24,10 @@ describe('Slack adapter, Socket Mode (real Bolt against FakeSlack)', () => {
   });
 
   it('acks a slash command envelope at once and answers through the response URL', async () => {
-    const ack = await h.sendEnvelope('slash_commands', slashCommandFields({ command: '/help', text: 'help', response_url: h.fake.responseUrl('s1') }));
+    const ack = await h.sendEnvelope(
+      'slash_commands',
+      slashCommandFields({ command: '/help', text: 'help', response_url: h.fake.responseUrl('s1') }),
+    );
     expect(ack).toEqual({});
     await h.adapter.idle();
     const [answer] = responseBodies(h.fake, 's1');
@@ -32,17 +35,26 @@ describe('Slack adapter, Socket Mode (real Bolt against FakeSlack)', () => {
   });
 
   it('puts a validation error in the ack payload', async () => {
-    const ack = (await h.sendEnvelope('slash_commands', slashCommandFields({ command: '/help', text: 'kk=1', response_url: h.fake.responseUrl('s2') }))) as { response_type: string; text: string };
+    const ack = (await h.sendEnvelope(
+      'slash_commands',
+      slashCommandFields({ command: '/help', text: 'kk=1', response_url: h.fake.responseUrl('s2') }),
+    )) as { response_type: string; text: string };
     expect(ack.response_type).toBe('ephemeral');
     expect(ack.text).toContain('Unknown option');
   });
 
   it('routes a button click and takes roles from Slack user groups mapped in ROLE_MAP', async () => {
-    await h.sendEnvelope('interactive', blockActionPayload({ actionId: 'growthbot:1', value: '/secret', userId: 'U0BOSS', responseUrl: h.fake.responseUrl('s3') }));
+    await h.sendEnvelope(
+      'interactive',
+      blockActionPayload({ actionId: 'growthbot:1', value: '/secret', userId: 'U0BOSS', responseUrl: h.fake.responseUrl('s3') }),
+    );
     // A button is acked before its command is prepared, so adapter.idle() may not see it yet (slower stores: PostgreSQL).
     await h.fake.waitFor(() => responseBodies(h.fake, 's3').length > 0);
     expect(blockTexts(responseBodies(h.fake, 's3')[0]!.blocks)).toContain('secret');
-    await h.sendEnvelope('interactive', blockActionPayload({ actionId: 'growthbot:1', value: '/secret', userId: 'U0NOBODY', responseUrl: h.fake.responseUrl('s4') }));
+    await h.sendEnvelope(
+      'interactive',
+      blockActionPayload({ actionId: 'growthbot:1', value: '/secret', userId: 'U0NOBODY', responseUrl: h.fake.responseUrl('s4') }),
+    );
     await h.fake.waitFor(() => responseBodies(h.fake, 's4').length > 0);
     expect(blockTexts(responseBodies(h.fake, 's4')[0]!.blocks)).toContain('needs the *admin* role');
     expect(h.fake.callsTo('usergroups.list')).toHaveLength(1);
@@ -50,7 +62,9 @@ describe('Slack adapter, Socket Mode (real Bolt against FakeSlack)', () => {
 
   it('counts a slash command as open until its ack has gone out (background work pauses for it)', async () => {
     const open = await openAroundAck(h, async () => {
-      expect(await h.sendEnvelope('slash_commands', slashCommandFields({ command: '/ingest', response_url: h.fake.responseUrl('s5') }))).toEqual({});
+      expect(
+        await h.sendEnvelope('slash_commands', slashCommandFields({ command: '/ingest', response_url: h.fake.responseUrl('s5') })),
+      ).toEqual({});
     });
     expect(open).toEqual({ beforeAck: [1], after: 0 });
   });

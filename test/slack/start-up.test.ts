@@ -23,7 +23,14 @@ afterAll(async () => {
 
 async function start(env: Record<string, string>) {
   const bot = await createTestBot(store.db, store.dir, { env: { SLACK_API_URL: fake.apiUrl, ...env } });
-  return startSlackAdapter({ bot, config: bot.config, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, retryConfig: { retries: 0 } });
+  return startSlackAdapter({
+    bot,
+    config: bot.config,
+    logger: pino({ level: 'silent' }),
+    host: '127.0.0.1',
+    port: 0,
+    retryConfig: { retries: 0 },
+  });
 }
 
 describe('Slack adapter start-up', () => {
@@ -41,7 +48,9 @@ describe('Slack adapter start-up', () => {
 
   it('needs the bot token and an app token or signing secret', async () => {
     const bot = await createTestBot(store.db, store.dir);
-    await expect(startSlackAdapter({ bot, config: bot.config, logger: pino({ level: 'silent' }) })).rejects.toThrow(/^SLACK_BOT_TOKEN is not set/);
+    await expect(startSlackAdapter({ bot, config: bot.config, logger: pino({ level: 'silent' }) })).rejects.toThrow(
+      /^SLACK_BOT_TOKEN is not set/,
+    );
   });
 
   it('starts in HTTP mode with the signing secret and stops cleanly', async () => {

@@ -43,7 +43,9 @@ describe.skipIf(Boolean(testPostgresUrl()))('leases on SQLite while another conn
       lock.release();
     }, 600);
     // blocking on the lock would hold this thread (and the timer that releases it) for the connection's 10 s busy_timeout
-    const { value, turns } = await countTurns(() => withLease(store.db, 'wait-acquire', 'owner-a', 60_000, async () => events.push('work ran')));
+    const { value, turns } = await countTurns(() =>
+      withLease(store.db, 'wait-acquire', 'owner-a', 60_000, async () => events.push('work ran')),
+    );
     expect(value.ran).toBe(true);
     expect(events).toEqual(['lock released', 'work ran']);
     expect(turns).toBeGreaterThan(3);

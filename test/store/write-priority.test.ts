@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => store.close());
 
-describe.skipIf(Boolean(testPostgresUrl()))('SQLite write priority: the bot\'s small writes before a worker\'s bulk chunks', () => {
+describe.skipIf(Boolean(testPostgresUrl()))("SQLite write priority: the bot's small writes before a worker's bulk chunks", () => {
   it('a write queued while a bulk chunk holds the lock is not tried until the chunk ends, and goes before the next chunk', async () => {
     const pool = new WorkerPool({ niceness: 0 });
     const queue = new WriteQueue(store.db, pino({ level: 'silent' }), { delayMs: 5 });

@@ -19,7 +19,11 @@ export function unsubscribeToken(secret: string, campaignId: number, customerId:
   return createHmac('sha256', secret).update(`unsubscribe:${campaignId}:${customerId}`).digest('hex').slice(0, 32);
 }
 
-export function unsubscribeLink(options: Pick<EmailOptions, 'unsubscribeUrl' | 'linkSecret'>, campaignId: number, customerId: string): string {
+export function unsubscribeLink(
+  options: Pick<EmailOptions, 'unsubscribeUrl' | 'linkSecret'>,
+  campaignId: number,
+  customerId: string,
+): string {
   const url = new URL(options.unsubscribeUrl);
   url.searchParams.set('campaign', String(campaignId));
   url.searchParams.set('customer', customerId);
@@ -74,7 +78,11 @@ export function emailDeliverer(options: EmailOptions): Deliverer {
     async deliver(campaign, recipients) {
       const results = [];
       for (const recipient of recipients) {
-        results.push(recipient.email ? await sendOne(campaign, recipient) : { customer_id: recipient.customer_id, ok: false, error: 'no email address' });
+        results.push(
+          recipient.email
+            ? await sendOne(campaign, recipient)
+            : { customer_id: recipient.customer_id, ok: false, error: 'no email address' },
+        );
       }
       return results;
     },

@@ -23,9 +23,13 @@ export function missingChannelConfig(config: Config, channel: string): string[] 
 export function assertChannelReady(config: Config, channel: string): void {
   const missing = missingChannelConfig(config, channel);
   if (missing.length) {
-    throw new UserError('channel_not_configured', `The ${channel} channel is not configured: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set.`, {
-      hint: 'Set them in the environment or .env (see .env.example) and restart, or use channel=log for a dry run.',
-    });
+    throw new UserError(
+      'channel_not_configured',
+      `The ${channel} channel is not configured: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set.`,
+      {
+        hint: 'Set them in the environment or .env (see .env.example) and restart, or use channel=log for a dry run.',
+      },
+    );
   }
 }
 

@@ -46,13 +46,20 @@ export function webhookDeliverer(options: WebhookOptions): Deliverer {
     batchSize: options.batchSize ?? 100,
     async deliver(campaign, recipients) {
       const body = webhookBody(campaign, recipients, new Date().toISOString());
-      const batchKey = createHash('sha256').update(recipients.map((r) => r.idempotency_key).join(',')).digest('hex').slice(0, 32);
+      const batchKey = createHash('sha256')
+        .update(recipients.map((r) => r.idempotency_key).join(','))
+        .digest('hex')
+        .slice(0, 32);
       let lastError = '';
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         try {
           const response = await fetch(options.url, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', [WEBHOOK_SIGNATURE_HEADER]: signBody(options.secret, body), [WEBHOOK_IDEMPOTENCY_HEADER]: batchKey },
+            headers: {
+              'content-type': 'application/json',
+              [WEBHOOK_SIGNATURE_HEADER]: signBody(options.secret, body),
+              [WEBHOOK_IDEMPOTENCY_HEADER]: batchKey,
+            },
             body,
             signal: AbortSignal.timeout(timeoutMs),
           });
@@ -62,7 +69,12 @@ export function webhookDeliverer(options: WebhookOptions): Deliverer {
           const error = `the webhook answered HTTP ${response.status}`;
           return recipients.map((r) => ({ customer_id: r.customer_id, ok: false, error }));
         } catch (error) {
-          lastError = error instanceof RetryableError ? error.message : error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String((error as Error)?.message ?? error);
+          lastError =
+            error instanceof RetryableError
+              ? error.message
+              : error instanceof Error && error.name === 'TimeoutError'
+                ? `no answer within ${timeoutMs} ms`
+                : String((error as Error)?.message ?? error);
           if (attempt < maxAttempts) await sleep(backoffMs * 2 ** (attempt - 1));
         }
       }

@@ -302,7 +302,15 @@ export function minimizeNelderMead(objective: Objective, start: ArrayLike<number
   for (let k = 1; k <= n; k++) if (values[k] < values[bestIndex]) bestIndex = k;
   const gradient = new Float64Array(n);
   const f = objective(points[bestIndex], gradient);
-  return { x: points[bestIndex], f, gradient, iterations, evaluations: evaluations + 1, converged: iterations < maxIterations, method: 'nelder-mead' };
+  return {
+    x: points[bestIndex],
+    f,
+    gradient,
+    iterations,
+    evaluations: evaluations + 1,
+    converged: iterations < maxIterations,
+    method: 'nelder-mead',
+  };
 }
 
 function identity(n: number): Float64Array {

@@ -46,24 +46,47 @@ export function cacView(report: CacReport, chart?: Attachment): View {
     cacText(row.previous, row.currency),
     change(row, row.previous),
   ]);
-  for (const [label, list] of [['Blended', report.blended], ['Paid', report.paid]] as const) {
+  for (const [label, list] of [
+    ['Blended', report.blended],
+    ['Paid', report.paid],
+  ] as const) {
     for (const t of list) {
-      rows.push([`*${label}*${report.blended.length > 1 ? ` (${t.currency})` : ''}`, money(t.spend, t.currency), formatCount(t.new_customers), cacText(t, t.currency), cacText(t.previous, t.currency), change(t, t.previous)]);
+      rows.push([
+        `*${label}*${report.blended.length > 1 ? ` (${t.currency})` : ''}`,
+        money(t.spend, t.currency),
+        formatCount(t.new_customers),
+        cacText(t, t.currency),
+        cacText(t.previous, t.currency),
+        change(t, t.previous),
+      ]);
     }
   }
   const headline = report.blended.length
-    ? report.blended.map((t) => `blended CAC *${cacText(t, t.currency)}* (${money(t.spend, t.currency)} / ${formatCount(t.new_customers)} new customers)`).join('; ')
+    ? report.blended
+        .map(
+          (t) => `blended CAC *${cacText(t, t.currency)}* (${money(t.spend, t.currency)} / ${formatCount(t.new_customers)} new customers)`,
+        )
+        .join('; ')
     : 'no spend recorded';
   const notes = [
     `Period ${period.label} (${period.from} to ${period.to}), compared with ${previous_period.label}.`,
     'CAC = spend in the period ÷ customers acquired in it; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
     'Blended: all spend ÷ all new customers (organic included). Paid: all spend ÷ new customers of channels with spend.',
   ];
-  if (report.blended.length > 1) notes.push(`Spend is in several currencies (${report.blended.map((b) => b.currency).join(', ')}): each is reported separately, never summed.`);
+  if (report.blended.length > 1)
+    notes.push(
+      `Spend is in several currencies (${report.blended.map((b) => b.currency).join(', ')}): each is reported separately, never summed.`,
+    );
   return {
     title: `Customer acquisition cost — ${period.label}`,
     text: `${period.label}: ${headline}.`,
-    tables: [{ columns: ['Channel', 'Spend', 'New customers', 'CAC', `CAC ${previous_period.label}`, 'Change'], rows, numeric: [false, true, true, true, true, true] }],
+    tables: [
+      {
+        columns: ['Channel', 'Spend', 'New customers', 'CAC', `CAC ${previous_period.label}`, 'Change'],
+        rows,
+        numeric: [false, true, true, true, true, true],
+      },
+    ],
     charts: chart ? [chart] : undefined,
     notes,
   };

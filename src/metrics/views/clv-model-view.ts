@@ -52,7 +52,14 @@ export function clvModelData(report: ClvModelReport, charts: { fit_check: string
     repeat_buyers: report.repeat_buyers,
     first_purchase: report.first_purchase,
     bgnbd: { r: bgnbd.r, alpha: bgnbd.alpha, a: bgnbd.a, b: bgnbd.b, loglik: bgnbd.loglik, converged: bgnbd.converged },
-    gamma_gamma: { p: gamma_gamma.p, q: gamma_gamma.q, gamma: gamma_gamma.gamma, loglik: gamma_gamma.loglik, customers: gamma_gamma.customers, converged: gamma_gamma.converged },
+    gamma_gamma: {
+      p: gamma_gamma.p,
+      q: gamma_gamma.q,
+      gamma: gamma_gamma.gamma,
+      loglik: gamma_gamma.loglik,
+      customers: gamma_gamma.customers,
+      converged: gamma_gamma.converged,
+    },
     fit_check: report.fit_check,
     ...(report.holdout ? { holdout: report.holdout } : {}),
     charts,
@@ -66,8 +73,18 @@ export function clvModelView(report: ClvModelReport, charts: Attachment[]): View
       title: 'Parameters',
       columns: ['Model', 'Parameters', 'Log-likelihood', 'Customers'],
       rows: [
-        ['BG/NBD', `r=${fixed(bgnbd.r)} alpha=${fixed(bgnbd.alpha)} a=${fixed(bgnbd.a)} b=${fixed(bgnbd.b)}`, bgnbd.loglik.toFixed(2), formatCount(report.customers)],
-        ['Gamma-Gamma', `p=${fixed(gamma_gamma.p, 4)} q=${fixed(gamma_gamma.q, 4)} gamma=${fixed(gamma_gamma.gamma, 4)}`, gamma_gamma.loglik.toFixed(2), formatCount(gamma_gamma.customers)],
+        [
+          'BG/NBD',
+          `r=${fixed(bgnbd.r)} alpha=${fixed(bgnbd.alpha)} a=${fixed(bgnbd.a)} b=${fixed(bgnbd.b)}`,
+          bgnbd.loglik.toFixed(2),
+          formatCount(report.customers),
+        ],
+        [
+          'Gamma-Gamma',
+          `p=${fixed(gamma_gamma.p, 4)} q=${fixed(gamma_gamma.q, 4)} gamma=${fixed(gamma_gamma.gamma, 4)}`,
+          gamma_gamma.loglik.toFixed(2),
+          formatCount(gamma_gamma.customers),
+        ],
       ],
       numeric: [false, false, true, true],
     },
@@ -82,11 +99,19 @@ export function clvModelView(report: ClvModelReport, charts: Attachment[]): View
     tables.push({
       title: `Holdout ${holdout.calibration_end} → ${holdout.holdout_end} (${holdout.weeks} weeks): mean purchases per customer`,
       columns: ['Repeat purchases (calibration)', 'Customers', 'Actual', 'Predicted'],
-      rows: holdout.rows.map((r) => [r.repeat_purchases, formatCount(r.customers), r.actual_mean?.toFixed(3) ?? '—', r.expected_mean?.toFixed(3) ?? '—']),
+      rows: holdout.rows.map((r) => [
+        r.repeat_purchases,
+        formatCount(r.customers),
+        r.actual_mean?.toFixed(3) ?? '—',
+        r.expected_mean?.toFixed(3) ?? '—',
+      ]),
       numeric: [false, true, true, true],
     });
   }
-  const warnings = [bgnbd.converged ? null : 'BG/NBD fit did not fully converge.', gamma_gamma.converged ? null : 'Gamma-Gamma fit did not fully converge.'].filter(Boolean);
+  const warnings = [
+    bgnbd.converged ? null : 'BG/NBD fit did not fully converge.',
+    gamma_gamma.converged ? null : 'Gamma-Gamma fit did not fully converge.',
+  ].filter(Boolean);
   return {
     title: `CLV model${holdout ? ` (calibrated to ${holdout.calibration_end})` : ''} — as of ${report.as_of}`,
     text:

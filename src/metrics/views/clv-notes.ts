@@ -12,7 +12,9 @@ export function modelNotes(model: ClvModelSummary): string[] {
     SUMMARY_CONVENTION,
   ];
   if (model.other_currencies.length > 0) {
-    notes.push(`Fitted on ${model.currency} orders (the main currency); ${model.other_currencies.join(', ')} orders count in historical value only, reported separately and never summed.`);
+    notes.push(
+      `Fitted on ${model.currency} orders (the main currency); ${model.other_currencies.join(', ')} orders count in historical value only, reported separately and never summed.`,
+    );
   }
   return notes;
 }

@@ -30,7 +30,12 @@ export function clvData(input: ClvViewInput) {
     historical: report.historical,
     predicted: report.predicted,
     top: report.top.map((v) => ({ ...v, email: maskEmail(input.emails.get(v.customer_id)) })),
-    model: { bgnbd: report.model.bgnbd, gamma_gamma: report.model.gamma_gamma, customers: report.model.customers, repeat_buyers: report.model.repeat_buyers },
+    model: {
+      bgnbd: report.model.bgnbd,
+      gamma_gamma: report.model.gamma_gamma,
+      customers: report.model.customers,
+      repeat_buyers: report.model.repeat_buyers,
+    },
     ...(input.chart ? { chart: input.chart.name } : {}),
   };
 }
@@ -60,7 +65,10 @@ export function clvView(input: ClvViewInput): View {
     const id = input.scopeLabel.replace(/^customer /, '');
     const fields = value
       ? customerFields(value, currency, horizon)
-      : [{ label: 'Historical value', value: historicalIn(report.historical) }, { label: 'Predicted CLV', value: `— (no ${currency} purchases up to ${model.as_of})` }];
+      : [
+          { label: 'Historical value', value: historicalIn(report.historical) },
+          { label: 'Predicted CLV', value: `— (no ${currency} purchases up to ${model.as_of})` },
+        ];
     return {
       title: `Lifetime value of customer ${id} (as of ${model.as_of})`,
       text: value
@@ -74,7 +82,10 @@ export function clvView(input: ClvViewInput): View {
   const fields: Field[] = [
     { label: 'Customers', value: formatCount(report.customers) },
     { label: 'Historical value', value: historicalIn(report.historical) },
-    { label: 'Avg historical value', value: report.customers ? describeAmounts(report.historical.map((m) => ({ ...m, amount: m.amount / report.customers }))) : '—' },
+    {
+      label: 'Avg historical value',
+      value: report.customers ? describeAmounts(report.historical.map((m) => ({ ...m, amount: m.amount / report.customers }))) : '—',
+    },
     { label: `Predicted CLV (${horizon} mo)`, value: money(predicted.total_clv, currency) },
     { label: 'Avg predicted CLV', value: money(predicted.average_clv, currency) },
     { label: 'Avg probability active', value: formatPercent(predicted.average_p_alive) },
@@ -97,7 +108,14 @@ export function clvView(input: ClvViewInput): View {
       `on top of *${historicalIn(report.historical)}* historical net revenue.`,
     fields,
     tables: rows.length
-      ? [{ title: `Top ${rows.length} customers by predicted CLV`, columns: ['Customer', 'Email', 'Historical', 'P(active)', 'Exp. purchases', 'Exp. order value', 'Predicted CLV'], rows, numeric: [false, false, true, true, true, true, true] }]
+      ? [
+          {
+            title: `Top ${rows.length} customers by predicted CLV`,
+            columns: ['Customer', 'Email', 'Historical', 'P(active)', 'Exp. purchases', 'Exp. order value', 'Predicted CLV'],
+            rows,
+            numeric: [false, false, true, true, true, true, true],
+          },
+        ]
       : undefined,
     charts: input.chart ? [input.chart] : undefined,
     notes,

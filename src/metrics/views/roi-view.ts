@@ -24,7 +24,8 @@ export function roiView(report: RoiReport): View {
     c.channel,
     c.spend > 0 ? money(c.spend, c.currency) : 'no spend',
     formatCount(c.new_customers),
-    money(c.revenue, c.currency) + (c.other_revenue.length ? ` (+ ${c.other_revenue.map((o) => money(o.amount, o.currency)).join(' + ')})` : ''),
+    money(c.revenue, c.currency) +
+      (c.other_revenue.length ? ` (+ ${c.other_revenue.map((o) => money(o.amount, o.currency)).join(' + ')})` : ''),
     times(c.roas),
     pct(c.roi),
     pct(c.projected?.projected_roi ?? null),
@@ -46,7 +47,17 @@ export function roiView(report: RoiReport): View {
     text: `${headline}. Window: ${report.window}.`,
     tables: [
       {
-        columns: ['Channel', 'Spend', 'New customers', `Revenue (${report.window_days === null ? 'to as_of' : `${report.window_days}d`})`, 'ROAS', 'ROI', 'Projected ROI', 'LTV:CAC', 'Payback (mo)'],
+        columns: [
+          'Channel',
+          'Spend',
+          'New customers',
+          `Revenue (${report.window_days === null ? 'to as_of' : `${report.window_days}d`})`,
+          'ROAS',
+          'ROI',
+          'Projected ROI',
+          'LTV:CAC',
+          'Payback (mo)',
+        ],
         rows,
         numeric: [false, true, true, true, true, true, true, true, true],
       },

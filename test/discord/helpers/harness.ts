@@ -73,7 +73,13 @@ export async function startHarness(timing: Partial<DiscordTiming> = {}): Promise
   });
   const logger = pino({ level: 'silent' });
   const bot = new Bot({ db: store.db, config, logger, registry: await testRegistry(), outDir: path.join(store.dir, 'out') });
-  const adapter = await createDiscordAdapter({ bot, config, logger, timing: { ackAfterMs: 300, progressIntervalMs: 20, ...timing }, readyTimeoutMs: 10_000 });
+  const adapter = await createDiscordAdapter({
+    bot,
+    config,
+    logger,
+    timing: { ackAfterMs: 300, progressIntervalMs: 20, ...timing },
+    readyTimeoutMs: 10_000,
+  });
   return {
     fake,
     store,
@@ -93,7 +99,11 @@ export async function startHarness(timing: Partial<DiscordTiming> = {}): Promise
 }
 
 /** An INTERACTION_CREATE whose options include attachments (type 11) resolved as Discord does. */
-export function sendWithAttachments(fake: FakeDiscord, input: InteractionInput, attachments: Record<string, { filename: string; url: string; size: number }>): Record<string, unknown> {
+export function sendWithAttachments(
+  fake: FakeDiscord,
+  input: InteractionInput,
+  attachments: Record<string, { filename: string; url: string; size: number }>,
+): Record<string, unknown> {
   const interaction = fake.buildInteraction(input);
   const data = interaction.data as { options: { name: string; type: number; value?: unknown; options?: unknown[] }[]; resolved?: unknown };
   const resolved: Record<string, unknown> = {};
@@ -110,7 +120,10 @@ export function sendWithAttachments(fake: FakeDiscord, input: InteractionInput, 
 }
 
 /** Every message body the bot sent for one interaction: the callback's data, edits and follow-ups, in order. */
-export function answersTo(fake: FakeDiscord, interaction: Record<string, unknown>): { kind: string; body: Record<string, unknown>; files: string[] }[] {
+export function answersTo(
+  fake: FakeDiscord,
+  interaction: Record<string, unknown>,
+): { kind: string; body: Record<string, unknown>; files: string[] }[] {
   const out: { kind: string; body: Record<string, unknown>; files: string[] }[] = [];
   for (const callback of fake.callbacksFor(interaction.id as string)) {
     out.push({ kind: `callback-${callback.type}`, body: callback.data ?? {}, files: callback.files.map((f) => f.filename) });

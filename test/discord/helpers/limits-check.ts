@@ -17,7 +17,11 @@ export function expectWithinLimits(message: Pick<DiscordMessage, 'content' | 'em
       expect(field.value.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedFieldValue);
       expect(field.name.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedFieldName);
     }
-    total += (embed.title?.length ?? 0) + (embed.description?.length ?? 0) + (embed.footer?.text.length ?? 0) + (embed.fields ?? []).reduce((s, f) => s + f.name.length + f.value.length, 0);
+    total +=
+      (embed.title?.length ?? 0) +
+      (embed.description?.length ?? 0) +
+      (embed.footer?.text.length ?? 0) +
+      (embed.fields ?? []).reduce((s, f) => s + f.name.length + f.value.length, 0);
   }
   expect(total).toBeLessThanOrEqual(DISCORD_LIMITS.embedTotal);
   for (const row of message.components) {
@@ -26,4 +30,3 @@ export function expectWithinLimits(message: Pick<DiscordMessage, 'content' | 'em
   }
   expect(message.content !== '' || message.embeds.length > 0 || message.files.length > 0).toBe(true);
 }
-

@@ -28,8 +28,13 @@ export const testCommands: CommandDefinition[] = [
         role: 'analyst',
         handler: async (ctx, options) => {
           seen.options = options;
-          seen.uploads = await Promise.all(ctx.uploads.map(async (u: Upload) => ({ name: u.name, url: u.url, text: await streamText(await u.open()) })));
-          return reply({ uploads: seen.uploads.length }, { title: 'Loaded', text: `Read *${seen.uploads.map((u) => u.text.length).join(',')}* bytes from ${options.source}` });
+          seen.uploads = await Promise.all(
+            ctx.uploads.map(async (u: Upload) => ({ name: u.name, url: u.url, text: await streamText(await u.open()) })),
+          );
+          return reply(
+            { uploads: seen.uploads.length },
+            { title: 'Loaded', text: `Read *${seen.uploads.map((u) => u.text.length).join(',')}* bytes from ${options.source}` },
+          );
         },
       }),
       defineAction({
@@ -53,7 +58,10 @@ export const testCommands: CommandDefinition[] = [
     description: 'Test command: reports progress, then answers after a delay.',
     action: defineAction({
       description: 'Waits.',
-      options: z.object({ ms: z.number().int().min(0).max(60_000).describe('how long'), private: z.boolean().describe('only the caller sees the result').optional() }),
+      options: z.object({
+        ms: z.number().int().min(0).max(60_000).describe('how long'),
+        private: z.boolean().describe('only the caller sees the result').optional(),
+      }),
       role: 'viewer',
       long: true,
       handler: async (ctx, { ms, private: ephemeral }) => {
@@ -99,14 +107,26 @@ export const testCommands: CommandDefinition[] = [
         const csv = path.join(ctx.outDir, 'spend.csv');
         writeFileSync(png, Buffer.from('89504e470d0a1a0a', 'hex'));
         writeFileSync(csv, 'week,spend\n1,10\n');
-        return reply({}, { title: 'Spend', charts: [{ path: png, name: 'spend.png', title: 'Spend by week', alt: 'bar chart' }], files: [{ path: csv, name: 'spend.csv' }] });
+        return reply(
+          {},
+          {
+            title: 'Spend',
+            charts: [{ path: png, name: 'spend.png', title: 'Spend by week', alt: 'bar chart' }],
+            files: [{ path: csv, name: 'spend.csv' }],
+          },
+        );
       },
     }),
   }),
   defineCommand({
     name: 'secret',
     description: 'Test command: needs the admin role.',
-    action: defineAction({ description: 'Admin only.', options: z.object({}), role: 'admin', handler: async () => reply({}, { text: 'admin stuff' }) }),
+    action: defineAction({
+      description: 'Admin only.',
+      options: z.object({}),
+      role: 'admin',
+      handler: async () => reply({}, { text: 'admin stuff' }),
+    }),
   }),
 ];
 
@@ -117,7 +137,13 @@ export function bigReply(rows: number) {
       title: 'Big reply',
       text: 'x'.repeat(9000),
       fields: Array.from({ length: 40 }, (_, i) => ({ label: `Field ${i}`, value: 'v'.repeat(1500) })),
-      tables: [{ title: 'Customers', columns: ['id', 'name', 'revenue'], rows: Array.from({ length: rows }, (_, i) => [`C${i}`, `Customer number ${i}`, i * 10.5]) }],
+      tables: [
+        {
+          title: 'Customers',
+          columns: ['id', 'name', 'revenue'],
+          rows: Array.from({ length: rows }, (_, i) => [`C${i}`, `Customer number ${i}`, i * 10.5]),
+        },
+      ],
       buttons: Array.from({ length: 27 }, (_, i) => ({ label: `Button ${i}`, command: i === 0 ? `/help ${'y'.repeat(120)}` : `/help` })),
       notes: ['Amounts in USD.'],
     },

@@ -27,7 +27,13 @@ export function loadCdnowSummary(): { id: Float64Array; x: Float64Array; tx: Flo
 }
 
 /** `cdnow_customers_summary_with_transactions.csv`: ID, x, t_x, T, zbar. */
-export function loadCdnowSummaryWithTransactions(): { id: Float64Array; x: Float64Array; tx: Float64Array; T: Float64Array; zbar: Float64Array } {
+export function loadCdnowSummaryWithTransactions(): {
+  id: Float64Array;
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  zbar: Float64Array;
+} {
   const rows = readCsv(CDNOW_SUMMARY_WITH_TRANSACTIONS);
   const column = (k: number) => Float64Array.from(rows, (row) => row[k]);
   return { id: column(0), x: column(1), tx: column(2), T: column(3), zbar: column(4) };

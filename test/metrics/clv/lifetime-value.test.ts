@@ -30,7 +30,12 @@ describe('customer lifetime value', () => {
   it('is zero over a zero horizon, grows with the horizon and shrinks with the discount rate', () => {
     const bgnbd = { r: 0.242593, alpha: 4.413532, a: 0.792886, b: 2.425754 };
     const gammaGamma = { p: 6.25, q: 3.74, gamma: 15.44 };
-    const customers = { x: Float64Array.of(2, 0, 10), tx: Float64Array.of(30.43, 0, 38), T: Float64Array.of(38.86, 38.86, 38.86), monetary: Float64Array.of(22.35, 0, 40) };
+    const customers = {
+      x: Float64Array.of(2, 0, 10),
+      tx: Float64Array.of(30.43, 0, 38),
+      T: Float64Array.of(38.86, 38.86, 38.86),
+      monetary: Float64Array.of(22.35, 0, 40),
+    };
     const options = { annualDiscountRate: 0.1, daysPerUnit: 7 };
     const none = customerLifetimeValue(bgnbd, gammaGamma, customers, { ...options, horizonMonths: 0 });
     const year = customerLifetimeValue(bgnbd, gammaGamma, customers, { ...options, horizonMonths: 12 });

@@ -70,7 +70,11 @@ describe('summary (lifetimes convention)', () => {
     const streamed = builder.finish();
     expect(new Set(fromShuffled.ids)).toEqual(new Set(streamed.ids));
     const a = fromShuffled.ids.indexOf('a');
-    expect([fromShuffled.x[a], fromShuffled.tx[a], fromShuffled.monetary[a]]).toEqual([streamed.x[0], streamed.tx[0], streamed.monetary[0]]);
+    expect([fromShuffled.x[a], fromShuffled.tx[a], fromShuffled.monetary[a]]).toEqual([
+      streamed.x[0],
+      streamed.tx[0],
+      streamed.monetary[0],
+    ]);
   });
 
   it('the streaming builder rejects dates out of order within a customer', () => {

@@ -67,11 +67,19 @@ describe('/cac and /roi on a hand-computed book', () => {
     const { data } = result;
     expect(data.period).toEqual({ label: '2026-10', from: '2026-10-01', to: '2026-10-31' });
     expect(data.previous_period.label).toBe('2026-09');
-    expect(channel(data, 'search')).toMatchObject({ currency: 'USD', spend: 1000, new_customers: 4, cac: 250, previous: { spend: 300, new_customers: 2, cac: 150 } });
+    expect(channel(data, 'search')).toMatchObject({
+      currency: 'USD',
+      spend: 1000,
+      new_customers: 4,
+      cac: 250,
+      previous: { spend: 300, new_customers: 2, cac: 150 },
+    });
     expect(channel(data, 'social')).toMatchObject({ spend: 250, new_customers: 1, cac: 250 });
     expect(channel(data, 'display')).toMatchObject({ spend: 500, new_customers: 0, cac: null });
     expect(channel(data, '(no channel)')).toMatchObject({ spend: 0, new_customers: 2, cac: null });
-    expect(data.blended).toEqual([{ currency: 'USD', spend: 1750, new_customers: 7, cac: 250, previous: { spend: 300, new_customers: 2, cac: 150 } }]);
+    expect(data.blended).toEqual([
+      { currency: 'USD', spend: 1750, new_customers: 7, cac: 250, previous: { spend: 300, new_customers: 2, cac: 150 } },
+    ]);
     expect(data.paid[0]).toMatchObject({ spend: 1750, new_customers: 5, cac: 350 });
     const table = result.view.tables![0]!;
     const row = (name: string) => table.rows.find((r) => r[0] === name)!;
@@ -104,7 +112,15 @@ describe('/cac and /roi on a hand-computed book', () => {
     expect(data.as_of).toBe('2026-12-20');
     expect(data).toMatchObject({ window_days: null, window: 'to as_of (2026-12-20)' });
     // search: a1 100 + 50 + 200, a2 300, a3 0, a4 40 (its September order predates acquisition) = 690
-    expect(channel(data, 'search')).toMatchObject({ spend: 1000, new_customers: 4, revenue: 690, roas: 0.69, roi: -0.31, cac: 250, window_days: null });
+    expect(channel(data, 'search')).toMatchObject({
+      spend: 1000,
+      new_customers: 4,
+      revenue: 690,
+      roas: 0.69,
+      roi: -0.31,
+      cac: 250,
+      window_days: null,
+    });
     // payback: CAC 250 / (690 / customer-months since acquisition: (76 + 75 + 75 + 74) days / 30.4375)
     expect(channel(data, 'search').payback_months).toBeCloseTo(250 / (690 / (300 / 30.4375)), 1);
     expect(channel(data, 'social')).toMatchObject({ spend: 250, revenue: 400, roas: 1.6, roi: 0.6 });
@@ -119,7 +135,13 @@ describe('/cac and /roi on a hand-computed book', () => {
     const result = await run(bot, '/roi period=2026-10 window=30 channel=search');
     expect(result.ok, JSON.stringify(result.data)).toBe(true);
     expect(result.data.channels).toHaveLength(1);
-    expect(result.data.channels[0]).toMatchObject({ revenue: 490, roas: 0.49, roi: -0.51, window_days: 30, window: '30 days after acquisition' });
+    expect(result.data.channels[0]).toMatchObject({
+      revenue: 490,
+      roas: 0.49,
+      roi: -0.51,
+      window_days: 30,
+      window: '30 days after acquisition',
+    });
     expect(result.view.tables![0]!.columns).toContain('Revenue (30d)');
   });
 

@@ -4,10 +4,16 @@ import type { Bot } from '../../../src/core/bot.ts';
 import { createTestBot, run } from '../../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 import { hasCdnowSample, seedCdnowSample, seedCustomers, seedOrders, seedSpend } from './seed.ts';
-import { conditionalExpectedPurchases, customerLifetimeValue, expectedAverageSpend, probabilityAlive } from '../../../src/metrics/clv/index.ts';
+import {
+  conditionalExpectedPurchases,
+  customerLifetimeValue,
+  expectedAverageSpend,
+  probabilityAlive,
+} from '../../../src/metrics/clv/index.ts';
 import { DAYS_PER_MONTH } from '../../../src/metrics/clv-model.ts';
 
-const within = (actual: number, expected: number, relative: number) => expect(Math.abs(actual - expected) / Math.abs(expected)).toBeLessThanOrEqual(relative);
+const within = (actual: number, expected: number, relative: number) =>
+  expect(Math.abs(actual - expected) / Math.abs(expected)).toBeLessThanOrEqual(relative);
 
 describe.skipIf(!hasCdnowSample())('/clv on the CDNOW sample (orders in the store, fitted in a worker thread)', () => {
   let store: TestStore;
@@ -76,7 +82,7 @@ describe.skipIf(!hasCdnowSample())('/clv on the CDNOW sample (orders in the stor
     expect(result.view.text).toContain('$');
   }, 60_000);
 
-  it('/clv customer= gives one customer\'s P(alive), expected purchases, order value and CLV, consistent with the model functions', async () => {
+  it("/clv customer= gives one customer's P(alive), expected purchases, order value and CLV, consistent with the model functions", async () => {
     const result = await run(bot, '/clv customer=1 as_of=1997-09-30');
     expect(result.ok, JSON.stringify(result.data)).toBe(true);
     expect(result.data.top).toHaveLength(1);
@@ -97,7 +103,12 @@ describe.skipIf(!hasCdnowSample())('/clv on the CDNOW sample (orders in the stor
     expect(one.expected_purchases).toBeCloseTo(conditionalExpectedPurchases(bg, months, one.x, one.t_x, one.T), 2);
     expect(one.p_alive).toBeCloseTo(probabilityAlive(bg, one.x, one.t_x, one.T), 3);
     expect(one.expected_aov).toBeCloseTo(expectedAverageSpend(gg, one.x, published.zbar), 1);
-    const reference = customerLifetimeValue(bg, gg, { x: [one.x], tx: [one.t_x], T: [one.T], monetary: [published.zbar] }, { horizonMonths: 12, annualDiscountRate: 0.1, daysPerUnit: 7, daysPerMonth: DAYS_PER_MONTH });
+    const reference = customerLifetimeValue(
+      bg,
+      gg,
+      { x: [one.x], tx: [one.t_x], T: [one.T], monetary: [published.zbar] },
+      { horizonMonths: 12, annualDiscountRate: 0.1, daysPerUnit: 7, daysPerMonth: DAYS_PER_MONTH },
+    );
     expect(one.predicted_clv).toBeCloseTo(reference[0]!, 1);
   }, 60_000);
 
@@ -115,17 +126,42 @@ describe.skipIf(!hasCdnowSample())('/clv on the CDNOW sample (orders in the stor
     const stamp = '1997-10-01T00:00:00.000Z';
     const [runRow] = await store.db
       .insertInto('segment_runs')
-      .values({ name: 'test', method: 'rfm', k: 1, as_of: '1997-09-30', features: '[]', parameters: '{}', details: '{}', customers: 3, inertia: null, created_at: stamp, created_by: 'tester', platform: 'console' } as never)
+      .values({
+        name: 'test',
+        method: 'rfm',
+        k: 1,
+        as_of: '1997-09-30',
+        features: '[]',
+        parameters: '{}',
+        details: '{}',
+        customers: 3,
+        inertia: null,
+        created_at: stamp,
+        created_by: 'tester',
+        platform: 'console',
+      } as never)
       .returning('id')
       .execute();
     const [segment] = await store.db
       .insertInto('segments')
-      .values({ run_id: runRow!.id, position: 0, name: 'Champions', kind: 'rfm', size: 3, share: 0.001, revenue_share: null, action: '', profile: '{}' } as never)
+      .values({
+        run_id: runRow!.id,
+        position: 0,
+        name: 'Champions',
+        kind: 'rfm',
+        size: 3,
+        share: 0.001,
+        revenue_share: null,
+        action: '',
+        profile: '{}',
+      } as never)
       .returning('id')
       .execute();
     await store.db
       .insertInto('segment_members')
-      .values(['1', '2', '3'].map((id) => ({ run_id: runRow!.id, customer_id: id, segment_id: segment!.id, feature_values: '[]' })) as never)
+      .values(
+        ['1', '2', '3'].map((id) => ({ run_id: runRow!.id, customer_id: id, segment_id: segment!.id, feature_values: '[]' })) as never,
+      )
       .execute();
     const result = await run(bot, '/clv segment=champions as_of=1997-09-30');
     expect(result.ok, JSON.stringify(result.data)).toBe(true);

@@ -71,10 +71,22 @@ export async function seedOrders(db: Kysely<Database>, orders: OrderSeed[]): Pro
   );
 }
 
-export async function seedSpend(db: Kysely<Database>, rows: { date: string; channel: string; campaign?: string; amount_cents: number; currency?: string }[]): Promise<void> {
+export async function seedSpend(
+  db: Kysely<Database>,
+  rows: { date: string; channel: string; campaign?: string; amount_cents: number; currency?: string }[],
+): Promise<void> {
   await db
     .insertInto('spend')
-    .values(rows.map((r) => ({ date: r.date, channel: r.channel, campaign: r.campaign ?? '', amount_cents: r.amount_cents, currency: r.currency ?? 'USD', updated_at: STAMP })))
+    .values(
+      rows.map((r) => ({
+        date: r.date,
+        channel: r.channel,
+        campaign: r.campaign ?? '',
+        amount_cents: r.amount_cents,
+        currency: r.currency ?? 'USD',
+        updated_at: STAMP,
+      })),
+    )
     .execute();
 }
 
@@ -93,9 +105,17 @@ export async function seedCdnowSample(db: Kysely<Database>): Promise<{ customers
       const [, sampleId, ymd, , dollars] = fields as [string, string, string, string, string];
       const customerId = String(Number(sampleId));
       ids.add(customerId);
-      orders.push({ order_id: `cdnow-${i + 1}`, customer_id: customerId, order_date: `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`, net_cents: toCents(Number(dollars)) });
+      orders.push({
+        order_id: `cdnow-${i + 1}`,
+        customer_id: customerId,
+        order_date: `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`,
+        net_cents: toCents(Number(dollars)),
+      });
     });
-  await seedCustomers(db, [...ids].map((id) => ({ customer_id: id, email: `customer${id}@example.com` })));
+  await seedCustomers(
+    db,
+    [...ids].map((id) => ({ customer_id: id, email: `customer${id}@example.com` })),
+  );
   await seedOrders(db, orders);
   return { customers: ids.size, orders: orders.length };
 }

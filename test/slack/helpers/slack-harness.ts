@@ -72,7 +72,10 @@ export async function startHarness(options: HarnessOptions): Promise<SlackHarnes
 }
 
 /** Every block of every message the adapter sent for one response URL id. */
-export function responseBodies(fake: FakeSlack, id: string): { response_type?: string; text?: string; blocks?: { type: string; text?: { text: string } }[] }[] {
+export function responseBodies(
+  fake: FakeSlack,
+  id: string,
+): { response_type?: string; text?: string; blocks?: { type: string; text?: { text: string } }[] }[] {
   return fake.responsesTo(id) as never;
 }
 

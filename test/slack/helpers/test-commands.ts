@@ -104,7 +104,12 @@ export function slackTestCommands(): CommandDefinition[] {
     defineCommand({
       name: 'secret',
       description: 'Admins only.',
-      action: defineAction({ description: 'Needs admin.', options: z.object({}), role: 'admin', handler: async () => reply({}, { text: 'secret' }) }),
+      action: defineAction({
+        description: 'Needs admin.',
+        options: z.object({}),
+        role: 'admin',
+        handler: async () => reply({}, { text: 'secret' }),
+      }),
     }),
     defineCommand({
       name: 'ingest',
@@ -120,7 +125,10 @@ export function slackTestCommands(): CommandDefinition[] {
           const chunks: Buffer[] = [];
           for await (const chunk of await upload.open()) chunks.push(Buffer.from(chunk as Buffer));
           const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n').length;
-          return reply({ lines, url: upload.url, auth: upload.headers?.Authorization }, { text: `Read ${lines} lines from ${upload.name}.` });
+          return reply(
+            { lines, url: upload.url, auth: upload.headers?.Authorization },
+            { text: `Read ${lines} lines from ${upload.name}.` },
+          );
         },
       }),
     }),
