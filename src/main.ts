@@ -47,13 +47,19 @@ async function main(): Promise<number> {
     await campaigns.resumed;
     const digests = startDigestScheduler({ bot: app.bot });
     await digests.ready;
+    // SIGTERM (a container stopping): no more input is read, the command running finishes and the console closes as at the end of its input.
+    const stopReading = new AbortController();
+    const onTerminate = () => stopReading.abort();
+    process.once('SIGTERM', onTerminate);
     const code = await startConsole(app.bot, {
       json: values.json,
       userId: values.user,
       input: process.stdin,
       output: process.stdout,
       errors: process.stderr,
+      signal: stopReading.signal,
     });
+    process.off('SIGTERM', onTerminate);
     await digests.stop();
     await campaigns.stop();
     await app.close();

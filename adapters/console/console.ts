@@ -13,6 +13,8 @@ export interface ConsoleOptions {
   output: NodeJS.WritableStream;
   errors: NodeJS.WritableStream;
   historyFile?: string;
+  /** Aborting stops reading input: the command running finishes, then the console returns as at the end of its input. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function startConsole(bot: Bot, options: ConsoleOptions): Promise<n
     terminal: interactive,
     history: interactive ? loadHistory(historyFile) : [],
     historySize: 500,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   let failures = 0;
 

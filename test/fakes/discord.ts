@@ -104,6 +104,7 @@ export class FakeDiscord {
   private readonly overrides: { method: string; pattern: RegExp; handler: DiscordRouteHandler }[] = [];
   private readonly acknowledged = new Set<string>();
   private readonly originalIds = new Map<string, string>();
+  private readonly hostedFiles = new Map<string, { data: Buffer; contentType: string }>();
   private server?: Server;
   private wss?: WebSocketServer;
   private port = 0;
@@ -167,6 +168,18 @@ export class FakeDiscord {
     if (failure) this.channelFailures.set(channelId, failure);
     else this.channelFailures.delete(channelId);
     return this;
+  }
+
+  /**
+   * Host a file as Discord's CDN does for an attachment; returns its URL (for `attachments` of
+   * `sendInteraction`). Downloads need no token, like Discord's signed CDN URLs.
+   */
+  hostAttachment(filename: string, content: Buffer | string): { filename: string; url: string; size: number; contentType: string } {
+    const data = typeof content === 'string' ? Buffer.from(content) : content;
+    const key = `/attachments/${this.nextId()}/${encodeURIComponent(filename)}`;
+    const contentType = filename.endsWith('.csv') ? 'text/csv' : 'application/octet-stream';
+    this.hostedFiles.set(key, { data, contentType });
+    return { filename, url: `${this.baseUrl}${key}`, size: data.length, contentType };
   }
 
   /** Override a REST route: `pattern` is matched against the decoded path below /api/v10. */
@@ -377,6 +390,11 @@ export class FakeDiscord {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
+    const hosted = req.method === 'GET' ? this.hostedFiles.get(url.pathname) : undefined;
+    if (hosted) {
+      res.writeHead(200, { 'content-type': hosted.contentType, 'content-length': hosted.data.length });
+      return void res.end(hosted.data);
+    }
     if (!url.pathname.startsWith(API_PREFIX + '/')) return sendJson(res, 404, { message: '404: Not Found', code: 0 });
     const path = url.pathname.slice(API_PREFIX.length).split('/').map(decodeURIComponent).join('/');
     const raw = await readBody(req);

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSlack, postSlashCommand } from '../fakes/slack.ts';
+import { freePort, killAllBots, SPAWN_TEST_TIMEOUT_MS, spawnBot, type SpawnedBot } from '../helpers/spawn-bot.ts';
+import { createEmptyTestStore, type TestStore } from '../helpers/store.ts';
+import { httpSend, SLACK_USER, slackImportAndShow } from './chat-flows.ts';
+
+const BOT_TOKEN = 'xoxb-startup-bot-token';
+const SIGNING_SECRET = 'startup-signing-secret';
+
+let fake: FakeSlack;
+let store: TestStore;
+let bot: SpawnedBot;
+let baseUrl: string;
+
+beforeAll(async () => {
+  fake = new FakeSlack({ botToken: BOT_TOKEN });
+  await fake.start();
+  store = await createEmptyTestStore();
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  bot = spawnBot({
+    databaseUrl: store.url,
+    env: {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      BOT_ADMINS: SLACK_USER,
+      PORT: String(port),
+    },
+  });
+});
+
+afterAll(async () => {
+  await killAllBots();
+  await fake?.stop();
+  await store?.close();
+});
+
+describe('npm start with Slack in HTTP mode', () => {
+  it(
+    'starts, serves /slack/events on PORT and logs that it is running',
+    async () => {
+      const ready = await bot.ready();
+      expect(ready.adapters).toEqual(['slack', 'campaigns', 'digests']);
+      expect(fake.callsTo('auth.test')[0]!.token).toBe(BOT_TOKEN);
+      expect(bot.logs().find((line) => line.msg === 'slack adapter started')).toMatchObject({ mode: 'http' });
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses a slash command signed with another secret',
+    async () => {
+      const refused = await postSlashCommand(baseUrl, 'not-the-secret', { command: '/help', response_url: fake.responseUrl('forged') });
+      expect(refused.status).toBe(401);
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'imports a CSV shared in the channel with /import customers, then shows a customer',
+    async () => {
+      await slackImportAndShow(fake, httpSend(baseUrl, SIGNING_SECRET), store.db, 'http');
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'exits with code 0 on SIGTERM',
+    async () => {
+      expect(await bot.stop()).toEqual({ code: 0, signal: null });
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
+});
