@@ -9,5 +9,5 @@ export type {
   LineChartSpec,
   VegaLiteChartSpec,
 } from './chart-spec.ts';
-export { renderChart, renderChartSvg, writeChart } from './render-chart.ts';
+export { writeChart } from './write-chart.ts';
 export { toVegaLite } from './to-vega-lite.ts';

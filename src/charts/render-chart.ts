@@ -1,3 +1,4 @@
+// Worker threads only (see writeChart): importing vega-lite changes Set.prototype in this thread.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as vega from 'vega';
@@ -5,8 +6,9 @@ import { compile } from 'vega-lite';
 import { renderAsync } from '@resvg/resvg-js';
 import type { ChartSpec } from './chart-spec.ts';
 import { CHART_FONT_FAMILY, chartFontFiles } from './fonts.ts';
-import { installDejaVuTextMetrics } from './text-metrics.ts';
+import { installDejaVuTextMetrics, type VegaTextMetrics } from './text-metrics.ts';
 import { OUTPUT_WIDTH, toVegaLite } from './to-vega-lite.ts';
+import { checkBaseName } from './write-chart.ts';
 
 /** vega-lite warnings (e.g. dropped encodings) are not actionable in a chat reply; errors still throw. */
 const quietLogger: vega.LoggerInterface = {
@@ -30,7 +32,7 @@ function offlineLoader(): vega.Loader {
 
 /** The chart as an SVG string, laid out in vega units (scaled to OUTPUT_WIDTH when rasterised). */
 export async function renderChartSvg(spec: ChartSpec): Promise<string> {
-  installDejaVuTextMetrics();
+  installDejaVuTextMetrics((vega as unknown as { textMetrics: VegaTextMetrics }).textMetrics);
   const vgSpec = compile(toVegaLite(spec), { logger: quietLogger }).spec;
   const errors: string[] = [];
   const describe = (args: readonly unknown[]) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
@@ -74,9 +76,9 @@ export async function renderChart(spec: ChartSpec): Promise<Buffer> {
   return svgToPng(await renderChartSvg(spec));
 }
 
-/** Write `<dir>/<baseName>.png` (creating dir) and return its absolute path. */
-export async function writeChart(spec: ChartSpec, dir: string, baseName: string): Promise<string> {
-  if (!baseName || /[/\\]/.test(baseName)) throw new Error(`writeChart: invalid base name "${baseName}"`);
+/** Renders in this thread and writes `<dir>/<baseName>.png` (creating dir); returns its absolute path. */
+export async function writeChartHere(spec: ChartSpec, dir: string, baseName: string): Promise<string> {
+  checkBaseName(baseName);
   const png = await renderChart(spec);
   const absDir = resolve(dir);
   await mkdir(absDir, { recursive: true });

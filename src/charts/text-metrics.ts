@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import * as vega from 'vega';
 import { chartFontFiles } from './fonts.ts';
 
 /** Advance widths of a TrueType font, in em, read from its cmap (format 4) and hmtx tables. */
@@ -74,7 +73,8 @@ interface TextItem {
   fontWeight?: string | number;
 }
 
-interface VegaTextMetrics {
+/** vega's process-wide `textMetrics` object (vega is handed in, so this module never loads it). */
+export interface VegaTextMetrics {
   width: (item: TextItem, text: string) => number;
 }
 
@@ -85,12 +85,11 @@ let installed = false;
  * truncates labels far too early. Measure with DejaVu Sans, the font resvg draws with.
  * This replaces vega's process-wide text measurer (as vl-convert does).
  */
-export function installDejaVuTextMetrics(): void {
+export function installDejaVuTextMetrics(metrics: VegaTextMetrics): void {
   if (installed) return;
   const files = chartFontFiles();
   const regular = readFontWidths(files.regular);
   const bold = readFontWidths(files.bold);
-  const metrics = (vega as unknown as { textMetrics: VegaTextMetrics }).textMetrics;
   metrics.width = (item, text) => {
     const size = item.fontSize != null ? +item.fontSize || 0 : 11;
     const weight = item.fontWeight;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChartSpec } from '../../src/charts/chart-spec.ts';
-import { renderChart, renderChartSvg, writeChart } from '../../src/charts/render-chart.ts';
+import { renderChart, renderChartSvg } from '../../src/charts/render-chart.ts';
+import { writeChart } from '../../src/charts/write-chart.ts';
 import { chartFixtures } from './chart-fixtures.ts';
 import { pngSize } from './png.ts';
 
