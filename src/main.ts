@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startConsole } from '../adapters/console/console.ts';
+import { isInteractive, startConsole } from '../adapters/console/console.ts';
 import { renderText } from '../adapters/console/render.ts';
 import { createApp } from './app.ts';
 import { campaignRoutes, startCampaignServices } from './campaigns/services.ts';
@@ -16,6 +16,7 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       user: { type: 'string', default: 'local' },
       console: { type: 'boolean', default: false },
+      wait: { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -43,7 +44,8 @@ async function main(): Promise<number> {
     app.bot.setNotifier('console', async (target, reply) => {
       (values.json ? process.stderr : process.stdout).write(`\n[to ${target.channelId}]\n${renderText(reply)}\n\n`);
     });
-    const campaigns = await startCampaignServices(app.bot, { tickMs: 0 });
+    // The clocks (scheduled launches, approval expiry, campaign completion, digests) run while the console is open.
+    const campaigns = await startCampaignServices(app.bot);
     await campaigns.resumed;
     const digests = startDigestScheduler({ bot: app.bot });
     await digests.ready;
@@ -54,6 +56,19 @@ async function main(): Promise<number> {
       output: process.stdout,
       errors: process.stderr,
     });
+    if (values.wait && !isInteractive(process.stdin, values.json)) {
+      logger.info('all commands done; --wait keeps the bot running for scheduled launches and digests until SIGINT (Ctrl-C) or SIGTERM');
+      await new Promise<void>((resolve) => {
+        // the clocks' timers do not hold the process open; this does, until the signal
+        const holdOpen = setInterval(() => {}, 2 ** 30);
+        const done = () => {
+          clearInterval(holdOpen);
+          resolve();
+        };
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+    }
     await digests.stop();
     await campaigns.stop();
     await app.close();
