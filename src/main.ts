@@ -7,6 +7,7 @@ import { campaignRoutes, startCampaignServices } from './campaigns/services.ts';
 import { startDigestScheduler } from './digests/scheduler.ts';
 import { ConfigError, discordEnabled, loadConfig, slackEnabled, type Config } from './config/config.ts';
 import type { RunningAdapter } from './core/adapter.ts';
+import { noAdminWarning, platformsWithoutAdmin } from './core/admin-check.ts';
 import { workerPool } from './jobs/worker-pool.ts';
 import { createLogger, type Logger } from './logger.ts';
 
@@ -100,6 +101,11 @@ async function main(): Promise<number> {
   const digests = startDigestScheduler({ bot: app.bot });
   await digests.ready;
   adapters.push({ name: 'digests', stop: () => digests.stop() });
+  const noAdmin = await platformsWithoutAdmin(app.bot.db, config, [
+    ...(slackEnabled(config) ? (['slack'] as const) : []),
+    ...(discordEnabled(config) ? (['discord'] as const) : []),
+  ]);
+  if (noAdmin.length > 0) logger.warn({ platforms: noAdmin }, noAdminWarning(noAdmin, config));
   logger.info({ adapters: adapters.map((a) => a.name) }, 'growthbot is running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
