@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,14 +7,19 @@ import { waitFor } from '../fakes/wait-for.ts';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** `npm start` as package.json spells it (e.g. `tsx src/main.ts`): the binary from node_modules/.bin, paths made absolute. */
+/**
+ * `npm start` as package.json spells it (`node --import tsx src/main.ts`), runnable from any folder:
+ * node is this node, paths in the project are made absolute, and what `--import` names is resolved from it.
+ */
 function startCommand(): { command: string; args: string[] } {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const [bin, ...args] = pkg.scripts.start.split(/\s+/);
-  return {
-    command: path.join(root, 'node_modules', '.bin', bin!),
-    args: args.map((arg) => (arg.startsWith('-') ? arg : path.join(root, arg))),
-  };
+  const [bin, ...words] = pkg.scripts.start.split(/\s+/);
+  const command = bin === 'node' ? process.execPath : path.join(root, 'node_modules', '.bin', bin!);
+  const args = words.map((word, i) => {
+    if (words[i - 1] === '--import') return import.meta.resolve(word);
+    return existsSync(path.join(root, word)) ? path.join(root, word) : word;
+  });
+  return { command, args };
 }
 
 export interface Program {
