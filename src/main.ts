@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startConsole } from '../adapters/console/console.ts';
+import { isInteractive, startConsole } from '../adapters/console/console.ts';
 import { renderText } from '../adapters/console/render.ts';
 import { createApp } from './app.ts';
 import { campaignRoutes, startCampaignServices } from './campaigns/services.ts';
 import { startDigestScheduler } from './digests/scheduler.ts';
 import { ConfigError, discordEnabled, loadConfig, slackEnabled, type Config } from './config/config.ts';
 import type { RunningAdapter } from './core/adapter.ts';
+import { noAdminWarning, platformsWithoutAdmin } from './core/admin-check.ts';
 import { workerPool } from './jobs/worker-pool.ts';
 import { createLogger, type Logger } from './logger.ts';
 
@@ -16,6 +17,7 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       user: { type: 'string', default: 'local' },
       console: { type: 'boolean', default: false },
+      wait: { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -43,7 +45,8 @@ async function main(): Promise<number> {
     app.bot.setNotifier('console', async (target, reply) => {
       (values.json ? process.stderr : process.stdout).write(`\n[to ${target.channelId}]\n${renderText(reply)}\n\n`);
     });
-    const campaigns = await startCampaignServices(app.bot, { tickMs: 0 });
+    // The clocks (scheduled launches, approval expiry, campaign completion, digests) run while the console is open.
+    const campaigns = await startCampaignServices(app.bot);
     await campaigns.resumed;
     const digests = startDigestScheduler({ bot: app.bot });
     await digests.ready;
@@ -60,6 +63,19 @@ async function main(): Promise<number> {
       signal: stopReading.signal,
     });
     process.off('SIGTERM', onTerminate);
+    if (values.wait && !stopReading.signal.aborted && !isInteractive(process.stdin, values.json)) {
+      logger.info('all commands done; --wait keeps the bot running for scheduled launches and digests until SIGINT (Ctrl-C) or SIGTERM');
+      await new Promise<void>((resolve) => {
+        // the clocks' timers do not hold the process open; this does, until the signal
+        const holdOpen = setInterval(() => {}, 2 ** 30);
+        const done = () => {
+          clearInterval(holdOpen);
+          resolve();
+        };
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+    }
     await digests.stop();
     await campaigns.stop();
     await app.close();
@@ -91,6 +107,11 @@ async function main(): Promise<number> {
   const digests = startDigestScheduler({ bot: app.bot });
   await digests.ready;
   adapters.push({ name: 'digests', stop: () => digests.stop() });
+  const noAdmin = await platformsWithoutAdmin(app.bot.db, config, [
+    ...(slackEnabled(config) ? (['slack'] as const) : []),
+    ...(discordEnabled(config) ? (['discord'] as const) : []),
+  ]);
+  if (noAdmin.length > 0) logger.warn({ platforms: noAdmin }, noAdminWarning(noAdmin, config));
   logger.info({ adapters: adapters.map((a) => a.name) }, 'growthbot is running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

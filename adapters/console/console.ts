@@ -17,13 +17,18 @@ export interface ConsoleOptions {
   signal?: AbortSignal;
 }
 
+/** A prompt on a terminal; otherwise (piped input, or --json) one command per line. */
+export function isInteractive(input: { isTTY?: boolean }, json: boolean): boolean {
+  return Boolean(input.isTTY) && !json;
+}
+
 /**
  * The default adapter. On a terminal: a prompt with history. Otherwise one command per line,
  * each finished before the next; the exit status is 0 only if every command succeeded.
  */
 export async function startConsole(bot: Bot, options: ConsoleOptions): Promise<number> {
   const caller: Caller = { platform: 'console', userId: options.userId, channelId: 'console' };
-  const interactive = Boolean(options.input.isTTY) && !options.json;
+  const interactive = isInteractive(options.input, options.json);
   const historyFile = options.historyFile ?? path.resolve('data', '.console_history');
   const rl = readline.createInterface({
     input: options.input,

@@ -3,6 +3,7 @@ import type { Notifier, Platform } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
 import { reply, type View } from '../core/reply.ts';
 import { assertChannelReady } from './delivery/index.ts';
+import { announceDueChange } from './due-changes.ts';
 import type { CampaignDeps } from './launcher.ts';
 import { previewAudience, type AudiencePreview } from './preview.ts';
 import { SYSTEM_ACTOR, transition, type Actor, type Campaign } from './repository.ts';
@@ -152,6 +153,7 @@ export async function decideCampaign(
     reason,
     set: { decided_by: actor.userId, decided_at: now.toISOString(), decision_reason: reason ?? null },
   });
+  if (decided.state === 'approved' && decided.start_at) announceDueChange(deps.db);
   const view = resolvedRequestView(decided, decision);
   const target = storedTarget(decided);
   // the decision is posted where the request was; the decider's own reply is the same view

@@ -1,4 +1,5 @@
 import { addDays } from '../core/dates.ts';
+import { onDueChange } from './due-changes.ts';
 import { expireRequest, isExpired, type ApprovalDeps } from './approvals.ts';
 import { instanceOwner, withLease } from '../store/locks.ts';
 import { launchIfFree, resumeLaunches, type LaunchResult } from './launcher.ts';
@@ -27,14 +28,23 @@ export async function campaignTick(deps: ApprovalDeps): Promise<TickResult> {
     }
   };
   for (const c of await listCampaigns(deps.db, 'pending_approval')) {
-    if (isExpired(c, now)) await guard(c.id, async () => void result.expired.push((await expireRequest(deps, c)).id));
+    if (isExpired(c, now))
+      await guard(c.id, async () => {
+        result.expired.push((await expireRequest(deps, c)).id);
+        deps.logger.info({ campaign_id: c.id }, `the approval request for campaign #${c.id} expired; it is a draft again`);
+      });
   }
   for (const c of await listCampaigns(deps.db, 'approved')) {
     if (c.start_at && c.start_at <= now.toISOString()) {
       await guard(c.id, async () => {
         // undefined: another instance is launching it (or just did)
         const launched = await launchIfFree(deps, c.id, SYSTEM_ACTOR);
-        if (launched) result.launched.push(launched);
+        if (!launched) return;
+        result.launched.push(launched);
+        deps.logger.info(
+          { campaign_id: c.id, start_at: c.start_at, recipients: launched.recipients, state: launched.state },
+          `campaign #${c.id} launched at its start time: ${launched.outbox.sent} sent, ${launched.outbox.failed} failed`,
+        );
       });
     }
   }
@@ -51,6 +61,7 @@ export async function campaignTick(deps: ApprovalDeps): Promise<TickResult> {
           set: { completed_at: now.toISOString() },
         });
         result.completed.push(c.id);
+        deps.logger.info({ campaign_id: c.id }, `campaign #${c.id} completed: its attribution window ended ${end}`);
       });
     }
   }
@@ -59,26 +70,77 @@ export async function campaignTick(deps: ApprovalDeps): Promise<TickResult> {
 
 export const TICK_LEASE_KEY = 'campaign-tick';
 
+/** The earliest future start of an approved campaign or expiry of a pending request; undefined when none. */
+export async function nextDueTime(deps: ApprovalDeps): Promise<Date | undefined> {
+  const now = deps.now().toISOString();
+  const times = [
+    ...(await listCampaigns(deps.db, 'approved')).map((c) => c.start_at),
+    ...(await listCampaigns(deps.db, 'pending_approval')).map((c) => c.approval_expires_at),
+  ].filter((t): t is string => t !== null && t > now);
+  return times.length ? new Date(times.sort()[0]!) : undefined;
+}
+
 /**
- * Every `intervalMs` (default a minute), one at a time: runs `campaignTick` under the `campaign-tick`
- * lease (the instance that loses the race skips this round quietly), then resumes launches whose
- * launcher died (their lease expired). Returns stop().
+ * The campaign clock: a round at start, then every `intervalMs` (default a minute), one at a time: runs
+ * `campaignTick` under the `campaign-tick` lease (the instance that loses the race skips this round quietly),
+ * then resumes launches whose launcher died (their lease expired). A start or expiry due before the next
+ * round gets a round of its own at that time, so "launches at 14:35" launches at 14:35:00; an approval in
+ * this process re-plans at once. Returns stop(), which waits for a round under way.
  */
-export function startCampaignScheduler(deps: ApprovalDeps, intervalMs = 60_000): () => void {
+export function startCampaignScheduler(deps: ApprovalDeps, intervalMs = 60_000): () => Promise<void> {
   const owner = instanceOwner('campaign-tick');
   let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
+  let again = false;
+  let stopped = false;
+  let wake: NodeJS.Timeout | undefined;
+  let current: Promise<void> = Promise.resolve();
+
+  const planWake = (due: Date | undefined) => {
+    clearTimeout(wake);
+    wake = undefined;
+    if (!due || stopped) return;
+    const ms = due.getTime() - deps.now().getTime();
+    if (ms >= intervalMs) return;
+    // a few ms late rather than early: the round compares start_at <= now
+    wake = setTimeout(round, Math.max(0, ms) + 5);
+    wake.unref();
+  };
+
+  function round(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
-    (async () => {
+    current = (async () => {
       await withLease(deps.db, TICK_LEASE_KEY, owner, 2 * intervalMs, () => campaignTick(deps));
       await resumeLaunches(deps);
+      if (!stopped) planWake(await nextDueTime(deps));
     })()
       .catch((error) => deps.logger.error({ err: error }, 'campaign tick failed'))
       .finally(() => {
         running = false;
+        if (again) {
+          again = false;
+          round();
+        }
       });
-  }, intervalMs);
+  }
+
+  const timer = setInterval(round, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  const first = setTimeout(round, 0);
+  first.unref();
+  const unsubscribe = onDueChange((db) => {
+    if (db === deps.db) round();
+  });
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    clearTimeout(first);
+    clearTimeout(wake);
+    unsubscribe();
+    await current;
+  };
 }

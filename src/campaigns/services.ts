@@ -40,13 +40,13 @@ export interface CampaignServices {
 export async function startCampaignServices(bot: Bot, options: CampaignServicesOptions = {}): Promise<CampaignServices> {
   const deps = campaignDeps(bot);
   const resumed = resumeLaunches(deps);
-  const stopTick = options.tickMs === 0 ? () => {} : startCampaignScheduler(deps, options.tickMs);
+  const stopTick = options.tickMs === 0 ? async () => {} : startCampaignScheduler(deps, options.tickMs);
   const http = options.httpPort !== undefined ? await startHttpServer(campaignRoutes(bot), options.httpPort, options.httpHost) : undefined;
   return {
     resumed,
     http,
     stop: async () => {
-      stopTick();
+      await stopTick();
       await http?.close();
       await resumed.catch(() => []);
     },

@@ -1,5 +1,6 @@
-import cron from 'node-cron';
+import cron, { type Logger as CronLogger } from 'node-cron';
 import type { Bot } from '../core/bot.ts';
+import type { Logger } from '../logger.ts';
 import { canonicalFireTime, previousFireTime } from './cron.ts';
 import { onScheduleChange } from './events.ts';
 import { runDigest, runtimeOf, type DigestRuntime, type RunOutcome } from './run-digest.ts';
@@ -10,16 +11,34 @@ import { formatInZone } from './time-zone.ts';
 /** Starts a timer that calls `onFire` with each fire time of the expression in the zone. */
 export type TaskFactory = (expression: string, timeZone: string, name: string, onFire: (fireTime: Date) => void) => { stop(): void };
 
-/** One node-cron task in the schedule's zone; a fire node-cron reports as missed (a blocked event loop) still runs. */
-export const nodeCronTask: TaskFactory = (expression, timeZone, name, onFire) => {
-  const task = cron.schedule(expression, (context) => onFire(context.date), { timezone: timeZone, name });
-  task.on('execution:missed', (context) => onFire(context.date));
-  return {
-    stop: () => {
-      void task.destroy();
-    },
+/** node-cron's own lines (a task that threw, a missed execution nobody handles) as pino records instead of console output. */
+export function cronLogger(logger: Logger): CronLogger {
+  const log =
+    (level: 'info' | 'warn' | 'error' | 'debug') =>
+    (message: string | Error, err?: Error): void => {
+      if (message instanceof Error) logger[level]({ err: message }, message.message);
+      else if (err) logger[level]({ err }, message);
+      else logger[level](message);
+    };
+  return { info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') };
+}
+
+/**
+ * One node-cron task per schedule, in its zone, logging through `logger`; a fire node-cron reports as
+ * missed (a blocked event loop) still runs.
+ */
+export function nodeCronTasks(logger: Logger): TaskFactory {
+  const cronLog = cronLogger(logger.child({ component: 'node-cron' }));
+  return (expression, timeZone, name, onFire) => {
+    const task = cron.schedule(expression, (context) => onFire(context.date), { timezone: timeZone, name, logger: cronLog });
+    task.on('execution:missed', (context) => onFire(context.date));
+    return {
+      stop: () => {
+        void task.destroy();
+      },
+    };
   };
-};
+}
 
 export interface DigestSchedulerOptions {
   bot: Bot;
@@ -54,7 +73,7 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
   const { bot } = options;
   const rt = runtimeOf(bot, options.runtime);
   const graceMs = (options.graceHours ?? bot.config.DIGEST_GRACE_HOURS) * 3_600_000;
-  const createTask = options.createTask ?? nodeCronTask;
+  const createTask = options.createTask ?? nodeCronTasks(bot.logger);
   /** Armed tasks with the cron and zone they were armed with (a schedule changed elsewhere is re-armed). */
   const tasks = new Map<number, { stop(): void; cron: string; timeZone: string }>();
   const running = new Set<Promise<unknown>>();

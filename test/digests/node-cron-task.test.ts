@@ -1,6 +1,18 @@
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nextFireTime } from '../../src/digests/cron.ts';
-import { nodeCronTask } from '../../src/digests/scheduler.ts';
+import { nodeCronTasks } from '../../src/digests/scheduler.ts';
+import { createLogger } from '../../src/logger.ts';
+
+/** A pino logger whose records the test reads back. */
+function capturedLogger() {
+  const stream = new PassThrough();
+  const lines: string[] = [];
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+  return { logger: createLogger('debug', stream), records: () => lines.map((line) => JSON.parse(line) as Record<string, any>) };
+}
+
+const nodeCronTask = nodeCronTasks(createLogger('silent'));
 
 afterEach(() => {
   vi.useRealTimers();
@@ -19,5 +31,29 @@ describe('the node-cron task of a schedule (fake timers drive its clock)', () =>
     await vi.advanceTimersByTimeAsync(5_000);
     task.stop();
     expect(fired).toEqual([expected]);
+  });
+});
+
+describe("node-cron's own log lines", () => {
+  it('go through pino (component node-cron), never to the console', async () => {
+    vi.useFakeTimers({ now: new Date('2026-03-23T07:59:58Z') });
+    const { logger, records } = capturedLogger();
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation(() => {}),
+    );
+    try {
+      const task = nodeCronTasks(logger)('0 9 * * MON', 'Europe/Berlin', 'digest-throws', () => {
+        throw new Error('the digest blew up');
+      });
+      await vi.advanceTimersByTimeAsync(5_000);
+      task.stop();
+      await vi.advanceTimersByTimeAsync(10);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const cronLines = records().filter((r) => r.component === 'node-cron');
+    expect(cronLines.length).toBeGreaterThan(0);
+    expect(cronLines[0]).toMatchObject({ level: 'error', err: { message: 'the digest blew up' } });
   });
 });

@@ -68,7 +68,11 @@ export function startCommand(): { command: string; args: string[] } {
   const [bin, ...rest] = script.trim().split(/\s+/);
   const local = path.join(repoRoot, 'node_modules', '.bin', bin!);
   const command = existsSync(local) ? local : bin === 'node' ? process.execPath : bin!;
-  const args = rest.map((arg) => (!arg.startsWith('-') && existsSync(path.join(repoRoot, arg)) ? path.join(repoRoot, arg) : arg));
+  const args = rest.map((arg, i) => {
+    // `node --import tsx …` runs from a temp folder: resolve what --import names from the repository.
+    if (rest[i - 1] === '--import') return import.meta.resolve(arg);
+    return !arg.startsWith('-') && existsSync(path.join(repoRoot, arg)) ? path.join(repoRoot, arg) : arg;
+  });
   return { command, args };
 }
 
