@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { noAdminWarning, platformsWithoutAdmin } from '../../src/core/admin-check.ts';
 import { FakeSlack } from '../fakes/slack.ts';
-import { startProgram } from '../helpers/program.ts';
+import { killAllBots, spawnBot } from '../helpers/spawn-bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 import { BOT_TOKEN } from '../slack/helpers/slack-harness.ts';
 
@@ -65,14 +65,15 @@ describe('a Slack start with no admin, as deployed', () => {
   });
 
   afterAll(async () => {
+    await killAllBots();
     await fake.stop();
     await fresh.close();
   });
 
   it('logs a warning naming BOT_ADMINS, and runs', async () => {
-    const bot = startProgram({
+    const bot = spawnBot({
+      databaseUrl: fresh.url,
       env: {
-        DATABASE_URL: fresh.url,
         OUT_DIR: path.join(fresh.dir, 'out'),
         LOG_LEVEL: 'info',
         SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -82,14 +83,14 @@ describe('a Slack start with no admin, as deployed', () => {
       },
     });
     try {
-      await bot.waitForLog((r) => r.msg === 'growthbot is running', 90_000);
-      const warnings = bot.logs().filter((r) => r.level === 'warn' && /BOT_ADMINS/.test(r.msg));
+      await bot.ready(90_000);
+      const warnings = bot.logs().filter((r) => r.level === 'warn' && /BOT_ADMINS/.test(String(r.msg)));
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatchObject({ platforms: ['slack'] });
       expect(warnings[0]!.msg).toMatch(/nobody can import data or grant roles \(\/admin grant\) until BOT_ADMINS is set/);
     } finally {
-      bot.child.kill('SIGTERM');
+      bot.signal('SIGTERM');
     }
-    expect(await bot.exited, bot.stderr()).toBe(0);
+    expect(await bot.waitForExit(), bot.describe()).toMatchObject({ code: 0 });
   }, 120_000);
 });
