@@ -9,8 +9,7 @@ const BEARER = /\b(Bearer|Bot|Basic)\s+[\w.~+/-]+=*/g;
 
 /** Removes URL credentials and query values, emails and platform tokens from any text bound for logs or the audit trail. */
 export function scrub(text: string): string {
-  return redactUrls(text)
-    .replace(EMAIL, '[email]').replace(TOKEN, '[token]').replace(BEARER, '$1 [token]');
+  return redactUrls(text).replace(EMAIL, '[email]').replace(TOKEN, '[token]').replace(BEARER, '$1 [token]');
 }
 
 /** Every string inside a log record scrubbed; errors copied (same class, so pino names the type) with scrubbed message and stack. */

@@ -73,9 +73,20 @@ export const configSchema = z.object({
     'must be comma-separated hosts or host:port pairs, e.g. files.example.com,127.0.0.1:8080',
   ),
   IMPORT_IDLE_TIMEOUT_S: z.coerce.number().positive().default(30),
-  IMPORT_TIMEOUT_S: z.coerce.number().positive().default(15 * 60),
-  IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
-  IMPORT_MAX_UNZIPPED_BYTES: z.coerce.number().int().positive().default(8 * 1024 ** 3),
+  IMPORT_TIMEOUT_S: z.coerce
+    .number()
+    .positive()
+    .default(15 * 60),
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 ** 3),
+  IMPORT_MAX_UNZIPPED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 ** 3),
 });
 
 type Issue = { path: string; message: string };

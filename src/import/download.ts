@@ -57,9 +57,13 @@ function checkUrl(url: URL, policy: UrlPolicy, label: string): void {
     });
   }
   if (policy.fromChat && (url.username || url.password)) {
-    throw new UserError('url_credentials', 'URLs with a user name or password cannot be imported from chat: the password would be shared.', {
-      hint: 'Share the file in the chat instead, or use a link that needs no password.',
-    });
+    throw new UserError(
+      'url_credentials',
+      'URLs with a user name or password cannot be imported from chat: the password would be shared.',
+      {
+        hint: 'Share the file in the chat instead, or use a link that needs no password.',
+      },
+    );
   }
 }
 
@@ -89,7 +93,13 @@ interface Response {
   waitedMs: number;
 }
 
-function request(url: URL, headers: Record<string, string>, checkAddresses: boolean, limits: ImportLimits, host: string): Promise<Response> {
+function request(
+  url: URL,
+  headers: Record<string, string>,
+  checkAddresses: boolean,
+  limits: ImportLimits,
+  host: string,
+): Promise<Response> {
   const started = performance.now();
   const client = url.protocol === 'https:' ? https : http;
   const auth = url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
@@ -156,15 +166,20 @@ export async function download(
         });
       }
       const next = new URL(location, url);
-      if (next.origin !== url.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+      if (next.origin !== url.origin)
+        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
       url = next;
       continue;
     }
     if (status < 200 || status >= 300) {
       response.destroy();
-      throw new UserError('source_http_error', `Cannot download ${hopLabel}: the server answered ${status} ${response.statusMessage ?? ''}`.trimEnd() + '.', {
-        hint: status === 401 || status === 403 ? 'The file is not public: share it in the chat instead.' : 'Check the URL.',
-      });
+      throw new UserError(
+        'source_http_error',
+        `Cannot download ${hopLabel}: the server answered ${status} ${response.statusMessage ?? ''}`.trimEnd() + '.',
+        {
+          hint: status === 401 || status === 403 ? 'The file is not public: share it in the chat instead.' : 'Check the URL.',
+        },
+      );
     }
     const length = Number(response.headers['content-length']);
     if (Number.isFinite(length) && length > limits.maxBytes) {

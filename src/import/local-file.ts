@@ -11,9 +11,13 @@ function inside(root: string, file: string): boolean {
 }
 
 function outsideError(label: string): UserError {
-  return new UserError('outside_import_dir', `${label} is outside the import folder: from chat, only files in the folder set by IMPORT_DIR can be imported.`, {
-    hint: 'Give a path inside that folder (e.g. orders.csv), or share the file in the chat.',
-  });
+  return new UserError(
+    'outside_import_dir',
+    `${label} is outside the import folder: from chat, only files in the folder set by IMPORT_DIR can be imported.`,
+    {
+      hint: 'Give a path inside that folder (e.g. orders.csv), or share the file in the chat.',
+    },
+  );
 }
 
 /**
@@ -51,7 +55,8 @@ export async function openLocalFile(file: string, root: string | undefined, labe
     if (SYSTEM_TREES.some((tree) => inside(tree, real))) throw outsideError(label);
   }
   if (stat.isDirectory()) throw new UserError('source_not_file', `${label} is a directory, not a CSV file.`);
-  if (!stat.isFile()) throw new UserError('source_not_file', `${label} is not a regular file (it is a device, pipe or socket), so it cannot be imported.`);
+  if (!stat.isFile())
+    throw new UserError('source_not_file', `${label} is not a regular file (it is a device, pipe or socket), so it cannot be imported.`);
   // O_NONBLOCK: should the path have become a FIFO since the check, opening it does not wait for a writer.
   const handle = await fs.open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   const opened = await handle.stat();
