@@ -1,8 +1,8 @@
 /** Marks a value that was removed. */
 export const REDACTED = '[redacted]';
 
-/** `scheme://` up to the first character that cannot be part of a URL written in text. */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"'`]+/gi;
+/** `scheme://` up to the first character that cannot be part of a URL written in text, less closing punctuation. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"'`]*[^\s<>"'`.,:;!?)\]]/gi;
 
 /**
  * One URL with its secrets removed: user-info becomes `[redacted]@` and every query value

@@ -13,6 +13,12 @@ import { Bot } from '../../src/core/bot.ts';
 import { createLogger } from '../../src/logger.ts';
 import { FakeSlack, postSlashCommand } from '../fakes/slack.ts';
 import { closeServer, listen } from '../fakes/http-body.ts';
+import {
+  answersTo,
+  MARKETING_ROLE,
+  startHarness as startDiscordHarness,
+  type Harness as DiscordHarness,
+} from '../discord/helpers/harness.ts';
 import { consoleCaller, createTestBot, run } from '../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 
@@ -369,5 +375,45 @@ describe('secrets', () => {
       for (const line of logLines) expect(line, `log: ${secret}`).not.toContain(secret);
       expect(rejections, `rejections: ${secret}`).not.toContain(secret);
     }
+  });
+});
+
+describe('/import from Discord (real discord.js against FakeDiscord)', () => {
+  let d: DiscordHarness;
+  beforeAll(async () => {
+    d = await startDiscordHarness();
+  }, 30_000);
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  /** `/import customers source=<source>` as a member with the analyst role; all the bot answered, as one text. */
+  async function discordImport(source: string, expected: string): Promise<string> {
+    const interaction = d.fake.sendInteraction({
+      type: 'command',
+      name: 'import',
+      subcommand: 'customers',
+      options: { source },
+      roles: [MARKETING_ROLE],
+    });
+    return d.fake.waitFor(() => {
+      const text = JSON.stringify(answersTo(d.fake, interaction));
+      return text.includes(expected) && text;
+    }, 10_000);
+  }
+
+  it('reads no local file without IMPORT_DIR and no internal address, in any spelling', async () => {
+    const passwd = await discordImport('/etc/passwd', 'cannot be imported from chat');
+    expect(passwd).toContain('IMPORT_DIR');
+    expect(passwd).not.toContain('root:');
+    for (const url of [
+      `https://2130706433:${internalPort}/`,
+      `https://[::ffff:127.0.0.1]:${internalPort}/`,
+      `https://0x7f.1:${internalPort}/`,
+    ]) {
+      await discordImport(url, 'is an internal address');
+    }
+    expect(internalHits).toBe(0);
+    expect(await d.store.db.selectFrom('customers').selectAll().execute()).toEqual([]);
   });
 });
