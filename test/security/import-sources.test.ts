@@ -304,6 +304,27 @@ describe('/import limits', () => {
     expect(await slackImport(`customers ${filesUrl}/customers.csv`)).toMatch(/unchanged/);
   });
 
+  it('a server that drips bytes just fast enough to beat the idle timeout is stopped by IMPORT_TIMEOUT_S', async () => {
+    const slow = await createTestBot(store.db, store.dir, {
+      env: {
+        IMPORT_ALLOW_HTTP: 'true',
+        IMPORT_URL_ALLOW: `127.0.0.1:${new URL(filesUrl).port}`,
+        IMPORT_IDLE_TIMEOUT_S: '1',
+        IMPORT_TIMEOUT_S: '2',
+      },
+    });
+    served.set('/drip.csv', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('customer_id,email\n');
+      let i = 0;
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(`d${i++},d@example.com\n`)), 100);
+    });
+    const reply = await run(slow, `/import customers ${filesUrl}/drip.csv`);
+    expect(reply.data.error.code).toBe('source_too_slow');
+    expect(reply.data.error.message).toContain('took longer than 2 s (the limit set by IMPORT_TIMEOUT_S)');
+    expect(await customerIds()).toEqual(['c1', 'c2']);
+  });
+
   it('stops a gzip bomb, a file that unzips past IMPORT_MAX_UNZIPPED_BYTES and a download past IMPORT_MAX_BYTES; the store is untouched', async () => {
     const bomb = gzipSync(Buffer.concat([Buffer.from('customer_id,email\n'), Buffer.alloc(16 * 1024 * 1024, 'a')]));
     expect(bomb.length).toBeLessThan(MAX_BYTES);
