@@ -7,6 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { writeDemoData } from '../examples/demo-data.ts';
 import { runImport } from '../src/import/run-import.ts';
+import { importLimits } from '../src/import/limits.ts';
+import { loadConfig } from '../src/config/config.ts';
 import { createDatabase, dialectOf, sqlitePath } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { formatRow, type BenchRow } from './report.ts';
@@ -52,6 +54,7 @@ async function importSide(dir: string, databaseUrl: string): Promise<SideResult>
         defaultCurrency: 'USD',
         outDir: dir,
         now: '2026-11-25T10:00:00.000Z',
+        limits: importLimits(loadConfig({})),
       },
       undefined,
       { sqliteFile: dialectOf(databaseUrl) === 'sqlite' ? sqlitePath(databaseUrl) : undefined },

@@ -5,6 +5,8 @@ import { UserError } from '../src/core/errors.ts';
 import { IMPORT_KINDS, type ImportKind } from '../src/import/fields.ts';
 import { importReply } from '../src/import/reply.ts';
 import { runImport, type ImportInput, type ImportResult } from '../src/import/run-import.ts';
+import { urlLabel, type UrlPolicy } from '../src/import/download.ts';
+import { importLimits } from '../src/import/limits.ts';
 import type { ImportSource } from '../src/import/source.ts';
 import { describeHolder, runExclusive } from '../src/jobs/exclusive.ts';
 import { runInWorker, workerTask } from '../src/jobs/run-in-worker.ts';
@@ -15,7 +17,7 @@ const TASK = workerTask(new URL('../src/import/import-task.ts', import.meta.url)
 const options = z.object({
   source: z
     .string()
-    .describe('a file path (relative to the bot’s working directory), an http(s) URL, or the name of a file shared in the chat')
+    .describe('a file path (from chat: inside IMPORT_DIR), an https URL, or the name of a file shared in the chat')
     .meta({ kind: 'source' })
     .optional(),
   strict: z.boolean().describe('reject the whole file when any row is invalid').default(false),
@@ -34,11 +36,20 @@ const COLUMNS: Record<ImportKind, string> = {
   events: 'customer_id*, campaign_id, type* (delivered, opened, clicked, converted, unsubscribed), occurred_at*',
 };
 
+/** Files and URLs named from chat are confined (IMPORT_DIR, public hosts); the console's user owns the machine. */
+function fromChat(ctx: CommandContext): boolean {
+  return ctx.caller.platform !== 'console';
+}
+
+function urlPolicy(ctx: CommandContext, platformFile = false): UrlPolicy {
+  return { allowHttp: ctx.config.IMPORT_ALLOW_HTTP, allow: ctx.config.IMPORT_URL_ALLOW, fromChat: fromChat(ctx), platformFile };
+}
+
 function resolveSource(ctx: CommandContext, source: string | undefined): ImportSource {
   const upload: Upload | undefined = source === undefined ? ctx.uploads[0] : ctx.uploads.find((u) => u.name === source);
   if (upload) {
     return upload.url
-      ? { type: 'url', url: upload.url, headers: upload.headers, label: upload.name }
+      ? { type: 'url', url: upload.url, headers: upload.headers, policy: urlPolicy(ctx, true), label: upload.name }
       : { type: 'upload', upload, label: upload.name };
   }
   if (source === undefined || source.trim() === '') {
@@ -46,8 +57,14 @@ function resolveSource(ctx: CommandContext, source: string | undefined): ImportS
       hint: 'Example: /import orders examples/orders.csv',
     });
   }
-  if (/^https?:\/\//i.test(source)) return { type: 'url', url: source, label: source.replace(/[?#].*$/, '') };
-  return { type: 'path', path: source, label: `\`${source}\`` };
+  if (/^https?:\/\//i.test(source)) return { type: 'url', url: source, policy: urlPolicy(ctx), label: urlLabel(source) };
+  if (!fromChat(ctx)) return { type: 'path', path: source, label: `\`${source}\`` };
+  if (!ctx.config.IMPORT_DIR) {
+    throw new UserError('local_files_off', 'Files on the bot’s machine cannot be imported from chat.', {
+      hint: 'Share the CSV file in the chat with the command, give an https URL, or ask an admin to set IMPORT_DIR to a folder for imports.',
+    });
+  }
+  return { type: 'path', path: source, root: ctx.config.IMPORT_DIR, label: `\`${source}\`` };
 }
 
 /** One import of a kind at a time across every instance; a second one is refused while it runs. */
@@ -83,6 +100,7 @@ async function importNow(
     defaultCurrency: ctx.config.DEFAULT_CURRENCY,
     outDir: ctx.outDir,
     now: ctx.now().toISOString(),
+    limits: importLimits(ctx.config),
   };
   const url = ctx.config.DATABASE_URL;
   const inMemory = dialectOf(url) === 'sqlite' && sqlitePath(url) === ':memory:';

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { redactUrls } from './privacy/redact-url.ts';
 
 export type { Logger };
 
@@ -6,9 +7,9 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const TOKEN = /\b(xox[abposr]-[\w-]+|xapp-[\w-]+|[MN][\w-]{23,}\.[\w-]{6}\.[\w-]{27,})\b/g;
 const BEARER = /\b(Bearer|Bot|Basic)\s+[\w.~+/-]+=*/g;
 
-/** Removes emails and platform tokens from any text bound for logs or the audit trail. */
+/** Removes URL credentials and query values, emails and platform tokens from any text bound for logs or the audit trail. */
 export function scrub(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(TOKEN, '[token]').replace(BEARER, '$1 [token]');
+  return redactUrls(text).replace(EMAIL, '[email]').replace(TOKEN, '[token]').replace(BEARER, '$1 [token]');
 }
 
 /** Every string inside a log record scrubbed; errors copied (same class, so pino names the type) with scrubbed message and stack. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { redactUrls } from '../privacy/redact-url.ts';
 import type { Database } from '../store/schema.ts';
 import type { Recipient } from './delivery/index.ts';
 
@@ -146,7 +147,7 @@ export async function markSent(db: Kysely<Database>, campaignId: number, custome
 export async function markFailed(db: Kysely<Database>, campaignId: number, customerId: string, error: string, at: string): Promise<void> {
   await db
     .updateTable('campaign_outbox')
-    .set({ status: 'failed', last_error: error.slice(0, 500), updated_at: at })
+    .set({ status: 'failed', last_error: redactUrls(error).slice(0, 500), updated_at: at })
     .where('campaign_id', '=', campaignId)
     .where('customer_id', '=', customerId)
     .where('status', '=', 'pending')

@@ -11,6 +11,12 @@ const list = z
       .filter(Boolean),
   );
 
+const flag = z
+  .string()
+  .optional()
+  .refine((value) => value === undefined || /^(true|false|1|0|yes|no|)$/i.test(value.trim()), 'must be true or false')
+  .transform((value) => /^(true|1|yes)$/i.test((value ?? '').trim()));
+
 const optionalText = z
   .string()
   .optional()
@@ -60,6 +66,27 @@ export const configSchema = z.object({
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(10),
   UNSUBSCRIBE_URL: url('the unsubscribe link base put in every email'),
   DIGEST_GRACE_HOURS: z.coerce.number().min(0).default(6),
+  IMPORT_DIR: optionalText,
+  IMPORT_ALLOW_HTTP: flag,
+  IMPORT_URL_ALLOW: list.refine(
+    (items) => items.every((item) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(item)),
+    'must be comma-separated hosts or host:port pairs, e.g. files.example.com,127.0.0.1:8080',
+  ),
+  IMPORT_IDLE_TIMEOUT_S: z.coerce.number().positive().default(30),
+  IMPORT_TIMEOUT_S: z.coerce
+    .number()
+    .positive()
+    .default(15 * 60),
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 ** 3),
+  IMPORT_MAX_UNZIPPED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 ** 3),
 });
 
 type Issue = { path: string; message: string };

@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { csvCell } from '../core/csv.ts';
+import { redactUrls } from '../privacy/redact-url.ts';
 import type { Rejection } from './rows.ts';
 
 export { csvCell, neutralizeFormula } from '../core/csv.ts';
@@ -22,7 +23,8 @@ export class RejectionLog {
     private readonly keep = 10,
   ) {}
 
-  add(rejection: Rejection): void {
+  add(found: Rejection): void {
+    const rejection = { ...found, value: redactUrls(found.value) };
     this.count++;
     this.reasons[rejection.reason] = (this.reasons[rejection.reason] ?? 0) + 1;
     if (this.first.length < this.keep) this.first.push(rejection);

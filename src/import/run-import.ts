@@ -9,6 +9,7 @@ import { dateParser } from './dates.ts';
 import { mapColumns, parseMapOption, type ImportKind } from './fields.ts';
 import { RejectionLog } from './rejections.ts';
 import { numericExtras, rowValidator, type ImportRecord, type Rejection } from './rows.ts';
+import type { ImportLimits } from './limits.ts';
 import { openSource, type ImportSource } from './source.ts';
 import {
   clearStaging,
@@ -34,6 +35,7 @@ export interface ImportInput {
   outDir: string;
   /** ISO time of the command (updated_at, file names). */
   now: string;
+  limits: ImportLimits;
 }
 
 /** What an import did. The first seven keys are the `--json` contract. */
@@ -69,7 +71,7 @@ export async function runImport(
   const started = performance.now();
   const parseDate = dateParser(input.dateFormat);
   const map = parseMapOption(input.map);
-  const source = await openSource(input.source);
+  const source = await openSource(input.source, input.limits);
   const chunks = recordChunks(source.stream, source.delimiter, input.source.label);
   let pending: IteratorResult<{ cells: string[][]; lines: number[] }>;
   let mapping: ReturnType<typeof mapColumns>;

@@ -1,14 +1,19 @@
-import { createReadStream, promises as fs } from 'node:fs';
-import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Upload } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
+import { download, type UrlPolicy } from './download.ts';
+import { guardDownload, guardInflate, type ImportLimits } from './limits.ts';
+import { openLocalFile } from './local-file.ts';
 
-/** Where the bytes come from. Path and URL sources cross into a worker thread; an upload object does not. */
+/**
+ * Where the bytes come from. Path and URL sources cross into a worker thread; an upload object does not.
+ * `root`: the folder a path must lie in (IMPORT_DIR, for commands from chat); none in the console.
+ * Labels are shown in chat and logs: a URL's label has its credentials and query values redacted.
+ */
 export type ImportSource =
-  | { type: 'path'; path: string; label: string }
-  | { type: 'url'; url: string; headers?: Record<string, string>; label: string }
+  | { type: 'path'; path: string; root?: string; label: string }
+  | { type: 'url'; url: string; headers?: Record<string, string>; policy: UrlPolicy; label: string }
   | { type: 'upload'; upload: Upload; label: string };
 
 export interface OpenedSource {
@@ -21,56 +26,14 @@ export interface OpenedSource {
   delimiter: string;
 }
 
-async function openRaw(source: ImportSource): Promise<{ stream: Readable; size: number | null }> {
-  if (source.type === 'path') {
-    const resolved = path.resolve(source.path);
-    let stat;
-    try {
-      stat = await fs.stat(resolved);
-    } catch {
-      throw new UserError(
-        'source_not_found',
-        `Cannot read \`${source.path}\`: no such file (paths are relative to the bot's working directory, ${process.cwd()}).`,
-        {
-          hint: 'Check the path, give an absolute path, or share the file in the chat.',
-        },
-      );
-    }
-    if (!stat.isFile()) throw new UserError('source_not_file', `\`${source.path}\` is a directory, not a CSV file.`);
-    return { stream: createReadStream(resolved, { highWaterMark: 1 << 18 }), size: stat.size };
-  }
+async function openRaw(source: ImportSource, limits: ImportLimits): Promise<{ stream: Readable; size: number | null }> {
+  if (source.type === 'path') return openLocalFile(source.path, source.root, source.label);
   if (source.type === 'upload') {
-    const stream = await source.upload.open();
-    return {
-      stream: stream instanceof Readable ? stream : Readable.from(stream as AsyncIterable<Buffer>),
-      size: source.upload.size ?? null,
-    };
+    const opened = await source.upload.open();
+    const stream = opened instanceof Readable ? opened : Readable.from(opened as AsyncIterable<Buffer>);
+    return { stream: guardDownload(stream, limits, source.label), size: source.upload.size ?? null };
   }
-  let response: Response;
-  try {
-    response = await fetch(source.url, { headers: source.headers, redirect: 'follow' });
-  } catch (error) {
-    throw new UserError(
-      'source_unreachable',
-      `Cannot reach ${source.label}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}.`,
-    );
-  }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel();
-    throw new UserError(
-      'source_http_error',
-      `Cannot download ${source.label}: the server answered ${response.status} ${response.statusText}.`,
-      {
-        hint:
-          response.status === 401 || response.status === 403 ? 'The file is not public: share it in the chat instead.' : 'Check the URL.',
-      },
-    );
-  }
-  const length = Number(response.headers.get('content-length'));
-  return {
-    stream: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-    size: Number.isFinite(length) && length > 0 ? length : null,
-  };
+  return download(source.url, { headers: source.headers, policy: source.policy, limits, label: source.label });
 }
 
 /** Reads the first chunk and gives back a stream that still yields it. */
@@ -121,9 +84,18 @@ function sniffDelimiter(head: Buffer): string {
   return best.n > 0 ? best.c : ',';
 }
 
+function readFailed(label: string) {
+  return (error: Error): never => {
+    if (error instanceof UserError) throw error;
+    throw new UserError('source_read_failed', `Reading ${label} failed: ${error.message}. Nothing was written.`, {
+      hint: 'Run the same import again once the source is reachable.',
+    });
+  };
+}
+
 /** Opens a source for reading: detects gzip by its magic bytes and refuses what is not CSV text. */
-export async function openSource(source: ImportSource): Promise<OpenedSource> {
-  const raw = await openRaw(source);
+export async function openSource(source: ImportSource, limits: ImportLimits): Promise<OpenedSource> {
+  const raw = await openRaw(source, limits);
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -132,16 +104,22 @@ export async function openSource(source: ImportSource): Promise<OpenedSource> {
     },
   });
   raw.stream.on('error', (error) => counter.destroy(error));
-  const counted = await peek(raw.stream.pipe(counter));
+  const counted = await peek(raw.stream.pipe(counter)).catch(readFailed(source.label));
   let stream = counted.stream;
   let head = counted.head;
   if (head.length === 0) throw new UserError('source_empty', `${source.label} is empty.`);
   if (head[0] === 0x1f && head[1] === 0x8b) {
     const gunzip = createGunzip();
+    const inflated = guardInflate(() => bytes, limits, source.label);
     stream.on('error', (error) => gunzip.destroy(error));
-    const unzipped = await peek(stream.pipe(gunzip)).catch((error: Error) => {
-      throw new UserError('source_bad_gzip', `${source.label} looks gzip-compressed but cannot be decompressed: ${error.message}.`);
-    });
+    gunzip.on('error', (error: NodeJS.ErrnoException) =>
+      inflated.destroy(
+        error.code?.startsWith('Z_')
+          ? new UserError('source_bad_gzip', `${source.label} looks gzip-compressed but cannot be decompressed: ${error.message}.`)
+          : error,
+      ),
+    );
+    const unzipped = await peek(stream.pipe(gunzip).pipe(inflated)).catch(readFailed(source.label));
     stream = unzipped.stream;
     head = unzipped.head;
   }

@@ -26,7 +26,7 @@ beforeAll(async () => {
   for (let i = 0; i < CUSTOMERS; i++) customers.push(`k${i},k${i}@example.com,2026-09-01,organic`);
   writeFileSync(path.join(files, 'customers.csv'), `${customers.join('\n')}\n`);
   // The worker opens the same store, as in production.
-  bot = await createTestBot(store.db, store.dir, { env: { DATABASE_URL: store.url } });
+  bot = await createTestBot(store.db, store.dir, { env: { DATABASE_URL: store.url, IMPORT_DIR: files } });
   for (const caller of [alice, bob])
     await store.db
       .insertInto('role_grants')

@@ -47,7 +47,11 @@ beforeAll(async () => {
   store = await createTestStore();
   files = path.join(store.dir, 'files');
   mkdirSync(files, { recursive: true });
-  bot = await createTestBot(store.db, store.dir, { now: () => new Date('2026-11-25T10:00:00Z') });
+  // the URL tests' server is on 127.0.0.1, over http
+  bot = await createTestBot(store.db, store.dir, {
+    now: () => new Date('2026-11-25T10:00:00Z'),
+    env: { IMPORT_ALLOW_HTTP: 'true', IMPORT_URL_ALLOW: '127.0.0.1' },
+  });
 });
 afterAll(async () => store.close());
 beforeEach(clear);

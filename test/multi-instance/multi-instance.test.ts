@@ -162,6 +162,7 @@ describe.skipIf(!testPostgresUrl())('two bot instances on one PostgreSQL (needs 
       DISCORD_TOKEN: '',
       DISCORD_APP_ID: '',
       OUT_DIR: path.join(store.dir, 'out'),
+      IMPORT_DIR: store.dir,
       WEBHOOK_URL: `http://127.0.0.1:${hookPort}/hook`,
       WEBHOOK_SECRET,
       CAMPAIGN_LEASE_MS: String(LEASE_MS),
