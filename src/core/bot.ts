@@ -6,6 +6,7 @@ import type { ActionDefinition } from './command.ts';
 import { auditWrites, type AuditOutcome } from './audit.ts';
 import type { Caller, CommandContext, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
 import { InternalError, UserError } from './errors.ts';
+import { mentionsAsText } from './mention.ts';
 import { parseCommandLine, validateOptions, type ParsedCommand } from './parse.ts';
 import { throttleProgress } from './progress.ts';
 import type { CommandRegistry } from './registry.ts';
@@ -116,7 +117,7 @@ export class Bot {
     } catch (error) {
       const outcome: AuditOutcome = error instanceof UserError ? (error.code === 'forbidden' ? 'denied' : 'user_error') : 'error';
       // Written after the adapter's acknowledgement has gone out: a refusal must be answered within Slack's 3 s first.
-      this.#audit(invocation.caller, path, raw, outcome, error instanceof Error ? error.message : String(error), 0);
+      this.#audit(invocation.caller, path, raw, outcome, mentionsAsText(error instanceof Error ? error.message : String(error)), 0);
       throw error;
     }
   }
@@ -178,7 +179,9 @@ export class Bot {
     if (error instanceof UserError) {
       return {
         ok: false,
-        data: { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } },
+        data: {
+          error: { code: error.code, message: mentionsAsText(error.message), ...(error.hint ? { hint: mentionsAsText(error.hint) } : {}) },
+        },
         view: { text: `⚠️ ${error.text}`, ephemeral: true },
       };
     }

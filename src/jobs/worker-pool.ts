@@ -3,6 +3,7 @@ import type { ProgressUpdate } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
 import { writePriorityBuffer } from '../store/write-priority.ts';
 import { foregroundBuffer } from './foreground.ts';
+import { mentionKeyBuffer } from '../core/mention.ts';
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 
@@ -122,7 +123,7 @@ export class WorkerPool {
       workerData: {
         preload,
         niceness: this.#options.niceness,
-        shared: { writePriority: writePriorityBuffer(), foreground: foregroundBuffer() },
+        shared: { writePriority: writePriorityBuffer(), foreground: foregroundBuffer(), mentionKey: mentionKeyBuffer() },
       },
     });
     let loaded!: () => void;
