@@ -6,6 +6,7 @@ import type { ActionDefinition } from './command.ts';
 import { auditWrites, type AuditOutcome } from './audit.ts';
 import type { Caller, CommandContext, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
 import { InternalError, UserError } from './errors.ts';
+import { FairUse } from './fair-use.ts';
 import { mentionsAsText } from './mention.ts';
 import { parseCommandLine, validateOptions, type ParsedCommand } from './parse.ts';
 import { throttleProgress } from './progress.ts';
@@ -57,6 +58,8 @@ export class Bot {
   readonly now: () => Date;
   /** Audit entries (and adapters' receipts) are written here, in batches after the answers go out. */
   readonly writes: WriteQueue;
+  /** Bounds the heavy commands: in flight in this process, and per user per minute. */
+  readonly fairUse: FairUse;
   readonly #notifiers = new Map<Platform, Notifier>();
   #roles: RoleCache;
 
@@ -69,6 +72,7 @@ export class Bot {
     this.now = deps.now ?? (() => new Date());
     this.writes = new WriteQueue(this.db, this.logger);
     this.#roles = new RoleCache(this.db, this.config, 0);
+    this.fairUse = new FairUse(this.config);
   }
 
   /**
@@ -113,6 +117,7 @@ export class Bot {
         });
       }
       const options = validateOptions(parsed.path, parsed.action, parsed.raw);
+      if (parsed.action.long) this.fairUse.accept(invocation.caller);
       return { path: parsed.path, action: parsed.action, options, role };
     } catch (error) {
       const outcome: AuditOutcome = error instanceof UserError ? (error.code === 'forbidden' ? 'denied' : 'user_error') : 'error';
@@ -133,7 +138,9 @@ export class Bot {
   async run(prepared: PreparedCommand, invocation: Invocation): Promise<Reply> {
     const started = performance.now();
     const ctx = this.#context(prepared, invocation);
+    let release: (() => void) | undefined;
     try {
+      if (prepared.action.long) release = this.fairUse.admit();
       // the audit trail as of this command: entries still waiting in the write queue first
       if (prepared.path.split(' ')[0] === 'audit') await this.settled();
       const reply = await prepared.action.handler(ctx, prepared.options);
@@ -152,6 +159,8 @@ export class Bot {
         performance.now() - started,
       );
       return reply;
+    } finally {
+      release?.();
     }
   }
 
