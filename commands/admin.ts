@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineAction, defineCommand } from '../src/core/command.ts';
 import { UserError } from '../src/core/errors.ts';
-import { userIdFromMention } from '../src/core/mention.ts';
+import { mention, userIdFromMention } from '../src/core/mention.ts';
 import { reply } from '../src/core/reply.ts';
 import { permissionMatrix, permissionTable } from '../src/core/permissions.ts';
 import { parseRole, ROLE_DESCRIPTIONS, ROLES } from '../src/core/roles.ts';
@@ -29,7 +29,7 @@ export default defineCommand({
           .execute();
         return reply(
           { platform: ctx.caller.platform, user_id: userId, role },
-          { text: `✅ <@${userId}> is now *${role}* (${ROLE_DESCRIPTIONS[role]}).` },
+          { text: `✅ ${mention(userId)} is now *${role}* (${ROLE_DESCRIPTIONS[role]}).` },
         );
       },
     }),
@@ -48,13 +48,13 @@ export default defineCommand({
           .where('user_id', '=', userId)
           .executeTakeFirst();
         if (Number(result.numDeletedRows) === 0) {
-          throw new UserError('no_grant', `<@${userId}> has no granted role to revoke.`, {
+          throw new UserError('no_grant', `${mention(userId)} has no granted role to revoke.`, {
             hint: 'See who has which role with /admin roles.',
           });
         }
         return reply(
           { platform: ctx.caller.platform, user_id: userId, role: ctx.config.DEFAULT_ROLE },
-          { text: `✅ Revoked. <@${userId}> now has the default role *${ctx.config.DEFAULT_ROLE}*.` },
+          { text: `✅ Revoked. ${mention(userId)} now has the default role *${ctx.config.DEFAULT_ROLE}*.` },
         );
       },
     }),
@@ -88,7 +88,7 @@ export default defineCommand({
               ? [
                   {
                     columns: ['User', 'Role', 'Granted by', 'When'],
-                    rows: grants.map((g) => [`<@${g.user_id}>`, g.role, `<@${g.granted_by}>`, g.granted_at.slice(0, 10)]),
+                    rows: grants.map((g) => [mention(g.user_id), g.role, mention(g.granted_by), g.granted_at.slice(0, 10)]),
                   },
                 ]
               : undefined,
@@ -96,7 +96,7 @@ export default defineCommand({
             fields: [
               {
                 label: 'Admins by configuration (BOT_ADMINS)',
-                value: ctx.config.BOT_ADMINS.length ? ctx.config.BOT_ADMINS.map((id) => `<@${id}>`).join(', ') : 'none',
+                value: ctx.config.BOT_ADMINS.length ? ctx.config.BOT_ADMINS.map((id) => mention(id)).join(', ') : 'none',
               },
               { label: 'Everyone else', value: ctx.config.DEFAULT_ROLE },
             ],

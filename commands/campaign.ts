@@ -27,6 +27,7 @@ import { formatCount } from '../src/core/format.ts';
 import { reply, type View } from '../src/core/reply.ts';
 import type { CampaignsTable } from '../src/store/schema.ts';
 import type { Updateable } from 'kysely';
+import { mention, channelLink } from '../src/core/mention.ts';
 
 const campaignRef = z.string().min(1).describe('the campaign: its id or name').meta({ autocomplete: 'campaign' });
 const settings = {
@@ -53,7 +54,7 @@ async function load(ctx: CommandContext, ref: string): Promise<Campaign> {
 
 function postingNote(posting: Posting): string | undefined {
   if (posting.status === 'posted')
-    return `Posted in ${posting.platform === 'slack' ? `<#${posting.channel_id}>` : `channel ${posting.channel_id}`}.`;
+    return `Posted in ${posting.platform === 'slack' ? channelLink(posting.channel_id) : `channel ${posting.channel_id}`}.`;
   if (posting.status === 'failed')
     return `Could not post it in channel ${posting.channel_id} (${posting.error}); it is shown here instead.`;
   return undefined;
@@ -182,7 +183,7 @@ export default defineCommand({
                       stateLabel(c.state),
                       c.channel,
                       c.segment,
-                      `<@${c.created_by}>`,
+                      mention(c.created_by),
                       c.created_at.slice(0, 10),
                     ]),
                     numeric: [true, false, false, false, false, false, false],
@@ -219,7 +220,7 @@ export default defineCommand({
                 ? [
                     {
                       label: 'Approval request',
-                      value: `by <@${c.submitted_by}> ${utc(c.submitted_at)}, expires ${utc(c.approval_expires_at)}`,
+                      value: `by ${mention(c.submitted_by)} ${utc(c.submitted_at)}, expires ${utc(c.approval_expires_at)}`,
                     },
                   ]
                 : []),
@@ -227,7 +228,7 @@ export default defineCommand({
                 ? [
                     {
                       label: 'Decision',
-                      value: `${c.decision_reason ? `${c.decision_reason} — ` : ''}<@${c.decided_by}> ${utc(c.decided_at)}`,
+                      value: `${c.decision_reason ? `${c.decision_reason} — ` : ''}${mention(c.decided_by)} ${utc(c.decided_at)}`,
                     },
                   ]
                 : []),
@@ -249,7 +250,7 @@ export default defineCommand({
                       t.at.slice(0, 16).replace('T', ' '),
                       stateLabel(t.from_state),
                       stateLabel(t.to_state),
-                      `<@${t.actor}>`,
+                      mention(t.actor),
                       t.reason ?? '',
                     ]),
                   },

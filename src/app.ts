@@ -28,7 +28,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const db = options.db ?? createDatabase(options.config.DATABASE_URL);
   const applied = await migrateToLatest(db);
   if (applied.length) options.logger.info({ migrations: applied }, 'database migrated');
-  workerPool.configure({ niceness: options.config.JOB_NICENESS });
+  workerPool.configure({
+    niceness: options.config.JOB_NICENESS,
+    maxWorkers: options.config.WORKERS,
+    maxQueue: options.config.JOB_QUEUE,
+  });
   const registry = await loadRegistry();
   const bot = new Bot({
     db,

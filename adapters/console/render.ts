@@ -1,9 +1,10 @@
 import path from 'node:path';
+import { mentionsAsText } from '../../src/core/mention.ts';
 import { formatTableText, type Reply } from '../../src/core/reply.ts';
 
-/** Strips the light chat markdown the core uses: *bold* and `code` read fine as plain text. */
+/** Strips the light chat markdown the core uses: *bold* and `code` read fine as plain text; mentions as `<@id>`. */
 function plain(text: string): string {
-  return text.replace(/(^|[\s(])\*([^*\s][^*\n]*?)\*(?=[\s.,;:!?)]|$)/gm, '$1$2');
+  return mentionsAsText(text).replace(/(^|[\s(])\*([^*\s][^*\n]*?)\*(?=[\s.,;:!?)]|$)/gm, '$1$2');
 }
 
 function shown(file: string): string {
@@ -27,7 +28,7 @@ export function renderText(reply: Reply): string {
   }
   for (const chart of view.charts ?? []) parts.push(`chart: ${shown(chart.path)}${chart.title ? ` (${chart.title})` : ''}`);
   for (const file of view.files ?? []) parts.push(`file: ${shown(file.path)}${file.title ? ` (${file.title})` : ''}`);
-  if (view.buttons?.length) parts.push(view.buttons.map((b) => `[${b.label}] ${b.command}`).join('\n'));
+  if (view.buttons?.length) parts.push(view.buttons.map((b) => `[${plain(b.label)}] ${b.command}`).join('\n'));
   if (view.notes?.length) parts.push(view.notes.map((n) => `note: ${plain(n)}`).join('\n'));
   return parts.join('\n\n');
 }

@@ -1,8 +1,16 @@
 import { DiscordAPIError, RESTJSONErrorCodes, type Client, type MessageMentionOptions } from 'discord.js';
 import { UserError } from '../../src/core/errors.ts';
-import type { DiscordMessage } from './render.ts';
+import { mentionedIn, type DiscordMessage } from './render.ts';
 
 export type MessageOptions = Omit<DiscordMessage, 'content'> & { content?: string; allowedMentions: MessageMentionOptions };
+
+/**
+ * Who a message may notify: nobody by name or role, no @everyone/@here (parse: []), only the users
+ * the bot itself mentions in the content (`extra`: the caller it answers). On every message sent.
+ */
+export function allowedMentions(content: string | undefined, extra: string[] = []): MessageMentionOptions {
+  return { parse: [], users: [...new Set([...extra, ...mentionedIn(content ?? '')])].slice(0, 100) };
+}
 
 /** discord.js message options from a rendered message; `keepEmpty` clears old content on edits. */
 export function messageOptions(message: DiscordMessage, keepEmpty = false): MessageOptions {
@@ -11,7 +19,7 @@ export function messageOptions(message: DiscordMessage, keepEmpty = false): Mess
     embeds: message.embeds,
     files: message.files,
     components: message.components,
-    allowedMentions: { parse: [] },
+    allowedMentions: allowedMentions(message.content),
   };
 }
 
@@ -60,7 +68,7 @@ export async function sendToChannel(client: Client, channelId: string, messages:
     const options = messageOptions(message);
     if (i === 0 && mention) {
       options.content = `<@${mention}> ${options.content ?? ''}`.trimEnd();
-      options.allowedMentions = { users: [mention] };
+      options.allowedMentions = allowedMentions(options.content, [mention]);
     }
     try {
       await channel.send(options);

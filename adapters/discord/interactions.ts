@@ -15,10 +15,10 @@ import type { Logger } from '../../src/logger.ts';
 import { autocompleteChoices } from './autocomplete.ts';
 import type { ButtonIds } from './button-ids.ts';
 import type { CommandBinding } from './commands.ts';
-import { isTokenError, messageOptions, sendToChannel } from './deliver.ts';
+import { allowedMentions, isTokenError, messageOptions, sendToChannel } from './deliver.ts';
 import { DISCORD_LIMITS } from './limits.ts';
 import { findAction, findBinding, resolveCall, type ReceivedOption } from './options.ts';
-import { renderReply, type DiscordMessage } from './render.ts';
+import { discordText, renderReply, type DiscordMessage } from './render.ts';
 
 export interface DiscordTiming {
   /** A command finished within this is answered directly; otherwise the interaction is deferred. */
@@ -108,6 +108,7 @@ export class InteractionHandler {
     if (text === undefined) {
       await interaction.reply({
         content: 'This button has expired (the bot restarted since it was posted). Type the command instead.',
+        allowedMentions: allowedMentions(undefined),
         flags: MessageFlags.Ephemeral,
       });
       return;
@@ -159,7 +160,10 @@ export class InteractionHandler {
       lastEdit = now;
       editing = defer()
         .then(async (ok) => {
-          if (ok) await interaction.editReply({ content: progressBar(update.fraction, update.message) });
+          if (ok) {
+            const content = discordText(progressBar(update.fraction, update.message));
+            await interaction.editReply({ content, allowedMentions: allowedMentions(undefined) });
+          }
         })
         .catch((error: unknown) => logger.debug({ err: error }, 'discord progress edit failed'))
         .finally(() => {
@@ -173,7 +177,10 @@ export class InteractionHandler {
         void (deferral ?? Promise.resolve(false)).then(async (ok) => {
           if (ok && !finished)
             await interaction
-              .editReply({ content: '⏳ Still working; the result will be posted in this channel when it is ready.' })
+              .editReply({
+                content: '⏳ Still working; the result will be posted in this channel when it is ready.',
+                allowedMentions: allowedMentions(undefined),
+              })
               .catch(() => {});
         });
       },

@@ -1,6 +1,7 @@
 import { ButtonStyle, ComponentType } from 'discord.js';
 import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed } from 'discord.js';
 import { tableCsv } from '../../src/core/csv.ts';
+import { renderMentions } from '../../src/core/mention.ts';
 import { formatTableText, type Reply, type Table } from '../../src/core/reply.ts';
 import { DISCORD_LIMITS } from './limits.ts';
 
@@ -33,9 +34,38 @@ const CODE_FENCE = 8; // "```\n" + "\n```"
 /** `*bold*` as the core writes it: opened after a space or line start, closed before a space or punctuation. */
 export const CORE_BOLD = /(^|[\s(\[])\*(\S(?:[^*\n]*?\S)?)\*(?=$|[\s.,;:!?)\]])/gm;
 
-/** The core's light markdown in Discord's: *bold* becomes **bold**; `code` is the same. */
+const ZWSP = '\u200b';
+
+/**
+ * Text from anyone made inert: `@everyone`/`@here`, `<@1>`, `<#1>`, `<@&1>`, `</cmd:1>`, `<t:1>`
+ * and masked links `[label](url)` get a zero-width space that breaks their syntax (invisible,
+ * also inside code). allowedMentions {parse: []} on every message is the second guard.
+ */
+export function neutralize(text: string): string {
+  return text
+    .replace(/@(everyone|here)/gi, `@${ZWSP}$1`)
+    .replace(/<(?=\S)/g, `<${ZWSP}`)
+    .replace(/\]\(/g, `]${ZWSP}(`);
+}
+
+/** View text for Discord: neutralized, with the mentions the bot wrote (mention(), channelLink()) made real. */
+export function discordText(text: string): string {
+  return renderMentions(text, neutralize, (part) => (part.kind === 'user' ? `<@${part.id}>` : `<#${part.id}>`));
+}
+
+/** Mentions as `@1` / `#1`, the rest neutralized: for titles, footers, labels and code blocks, where Discord renders none. */
+function plainText(text: string): string {
+  return renderMentions(text, neutralize, (part) => `${part.kind === 'user' ? '@' : '#'}${part.id}`);
+}
+
+/** The core's light markdown in Discord's: *bold* becomes **bold**; `code` is the same. Also made safe (discordText). */
 export function discordMarkdown(text: string): string {
-  return text.replace(CORE_BOLD, '$1**$2**');
+  return discordText(text.replace(CORE_BOLD, '$1**$2**'));
+}
+
+/** The users a rendered content really mentions: the only ones allowedMentions lets Discord notify. */
+export function mentionedIn(content: string): string[] {
+  return [...new Set([...content.matchAll(/<@!?(\d+)>/g)].map((m) => m[1]!))].slice(0, 100);
 }
 
 function truncate(text: string, limit: number): string {
@@ -87,10 +117,19 @@ function slug(text: string): string {
 type Block =
   { kind: 'content'; text: string } | { kind: 'embed'; embed: APIEmbed; file?: MessageFile } | { kind: 'file'; file: MessageFile };
 
+/** A table with its cells as plain, inert text: a code block renders no mention anyway. */
+function plainTable(table: Table): Table {
+  return {
+    ...table,
+    columns: table.columns.map(plainText),
+    rows: table.rows.map((row) => row.map((cell) => (typeof cell === 'string' ? plainText(cell) : cell))),
+  };
+}
+
 /** A table as code-block pages that fit in a message's content; past `maxPages`, the CSV is attached. */
 function tableBlocks(table: Table, index: number, maxPages: number): Block[] {
   const heading = table.title ? `**${truncate(discordMarkdown(table.title), 200)}**\n` : '';
-  const lines = formatTableText(table).split('\n');
+  const lines = formatTableText(plainTable(table)).split('\n');
   const header = lines.slice(0, 2).map((l) => truncate(l, DISCORD_LIMITS.content - CODE_FENCE - 300));
   const body = lines.slice(2).map((l) => truncate(l, DISCORD_LIMITS.content - CODE_FENCE - 300));
   const budget = DISCORD_LIMITS.content - CODE_FENCE - heading.length - 120;
@@ -122,7 +161,15 @@ function tableBlocks(table: Table, index: number, maxPages: number): Block[] {
         : '';
     blocks.push({ kind: 'content', text: `${i === 0 ? heading : ''}\`\`\`\n${[...header, ...lines].join('\n')}\n\`\`\`${pageNote}` });
   });
-  if (truncated) blocks.push({ kind: 'file', file: { attachment: Buffer.from(tableCsv(table)), name: csvName, description: table.title } });
+  if (truncated)
+    blocks.push({
+      kind: 'file',
+      file: {
+        attachment: Buffer.from(tableCsv(plainTable(table))),
+        name: csvName,
+        ...(table.title ? { description: plainText(table.title) } : {}),
+      },
+    });
   return blocks;
 }
 
@@ -138,7 +185,7 @@ function mainEmbeds(reply: Reply): APIEmbed[] {
   }));
   const embeds: APIEmbed[] = [];
   const first: APIEmbed = { color };
-  if (view.title) first.title = truncate(discordMarkdown(view.title).replace(/\*\*/g, ''), DISCORD_LIMITS.embedTitle);
+  if (view.title) first.title = truncate(plainText(view.title.replace(CORE_BOLD, '$1$2')), DISCORD_LIMITS.embedTitle);
   embeds.push(first);
   descriptions.forEach((text, i) => {
     if (i === 0) first.description = text;
@@ -155,7 +202,10 @@ function mainEmbeds(reply: Reply): APIEmbed[] {
   }
   if (view.notes?.length) {
     const footer = {
-      text: truncate(view.notes.map((n) => n.replace(CORE_BOLD, '$1$2').replace(/`/g, '')).join('\n'), DISCORD_LIMITS.embedFooter),
+      text: truncate(
+        view.notes.map((n) => plainText(n.replace(CORE_BOLD, '$1$2').replace(/`/g, ''))).join('\n'),
+        DISCORD_LIMITS.embedFooter,
+      ),
     };
     if (embedSize(current) + footer.text.length > DISCORD_LIMITS.embedTotal) {
       current = { color };
@@ -170,7 +220,7 @@ function buttonRows(reply: Reply, buttonId: (command: string) => string): APIAct
   const buttons: APIButtonComponentWithCustomId[] = (reply.view.buttons ?? []).map((b) => ({
     type: ComponentType.Button,
     style: b.style === 'danger' ? ButtonStyle.Danger : b.style === 'primary' ? ButtonStyle.Primary : ButtonStyle.Secondary,
-    label: truncate(b.label, DISCORD_LIMITS.buttonLabel),
+    label: truncate(plainText(b.label), DISCORD_LIMITS.buttonLabel),
     custom_id: buttonId(b.command),
   }));
   const rows: APIActionRowComponent<APIButtonComponentWithCustomId>[] = [];
@@ -201,16 +251,16 @@ export function renderReply(reply: Reply, options: RenderOptions): DiscordMessag
     const file: MessageFile = {
       attachment: chart.path,
       name: chart.name,
-      ...(chart.alt ? { description: truncate(chart.alt, 1024) } : {}),
+      ...(chart.alt ? { description: truncate(plainText(chart.alt), 1024) } : {}),
     };
     const embed: APIEmbed = { color: COLOR_OK, image: { url: `attachment://${chart.name}` } };
-    if (chart.title) embed.title = truncate(chart.title, DISCORD_LIMITS.embedTitle);
+    if (chart.title) embed.title = truncate(plainText(chart.title), DISCORD_LIMITS.embedTitle);
     blocks.push({ kind: 'embed', embed, file });
   }
   for (const file of view.files ?? [])
     blocks.push({
       kind: 'file',
-      file: { attachment: file.path, name: file.name, ...(file.title ? { description: truncate(file.title, 1024) } : {}) },
+      file: { attachment: file.path, name: file.name, ...(file.title ? { description: truncate(plainText(file.title), 1024) } : {}) },
     });
 
   const messages: DiscordMessage[] = [];

@@ -9,7 +9,7 @@ import type { Reply } from '../../src/core/reply.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { SlackLimits } from './limits.ts';
 import { slackErrorCode, type SlackPoster } from './poster.ts';
-import { renderReply, type SlackMessage } from './render.ts';
+import { escapeMrkdwn, renderReply, type SlackMessage } from './render.ts';
 import { latestSharedCsv } from './shared-files.ts';
 import type { UserGroupCache } from './user-groups.ts';
 import { AfterAcks } from './after-acks.ts';
@@ -96,7 +96,7 @@ export function unescapeSlackText(text: string): string {
 }
 
 function progressMessage(path: string, update: ProgressUpdate | undefined): SlackMessage {
-  const detail = update ? progressBar(update.fraction, update.message) : '⏳ starting…';
+  const detail = update ? escapeMrkdwn(progressBar(update.fraction, update.message)) : '⏳ starting…';
   return {
     text: `⏳ /${path} is running`,
     blocks: [
@@ -304,13 +304,13 @@ export class CommandFlow {
       await this.answer(
         request,
         {
-          text: `Could not attach ${rendered.files.map((f) => f.filename).join(', ')}: ${code}.${hint}`,
+          text: escapeMrkdwn(`Could not attach ${rendered.files.map((f) => f.filename).join(', ')}: ${code}.${hint}`),
           blocks: [
             {
               type: 'section',
               text: {
                 type: 'mrkdwn',
-                text: `⚠️ Could not attach ${rendered.files.map((f) => `*${f.filename}*`).join(', ')} (\`${code}\`).${hint}`,
+                text: escapeMrkdwn(`⚠️ Could not attach ${rendered.files.map((f) => `*${f.filename}*`).join(', ')} (\`${code}\`).${hint}`),
               },
             },
           ],
@@ -345,7 +345,7 @@ export class CommandFlow {
     const { poster, logger } = this.deps;
     const code = slackErrorCode(error);
     logger.error({ err: error, command: path }, 'slack: could not deliver a reply');
-    const text = `❌ /${path} finished, but its answer could not be posted (${code}). Please try again.`;
+    const text = escapeMrkdwn(`❌ /${path} finished, but its answer could not be posted (${code}). Please try again.`);
     const message: SlackMessage = { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
     try {
       if (progressTs) await poster.postMessage(request.channelId, message, progressTs);

@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { formatTableText, type Reply, type Table, type View } from '../../src/core/reply.ts';
 import { SLACK_LIMITS, type SlackLimits } from './limits.ts';
 import { tableCsv } from '../../src/core/csv.ts';
+import { renderMentions } from '../../src/core/mention.ts';
 
 type KnownBlock = types.KnownBlock;
 
@@ -26,16 +27,26 @@ export interface RenderedReply {
   files: SlackFile[];
 }
 
-/** Slack mrkdwn needs &, < and > escaped; mentions, channel links and URLs in angle brackets stay. */
-export function escapeMrkdwn(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/<(?![@#!][A-Za-z0-9^|]|https?:\/\/|mailto:)/g, '&lt;')
-    .replace(/(?<!<(?:[@#!][^<>\s]*|https?:\/\/[^<>\s]*|mailto:[^<>\s]*))>/g, '&gt;');
+/** Slack's control characters escaped: `<!channel>`, `<@U1>` or `<https://x|y>` written by anyone show as text. */
+function escapeAll(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function escapeCode(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/**
+ * View text as Slack mrkdwn: everything escaped, then the mentions the bot wrote (mention(),
+ * channelLink()) made real. The one way text from a view reaches a mrkdwn field.
+ */
+export function escapeMrkdwn(text: string): string {
+  return renderMentions(text, escapeAll, (part) => (part.kind === 'user' ? `<@${part.id}>` : `<#${part.id}>`));
+}
+
+/** Mentions as `@U1` / `#C1`: for plain_text fields, code blocks and attached text files, where Slack renders none. */
+function mentionsAsPlain(text: string): string {
+  return renderMentions(
+    text,
+    (plain) => plain,
+    (part) => `${part.kind === 'user' ? '@' : '#'}${part.id}`,
+  );
 }
 
 function truncate(text: string, max: number): string {
@@ -58,14 +69,21 @@ export function splitText(text: string, max: number): string[] {
 }
 
 function plainText(text: string): string {
-  return text.replace(/\*([^*\n]+)\*/g, '$1').replace(/`([^`\n]+)`/g, '$1');
+  return mentionsAsPlain(text)
+    .replace(/\*([^*\n]+)\*/g, '$1')
+    .replace(/`([^`\n]+)`/g, '$1');
 }
 
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
+/** A table with its cells' mentions as plain text: a code block renders none. */
+function plainTable(table: Table): Table {
+  return { ...table, rows: table.rows.map((row) => row.map((cell) => (typeof cell === 'string' ? mentionsAsPlain(cell) : cell))) };
+}
+
 /** Pages of a table as monospace code blocks, the header repeated on each page. */
 function tablePages(table: Table, limits: SlackLimits): { pages: string[]; rowsShown: number[] } {
-  const lines = formatTableText(table).split('\n').map(escapeCode);
+  const lines = formatTableText(plainTable(table)).split('\n').map(escapeAll);
   const head = lines.slice(0, 2);
   const budget = limits.sectionText - 8;
   const clip = (line: string) => truncate(line, budget - head.join('\n').length - 2);
@@ -106,8 +124,9 @@ export function viewAsText(view: View): string {
   if (view.title) parts.push(plainText(view.title));
   if (view.text) parts.push(plainText(view.text));
   if (view.fields?.length) parts.push(view.fields.map((f) => `${plainText(f.label)}: ${plainText(f.value)}`).join('\n'));
-  for (const table of view.tables ?? []) parts.push([table.title, formatTableText(table)].filter(Boolean).join('\n'));
-  if (view.buttons?.length) parts.push(view.buttons.map((b) => `[${b.label}] ${b.command}`).join('\n'));
+  for (const table of view.tables ?? [])
+    parts.push([table.title && plainText(table.title), formatTableText(plainTable(table))].filter(Boolean).join('\n'));
+  if (view.buttons?.length) parts.push(view.buttons.map((b) => `[${plainText(b.label)}] ${b.command}`).join('\n'));
   if (view.notes?.length) parts.push(view.notes.map(plainText).join('\n'));
   return `${parts.join('\n\n')}\n`;
 }
@@ -167,7 +186,7 @@ export function renderReply(reply: Reply, limits: SlackLimits = SLACK_LIMITS): R
     for (const page of shown) blocks.push(section(page));
     const count = rowsShown.slice(0, shown.length).reduce((a, b) => a + b, 0);
     const filename = `${fileStem(table.title ?? view.title, `table-${index + 1}`)}.csv`;
-    files.push({ filename, title: table.title ?? filename, content: tableCsv(table) });
+    files.push({ filename, title: table.title ? plainText(table.title) : filename, content: tableCsv(plainTable(table)) });
     blocks.push({
       type: 'context',
       elements: [{ type: 'mrkdwn', text: `Showing rows 1–${count} of ${table.rows.length}. The full table is attached as *${filename}*.` }],
@@ -175,13 +194,13 @@ export function renderReply(reply: Reply, limits: SlackLimits = SLACK_LIMITS): R
   });
 
   for (const chart of view.charts ?? [])
-    files.push({ filename: chart.name, title: chart.title ?? chart.name, altText: chart.alt, path: chart.path });
-  for (const file of view.files ?? []) files.push({ filename: file.name, title: file.title ?? file.name, path: file.path });
+    files.push({ filename: chart.name, title: plainText(chart.title ?? chart.name), altText: chart.alt, path: chart.path });
+  for (const file of view.files ?? []) files.push({ filename: file.name, title: plainText(file.title ?? file.name), path: file.path });
 
   const buttons = (view.buttons ?? []).map((button, i) => ({
     type: 'button' as const,
     action_id: `growthbot:${i}`,
-    text: { type: 'plain_text' as const, text: truncate(button.label, limits.buttonText), emoji: true },
+    text: { type: 'plain_text' as const, text: truncate(plainText(button.label), limits.buttonText), emoji: true },
     value: button.command.slice(0, limits.buttonValue),
     ...(button.style ? { style: button.style } : {}),
   }));
@@ -209,8 +228,9 @@ export function renderReply(reply: Reply, limits: SlackLimits = SLACK_LIMITS): R
     last.push(notice);
   }
 
+  // the notification text is mrkdwn too: escaped like the blocks
   const summary = truncate(
-    plainText(view.title ?? view.text?.split('\n')[0] ?? (reply.ok ? 'Done' : 'The command failed')),
+    escapeMrkdwn(plainText(view.title ?? view.text?.split('\n')[0] ?? (reply.ok ? 'Done' : 'The command failed'))),
     limits.fallbackText,
   );
   const messages = packed.map((message, i) => ({

@@ -4,6 +4,7 @@ import { formatMoney } from '../store/money.ts';
 import type { AudiencePreview } from './preview.ts';
 import type { Campaign } from './repository.ts';
 import { stateLabel } from './states.ts';
+import { mention } from '../core/mention.ts';
 
 export const utc = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—');
 
@@ -52,7 +53,7 @@ export function campaignFields(c: Campaign): Field[] {
     { label: 'Budget', value: money(c.budget_cents) },
     { label: 'Cost per send', value: money(c.cost_per_send_cents) },
     { label: 'Start', value: c.start_at ? utc(c.start_at) : 'when launched' },
-    { label: 'Created by', value: `<@${c.created_by}> ${utc(c.created_at)}` },
+    { label: 'Created by', value: `${mention(c.created_by)} ${utc(c.created_at)}` },
   ];
 }
 
@@ -98,7 +99,7 @@ export function approvalButtons(c: Campaign): Button[] {
 export function approvalRequestView(c: Campaign, p: AudiencePreview): View {
   return {
     title: `Approval requested: campaign #${c.id} “${c.name}”`,
-    text: `<@${c.submitted_by}> asks for approval. Anyone with the approver role except the creator may decide. The request expires ${utc(c.approval_expires_at)}.${c.message ? `\nMessage: ${c.message}` : ''}`,
+    text: `${mention(c.submitted_by)} asks for approval. Anyone with the approver role except the creator may decide. The request expires ${utc(c.approval_expires_at)}.${c.message ? `\nMessage: ${c.message}` : ''}`,
     fields: [...campaignFields(c).filter((f) => f.label !== 'State'), ...previewFields(c, p)],
     buttons: approvalButtons(c),
     notes: [
@@ -112,13 +113,13 @@ export function approvalRequestView(c: Campaign, p: AudiencePreview): View {
 export function resolvedRequestView(c: Campaign, outcome: 'approved' | 'rejected' | 'expired'): View {
   const headline =
     outcome === 'approved'
-      ? `✅ Approved by <@${c.decided_by}> at ${utc(c.decided_at)}.`
+      ? `✅ Approved by ${mention(c.decided_by)} at ${utc(c.decided_at)}.`
       : outcome === 'rejected'
-        ? `❌ Rejected by <@${c.decided_by}> at ${utc(c.decided_at)}${c.decision_reason ? `: ${c.decision_reason}` : ''}.`
+        ? `❌ Rejected by ${mention(c.decided_by)} at ${utc(c.decided_at)}${c.decision_reason ? `: ${c.decision_reason}` : ''}.`
         : `⌛ The approval request expired at ${utc(c.approval_expires_at)} without a decision; it is a draft again and must be resubmitted (/campaign submit ${c.id}).`;
   return {
     title: `Campaign #${c.id} “${c.name}”: ${outcome}`,
-    text: `${headline}\nRequested by <@${c.submitted_by}> at ${utc(c.submitted_at)}.`,
+    text: `${headline}\nRequested by ${mention(c.submitted_by)} at ${utc(c.submitted_at)}.`,
     fields: campaignFields(c),
     notes:
       outcome === 'approved'

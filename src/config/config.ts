@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ROLES } from '../core/roles.ts';
 
@@ -41,6 +42,17 @@ export const configSchema = z.object({
     .refine((v) => /^[A-Z]{3}$/.test(v), 'must be a three-letter ISO currency code such as USD, EUR or GBP'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOB_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
+  WORKERS: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(Math.max(1, availableParallelism() - 1)),
+  ),
+  JOB_QUEUE: z.coerce.number().int().min(0).max(1000).default(20),
+  RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(10),
   BOT_ADMINS: list,
   DEFAULT_ROLE: z.enum(ROLES).default('viewer'),
   ROLE_MAP: list.refine(

@@ -6,6 +6,8 @@ import type { ActionDefinition } from './command.ts';
 import { auditWrites, type AuditOutcome } from './audit.ts';
 import type { Caller, CommandContext, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
 import { InternalError, UserError } from './errors.ts';
+import { FairUse } from './fair-use.ts';
+import { mentionsAsText } from './mention.ts';
 import { parseCommandLine, validateOptions, type ParsedCommand } from './parse.ts';
 import { throttleProgress } from './progress.ts';
 import type { CommandRegistry } from './registry.ts';
@@ -56,6 +58,8 @@ export class Bot {
   readonly now: () => Date;
   /** Audit entries (and adapters' receipts) are written here, in batches after the answers go out. */
   readonly writes: WriteQueue;
+  /** Bounds the heavy commands: in flight in this process, and per user per minute. */
+  readonly fairUse: FairUse;
   readonly #notifiers = new Map<Platform, Notifier>();
   #roles: RoleCache;
 
@@ -68,6 +72,7 @@ export class Bot {
     this.now = deps.now ?? (() => new Date());
     this.writes = new WriteQueue(this.db, this.logger);
     this.#roles = new RoleCache(this.db, this.config, 0);
+    this.fairUse = new FairUse(this.config);
   }
 
   /**
@@ -112,11 +117,12 @@ export class Bot {
         });
       }
       const options = validateOptions(parsed.path, parsed.action, parsed.raw);
+      if (parsed.action.long) this.fairUse.accept(invocation.caller);
       return { path: parsed.path, action: parsed.action, options, role };
     } catch (error) {
       const outcome: AuditOutcome = error instanceof UserError ? (error.code === 'forbidden' ? 'denied' : 'user_error') : 'error';
       // Written after the adapter's acknowledgement has gone out: a refusal must be answered within Slack's 3 s first.
-      this.#audit(invocation.caller, path, raw, outcome, error instanceof Error ? error.message : String(error), 0);
+      this.#audit(invocation.caller, path, raw, outcome, mentionsAsText(error instanceof Error ? error.message : String(error)), 0);
       throw error;
     }
   }
@@ -132,7 +138,9 @@ export class Bot {
   async run(prepared: PreparedCommand, invocation: Invocation): Promise<Reply> {
     const started = performance.now();
     const ctx = this.#context(prepared, invocation);
+    let release: (() => void) | undefined;
     try {
+      if (prepared.action.long) release = this.fairUse.admit();
       // the audit trail as of this command: entries still waiting in the write queue first
       if (prepared.path.split(' ')[0] === 'audit') await this.settled();
       const reply = await prepared.action.handler(ctx, prepared.options);
@@ -151,6 +159,8 @@ export class Bot {
         performance.now() - started,
       );
       return reply;
+    } finally {
+      release?.();
     }
   }
 
@@ -178,7 +188,9 @@ export class Bot {
     if (error instanceof UserError) {
       return {
         ok: false,
-        data: { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } },
+        data: {
+          error: { code: error.code, message: mentionsAsText(error.message), ...(error.hint ? { hint: mentionsAsText(error.hint) } : {}) },
+        },
         view: { text: `⚠️ ${error.text}`, ephemeral: true },
       };
     }

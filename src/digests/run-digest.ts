@@ -12,6 +12,7 @@ import { claimRun, finishRun, lastDeliveredHash } from './runs.ts';
 import { scheduleSections, type DigestSchedule } from './schedules.ts';
 import { formatInZone, localDate } from './time-zone.ts';
 import type { PeriodKind } from './periods.ts';
+import { mention } from '../core/mention.ts';
 
 /** What running a digest needs from the bot; tests shorten the retry delays through `sleep`. */
 export interface DigestRuntime {
@@ -168,7 +169,7 @@ async function tellCreator(rt: DigestRuntime, schedule: DigestSchedule, problem:
     { digest_failed: { schedule_id: schedule.id, problem } },
     {
       title: `Digest #${schedule.id} was not delivered`,
-      text: `<@${schedule.created_by}> your digest #${schedule.id} for ${schedule.channel_id} was not delivered: ${problem}.`,
+      text: `${mention(schedule.created_by)} your digest #${schedule.id} for ${schedule.channel_id} was not delivered: ${problem}.`,
       notes: [
         'Check the bot is still in the channel (invite it again), then /digest send ' +
           schedule.id +

@@ -1,6 +1,7 @@
 import type { CommandContext } from '../core/context.ts';
 import type { UserError } from '../core/errors.ts';
 import { instanceOwner, withLease } from '../store/locks.ts';
+import { mention } from '../core/mention.ts';
 
 /** Who holds a job's lease, as far as the lease row tells: the user who started it and when (UTC). */
 export interface JobHolder {
@@ -29,7 +30,7 @@ export async function runExclusive<T>(
   const row = await ctx.db.selectFrom('leases').select(['owner', 'acquired_at']).where('key', '=', key).executeTakeFirst();
   const user = row?.owner.includes('|') ? row.owner.slice(0, row.owner.indexOf('|')).split(':').slice(1).join(':') : undefined;
   throw busy({
-    startedBy: user ? `<@${user}>` : undefined,
+    startedBy: user ? mention(user) : undefined,
     startedAt: row ? `${row.acquired_at.slice(0, 16).replace('T', ' ')} UTC` : undefined,
   });
 }

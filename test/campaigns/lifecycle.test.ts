@@ -1,3 +1,4 @@
+import { mentionsAsText } from '../../src/core/mention.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignTick } from '../../src/campaigns/scheduler.ts';
 import { campaignDeps } from '../../src/campaigns/services.ts';
@@ -122,7 +123,7 @@ describe('/campaign lifecycle', () => {
     const approved = expectOk(await run(bot, `/campaign approve ${id}`, approver));
     expect(approved.data.campaign).toMatchObject({ state: 'approved', decided_by: 'UAPPROVE' });
     const resolved = posts.at(-1)!;
-    expect(resolved.reply.view.text).toContain('Approved by <@UAPPROVE>');
+    expect(mentionsAsText(resolved.reply.view.text!)).toContain('Approved by <@UAPPROVE>');
     expect(resolved.reply.view.buttons).toBeUndefined();
     const again = await run(bot, `/campaign approve ${id}`, approver);
     expect(again.data.error.code).toBe('invalid_transition');
@@ -194,7 +195,7 @@ describe('four-eyes, rejection, reopen, cancel', () => {
     expectOk(await run(bot, `/campaign submit ${id}`, marketer));
     const rejected = expectOk(await run(bot, `/campaign reject ${id} reason="holdout too small"`, approver));
     expect(rejected.data.campaign).toMatchObject({ state: 'rejected', decision_reason: 'holdout too small' });
-    expect(posts.at(-1)!.reply.view.text).toContain('Rejected by <@UAPPROVE>');
+    expect(mentionsAsText(posts.at(-1)!.reply.view.text!)).toContain('Rejected by <@UAPPROVE>');
     expect(posts.at(-1)!.reply.view.text).toContain('holdout too small');
     expectOk(await run(bot, `/campaign submit ${id}`, marketer));
     expectOk(await run(bot, `/campaign reopen ${id}`, marketer));

@@ -1,3 +1,4 @@
+import { mentionsAsText } from '../../src/core/mention.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/core/bot.ts';
 import type { Platform } from '../../src/core/context.ts';
@@ -201,8 +202,8 @@ describe('delivery', () => {
     expect(outcome).toMatchObject({ status: 'failed', attempts: 3 });
     expect(posts).toHaveLength(1);
     expect(posts[0]!.target.channelId).toBe('console');
-    expect(posts[0]!.reply.view.text).toContain(`<@tester> your digest #${id} for gone was not delivered`);
-    expect(posts[0]!.reply.view.text).toContain('channel_not_found');
+    expect(mentionsAsText(posts[0]!.reply.view.text!)).toContain(`<@tester> your digest #${id} for gone was not delivered`);
+    expect(mentionsAsText(posts[0]!.reply.view.text!)).toContain('channel_not_found');
     const last = (await run(bot, '/digest list')).data.schedules.find((r: { id: number }) => r.id === id).last_outcome;
     expect(last.status).toBe('failed');
     expect(last.detail).toMatch(/failed after 3 attempts: channel_not_found \(told tester in console\)/);

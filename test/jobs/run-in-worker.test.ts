@@ -65,7 +65,7 @@ describe('WorkerPool', () => {
   });
 
   it('runs concurrent tasks in separate workers and keeps at most maxIdle of them', async () => {
-    const workers = pool({ maxIdle: 1 });
+    const workers = pool({ maxIdle: 1, maxWorkers: 2 });
     const [a, b] = await Promise.all([
       workers.run<EchoInput, EchoOutput>(task, { n: 1, waitMs: 200 }),
       workers.run<EchoInput, EchoOutput>(task, { n: 2, waitMs: 200 }),

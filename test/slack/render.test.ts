@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SLACK_LIMITS } from '../../adapters/slack/limits.ts';
 import { escapeMrkdwn, renderReply, splitText } from '../../adapters/slack/render.ts';
+import { channelLink, mention } from '../../src/core/mention.ts';
 import { reply, type View } from '../../src/core/reply.ts';
 
 function withinLimits(view: View) {
@@ -133,11 +134,12 @@ describe('renderReply', () => {
     expect(rendered.messages[0]!.blocks).toHaveLength(1);
   });
 
-  it('escapes &, < and > but keeps mentions and links', () => {
-    expect(escapeMrkdwn('a < b & c > d, ask <@U123> in <#C9|general> or <https://x.io|docs>')).toBe(
-      'a &lt; b &amp; c &gt; d, ask <@U123> in <#C9|general> or <https://x.io|docs>',
+  it('escapes every &, < and >, mention syntax included; only mention()/channelLink() become real', () => {
+    expect(escapeMrkdwn('a < b & c > d, ask <@U123> in <#C9|general> or <https://x.io|docs> <!channel>')).toBe(
+      'a &lt; b &amp; c &gt; d, ask &lt;@U123&gt; in &lt;#C9|general&gt; or &lt;https://x.io|docs&gt; &lt;!channel&gt;',
     );
     expect(escapeMrkdwn('/admin grant <user> <role>')).toBe('/admin grant &lt;user&gt; &lt;role&gt;');
+    expect(escapeMrkdwn(`${mention('U123')} in ${channelLink('C9')} <!here>`)).toBe('<@U123> in <#C9> &lt;!here&gt;');
   });
 
   it('splits text at line breaks, then spaces, then anywhere', () => {

@@ -53,7 +53,7 @@ export class FileHost {
 }
 
 /** The real Bot over a test store, the real discord.js client against the fake Discord. */
-export async function startHarness(timing: Partial<DiscordTiming> = {}): Promise<Harness> {
+export async function startHarness(timing: Partial<DiscordTiming> = {}, env: Record<string, string> = {}): Promise<Harness> {
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
   process.on('unhandledRejection', onRejection);
@@ -70,6 +70,7 @@ export async function startHarness(timing: Partial<DiscordTiming> = {}): Promise
     DISCORD_API_URL: fake.apiUrl,
     ROLE_MAP: `discord:${MARKETING_ROLE}=analyst`,
     LOG_LEVEL: 'silent',
+    ...env,
   });
   const logger = pino({ level: 'silent' });
   const bot = new Bot({ db: store.db, config, logger, registry: await testRegistry(), outDir: path.join(store.dir, 'out') });
