@@ -4,6 +4,7 @@ import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Upload } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
+import { ChunkDecoder, resolveEncoding, type Encoding, type EncodingOption } from './text.ts';
 
 /** Where the bytes come from. Path and URL sources cross into a worker thread; an upload object does not. */
 export type ImportSource =
@@ -19,6 +20,8 @@ export interface OpenedSource {
   /** Raw bytes consumed so far (compressed bytes for gzip), for progress. */
   bytesRead(): number;
   delimiter: string;
+  /** How the bytes are text: a byte order mark, else `encoding=`, else UTF-8. */
+  encoding: Encoding;
 }
 
 async function openRaw(source: ImportSource): Promise<{ stream: Readable; size: number | null }> {
@@ -89,11 +92,6 @@ async function peek(stream: Readable): Promise<{ head: Buffer; stream: Readable 
   return { head, stream: Readable.from(rest(), { objectMode: false }) };
 }
 
-/** A UTF-16 byte order mark (FF FE little-endian, FE FF big-endian): Excel's "Unicode Text" and some exports. */
-function isUtf16(head: Buffer): boolean {
-  return head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
-}
-
 /** Says what the bytes are when they are clearly not CSV text. */
 function notCsv(head: Buffer): string | null {
   if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304)
@@ -121,8 +119,8 @@ function sniffDelimiter(head: Buffer): string {
   return best.n > 0 ? best.c : ',';
 }
 
-/** Opens a source for reading: detects gzip by its magic bytes and refuses what is not CSV text. */
-export async function openSource(source: ImportSource): Promise<OpenedSource> {
+/** Opens a source for reading: detects gzip by its magic bytes and the encoding by its byte order mark, and refuses what is not CSV text. */
+export async function openSource(source: ImportSource, encodingOption?: EncodingOption): Promise<OpenedSource> {
   const raw = await openRaw(source);
   let bytes = 0;
   const counter = new Transform({
@@ -145,12 +143,9 @@ export async function openSource(source: ImportSource): Promise<OpenedSource> {
     stream = unzipped.stream;
     head = unzipped.head;
   }
-  if (isUtf16(head)) {
-    stream.destroy();
-    throw new UserError('utf16_text', 'This file is UTF-16 text; save it as UTF-8 CSV (in Excel: Save As → CSV UTF-8) and import again.', {
-      hint: `${source.label} starts with a UTF-16 byte order mark; the importer reads UTF-8 (with or without a BOM).`,
-    });
-  }
+  const encoding = resolveEncoding(encodingOption, head);
+  // UTF-16 (Excel's "Unicode Text") is sniffed as the UTF-8 text it decodes to.
+  if (encoding === 'utf-16le' || encoding === 'utf-16be') head = Buffer.from(new ChunkDecoder(encoding).write(head), 'utf8');
   const what = notCsv(head);
   if (what) {
     stream.destroy();
@@ -158,5 +153,5 @@ export async function openSource(source: ImportSource): Promise<OpenedSource> {
       hint: 'Import a CSV file with a header row (comma, semicolon or tab separated), optionally gzip-compressed.',
     });
   }
-  return { stream, totalBytes: raw.size, bytesRead: () => bytes, delimiter: sniffDelimiter(head) };
+  return { stream, totalBytes: raw.size, bytesRead: () => bytes, delimiter: sniffDelimiter(head), encoding };
 }
