@@ -142,29 +142,45 @@ const isDigit = (code: number) => code >= 48 && code <= 57;
 /**
  * A parser for one `date_format=`: the value is read left to right against the format's steps,
  * without regular expressions or backtracking. A one-or-two-digit token (M, D, H) takes two
- * digits when two are there, so `YYYYMD` reads `2026111` as November 1st.
+ * digits when two are there and the tokens right after it still get theirs, so `YYYYMD` reads
+ * `2026111` as November 1st and `202611` as January 1st.
  */
 function formatParser(format: string): DateParser {
   const steps = tokenizeFormat(format);
   const hasTime = steps.some((s) => 'part' in s && s.part === 'hour');
+  // Digits the number tokens right after each step need at least (up to the next literal).
+  const following = steps.map((_, i) => {
+    let need = 0;
+    for (let k = i + 1; k < steps.length; k++) {
+      const next = steps[k]!;
+      if ('literal' in next) break;
+      need += next.width || 1;
+    }
+    return need;
+  });
   return (text) => {
     const value = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
     let at = 0;
-    for (const step of steps) {
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
       if ('literal' in step) {
         if (!text.startsWith(step.literal, at)) return null;
         at += step.literal.length;
         continue;
       }
-      const max = step.width || 2;
-      let digits = 0;
-      let number = 0;
-      while (digits < max && at < text.length && isDigit(text.charCodeAt(at))) {
-        number = number * 10 + text.charCodeAt(at) - 48;
-        digits++;
-        at++;
+      let width = step.width;
+      if (!width) {
+        let run = 0;
+        while (run < 2 + following[i]! && isDigit(text.charCodeAt(at + run))) run++;
+        width = run >= 2 + following[i]! ? 2 : 1;
       }
-      if (digits === 0 || (step.width && digits < step.width)) return null;
+      let number = 0;
+      for (let k = 0; k < width; k++) {
+        const code = text.charCodeAt(at + k);
+        if (!isDigit(code)) return null;
+        number = number * 10 + code - 48;
+      }
+      at += width;
       value[step.part] = number;
     }
     if (at !== text.length) return null;
