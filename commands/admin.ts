@@ -5,12 +5,44 @@ import { mention, userIdFromMention } from '../src/core/mention.ts';
 import { reply } from '../src/core/reply.ts';
 import { permissionMatrix, permissionTable } from '../src/core/permissions.ts';
 import { parseRole, ROLE_DESCRIPTIONS, ROLES } from '../src/core/roles.ts';
+import { findBadAmounts, removeBadAmounts, type BadAmount } from '../src/store/bad-amounts.ts';
+
+/** Rows of the repair listing shown in chat; the data keeps them all. */
+const SHOWN = 50;
+
+function repairReply(found: BadAmount[], removed: boolean) {
+  const count = (table: BadAmount['table']) => found.filter((f) => f.table === table).length;
+  const summary = `${count('orders')} orders, ${count('spend')} spend rows, ${count('customer_attributes')} customer attributes`;
+  const text =
+    found.length === 0
+      ? 'No stored amount is infinite, NaN or outside ±1,000,000,000,000: nothing to repair.'
+      : removed
+        ? `Removed ${found.length} stored amounts that were infinite, NaN or outside ±1,000,000,000,000 (${summary}). Import the corrected rows again if they matter.`
+        : `Found ${found.length} stored amounts that are infinite, NaN or outside ±1,000,000,000,000 (${summary}); they break every metric that sums them. Nothing was changed: run \`/admin repair confirm=true\` to remove them.`;
+  return reply(
+    { removed, found: found.map((f) => ({ ...f, value: String(f.value) })) },
+    {
+      title: 'Stored amounts',
+      text,
+      tables: found.length
+        ? [
+            {
+              title: found.length > SHOWN ? `First ${SHOWN} of ${found.length}` : undefined,
+              columns: ['Table', 'Row', 'Column', 'Value'],
+              rows: found.slice(0, SHOWN).map((f) => [f.table, f.key, f.column, String(f.value)]),
+            },
+          ]
+        : undefined,
+      notes: ['Earlier versions could store such amounts from a file (an amount of 1e308); imports now reject them at the row.'],
+    },
+  );
+}
 
 const user = z.string().min(1).meta({ kind: 'user' }).describe('the user: @mention or platform user id');
 
 export default defineCommand({
   name: 'admin',
-  description: 'Grant and revoke the bot’s roles.',
+  description: 'Grant and revoke the bot’s roles; repair stored amounts.',
   subcommands: [
     defineAction({
       name: 'grant',
@@ -104,6 +136,15 @@ export default defineCommand({
           },
         );
       },
+    }),
+    defineAction({
+      name: 'repair',
+      description: 'Lists stored amounts that are infinite, NaN or past ±10^12; confirm=true removes them.',
+      options: z.object({ confirm: z.boolean().describe('remove the rows listed (without it, only list them)').default(false) }),
+      role: 'admin',
+      examples: ['/admin repair', '/admin repair confirm=true'],
+      handler: async (ctx, { confirm }) =>
+        confirm ? repairReply(await removeBadAmounts(ctx.db), true) : repairReply(await findBadAmounts(ctx.db), false),
     }),
     defineAction({
       name: 'permissions',

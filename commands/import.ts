@@ -8,6 +8,7 @@ import { runImport, type ImportInput, type ImportResult } from '../src/import/ru
 import { urlLabel, type UrlPolicy } from '../src/import/download.ts';
 import { importLimits } from '../src/import/limits.ts';
 import type { ImportSource } from '../src/import/source.ts';
+import { ENCODING_OPTIONS } from '../src/import/text.ts';
 import { describeHolder, runExclusive } from '../src/jobs/exclusive.ts';
 import { runInWorker, workerTask } from '../src/jobs/run-in-worker.ts';
 import { sqlitePath, dialectOf } from '../src/store/database.ts';
@@ -27,6 +28,10 @@ const options = z.object({
     .meta({ hint: 'DD/MM/YYYY' })
     .optional(),
   map: z.string().describe('columns to fields, e.g. "Client Ref:customer_id,Total:amount"').meta({ hint: 'Column:field,…' }).optional(),
+  encoding: z
+    .enum(ENCODING_OPTIONS)
+    .describe('the file’s text encoding when it is not UTF-8 (a byte order mark is detected by itself)')
+    .default('utf-8'),
 });
 
 const COLUMNS: Record<ImportKind, string> = {
@@ -97,6 +102,7 @@ async function importNow(
     strict: opts.strict,
     dateFormat: opts.date_format,
     map: opts.map,
+    encoding: opts.encoding,
     defaultCurrency: ctx.config.DEFAULT_CURRENCY,
     outDir: ctx.outDir,
     now: ctx.now().toISOString(),

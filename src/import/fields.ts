@@ -177,13 +177,30 @@ export function parseMapOption(map: string | undefined): Map<string, string> {
 /** Matches a header row to canonical fields; throws a UserError naming missing required columns. */
 export function mapColumns(kind: ImportKind, headers: string[], map: Map<string, string>): ColumnMapping {
   const known = new Set(FIELDS[kind].map((f) => f.name));
+  const firstByKey = new Map<string, string>();
+  for (const header of headers) {
+    const key = normalizeHeader(header);
+    if (key === '') continue;
+    const first = firstByKey.get(key);
+    if (first !== undefined) {
+      const shown = (h: string) => `\`${h.length > 60 ? `${h.slice(0, 59)}…` : h}\``;
+      throw new UserError(
+        'duplicate_column',
+        first === header
+          ? `The file has two columns named ${shown(header)}; nothing was written.`
+          : `The file has two columns named ${shown(first)} and ${shown(header)} (the same name, ignoring case and punctuation); nothing was written.`,
+        { hint: 'Rename or remove one of them in the file and import again.', context: { column: header } },
+      );
+    }
+    firstByKey.set(key, header);
+  }
   for (const [column, field] of map) {
     if (!known.has(field) && !(kind === 'customers' && /^[a-z][a-z0-9_]*$/.test(field))) {
       throw new UserError('invalid_map', `\`map=\` names \`${field}\`, which is not a ${kind} field.`, {
         hint: `Fields: ${[...known].join(', ')}.`,
       });
     }
-    if (!headers.some((h) => normalizeHeader(h) === column)) {
+    if (!firstByKey.has(column)) {
       throw new UserError('invalid_map', `\`map=\` names a column that is not in the file (${column}).`, {
         hint: `Columns found: ${headers.join(', ')}.`,
       });

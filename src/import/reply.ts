@@ -5,7 +5,8 @@ import type { ImportResult } from './run-import.ts';
 const n = (value: number) => value.toLocaleString('en-US');
 const rows = (value: number) => `${n(value)} row${value === 1 ? '' : 's'}`;
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+/** Starts only where a run of its characters starts: linear time on a 64 KiB cell. */
+const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
 /** A rejected cell as chat may show it: every email-looking substring masked (the rejections file keeps the raw cell). */
 export function maskEmailsIn(text: string): string {

@@ -4,9 +4,25 @@ import type {
   ImportStagingOrderLinesTable,
   ImportStagingSpendTable,
 } from '../store/schema.ts';
+import { describeProblem, type RecordProblem } from './csv.ts';
 import type { DateParser } from './dates.ts';
 import type { ColumnMapping, ImportKind } from './fields.ts';
-import { decimalToCents, decimalValue, lineCents, normalizeEmail, parseBoolean, parseDecimal, type Decimal } from './values.ts';
+import { hasInvalidText, showInvalidText } from './text.ts';
+import {
+  centsInRange,
+  decimalToCents,
+  decimalValue,
+  lineCents,
+  normalizeEmail,
+  OUT_OF_RANGE,
+  parseBoolean,
+  parseBounded,
+  parseDecimal,
+  type Decimal,
+} from './values.ts';
+
+/** Customer, order and campaign ids, channels and campaign names: longer is not an id but a pasted paragraph. */
+export const MAX_ID_CHARS = 256;
 
 export interface Rejection {
   line: number;
@@ -81,17 +97,25 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
     if (value === '') throw new Reject(field, `missing ${field}`, '');
     return value;
   };
+  const id = (cells: string[], field: string, isRequired: boolean): string | null => {
+    const value = isRequired ? required(cells, field) : text(cells, field);
+    if (value !== null && value.length > MAX_ID_CHARS) throw new Reject(field, `longer than ${MAX_ID_CHARS} characters`, value);
+    return value;
+  };
+  const checkDate = (field: string, value: string, parsed: ReturnType<DateParser>): string => {
+    if (parsed === null) throw new Reject(field, `invalid date (expected ${options.dateFormat ?? 'YYYY-MM-DD'})`, value);
+    if (typeof parsed !== 'string') throw new Reject(field, parsed.reason, value);
+    return parsed;
+  };
   const date = (cells: string[], field: string, isRequired: boolean): string | null => {
     const value = isRequired ? required(cells, field) : text(cells, field);
     if (value === null) return null;
-    const parsed = parseDate(value);
-    if (parsed === null) throw new Reject(field, `invalid date (expected ${options.dateFormat ?? 'YYYY-MM-DD'})`, value);
-    return parsed;
+    return checkDate(field, value, parseDate(value));
   };
   const decimal = (cells: string[], field: string): Decimal => {
     const value = required(cells, field);
-    const parsed = parseDecimal(value);
-    if (parsed === null) throw new Reject(field, 'not a number', value);
+    const parsed = parseBounded(value);
+    if ('reason' in parsed) throw new Reject(field, parsed.reason, value);
     return parsed;
   };
   const currency = (cells: string[]): string => {
@@ -115,12 +139,12 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
       for (const extra of options.numericExtras ?? []) {
         const value = cell(cells, extra.index);
         if (value === '') continue;
-        const parsed = parseDecimal(value);
-        if (parsed === null) throw new Reject(extra.name, 'not a number', value);
+        const parsed = parseBounded(value);
+        if ('reason' in parsed) throw new Reject(extra.name, parsed.reason, value);
         attributes.push([extra.name, decimalValue(parsed)]);
       }
       return {
-        customer_id: required(cells, 'customer_id'),
+        customer_id: id(cells, 'customer_id', true)!,
         email: normalized,
         name: text(cells, 'name'),
         signup_date: date(cells, 'signup_date', false)?.slice(0, 10) ?? null,
@@ -131,8 +155,8 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
       };
     },
     orders: (cells, line) => {
-      const order_id = required(cells, 'order_id');
-      const customer_id = required(cells, 'customer_id');
+      const order_id = id(cells, 'order_id', true)!;
+      const customer_id = id(cells, 'customer_id', true)!;
       const order_date = date(cells, 'order_date', true)!;
       let cents: number;
       let quantityPositive = true;
@@ -143,6 +167,8 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
         const quantity = decimal(cells, 'quantity');
         cents = lineCents(quantity, decimal(cells, 'unit_price'));
         quantityPositive = quantity.units > 0;
+        if (!centsInRange(cents))
+          throw new Reject('unit_price', `quantity × unit_price: ${OUT_OF_RANGE}`, cell(cells, index('unit_price')));
       }
       const sale = quantityPositive && cents > 0 && !order_id.startsWith('C');
       return {
@@ -158,23 +184,22 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
     },
     spend: (cells) => {
       const raw = required(cells, 'date');
-      const day = /^\d{4}-\d{2}$/.test(raw) ? (parseDate(`${raw}-01`) ?? parseDate(raw)) : parseDate(raw);
-      if (day === null) throw new Reject('date', `invalid date (expected ${options.dateFormat ?? 'YYYY-MM-DD'})`, raw);
+      const day = checkDate('date', raw, /^\d{4}-\d{2}$/.test(raw) ? (parseDate(`${raw}-01`) ?? parseDate(raw)) : parseDate(raw));
       return {
         date: day.slice(0, 10),
-        channel: normalizeChannel(required(cells, 'channel')),
-        campaign: text(cells, 'campaign') ?? '',
+        channel: normalizeChannel(id(cells, 'channel', true)!),
+        campaign: id(cells, 'campaign', false) ?? '',
         amount_cents: decimalToCents(decimal(cells, 'amount')),
         currency: currency(cells),
       };
     },
     events: (cells) => {
-      const customer_id = required(cells, 'customer_id');
+      const customer_id = id(cells, 'customer_id', true)!;
       const rawType = required(cells, 'type');
       const lower = rawType.toLowerCase();
       const type = (EVENT_TYPES as readonly string[]).includes(lower) ? lower : EVENT_ALIASES[lower];
       if (!type) throw new Reject('type', `not an event type (${EVENT_TYPES.join(', ')})`, rawType);
-      return { customer_id, campaign_id: text(cells, 'campaign_id') ?? '', type, occurred_at: date(cells, 'occurred_at', true)! };
+      return { customer_id, campaign_id: id(cells, 'campaign_id', false) ?? '', type, occurred_at: date(cells, 'occurred_at', true)! };
     },
   };
   const validate = validators[options.kind];
@@ -185,6 +210,31 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
       if (error instanceof Reject) return { rejection: { line, column: error.column, reason: error.reason, value: error.value } };
       throw error;
     }
+  };
+}
+
+/** Column names for rejections: the header's, or the column's number past the header. */
+function columnName(headers: string[], index: number): string {
+  return headers[index] || `column ${index + 1}`;
+}
+
+/** A row the CSV parser cut short at a limit, rejected alone. */
+export function limitRejection(problem: RecordProblem, line: number, headers: string[]): Rejection {
+  const reason = describeProblem(problem);
+  if (problem.limit === 'field') return { line, column: columnName(headers, problem.column), reason, value: `${problem.sample}…` };
+  if (problem.limit === 'columns') return { line, column: '', reason, value: `${problem.count.toLocaleString('en-US')} columns` };
+  return { line, column: '', reason, value: `${problem.sample}…` };
+}
+
+/** The first cell holding bytes that are not valid text in the file's encoding (or a NUL), as a rejection. */
+export function invalidTextRejection(cells: string[], line: number, headers: string[], encodingName: string): Rejection | null {
+  const index = cells.findIndex(hasInvalidText);
+  if (index < 0) return null;
+  return {
+    line,
+    column: columnName(headers, index),
+    reason: `not valid ${encodingName} text (another encoding? see encoding=)`,
+    value: showInvalidText(cells[index]!),
   };
 }
 

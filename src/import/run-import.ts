@@ -1,16 +1,16 @@
-import { StringDecoder } from 'node:string_decoder';
 import { sql, type Kysely } from 'kysely';
 import type { ProgressUpdate } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
 import { compactCount } from '../core/progress.ts';
 import type { Database } from '../store/schema.ts';
-import { CsvParser } from './csv.ts';
+import { CsvParser, type RecordProblem } from './csv.ts';
 import { dateParser } from './dates.ts';
 import { mapColumns, parseMapOption, type ImportKind } from './fields.ts';
 import { RejectionLog } from './rejections.ts';
-import { numericExtras, rowValidator, type ImportRecord, type Rejection } from './rows.ts';
+import { invalidTextRejection, limitRejection, numericExtras, rowValidator, type ImportRecord, type Rejection } from './rows.ts';
 import type { ImportLimits } from './limits.ts';
 import { openSource, type ImportSource } from './source.ts';
+import { ChunkDecoder, ENCODING_NAMES, hasInvalidText, type EncodingOption } from './text.ts';
 import {
   clearStaging,
   clearStaleStaging,
@@ -30,6 +30,8 @@ export interface ImportInput {
   strict: boolean;
   dateFormat?: string;
   map?: string;
+  /** `encoding=`; a byte order mark overrides it. */
+  encoding?: EncodingOption;
   defaultCurrency: string;
   /** Where the rejections CSV goes. */
   outDir: string;
@@ -71,15 +73,30 @@ export async function runImport(
   const started = performance.now();
   const parseDate = dateParser(input.dateFormat);
   const map = parseMapOption(input.map);
-  const source = await openSource(input.source, input.limits);
-  const chunks = recordChunks(source.stream, source.delimiter, input.source.label);
-  let pending: IteratorResult<{ cells: string[][]; lines: number[] }>;
+  const source = await openSource(input.source, input.limits, input.encoding);
+  const decoder = new ChunkDecoder(source.encoding);
+  const encodingName = ENCODING_NAMES[source.encoding];
+  const chunks = recordChunks(source.stream, source.delimiter, input.source.label, decoder);
+  let pending: IteratorResult<RecordChunk>;
   let mapping: ReturnType<typeof mapColumns>;
   try {
     pending = await chunks.next();
     if (pending.done || pending.value.cells.length === 0) throw new UserError('source_empty', `${input.source.label} has no header row.`);
     const header = pending.value.cells.shift()!;
     pending.value.lines.shift();
+    pending.value.problems.shift();
+    if (decoder.suspect && header.some(hasInvalidText)) {
+      throw new UserError(
+        'invalid_text',
+        `The header row of ${input.source.label} is not valid ${encodingName} text: the file is in another encoding. Nothing was written.`,
+        {
+          hint:
+            source.encoding === 'utf-8'
+              ? 'Import it again with encoding=windows-1252 (Excel on Windows), encoding=latin1 or encoding=utf-16, or save it as CSV UTF-8.'
+              : 'Import it again with the encoding it was saved in (encoding=utf-8, windows-1252, latin1 or utf-16).',
+        },
+      );
+    }
     mapping = mapColumns(input.kind, header, map);
   } catch (error) {
     source.stream.destroy();
@@ -111,6 +128,7 @@ export async function runImport(
     let validate: ReturnType<typeof rowValidator> | null = null;
     const sampleCells: string[][] = [];
     const sampleLines: number[] = [];
+    const sampleProblems: (RecordProblem | null)[] = [];
     const makeValidator = () =>
       rowValidator({
         kind: input.kind,
@@ -118,15 +136,26 @@ export async function runImport(
         parseDate,
         defaultCurrency: input.defaultCurrency,
         dateFormat: input.dateFormat,
-        numericExtras: input.kind === 'customers' ? numericExtras(mapping, sampleCells) : undefined,
+        numericExtras:
+          input.kind === 'customers'
+            ? numericExtras(
+                mapping,
+                sampleCells.filter((_, k) => !sampleProblems[k]),
+              )
+            : undefined,
       });
     if (input.kind !== 'customers') validate = makeValidator();
 
     let batch: ImportRecord[] = [];
     const full: ImportRecord[][] = [];
-    const handle = (cells: string[], line: number) => {
+    const handle = (cells: string[], line: number, problem: RecordProblem | null) => {
       read++;
-      const result = validate!(cells, line);
+      const refused = problem
+        ? limitRejection(problem, line, mapping.headers)
+        : decoder.suspect
+          ? invalidTextRejection(cells, line, mapping.headers, encodingName)
+          : null;
+      const result = refused ? { rejection: refused } : validate!(cells, line);
       if (result.rejection) rejections.add(result.rejection);
       else batch.push(result.record);
       if (batch.length >= STAGING_BATCH_ROWS) {
@@ -137,17 +166,18 @@ export async function runImport(
 
     while (!pending.done) {
       yieldToForeground();
-      const { cells, lines } = pending.value;
+      const { cells, lines, problems } = pending.value;
       for (let i = 0; i < cells.length; i++) {
         if (validate) {
-          handle(cells[i]!, lines[i]!);
+          handle(cells[i]!, lines[i]!, problems[i]!);
           continue;
         }
         sampleCells.push(cells[i]!);
         sampleLines.push(lines[i]!);
+        sampleProblems.push(problems[i]!);
         if (sampleCells.length >= SAMPLE_ROWS) {
           validate = makeValidator();
-          sampleCells.forEach((sampled, k) => handle(sampled, sampleLines[k]!));
+          sampleCells.forEach((sampled, k) => handle(sampled, sampleLines[k]!, sampleProblems[k]!));
         }
       }
       for (const ready of full.splice(0)) await staging.write(ready);
@@ -156,7 +186,7 @@ export async function runImport(
     }
     if (!validate) {
       validate = makeValidator();
-      sampleCells.forEach((sampled, k) => handle(sampled, sampleLines[k]!));
+      sampleCells.forEach((sampled, k) => handle(sampled, sampleLines[k]!, sampleProblems[k]!));
       for (const ready of full.splice(0)) await staging.write(ready);
     }
     const committed = !(input.strict && rejections.count > 0);
@@ -194,23 +224,33 @@ export async function runImport(
   }
 }
 
-/** CSV records by chunk of input (cells and the line each starts on); source failures become UserErrors. */
+interface RecordChunk {
+  cells: string[][];
+  lines: number[];
+  /** Per record: the limit it went over, or null. */
+  problems: (RecordProblem | null)[];
+}
+
+/** CSV records by chunk of input (cells, the line each starts on, its problem); source failures become UserErrors. */
 async function* recordChunks(
   stream: AsyncIterable<Buffer>,
   delimiter: string,
   label: string,
-): AsyncGenerator<{ cells: string[][]; lines: number[] }> {
+  decoder: ChunkDecoder,
+): AsyncGenerator<RecordChunk> {
   let cells: string[][] = [];
   let lines: number[] = [];
-  const parser = new CsvParser(delimiter, (row, line) => {
+  let problems: (RecordProblem | null)[] = [];
+  const parser = new CsvParser(delimiter, (row, line, problem) => {
     cells.push(row);
     lines.push(line);
+    problems.push(problem);
   });
-  const decoder = new StringDecoder('utf8');
   const take = () => {
-    const ready = { cells, lines };
+    const ready = { cells, lines, problems };
     cells = [];
     lines = [];
+    problems = [];
     return ready;
   };
   try {

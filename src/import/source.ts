@@ -5,6 +5,7 @@ import { UserError } from '../core/errors.ts';
 import { download, type UrlPolicy } from './download.ts';
 import { guardDownload, guardInflate, type ImportLimits } from './limits.ts';
 import { openLocalFile } from './local-file.ts';
+import { ChunkDecoder, resolveEncoding, type Encoding, type EncodingOption } from './text.ts';
 
 /**
  * Where the bytes come from. Path and URL sources cross into a worker thread; an upload object does not.
@@ -24,6 +25,8 @@ export interface OpenedSource {
   /** Raw bytes consumed so far (compressed bytes for gzip), for progress. */
   bytesRead(): number;
   delimiter: string;
+  /** How the bytes are text: a byte order mark, else `encoding=`, else UTF-8. */
+  encoding: Encoding;
 }
 
 async function openRaw(source: ImportSource, limits: ImportLimits): Promise<{ stream: Readable; size: number | null }> {
@@ -50,11 +53,6 @@ async function peek(stream: Readable): Promise<{ head: Buffer; stream: Readable 
     }
   }
   return { head, stream: Readable.from(rest(), { objectMode: false }) };
-}
-
-/** A UTF-16 byte order mark (FF FE little-endian, FE FF big-endian): Excel's "Unicode Text" and some exports. */
-function isUtf16(head: Buffer): boolean {
-  return head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
 }
 
 /** Says what the bytes are when they are clearly not CSV text. */
@@ -93,8 +91,8 @@ function readFailed(label: string) {
   };
 }
 
-/** Opens a source for reading: detects gzip by its magic bytes and refuses what is not CSV text. */
-export async function openSource(source: ImportSource, limits: ImportLimits): Promise<OpenedSource> {
+/** Opens a source for reading: detects gzip by its magic bytes and the encoding by its byte order mark, and refuses what is not CSV text. */
+export async function openSource(source: ImportSource, limits: ImportLimits, encodingOption?: EncodingOption): Promise<OpenedSource> {
   const raw = await openRaw(source, limits);
   let bytes = 0;
   const counter = new Transform({
@@ -123,12 +121,9 @@ export async function openSource(source: ImportSource, limits: ImportLimits): Pr
     stream = unzipped.stream;
     head = unzipped.head;
   }
-  if (isUtf16(head)) {
-    stream.destroy();
-    throw new UserError('utf16_text', 'This file is UTF-16 text; save it as UTF-8 CSV (in Excel: Save As → CSV UTF-8) and import again.', {
-      hint: `${source.label} starts with a UTF-16 byte order mark; the importer reads UTF-8 (with or without a BOM).`,
-    });
-  }
+  const encoding = resolveEncoding(encodingOption, head);
+  // UTF-16 (Excel's "Unicode Text") is sniffed as the UTF-8 text it decodes to.
+  if (encoding === 'utf-16le' || encoding === 'utf-16be') head = Buffer.from(new ChunkDecoder(encoding).write(head), 'utf8');
   const what = notCsv(head);
   if (what) {
     stream.destroy();
@@ -136,5 +131,5 @@ export async function openSource(source: ImportSource, limits: ImportLimits): Pr
       hint: 'Import a CSV file with a header row (comma, semicolon or tab separated), optionally gzip-compressed.',
     });
   }
-  return { stream, totalBytes: raw.size, bytesRead: () => bytes, delimiter: sniffDelimiter(head) };
+  return { stream, totalBytes: raw.size, bytesRead: () => bytes, delimiter: sniffDelimiter(head), encoding };
 }

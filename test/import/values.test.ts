@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dateParser } from '../../src/import/dates.ts';
 import { mapColumns, parseMapOption } from '../../src/import/fields.ts';
 import { neutralizeFormula } from '../../src/import/rejections.ts';
-import { decimalToCents, lineCents, parseDecimal } from '../../src/import/values.ts';
+import { decimalToCents, lineCents, parseBounded, parseDecimal, type Decimal } from '../../src/import/values.ts';
 
 describe('amounts', () => {
   it('parses decimals exactly into cents', () => {
@@ -16,6 +16,15 @@ describe('amounts', () => {
     expect(parseDecimal('abc')).toBeNull();
     expect(parseDecimal('1,2')).toBeNull();
     expect(parseDecimal('')).toBeNull();
+  });
+
+  it('bounds amounts to ±10^12 and refuses non-finite numbers, with the reason', () => {
+    const outside = { reason: 'number outside ±1,000,000,000,000' };
+    for (const text of ['1e308', '-1e13', '1000000000000.01', '9'.repeat(400), '(2e12)']) expect(parseBounded(text), text).toEqual(outside);
+    for (const text of ['NaN', 'Infinity', '-inf', '∞']) expect(parseBounded(text), text).toEqual({ reason: 'not a finite number' });
+    expect(decimalToCents(parseBounded('-1,000,000,000,000.00') as Decimal)).toBe(-100_000_000_000_000);
+    expect(decimalToCents(parseBounded('1e12') as Decimal)).toBe(100_000_000_000_000);
+    expect(parseDecimal('1e309')).toBeNull();
   });
 
   it('multiplies quantity by unit price without float drift', () => {
@@ -44,6 +53,27 @@ describe('dates', () => {
     expect(dateParser('D.M.YYYY')('5.3.2026')).toBe('2026-03-05');
     expect(dateParser('DD/MM/YYYY')('2026-02-01')).toBeNull();
     expect(() => dateParser('DD/MM')).toThrow(/needs a year/);
+  });
+
+  it('reads date_format= tokens without backtracking; refuses a token twice and an overlong format', () => {
+    expect(dateParser('YYYYMD')('2026111')).toBe('2026-11-01');
+    expect(dateParser('YYYYMD')('202611')).toBe('2026-01-01');
+    expect(dateParser('D/M/YYYY H:mm')('5/3/2026 7:05')).toBe('2026-03-05T07:05:00.000Z');
+    expect(dateParser('DD.MM.YYYY')('01x02x2026')).toBeNull();
+    expect(dateParser('DD/MM/YYYY')('01/02/1899')).toEqual({ reason: 'date before 1900 or after 2100' });
+    expect(() => dateParser('YYYYMDMD')).toThrow(/gives the month twice/);
+    expect(() => dateParser(`YYYY-MM-DD${' '.repeat(60)}`)).toThrow(/70 characters long; a date format has at most 64/);
+  });
+
+  it('bounds years to 1900–2100 and offsets to ±14:00', () => {
+    const parse = dateParser();
+    expect(parse('1900-01-01')).toBe('1900-01-01');
+    expect(parse('2100-12-31')).toBe('2100-12-31');
+    expect(parse('1899-12-31')).toEqual({ reason: 'date before 1900 or after 2100' });
+    expect(parse('2101-01-01')).toEqual({ reason: 'date before 1900 or after 2100' });
+    expect(parse('2026-01-01T00:00:00+14:00')).toBe('2025-12-31T10:00:00.000Z');
+    expect(parse('2026-01-01T00:00:00+15:00')).toEqual({ reason: 'time-zone offset outside ±14:00' });
+    expect(parse('2026-01-01T00:00:00-14:01')).toEqual({ reason: 'time-zone offset outside ±14:00' });
   });
 });
 
