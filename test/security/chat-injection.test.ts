@@ -153,7 +153,10 @@ describe.each(['slack', 'discord'] as const)('chat output from data, %s', (platf
       const ack = await slash(`/import customers ${quote(data.customers)}`);
       expect(JSON.stringify(ack.body ?? '')).not.toContain('⚠️');
       const admin: Caller = { platform: 'slack', userId: ADMIN, channelId: CHANNEL };
-      expect((await h.bot.execute({ caller: admin, text: `/import orders ${quote(data.orders)}` })).ok).toBe(true);
+      // a local path: from chat only inside IMPORT_DIR, so the operator's console loads it
+      expect((await h.bot.execute({ caller: { ...admin, platform: 'console' }, text: `/import orders ${quote(data.orders)}` })).ok).toBe(
+        true,
+      );
       const campaigns = await launchCampaigns(h.bot, admin, { platform: 'slack', userId: APPROVER, channelId: CHANNEL });
       const segment = await firstSegment(h.bot, admin);
       for (const line of showCommands(campaigns, segment)) await slash(line);
@@ -218,7 +221,10 @@ describe.each(['slack', 'discord'] as const)('chat output from data, %s', (platf
       );
       await h.fake.waitFor(() => done(answersTo(h.fake, imported)), 60_000);
       const admin: Caller = { platform: 'discord', userId: h.fake.marketer.id, channelId: h.fake.guilds[0]!.channels[0]!.id };
-      expect((await h.bot.execute({ caller: admin, text: `/import orders ${quote(data.orders)}` })).ok).toBe(true);
+      // a local path: from chat only inside IMPORT_DIR, so the operator's console loads it
+      expect((await h.bot.execute({ caller: { ...admin, platform: 'console' }, text: `/import orders ${quote(data.orders)}` })).ok).toBe(
+        true,
+      );
       const campaigns = await launchCampaigns(h.bot, admin, { ...admin, userId: APPROVER });
       const segment = await firstSegment(h.bot, admin);
       for (const line of showCommands(campaigns, segment)) await interact(line);

@@ -104,6 +104,8 @@ beforeAll(async () => {
     IMPORT_IDLE_TIMEOUT_S: '1',
     IMPORT_MAX_BYTES: String(MAX_BYTES),
     IMPORT_MAX_UNZIPPED_BYTES: String(MAX_UNZIPPED),
+    // one attacker fires many imports here; the per-user rate limit has its own test
+    RATE_LIMIT_PER_MIN: '0',
   });
   bot = new Bot({ db: store.db, config, logger, registry: await loadRegistry(), outDir });
   adapter = await startSlackAdapter({
