@@ -3,6 +3,7 @@ import { defineAction, defineCommand } from '../src/core/command.ts';
 import type { CommandContext, Upload } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
 import { IMPORT_KINDS, type ImportKind } from '../src/import/fields.ts';
+import { importLeaseKey } from '../src/import/leftovers.ts';
 import { importReply } from '../src/import/reply.ts';
 import { runImport, type ImportInput, type ImportResult } from '../src/import/run-import.ts';
 import type { ImportSource } from '../src/import/source.ts';
@@ -55,12 +56,16 @@ function execute(ctx: CommandContext, kind: ImportKind, opts: z.infer<typeof opt
   const source = resolveSource(ctx, opts.source);
   return runExclusive(
     ctx,
-    `import:${kind}`,
+    importLeaseKey(kind),
     () => importNow(ctx, kind, source, opts),
     (holder) =>
       new UserError(
         'import_running',
-        `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} import is already running (${describeHolder(holder)}); try again when it finishes.`,
+        `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} import is already running (${describeHolder(holder)}); try again when it finishes.${
+          holder.expiresAt
+            ? ` If it was interrupted (its bot stopped or crashed), its lock lapses at ${holder.expiresAt} and the next import then removes what it left behind.`
+            : ''
+        }`,
         {
           hint: 'Imports of the same kind run one at a time; other kinds can run meanwhile.',
         },
@@ -81,6 +86,8 @@ async function importNow(
     dateFormat: opts.date_format,
     map: opts.map,
     defaultCurrency: ctx.config.DEFAULT_CURRENCY,
+    defaultConsent: ctx.config.DEFAULT_CONSENT,
+    clearLeftovers: true,
     outDir: ctx.outDir,
     now: ctx.now().toISOString(),
   };

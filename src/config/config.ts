@@ -16,6 +16,10 @@ const optionalText = z
   .optional()
   .transform((value) => (value && value.trim() !== '' ? value.trim() : undefined));
 
+/** true/false (also yes/no, 1/0, on/off); empty or unset is `fallback`. */
+const flag = (fallback: boolean) =>
+  optionalText.pipe(z.stringbool({ truthy: ['true', 'yes', '1', 'on'], falsy: ['false', 'no', '0', 'off'] }).optional()).transform((v) => v ?? fallback);
+
 const url = (what: string) =>
   optionalText.refine((value) => value === undefined || /^https?:\/\//.test(value), `must be an http(s) URL (${what})`);
 
@@ -33,6 +37,7 @@ export const configSchema = z.object({
     .string()
     .default('USD')
     .refine((v) => /^[A-Z]{3}$/.test(v), 'must be a three-letter ISO currency code such as USD, EUR or GBP'),
+  DEFAULT_CONSENT: flag(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOB_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
   BOT_ADMINS: list,
