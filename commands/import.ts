@@ -29,7 +29,8 @@ const options = z.object({
 });
 
 const COLUMNS: Record<ImportKind, string> = {
-  customers: 'customer_id*, email, name, signup_date, country, acquisition_channel, consent, and any numeric column as an attribute',
+  customers:
+    'customer_id*, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at, and any numeric column as an attribute',
   orders: 'order_id*, customer_id*, order_date*, amount* (or quantity* and unit_price*), currency',
   spend: 'date*, channel*, campaign, amount*',
   events: 'customer_id*, campaign_id, type* (delivered, opened, clicked, converted, unsubscribed), occurred_at*',

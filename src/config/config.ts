@@ -18,7 +18,9 @@ const optionalText = z
 
 /** true/false (also yes/no, 1/0, on/off); empty or unset is `fallback`. */
 const flag = (fallback: boolean) =>
-  optionalText.pipe(z.stringbool({ truthy: ['true', 'yes', '1', 'on'], falsy: ['false', 'no', '0', 'off'] }).optional()).transform((v) => v ?? fallback);
+  optionalText
+    .pipe(z.stringbool({ truthy: ['true', 'yes', '1', 'on'], falsy: ['false', 'no', '0', 'off'] }).optional())
+    .transform((v) => v ?? fallback);
 
 const url = (what: string) =>
   optionalText.refine((value) => value === undefined || /^https?:\/\//.test(value), `must be an http(s) URL (${what})`);

@@ -26,7 +26,9 @@ export async function applyUnsubscribes(
           .select('e.customer_id')
           .whereRef('e.customer_id', '=', 'customers.customer_id')
           .where('e.type', '=', 'unsubscribed')
-          .where((w) => w.or([w('customers.consent_updated_at', 'is', null), w('e.occurred_at', '>', w.ref('customers.consent_updated_at'))])),
+          .where((w) =>
+            w.or([w('customers.consent_updated_at', 'is', null), w('e.occurred_at', '>', w.ref('customers.consent_updated_at'))]),
+          ),
       ),
     )
     .executeTakeFirstOrThrow();
@@ -49,7 +51,9 @@ export async function applyUnsubscribes(
           .select('e.customer_id')
           .whereRef('e.customer_id', '=', 'customers.customer_id')
           .where('e.type', '=', 'unsubscribed')
-          .where((w) => w.or([w('customers.consent_updated_at', 'is', null), w('e.occurred_at', '>', w.ref('customers.consent_updated_at'))])),
+          .where((w) =>
+            w.or([w('customers.consent_updated_at', 'is', null), w('e.occurred_at', '>', w.ref('customers.consent_updated_at'))]),
+          ),
       ),
     )
     .execute();
