@@ -3,6 +3,7 @@ import { defineAction, defineCommand } from '../src/core/command.ts';
 import type { CommandContext, Upload } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
 import { IMPORT_KINDS, type ImportKind } from '../src/import/fields.ts';
+import { importLeaseKey } from '../src/import/leftovers.ts';
 import { importReply } from '../src/import/reply.ts';
 import { runImport, type ImportInput, type ImportResult } from '../src/import/run-import.ts';
 import { urlLabel, type UrlPolicy } from '../src/import/download.ts';
@@ -35,7 +36,8 @@ const options = z.object({
 });
 
 const COLUMNS: Record<ImportKind, string> = {
-  customers: 'customer_id*, email, name, signup_date, country, acquisition_channel, consent, and any numeric column as an attribute',
+  customers:
+    'customer_id*, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at, and any numeric column as an attribute',
   orders: 'order_id*, customer_id*, order_date*, amount* (or quantity* and unit_price*), currency',
   spend: 'date*, channel*, campaign, amount*',
   events: 'customer_id*, campaign_id, type* (delivered, opened, clicked, converted, unsubscribed), occurred_at*',
@@ -77,12 +79,16 @@ function execute(ctx: CommandContext, kind: ImportKind, opts: z.infer<typeof opt
   const source = resolveSource(ctx, opts.source);
   return runExclusive(
     ctx,
-    `import:${kind}`,
+    importLeaseKey(kind),
     () => importNow(ctx, kind, source, opts),
     (holder) =>
       new UserError(
         'import_running',
-        `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} import is already running (${describeHolder(holder)}); try again when it finishes.`,
+        `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} import is already running (${describeHolder(holder)}); try again when it finishes.${
+          holder.expiresAt
+            ? ` If it was interrupted (its bot stopped or crashed), its lock lapses at ${holder.expiresAt} and the next import then removes what it left behind.`
+            : ''
+        }`,
         {
           hint: 'Imports of the same kind run one at a time; other kinds can run meanwhile.',
         },
@@ -104,6 +110,8 @@ async function importNow(
     map: opts.map,
     encoding: opts.encoding,
     defaultCurrency: ctx.config.DEFAULT_CURRENCY,
+    defaultConsent: ctx.config.DEFAULT_CONSENT,
+    clearLeftovers: true,
     outDir: ctx.outDir,
     now: ctx.now().toISOString(),
     limits: importLimits(ctx.config),

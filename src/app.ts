@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { loadRegistry } from '../commands/index.ts';
 import type { Config } from './config/config.ts';
 import { Bot } from './core/bot.ts';
+import { startStagingSweeper } from './import/leftovers.ts';
 import { workerPool } from './jobs/worker-pool.ts';
 import type { Logger } from './logger.ts';
 import { createDatabase } from './store/database.ts';
@@ -28,6 +29,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const db = options.db ?? createDatabase(options.config.DATABASE_URL);
   const applied = await migrateToLatest(db);
   if (applied.length) options.logger.info({ migrations: applied }, 'database migrated');
+  // Staging rows (customer PII) of imports that died are removed now, or as soon as their lease lapses.
+  const sweeper = startStagingSweeper(db, options.logger);
+  await sweeper.ready;
   workerPool.configure({
     niceness: options.config.JOB_NICENESS,
     maxWorkers: options.config.WORKERS,
@@ -47,6 +51,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     db,
     close: async () => {
       await bot.settled();
+      await sweeper.stop();
       await workerPool.close();
       await db.destroy();
     },

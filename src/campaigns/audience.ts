@@ -43,8 +43,9 @@ export interface Eligibility {
 const CHUNK = 500;
 
 /**
- * Members who may be contacted: known customers who consented, never unsubscribed
- * (an `unsubscribed` event from any campaign), and, for email, have an address. Sorted by id.
+ * Members who may be contacted: known customers who consented, with no unsubscribe standing (an
+ * `unsubscribed` event from any campaign, not followed by a newer dated consent), and, for email,
+ * an address. Sorted by id.
  */
 export async function eligibleMembers(db: Kysely<Database>, customerIds: string[], channel: string): Promise<Eligibility> {
   const ids = [...new Set(customerIds)].sort();
@@ -54,26 +55,28 @@ export async function eligibleMembers(db: Kysely<Database>, customerIds: string[
     const chunk = ids.slice(i, i + CHUNK);
     const customers = await db
       .selectFrom('customers')
-      .select(['customer_id', 'consent', 'email'])
+      .select(['customer_id', 'consent', 'consent_updated_at', 'email'])
       .where('customer_id', 'in', chunk)
       .execute();
-    const unsubscribed = new Set(
+    const lastUnsubscribe = new Map(
       (
         await db
           .selectFrom('events')
-          .select('customer_id')
-          .distinct()
+          .select((eb) => ['customer_id', eb.fn.max('occurred_at').as('at')])
           .where('type', '=', 'unsubscribed')
           .where('customer_id', 'in', chunk)
+          .groupBy('customer_id')
           .execute()
-      ).map((r) => r.customer_id),
+      ).map((r) => [r.customer_id, r.at]),
     );
     const byId = new Map(customers.map((c) => [c.customer_id, c]));
     for (const id of chunk) {
       const customer = byId.get(id);
+      const unsubscribed = lastUnsubscribe.get(id);
       if (!customer) excluded.unknown++;
+      else if (unsubscribed !== undefined && (customer.consent_updated_at === null || unsubscribed >= customer.consent_updated_at))
+        excluded.unsubscribed++;
       else if (Number(customer.consent) !== 1) excluded.no_consent++;
-      else if (unsubscribed.has(id)) excluded.unsubscribed++;
       else if (channel === 'email' && !customer.email) excluded.no_email++;
       else eligible.push(id);
     }

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { applyUnsubscribes } from '../privacy/unsubscribes.ts';
 import type { Database } from '../store/schema.ts';
 
 export const EVENTS_PATH = '/webhooks/events';
@@ -122,6 +123,8 @@ export async function handleEventsRequest(
         .executeTakeFirst();
       inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
     }
+    const unsubscribers = [...new Set(rows.filter((r) => r.type === 'unsubscribed').map((r) => r.customer_id))];
+    for (let i = 0; i < unsubscribers.length; i += 500) await applyUnsubscribes(trx, unsubscribers.slice(i, i + 500), nowIso);
     return inserted;
   });
   if (recorded === null) return refuse(409, 'replayed', 'This request was already received.');

@@ -48,7 +48,8 @@ export const CONSENT_WITHDRAWN = 'consent withdrawn';
 
 /**
  * The next recipients still owed, in a stable order. Consent is re-checked here, at send time: a
- * customer who withdrew consent or unsubscribed (from any campaign) since launch is not returned
+ * customer who withdrew consent or unsubscribed (from any campaign, not followed by a newer dated
+ * consent) since launch is not returned
  * (`skipWithdrawn` marks those rows). A row whose customer is no longer on file is returned as before.
  */
 export async function owedRecipients(
@@ -73,7 +74,8 @@ export async function owedRecipients(
                 .selectFrom('events as e')
                 .select('e.customer_id')
                 .whereRef('e.customer_id', '=', 'o.customer_id')
-                .where('e.type', '=', 'unsubscribed'),
+                .where('e.type', '=', 'unsubscribed')
+                .where((w) => w.or([w('c.consent_updated_at', 'is', null), w('e.occurred_at', '>=', w.ref('c.consent_updated_at'))])),
             ),
           ),
         ]),
@@ -110,9 +112,11 @@ export async function skipWithdrawn(db: Kysely<Database>, campaignId: number, at
         eb.exists(
           eb
             .selectFrom('events as e')
+            .leftJoin('customers as u', 'u.customer_id', 'e.customer_id')
             .select('e.customer_id')
             .whereRef('e.customer_id', '=', 'campaign_outbox.customer_id')
-            .where('e.type', '=', 'unsubscribed'),
+            .where('e.type', '=', 'unsubscribed')
+            .where((w) => w.or([w('u.consent_updated_at', 'is', null), w('e.occurred_at', '>=', w.ref('u.consent_updated_at'))])),
         ),
       ]),
     )

@@ -12,16 +12,16 @@ const list = z
       .filter(Boolean),
   );
 
-const flag = z
-  .string()
-  .optional()
-  .refine((value) => value === undefined || /^(true|false|1|0|yes|no|)$/i.test(value.trim()), 'must be true or false')
-  .transform((value) => /^(true|1|yes)$/i.test((value ?? '').trim()));
-
 const optionalText = z
   .string()
   .optional()
   .transform((value) => (value && value.trim() !== '' ? value.trim() : undefined));
+
+/** true/false (also yes/no, 1/0, on/off); empty or unset is `fallback`. */
+const flag = (fallback: boolean) =>
+  optionalText
+    .pipe(z.stringbool({ truthy: ['true', 'yes', '1', 'on'], falsy: ['false', 'no', '0', 'off'] }).optional())
+    .transform((v) => v ?? fallback);
 
 const url = (what: string) =>
   optionalText.refine((value) => value === undefined || /^https?:\/\//.test(value), `must be an http(s) URL (${what})`);
@@ -40,6 +40,7 @@ export const configSchema = z.object({
     .string()
     .default('USD')
     .refine((v) => /^[A-Z]{3}$/.test(v), 'must be a three-letter ISO currency code such as USD, EUR or GBP'),
+  DEFAULT_CONSENT: flag(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOB_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
   WORKERS: z.preprocess(
@@ -79,7 +80,7 @@ export const configSchema = z.object({
   UNSUBSCRIBE_URL: url('the unsubscribe link base put in every email'),
   DIGEST_GRACE_HOURS: z.coerce.number().min(0).default(6),
   IMPORT_DIR: optionalText,
-  IMPORT_ALLOW_HTTP: flag,
+  IMPORT_ALLOW_HTTP: flag(false),
   IMPORT_URL_ALLOW: list.refine(
     (items) => items.every((item) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(item)),
     'must be comma-separated hosts or host:port pairs, e.g. files.example.com,127.0.0.1:8080',

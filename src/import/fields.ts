@@ -18,6 +18,7 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { name: 'country' },
     { name: 'acquisition_channel' },
     { name: 'consent' },
+    { name: 'consent_updated_at' },
   ],
   orders: [
     { name: 'order_id', required: true },
@@ -80,6 +81,7 @@ const SHARED_ALIASES: Record<string, string[]> = {
   country: ['country', 'Country Code', 'Nation'],
   acquisition_channel: ['acquisition_channel', 'Channel', 'Acquisition', 'Source', 'UTM Source', 'Acquired Via'],
   consent: ['consent', 'Marketing Consent', 'Opt In', 'Opted In', 'Email Opt-in', 'Subscribed', 'Accepts Marketing'],
+  consent_updated_at: ['consent_updated_at', 'Consent Date', 'Consent Updated', 'Consent Changed At', 'Opt In Date', 'Opted In At'],
   currency: ['currency', 'Currency Code', 'CCY'],
 };
 
@@ -219,6 +221,7 @@ export function mapColumns(kind: ImportKind, headers: string[], map: Map<string,
       if (!extras.some((e) => e.name === name)) extras.push({ name, index, header });
     }
   });
+  if (kind === 'customers') refuseOtherKind(headers, map);
   const missing = FIELDS[kind].filter((f) => f.required && !fields.has(f.name)).map((f) => f.name);
   if (kind === 'orders' && !fields.has('amount') && !(fields.has('quantity') && fields.has('unit_price'))) {
     missing.push(fields.has('quantity') ? 'unit_price' : fields.has('unit_price') ? 'quantity' : 'amount (or quantity and unit_price)');
@@ -235,4 +238,45 @@ export function mapColumns(kind: ImportKind, headers: string[], map: Map<string,
     );
   }
   return { fields, extras, headers };
+}
+
+/**
+ * Columns that only another kind of file has: a file with an order id, or a quantity, unit price or
+ * an amount with an order date, is an orders file; a file with an event type and time is an events file.
+ */
+const OTHER_KIND_SIGNS: { kind: ImportKind; columns: string[]; match: (found: Set<string>) => boolean }[] = [
+  {
+    kind: 'orders',
+    columns: ['order_id', 'order_date', 'amount', 'quantity', 'unit_price'],
+    match: (f) => f.has('order_id') || f.has('quantity') || f.has('unit_price') || (f.has('amount') && f.has('order_date')),
+  },
+  { kind: 'events', columns: ['type', 'occurred_at'], match: (f) => f.has('type') && f.has('occurred_at') },
+];
+
+/**
+ * A customers file must not be another kind imported by mistake: it would add every row as a
+ * customer. Columns named in `map=` are what map= says, not signs of another kind.
+ */
+function refuseOtherKind(headers: string[], map: Map<string, string>): void {
+  const own = aliasLookup('customers');
+  for (const sign of OTHER_KIND_SIGNS) {
+    const other = aliasLookup(sign.kind);
+    const columns = new Map<string, string>();
+    for (const header of headers) {
+      const key = normalizeHeader(header);
+      const field = other.get(key);
+      if (map.has(key) || own.has(key) || !field || !sign.columns.includes(field)) continue;
+      if (!columns.has(field)) columns.set(field, header);
+    }
+    if (!sign.match(new Set(columns.keys()))) continue;
+    const named = [...columns.values()];
+    throw new UserError(
+      'wrong_kind',
+      `This looks like an ${sign.kind} file, not a customers file: it has ${named.map((h) => `\`${h}\``).join(', ')} column${named.length > 1 ? 's' : ''}. Nothing was imported.`,
+      {
+        hint: `Import it with /import ${sign.kind}. If it really is a customers file, name ${named.length > 1 ? 'each of those columns' : 'that column'} as a customer field with map=, e.g. map="${named[0]}:last_${snakeCase(named[0]!)}".`,
+        context: { kind: sign.kind, columns: named },
+      },
+    );
+  }
 }

@@ -22,8 +22,25 @@ const UNIT: Record<ImportResult['kind'], string> = { customers: 'customers', ord
 
 /** The `--json` data: the contract's seven keys first, then the extras. */
 export function importData(result: ImportResult) {
-  const { read, inserted, updated, unchanged, rejected, rejections_file, seconds, first_rejections: _first, ...extra } = result;
+  const {
+    read,
+    inserted,
+    updated,
+    unchanged,
+    rejected,
+    rejections_file,
+    seconds,
+    first_rejections: _first,
+    consent_source: _source,
+    leftovers_removed: _leftovers,
+    ...extra
+  } = result;
   return { read, inserted, updated, unchanged, rejected, rejections_file, seconds, ...extra };
+}
+
+/** "12 customers opted out, 0 opted in." */
+function consentSentence(optedOut: number, optedIn: number): string {
+  return `${n(optedOut)} customer${optedOut === 1 ? '' : 's'} opted out, ${n(optedIn)} opted in.`;
 }
 
 export function importReply(result: ImportResult): Reply<ReturnType<typeof importData>> {
@@ -38,6 +55,8 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
   } else {
     text = `${rows(result.read)} read: ${n(result.inserted)} ${unit} inserted, ${n(result.updated)} updated, ${n(result.unchanged)} unchanged, ${rows(result.rejected)} rejected.`;
   }
+  const consent = result.consent_changes;
+  if (result.committed && consent) text += ` ${consentSentence(consent.opted_out, consent.opted_in)}`;
   const fields = [
     { label: 'Rows read', value: n(result.read) },
     { label: `Inserted (${unit})`, value: n(result.inserted) },
@@ -45,6 +64,7 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
     { label: 'Unchanged', value: n(result.unchanged) },
     { label: 'Rejected rows', value: n(result.rejected) },
     ...(result.customers_created ? [{ label: 'Customers created', value: n(result.customers_created) }] : []),
+    ...(consent ? [{ label: 'Consent changes', value: `${n(consent.opted_out)} opted out, ${n(consent.opted_in)} opted in` }] : []),
     { label: 'Duration', value: timing },
   ];
   const notes: string[] = [];
@@ -52,6 +72,21 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
     notes.push(
       'Rows sharing an order id are lines of one order; returns and adjustments (quantity or amount <= 0, ids starting with C) are kept in net revenue, never counted as purchases.',
     );
+  const defaultConsent = (yes: boolean) => `DEFAULT_CONSENT (${yes ? 'yes' : 'no marketing consent'})`;
+  if (result.kind === 'orders' && result.customers_created && result.consent_source)
+    notes.push(
+      `The ${n(result.customers_created)} customer${result.customers_created === 1 ? '' : 's'} created from these orders got ${defaultConsent(result.consent_source.default_consent)}; a customers file with a consent column sets it.`,
+    );
+  if (result.kind === 'customers' && result.committed && result.consent_source && !result.consent_source.column)
+    notes.push(
+      `The file has no consent column: stored customers keep their consent; new ones get ${defaultConsent(result.consent_source.default_consent)}.`,
+    );
+  if (consent?.kept_unsubscribed)
+    notes.push(
+      `${n(consent.kept_unsubscribed)} ${consent.kept_unsubscribed === 1 ? 'row says' : 'rows say'} yes for customers who unsubscribed since: they stay opted out. A yes counts after an unsubscribe only with a consent_updated_at later than it.`,
+    );
+  if (result.leftovers_removed)
+    notes.push(`Removed ${rows(result.leftovers_removed)} left in staging by an earlier ${result.kind} import that stopped midway.`);
   const reasons = Object.entries(result.rejection_reasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) notes.push(`Rejected: ${reasons.map(([reason, count]) => `${n(count)} × ${reason}`).join('; ')}.`);
   const data = importData(result);

@@ -151,6 +151,7 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
         country: text(cells, 'country'),
         acquisition_channel: channel === null ? null : normalizeChannel(channel),
         consent: consent === null ? null : consent ? 1 : 0,
+        consent_updated_at: date(cells, 'consent_updated_at', false),
         attributes,
       };
     },

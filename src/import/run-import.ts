@@ -12,8 +12,8 @@ import type { ImportLimits } from './limits.ts';
 import { openSource, type ImportSource } from './source.ts';
 import { ChunkDecoder, ENCODING_NAMES, hasInvalidText, type EncodingOption } from './text.ts';
 import {
+  clearLeftoverStaging,
   clearStaging,
-  clearStaleStaging,
   kyselyStagingWriter,
   mergeStaging,
   newImportId,
@@ -33,6 +33,13 @@ export interface ImportInput {
   /** `encoding=`; a byte order mark overrides it. */
   encoding?: EncodingOption;
   defaultCurrency: string;
+  /** DEFAULT_CONSENT: consent of new customers whose row (or order) gives none. */
+  defaultConsent: boolean;
+  /**
+   * The caller holds this kind's import lease: staging rows of the kind from other imports are
+   * leftovers of imports that died, and are removed before this one stages.
+   */
+  clearLeftovers?: boolean;
   /** Where the rejections CSV goes. */
   outDir: string;
   /** ISO time of the command (updated_at, file names). */
@@ -52,6 +59,10 @@ export interface ImportResult extends MergeCounts {
   committed: boolean;
   rejection_reasons: Record<string, number>;
   first_rejections: Rejection[];
+  /** Customers and orders: whether the file had a consent column, and DEFAULT_CONSENT (for the reply's notes; not in `--json`). */
+  consent_source?: { column: boolean; default_consent: boolean };
+  /** Staging rows of dead imports of this kind removed before this one (not in `--json`). */
+  leftovers_removed?: number;
 }
 
 /** Customers: how many rows decide which extra columns are numeric attributes. */
@@ -118,7 +129,7 @@ export async function runImport(
   };
 
   try {
-    await clearStaleStaging(db, new Date(input.now));
+    const leftovers = input.clearLeftovers ? await clearLeftoverStaging(db, input.kind, importId) : 0;
     // SQLite: a 64 MiB page cache for the merge's index updates (sorts still spill to disk, not to memory).
     if (options.sqliteFile) await sql`PRAGMA cache_size = -65536`.execute(db);
     writer = options.sqliteFile
@@ -197,8 +208,10 @@ export async function runImport(
       staging.close();
       report(true);
       progress({ fraction: null, message: `${compactCount(read)} rows read; saving…` });
-      const present = [...mapping.fields.keys()];
-      counts = await mergeStaging(db, input.kind, importId, input.now, present);
+      counts = await mergeStaging(db, input.kind, importId, input.now, {
+        presentColumns: [...mapping.fields.keys()],
+        defaultConsent: input.defaultConsent,
+      });
     }
     const rejectionsFile = await rejections.close();
     return {
@@ -213,8 +226,13 @@ export async function runImport(
       source: input.source.label.replace(/`/g, ''),
       committed,
       ...(counts.customers_created !== undefined ? { customers_created: counts.customers_created } : {}),
+      ...(counts.consent_changes ? { consent_changes: counts.consent_changes } : {}),
       rejection_reasons: rejections.reasons,
       first_rejections: rejections.first,
+      ...(input.kind === 'customers' || input.kind === 'orders'
+        ? { consent_source: { column: mapping.fields.has('consent'), default_consent: input.defaultConsent } }
+        : {}),
+      ...(leftovers ? { leftovers_removed: leftovers } : {}),
     };
   } finally {
     writer?.close();

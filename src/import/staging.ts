@@ -1,5 +1,6 @@
 import SQLite from 'better-sqlite3';
 import { type Kysely, sql, type RawBuilder } from 'kysely';
+import { applyUnsubscribes } from '../privacy/unsubscribes.ts';
 import type { Database } from '../store/schema.ts';
 import type { ImportKind } from './fields.ts';
 import type { CustomerRecord, EventRecord, ImportRecord, OrderLineRecord, SpendRecord } from './rows.ts';
@@ -10,30 +11,58 @@ export interface MergeCounts {
   unchanged: number;
   /** Orders: customers created because an order named them. */
   customers_created?: number;
+  /** Customers and events: consent changed of stored customers. */
+  consent_changes?: ConsentChanges;
 }
 
-const STAGING_TABLES = [
-  'import_staging_customers',
-  'import_staging_attributes',
-  'import_staging_order_lines',
-  'import_staging_spend',
-  'import_staging_events',
-] as const;
+export interface ConsentChanges {
+  /** Stored customers whose consent went from no to yes. */
+  opted_in: number;
+  /** Stored customers whose consent went from yes to no. */
+  opted_out: number;
+  /** Rows that said yes for a customer who unsubscribed at or after the row's consent_updated_at (or without one): consent stays no. */
+  kept_unsubscribed: number;
+}
 
-/** Staging keys start with the time, so rows a crashed import left behind can be found and dropped. */
+/** The staging tables each kind writes; only one import of a kind runs at a time (its `import:<kind>` lease). */
+export const STAGING_TABLES: Record<ImportKind, readonly StagingTable[]> = {
+  customers: ['import_staging_customers', 'import_staging_attributes'],
+  orders: ['import_staging_order_lines'],
+  spend: ['import_staging_spend'],
+  events: ['import_staging_events'],
+};
+
+type StagingTable =
+  | 'import_staging_customers'
+  | 'import_staging_attributes'
+  | 'import_staging_order_lines'
+  | 'import_staging_spend'
+  | 'import_staging_events';
+
+/** Staging keys start with the time, so an import's rows can be told apart by eye. */
 export function newImportId(now: Date): string {
   return `${now.toISOString()}#${Math.random().toString(36).slice(2, 10)}`;
 }
 
 /** Drops one import's staging rows; only its own, as another import (another kind, another instance) may be staging now. */
 export async function clearStaging(db: Kysely<Database>, importId: string): Promise<void> {
-  for (const table of STAGING_TABLES) await db.deleteFrom(table).where('import_id', '=', importId).execute();
+  for (const tables of Object.values(STAGING_TABLES))
+    for (const table of tables) await db.deleteFrom(table).where('import_id', '=', importId).execute();
 }
 
-/** Drops what imports that died more than a day ago left in staging. */
-export async function clearStaleStaging(db: Kysely<Database>, now: Date): Promise<void> {
-  const cutoff = new Date(now.getTime() - 86_400_000).toISOString();
-  for (const table of STAGING_TABLES) await db.deleteFrom(table).where('import_id', '<', cutoff).execute();
+/**
+ * Drops the staging rows of every import of `kind` but `keep`: those of an import that died (its
+ * process killed, its machine gone). Only for a caller holding the kind's import lease, so that
+ * no live import of the kind is staging. Returns how many rows went.
+ */
+export async function clearLeftoverStaging(db: Kysely<Database>, kind: ImportKind, keep?: string): Promise<number> {
+  let removed = 0;
+  for (const table of STAGING_TABLES[kind]) {
+    const query = db.deleteFrom(table);
+    const result = await (keep === undefined ? query : query.where('import_id', '<>', keep)).executeTakeFirst();
+    removed += Number(result.numDeletedRows);
+  }
+  return removed;
 }
 
 /** Rows per multi-row INSERT, under SQLite's and PostgreSQL's bound-parameter limits. */
@@ -69,10 +98,22 @@ const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: strin
     ],
   },
   customers: {
-    sql: `INSERT INTO import_staging_customers (import_id, customer_id, email, name, signup_date, country, acquisition_channel, consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    sql: `INSERT INTO import_staging_customers (import_id, customer_id, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (import_id, customer_id) DO UPDATE SET email = excluded.email, name = excluded.name, signup_date = excluded.signup_date,
-        country = excluded.country, acquisition_channel = excluded.acquisition_channel, consent = excluded.consent`,
-    params: (id, r: CustomerRecord) => [id, r.customer_id, r.email, r.name, r.signup_date, r.country, r.acquisition_channel, r.consent],
+        country = excluded.country, acquisition_channel = excluded.acquisition_channel, consent = excluded.consent,
+        consent_updated_at = excluded.consent_updated_at`,
+    params: (id, r: CustomerRecord) => [
+      id,
+      r.customer_id,
+      r.email,
+      r.name,
+      r.signup_date,
+      r.country,
+      r.acquisition_channel,
+      r.consent,
+      r.consent_updated_at,
+    ],
   },
   spend: {
     sql: `INSERT INTO import_staging_spend (import_id, date, channel, campaign, amount_cents, currency) VALUES (?, ?, ?, ?, ?, ?)
@@ -150,6 +191,7 @@ export async function stageBatch(db: Kysely<Database>, kind: ImportKind, importI
           country: eb.ref('excluded.country'),
           acquisition_channel: eb.ref('excluded.acquisition_channel'),
           consent: eb.ref('excluded.consent'),
+          consent_updated_at: eb.ref('excluded.consent_updated_at'),
         })),
       )
       .execute();
@@ -204,13 +246,27 @@ function differs(a: string, b: string): string {
   return `(${a} <> ${b} OR (${a} IS NULL) <> (${b} IS NULL))`;
 }
 
-async function counts(db: Kysely<Database>, query: RawBuilder<unknown>): Promise<MergeCounts> {
+async function counts(db: Kysely<Database>, query: RawBuilder<unknown>): Promise<MergeCounts & Partial<ConsentChanges>> {
   const { rows } = await query.execute(db);
   const row = (rows[0] ?? {}) as Record<string, unknown>;
   const total = Number(row.total ?? 0);
   const inserted = Number(row.inserted ?? 0);
   const updated = Number(row.updated ?? 0);
-  return { inserted, updated, unchanged: total - inserted - updated };
+  return {
+    inserted,
+    updated,
+    unchanged: total - inserted - updated,
+    opted_in: Number(row.opted_in ?? 0),
+    opted_out: Number(row.opted_out ?? 0),
+    kept_unsubscribed: Number(row.kept_unsubscribed ?? 0),
+  };
+}
+
+export interface MergeOptions {
+  /** Canonical columns the file has: a column it lacks leaves the stored value alone. */
+  presentColumns: string[];
+  /** DEFAULT_CONSENT: the consent of a new customer whose row (or order) gives none. */
+  defaultConsent: boolean;
 }
 
 /**
@@ -222,14 +278,14 @@ export async function mergeStaging(
   kind: ImportKind,
   importId: string,
   now: string,
-  presentColumns: string[],
+  options: MergeOptions,
 ): Promise<MergeCounts> {
   return db.transaction().execute(async (trx) => {
     switch (kind) {
       case 'customers':
-        return mergeCustomers(trx, importId, now, presentColumns);
+        return mergeCustomers(trx, importId, now, options);
       case 'orders':
-        return mergeOrders(trx, importId, now);
+        return mergeOrders(trx, importId, now, options.defaultConsent);
       case 'spend':
         return mergeSpend(trx, importId, now);
       case 'events':
@@ -240,39 +296,77 @@ export async function mergeStaging(
 
 const CUSTOMER_FIELDS = ['email', 'name', 'signup_date', 'country', 'acquisition_channel'];
 
-async function mergeCustomers(db: Kysely<Database>, importId: string, now: string, present: string[]): Promise<MergeCounts> {
-  const fields = CUSTOMER_FIELDS.filter((f) => present.includes(f));
-  const fieldDiffs = fields.map((f) => differs(`c.${f}`, `s.${f}`));
-  fieldDiffs.push('(s.consent IS NOT NULL AND s.consent <> c.consent)');
-  const attributeDiff = `EXISTS (SELECT 1 FROM import_staging_attributes a LEFT JOIN customer_attributes ca ON ca.customer_id = a.customer_id AND ca.name = a.name
-      WHERE a.import_id = s.import_id AND a.customer_id = s.customer_id AND (ca.value IS NULL OR ca.value <> a.value))`;
+/** A "yes" in staging row `s` that an unsubscribe at or after its consent_updated_at (any, without one) overrules. */
+const UNSUBSCRIBED_SINCE = `EXISTS (SELECT 1 FROM events e WHERE e.customer_id = s.customer_id AND e.type = 'unsubscribed'
+    AND (s.consent_updated_at IS NULL OR e.occurred_at >= s.consent_updated_at))`;
+
+/**
+ * Each staged customer with the consent it will have: an empty or missing value keeps the stored
+ * one (a new customer gets DEFAULT_CONSENT); an explicit no applies; an explicit yes applies unless
+ * the customer unsubscribed since. consent_updated_at keeps the latest dated change.
+ */
+function plannedCustomers(importId: string, defaultConsent: boolean): RawBuilder<unknown> {
+  const consent = `CASE WHEN s.consent IS NULL AND c.customer_id IS NOT NULL THEN c.consent
+      WHEN COALESCE(s.consent, ${defaultConsent ? 1 : 0}) = 0 THEN 0
+      WHEN ${UNSUBSCRIBED_SINCE} THEN COALESCE(c.consent, 0)
+      ELSE 1 END`;
+  const updatedAt = `CASE WHEN s.consent IS NOT NULL AND s.consent_updated_at IS NOT NULL
+        AND (c.consent_updated_at IS NULL OR s.consent_updated_at > c.consent_updated_at) THEN s.consent_updated_at
+      ELSE c.consent_updated_at END`;
+  return sql`SELECT s.customer_id, ${sql.raw(CUSTOMER_FIELDS.map((f) => `s.${f}, c.${f} AS old_${f}`).join(', '))},
+        s.consent AS given_consent, ${sql.raw(consent)} AS consent, ${sql.raw(updatedAt)} AS consent_updated_at,
+        c.customer_id AS known, c.consent AS old_consent, c.consent_updated_at AS old_consent_updated_at
+      FROM import_staging_customers s LEFT JOIN customers c ON c.customer_id = s.customer_id
+      WHERE s.import_id = ${importId}`;
+}
+
+async function mergeCustomers(
+  db: Kysely<Database>,
+  importId: string,
+  now: string,
+  { presentColumns, defaultConsent }: MergeOptions,
+): Promise<MergeCounts> {
+  const fields = CUSTOMER_FIELDS.filter((f) => presentColumns.includes(f));
+  const diffs = [
+    ...fields.map((f) => differs(`p.old_${f}`, `p.${f}`)),
+    'p.consent <> p.old_consent',
+    differs('p.consent_updated_at', 'p.old_consent_updated_at'),
+  ];
+  const attributeDiff = sql`EXISTS (SELECT 1 FROM import_staging_attributes a
+      LEFT JOIN customer_attributes ca ON ca.customer_id = a.customer_id AND ca.name = a.name
+      WHERE a.import_id = ${importId} AND a.customer_id = p.customer_id AND (ca.value IS NULL OR ca.value <> a.value))`;
   const result = await counts(
     db,
     sql`SELECT count(*) AS total,
-          sum(CASE WHEN c.customer_id IS NULL THEN 1 ELSE 0 END) AS inserted,
-          sum(CASE WHEN c.customer_id IS NOT NULL AND (${sql.raw([...fieldDiffs, attributeDiff].join(' OR '))}) THEN 1 ELSE 0 END) AS updated
-        FROM import_staging_customers s LEFT JOIN customers c ON c.customer_id = s.customer_id
-        WHERE s.import_id = ${importId}`,
+          sum(CASE WHEN p.known IS NULL THEN 1 ELSE 0 END) AS inserted,
+          sum(CASE WHEN p.known IS NOT NULL AND (${sql.raw(diffs.join(' OR '))} OR ${attributeDiff}) THEN 1 ELSE 0 END) AS updated,
+          sum(CASE WHEN p.known IS NOT NULL AND p.old_consent = 0 AND p.consent = 1 THEN 1 ELSE 0 END) AS opted_in,
+          sum(CASE WHEN p.known IS NOT NULL AND p.old_consent = 1 AND p.consent = 0 THEN 1 ELSE 0 END) AS opted_out,
+          sum(CASE WHEN p.given_consent = 1 AND p.consent = 0 THEN 1 ELSE 0 END) AS kept_unsubscribed
+        FROM (${plannedCustomers(importId, defaultConsent)}) p`,
   );
   const sets = [
     ...fields.map((f) => `${f} = excluded.${f}`),
-    'consent = COALESCE(excluded.consent, customers.consent)',
+    'consent = excluded.consent',
+    'consent_updated_at = excluded.consent_updated_at',
     'updated_at = excluded.updated_at',
   ];
   const changed = [
     ...fields.map((f) => differs(`customers.${f}`, `excluded.${f}`)),
-    '(excluded.consent IS NOT NULL AND excluded.consent <> customers.consent)',
+    'excluded.consent <> customers.consent',
+    differs('excluded.consent_updated_at', 'customers.consent_updated_at'),
   ];
-  await sql`INSERT INTO customers (customer_id, email, name, signup_date, country, acquisition_channel, consent, created_at, updated_at)
-      SELECT customer_id, email, name, signup_date, country, acquisition_channel, COALESCE(consent, 1), ${now}, ${now}
-      FROM import_staging_customers WHERE import_id = ${importId}
+  await sql`INSERT INTO customers (customer_id, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at, created_at, updated_at)
+      SELECT customer_id, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at, ${now}, ${now}
+      FROM (${plannedCustomers(importId, defaultConsent)}) p WHERE true
       ON CONFLICT (customer_id) DO UPDATE SET ${sql.raw(sets.join(', '))}
       WHERE ${sql.raw(changed.join(' OR '))}`.execute(db);
   await sql`INSERT INTO customer_attributes (customer_id, name, value)
       SELECT customer_id, name, value FROM import_staging_attributes WHERE import_id = ${importId}
       ON CONFLICT (customer_id, name) DO UPDATE SET value = excluded.value
       WHERE customer_attributes.value <> excluded.value`.execute(db);
-  return result;
+  const { opted_in, opted_out, kept_unsubscribed, ...merged } = result;
+  return { ...merged, consent_changes: { opted_in: opted_in!, opted_out: opted_out!, kept_unsubscribed: kept_unsubscribed! } };
 }
 
 /** One row per order, aggregated from its staged lines (a streaming pass over the staging key). */
@@ -283,10 +377,13 @@ function stagedOrders(importId: string): RawBuilder<unknown> {
       GROUP BY order_id`;
 }
 
-async function mergeOrders(db: Kysely<Database>, importId: string, now: string): Promise<MergeCounts> {
-  // Unknown customers first (acquired at their first order); known ones are filtered out before grouping.
+async function mergeOrders(db: Kysely<Database>, importId: string, now: string, defaultConsent: boolean): Promise<MergeCounts> {
+  // Unknown customers first (acquired at their first order, consent DEFAULT_CONSENT unless they unsubscribed); known ones are filtered out before grouping.
+  const consent = defaultConsent
+    ? sql`CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.customer_id = l.customer_id AND e.type = 'unsubscribed') THEN 0 ELSE 1 END`
+    : sql`0`;
   const created = await sql`INSERT INTO customers (customer_id, country, signup_date, consent, created_at, updated_at)
-      SELECT l.customer_id, max(l.country), substr(min(l.order_date), 1, 10), 1, ${now}, ${now}
+      SELECT l.customer_id, max(l.country), substr(min(l.order_date), 1, 10), ${consent}, ${now}, ${now}
       FROM import_staging_order_lines l
       WHERE l.import_id = ${importId} AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = l.customer_id)
       GROUP BY l.customer_id
@@ -335,5 +432,11 @@ async function mergeEvents(db: Kysely<Database>, importId: string, now: string):
   await sql`INSERT INTO events (customer_id, campaign_id, type, occurred_at, updated_at)
       SELECT customer_id, campaign_id, type, occurred_at, ${now} FROM import_staging_events WHERE import_id = ${importId}
       ON CONFLICT (customer_id, campaign_id, type, occurred_at) DO NOTHING`.execute(db);
-  return result;
+  const unsubscribers = db
+    .selectFrom('import_staging_events')
+    .select('customer_id')
+    .where('import_id', '=', importId)
+    .where('type', '=', 'unsubscribed');
+  const optedOut = await applyUnsubscribes(db, unsubscribers, now);
+  return { ...result, consent_changes: { opted_in: 0, opted_out: optedOut, kept_unsubscribed: 0 } };
 }

@@ -9,6 +9,8 @@ export interface JobHolder {
   startedBy: string | undefined;
   /** `YYYY-MM-DD HH:MM UTC`. */
   startedAt: string | undefined;
+  /** When the lease lapses unless renewed (its holder stopped): `YYYY-MM-DD HH:MM:SS UTC`. */
+  expiresAt: string | undefined;
 }
 
 const processOwner = instanceOwner('job');
@@ -27,11 +29,12 @@ export async function runExclusive<T>(
   const owner = `${ctx.caller.platform}:${ctx.caller.userId}|${processOwner}:${Math.random().toString(36).slice(2, 8)}`;
   const outcome = await withLease(ctx.db, key, owner, ttlMs, work);
   if (outcome.ran) return outcome.value;
-  const row = await ctx.db.selectFrom('leases').select(['owner', 'acquired_at']).where('key', '=', key).executeTakeFirst();
+  const row = await ctx.db.selectFrom('leases').select(['owner', 'acquired_at', 'expires_at']).where('key', '=', key).executeTakeFirst();
   const user = row?.owner.includes('|') ? row.owner.slice(0, row.owner.indexOf('|')).split(':').slice(1).join(':') : undefined;
   throw busy({
     startedBy: user ? mention(user) : undefined,
     startedAt: row ? `${row.acquired_at.slice(0, 16).replace('T', ' ')} UTC` : undefined,
+    expiresAt: row ? `${new Date(Number(row.expires_at)).toISOString().slice(0, 19).replace('T', ' ')} UTC` : undefined,
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table types. Money is integer cents (bigint in PostgreSQL, read back as a JS number:
@@ -40,6 +40,8 @@ export interface CustomersTable {
   country: string | null;
   acquisition_channel: string | null;
   consent: number;
+  /** The latest dated consent change on record (a file's consent_updated_at, an unsubscribe's occurred_at); null when none. */
+  consent_updated_at: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -113,6 +115,7 @@ export interface ImportStagingCustomersTable {
   country: string | null;
   acquisition_channel: string | null;
   consent: number | null;
+  consent_updated_at: string | null;
 }
 
 export interface ImportStagingAttributesTable {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { randomInt, seededRandom } from '../../src/util/random.ts';
 import type { Database } from '../../src/store/schema.ts';
 
@@ -14,7 +14,7 @@ export async function seedDigestStore(db: Kysely<Database>, seed = 7): Promise<v
   const random = seededRandom(seed);
   const start = Date.parse('2026-08-31');
   const at = '2026-11-23T00:00:00.000Z';
-  const customers: Database['customers'][] = [];
+  const customers: Insertable<Database['customers']>[] = [];
   const orders: Database['orders'][] = [];
   const spend: Database['spend'][] = [];
   for (let day = 0; day < 84; day++) {

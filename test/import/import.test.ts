@@ -71,7 +71,8 @@ describe('/import customers', () => {
     expect(customers.map((c) => [c.customer_id, c.email, c.name, c.signup_date, c.acquisition_channel, c.consent])).toEqual([
       ['c1', 'ann@example.com', 'Ann Lee', '2025-01-05', 'google_ads', 1],
       ['c2', 'bob@example.com', 'Bob', '2025-02-01', 'organic', 0],
-      ['c3', null, null, null, null, 1],
+      // an empty consent cell on a new customer: DEFAULT_CONSENT, false unless set
+      ['c3', null, null, null, null, 0],
     ]);
     const attributes = await store.db.selectFrom('customer_attributes').selectAll().orderBy('customer_id').orderBy('name').execute();
     expect(attributes.map((a) => `${a.customer_id}.${a.name}=${a.value}`)).toEqual([
@@ -181,7 +182,8 @@ describe('/import orders', () => {
       ['C1003', 'known', '2025-03-07T11:00:00.000Z', 0, -300, 1, 0, 'USD'],
     ]);
     const newbie = await store.db.selectFrom('customers').selectAll().where('customer_id', '=', 'newbie').executeTakeFirstOrThrow();
-    expect(newbie).toMatchObject({ signup_date: '2025-03-05', country: 'Spain', consent: 1 });
+    // created from an order: DEFAULT_CONSENT (false), no marketing consent until a customers file says so
+    expect(newbie).toMatchObject({ signup_date: '2025-03-05', country: 'Spain', consent: 0 });
     const known = await store.db.selectFrom('customers').selectAll().where('customer_id', '=', 'known').executeTakeFirstOrThrow();
     expect(known.signup_date).toBe('2024-01-01');
 

@@ -106,6 +106,52 @@ describe('consent', () => {
     expect(owed.map((r) => r.customer_id)).toEqual(['OK']);
   });
 
+  it('an unsubscribe stands until a newer dated consent: then the customer is contactable and owed again', async () => {
+    const db = store.db;
+    await db
+      .insertInto('customers')
+      .values({
+        customer_id: 'RESUB',
+        email: 'resub@example.com',
+        name: null,
+        signup_date: null,
+        country: null,
+        acquisition_channel: null,
+        consent: 1,
+        consent_updated_at: '2026-11-01T09:00:00.000Z',
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    await db
+      .insertInto('events')
+      .values({ customer_id: 'RESUB', campaign_id: 'old', type: 'unsubscribed', occurred_at: '2026-10-01T00:00:00.000Z', updated_at: at })
+      .execute();
+    await db
+      .insertInto('campaign_outbox')
+      .values({
+        campaign_id: campaignId,
+        customer_id: 'RESUB',
+        idempotency_key: 'k-RESUB',
+        status: 'pending',
+        attempts: 0,
+        last_error: null,
+        updated_at: at,
+        sent_at: null,
+      })
+      .execute();
+    expect((await eligibleMembers(db, ['RESUB', 'UNSUB'], 'email')).eligible).toEqual(['RESUB']);
+    expect((await owedRecipients(db, campaignId, 10)).map((r) => r.customer_id)).toEqual(['OK', 'RESUB']);
+    // an unsubscribe after that consent stands again
+    await db
+      .insertInto('events')
+      .values({ customer_id: 'RESUB', campaign_id: 'new', type: 'unsubscribed', occurred_at: '2026-11-02T00:00:00.000Z', updated_at: at })
+      .execute();
+    expect((await eligibleMembers(db, ['RESUB'], 'email')).excluded.unsubscribed).toBe(1);
+    expect((await owedRecipients(db, campaignId, 10)).map((r) => r.customer_id)).toEqual(['OK']);
+    await db.deleteFrom('campaign_outbox').where('customer_id', '=', 'RESUB').execute();
+  });
+
   it('a slow send skips whoever withdraws mid-way, records why, and leaves nothing pending', async () => {
     const db = store.db;
     await db
