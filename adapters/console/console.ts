@@ -13,6 +13,8 @@ export interface ConsoleOptions {
   output: NodeJS.WritableStream;
   errors: NodeJS.WritableStream;
   historyFile?: string;
+  /** Aborted at shutdown: no further line is read; the command running now finishes first. */
+  stop?: AbortSignal;
 }
 
 /**
@@ -31,6 +33,8 @@ export async function startConsole(bot: Bot, options: ConsoleOptions): Promise<n
     historySize: 500,
   });
   let failures = 0;
+  const onStop = () => rl.close();
+  options.stop?.addEventListener('abort', onStop, { once: true });
 
   const runLine = async (line: string) => {
     const reply = await bot.execute({
@@ -53,6 +57,7 @@ export async function startConsole(bot: Bot, options: ConsoleOptions): Promise<n
     rl.prompt();
   }
   for await (const raw of rl) {
+    if (options.stop?.aborted) break;
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) {
       if (interactive) rl.prompt();
@@ -64,6 +69,7 @@ export async function startConsole(bot: Bot, options: ConsoleOptions): Promise<n
     if (interactive) rl.prompt();
   }
   rl.close();
+  options.stop?.removeEventListener('abort', onStop);
   return failures === 0 ? 0 : 1;
 }
 

@@ -60,6 +60,11 @@ export const configSchema = z.object({
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(10),
   UNSUBSCRIBE_URL: url('the unsubscribe link base put in every email'),
   DIGEST_GRACE_HOURS: z.coerce.number().min(0).default(6),
+  SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(20),
+  HEALTH_PORT: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce.number().int().min(0).max(65535).optional(),
+  ),
 });
 
 type Issue = { path: string; message: string };

@@ -58,6 +58,10 @@ export class Bot {
   readonly writes: WriteQueue;
   readonly #notifiers = new Map<Platform, Notifier>();
   #roles: RoleCache;
+  /** Commands whose handler is running now. */
+  readonly #running = new Set<RunningCommand>();
+  #whenIdle: (() => void)[] = [];
+  #draining = false;
 
   constructor(deps: BotDeps) {
     this.registry = deps.registry;
@@ -100,6 +104,7 @@ export class Bot {
    */
   async prepare(invocation: Invocation): Promise<PreparedCommand> {
     let path = invocationName(invocation);
+    if (this.#draining) throw restartingError();
     let raw: Record<string, unknown> = invocation.text !== undefined ? { text: invocation.text } : { ...(invocation.options ?? {}) };
     try {
       const parsed = this.#parse(invocation);
@@ -132,6 +137,8 @@ export class Bot {
   async run(prepared: PreparedCommand, invocation: Invocation): Promise<Reply> {
     const started = performance.now();
     const ctx = this.#context(prepared, invocation);
+    const running: RunningCommand = { path: prepared.path, caller: invocation.caller };
+    this.#running.add(running);
     try {
       // the audit trail as of this command: entries still waiting in the write queue first
       if (prepared.path.split(' ')[0] === 'audit') await this.settled();
@@ -151,7 +158,30 @@ export class Bot {
         performance.now() - started,
       );
       return reply;
+    } finally {
+      this.#running.delete(running);
+      if (this.#running.size === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
     }
+  }
+
+  /** Refuses every new command from now on (shutdown); commands already running carry on. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** The commands running now: who started them, where. */
+  running(): RunningCommand[] {
+    return [...this.#running];
+  }
+
+  /** Resolves when no command is running. */
+  idle(): Promise<void> {
+    if (this.#running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#whenIdle.push(resolve));
   }
 
   /** prepare + run; never throws. */
@@ -194,6 +224,7 @@ export class Bot {
   #context(prepared: PreparedCommand, invocation: Invocation): CommandContext {
     const sink = invocation.onProgress ?? (() => {});
     return {
+      command: prepared.path,
       caller: invocation.caller,
       role: prepared.role,
       db: this.db,
@@ -220,6 +251,17 @@ export class Bot {
     const entry = { caller, command, options, outcome, detail, durationMs, at: this.now() };
     this.writes.enqueueInto(auditWrites, entry);
   }
+}
+
+export interface RunningCommand {
+  path: string;
+  caller: Caller;
+}
+
+function restartingError(): UserError {
+  return new UserError('restarting', 'The bot is restarting and takes no new commands right now.', {
+    hint: 'Send the command again in a minute, once the bot is back.',
+  });
 }
 
 /** `import` for `/import orders x.csv`, for audit entries of lines that never parsed. */
