@@ -32,5 +32,5 @@ EXPOSE 3000
 # /healthz on HEALTH_PORT when set, else on PORT (served whenever Slack or Discord runs)
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HEALTH_PORT || process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# `npm start` without npm, which would not pass SIGTERM on: tsx forwards it to the bot
-CMD ["node_modules/.bin/tsx", "src/main.ts"]
+# `npm start` without npm, which would not pass SIGTERM on: one node process that gets the signal itself
+CMD ["node", "--import", "tsx", "src/main.ts"]

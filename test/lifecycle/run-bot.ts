@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,9 +7,19 @@ import { waitFor } from '../fakes/wait-for.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** package.json's `start` script (`tsx src/main.ts`), its binary resolved from node_modules/.bin as npm would. */
+/**
+ * package.json's `start` script as npm would run it from the project root, made to work from
+ * another working directory: `node` is this Node, a package named after `--import` is resolved
+ * from the project, a file path is made absolute.
+ */
 function startCommand(): { command: string; args: string[] } {
-  return { command: path.join(ROOT, 'node_modules/.bin/tsx'), args: [path.join(ROOT, 'src/main.ts')] };
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [program, ...rest] = pkg.scripts.start.split(/\s+/);
+  const args = rest.map((arg, i) => {
+    if (rest[i - 1] === '--import') return import.meta.resolve(arg);
+    return /\.[cm]?[jt]s$/.test(arg) ? path.join(ROOT, arg) : arg;
+  });
+  return { command: program === 'node' ? process.execPath : path.join(ROOT, 'node_modules/.bin', program!), args };
 }
 
 export interface BotProcess {
