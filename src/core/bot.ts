@@ -104,9 +104,9 @@ export class Bot {
    */
   async prepare(invocation: Invocation): Promise<PreparedCommand> {
     let path = invocationName(invocation);
-    if (this.#draining) throw restartingError();
     let raw: Record<string, unknown> = invocation.text !== undefined ? { text: invocation.text } : { ...(invocation.options ?? {}) };
     try {
+      if (this.#draining) throw restartingError();
       const parsed = this.#parse(invocation);
       path = parsed.path;
       raw = parsed.raw;

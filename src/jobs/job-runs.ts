@@ -86,26 +86,6 @@ export async function claimInterruptedJobs(db: Db, now: Date): Promise<JobRun[]>
   return claimed;
 }
 
-/** The newest interrupted runs of the jobs under `leaseKey`, newest first. */
-export async function interruptedJobs(db: Db, leaseKey: string, limit: number): Promise<JobRun[]> {
-  const rows = await db
-    .selectFrom('job_runs')
-    .select(['id', 'command', 'platform', 'user_id', 'channel_id', 'started_at'])
-    .where('lease_key', '=', leaseKey)
-    .where('status', '=', 'interrupted')
-    .orderBy('started_at', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.map((row) => ({
-    id: Number(row.id),
-    command: row.command,
-    platform: row.platform,
-    userId: row.user_id,
-    channelId: row.channel_id,
-    startedAt: row.started_at,
-  }));
-}
-
 /** "Your /import orders (started 2026-12-04 16:50 UTC) was interrupted by a restart, run it again." */
 export function interruptedNotice(job: JobRun): string {
   const mention = job.platform === 'slack' || job.platform === 'discord' ? `<@${job.userId}> ` : '';
