@@ -1,11 +1,12 @@
 import path from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { loadRegistry } from '../commands/index.ts';
 import type { Config } from './config/config.ts';
 import { Bot } from './core/bot.ts';
 import { startStagingSweeper } from './import/leftovers.ts';
 import { workerPool } from './jobs/worker-pool.ts';
 import type { Logger } from './logger.ts';
+import { storeProblem } from './lifecycle/start-up-errors.ts';
 import { createDatabase } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import type { Database } from './store/schema.ts';
@@ -24,10 +25,27 @@ export interface AppOptions {
   db?: Kysely<Database>;
 }
 
+/** Opens the store and checks it answers; failures name DATABASE_URL and what to do. */
+async function openStore(url: string): Promise<Kysely<Database>> {
+  let db: Kysely<Database> | undefined;
+  try {
+    db = createDatabase(url);
+    await sql`select 1`.execute(db);
+    return db;
+  } catch (error) {
+    await db?.destroy().catch(() => undefined);
+    throw storeProblem(error, url);
+  }
+}
+
 /** Opens the store, brings its schema up to date and builds the bot core. Adapters attach to `bot`. */
 export async function createApp(options: AppOptions): Promise<App> {
-  const db = options.db ?? createDatabase(options.config.DATABASE_URL);
-  const applied = await migrateToLatest(db);
+  const db = options.db ?? (await openStore(options.config.DATABASE_URL));
+  const applied = await migrateToLatest(db).catch(async (error: unknown) => {
+    if (options.db) throw error;
+    await db.destroy().catch(() => undefined);
+    throw storeProblem(error, options.config.DATABASE_URL);
+  });
   if (applied.length) options.logger.info({ migrations: applied }, 'database migrated');
   // Staging rows (customer PII) of imports that died are removed now, or as soon as their lease lapses.
   const sweeper = startStagingSweeper(db, options.logger);

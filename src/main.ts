@@ -2,14 +2,24 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isInteractive, startConsole } from '../adapters/console/console.ts';
 import { renderText } from '../adapters/console/render.ts';
-import { createApp } from './app.ts';
+import { createApp, type App } from './app.ts';
 import { campaignRoutes, startCampaignServices } from './campaigns/services.ts';
 import { startDigestScheduler } from './digests/scheduler.ts';
 import { ConfigError, discordEnabled, loadConfig, slackEnabled, type Config } from './config/config.ts';
 import type { RunningAdapter } from './core/adapter.ts';
 import { noAdminWarning, platformsWithoutAdmin } from './core/admin-check.ts';
+import { startHttpServer } from './http/server.ts';
 import { workerPool } from './jobs/worker-pool.ts';
+import { Health } from './lifecycle/health.ts';
+import { drainCommands, reportInterruptedJobs, shutdownSignals, within } from './lifecycle/shutdown.ts';
+import { startupFailureMessage } from './lifecycle/start-up-errors.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { releaseHeldLeases } from './store/locks.ts';
+
+/** How often jobs cut off elsewhere (a crashed instance, once its lease expires) are looked for. */
+const INTERRUPTED_SWEEP_MS = 60_000;
+/** Stopping the adapters and closing the store, after the grace period: bounded too. */
+const CLOSE_WITHIN_MS = 5_000;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -34,96 +44,116 @@ async function main(): Promise<number> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const app = await createApp({ config, logger });
-  // heavy commands then find a worker with their code loaded instead of starting one (about 1.5 s)
-  const warming = performance.now();
-  void workerPool.warm().then(() => logger.debug({ ms: Math.round(performance.now() - warming) }, 'worker ready'));
+  const stop = shutdownSignals();
+  const health = new Health();
   const useConsole = values.console || (!slackEnabled(config) && !discordEnabled(config));
+  // stopped in reverse order of starting
+  const services: RunningAdapter[] = [];
+  let app: App | undefined;
+  let consoleDone: Promise<number> | undefined;
 
-  if (useConsole) {
-    // Posts to channels (approvals, digests) are printed; in --json mode on standard error, so standard output stays one line per command.
-    app.bot.setNotifier('console', async (target, reply) => {
-      (values.json ? process.stderr : process.stdout).write(`\n[to ${target.channelId}]\n${renderText(reply)}\n\n`);
-    });
-    // The clocks (scheduled launches, approval expiry, campaign completion, digests) run while the console is open.
-    const campaigns = await startCampaignServices(app.bot);
-    await campaigns.resumed;
+  try {
+    if (config.HEALTH_PORT !== undefined) {
+      const server = await startHttpServer([health.route()], config.HEALTH_PORT);
+      services.push({ name: 'health', stop: () => server.close() });
+    }
+    app = await createApp({ config, logger });
+    health.setStore(app.db);
+    // heavy commands then find a worker with their code loaded instead of starting one (about 1.5 s)
+    const warming = performance.now();
+    void workerPool.warm().then(() => logger.debug({ ms: Math.round(performance.now() - warming) }, 'worker ready'));
+    if (useConsole) {
+      // Posts to channels (approvals, digests) are printed; in --json mode on standard error, so standard output stays one line per command.
+      app.bot.setNotifier('console', async (target, reply) => {
+        (values.json ? process.stderr : process.stdout).write(`\n[to ${target.channelId}]\n${renderText(reply)}\n\n`);
+      });
+      // The clocks (scheduled launches, approval expiry, campaign completion, digests) run while the console is open.
+      const campaigns = await startCampaignServices(app.bot);
+      services.push({ name: 'campaigns', stop: () => campaigns.stop() });
+      await campaigns.resumed;
+    } else {
+      // /healthz is served on PORT too: by the Slack receiver (or its route server), else by the events webhook server
+      const routes = [...campaignRoutes(app.bot), health.route()];
+      if (slackEnabled(config)) {
+        const { startSlackAdapter } = await import('../adapters/slack/start.ts');
+        const slack = await startSlackAdapter({ bot: app.bot, config, logger, routes });
+        services.push(slack);
+        health.setAdapter('slack', () => (slack.connected?.() === false ? 'down' : 'ok'));
+      }
+      if (discordEnabled(config)) {
+        const { startDiscord } = await import('../adapters/discord/index.ts');
+        const discord = await startDiscord({ bot: app.bot, config, logger });
+        services.push(discord);
+        health.setAdapter('discord', () => (discord.connected?.() === false ? 'down' : 'ok'));
+      }
+      const campaigns = await startCampaignServices(
+        app.bot,
+        slackEnabled(config) ? {} : { httpPort: config.PORT, extraRoutes: [health.route()] },
+      );
+      services.push({ name: 'campaigns', stop: () => campaigns.stop() });
+      const noAdmin = await platformsWithoutAdmin(app.bot.db, config, [
+        ...(slackEnabled(config) ? (['slack'] as const) : []),
+        ...(discordEnabled(config) ? (['discord'] as const) : []),
+      ]);
+      if (noAdmin.length > 0) logger.warn({ platforms: noAdmin }, noAdminWarning(noAdmin, config));
+    }
     const digests = startDigestScheduler({ bot: app.bot });
+    services.push({ name: 'digests', stop: () => digests.stop() });
     await digests.ready;
-    // SIGTERM (a container stopping): no more input is read, the command running finishes and the console closes as at the end of its input.
-    const stopReading = new AbortController();
-    const onTerminate = () => stopReading.abort();
-    process.once('SIGTERM', onTerminate);
-    const code = await startConsole(app.bot, {
+    await reportInterruptedJobs(app.bot, logger);
+  } catch (error) {
+    process.stderr.write(`${startupFailureMessage(error, config)}\n`);
+    logger.debug({ err: error }, 'start-up failed');
+    await within(stopAll(services, logger), CLOSE_WITHIN_MS);
+    await app?.close().catch(() => undefined);
+    return error instanceof ConfigError ? 2 : 1;
+  }
+
+  const bot = app.bot;
+  const sweep = setInterval(() => {
+    reportInterruptedJobs(bot, logger).catch((error: unknown) => logger.warn({ err: error }, 'could not look for interrupted jobs'));
+  }, INTERRUPTED_SWEEP_MS);
+  sweep.unref();
+  health.ready();
+  logger.info({ adapters: services.map((a) => a.name), console: useConsole }, 'growthbot is running');
+
+  let code = 0;
+  if (useConsole) {
+    consoleDone = startConsole(bot, {
       json: values.json,
       userId: values.user,
       input: process.stdin,
       output: process.stdout,
       errors: process.stderr,
-      signal: stopReading.signal,
+      stop: stop.signal,
     });
-    process.off('SIGTERM', onTerminate);
-    if (values.wait && !stopReading.signal.aborted && !isInteractive(process.stdin, values.json)) {
+    const ended = await Promise.race([consoleDone.then((status) => ({ status })), stop.received.then(() => undefined)]);
+    if (ended) code = ended.status;
+    if (ended && values.wait && !isInteractive(process.stdin, values.json)) {
       logger.info('all commands done; --wait keeps the bot running for scheduled launches and digests until SIGINT (Ctrl-C) or SIGTERM');
-      await new Promise<void>((resolve) => {
-        // the clocks' timers do not hold the process open; this does, until the signal
-        const holdOpen = setInterval(() => {}, 2 ** 30);
-        const done = () => {
-          clearInterval(holdOpen);
-          resolve();
-        };
-        process.once('SIGINT', done);
-        process.once('SIGTERM', done);
-      });
+      // the clocks' timers do not hold the process open; this does, until the signal
+      const holdOpen = setInterval(() => {}, 2 ** 30);
+      await stop.received;
+      clearInterval(holdOpen);
     }
-    await digests.stop();
-    await campaigns.stop();
-    await app.close();
-    return code;
+  } else {
+    await stop.received;
   }
-
-  const adapters: RunningAdapter[] = [];
-  try {
-    if (slackEnabled(config)) {
-      const { startSlackAdapter } = await import('../adapters/slack/start.ts');
-      adapters.push(await startSlackAdapter({ bot: app.bot, config, logger, routes: campaignRoutes(app.bot) }));
-    }
-    if (discordEnabled(config)) {
-      const { startDiscord } = await import('../adapters/discord/index.ts');
-      adapters.push(await startDiscord({ bot: app.bot, config, logger }));
-    }
-  } catch (error) {
-    await stopAll(adapters, logger);
-    await app.close();
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  // With Slack, its receiver serves POST /webhooks/events on PORT; otherwise a small server of our own does.
-  const campaigns = await startCampaignServices(app.bot, slackEnabled(config) ? {} : { httpPort: config.PORT });
-  adapters.push({ name: 'campaigns', stop: () => campaigns.stop() });
-  const digests = startDigestScheduler({ bot: app.bot });
-  await digests.ready;
-  adapters.push({ name: 'digests', stop: () => digests.stop() });
-  const noAdmin = await platformsWithoutAdmin(app.bot.db, config, [
-    ...(slackEnabled(config) ? (['slack'] as const) : []),
-    ...(discordEnabled(config) ? (['discord'] as const) : []),
-  ]);
-  if (noAdmin.length > 0) logger.warn({ platforms: noAdmin }, noAdminWarning(noAdmin, config));
-  logger.info({ adapters: adapters.map((a) => a.name) }, 'growthbot is running');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await stopAll(adapters, logger);
-  await app.close();
-  return 0;
+  clearInterval(sweep);
+  health.stopping();
+  let cutOff = false;
+  if (stop.signal.aborted) cutOff = !(await drainCommands(bot, config.SHUTDOWN_GRACE_S, logger, consoleDone));
+  if (!(await within(stopAll(services, logger), CLOSE_WITHIN_MS))) logger.warn('the adapters did not stop in time');
+  await releaseHeldLeases(app.db).catch((error: unknown) => logger.warn({ err: error }, 'could not release the leases held'));
+  if (!(await within(app.close(), CLOSE_WITHIN_MS))) logger.warn('the store did not close in time');
+  logger.info({ cut_off: cutOff }, 'growthbot stopped');
+  // work cut off (a worker thread, a pending request) must not keep the process alive
+  if (stop.signal.aborted) process.exit(code);
+  return code;
 }
 
 async function stopAll(adapters: RunningAdapter[], logger: Logger): Promise<void> {
-  for (const adapter of adapters.reverse()) {
+  for (const adapter of [...adapters].reverse()) {
     await adapter.stop().catch((error: unknown) => logger.error({ err: error, adapter: adapter.name }, 'adapter did not stop cleanly'));
   }
 }
@@ -133,7 +163,7 @@ main().then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`growthbot could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${startupFailureMessage(error)}\n`);
     process.exitCode = 1;
   },
 );

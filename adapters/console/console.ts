@@ -13,8 +13,8 @@ export interface ConsoleOptions {
   output: NodeJS.WritableStream;
   errors: NodeJS.WritableStream;
   historyFile?: string;
-  /** Aborting stops reading input: the command running finishes, then the console returns as at the end of its input. */
-  signal?: AbortSignal;
+  /** Aborted at shutdown: no further line is read; the command running now finishes first. */
+  stop?: AbortSignal;
 }
 
 /** A prompt on a terminal; otherwise (piped input, or --json) one command per line. */
@@ -36,9 +36,10 @@ export async function startConsole(bot: Bot, options: ConsoleOptions): Promise<n
     terminal: interactive,
     history: interactive ? loadHistory(historyFile) : [],
     historySize: 500,
-    ...(options.signal ? { signal: options.signal } : {}),
   });
   let failures = 0;
+  const onStop = () => rl.close();
+  options.stop?.addEventListener('abort', onStop, { once: true });
 
   const runLine = async (line: string) => {
     const reply = await bot.execute({
@@ -61,6 +62,7 @@ export async function startConsole(bot: Bot, options: ConsoleOptions): Promise<n
     rl.prompt();
   }
   for await (const raw of rl) {
+    if (options.stop?.aborted) break;
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) {
       if (interactive) rl.prompt();
@@ -72,6 +74,7 @@ export async function startConsole(bot: Bot, options: ConsoleOptions): Promise<n
     if (interactive) rl.prompt();
   }
   rl.close();
+  options.stop?.removeEventListener('abort', onStop);
   return failures === 0 ? 0 : 1;
 }
 

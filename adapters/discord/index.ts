@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { ConfigError } from '../../src/config/config.ts';
+import { StartupError } from '../../src/lifecycle/start-up-errors.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import { ButtonIds } from './button-ids.ts';
 import { buildCommandBindings } from './commands.ts';
@@ -33,7 +35,8 @@ export interface RunningDiscord extends RunningAdapter {
 export async function createDiscordAdapter(options: DiscordAdapterOptions): Promise<RunningDiscord> {
   const { bot, config } = options;
   const logger = options.logger.child({ adapter: 'discord' });
-  if (!config.DISCORD_TOKEN || !config.DISCORD_APP_ID) throw new Error('the Discord adapter needs DISCORD_TOKEN and DISCORD_APP_ID');
+  if (!config.DISCORD_TOKEN || !config.DISCORD_APP_ID)
+    throw new ConfigError('DISCORD_TOKEN and DISCORD_APP_ID are both needed: copy them from the Discord Developer Portal (your app).');
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     ...(config.DISCORD_API_URL ? { rest: { api: config.DISCORD_API_URL } } : {}),
@@ -68,8 +71,7 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
     await ready;
   } catch (error) {
     await client.destroy();
-    if (abort.aborted) throw new Error(`Discord did not become ready within ${timeoutMs / 1000} s`, { cause: error });
-    throw error;
+    throw loginProblem(error, abort.aborted ? timeoutMs : undefined, config.DISCORD_API_URL);
   }
   logger.info({ user: client.user?.tag, commands: bot.registry.names().length }, 'discord adapter ready');
   const registration = checkRegistration(config, bot.registry, client.rest).then(
@@ -100,10 +102,26 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
     client,
     handler,
     registration,
+    connected: () => client.isReady(),
     stop: async () => {
       await client.destroy();
     },
   };
+}
+
+/** Why login failed, as one sentence naming the setting or resource and what to do. */
+function loginProblem(error: unknown, timedOutAfterMs: number | undefined, apiUrl: string | undefined): Error {
+  const { code, status } = error as { code?: unknown; status?: unknown };
+  if (code === 'TokenInvalid' || status === 401)
+    return new ConfigError(
+      'DISCORD_TOKEN was rejected by Discord (401 Unauthorized): copy the current bot token from the Developer Portal (your app > Bot > Reset Token).',
+    );
+  const at = apiUrl ? ` at DISCORD_API_URL=${apiUrl}` : '';
+  const check = `check the network connection${apiUrl ? ' and DISCORD_API_URL' : ''}, then start the bot again`;
+  if (timedOutAfterMs !== undefined)
+    return new StartupError(`Discord${at} did not let the bot connect within ${timedOutAfterMs / 1000} s: ${check}.`, { cause: error });
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StartupError(`Discord could not be reached${at} (${reason}): ${check}.`, { cause: error });
 }
 
 export const startDiscord: StartAdapter = (options) => createDiscordAdapter(options);

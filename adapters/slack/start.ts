@@ -1,8 +1,10 @@
+import type { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, webApi, type CustomRoute } from '@slack/bolt';
 import { ConfigError } from '../../src/config/config.ts';
 import { closeServer, listen } from '../../src/http/server.ts';
+import { StartupError } from '../../src/lifecycle/start-up-errors.ts';
 import { openForeground } from '../../src/jobs/foreground.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import type { Reply } from '../../src/core/reply.ts';
@@ -86,7 +88,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
         `SLACK_BOT_TOKEN was rejected by Slack (${code}): copy the current Bot User OAuth Token (xoxb-…) from OAuth & Permissions.`,
       );
     }
-    throw new Error(`Slack is not reachable${config.SLACK_API_URL ? ` at SLACK_API_URL=${config.SLACK_API_URL}` : ''}: ${code}`);
+    throw new StartupError(
+      `Slack could not be reached${config.SLACK_API_URL ? ` at SLACK_API_URL=${config.SLACK_API_URL}` : ''} (${code}): check the network connection${config.SLACK_API_URL ? ' and SLACK_API_URL' : ''}, then start the bot again.`,
+    );
   }
   // HTTP mode: our own receiver; it acknowledges slash commands itself (see SlackHttpReceiver)
   let flow!: CommandFlow; // made below, once the app's client exists
@@ -191,6 +195,13 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   } else {
     server = (await app.start({ port, ...(options.host ? { host: options.host } : {}) })) as Server;
   }
+  // Socket Mode: the connection's state as its client reports it (Bolt keeps its receiver private)
+  let socketUp = true;
+  const socketClient = (app as unknown as { receiver?: { client?: EventEmitter } }).receiver?.client;
+  if (socketMode && socketClient) {
+    socketClient.on('connected', () => (socketUp = true));
+    for (const event of ['disconnected', 'reconnecting']) socketClient.on(event, () => (socketUp = false));
+  }
   const boundPort = server ? (server.address() as AddressInfo).port : undefined;
   logger.info({ mode: socketMode ? 'socket' : 'http', port: boundPort }, 'slack adapter started');
 
@@ -208,6 +219,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     port: boundPort,
     post: (channelId, reply) => poster.postReply(channelId, reply),
     idle,
+    connected: () => socketUp,
     stop: async () => {
       await idle();
       if (routeServer) await closeServer(routeServer);

@@ -25,6 +25,8 @@ export interface CampaignServicesOptions {
   /** Serve the events webhook on its own HTTP server on this port (when the Slack adapter does not serve the routes). */
   httpPort?: number;
   httpHost?: string;
+  /** More routes for that server (GET /healthz). */
+  extraRoutes?: Route[];
   /** Scheduler tick interval; default 60 s. 0 disables the scheduler. */
   tickMs?: number;
 }
@@ -41,7 +43,10 @@ export async function startCampaignServices(bot: Bot, options: CampaignServicesO
   const deps = campaignDeps(bot);
   const resumed = resumeLaunches(deps);
   const stopTick = options.tickMs === 0 ? async () => {} : startCampaignScheduler(deps, options.tickMs);
-  const http = options.httpPort !== undefined ? await startHttpServer(campaignRoutes(bot), options.httpPort, options.httpHost) : undefined;
+  const http =
+    options.httpPort !== undefined
+      ? await startHttpServer([...campaignRoutes(bot), ...(options.extraRoutes ?? [])], options.httpPort, options.httpHost)
+      : undefined;
   return {
     resumed,
     http,

@@ -100,6 +100,11 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(8 * 1024 ** 3),
+  SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(20),
+  HEALTH_PORT: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce.number().int().min(0).max(65535).optional(),
+  ),
 });
 
 type Issue = { path: string; message: string };

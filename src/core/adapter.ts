@@ -6,6 +6,8 @@ import type { Bot } from './bot.ts';
 export interface RunningAdapter {
   name: string;
   stop(): Promise<void>;
+  /** Whether the platform connection is up now (for /healthz); chat adapters only. */
+  connected?(): boolean;
 }
 
 export interface AdapterOptions {

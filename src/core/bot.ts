@@ -62,6 +62,10 @@ export class Bot {
   readonly fairUse: FairUse;
   readonly #notifiers = new Map<Platform, Notifier>();
   #roles: RoleCache;
+  /** Commands whose handler is running now. */
+  readonly #running = new Set<RunningCommand>();
+  #whenIdle: (() => void)[] = [];
+  #draining = false;
 
   constructor(deps: BotDeps) {
     this.registry = deps.registry;
@@ -107,6 +111,7 @@ export class Bot {
     let path = invocationName(invocation);
     let raw: Record<string, unknown> = invocation.text !== undefined ? { text: invocation.text } : { ...(invocation.options ?? {}) };
     try {
+      if (this.#draining) throw restartingError();
       const parsed = this.#parse(invocation);
       path = parsed.path;
       raw = parsed.raw;
@@ -139,6 +144,8 @@ export class Bot {
     const started = performance.now();
     const ctx = this.#context(prepared, invocation);
     let release: (() => void) | undefined;
+    const running: RunningCommand = { path: prepared.path, caller: invocation.caller };
+    this.#running.add(running);
     try {
       if (prepared.action.long) release = this.fairUse.admit();
       // the audit trail as of this command: entries still waiting in the write queue first
@@ -161,7 +168,29 @@ export class Bot {
       return reply;
     } finally {
       release?.();
+      this.#running.delete(running);
+      if (this.#running.size === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
     }
+  }
+
+  /** Refuses every new command from now on (shutdown); commands already running carry on. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** The commands running now: who started them, where. */
+  running(): RunningCommand[] {
+    return [...this.#running];
+  }
+
+  /** Resolves when no command is running. */
+  idle(): Promise<void> {
+    if (this.#running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#whenIdle.push(resolve));
   }
 
   /** prepare + run; never throws. */
@@ -206,6 +235,7 @@ export class Bot {
   #context(prepared: PreparedCommand, invocation: Invocation): CommandContext {
     const sink = invocation.onProgress ?? (() => {});
     return {
+      command: prepared.path,
       caller: invocation.caller,
       role: prepared.role,
       db: this.db,
@@ -232,6 +262,17 @@ export class Bot {
     const entry = { caller, command, options, outcome, detail, durationMs, at: this.now() };
     this.writes.enqueueInto(auditWrites, entry);
   }
+}
+
+export interface RunningCommand {
+  path: string;
+  caller: Caller;
+}
+
+function restartingError(): UserError {
+  return new UserError('restarting', 'The bot is restarting and takes no new commands right now.', {
+    hint: 'Send the command again in a minute, once the bot is back.',
+  });
 }
 
 /** `import` for `/import orders x.csv`, for audit entries of lines that never parsed. */

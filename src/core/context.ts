@@ -37,6 +37,8 @@ export interface ProgressUpdate {
 export type Notifier = (target: { platform: Platform; channelId: string }, reply: import('./reply.ts').Reply) => Promise<void>;
 
 export interface CommandContext {
+  /** The command being run, e.g. `import orders`. */
+  command: string;
   caller: Caller;
   role: Role;
   db: Kysely<Database>;

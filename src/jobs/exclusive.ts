@@ -2,6 +2,7 @@ import type { CommandContext } from '../core/context.ts';
 import type { UserError } from '../core/errors.ts';
 import { instanceOwner, withLease } from '../store/locks.ts';
 import { mention } from '../core/mention.ts';
+import { endJobRun, startJobRun } from './job-runs.ts';
 
 /** Who holds a job's lease, as far as the lease row tells: the user who started it and when (UTC). */
 export interface JobHolder {
@@ -17,7 +18,8 @@ const processOwner = instanceOwner('job');
 
 /**
  * Runs a long command's work under the lease `key` (one at a time across every instance), renewed
- * while it runs; when someone else holds it, throws `busy(holder)` instead.
+ * while it runs; when someone else holds it, throws `busy(holder)` instead. The run is recorded in
+ * job_runs, so one a restart cuts off is reported by the next start.
  */
 export async function runExclusive<T>(
   ctx: CommandContext,
@@ -27,7 +29,19 @@ export async function runExclusive<T>(
   ttlMs = 60_000,
 ): Promise<T> {
   const owner = `${ctx.caller.platform}:${ctx.caller.userId}|${processOwner}:${Math.random().toString(36).slice(2, 8)}`;
-  const outcome = await withLease(ctx.db, key, owner, ttlMs, work);
+  const outcome = await withLease(ctx.db, key, owner, ttlMs, async (signal) => {
+    const id = await startJobRun(ctx.db, { leaseKey: key, leaseOwner: owner, command: ctx.command, caller: ctx.caller, now: ctx.now() });
+    let status: 'done' | 'failed' = 'failed';
+    try {
+      const value = await work(signal);
+      status = 'done';
+      return value;
+    } finally {
+      await endJobRun(ctx.db, id, status, ctx.now()).catch((error: unknown) =>
+        ctx.logger.warn({ err: error }, 'could not record the end of a job'),
+      );
+    }
+  });
   if (outcome.ran) return outcome.value;
   const row = await ctx.db.selectFrom('leases').select(['owner', 'acquired_at', 'expires_at']).where('key', '=', key).executeTakeFirst();
   const user = row?.owner.includes('|') ? row.owner.slice(0, row.owner.indexOf('|')).split(':').slice(1).join(':') : undefined;

@@ -140,6 +140,17 @@ export async function withLease<T>(
   }
 }
 
+/**
+ * Gives up every lease work of this process still holds (shutdown, once the grace period is over):
+ * another instance, or the next start, may take the work over at once instead of after the TTL.
+ */
+export async function releaseHeldLeases(db: Db): Promise<string[]> {
+  const held = [...heldHere];
+  heldHere.clear();
+  for (const [key, owner] of held) await release(db, key, owner);
+  return held.map(([key]) => key);
+}
+
 /** A stable owner id for this process: host, pid and a random suffix. */
 export function instanceOwner(prefix = 'instance'): string {
   return `${prefix}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;

@@ -30,6 +30,7 @@ export interface Database {
   campaign_event_receipts: CampaignEventReceiptsTable;
   leases: LeasesTable;
   request_receipts: RequestReceiptsTable;
+  job_runs: JobRunsTable;
 }
 
 export interface CustomersTable {
@@ -309,6 +310,20 @@ export interface LeasesTable {
   owner: string;
   expires_at: number;
   acquired_at: string;
+}
+
+/** Long jobs (imports, segmentation runs): 'running' while their lease is held, then done, failed or interrupted (by a restart). */
+export interface JobRunsTable {
+  id: Generated<number>;
+  lease_key: string;
+  lease_owner: string;
+  command: string;
+  platform: string;
+  user_id: string;
+  channel_id: string | null;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  started_at: string;
+  ended_at: string | null;
 }
 
 /** Signatures of verified Slack requests until they expire (ms since the epoch): a replay to any instance is refused. */

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# growthbot: multi-stage build. The first stage installs the production dependencies (and builds
+# better-sqlite3 if no prebuilt binary fits); the second holds only what the bot runs.
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 make g++ \
+    && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    DATABASE_URL=sqlite:/app/data/bot.db \
+    OUT_DIR=/app/out \
+    PORT=3000 \
+    SHUTDOWN_GRACE_S=20
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json tsconfig.json ./
+COPY src ./src
+COPY adapters ./adapters
+COPY commands ./commands
+COPY migrations ./migrations
+COPY examples ./examples
+RUN mkdir -p /app/data /app/out && chown node:node /app/data /app/out
+USER node
+VOLUME ["/app/data"]
+EXPOSE 3000
+# /healthz on HEALTH_PORT when set, else on PORT (served whenever Slack or Discord runs)
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HEALTH_PORT || process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# `npm start` without npm, which would not pass SIGTERM on: one node process that gets the signal itself
+CMD ["node", "--import", "tsx", "src/main.ts"]
