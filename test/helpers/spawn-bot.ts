@@ -100,7 +100,7 @@ export class SpawnedBot {
       // tsx reads tsconfig.json from the working directory; outside the repository point it there
       ...(this.cwd !== repoRoot ? { TSX_TSCONFIG_PATH: path.join(repoRoot, 'tsconfig.json') } : {}),
       ...options.env,
-      DATABASE_URL: options.databaseUrl,
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     };
     this.child = spawn(command, [...args, ...(options.args ?? [])], {
       cwd: this.cwd,

@@ -55,6 +55,9 @@ describe('/healthz and shutdown in Slack HTTP mode', { timeout: 240_000 }, () =>
       HEALTH_PORT: String(healthPort),
       BOT_ADMINS: 'U0MARKETER',
       SHUTDOWN_GRACE_S: '120',
+      // the slow feed is on 127.0.0.1 over http: allowed by name, as an admin would allow an internal source
+      IMPORT_ALLOW_HTTP: 'true',
+      IMPORT_URL_ALLOW: new URL(feed.url).host,
     });
     await bot.waitForOutput(/growthbot is running/, 'stderr');
     for (const where of [port, healthPort]) {
@@ -74,7 +77,8 @@ describe('/healthz and shutdown in Slack HTTP mode', { timeout: 240_000 }, () =>
     await feed.requested();
     bot.child.kill('SIGTERM');
 
-    const posts = () => slack.callsTo('chat.postMessage').map((call) => String(call.params.text ?? JSON.stringify(call.params.blocks)));
+    const posts = () =>
+      slack.callsTo('chat.postMessage').map((call) => (call.params.blocks ? JSON.stringify(call.params.blocks) : String(call.params.text)));
     await waitFor(() => posts().some((text) => text.includes('The bot is restarting')), 60_000);
     expect(posts().find((text) => text.includes('The bot is restarting'))).toMatch(
       /<@U0MARKETER> The bot is restarting\. Your \/import orders may run 120 s more/,

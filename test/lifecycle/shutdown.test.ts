@@ -15,7 +15,14 @@ afterAll(async () => {
   await store.close();
 });
 
-const env = (extra: Record<string, string> = {}) => ({ DATABASE_URL: store.url, BOT_ADMINS: 'local', ...extra });
+// the slow feed is on 127.0.0.1 over http: allowed by name, as an admin would allow an internal source
+const env = (extra: Record<string, string> = {}) => ({
+  DATABASE_URL: store.url,
+  BOT_ADMINS: 'local',
+  IMPORT_ALLOW_HTTP: 'true',
+  IMPORT_URL_ALLOW: new URL(feed.url).host,
+  ...extra,
+});
 
 async function jobStatuses(): Promise<string[]> {
   const rows = await store.db.selectFrom('job_runs').select(['command', 'status']).orderBy('id').execute();

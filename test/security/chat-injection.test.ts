@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/core/bot.ts';
@@ -123,9 +124,12 @@ describe.each(['slack', 'discord'] as const)('chat output from data, %s', (platf
     const APPROVER = 'U0APPROVER';
     const CHANNEL = 'C0GROWTH';
     let seq = 0;
+    let importDir: string;
 
     beforeAll(async () => {
-      h = await startSlack({ mode: 'http', env: { BOT_ADMINS: `${ADMIN},${APPROVER}` } });
+      // the CSV files are typed as paths in Slack: they lie in IMPORT_DIR, as an admin would set it up
+      importDir = mkdtempSync(path.join(os.tmpdir(), 'growthbot-injection-'));
+      h = await startSlack({ mode: 'http', env: { BOT_ADMINS: `${ADMIN},${APPROVER}`, IMPORT_DIR: importDir } });
     }, 60_000);
     afterAll(async () => {
       await h?.close();
@@ -149,7 +153,7 @@ describe.each(['slack', 'discord'] as const)('chat output from data, %s', (platf
     };
 
     it('escapes every payload in every message, ack, update and response', async () => {
-      const data = writeData(h.store.dir);
+      const data = writeData(importDir);
       const ack = await slash(`/import customers ${quote(data.customers)}`);
       expect(JSON.stringify(ack.body ?? '')).not.toContain('⚠️');
       const admin: Caller = { platform: 'slack', userId: ADMIN, channelId: CHANNEL };
