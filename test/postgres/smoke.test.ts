@@ -17,7 +17,8 @@ beforeAll(async () => {
   store = await createTestStore();
   // DATABASE_URL: the import worker opens the same store (the PostgreSQL schema) on its own connection.
   bot = await createTestBot(store.db, store.dir, {
-    env: { DATABASE_URL: store.url, BOT_ADMINS: 'U_ADMIN' },
+    // the admin is a Slack user: local files come from IMPORT_DIR, here the examples folder
+    env: { DATABASE_URL: store.url, BOT_ADMINS: 'U_ADMIN', IMPORT_DIR: examples },
     now: () => new Date('2026-11-25T10:00:00Z'),
   });
 });
