@@ -365,8 +365,8 @@ export default defineCommand({
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         ctx.progress({ fraction: null, message: 'sizing the audience and forecasting revenue' });
-        const { campaign, preview, view, posting } = await submitCampaign(deps(ctx), c, actorOf(ctx.caller));
-        const data = { campaign: campaignData(campaign), preview, posting };
+        const { campaign, preview, view, posting, request } = await submitCampaign(deps(ctx), c, actorOf(ctx.caller));
+        const data = { campaign: campaignData(campaign), preview, request: requestData(request), posting };
         if (posting.status === 'posted') {
           return reply(data, {
             text: `📨 Campaign #${campaign.id} submitted for approval. ${postingNote(posting)} It expires ${utc(campaign.approval_expires_at)}.`,

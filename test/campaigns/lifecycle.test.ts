@@ -109,9 +109,7 @@ describe('/campaign lifecycle', () => {
     expect(submitted.data.posting).toMatchObject({ status: 'posted', channel_id: 'CMARKETING' });
     const post = posts.at(-1)!;
     expect(post.channelId).toBe('CMARKETING');
-    const requestId =
-      submitted.data.posting &&
-      (await store.db.selectFrom('campaign_approval_requests').select('id').where('campaign_id', '=', id).executeTakeFirstOrThrow()).id;
+    const requestId = submitted.data.request.id;
     expect(post.reply.view.buttons?.map((b) => b.command)).toEqual([
       `/campaign approve ${id} request=${requestId}`,
       `/campaign reject ${id} request=${requestId}`,
