@@ -283,7 +283,7 @@ export default defineCommand({
     }),
     defineAction({
       name: 'edit',
-      description: 'Changes a draft campaign.',
+      description: 'Changes a draft, or a campaign awaiting approval (its request is then withdrawn).',
       options: z.object({ campaign: campaignRef, name: z.string().min(1).max(80).optional().describe('a new name'), ...partial(settings) }),
       positional: ['campaign'],
       role: 'marketer',
