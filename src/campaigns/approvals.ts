@@ -185,6 +185,8 @@ export interface MoveOptions {
   changes?: FieldChanges;
   /** Why the pending request closes, for its card. */
   withdrawReason?: string;
+  /** How the pending request closes: withdrawn (default) or expired. */
+  requestStatus?: 'withdrawn' | 'expired';
 }
 
 /**
@@ -198,8 +200,7 @@ export async function moveCampaign(
   options: MoveOptions = {},
 ): Promise<Campaign> {
   const request = campaign.state === 'pending_approval' ? await pendingRequest(deps.db, campaign.id) : undefined;
-  const expiring = input.actor === SYSTEM_ACTOR && input.to === 'draft';
-  const status = expiring ? 'expired' : 'withdrawn';
+  const status = options.requestStatus ?? 'withdrawn';
   const reason = options.withdrawReason ?? input.reason ?? null;
   const moved = await transition(deps.db, campaign, input, async (trx) => {
     if (request) await closeRequest(trx, request.id, status, input.actor.userId, input.at, reason);
@@ -215,12 +216,17 @@ export async function moveCampaign(
 
 /** A request past its expiry goes back to draft (recorded as the bot's move) and its card says so. */
 export async function expireRequest(deps: ApprovalDeps, campaign: Campaign): Promise<Campaign> {
-  return moveCampaign(deps, campaign, {
-    to: 'draft',
-    actor: SYSTEM_ACTOR,
-    at: deps.now(),
-    reason: `approval request expired (${deps.config.APPROVAL_EXPIRY_HOURS} h without a decision)`,
-  });
+  return moveCampaign(
+    deps,
+    campaign,
+    {
+      to: 'draft',
+      actor: SYSTEM_ACTOR,
+      at: deps.now(),
+      reason: `approval request expired (${deps.config.APPROVAL_EXPIRY_HOURS} h without a decision)`,
+    },
+    { requestStatus: 'expired' },
+  );
 }
 
 function alreadyDecided(campaign: Campaign, request: ApprovalRequest): UserError {
@@ -239,7 +245,7 @@ function alreadyDecided(campaign: Campaign, request: ApprovalRequest): UserError
   }
   return new UserError(
     request.status === 'approved' || request.status === 'rejected' ? 'already_decided' : 'request_closed',
-    `Approval request #${request.id} for campaign #${campaign.id} was already ${verb}${by} at ${utc(request.decided_at)}${why}; nothing was ${request.status === 'approved' || request.status === 'rejected' ? 'changed' : 'approved'}.`,
+    `Approval request #${request.id} for campaign #${campaign.id} was already ${verb}${by} at ${utc(request.decided_at)}${why}; ${request.status === 'approved' || request.status === 'rejected' ? 'nothing was changed' : 'it can no longer be approved or rejected'}.`,
     { hint },
   );
 }

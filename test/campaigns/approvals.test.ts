@@ -165,6 +165,23 @@ describe('a request binds to its content', () => {
   });
 });
 
+describe('expiry', () => {
+  it('an expired request’s card says so in place and its button is refused', async () => {
+    clock.set('2026-11-22T10:00:00.000Z');
+    const id = await create('Expiring');
+    expectOk(await run(bot, `/campaign submit ${id}`, marketer));
+    const card = cards.posts.at(-1)!;
+    clock.advanceHours(73);
+    expect(expectOk(await run(bot, `/campaign show ${id}`, viewer)).data.campaign.state).toBe('draft');
+    expect(cards.updates.at(-1)!.id).toBe(card.id);
+    expect(cards.updates.at(-1)!.reply.view.text).toContain('expired at 2026-11-25 10:00 UTC');
+    expect(cards.updates.at(-1)!.reply.view.buttons).toBeUndefined();
+    const refused = await run(bot, card.reply.view.buttons![0]!.command, approver);
+    expect(refused.data.error.code).toBe('request_closed');
+    expect(refused.data.error.message).toContain('was already expired');
+  });
+});
+
 describe('double click', () => {
   it('two concurrent approvals approve once; the other is told who approved and when', async () => {
     const id = await create('Double');
