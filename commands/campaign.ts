@@ -1,21 +1,23 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { decideCampaign, expireRequest, isExpired, submitCampaign, type ApprovalDeps, type Posting } from '../src/campaigns/approvals.ts';
+import {
+  decideCampaign,
+  expireRequest,
+  isExpired,
+  moveCampaign,
+  submitCampaign,
+  type ApprovalDeps,
+  type Posting,
+} from '../src/campaigns/approvals.ts';
+import { changesOf, describeChanges, diffContent, recordChanges } from '../src/campaigns/changes.ts';
 import { resolveMembers } from '../src/campaigns/audience.ts';
 import { CHANNELS, missingChannelConfig } from '../src/campaigns/delivery/index.ts';
 import { launchCampaign } from '../src/campaigns/launcher.ts';
 import { parseAmount, parseHoldout, parseStart, parseWindow } from '../src/campaigns/options.ts';
 import { outboxCounts } from '../src/campaigns/outbox.ts';
 import { campaignReport } from '../src/campaigns/report.ts';
-import {
-  actorOf,
-  findCampaign,
-  getCampaign,
-  listCampaigns,
-  transition,
-  transitionsOf,
-  type Campaign,
-} from '../src/campaigns/repository.ts';
+import { actorOf, findCampaign, getCampaign, listCampaigns, transitionsOf, type Campaign } from '../src/campaigns/repository.ts';
+import { pendingRequest, shortHash, type ApprovalRequest } from '../src/campaigns/requests.ts';
 import { audienceSource } from '../src/campaigns/segment-source.ts';
 import { CAMPAIGN_STATES, stateLabel, TRANSITIONS } from '../src/campaigns/states.ts';
 import { campaignData, campaignFields, utc } from '../src/campaigns/views.ts';
@@ -43,7 +45,7 @@ const settings = {
 };
 
 function deps(ctx: CommandContext): ApprovalDeps {
-  return { db: ctx.db, config: ctx.config, logger: ctx.logger, now: ctx.now, notify: ctx.notify };
+  return { db: ctx.db, config: ctx.config, logger: ctx.logger, now: ctx.now, notify: ctx.notify, updatePosted: ctx.updatePosted };
 }
 
 /** A pending request past its expiry is moved back to draft before anyone looks at it. */
@@ -53,6 +55,8 @@ async function load(ctx: CommandContext, ref: string): Promise<Campaign> {
 }
 
 function postingNote(posting: Posting): string | undefined {
+  if (posting.status === 'updated')
+    return `The request's card in ${posting.platform === 'slack' ? `<#${posting.channel_id}>` : `channel ${posting.channel_id}`} now shows it.`;
   if (posting.status === 'posted')
     return `Posted in ${posting.platform === 'slack' ? channelLink(posting.channel_id) : `channel ${posting.channel_id}`}.`;
   if (posting.status === 'failed')
@@ -121,32 +125,34 @@ export default defineCommand({
         await assertUniqueName(ctx, name);
         const set = settingsColumns(options);
         await resolveMembers(audienceSource(), ctx.db, set.segment as string);
-        const at = ctx.now().toISOString();
-        const inserted = await ctx.db
-          .insertInto('campaigns')
-          .values({
-            name,
-            segment: set.segment as string,
-            channel: options.channel,
-            message: set.message ?? null,
-            subject: set.subject ?? null,
-            budget_cents: set.budget_cents ?? null,
-            cost_per_send_cents: (set.cost_per_send_cents as number | undefined) ?? 0,
-            currency: ctx.config.DEFAULT_CURRENCY,
-            holdout_pct: (set.holdout_pct as number | undefined) ?? 10,
-            window_days: (set.window_days as number | undefined) ?? 7,
-            start_at: set.start_at ?? null,
-            seed: randomInt(1, 2 ** 31 - 1),
-            state: 'draft',
-            created_by: ctx.caller.userId,
-            created_platform: ctx.caller.platform,
-            created_channel: ctx.caller.channelId ?? null,
-            created_at: at,
-            updated_at: at,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        const campaign = await getCampaign(ctx.db, Number(inserted.id));
+        const now = ctx.now();
+        const at = now.toISOString();
+        const values = {
+          name,
+          segment: set.segment as string,
+          channel: options.channel,
+          message: set.message ?? null,
+          subject: set.subject ?? null,
+          budget_cents: set.budget_cents ?? null,
+          cost_per_send_cents: (set.cost_per_send_cents as number | undefined) ?? 0,
+          currency: ctx.config.DEFAULT_CURRENCY,
+          holdout_pct: (set.holdout_pct as number | undefined) ?? 10,
+          window_days: (set.window_days as number | undefined) ?? 7,
+          start_at: set.start_at ?? null,
+          seed: randomInt(1, 2 ** 31 - 1),
+          state: 'draft',
+          created_by: ctx.caller.userId,
+          created_platform: ctx.caller.platform,
+          created_channel: ctx.caller.channelId ?? null,
+          created_at: at,
+          updated_at: at,
+        };
+        const id = await ctx.db.transaction().execute(async (trx) => {
+          const inserted = await trx.insertInto('campaigns').values(values).returning('id').executeTakeFirstOrThrow();
+          await recordChanges(trx, Number(inserted.id), actorOf(ctx.caller), now, diffContent(null, values));
+          return Number(inserted.id);
+        });
+        const campaign = await getCampaign(ctx.db, id);
         return reply(
           { campaign: campaignData(campaign) },
           detailView(campaign, {
@@ -203,12 +209,16 @@ export default defineCommand({
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         const history = await transitionsOf(ctx.db, c.id);
+        const changes = await changesOf(ctx.db, c.id);
+        const request = c.state === 'pending_approval' ? await pendingRequest(ctx.db, c.id) : undefined;
         const outbox = c.launched_at ? await outboxCounts(ctx.db, c.id) : null;
         const moves = TRANSITIONS[c.state as keyof typeof TRANSITIONS];
         return reply(
           {
             campaign: campaignData(c),
             transitions: history.map((t) => ({ ...t, id: Number(t.id), campaign_id: Number(t.campaign_id) })),
+            changes,
+            approval_request: request ? { id: request.id, content_hash: request.content_hash, requested_by: request.requested_by } : null,
             outbox,
             allowed_moves: moves,
           },
@@ -220,7 +230,7 @@ export default defineCommand({
                 ? [
                     {
                       label: 'Approval request',
-                      value: `by ${mention(c.submitted_by)} ${utc(c.submitted_at)}, expires ${utc(c.approval_expires_at)}`,
+                      value: `${request ? `#${request.id} (content ${shortHash(request.content_hash)}) ` : ''}by ${mention(c.submitted_by)} ${utc(c.submitted_at)}, expires ${utc(c.approval_expires_at)}`,
                     },
                   ]
                 : []),
@@ -241,21 +251,32 @@ export default defineCommand({
                   ]
                 : []),
             ],
-            tables: history.length
-              ? [
-                  {
-                    title: 'History',
-                    columns: ['When (UTC)', 'From', 'To', 'Who', 'Why'],
-                    rows: history.map((t) => [
-                      t.at.slice(0, 16).replace('T', ' '),
-                      stateLabel(t.from_state),
-                      stateLabel(t.to_state),
-                      mention(t.actor),
-                      t.reason ?? '',
-                    ]),
-                  },
-                ]
-              : undefined,
+            tables: [
+              ...(history.length
+                ? [
+                    {
+                      title: 'History',
+                      columns: ['When (UTC)', 'From', 'To', 'Who', 'Why'],
+                      rows: history.map((t) => [
+                        t.at.slice(0, 16).replace('T', ' '),
+                        stateLabel(t.from_state),
+                        stateLabel(t.to_state),
+                        mention(t.actor),
+                        t.reason ?? '',
+                      ]),
+                    },
+                  ]
+                : []),
+              ...(changes.length
+                ? [
+                    {
+                      title: 'Changes',
+                      columns: ['When (UTC)', 'Who', 'What'],
+                      rows: changes.map((e) => [e.at.slice(0, 16).replace('T', ' '), mention(e.user_id), describeChanges(e.changes)]),
+                    },
+                  ]
+                : []),
+            ],
             notes: [moves.length ? `Next moves: ${moves.map(stateLabel).join(', ')}.` : 'No further moves.'],
           }),
         );
@@ -263,19 +284,23 @@ export default defineCommand({
     }),
     defineAction({
       name: 'edit',
-      description: 'Changes a draft campaign.',
+      description: 'Changes a draft, or a campaign awaiting approval (its request is then withdrawn).',
       options: z.object({ campaign: campaignRef, name: z.string().min(1).max(80).optional().describe('a new name'), ...partial(settings) }),
       positional: ['campaign'],
       role: 'marketer',
       examples: ['/campaign edit 3 holdout=20% window=14d'],
       handler: async (ctx, { campaign: ref, name, ...options }) => {
         const c = await load(ctx, ref);
-        if (c.state !== 'draft') {
-          throw new UserError('not_draft', `Campaign #${c.id} is *${stateLabel(c.state)}*: only drafts can be edited.`, {
-            hint: ['pending_approval', 'approved', 'rejected'].includes(c.state)
-              ? `Reopen it as a draft with /campaign reopen ${c.id} (it then needs approval again).`
-              : 'Create a new campaign instead.',
-          });
+        if (c.state !== 'draft' && c.state !== 'pending_approval') {
+          throw new UserError(
+            'not_draft',
+            `Campaign #${c.id} is *${stateLabel(c.state)}*: only drafts (and campaigns awaiting approval) can be edited.`,
+            {
+              hint: ['approved', 'rejected'].includes(c.state)
+                ? `Reopen it as a draft with /campaign reopen ${c.id} (it then needs approval again).`
+                : 'Create a new campaign instead.',
+            },
+          );
         }
         const set = settingsColumns(options);
         if (name !== undefined) {
@@ -285,17 +310,47 @@ export default defineCommand({
         if (Object.keys(set).length === 0)
           throw new UserError('nothing_to_edit', 'Say what to change, e.g. holdout=20% or message="…".', { hint: '/help campaign' });
         if (set.segment !== undefined) await resolveMembers(audienceSource(), ctx.db, set.segment as string);
-        await ctx.db
-          .updateTable('campaigns')
-          .set({ ...set, updated_at: ctx.now().toISOString() })
-          .where('id', '=', c.id)
-          .where('state', '=', 'draft')
-          .execute();
+        const changes = diffContent(c, set);
+        const fields = Object.keys(changes);
+        if (fields.length === 0) {
+          return reply(
+            { campaign: campaignData(c), changed: fields, request_withdrawn: false },
+            detailView(c, { text: 'Nothing changed: those are its current values.' }),
+          );
+        }
+        const actor = actorOf(ctx.caller);
+        const now = ctx.now();
+        let withdrawn = false;
+        if (c.state === 'pending_approval') {
+          // the pending request asked about other content: it is withdrawn and its card says so
+          await moveCampaign(
+            deps(ctx),
+            c,
+            { to: 'draft', actor, at: now, reason: `edited (${fields.join(', ')}): approval request withdrawn`, set },
+            { changes, withdrawReason: `@${actor.userId} changed ${fields.join(', ')}` },
+          );
+          withdrawn = true;
+        } else {
+          await ctx.db.transaction().execute(async (trx) => {
+            const result = await trx
+              .updateTable('campaigns')
+              .set({ ...set, updated_at: now.toISOString() })
+              .where('id', '=', c.id)
+              .where('state', '=', 'draft')
+              .executeTakeFirst();
+            if (Number(result.numUpdatedRows) !== 1) {
+              throw new UserError('campaign_changed', `Campaign #${c.id} changed meanwhile: it is no longer a draft.`, {
+                hint: `Look at it again with /campaign show ${c.id}.`,
+              });
+            }
+            await recordChanges(trx, c.id, actor, now, changes);
+          });
+        }
         const updated = await getCampaign(ctx.db, c.id);
         return reply(
-          { campaign: campaignData(updated), changed: Object.keys(set) },
+          { campaign: campaignData(updated), changed: fields, request_withdrawn: withdrawn },
           detailView(updated, {
-            text: `✏️ Updated ${Object.keys(set).join(', ')}.`,
+            text: `✏️ Updated ${fields.join(', ')}.${withdrawn ? ` Its approval request was withdrawn (approval is for exact content): submit it again with /campaign submit ${c.id}.` : ''}`,
             notes: [channelNote(ctx, updated.channel)].filter((n): n is string => Boolean(n)),
           }),
         );
@@ -311,8 +366,8 @@ export default defineCommand({
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         ctx.progress({ fraction: null, message: 'sizing the audience and forecasting revenue' });
-        const { campaign, preview, view, posting } = await submitCampaign(deps(ctx), c, actorOf(ctx.caller));
-        const data = { campaign: campaignData(campaign), preview, posting };
+        const { campaign, preview, view, posting, request } = await submitCampaign(deps(ctx), c, actorOf(ctx.caller));
+        const data = { campaign: campaignData(campaign), preview, request: requestData(request), posting };
         if (posting.status === 'posted') {
           return reply(data, {
             text: `📨 Campaign #${campaign.id} submitted for approval. ${postingNote(posting)} It expires ${utc(campaign.approval_expires_at)}.`,
@@ -324,14 +379,29 @@ export default defineCommand({
     }),
     defineAction({
       name: 'approve',
-      description: 'Approves a campaign awaiting approval (never your own).',
-      options: z.object({ campaign: campaignRef }),
+      description: 'Approves the content of a campaign awaiting approval (never one you created, submitted or changed).',
+      options: z.object({
+        campaign: campaignRef,
+        request: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('the approval request number (buttons carry it; without it, the current request)'),
+      }),
       positional: ['campaign'],
       role: 'approver',
-      handler: async (ctx, { campaign: ref }) => {
+      handler: async (ctx, { campaign: ref, request: requestId }) => {
         const c = await getCampaign(ctx.db, ref);
-        const { campaign, view, posting } = await decideCampaign(deps(ctx), c, actorOf(ctx.caller), 'approved');
-        return reply({ campaign: campaignData(campaign), posting }, withNote(view, postingNote(posting)));
+        const { campaign, view, posting, request } = await decideCampaign(
+          deps(ctx),
+          c,
+          actorOf(ctx.caller),
+          'approved',
+          undefined,
+          requestId,
+        );
+        return reply({ campaign: campaignData(campaign), request: requestData(request), posting }, withNote(view, postingNote(posting)));
       },
     }),
     defineAction({
@@ -340,14 +410,20 @@ export default defineCommand({
       options: z.object({
         campaign: campaignRef,
         reason: z.string().min(1).max(500).optional().describe('why, for the marketer (please give one)'),
+        request: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('the approval request number (buttons carry it; without it, the current request)'),
       }),
       positional: ['campaign', 'reason'],
       role: 'approver',
       examples: ['/campaign reject 3 reason="holdout too small"'],
-      handler: async (ctx, { campaign: ref, reason }) => {
+      handler: async (ctx, { campaign: ref, reason, request: requestId }) => {
         const c = await getCampaign(ctx.db, ref);
-        const { campaign, view, posting } = await decideCampaign(deps(ctx), c, actorOf(ctx.caller), 'rejected', reason);
-        return reply({ campaign: campaignData(campaign), posting }, withNote(view, postingNote(posting)));
+        const { campaign, view, posting, request } = await decideCampaign(deps(ctx), c, actorOf(ctx.caller), 'rejected', reason, requestId);
+        return reply({ campaign: campaignData(campaign), request: requestData(request), posting }, withNote(view, postingNote(posting)));
       },
     }),
     defineAction({
@@ -358,7 +434,12 @@ export default defineCommand({
       role: 'marketer',
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
-        const draft = await transition(ctx.db, c, { to: 'draft', actor: actorOf(ctx.caller), at: ctx.now(), reason: 'reopened for edits' });
+        const draft = await moveCampaign(deps(ctx), c, {
+          to: 'draft',
+          actor: actorOf(ctx.caller),
+          at: ctx.now(),
+          reason: 'reopened for edits',
+        });
         return reply(
           { campaign: campaignData(draft) },
           detailView(draft, { text: `↩️ Campaign #${draft.id} is a draft again. Edit it, then /campaign submit ${draft.id}.` }),
@@ -373,7 +454,7 @@ export default defineCommand({
       role: 'marketer',
       handler: async (ctx, { campaign: ref, reason }) => {
         const c = await load(ctx, ref);
-        const cancelled = await transition(ctx.db, c, { to: 'cancelled', actor: actorOf(ctx.caller), at: ctx.now(), reason });
+        const cancelled = await moveCampaign(deps(ctx), c, { to: 'cancelled', actor: actorOf(ctx.caller), at: ctx.now(), reason });
         return reply({ campaign: campaignData(cancelled) }, detailView(cancelled, { text: `🛑 Campaign #${cancelled.id} cancelled.` }));
       },
     }),
@@ -415,6 +496,19 @@ export default defineCommand({
     }),
   ],
 });
+
+function requestData(request: ApprovalRequest) {
+  return {
+    id: request.id,
+    status: request.status,
+    content_hash: request.content_hash,
+    content: JSON.parse(request.content) as unknown,
+    requested_by: request.requested_by,
+    requested_at: request.requested_at,
+    decided_by: request.decided_by,
+    decided_at: request.decided_at,
+  };
+}
 
 function partial<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
   return Object.fromEntries(Object.entries(shape).map(([key, schema]) => [key, schema.optional()])) as {

@@ -64,9 +64,20 @@ async function main(): Promise<number> {
     void workerPool.warm().then(() => logger.debug({ ms: Math.round(performance.now() - warming) }, 'worker ready'));
     if (useConsole) {
       // Posts to channels (approvals, digests) are printed; in --json mode on standard error, so standard output stays one line per command.
-      app.bot.setNotifier('console', async (target, reply) => {
-        (values.json ? process.stderr : process.stdout).write(`\n[to ${target.channelId}]\n${renderText(reply)}\n\n`);
-      });
+      // Updates of posted messages (an approval card once decided) are printed with the number of the post they replace.
+      const out = values.json ? process.stderr : process.stdout;
+      let posts = 0;
+      app.bot.setNotifier(
+        'console',
+        async (target, reply) => {
+          const id = String(++posts);
+          out.write(`\n[to ${target.channelId}, message ${id}]\n${renderText(reply)}\n\n`);
+          return { platform: 'console', channelId: target.channelId, messageIds: [id] };
+        },
+        async (posted, reply) => {
+          out.write(`\n[update of message ${posted.messageIds.join(', ')} in ${posted.channelId}]\n${renderText(reply)}\n\n`);
+        },
+      );
       // The clocks (scheduled launches, approval expiry, campaign completion, digests) run while the console is open.
       const campaigns = await startCampaignServices(app.bot);
       services.push({ name: 'campaigns', stop: () => campaigns.stop() });

@@ -51,8 +51,7 @@ export function channelError(error: unknown, channelId: string): unknown {
   return error;
 }
 
-/** Posts rendered messages to a channel; Missing Access and Unknown Channel become UserErrors. */
-export async function sendToChannel(client: Client, channelId: string, messages: DiscordMessage[], mention?: string): Promise<void> {
+async function sendableChannel(client: Client, channelId: string) {
   let channel;
   try {
     channel = await client.channels.fetch(channelId);
@@ -64,6 +63,13 @@ export async function sendToChannel(client: Client, channelId: string, messages:
       hint: 'Pick a text channel the bot can see.',
     });
   }
+  return channel;
+}
+
+/** Posts rendered messages to a channel and returns their ids; Missing Access and Unknown Channel become UserErrors. */
+export async function sendToChannel(client: Client, channelId: string, messages: DiscordMessage[], mention?: string): Promise<string[]> {
+  const channel = await sendableChannel(client, channelId);
+  const ids: string[] = [];
   for (const [i, message] of messages.entries()) {
     const options = messageOptions(message);
     if (i === 0 && mention) {
@@ -71,9 +77,33 @@ export async function sendToChannel(client: Client, channelId: string, messages:
       options.allowedMentions = allowedMentions(options.content, [mention]);
     }
     try {
-      await channel.send(options);
+      ids.push((await channel.send(options)).id);
     } catch (error) {
       throw channelError(error, channelId);
     }
+  }
+  return ids;
+}
+
+/**
+ * Replaces posted channel messages in place (PATCH /channels/:id/messages/:id): the new messages go into the
+ * old ones in order (components replaced, so a reply without buttons removes them), old ones left over are
+ * cleared, extra new ones are posted after them.
+ */
+export async function editInChannel(client: Client, channelId: string, messageIds: string[], messages: DiscordMessage[]): Promise<void> {
+  const channel = await sendableChannel(client, channelId);
+  try {
+    for (const [i, id] of messageIds.entries()) {
+      const message = messages[i];
+      await channel.messages.edit(
+        id,
+        message
+          ? { ...messageOptions(message, true), attachments: [] }
+          : { content: '(replaced by the message above)', embeds: [], components: [], attachments: [], allowedMentions: { parse: [] } },
+      );
+    }
+    for (const message of messages.slice(messageIds.length)) await channel.send(messageOptions(message));
+  } catch (error) {
+    throw channelError(error, channelId);
   }
 }

@@ -5,7 +5,7 @@ import { StartupError } from '../../src/lifecycle/start-up-errors.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import { ButtonIds } from './button-ids.ts';
 import { buildCommandBindings } from './commands.ts';
-import { sendToChannel } from './deliver.ts';
+import { editInChannel, sendToChannel } from './deliver.ts';
 import { DEFAULT_TIMING, InteractionHandler, type DiscordTiming } from './interactions.ts';
 import { checkRegistration, type RegistrationCheck } from './register.ts';
 
@@ -59,9 +59,15 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
   client.on(Events.ShardReconnecting, (shardId) => logger.info({ shardId }, 'discord shard reconnecting'));
   client.on(Events.Invalidated, () => logger.error('discord session invalidated'));
 
-  bot.setNotifier('discord', async (target, reply) => {
-    await sendToChannel(client, target.channelId, handler.render(reply));
-  });
+  bot.setNotifier(
+    'discord',
+    async (target, reply) => ({
+      platform: 'discord',
+      channelId: target.channelId,
+      messageIds: await sendToChannel(client, target.channelId, handler.render(reply)),
+    }),
+    (posted, reply) => editInChannel(client, posted.channelId, posted.messageIds, handler.render(reply)),
+  );
 
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
   const abort = AbortSignal.timeout(timeoutMs);

@@ -53,15 +53,27 @@ export class SlackPoster {
     }
   }
 
-  /** Posts a whole reply to a channel (approvals, digests). Throws when any part fails, so the caller can retry or report. */
-  async postReply(channel: string, reply: Reply): Promise<void> {
+  /** Posts a whole reply to a channel (approvals, digests); returns the messages' ts. Throws when any part fails, so the caller can retry or report. */
+  async postReply(channel: string, reply: Reply): Promise<string[]> {
     const rendered = renderReply(reply, this.limits);
-    let first: string | undefined;
-    for (const message of rendered.messages) {
-      const ts = await this.postMessage(channel, message);
-      first ??= ts;
-    }
+    const posted: string[] = [];
+    for (const message of rendered.messages) posted.push(await this.postMessage(channel, message));
     if (rendered.files.length) await this.uploadFiles(channel, rendered.files);
-    this.logger.debug({ channel, messages: rendered.messages.length, files: rendered.files.length, ts: first }, 'slack: reply posted');
+    this.logger.debug({ channel, messages: rendered.messages.length, files: rendered.files.length, ts: posted[0] }, 'slack: reply posted');
+    return posted;
+  }
+
+  /**
+   * Replaces posted messages in place (chat.update): the reply's messages go into the old ones in order,
+   * old ones left over are cleared, extra new ones are posted after them.
+   */
+  async updateReply(channel: string, timestamps: string[], reply: Reply): Promise<void> {
+    const rendered = renderReply(reply, this.limits);
+    for (const [i, ts] of timestamps.entries()) {
+      await this.update(channel, ts, rendered.messages[i] ?? { text: '(replaced by the message above)', blocks: [] });
+    }
+    for (const message of rendered.messages.slice(timestamps.length)) await this.postMessage(channel, message);
+    if (rendered.files.length) await this.uploadFiles(channel, rendered.files);
+    this.logger.debug({ channel, messages: rendered.messages.length, ts: timestamps[0] }, 'slack: reply updated');
   }
 }

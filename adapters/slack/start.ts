@@ -176,7 +176,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     logger.error({ err: error }, 'slack: unhandled error in a listener');
   });
 
-  bot.setNotifier('slack', (target, reply) => poster.postReply(target.channelId, reply));
+  bot.setNotifier(
+    'slack',
+    async (target, reply) => ({
+      platform: 'slack',
+      channelId: target.channelId,
+      messageIds: await poster.postReply(target.channelId, reply),
+    }),
+    (posted, reply) => poster.updateReply(posted.channelId, posted.messageIds, reply),
+  );
 
   const port = options.port ?? config.PORT;
   let server: Server | undefined;
@@ -217,7 +225,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     client: app.client,
     server,
     port: boundPort,
-    post: (channelId, reply) => poster.postReply(channelId, reply),
+    post: async (channelId, reply) => {
+      await poster.postReply(channelId, reply);
+    },
     idle,
     connected: () => socketUp,
     stop: async () => {

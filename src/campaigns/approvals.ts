@@ -1,17 +1,32 @@
+import { mention } from '../core/mention.ts';
 import type { Config } from '../config/config.ts';
-import type { Notifier, Platform } from '../core/context.ts';
+import type { MessageUpdater, Notifier, Platform, PostedMessage } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
 import { reply, type View } from '../core/reply.ts';
+import { editorsAfter, lastChangeId, recordChanges, type FieldChanges } from './changes.ts';
 import { assertChannelReady } from './delivery/index.ts';
 import { announceDueChange } from './due-changes.ts';
 import type { CampaignDeps } from './launcher.ts';
 import { previewAudience, type AudiencePreview } from './preview.ts';
-import { SYSTEM_ACTOR, transition, type Actor, type Campaign } from './repository.ts';
-import { assertTransition } from './states.ts';
-import { approvalRequestView, resolvedRequestView } from './views.ts';
+import { getCampaign, SYSTEM_ACTOR, transition, type Actor, type Campaign, type TransitionInput } from './repository.ts';
+import {
+  cardOf,
+  closeRequest,
+  contentDifferences,
+  findRequest,
+  latestRequest,
+  pendingRequest,
+  requestContent,
+  saveCard,
+  type ApprovalRequest,
+  type RequestContent,
+} from './requests.ts';
+import { assertTransition, stateLabel } from './states.ts';
+import { approvalRequestView, resolvedRequestView, utc } from './views.ts';
 
 export interface ApprovalDeps extends CampaignDeps {
   notify: Notifier;
+  updatePosted: MessageUpdater;
 }
 
 type Target = { platform: Platform; channelId: string };
@@ -31,18 +46,21 @@ function storedTarget(campaign: Campaign): Target | null {
 }
 
 export interface Posting {
-  /** posted: in the channel; inline: the reply itself is the request (console); failed: the adapter could not post. */
-  status: 'posted' | 'inline' | 'failed';
+  /**
+   * posted: in the channel; updated: the request's card was changed in place; inline: the reply itself is
+   * the request (console); failed: the adapter could not post.
+   */
+  status: 'posted' | 'updated' | 'inline' | 'failed';
   platform?: string;
   channel_id?: string;
   error?: string;
 }
 
-async function post(deps: ApprovalDeps, target: Target | null, view: View, data: unknown): Promise<Posting> {
+async function post(deps: ApprovalDeps, target: Target | null, view: View, data: unknown): Promise<Posting & { posted?: PostedMessage }> {
   if (!target) return { status: 'inline' };
   try {
-    await deps.notify(target, reply(data, view));
-    return { status: 'posted', platform: target.platform, channel_id: target.channelId };
+    const posted = await deps.notify(target, reply(data, view));
+    return { status: 'posted', platform: target.platform, channel_id: target.channelId, ...(posted ? { posted } : {}) };
   } catch (error) {
     deps.logger.warn({ err: error, target }, 'could not post the campaign approval message');
     return {
@@ -54,11 +72,44 @@ async function post(deps: ApprovalDeps, target: Target | null, view: View, data:
   }
 }
 
+/** The request's card shows the outcome in place (buttons gone); when it cannot be updated, the outcome is posted instead. */
+async function updateCard(deps: ApprovalDeps, campaign: Campaign, request: ApprovalRequest, view: View, data: unknown): Promise<Posting> {
+  const card = cardOf(request);
+  if (card) {
+    try {
+      await deps.updatePosted(card, reply(data, view));
+      return { status: 'updated', platform: card.platform, channel_id: card.channelId };
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, channel: card.channelId, request: request.id },
+        'could not update the approval card; posting the outcome',
+      );
+    }
+  }
+  const { posted: _, ...posting } = await post(deps, storedTarget(campaign), view, data);
+  return posting;
+}
+
+function contentOf(request: ApprovalRequest): RequestContent {
+  return JSON.parse(request.content) as RequestContent;
+}
+
+/** Who may not decide: the creator, the submitter, and everyone who changed the campaign since its last approval. */
+async function excludedDeciders(deps: ApprovalDeps, campaign: Campaign, request: ApprovalRequest): Promise<Map<string, string>> {
+  const lastApproved = await latestRequest(deps.db, campaign.id, 'approved');
+  const editors = await editorsAfter(deps.db, campaign.id, lastApproved && lastApproved.id < request.id ? lastApproved.changes_through : 0);
+  const excluded = new Map<string, string>();
+  for (const editor of editors) excluded.set(editor, 'changed');
+  excluded.set(request.requested_by, 'submitted');
+  excluded.set(campaign.created_by, 'created');
+  return excluded;
+}
+
 export async function submitCampaign(
   deps: ApprovalDeps,
   campaign: Campaign,
   actor: Actor,
-): Promise<{ campaign: Campaign; preview: AudiencePreview; view: View; posting: Posting }> {
+): Promise<{ campaign: Campaign; preview: AudiencePreview; view: View; posting: Posting; request: ApprovalRequest }> {
   assertTransition(campaign, 'pending_approval');
   assertChannelReady(deps.config, campaign.channel);
   const now = deps.now();
@@ -72,27 +123,56 @@ export async function submitCampaign(
       },
     );
   }
+  const { content, hash } = await requestContent(deps.db, campaign);
   const target = requestTarget(deps.config, campaign);
   const expires = new Date(now.getTime() + deps.config.APPROVAL_EXPIRY_HOURS * 3_600_000);
-  const pending = await transition(deps.db, campaign, {
-    to: 'pending_approval',
-    actor,
-    at: now,
-    reason: `audience ${preview.audience}, holdout ${preview.holdout}, estimated cost ${preview.estimated_cost_cents} cents`,
-    set: {
-      submitted_by: actor.userId,
-      submitted_at: now.toISOString(),
-      approval_expires_at: expires.toISOString(),
-      request_platform: target?.platform ?? null,
-      request_channel: target?.channelId ?? null,
-      decided_by: null,
-      decided_at: null,
-      decision_reason: null,
+  let requestId = 0;
+  const pending = await transition(
+    deps.db,
+    campaign,
+    {
+      to: 'pending_approval',
+      actor,
+      at: now,
+      reason: `audience ${preview.audience}, holdout ${preview.holdout}, estimated cost ${preview.estimated_cost_cents} cents`,
+      set: {
+        submitted_by: actor.userId,
+        submitted_at: now.toISOString(),
+        approval_expires_at: expires.toISOString(),
+        request_platform: target?.platform ?? null,
+        request_channel: target?.channelId ?? null,
+        decided_by: null,
+        decided_at: null,
+        decision_reason: null,
+      },
     },
+    async (trx) => {
+      const inserted = await trx
+        .insertInto('campaign_approval_requests')
+        .values({
+          campaign_id: campaign.id,
+          content_hash: hash,
+          content: JSON.stringify(content),
+          changes_through: await lastChangeId(trx, campaign.id),
+          status: 'pending',
+          requested_by: actor.userId,
+          requested_at: now.toISOString(),
+          expires_at: expires.toISOString(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      requestId = Number(inserted.id);
+    },
+  );
+  const request = (await findRequest(deps.db, requestId))!;
+  const view = approvalRequestView(pending, preview, request, await excludedDeciders(deps, pending, request));
+  const { posted, ...posting } = await post(deps, target, view, {
+    campaign_id: pending.id,
+    request_id: request.id,
+    approval_request: true,
   });
-  const view = approvalRequestView(pending, preview);
-  const posting = await post(deps, target, view, { campaign_id: pending.id, approval_request: true });
-  return { campaign: pending, preview, view, posting };
+  if (posted) await saveCard(deps.db, request.id, posted);
+  return { campaign: pending, preview, view, posting, request: (await findRequest(deps.db, request.id))! };
 }
 
 export function isExpired(campaign: Campaign, now: Date): boolean {
@@ -101,24 +181,113 @@ export function isExpired(campaign: Campaign, now: Date): boolean {
   );
 }
 
-/** A request past its expiry goes back to draft (recorded as the bot's move) and says so where it was posted. */
-export async function expireRequest(deps: ApprovalDeps, campaign: Campaign): Promise<Campaign> {
-  const draft = await transition(deps.db, campaign, {
-    to: 'draft',
-    actor: SYSTEM_ACTOR,
-    at: deps.now(),
-    reason: `approval request expired (${deps.config.APPROVAL_EXPIRY_HOURS} h without a decision)`,
-  });
-  await post(deps, storedTarget(campaign), resolvedRequestView(draft, 'expired'), { campaign_id: draft.id, outcome: 'expired' });
-  return draft;
+export interface MoveOptions {
+  /** Content changes made in the same transaction (an edit of a pending campaign), recorded in the change log. */
+  changes?: FieldChanges;
+  /** Why the pending request closes, for its card. */
+  withdrawReason?: string;
+  /** How the pending request closes: withdrawn (default) or expired. */
+  requestStatus?: 'withdrawn' | 'expired';
 }
 
-function assertFourEyes(campaign: Campaign, actor: Actor, verb: string): void {
-  const own = actor.userId === campaign.created_by ? 'created' : actor.userId === campaign.submitted_by ? 'submitted' : null;
+/**
+ * Every move out of pending approval other than a decision (expiry, reopen, an edit, cancel) closes the
+ * request in the same transaction, so it can no longer be approved, and its card says so.
+ */
+export async function moveCampaign(
+  deps: ApprovalDeps,
+  campaign: Campaign,
+  input: TransitionInput,
+  options: MoveOptions = {},
+): Promise<Campaign> {
+  const request = campaign.state === 'pending_approval' ? await pendingRequest(deps.db, campaign.id) : undefined;
+  const status = options.requestStatus ?? 'withdrawn';
+  const reason = options.withdrawReason ?? input.reason ?? null;
+  const moved = await transition(deps.db, campaign, input, async (trx) => {
+    if (request) await closeRequest(trx, request.id, status, input.actor.userId, input.at, reason);
+    if (options.changes) await recordChanges(trx, campaign.id, input.actor, input.at, options.changes);
+  });
+  if (request) {
+    const closed = (await findRequest(deps.db, request.id))!;
+    const view = resolvedRequestView(moved, status, closed);
+    await updateCard(deps, moved, closed, view, { campaign_id: moved.id, request_id: closed.id, outcome: status });
+  }
+  return moved;
+}
+
+/** A request past its expiry goes back to draft (recorded as the bot's move) and its card says so. */
+export async function expireRequest(deps: ApprovalDeps, campaign: Campaign): Promise<Campaign> {
+  return moveCampaign(
+    deps,
+    campaign,
+    {
+      to: 'draft',
+      actor: SYSTEM_ACTOR,
+      at: deps.now(),
+      reason: `approval request expired (${deps.config.APPROVAL_EXPIRY_HOURS} h without a decision)`,
+    },
+    { requestStatus: 'expired' },
+  );
+}
+
+function alreadyDecided(campaign: Campaign, request: ApprovalRequest): UserError {
+  const verb = request.status === 'withdrawn' ? 'withdrawn' : request.status;
+  const by = request.decided_by === SYSTEM_ACTOR.userId || !request.decided_by ? '' : ` by ${mention(request.decided_by)}`;
+  const why = request.status === 'withdrawn' || request.status === 'expired' ? (request.reason ? ` (${request.reason})` : '') : '';
+  let hint = `Campaign #${campaign.id} is *${stateLabel(campaign.state)}* now; look at it with /campaign show ${campaign.id}.`;
+  if (campaign.state === 'pending_approval')
+    hint = `A newer request is pending: type /campaign approve ${campaign.id} to decide on the current content.`;
+  else {
+    try {
+      assertTransition(campaign, campaign.state === 'approved' ? 'approved' : 'rejected');
+    } catch (error) {
+      if (error instanceof UserError && error.hint) hint = `It is *${stateLabel(campaign.state)}*. ${error.hint}`;
+    }
+  }
+  return new UserError(
+    request.status === 'approved' || request.status === 'rejected' ? 'already_decided' : 'request_closed',
+    `Approval request #${request.id} for campaign #${campaign.id} was already ${verb}${by} at ${utc(request.decided_at)}${why}; ${request.status === 'approved' || request.status === 'rejected' ? 'nothing was changed' : 'it can no longer be approved or rejected'}.`,
+    { hint },
+  );
+}
+
+/** The request a decision is about: the one the button names, else the campaign's pending request. */
+async function requestToDecide(deps: ApprovalDeps, campaign: Campaign, requestId?: number): Promise<ApprovalRequest> {
+  if (requestId !== undefined) {
+    const named = await findRequest(deps.db, requestId);
+    if (!named || named.campaign_id !== campaign.id) {
+      throw new UserError('unknown_request', `Campaign #${campaign.id} has no approval request #${requestId}.`, {
+        hint: `Type /campaign approve ${campaign.id} to decide on its current request.`,
+      });
+    }
+    if (named.status !== 'pending') throw alreadyDecided(campaign, named);
+    return named;
+  }
+  const pending = await pendingRequest(deps.db, campaign.id);
+  if (pending) return pending;
+  const latest = await latestRequest(deps.db, campaign.id);
+  if (latest && (campaign.state === 'approved' || campaign.state === 'rejected') && latest.status === campaign.state) {
+    throw alreadyDecided(campaign, latest);
+  }
+  if (campaign.state === 'pending_approval') {
+    throw new UserError(
+      'no_request',
+      `Campaign #${campaign.id} has no approval request bound to its content (it was submitted before requests were).`,
+      {
+        hint: `Reopen it with /campaign reopen ${campaign.id} and submit it again.`,
+      },
+    );
+  }
+  assertTransition(campaign, 'approved');
+  throw new Error('unreachable: a campaign not pending approval cannot be approved');
+}
+
+async function assertFourEyes(deps: ApprovalDeps, campaign: Campaign, request: ApprovalRequest, actor: Actor, verb: string): Promise<void> {
+  const own = (await excludedDeciders(deps, campaign, request)).get(actor.userId);
   if (own) {
     throw new UserError(
       'four_eyes',
-      `You ${own} campaign #${campaign.id}, so you cannot ${verb} it: someone else with the approver role must decide.`,
+      `You ${own} campaign #${campaign.id}${own === 'changed' ? ' since its last approval' : ''}, so you cannot ${verb} it: someone else with the approver role, who neither created, submitted nor changed it, must decide.`,
       {
         hint: `Ask another approver; to withdraw it yourself use /campaign reopen ${campaign.id} or /campaign cancel ${campaign.id}.`,
       },
@@ -126,13 +295,17 @@ function assertFourEyes(campaign: Campaign, actor: Actor, verb: string): void {
   }
 }
 
+class RequestRaced extends Error {}
+
 export async function decideCampaign(
   deps: ApprovalDeps,
   campaign: Campaign,
   actor: Actor,
   decision: 'approved' | 'rejected',
   reason?: string,
-): Promise<{ campaign: Campaign; view: View; posting: Posting }> {
+  requestId?: number,
+): Promise<{ campaign: Campaign; view: View; posting: Posting; request: ApprovalRequest }> {
+  const request = await requestToDecide(deps, campaign, requestId);
   assertTransition(campaign, decision);
   if (isExpired(campaign, deps.now())) {
     await expireRequest(deps, campaign);
@@ -144,19 +317,52 @@ export async function decideCampaign(
       },
     );
   }
-  assertFourEyes(campaign, actor, decision === 'approved' ? 'approve' : 'reject');
-  const now = deps.now();
-  const decided = await transition(deps.db, campaign, {
-    to: decision,
-    actor,
-    at: now,
-    reason,
-    set: { decided_by: actor.userId, decided_at: now.toISOString(), decision_reason: reason ?? null },
-  });
+  await assertFourEyes(deps, campaign, request, actor, decision === 'approved' ? 'approve' : 'reject');
+  if (decision === 'approved') {
+    const now = await requestContent(deps.db, campaign);
+    if (now.hash !== request.content_hash) {
+      const differences = contentDifferences(contentOf(request), now.content).join(', ');
+      await moveCampaign(deps, campaign, {
+        to: 'draft',
+        actor,
+        at: deps.now(),
+        reason: `approval request #${request.id} withdrawn: the content changed since it was requested (${differences})`,
+      });
+      throw new UserError(
+        'request_stale',
+        `Approval request #${request.id} for campaign #${campaign.id} is out of date: ${differences} changed since it was requested. It was withdrawn and the campaign is a draft again; nothing was approved.`,
+        { hint: `Resubmit it with /campaign submit ${campaign.id} so the current content can be approved.` },
+      );
+    }
+  }
+  const at = deps.now();
+  let decided: Campaign;
+  try {
+    decided = await transition(
+      deps.db,
+      campaign,
+      {
+        to: decision,
+        actor,
+        at,
+        reason: `${reason ?? ''}${reason ? ' ' : ''}(request #${request.id})`,
+        set: { decided_by: actor.userId, decided_at: at.toISOString(), decision_reason: reason ?? null },
+      },
+      async (trx) => {
+        if (!(await closeRequest(trx, request.id, decision, actor.userId, at, reason ?? null))) throw new RequestRaced();
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof RequestRaced) && !(error instanceof UserError && error.code === 'campaign_changed')) throw error;
+    const closed = await findRequest(deps.db, request.id);
+    if (closed && closed.status !== 'pending') {
+      throw alreadyDecided(await getCampaign(deps.db, campaign.id), closed);
+    }
+    throw error;
+  }
   if (decided.state === 'approved' && decided.start_at) announceDueChange(deps.db);
-  const view = resolvedRequestView(decided, decision);
-  const target = storedTarget(decided);
-  // the decision is posted where the request was; the decider's own reply is the same view
-  const posting = target ? await post(deps, target, view, { campaign_id: decided.id, outcome: decision }) : { status: 'inline' as const };
-  return { campaign: decided, view, posting };
+  const closed = (await findRequest(deps.db, request.id))!;
+  const view = resolvedRequestView(decided, decision, closed);
+  const posting = await updateCard(deps, decided, closed, view, { campaign_id: decided.id, request_id: closed.id, outcome: decision });
+  return { campaign: decided, view, posting, request: closed };
 }

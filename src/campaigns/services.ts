@@ -7,7 +7,14 @@ import { startCampaignScheduler } from './scheduler.ts';
 
 /** The bot as campaign background work needs it (notifications go through the adapters' notifiers). */
 export function campaignDeps(bot: Bot): ApprovalDeps {
-  return { db: bot.db, config: bot.config, logger: bot.logger.child({ component: 'campaigns' }), now: bot.now, notify: bot.notify };
+  return {
+    db: bot.db,
+    config: bot.config,
+    logger: bot.logger.child({ component: 'campaigns' }),
+    now: bot.now,
+    notify: bot.notify,
+    updatePosted: bot.updatePosted,
+  };
 }
 
 /** POST /webhooks/events, to mount on the Slack receiver (`startSlack(bot, { routes: campaignRoutes(bot) })`). */

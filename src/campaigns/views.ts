@@ -3,6 +3,7 @@ import type { Button, Field, View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
 import type { AudiencePreview } from './preview.ts';
 import type { Campaign } from './repository.ts';
+import { shortHash, type ApprovalRequest, type RequestContent } from './requests.ts';
 import { stateLabel } from './states.ts';
 import { mention } from '../core/mention.ts';
 
@@ -89,38 +90,65 @@ export function previewFields(c: Campaign, p: AudiencePreview): Field[] {
   ];
 }
 
-export function approvalButtons(c: Campaign): Button[] {
+export function approvalButtons(c: Campaign, request: ApprovalRequest): Button[] {
   return [
-    { label: 'Approve', command: `/campaign approve ${c.id}`, style: 'primary' },
-    { label: 'Reject', command: `/campaign reject ${c.id}`, style: 'danger' },
+    { label: 'Approve', command: `/campaign approve ${c.id} request=${request.id}`, style: 'primary' },
+    { label: 'Reject', command: `/campaign reject ${c.id} request=${request.id}`, style: 'danger' },
   ];
 }
 
-export function approvalRequestView(c: Campaign, p: AudiencePreview): View {
+function requestField(request: ApprovalRequest): Field {
+  return { label: 'Request', value: `#${request.id}, content ${shortHash(request.content_hash)}` };
+}
+
+function excludedText(excluded: Map<string, string>): string {
+  return [...excluded].map(([user, why]) => `${mention(user)} (${why})`).join(', ');
+}
+
+export function approvalRequestView(c: Campaign, p: AudiencePreview, request: ApprovalRequest, excluded: Map<string, string>): View {
   return {
     title: `Approval requested: campaign #${c.id} “${c.name}”`,
-    text: `${mention(c.submitted_by)} asks for approval. Anyone with the approver role except the creator may decide. The request expires ${utc(c.approval_expires_at)}.${c.message ? `\nMessage: ${c.message}` : ''}`,
-    fields: [...campaignFields(c).filter((f) => f.label !== 'State'), ...previewFields(c, p)],
-    buttons: approvalButtons(c),
+    text: `${mention(request.requested_by)} asks for approval. Anyone with the approver role may decide except whoever created, submitted or changed it since its last approval: ${excludedText(excluded)}. The request expires ${utc(request.expires_at)}.${c.message ? `\nMessage: ${c.message}` : ''}`,
+    fields: [...campaignFields(c).filter((f) => f.label !== 'State'), ...previewFields(c, p), requestField(request)],
+    buttons: approvalButtons(c, request),
     notes: [
       `Forecast and cost cover the ${c.window_days}-day attribution window from launch.`,
+      `Approval is for exactly this content: any edit withdraws this request.`,
       `Or type /campaign approve ${c.id} or /campaign reject ${c.id} reason=…`,
     ],
   };
 }
 
-/** The request once decided: who decided what and when; no buttons. */
-export function resolvedRequestView(c: Campaign, outcome: 'approved' | 'rejected' | 'expired'): View {
+export type RequestOutcome = 'approved' | 'rejected' | 'expired' | 'withdrawn';
+
+/** What a request asked approval for, as stored with it (the card keeps showing it once decided). */
+function contentFields(request: ApprovalRequest): Field[] {
+  const content = JSON.parse(request.content) as RequestContent;
+  return [
+    { label: 'Audience', value: `${formatCount(content.audience)} in ${content.segment}` },
+    { label: 'Channel', value: content.channel },
+    { label: 'Holdout', value: `${content.holdout_pct}%` },
+    { label: 'Start', value: content.start_at ? utc(content.start_at) : 'when launched' },
+    ...(content.subject ? [{ label: 'Subject', value: content.subject }] : []),
+    { label: 'Message', value: content.message ?? '—' },
+    requestField(request),
+  ];
+}
+
+/** The request once closed: who decided what and when (or why it was withdrawn); no buttons. */
+export function resolvedRequestView(c: Campaign, outcome: RequestOutcome, request: ApprovalRequest): View {
   const headline =
     outcome === 'approved'
-      ? `✅ Approved by ${mention(c.decided_by)} at ${utc(c.decided_at)}.`
+      ? `✅ Approved by ${mention(request.decided_by)} at ${utc(request.decided_at)}.`
       : outcome === 'rejected'
-        ? `❌ Rejected by ${mention(c.decided_by)} at ${utc(c.decided_at)}${c.decision_reason ? `: ${c.decision_reason}` : ''}.`
-        : `⌛ The approval request expired at ${utc(c.approval_expires_at)} without a decision; it is a draft again and must be resubmitted (/campaign submit ${c.id}).`;
+        ? `❌ Rejected by ${mention(request.decided_by)} at ${utc(request.decided_at)}${request.reason ? `: ${request.reason}` : ''}.`
+        : outcome === 'expired'
+          ? `⌛ The approval request expired at ${utc(request.expires_at)} without a decision; it is a draft again and must be resubmitted (/campaign submit ${c.id}).`
+          : `🚫 Withdrawn at ${utc(request.decided_at)}${request.decided_by ? ` by ${mention(request.decided_by)}` : ''}${request.reason ? `: ${request.reason}` : ''}. This request can no longer be approved; the campaign is *${stateLabel(c.state)}*.`;
   return {
     title: `Campaign #${c.id} “${c.name}”: ${outcome}`,
-    text: `${headline}\nRequested by ${mention(c.submitted_by)} at ${utc(c.submitted_at)}.`,
-    fields: campaignFields(c),
+    text: `${headline}\nRequested by ${mention(request.requested_by)} at ${utc(request.requested_at)}.`,
+    fields: contentFields(request),
     notes:
       outcome === 'approved'
         ? [

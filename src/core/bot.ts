@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
 import type { ActionDefinition } from './command.ts';
 import { auditWrites, type AuditOutcome } from './audit.ts';
-import type { Caller, CommandContext, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
+import type { Caller, CommandContext, MessageUpdater, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
 import { InternalError, UserError } from './errors.ts';
 import { FairUse } from './fair-use.ts';
 import { mentionsAsText } from './mention.ts';
@@ -61,6 +61,7 @@ export class Bot {
   /** Bounds the heavy commands: in flight in this process, and per user per minute. */
   readonly fairUse: FairUse;
   readonly #notifiers = new Map<Platform, Notifier>();
+  readonly #updaters = new Map<Platform, MessageUpdater>();
   #roles: RoleCache;
   /** Commands whose handler is running now. */
   readonly #running = new Set<RunningCommand>();
@@ -88,9 +89,11 @@ export class Bot {
     this.#roles = new RoleCache(this.db, this.config, ttlMs);
   }
 
-  /** Adapters register how to post to their channels (approval requests, digests). */
-  setNotifier(platform: Platform, notifier: Notifier): void {
+  /** Adapters register how to post to their channels (approval requests, digests) and how to update what they posted. */
+  setNotifier(platform: Platform, notifier: Notifier, updater?: MessageUpdater): void {
     this.#notifiers.set(platform, notifier);
+    if (updater) this.#updaters.set(platform, updater);
+    else this.#updaters.delete(platform);
   }
 
   readonly notify: Notifier = async (target, reply) => {
@@ -100,7 +103,17 @@ export class Bot {
         'platform_unavailable',
         `The ${target.platform} adapter is not running, so channel ${target.channelId} cannot be reached.`,
       );
-    await notifier(target, reply);
+    return notifier(target, reply);
+  };
+
+  readonly updatePosted: MessageUpdater = async (posted, reply) => {
+    const updater = this.#updaters.get(posted.platform);
+    if (!updater)
+      throw new UserError(
+        'platform_unavailable',
+        `The ${posted.platform} adapter is not running or cannot update messages, so the message in channel ${posted.channelId} stays as it is.`,
+      );
+    await updater(posted, reply);
   };
 
   /**
@@ -246,6 +259,7 @@ export class Bot {
       now: this.now,
       progress: throttleProgress(sink),
       notify: this.notify,
+      updatePosted: this.updatePosted,
       commands: this.registry,
     };
   }

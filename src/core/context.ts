@@ -33,8 +33,24 @@ export interface ProgressUpdate {
   message: string;
 }
 
-/** Posts a reply to a channel outside of a command's own answer (approvals, digests, launch reports). */
-export type Notifier = (target: { platform: Platform; channelId: string }, reply: import('./reply.ts').Reply) => Promise<void>;
+/** A message the bot posted in a channel: the platform's ids of its parts (Slack ts, Discord message id), in order. */
+export interface PostedMessage {
+  platform: Platform;
+  channelId: string;
+  messageIds: string[];
+}
+
+/**
+ * Posts a reply to a channel outside of a command's own answer (approvals, digests, launch reports).
+ * Returns what was posted when the adapter can update it later.
+ */
+export type Notifier = (
+  target: { platform: Platform; channelId: string },
+  reply: import('./reply.ts').Reply,
+) => Promise<PostedMessage | void>;
+
+/** Replaces a posted message in place (an approval card once decided): the new reply's buttons only, so none when it has none. */
+export type MessageUpdater = (posted: PostedMessage, reply: import('./reply.ts').Reply) => Promise<void>;
 
 export interface CommandContext {
   /** The command being run, e.g. `import orders`. */
@@ -50,5 +66,6 @@ export interface CommandContext {
   now(): Date;
   progress(update: ProgressUpdate): void;
   notify: Notifier;
+  updatePosted: MessageUpdater;
   commands: CommandRegistry;
 }

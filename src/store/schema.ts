@@ -28,6 +28,8 @@ export interface Database {
   campaign_audience: CampaignAudienceTable;
   campaign_outbox: CampaignOutboxTable;
   campaign_event_receipts: CampaignEventReceiptsTable;
+  campaign_approval_requests: CampaignApprovalRequestsTable;
+  campaign_changes: CampaignChangesTable;
   leases: LeasesTable;
   request_receipts: RequestReceiptsTable;
   job_runs: JobRunsTable;
@@ -302,6 +304,39 @@ export interface CampaignOutboxTable {
 export interface CampaignEventReceiptsTable {
   signature: string;
   received_at: string;
+}
+
+/**
+ * One approval request: the hash of the exact content it asks about (content holds what was hashed, JSON),
+ * changes_through the last campaign_changes id it includes; status pending, approved, rejected, withdrawn or
+ * expired; card_* where its card was posted (card_messages: JSON array of the platform's message ids).
+ */
+export interface CampaignApprovalRequestsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  content_hash: string;
+  content: string;
+  changes_through: number;
+  status: string;
+  requested_by: string;
+  requested_at: string;
+  expires_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+  card_platform: string | null;
+  card_channel: string | null;
+  card_messages: string | null;
+}
+
+/** Who changed a campaign's content, when, and how: changes is JSON { field: { from, to } }. */
+export interface CampaignChangesTable {
+  id: Generated<number>;
+  campaign_id: number;
+  user_id: string;
+  platform: string;
+  at: string;
+  changes: string;
 }
 
 /** A named lease held by one instance until expires_at (ms since the epoch); see src/store/locks.ts. */

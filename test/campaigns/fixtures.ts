@@ -125,6 +125,24 @@ export function captureNotifications(bot: Bot) {
   return posts;
 }
 
+/** Posts through the slack notifier with message ids, and the in-place updates of them (approval cards). */
+export function captureCards(bot: Bot) {
+  const posts: { id: string; channelId: string; reply: Reply }[] = [];
+  const updates: { id: string; channelId: string; reply: Reply }[] = [];
+  bot.setNotifier(
+    'slack',
+    async (target, reply) => {
+      const id = `M${posts.length + 1}`;
+      posts.push({ id, channelId: target.channelId, reply });
+      return { platform: 'slack', channelId: target.channelId, messageIds: [id] };
+    },
+    async (posted, reply) => {
+      updates.push({ id: posted.messageIds[0]!, channelId: posted.channelId, reply });
+    },
+  );
+  return { posts, updates };
+}
+
 export function expectOk(reply: Reply<any>): Reply<any> {
   if (!reply.ok) throw new Error(`expected ok, got ${JSON.stringify(reply.data)}`);
   return reply;

@@ -110,7 +110,11 @@ describe('/campaign lifecycle', () => {
     expect(submitted.data.posting).toMatchObject({ status: 'posted', channel_id: 'CMARKETING' });
     const post = posts.at(-1)!;
     expect(post.channelId).toBe('CMARKETING');
-    expect(post.reply.view.buttons?.map((b) => b.command)).toEqual([`/campaign approve ${id}`, `/campaign reject ${id}`]);
+    const requestId = submitted.data.request.id;
+    expect(post.reply.view.buttons?.map((b) => b.command)).toEqual([
+      `/campaign approve ${id} request=${requestId}`,
+      `/campaign reject ${id} request=${requestId}`,
+    ]);
     const text = JSON.stringify(post.reply.view);
     expect(text).toContain("CLV model can't be fitted yet");
     expect(text).toContain('43 of 50');
@@ -126,8 +130,9 @@ describe('/campaign lifecycle', () => {
     expect(mentionsAsText(resolved.reply.view.text!)).toContain('Approved by <@UAPPROVE>');
     expect(resolved.reply.view.buttons).toBeUndefined();
     const again = await run(bot, `/campaign approve ${id}`, approver);
-    expect(again.data.error.code).toBe('invalid_transition');
-    expect(again.data.error.message).toContain('is *approved*');
+    expect(again.data.error.code).toBe('already_decided');
+    expect(again.data.error.message).toContain('already approved by <@UAPPROVE> at 2026-11-20 10:00 UTC');
+    expect(again.data.error.hint).toContain('is *approved*');
     expect(again.data.error.hint).toContain('launching (launch), draft (reopen), cancelled (cancel)');
     const edit = await run(bot, `/campaign edit ${id} holdout=5%`, marketer);
     expect(edit.data.error.code).toBe('not_draft');

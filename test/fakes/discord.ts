@@ -89,6 +89,8 @@ export class FakeDiscord {
   readonly callbacks: InteractionCallback[] = [];
   readonly webhookMessages: WebhookMessage[] = [];
   readonly channelMessages: ChannelMessage[] = [];
+  /** `PATCH /channels/:id/messages/:id` bodies, in order (the message in channelMessages shows the result). */
+  readonly channelEdits: ChannelMessage[] = [];
   readonly registeredCommands: RegisteredCommands[] = [];
   /** IDENTIFY payloads received on the gateway. */
   readonly identifies: Record<string, unknown>[] = [];
@@ -520,6 +522,15 @@ export class FakeDiscord {
       this.channelMessages.push({ id, channelId, body, files: r.files });
       const guild = this.guilds.find((g) => g.channels.some((c) => c.id === channelId));
       return { status: 200, body: this.message(id, channelId, body, r.files, guild ? { guild_id: guild.id } : {}) };
+    }
+    if ((m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(path)) && method === 'PATCH') {
+      const [, channelId, messageId] = m;
+      const posted = this.channelMessages.find((c) => c.channelId === channelId && c.id === messageId);
+      if (!posted) return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+      this.channelEdits.push({ id: messageId, channelId, body, files: r.files });
+      posted.body = { ...posted.body, ...body };
+      const guild = this.guilds.find((g) => g.channels.some((c) => c.id === channelId));
+      return { status: 200, body: this.message(messageId, channelId, posted.body, r.files, guild ? { guild_id: guild.id } : {}) };
     }
     if ((m = /^\/channels\/([^/]+)$/.exec(path)) && method === 'GET') {
       const found = this.findChannel(m[1]);

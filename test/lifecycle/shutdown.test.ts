@@ -45,7 +45,7 @@ describe('shutdown on SIGTERM and SIGINT', { timeout: 240_000 }, () => {
     bot.child.kill('SIGTERM');
     const { code, signal } = await bot.exited;
     expect({ code, signal }, bot.stderr()).toEqual({ code: 0, signal: null });
-    expect(bot.stdout()).toContain('[to console]');
+    expect(bot.stdout()).toContain('[to console, message ');
     expect(bot.stdout()).toMatch(
       /The bot is restarting\. Your \/import orders may run 1 s more; if it has not finished by then, it is stopped/,
     );

@@ -1,0 +1,101 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { Actor, Campaign } from './repository.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** The campaign columns a person can change (create and edit); the rest is state and bookkeeping. */
+export const CONTENT_FIELDS = [
+  'name',
+  'segment',
+  'channel',
+  'message',
+  'subject',
+  'budget_cents',
+  'cost_per_send_cents',
+  'holdout_pct',
+  'window_days',
+  'start_at',
+] as const;
+export type ContentField = (typeof CONTENT_FIELDS)[number];
+
+export type FieldChanges = Partial<Record<ContentField, { from: unknown; to: unknown }>>;
+
+/** The fields `set` really changes in `campaign`, with old and new values. */
+export function diffContent(campaign: Partial<Campaign> | null, set: Partial<Record<ContentField, unknown>>): FieldChanges {
+  const changes: FieldChanges = {};
+  for (const field of CONTENT_FIELDS) {
+    if (!(field in set) || set[field] === undefined) continue;
+    const from = campaign ? (campaign[field] ?? null) : null;
+    const to = set[field] ?? null;
+    if (from === null ? to !== null : String(from) !== String(to)) changes[field] = { from, to };
+  }
+  return changes;
+}
+
+export async function recordChanges(db: Db, campaignId: number, actor: Actor, at: Date, changes: FieldChanges): Promise<void> {
+  if (Object.keys(changes).length === 0) return;
+  await db
+    .insertInto('campaign_changes')
+    .values({
+      campaign_id: campaignId,
+      user_id: actor.userId,
+      platform: actor.platform,
+      at: at.toISOString(),
+      changes: JSON.stringify(changes),
+    })
+    .execute();
+}
+
+export interface ChangeEntry {
+  id: number;
+  user_id: string;
+  platform: string;
+  at: string;
+  changes: FieldChanges;
+}
+
+export async function changesOf(db: Db, campaignId: number): Promise<ChangeEntry[]> {
+  const rows = await db.selectFrom('campaign_changes').selectAll().where('campaign_id', '=', campaignId).orderBy('id').execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    user_id: r.user_id,
+    platform: r.platform,
+    at: r.at,
+    changes: JSON.parse(r.changes) as FieldChanges,
+  }));
+}
+
+/** The newest change's id (0 when none): an approval request covers the changes up to it. */
+export async function lastChangeId(db: Db, campaignId: number): Promise<number> {
+  const row = await db
+    .selectFrom('campaign_changes')
+    .select((eb) => eb.fn.max('id').as('last'))
+    .where('campaign_id', '=', campaignId)
+    .executeTakeFirst();
+  return Number(row?.last ?? 0);
+}
+
+/** Everyone who changed the campaign after change `afterId` (their changes are not approved yet). */
+export async function editorsAfter(db: Db, campaignId: number, afterId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('campaign_changes')
+    .select('user_id')
+    .distinct()
+    .where('campaign_id', '=', campaignId)
+    .where('id', '>', afterId)
+    .execute();
+  return rows.map((r) => r.user_id).sort();
+}
+
+const short = (value: unknown) => {
+  const text = value === null || value === undefined ? '—' : String(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+};
+
+/** `message: “20% off” → “30% off”; holdout_pct: 10 → 20` for the history table. */
+export function describeChanges(changes: FieldChanges): string {
+  return Object.entries(changes)
+    .map(([field, c]) => `${field}: ${short(c.from)} → ${short(c.to)}`)
+    .join('; ');
+}
