@@ -158,6 +158,28 @@ function runHeadline(run: RunRecord): string {
   return `${method} · as of ${run.as_of} · ${formatCount(run.customers)} customers · ${run.features.filter((f) => !/_score$/.test(f)).join(', ')}`;
 }
 
+const NO_SPREAD: Record<string, (value: number, currency: string) => string> = {
+  recency: (v) => `every customer last bought ${v} day${v === 1 ? '' : 's'} before as_of`,
+  frequency: (v) => `every customer bought ${v} time${v === 1 ? '' : 's'}`,
+  monetary: (v, currency) => `every customer spent ${formatMoney(Math.round(v * 100), currency)}`,
+};
+
+/** How an RFM run scored and named: dimensions with no spread, the map's column, the one-order rule. */
+export function rfmNotes(run: RunRecord): string[] {
+  const rfm = run.details.rfm;
+  if (run.method !== 'rfm' || !rfm) return [];
+  const notes = rfm.uninformative.map(
+    ({ feature, value }) =>
+      `${feature.charAt(0).toUpperCase()}${feature.slice(1)} is uninformative: ${NO_SPREAD[feature]?.(value, run.details.currency) ?? 'every customer has the same value'}, so it cannot tell customers apart; it is not scored and not used in the names.`,
+  );
+  if (rfm.column === 'monetary') notes.push('Names use R and M (M in place of F in the R × F segment map).');
+  if (rfm.column === null) notes.push('Names use R alone.');
+  notes.push(
+    "Scores are quintiles of the values (ties share a score; recent = 5); names come from the R × F segment map (see the README). A customer with one order is never Champions, Loyal customers or Can't lose them.",
+  );
+  return notes;
+}
+
 export interface RunCharts {
   chart: string;
   k_chart?: string;
@@ -210,6 +232,7 @@ export async function runView(
     });
   }
   const notes = [`Run #${run.id}: address a segment by its id or name in /segment show, /segment export and campaign audiences.`];
+  notes.push(...rfmNotes(run));
   if (run.details.missing > 0) notes.push(`${formatCount(run.details.missing)} customers lack one of the features and are in no segment.`);
   if (segments.some((s) => s.kind === 'no_purchase'))
     notes.push('"No purchase yet": customers without a purchase as of the date; not clustered.');
