@@ -109,7 +109,7 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
           formatCount(c.sent),
           Object.entries(c.events)
             .map(([type, n]) => `${type} ${formatCount(n)}`)
-            .join(', ') || '—',
+            .join(', ') || noValue('no events yet'),
         ]),
       });
       for (const c of data.campaigns.launched.slice(0, 3))
