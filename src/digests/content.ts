@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { cacMissing } from '../core/format.ts';
 import { NO_CHANNEL } from '../metrics/acquisition.ts';
 import type { Database } from '../store/schema.ts';
 import { detectAnomaly, TRAILING_PERIODS, type Anomaly } from './anomalies.ts';
@@ -24,7 +25,7 @@ export interface ChannelFigures {
   channel: string;
   spend_cents: number;
   new_customers: number;
-  /** Spend per new customer; null without new customers. */
+  /** Spend per new customer; null without spend or without new customers (never 0 for a channel that spent nothing). */
   cac_cents: number | null;
   revenue_cents: number;
   /** (revenue - spend) / spend, revenue of the customers acquired in the period (as /roi with as_of = period end); null without spend. */
@@ -250,7 +251,7 @@ function channelFigures(customers: Cell[], spend: Cell[], revenue: Cell[]): Chan
   const figures = (e: { spend: number[]; customers: number[]; revenue: number[] }, i: number) => ({
     spend_cents: e.spend[i]!,
     new_customers: e.customers[i]!,
-    cac_cents: e.customers[i]! > 0 ? Math.round(e.spend[i]! / e.customers[i]!) : null,
+    cac_cents: cacMissing(e.spend[i]!, e.customers[i]!) ? null : Math.round(e.spend[i]! / e.customers[i]!),
     revenue_cents: e.revenue[i]!,
     roi: e.spend[i]! > 0 ? (e.revenue[i]! - e.spend[i]!) / e.spend[i]! : null,
   });

@@ -1,8 +1,17 @@
-import { formatChange, formatCount, formatPercent } from '../core/format.ts';
+import {
+  cacMissing,
+  formatCac,
+  formatChange,
+  formatChangeOf,
+  formatCount,
+  formatPercent,
+  formatPointChange,
+  noValue,
+} from '../core/format.ts';
 import type { Button, Table, View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
 import type { Anomaly } from './anomalies.ts';
-import type { DigestData } from './content.ts';
+import type { ChannelFigures, DigestData } from './content.ts';
 
 export interface DigestHeader {
   /** `Schedule #3` or `Preview`. */
@@ -26,7 +35,9 @@ function anomalyLine(anomaly: Anomaly, currency: string): string {
   return `⚠️ *${METRIC_LABELS[anomaly.metric] ?? anomaly.metric}* ${show(anomaly.value)} is ${Math.abs(anomaly.z).toFixed(1)} standard deviations ${direction} its trailing average of ${show(anomaly.mean)}.`;
 }
 
-const roiText = (roi: number | null) => (roi === null ? '—' : formatPercent(roi));
+type Figures = Omit<ChannelFigures, 'channel' | 'previous'>;
+const cacOf = (f: Figures) => ({ value: f.cac_cents, missing: cacMissing(f.spend_cents, f.new_customers) });
+const roiOf = (f: Figures) => ({ value: f.roi, missing: f.spend_cents > 0 ? null : 'no spend' });
 
 /** The digest as a chat reply: anomalies first, then the figures with their change, the chart and buttons. */
 export function renderDigest(data: DigestData, chart: string | null, header: DigestHeader): View {
@@ -72,10 +83,10 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
           c.channel,
           money(c.spend_cents),
           formatCount(c.new_customers),
-          c.cac_cents === null ? '—' : money(c.cac_cents),
-          c.cac_cents === null ? '—' : formatChange(c.cac_cents, c.previous.cac_cents),
-          roiText(c.roi),
-          c.roi === null ? '—' : formatChange(c.roi, c.previous.roi),
+          formatCac({ spend: c.spend_cents, new_customers: c.new_customers, cac: c.cac_cents }, money),
+          formatChangeOf(cacOf(c), cacOf(c.previous), formatChange),
+          c.roi === null ? noValue(roiOf(c).missing ?? 'no value') : formatPercent(c.roi),
+          formatChangeOf(roiOf(c), roiOf(c.previous), formatPointChange),
         ]),
       });
     } else lines.push('No channel spend or acquisitions in the period.');
@@ -98,7 +109,7 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
           formatCount(c.sent),
           Object.entries(c.events)
             .map(([type, n]) => `${type} ${formatCount(n)}`)
-            .join(', ') || '—',
+            .join(', ') || noValue('no events yet'),
         ]),
       });
       for (const c of data.campaigns.launched.slice(0, 3))
@@ -139,7 +150,7 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
     buttons: buttons.length ? buttons : undefined,
     notes: [
       zoneNote,
-      'New customers by signup date; CAC = spend / new customers; ROI = (revenue in the period of the customers acquired in it − spend) / spend, as /roi with as_of = the period end.',
+      'New customers by signup date; CAC = spend / new customers; ROI = (revenue in the period of the customers acquired in it − spend) / spend, as /roi with as_of = the period end. ROI changes are in percentage points (pp).',
     ],
   };
 }

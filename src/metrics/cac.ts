@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { cacMissing } from '../core/format.ts';
 import type { Database } from '../store/schema.ts';
 import { newCustomersByChannel, spendByChannel } from './acquisition.ts';
 import { previousPeriod, trailingPeriods } from './periods.ts';
@@ -8,7 +9,7 @@ export interface CacFigure {
   /** Spend in currency units. */
   spend: number;
   new_customers: number;
-  /** spend / new_customers; null when no customers were acquired (never a division by zero). */
+  /** spend / new_customers; null without spend or without new customers (never $0, never a division by zero). */
   cac: number | null;
 }
 
@@ -46,7 +47,7 @@ async function periodData(db: Kysely<Database>, period: Period): Promise<PeriodD
 const figure = (spendCents: number, customers: number): CacFigure => ({
   spend: spendCents / 100,
   new_customers: customers,
-  cac: customers > 0 ? Math.round(spendCents / customers) / 100 : null,
+  cac: cacMissing(spendCents, customers) ? null : Math.round(spendCents / customers) / 100,
 });
 
 /** A channel without spend (organic) has no CAC. */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { campaignReport } from '../campaigns/report.ts';
 import type { View } from '../core/reply.ts';
-import { formatPercent } from '../core/format.ts';
+import { formatPercent, noValue } from '../core/format.ts';
 import { formatMoney } from '../store/money.ts';
 import type { Database } from '../store/schema.ts';
 import { campaignRoi } from './roi.ts';
@@ -51,16 +51,18 @@ export async function computeCampaignRoi(db: Kysely<Database>, campaign: string,
 
 export function campaignRoiView(report: CampaignRoiReport): View {
   const money = (amount: number) => formatMoney(Math.round(amount * 100), report.currency);
-  const pct = (value: number | null) => (value === null ? '— (no cost recorded)' : formatPercent(value));
+  const noCost = noValue('no cost recorded');
+  const noIncrement = noValue('no estimate against the holdout, see the note');
+  const pct = (value: number | null) => (value === null ? noCost : formatPercent(value));
   return {
     title: `Return on investment — campaign ${report.campaign.name}`,
-    text: `Attributed ROI *${pct(report.roi)}* (ROAS ${report.roas === null ? '—' : `${report.roas.toFixed(2)}×`}) over ${report.window}.`,
+    text: `Attributed ROI *${pct(report.roi)}* (ROAS ${report.roas === null ? noCost : `${report.roas.toFixed(2)}×`}) over ${report.window}.`,
     fields: [
       { label: 'Cost', value: money(report.spend) },
       { label: 'Attributed revenue (recipients)', value: money(report.revenue) },
       { label: 'ROI (attributed)', value: pct(report.roi) },
-      { label: 'Incremental revenue (vs holdout)', value: report.incremental ? money(report.incremental.revenue) : '—' },
-      { label: 'Incremental ROI', value: report.incremental ? pct(report.incremental.roi) : '—' },
+      { label: 'Incremental revenue (vs holdout)', value: report.incremental ? money(report.incremental.revenue) : noIncrement },
+      { label: 'Incremental ROI', value: report.incremental ? pct(report.incremental.roi) : noIncrement },
     ],
     notes: [
       `Window: ${report.window}; as of ${report.as_of}.`,

@@ -13,12 +13,15 @@ export { assignNearest, lloyd, type LloydOptions, type LloydResult } from './llo
 export { silhouette, silhouettes, type SilhouetteOptions } from './silhouette.ts';
 export { CHOOSE_K_DEFAULTS, chooseK, type ChooseKOptions, type ChooseKResult, type KScore } from './choose-k.ts';
 export {
+  ONE_ORDER_MAX_COLUMN,
   RFM_GRID,
-  RFM_GROUP_ACTIONS,
-  fmScore,
+  RFM_GROUPS,
+  RFM_GROUP_ORDER,
   quintileScores,
   rfm,
   rfmGroup,
+  type DimensionScoring,
+  type RfmDimension,
   type RfmGroup,
   type RfmInput,
   type RfmResult,

@@ -48,6 +48,8 @@ export interface RunDetails {
   overall: Record<string, number>;
   transforms: TransformInfo[];
   choice?: { best: number; sample_rows: number; scores: { k: number; inertia: number; silhouette: number }[] };
+  /** RFM runs: the map's column (F, or M when F has no spread, null: named by R alone) and the dimensions with no spread. */
+  rfm?: { column: 'frequency' | 'monetary' | null; uninformative: { feature: string; value: number }[] };
   /** Customers left out because a requested attribute was missing. */
   missing: number;
   currency: string;

@@ -1,10 +1,10 @@
 import type { ChartSpec } from '../charts/chart-spec.ts';
 import { writeChart } from '../charts/index.ts';
-import { formatCount, formatPercent, maskEmail } from '../core/format.ts';
+import { formatCount, formatPercent, maskEmail, noValue } from '../core/format.ts';
 import type { Button, Table, View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
 import { ORDER_FEATURES, isOrderFeature } from './customer-features.ts';
-import type { RunRecord, SegmentRecord } from './runs.ts';
+import type { RunRecord, SegmentKind, SegmentRecord } from './runs.ts';
 
 /** A segment as `--json` shows it. */
 export interface SegmentData {
@@ -43,9 +43,9 @@ export function segmentData(segment: SegmentRecord): SegmentData {
   return { id, name, size, share, revenue_share, profile, action };
 }
 
-/** A feature value in its unit: money for monetary and aov, days for recency and tenure. */
-export function formatFeature(name: string, value: number | undefined, currency: string): string {
-  if (value === undefined || !Number.isFinite(value)) return '—';
+/** A feature value in its unit: money for monetary and aov, days for recency and tenure; "— (why)" without one. */
+export function formatFeature(name: string, value: number | undefined, currency: string, missing = 'no value'): string {
+  if (value === undefined || !Number.isFinite(value)) return noValue(missing);
   if (name === 'monetary' || name === 'aov') return formatMoney(Math.round(value * 100), currency);
   if (name === 'recency' || name === 'tenure') return `${value.toFixed(0)} d`;
   return String(Math.round(value * 100) / 100);
@@ -62,6 +62,16 @@ export function featureLabel(name: string): string {
   }[name];
 }
 
+const SCORED: Record<string, string> = { r_score: 'recency', f_score: 'frequency', m_score: 'monetary' };
+
+/** Why a run has no value of `feature` for a segment (of `kind`) or a customer. */
+function whyMissing(run: RunRecord, feature: string, kind?: SegmentKind): string {
+  if (SCORED[feature] && run.details.rfm?.uninformative.some((u) => u.feature === SCORED[feature])) return 'not scored';
+  if (kind === 'no_purchase') return 'no purchase';
+  if (SCORED[feature]) return 'not averaged';
+  return 'no value';
+}
+
 /** "▲ 40%" / "▼ 12%" against the overall mean. */
 function versus(value: number | undefined, overall: number | undefined): string {
   if (value === undefined || overall === undefined || !(overall > 0)) return '';
@@ -69,6 +79,9 @@ function versus(value: number | undefined, overall: number | undefined): string 
   if (Math.abs(change) < 0.005) return '≈ avg';
   return `${change > 0 ? '▲' : '▼'} ${Math.abs(change * 100).toFixed(0)}%`;
 }
+
+/** Revenue share is null when the run uses no order features or the customers' net revenue sums to 0. */
+const NO_REVENUE = noValue('no revenue to share');
 
 function profileColumns(run: RunRecord): string[] {
   return run.features;
@@ -81,11 +94,11 @@ export function profileTable(run: RunRecord, segments: SegmentRecord[]): Table {
     title: 'Profiles (segment average, vs the overall average)',
     columns: ['Segment', ...columns.map(featureLabel)],
     rows: [
-      ['Overall average', ...columns.map((f) => formatFeature(f, run.details.overall[f], currency))],
+      ['Overall average', ...columns.map((f) => formatFeature(f, run.details.overall[f], currency, whyMissing(run, f)))],
       ...segments.map((s) => [
         s.name,
         ...columns.map((f) => {
-          const text = formatFeature(f, s.profile[f], currency);
+          const text = formatFeature(f, s.profile[f], currency, whyMissing(run, f, s.kind));
           const vs = s.kind === 'no_purchase' ? '' : versus(s.profile[f], run.details.overall[f]);
           return vs ? `${text} (${vs})` : text;
         }),
@@ -104,7 +117,7 @@ export function segmentsTable(segments: SegmentRecord[]): Table {
       s.name,
       formatCount(s.size),
       formatPercent(s.share),
-      s.revenue_share === null ? '—' : formatPercent(s.revenue_share),
+      s.revenue_share === null ? NO_REVENUE : formatPercent(s.revenue_share),
       s.action,
     ]),
     numeric: [false, false, true, true, true, false],
@@ -156,6 +169,28 @@ export function kChoiceChart(run: RunRecord): ChartSpec | undefined {
 function runHeadline(run: RunRecord): string {
   const method = run.method === 'rfm' ? 'RFM scoring' : `k-means, k=${run.k}`;
   return `${method} · as of ${run.as_of} · ${formatCount(run.customers)} customers · ${run.features.filter((f) => !/_score$/.test(f)).join(', ')}`;
+}
+
+const NO_SPREAD: Record<string, (value: number, currency: string) => string> = {
+  recency: (v) => `every customer last bought ${v} day${v === 1 ? '' : 's'} before as_of`,
+  frequency: (v) => `every customer bought ${v} time${v === 1 ? '' : 's'}`,
+  monetary: (v, currency) => `every customer spent ${formatMoney(Math.round(v * 100), currency)}`,
+};
+
+/** How an RFM run scored and named: dimensions with no spread, the map's column, the one-order rule. */
+export function rfmNotes(run: RunRecord): string[] {
+  const rfm = run.details.rfm;
+  if (run.method !== 'rfm' || !rfm) return [];
+  const notes = rfm.uninformative.map(
+    ({ feature, value }) =>
+      `${feature.charAt(0).toUpperCase()}${feature.slice(1)} is uninformative: ${NO_SPREAD[feature]?.(value, run.details.currency) ?? 'every customer has the same value'}, so it cannot tell customers apart; it is not scored and not used in the names.`,
+  );
+  if (rfm.column === 'monetary') notes.push('Names use R and M (M in place of F in the R × F segment map).');
+  if (rfm.column === null) notes.push('Names use R alone.');
+  notes.push(
+    "Scores are quintiles of the values (ties share a score; recent = 5); names come from the R × F segment map (see the README). A customer with one order is never Champions, Loyal customers or Can't lose them.",
+  );
+  return notes;
 }
 
 export interface RunCharts {
@@ -210,6 +245,7 @@ export async function runView(
     });
   }
   const notes = [`Run #${run.id}: address a segment by its id or name in /segment show, /segment export and campaign audiences.`];
+  notes.push(...rfmNotes(run));
   if (run.details.missing > 0) notes.push(`${formatCount(run.details.missing)} customers lack one of the features and are in no segment.`);
   if (segments.some((s) => s.kind === 'no_purchase'))
     notes.push('"No purchase yet": customers without a purchase as of the date; not clustered.');
@@ -288,7 +324,7 @@ export function showView(run: RunRecord, segment: SegmentRecord, examples: Examp
     text: `From run #${run.id}${run.name ? ` “${run.name}”` : ''} (${runHeadline(run)}).\n*Recommended action:* ${segment.action}`,
     fields: [
       { label: 'Customers', value: `${formatCount(segment.size)} (${formatPercent(segment.share)})` },
-      { label: 'Revenue share', value: segment.revenue_share === null ? '—' : formatPercent(segment.revenue_share) },
+      { label: 'Revenue share', value: segment.revenue_share === null ? NO_REVENUE : formatPercent(segment.revenue_share) },
     ],
     tables: [
       {
@@ -296,16 +332,21 @@ export function showView(run: RunRecord, segment: SegmentRecord, examples: Examp
         columns: ['Feature', 'Segment average', 'Overall average', 'Vs overall'],
         rows: columns.map((f) => [
           featureLabel(f),
-          formatFeature(f, segment.profile[f], currency),
-          formatFeature(f, run.details.overall[f], currency),
-          versus(segment.profile[f], run.details.overall[f]) || '—',
+          formatFeature(f, segment.profile[f], currency, whyMissing(run, f, segment.kind)),
+          formatFeature(f, run.details.overall[f], currency, whyMissing(run, f)),
+          versus(segment.profile[f], run.details.overall[f]) ||
+            (segment.kind === 'no_purchase' ? noValue('no purchase') : noValue('not compared')),
         ]),
         numeric: [false, true, true, true],
       },
       {
         title: 'Example customers',
         columns: ['Customer', 'Email', ...columns.map(featureLabel)],
-        rows: examples.map((e) => [e.customer_id, e.email, ...columns.map((f) => formatFeature(f, e.features[f] ?? undefined, currency))]),
+        rows: examples.map((e) => [
+          e.customer_id,
+          e.email,
+          ...columns.map((f) => formatFeature(f, e.features[f] ?? undefined, currency, whyMissing(run, f, segment.kind))),
+        ]),
         numeric: [false, false, ...columns.map(() => true)],
       },
     ],

@@ -5,7 +5,7 @@ import { createDatabase, dialectOf, sqlitePath } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
 import { checkFeatures, fetchCustomerFeatures, isOrderFeature, latestOrderDate, type CustomerFeatures } from './customer-features.ts';
 import { SegmentationInputError } from './errors.ts';
-import { rfm, RFM_GROUP_ACTIONS, type RfmGroup } from './rfm.ts';
+import { rfm, RFM_GROUP_ORDER, RFM_GROUPS, type DimensionScoring, type RfmResult } from './rfm.ts';
 import {
   getRun,
   runSegments,
@@ -22,17 +22,6 @@ import { writeRunCharts, type RunCharts } from './segment-views.ts';
 export const DEFAULT_FEATURES = ['recency', 'frequency', 'monetary'];
 export const RFM_FEATURES = ['recency', 'frequency', 'monetary'];
 export const RFM_SCORE_COLUMNS = ['r_score', 'f_score', 'm_score'];
-/** RFM groups from best to worst, the order segments are listed in. */
-export const RFM_GROUP_ORDER: RfmGroup[] = [
-  'Champions',
-  'Loyal',
-  'Potential loyalists',
-  'New',
-  'At risk',
-  "Can't lose them",
-  'Hibernating',
-  'Lost',
-];
 export const AUTO_K_RANGE = { from: 2, to: 10 };
 export const NO_PURCHASE = {
   name: 'No purchase yet',
@@ -145,6 +134,7 @@ export async function performSegmentRun(
     overall: plan.overall,
     transforms: plan.transforms,
     choice: plan.choice,
+    ...(plan.rfm ? { rfm: plan.rfm } : {}),
     missing: plan.missing,
     currency: input.currency,
     timings_ms: { features: Math.round(featuresMs), cluster: Math.round(clusterMs) },
@@ -221,6 +211,7 @@ interface Plan {
   overall: Record<string, number>;
   transforms: TransformInfo[];
   choice?: RunDetails['choice'];
+  rfm?: RunDetails['rfm'];
   inertia: number | null;
   missing: number;
 }
@@ -299,26 +290,46 @@ function scoreRfm(data: CustomerFeatures, asOf: string): Plan {
     });
   }
   const pick = (d: number) => Float64Array.from(rows, (i) => data.values[i * 3 + d]);
-  const scores = rfm({ recencyDays: pick(0), frequency: pick(1), monetary: pick(2) });
-  const present = RFM_GROUP_ORDER.filter((g) => scores.groups.includes(g));
+  let scores: RfmResult;
+  try {
+    scores = rfm({ recencyDays: pick(0), frequency: pick(1), monetary: pick(2) });
+  } catch (error) {
+    if (error instanceof SegmentationInputError && error.code === 'no_spread') {
+      throw new UserError(
+        'no_spread',
+        `All ${rows.length.toLocaleString('en-US')} customers with purchases as of ${asOf} have the same recency, frequency and spend: RFM cannot tell them apart.`,
+        { hint: 'Pick another as_of, or import more orders.', context: error.context },
+      );
+    }
+    throw error;
+  }
+  const named = new Set(scores.groups);
+  const present = RFM_GROUP_ORDER.filter((g) => named.has(g));
+  const segmentOf = new Map(present.map((g, s) => [g, s]));
   const assignment = new Int32Array(data.ids.length).fill(-1);
+  /** Customer row -> position in `rows` (-1: not scored). */
+  const scored = new Int32Array(data.ids.length).fill(-1);
   const sums = present.map(() => new Float64Array(6));
   const counts = new Array<number>(present.length).fill(0);
-  const scoreOf = new Map<number, [number, number, number]>();
+  const scoreArrays = [scores.r, scores.f, scores.m];
   rows.forEach((i, j) => {
-    const s = present.indexOf(scores.groups[j]);
+    const s = segmentOf.get(scores.groups[j])!;
     assignment[i] = s;
+    scored[i] = j;
     counts[s]++;
-    const row = [data.values[i * 3], data.values[i * 3 + 1], data.values[i * 3 + 2], scores.r[j], scores.f[j], scores.m[j]];
-    row.forEach((v, d) => (sums[s][d] += v));
-    scoreOf.set(i, [scores.r[j], scores.f[j], scores.m[j]]);
+    for (let d = 0; d < 3; d++) {
+      sums[s][d] += data.values[i * 3 + d];
+      sums[s][3 + d] += scoreArrays[d][j];
+    }
   });
+  const dims = [scores.dimensions.recency, scores.dimensions.frequency, scores.dimensions.monetary];
   const columns = [...RFM_FEATURES, ...RFM_SCORE_COLUMNS];
+  const profiled = columns.filter((_, d) => d < 3 || dims[d - 3].informative);
   const segments: Plan['segments'] = present.map((group, s) => ({
     name: group,
     kind: 'rfm' as const,
-    action: RFM_GROUP_ACTIONS[group],
-    profile: Object.fromEntries(columns.map((name, d) => [name, round(sums[s][d] / counts[s])])),
+    action: RFM_GROUPS[group],
+    profile: Object.fromEntries(profiled.map((name) => [name, round(sums[s][columns.indexOf(name)] / counts[s])])),
   }));
   addNoPurchase(data, noPurchase, segments, assignment);
   return {
@@ -327,18 +338,25 @@ function scoreRfm(data: CustomerFeatures, asOf: string): Plan {
     columns,
     featureText: (i) => {
       const base = featureText(data.values, i * 3, 3);
-      const score = scoreOf.get(i);
-      return score ? `${base},${score.join(',')}` : `${base},,,`;
+      const j = scored[i];
+      if (j < 0) return `${base},,,`;
+      return `${base},${scoreArrays.map((a) => (a[j] === 0 ? '' : String(a[j]))).join(',')}`;
     },
     overall: overallMeans(data, rows),
-    transforms: [
-      { feature: 'recency', transform: 'quintile score 1-5 (recent = 5)', skewness: 0 },
-      { feature: 'frequency', transform: 'quintile score 1-5', skewness: 0 },
-      { feature: 'monetary', transform: 'quintile score 1-5', skewness: 0 },
-    ],
+    transforms: RFM_FEATURES.map((feature, d) => ({ feature, transform: rfmTransform(feature, dims[d]), skewness: 0 })),
+    rfm: {
+      column: scores.column,
+      uninformative: RFM_FEATURES.flatMap((feature, d) => (dims[d].informative ? [] : [{ feature, value: dims[d].value! }])),
+    },
     inertia: null,
     missing: 0,
   };
+}
+
+function rfmTransform(feature: string, scoring: DimensionScoring): string {
+  if (!scoring.informative) return `not scored: every customer has the same value (${round(scoring.value!)})`;
+  const cuts = scoring.cuts.map((c) => String(round(c))).join(', ');
+  return `quintile score 1-5${feature === 'recency' ? ' (recent = 5)' : ''}, cut points ${cuts}`;
 }
 
 function addNoPurchase(data: CustomerFeatures, rows: number[], segments: Plan['segments'], assignment: Int32Array): void {

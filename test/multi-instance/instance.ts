@@ -47,7 +47,7 @@ const deps = {
   delivery: { webhook: { batchSize: 5, backoffMs: 10 }, email: { backoffMs: 10 } },
   leaseMs: process.env.CAMPAIGN_LEASE_MS ? Number(process.env.CAMPAIGN_LEASE_MS) : undefined,
 };
-let stopScheduler = () => {};
+let stopScheduler: () => Promise<void> = async () => {};
 
 /** Waits until `at` (ms since the epoch) so both processes start a step at the same moment. */
 async function startAt(at: number | undefined): Promise<void> {
@@ -89,7 +89,7 @@ const handlers: Record<string, (request: Request) => Promise<unknown>> = {
   launch: async (request) => launchCampaign(deps, request.campaign_id as number, { userId: 'UMARKET2', platform: 'slack' }),
   /** The campaign clock as in production (tick, then resume launches whose lease expired), every interval_ms. */
   scheduler: async (request) => {
-    stopScheduler();
+    await stopScheduler();
     stopScheduler = startCampaignScheduler(deps, request.interval_ms as number);
     return { started: true };
   },
@@ -115,7 +115,7 @@ for await (const line of lines) {
   })();
 }
 
-stopScheduler();
+await stopScheduler();
 await digests.stop();
 await slack.stop();
 await app.close();

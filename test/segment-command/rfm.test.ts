@@ -8,10 +8,11 @@ import { seedCustomers } from './seed.ts';
 let store: TestStore;
 let bot: Bot;
 
-// As of 2026-06-30. Five buyers with distinct R, F and M, so quintile ranks give scores 1..5 exactly.
+// As of 2026-06-30. Five buyers with distinct R, F and M, so the quintile cut points give scores 1..5 exactly
+// (recency cut points 8.2, 22, 58, 140 days); groups from the R x F map:
 // A: 1 day, 5 orders, $500 -> R5 F5 M5 -> Champions
-// B: 10 days, 1 order, $10 (and a later order after as_of, ignored) -> R4 F1 M1 -> New
-// C: 30 days, 4 orders, $400 - $50 return = $350 net -> R3 F4 M4 -> Loyal
+// B: 10 days, 1 order, $10 (and a later order after as_of, ignored) -> R4 F1 M1 -> Promising
+// C: 30 days, 4 orders, $400 - $50 return = $350 net -> R3 F4 M4 -> Loyal customers
 // D: 100 days, 3 orders, $300 -> R2 F3 M3 -> At risk
 // E: 300 days, 2 orders, $20 -> R1 F2 M2 -> Lost
 // F: no orders -> No purchase yet
@@ -74,15 +75,17 @@ describe('/segment run method=rfm', () => {
     expect(data).toMatchObject({ method: 'rfm', k: 5, customers: 6, inertia: null });
     expect(data.segments.map((s: { name: string; size: number }) => [s.name, s.size])).toEqual([
       ['Champions', 1],
-      ['Loyal', 1],
-      ['New', 1],
+      ['Loyal customers', 1],
+      ['Promising', 1],
       ['At risk', 1],
       ['Lost', 1],
       ['No purchase yet', 1],
     ]);
     expect(data.segments[0].action).toMatch(/loyalty/i);
-    expect(data.transforms[0]).toEqual({ feature: 'recency', transform: 'quintile score 1-5 (recent = 5)' });
-    expect(data.segments.find((s: { name: string }) => s.name === 'Loyal').revenue_share).toBeCloseTo(350 / 1180, 9);
+    expect(data.transforms[0]).toEqual({ feature: 'recency', transform: 'quintile score 1-5 (recent = 5), cut points 8.2, 22, 58, 140' });
+    expect(answer.view.notes!.join('\n')).toContain("A customer with one order is never Champions, Loyal customers or Can't lose them.");
+    expect(answer.view.notes!.join('\n')).not.toContain('uninformative');
+    expect(data.segments.find((s: { name: string }) => s.name === 'Loyal customers').revenue_share).toBeCloseTo(350 / 1180, 9);
 
     const scores: Record<string, string> = {};
     for (const segment of data.segments) {

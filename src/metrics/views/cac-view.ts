@@ -1,20 +1,21 @@
 import type { Attachment, View } from '../../core/reply.ts';
-import { formatChange, formatCount } from '../../core/format.ts';
+import { cacMissing, formatCac, formatChange, formatChangeOf, formatCount, noValue } from '../../core/format.ts';
 import type { LineChartSpec } from '../../charts/index.ts';
 import { formatMoney } from '../../store/money.ts';
 import type { CacFigure, CacReport } from '../cac.ts';
 
-const money = (amount: number, currency: string | null) => (currency ? formatMoney(Math.round(amount * 100), currency) : '—');
-const cacText = (f: CacFigure, currency: string | null) =>
-  f.cac !== null ? money(f.cac, currency) : f.spend > 0 ? 'no customers acquired' : '—';
-const change = (now: CacFigure, before: CacFigure) => (now.cac !== null && before.cac !== null ? formatChange(now.cac, before.cac) : '—');
+const money = (amount: number, currency: string | null) =>
+  currency ? formatMoney(Math.round(amount * 100), currency) : noValue('no spend');
+const cacText = (f: CacFigure, currency: string | null) => formatCac(f, (cac) => money(cac, currency));
+const cacOf = (f: CacFigure) => ({ value: f.cac, missing: cacMissing(f.spend, f.new_customers) });
+const change = (now: CacFigure, before: CacFigure) => formatChangeOf(cacOf(now), cacOf(before), formatChange);
 
 export function cacTrendChart(report: CacReport): LineChartSpec | null {
   if (!report.trend.currency || report.trend.series.length === 0) return null;
   return {
     kind: 'line',
     title: 'CAC per channel',
-    subtitle: `Last ${report.trend.periods.length} periods, ${report.trend.currency}; gaps: no customers acquired`,
+    subtitle: `Last ${report.trend.periods.length} periods, ${report.trend.currency}; gaps: no spend or no new customers`,
     xTitle: 'Period start',
     yTitle: `CAC (${report.trend.currency})`,
     valueFormat: ',.2f',
@@ -71,7 +72,7 @@ export function cacView(report: CacReport, chart?: Attachment): View {
   const notes = [
     `Period ${period.label} (${period.from} to ${period.to}), compared with ${previous_period.label}.`,
     'CAC = spend in the period ÷ customers acquired in it; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
-    'Blended: all spend ÷ all new customers (organic included). Paid: all spend ÷ new customers of channels with spend.',
+    'Blended: all spend ÷ all new customers (organic included). Paid: all spend ÷ new customers of channels with spend. A channel without spend or without new customers has no CAC ("—" with the reason).',
   ];
   if (report.blended.length > 1)
     notes.push(

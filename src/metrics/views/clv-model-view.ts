@@ -1,5 +1,5 @@
 import type { Attachment, View } from '../../core/reply.ts';
-import { formatCount } from '../../core/format.ts';
+import { formatCount, noValue } from '../../core/format.ts';
 import type { GroupedBarChartSpec } from '../../charts/index.ts';
 import type { ClvModelReport } from '../clv-model.ts';
 import { modelNotes } from './clv-notes.ts';
@@ -102,8 +102,8 @@ export function clvModelView(report: ClvModelReport, charts: Attachment[]): View
       rows: holdout.rows.map((r) => [
         r.repeat_purchases,
         formatCount(r.customers),
-        r.actual_mean?.toFixed(3) ?? '—',
-        r.expected_mean?.toFixed(3) ?? '—',
+        r.actual_mean?.toFixed(3) ?? noValue('no customers'),
+        r.expected_mean?.toFixed(3) ?? noValue('no customers'),
       ]),
       numeric: [false, true, true, true],
     });

@@ -1,11 +1,14 @@
 import type { Attachment, Field, View } from '../../core/reply.ts';
-import { formatCount, formatPercent, maskEmail } from '../../core/format.ts';
+import { formatCount, formatPercent, maskEmail, noValue } from '../../core/format.ts';
 import { formatMoney } from '../../store/money.ts';
 import type { ClvValueReport, CustomerValue, MoneyAmount } from '../clv-model.ts';
 import { describeAmounts } from '../clv-model.ts';
 import { modelNotes } from './clv-notes.ts';
 
-const money = (amount: number | null, currency: string) => (amount === null ? '—' : formatMoney(Math.round(amount * 100), currency));
+/** A customer is predicted only with purchases in the model's currency. */
+const notPredicted = (currency: string) => noValue(`not predicted: no purchase in ${currency}`);
+const money = (amount: number | null, currency: string) =>
+  amount === null ? notPredicted(currency) : formatMoney(Math.round(amount * 100), currency);
 const historicalIn = (list: MoneyAmount[]) => describeAmounts(list);
 
 export interface ClvViewInput {
@@ -43,8 +46,11 @@ export function clvData(input: ClvViewInput) {
 function customerFields(value: CustomerValue, currency: string, horizon: number): Field[] {
   return [
     { label: 'Historical value', value: historicalIn(value.historical) },
-    { label: 'Probability still active', value: value.p_alive === null ? '—' : formatPercent(value.p_alive) },
-    { label: `Expected purchases (${horizon} mo)`, value: value.expected_purchases === null ? '—' : value.expected_purchases.toFixed(2) },
+    { label: 'Probability still active', value: value.p_alive === null ? notPredicted(currency) : formatPercent(value.p_alive) },
+    {
+      label: `Expected purchases (${horizon} mo)`,
+      value: value.expected_purchases === null ? notPredicted(currency) : value.expected_purchases.toFixed(2),
+    },
     { label: 'Expected order value', value: money(value.expected_aov, currency) },
     { label: `Predicted CLV (${horizon} mo)`, value: money(value.predicted_clv, currency) },
   ];
@@ -84,7 +90,9 @@ export function clvView(input: ClvViewInput): View {
     { label: 'Historical value', value: historicalIn(report.historical) },
     {
       label: 'Avg historical value',
-      value: report.customers ? describeAmounts(report.historical.map((m) => ({ ...m, amount: m.amount / report.customers }))) : '—',
+      value: report.customers
+        ? describeAmounts(report.historical.map((m) => ({ ...m, amount: m.amount / report.customers })))
+        : noValue('no customers'),
     },
     { label: `Predicted CLV (${horizon} mo)`, value: money(predicted.total_clv, currency) },
     { label: 'Avg predicted CLV', value: money(predicted.average_clv, currency) },

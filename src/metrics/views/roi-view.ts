@@ -1,11 +1,28 @@
 import type { View } from '../../core/reply.ts';
-import { formatCount, formatPercent } from '../../core/format.ts';
+import { cacMissing, formatCac, formatCount, formatPercent, noValue } from '../../core/format.ts';
 import { formatMoney } from '../../store/money.ts';
-import type { RoiReport } from '../roi.ts';
+import type { ChannelRoi, RoiReport } from '../roi.ts';
 
 const money = (amount: number, currency: string) => formatMoney(Math.round(amount * 100), currency);
-const pct = (value: number | null) => (value === null ? '—' : formatPercent(value));
-const times = (value: number | null) => (value === null ? '—' : `${value.toFixed(2)}×`);
+const NO_SPEND = noValue('no spend');
+const pct = (value: number | null) => (value === null ? NO_SPEND : formatPercent(value));
+const times = (value: number | null) => (value === null ? NO_SPEND : `${value.toFixed(2)}×`);
+
+/** Projected figures exist only with a CLV forecast in the channel's currency. */
+function projectedMissing(c: ChannelRoi, report: RoiReport): string {
+  return report.projected_missing ? 'no CLV forecast, see the note' : `CLV forecast is not in ${c.currency}`;
+}
+
+function ltvCacText(c: ChannelRoi, report: RoiReport): string {
+  if (!c.projected) return noValue(projectedMissing(c, report));
+  if (c.projected.ltv_cac !== null) return `${c.projected.ltv_cac.toFixed(1)} : 1`;
+  return noValue(cacMissing(c.spend, c.new_customers) ?? 'no value');
+}
+
+function paybackText(c: ChannelRoi): string {
+  if (c.payback_months !== null) return c.payback_months.toFixed(1);
+  return noValue(cacMissing(c.spend, c.new_customers) ?? 'no revenue yet');
+}
 
 export function roiData(report: RoiReport) {
   return {
@@ -24,13 +41,14 @@ export function roiView(report: RoiReport): View {
     c.channel,
     c.spend > 0 ? money(c.spend, c.currency) : 'no spend',
     formatCount(c.new_customers),
+    formatCac(c, (cac) => money(cac, c.currency)),
     money(c.revenue, c.currency) +
       (c.other_revenue.length ? ` (+ ${c.other_revenue.map((o) => money(o.amount, o.currency)).join(' + ')})` : ''),
     times(c.roas),
     pct(c.roi),
-    pct(c.projected?.projected_roi ?? null),
-    c.projected?.ltv_cac === null || c.projected?.ltv_cac === undefined ? '—' : `${c.projected.ltv_cac.toFixed(1)} : 1`,
-    c.payback_months === null ? '—' : c.payback_months.toFixed(1),
+    c.projected ? pct(c.projected.projected_roi) : noValue(projectedMissing(c, report)),
+    ltvCacText(c, report),
+    paybackText(c),
   ]);
   const paid = report.channels.filter((c) => c.spend > 0);
   const headline = paid.length
@@ -51,6 +69,7 @@ export function roiView(report: RoiReport): View {
           'Channel',
           'Spend',
           'New customers',
+          'CAC',
           `Revenue (${report.window_days === null ? 'to as_of' : `${report.window_days}d`})`,
           'ROAS',
           'ROI',
@@ -59,7 +78,7 @@ export function roiView(report: RoiReport): View {
           'Payback (mo)',
         ],
         rows,
-        numeric: [false, true, true, true, true, true, true, true, true],
+        numeric: [false, true, true, true, true, true, true, true, true, true],
       },
     ],
     notes,

@@ -83,7 +83,8 @@ describe('/cac and /roi on a hand-computed book', () => {
     expect(data.paid[0]).toMatchObject({ spend: 1750, new_customers: 5, cac: 350 });
     const table = result.view.tables![0]!;
     const row = (name: string) => table.rows.find((r) => r[0] === name)!;
-    expect(row('display')[3]).toBe('no customers acquired');
+    expect(row('display')[3]).toBe('— (no new customers)');
+    expect(row('(no channel)')[3]).toBe('— (no spend)');
     expect(row('search')[3]).toBe('$250.00');
     expect(row('search')[5]).toBe('▲ 66.7%');
     expect(result.view.charts).toHaveLength(1);
