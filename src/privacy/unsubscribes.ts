@@ -1,4 +1,4 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../store/schema.ts';
 
 /**
@@ -19,18 +19,7 @@ export async function applyUnsubscribes(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('customer_id', 'in', set)
     .where('consent', '=', 1)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('events as e')
-          .select('e.customer_id')
-          .whereRef('e.customer_id', '=', 'customers.customer_id')
-          .where('e.type', '=', 'unsubscribed')
-          .where((w) =>
-            w.or([w('customers.consent_updated_at', 'is', null), w('e.occurred_at', '>', w.ref('customers.consent_updated_at'))]),
-          ),
-      ),
-    )
+    .where(hasNewerUnsubscribe)
     .executeTakeFirstOrThrow();
   await db
     .updateTable('customers')
@@ -44,18 +33,19 @@ export async function applyUnsubscribes(
       updated_at: now,
     }))
     .where('customer_id', 'in', set)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('events as e')
-          .select('e.customer_id')
-          .whereRef('e.customer_id', '=', 'customers.customer_id')
-          .where('e.type', '=', 'unsubscribed')
-          .where((w) =>
-            w.or([w('customers.consent_updated_at', 'is', null), w('e.occurred_at', '>', w.ref('customers.consent_updated_at'))]),
-          ),
-      ),
-    )
+    .where(hasNewerUnsubscribe)
     .execute();
   return Number(withdrawn.n);
+}
+
+/** The customer has an `unsubscribed` event newer than its consent_updated_at (any, when it has none). */
+function hasNewerUnsubscribe(eb: ExpressionBuilder<Database, 'customers'>) {
+  return eb.exists(
+    eb
+      .selectFrom('events as e')
+      .select('e.customer_id')
+      .whereRef('e.customer_id', '=', 'customers.customer_id')
+      .where('e.type', '=', 'unsubscribed')
+      .where((w) => w.or([w('customers.consent_updated_at', 'is', null), w('e.occurred_at', '>', w.ref('customers.consent_updated_at'))])),
+  );
 }
