@@ -31,6 +31,13 @@ import type { CampaignsTable } from '../src/store/schema.ts';
 import type { Updateable } from 'kysely';
 import { mention, channelLink } from '../src/core/mention.ts';
 
+/** Which approval request a decision is about: buttons carry it, so an old card cannot decide a newer version. */
+const requestRef = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe('the approval request number (buttons carry it; without it, the current request)');
 const campaignRef = z.string().min(1).describe('the campaign: its id or name').meta({ autocomplete: 'campaign' });
 const settings = {
   segment: z.string().min(1).describe('who it goes to: a segment name or id from /segment, or all').meta({ autocomplete: 'segment' }),
@@ -382,12 +389,7 @@ export default defineCommand({
       description: 'Approves the content of a campaign awaiting approval (never one you created, submitted or changed).',
       options: z.object({
         campaign: campaignRef,
-        request: z
-          .number()
-          .int()
-          .positive()
-          .optional()
-          .describe('the approval request number (buttons carry it; without it, the current request)'),
+        request: requestRef,
       }),
       positional: ['campaign'],
       role: 'approver',
@@ -410,12 +412,7 @@ export default defineCommand({
       options: z.object({
         campaign: campaignRef,
         reason: z.string().min(1).max(500).optional().describe('why, for the marketer (please give one)'),
-        request: z
-          .number()
-          .int()
-          .positive()
-          .optional()
-          .describe('the approval request number (buttons carry it; without it, the current request)'),
+        request: requestRef,
       }),
       positional: ['campaign', 'reason'],
       role: 'approver',

@@ -1,9 +1,21 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** What imports keep: ±10^12 currency units (cents below 2^53, far from bigint's end). */
 const MAX_UNITS = 1e12;
 const MAX_CENTS = MAX_UNITS * 100;
+
+const badOrder = (eb: ExpressionBuilder<Database, 'orders'>) =>
+  eb.or([
+    eb('gross_cents', '>', MAX_CENTS),
+    eb('gross_cents', '<', -MAX_CENTS),
+    eb('net_cents', '>', MAX_CENTS),
+    eb('net_cents', '<', -MAX_CENTS),
+  ]);
+const badSpend = (eb: ExpressionBuilder<Database, 'spend'>) =>
+  eb.or([eb('amount_cents', '>', MAX_CENTS), eb('amount_cents', '<', -MAX_CENTS)]);
+const badAttribute = (eb: ExpressionBuilder<Database, 'customer_attributes'>) =>
+  eb.or([eb('value', '>', MAX_UNITS), eb('value', '<', -MAX_UNITS)]);
 
 /** One stored number an earlier version let in: infinite, NaN (PostgreSQL keeps it in double precision) or past ±10^12. */
 export interface BadAmount {
@@ -32,7 +44,7 @@ export async function findBadAmounts(db: Kysely<Database>): Promise<BadAmount[]>
   const spend = await db
     .selectFrom('spend')
     .select(['date', 'channel', 'campaign', 'amount_cents'])
-    .where((eb) => eb.or([eb('amount_cents', '>', MAX_CENTS), eb('amount_cents', '<', -MAX_CENTS)]))
+    .where(badSpend)
     .orderBy('date')
     .orderBy('channel')
     .orderBy('campaign')
@@ -40,7 +52,7 @@ export async function findBadAmounts(db: Kysely<Database>): Promise<BadAmount[]>
   const attributes = await db
     .selectFrom('customer_attributes')
     .select(['customer_id', 'name', 'value'])
-    .where((eb) => eb.or([eb('value', '>', MAX_UNITS), eb('value', '<', -MAX_UNITS)]))
+    .where(badAttribute)
     .orderBy('customer_id')
     .orderBy('name')
     .execute();
@@ -80,14 +92,8 @@ export async function removeBadAmounts(db: Kysely<Database>): Promise<BadAmount[
         ]),
       )
       .execute();
-    await trx
-      .deleteFrom('spend')
-      .where((eb) => eb.or([eb('amount_cents', '>', MAX_CENTS), eb('amount_cents', '<', -MAX_CENTS)]))
-      .execute();
-    await trx
-      .deleteFrom('customer_attributes')
-      .where((eb) => eb.or([eb('value', '>', MAX_UNITS), eb('value', '<', -MAX_UNITS)]))
-      .execute();
+    await trx.deleteFrom('spend').where(badSpend).execute();
+    await trx.deleteFrom('customer_attributes').where(badAttribute).execute();
     return found;
   });
 }
