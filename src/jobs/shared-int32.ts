@@ -1,10 +1,12 @@
-import { isMainThread, workerData } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
+import Tinypool from 'tinypool';
 
-const handed: Record<string, unknown> = (!isMainThread && (workerData as { shared?: Record<string, unknown> } | undefined)?.shared) || {};
+const handed: Record<string, unknown> =
+  (!isMainThread && (Tinypool.workerData as { shared?: Record<string, unknown> } | undefined)?.shared) || {};
 
 /**
  * Int32 slots shared by the main thread and the worker pool's threads: on the main thread a new
- * buffer, in a pool worker the one the pool handed it under `name` (workerData.shared), so every
+ * buffer, in a pool worker the one the pool handed it under `name` (the pool's workerData.shared), so every
  * thread reads and writes the same slots.
  */
 export function sharedInt32(name: string, slots: number): { buffer: SharedArrayBuffer; slots: Int32Array } {

@@ -1,16 +1,30 @@
-// Plain JavaScript on purpose: it runs before any TypeScript loader exists in the worker.
+// Plain JavaScript on purpose: tinypool imports it in each worker before any TypeScript loader exists there.
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { getHeapStatistics } from 'node:v8';
-import { parentPort, workerData } from 'node:worker_threads';
+import Tinypool from 'tinypool';
+
+const { niceness, preload } = Tinypool.workerData;
 
 // Linux: a thread id is a valid setpriority() target, so this lowers this worker thread only.
-if (workerData.niceness > 0) {
+if (niceness > 0) {
   try {
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), workerData.niceness);
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), niceness);
   } catch {
     // no /proc (macOS, Windows): the worker keeps the bot's priority
   }
+}
+
+// A worker that ends without an error event leaves tinypool waiting on its task for ever: a task
+// calling process.exit() fails (or, from a callback, crashes the worker with an error) instead.
+// Node's own exit after an uncaught exception (already reported as an error event) goes through.
+{
+  const exit = process.exit.bind(process);
+  let crashing = false;
+  process.on('uncaughtExceptionMonitor', () => (crashing = true));
+  process.exit = (code) => {
+    if (crashing) return exit(code);
+    throw new Error(`a task called process.exit(${code ?? ''}) in a worker thread`);
+  };
 }
 
 // Always: on Node 20 a worker does not inherit the parent's `--import tsx` loader hooks,
@@ -20,27 +34,28 @@ if (workerData.niceness > 0) {
   register();
 }
 
-const send = (message) => parentPort.postMessage(message);
-
-for (const module of workerData.preload) {
+// The pool reports this worker ready only once these are loaded (warm workers).
+for (const module of preload) {
   try {
     await import(module);
   } catch {
     // the task that needs it reports the failure when it runs
   }
 }
-send({ type: 'ready' });
 
-parentPort.on('message', async (message) => {
-  if (message.type !== 'task') return;
+/**
+ * One task: runs the task module's default export, with progress sent over the task's own port.
+ * Errors come back as data: structured cloning would drop a UserError's code, hint and context.
+ */
+export default async function runTask({ module, input, port }) {
+  port.postMessage({ type: 'started' });
   try {
-    const task = await import(message.module);
-    const result = await task.default(message.input, (update) => send({ type: 'progress', update }));
-    const heap = getHeapStatistics();
-    send({ type: 'result', result, heapBytes: heap.total_heap_size + heap.external_memory });
+    const task = await import(module);
+    const result = await task.default(input, (update) => port.postMessage({ type: 'progress', update }));
+    return { ok: true, result };
   } catch (error) {
-    send({
-      type: 'error',
+    return {
+      ok: false,
       error: {
         name: error?.name,
         message: error?.message ?? String(error),
@@ -49,6 +64,13 @@ parentPort.on('message', async (message) => {
         context: error?.context,
         stack: error?.stack,
       },
-    });
+    };
+  } finally {
+    port.close();
   }
-});
+}
+
+/** A task that does nothing: the pool runs it to wait for a warm worker. */
+export function ping() {
+  return true;
+}

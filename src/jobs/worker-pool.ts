@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
+import Tinypool from 'tinypool';
 import type { ProgressUpdate } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
 import { writePriorityBuffer } from '../store/write-priority.ts';
@@ -13,7 +14,7 @@ export interface WorkerPoolOptions {
   maxWorkers: number;
   /** Tasks that may wait for a worker (JOB_QUEUE); one more is refused as busy. */
   maxQueue: number;
-  /** Idle workers kept (module graph loaded) for the next task; more are stopped when their task ends. */
+  /** Workers kept (module graph loaded) while idle; more are stopped after 30 s without a task. */
   maxIdle: number;
   /**
    * Scheduling niceness of the worker threads (0 to 19, Linux): heavy jobs then give the CPU to the
@@ -21,23 +22,24 @@ export interface WorkerPoolOptions {
    */
   niceness: number;
   /**
-   * A worker whose heap (with its buffers) is larger than this after a task is stopped rather than
-   * kept: a big task's garbage would otherwise stay with the idle worker.
+   * A worker whose used heap is larger than this after a task is replaced before it takes another
+   * (queued tasks included): a big task's garbage would otherwise stay with the idle worker.
    */
   retireAboveBytes: number;
 }
 
-interface Slot {
-  worker: Worker;
-  /** Settles once the worker has loaded its loader and preloaded modules. */
-  ready: Promise<void>;
-}
+type Message = { type: 'started' } | { type: 'progress'; update: ProgressUpdate };
 
-type Message =
-  | { type: 'ready' }
-  | { type: 'progress'; update: ProgressUpdate }
-  | { type: 'result'; result: unknown; heapBytes?: number }
-  | { type: 'error'; error: Record<string, unknown> };
+type Outcome = { ok: true; result: unknown } | { ok: false; error: Record<string, unknown> };
+
+/** One tinypool, made with the options in force when it was made; replaced when they change. */
+interface Threads {
+  pool: Tinypool;
+  /** Tasks handed to it and not settled (running and waiting). */
+  inFlight: number;
+  /** Set when options changed: destroyed once its last task settles. */
+  retired: boolean;
+}
 
 /** Worker threads by default: the cores but one, at least one (WORKERS). */
 export function defaultWorkers(): number {
@@ -53,24 +55,19 @@ export function busyError(ahead: number): UserError {
 }
 
 /**
- * Worker threads for heavy tasks (imports, segmentation, CLV fits, digests): at most `maxWorkers`
- * at once, then up to `maxQueue` tasks wait in order, and past that a task is refused (busy). A
- * worker runs one task at a time and stays for the next: its TypeScript loader and the task's
- * module graph load once, not per command. `warm()` starts a worker ahead of the first task with
- * every registered task module loaded. Idle workers never keep the process alive.
+ * Worker threads for heavy tasks (imports, segmentation, CLV fits, digests), on tinypool: at most
+ * `maxWorkers` at once, then up to `maxQueue` tasks wait in order, and past that a task is refused
+ * (busy) before it starts. Workers stay for the next task, so the TypeScript loader and every
+ * registered task module load once per worker, before it reports ready; `warm()` starts them ahead
+ * of the first command. A worker left with a big heap is replaced before it takes another task.
+ * Idle workers never keep the process alive.
  */
 export class WorkerPool {
   readonly #options: WorkerPoolOptions;
-  readonly #idle: Slot[] = [];
-  readonly #busy = new Set<Slot>();
   readonly #tasks = new Set<string>();
-  /** Tasks waiting for a worker, oldest first. */
-  readonly #waiting: { start: () => void }[] = [];
-  #peakBusy = 0;
-  /** Workers promised to dequeued tasks that have not started yet. */
-  #reserved = 0;
-  /** Set by warm(): a retired worker is then replaced by a warmed one at once. */
-  #warmed = false;
+  #threads: Threads | undefined;
+  #running = 0;
+  #peakRunning = 0;
 
   constructor(options: Partial<WorkerPoolOptions> = {}) {
     this.#options = { maxWorkers: defaultWorkers(), maxQueue: 20, maxIdle: 1, niceness: 10, retireAboveBytes: 128 * 2 ** 20, ...options };
@@ -78,153 +75,111 @@ export class WorkerPool {
 
   /** Tasks running and waiting now, and the most that ran at once since `resetPeak()`. */
   stats(): { running: number; waiting: number; peakRunning: number } {
-    return { running: this.#busy.size, waiting: this.#waiting.length, peakRunning: this.#peakBusy };
+    return { running: this.#running, waiting: this.#threads?.pool.queueSize ?? 0, peakRunning: this.#peakRunning };
   }
 
   resetPeak(): void {
-    this.#peakBusy = this.#busy.size;
+    this.#peakRunning = this.#running;
   }
 
+  /** New options apply to the next task; workers made with the old ones finish what they run, then stop. */
   configure(options: Partial<WorkerPoolOptions>): void {
+    const changed = Object.entries(options).some(([key, value]) => this.#options[key as keyof WorkerPoolOptions] !== value);
     Object.assign(this.#options, options);
+    if (changed && this.#threads) this.#retire(this.#threads);
   }
 
-  /** Names a task module that `warm()` preloads; returns it. */
+  /** Names a task module that every worker loads before it takes tasks; returns it. */
   register(taskModule: URL): URL {
-    this.#tasks.add(taskModule.href);
+    if (!this.#tasks.has(taskModule.href)) {
+      this.#tasks.add(taskModule.href);
+      // workers already started lack it: later ones get it
+      if (this.#threads) this.#retire(this.#threads);
+    }
     return taskModule;
   }
 
-  /** Starts idle workers (up to maxIdle) with every registered task module loaded; settles when they are ready. */
+  /** Starts the workers kept when idle (maxIdle), with every registered task module loaded; settles when one is ready. */
   async warm(): Promise<void> {
-    this.#warmed = true;
-    while (this.#idle.length < this.#options.maxIdle) this.#park(this.#spawn([...this.#tasks]));
-    await Promise.all(this.#idle.map((slot) => slot.ready));
+    const threads = this.#current();
+    threads.inFlight++;
+    try {
+      await threads.pool.run(null, { name: 'ping' });
+    } finally {
+      this.#settled(threads);
+    }
   }
 
   /** Runs the task module's default export in a worker; a UserError thrown there arrives here as a UserError. */
   async run<I, O>(taskModule: URL, input: I, onProgress?: (update: ProgressUpdate) => void, signal?: AbortSignal): Promise<O> {
     if (signal?.aborted) throw cancelled();
-    if (this.#busy.size + this.#reserved >= this.#options.maxWorkers || this.#waiting.length) {
-      await this.#queue(signal);
-      this.#reserved--;
-    }
-    if (signal?.aborted) {
-      this.#next();
-      throw cancelled();
-    }
-    return this.#start<I, O>(taskModule, input, onProgress, signal);
-  }
-
-  /** Waits for a free worker, in order; refused at once when the queue is full. */
-  #queue(signal?: AbortSignal): Promise<void> {
-    if (this.#waiting.length >= this.#options.maxQueue) return Promise.reject(busyError(this.#busy.size + this.#waiting.length));
-    return new Promise<void>((resolve, reject) => {
-      const entry = {
-        start: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      const onAbort = () => {
-        const at = this.#waiting.indexOf(entry);
-        if (at >= 0) this.#waiting.splice(at, 1);
-        reject(cancelled());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiting.push(entry);
-      this.#next();
+    const threads = this.#current();
+    // counted here, not by tinypool: its own limit also admits tasks for workers still starting
+    if (threads.inFlight >= this.#options.maxWorkers + this.#options.maxQueue) throw busyError(threads.inFlight);
+    const { port1, port2 } = new MessageChannel();
+    let started = false;
+    port1.on('message', (message: Message) => {
+      if (message.type === 'progress') onProgress?.(message.update);
+      else if (message.type === 'started' && !started) {
+        started = true;
+        this.#running++;
+        this.#peakRunning = Math.max(this.#peakRunning, this.#running);
+      }
     });
-  }
-
-  /** A worker came free: the oldest waiting task takes its place (reserved until it starts, so no newcomer takes it). */
-  #next(): void {
-    if (!this.#waiting.length || this.#busy.size + this.#reserved >= this.#options.maxWorkers) return;
-    this.#reserved++;
-    this.#waiting.shift()!.start();
-  }
-
-  #start<I, O>(taskModule: URL, input: I, onProgress?: (update: ProgressUpdate) => void, signal?: AbortSignal): Promise<O> {
-    const slot = this.#idle.pop() ?? this.#spawn([]);
-    this.#busy.add(slot);
-    this.#peakBusy = Math.max(this.#peakBusy, this.#busy.size);
-    const { worker } = slot;
-    worker.ref();
-    return new Promise<O>((resolve, reject) => {
-      let settled = false;
-      const finish = (action: () => void, reusable: boolean) => {
-        if (settled) return;
-        settled = true;
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-        signal?.removeEventListener('abort', onAbort);
-        this.#busy.delete(slot);
-        // kept for a waiting task too: it would otherwise start a fresh worker
-        if (reusable && (this.#idle.length < this.#options.maxIdle || this.#waiting.length > 0)) this.#park(slot);
-        else {
-          void worker.terminate();
-          if (this.#warmed && this.#idle.length < this.#options.maxIdle) this.#park(this.#spawn([...this.#tasks]));
-        }
-        action();
-        this.#next();
-      };
-      const onMessage = (message: Message) => {
-        if (message.type === 'progress') onProgress?.(message.update);
-        else if (message.type === 'result')
-          finish(() => resolve(message.result as O), (message.heapBytes ?? 0) <= this.#options.retireAboveBytes);
-        else if (message.type === 'error') finish(() => reject(reviveError(message.error)), true);
-      };
-      const onError = (error: Error) => finish(() => reject(error), false);
-      const onExit = (code: number) => finish(() => reject(new Error(`worker stopped with exit code ${code} before answering`)), false);
-      const onAbort = () => finish(() => reject(cancelled()), false);
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage({ type: 'task', module: taskModule.href, input });
-    });
+    threads.inFlight++;
+    try {
+      const outcome = (await threads.pool.run(
+        { module: taskModule.href, input, port: port2 },
+        { transferList: [port2], signal },
+      )) as Outcome;
+      if (!outcome.ok) throw reviveError(outcome.error);
+      return outcome.result as O;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'AbortError') throw cancelled();
+      throw error;
+    } finally {
+      port1.close();
+      if (started) this.#running--;
+      this.#settled(threads);
+    }
   }
 
   /** Stops every worker, busy ones included (their tasks fail). */
   async close(): Promise<void> {
-    this.#warmed = false;
-    const slots = [...this.#idle, ...this.#busy];
-    this.#idle.length = 0;
-    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    const threads = this.#threads;
+    this.#threads = undefined;
+    if (threads) await threads.pool.destroy();
   }
 
-  #spawn(preload: string[]): Slot {
-    const worker = new Worker(ENTRY, {
+  #current(): Threads {
+    if (this.#threads) return this.#threads;
+    const { maxWorkers, maxQueue, maxIdle, niceness, retireAboveBytes } = this.#options;
+    const pool = new Tinypool({
+      filename: ENTRY.href,
+      minThreads: Math.min(maxIdle, maxWorkers),
+      maxThreads: maxWorkers,
+      maxQueue: maxWorkers + maxQueue,
+      idleTimeout: 30_000,
+      maxMemoryLimitBeforeRecycle: retireAboveBytes,
       workerData: {
-        preload,
-        niceness: this.#options.niceness,
+        preload: [...this.#tasks],
+        niceness,
         shared: { writePriority: writePriorityBuffer(), foreground: foregroundBuffer(), mentionKey: mentionKeyBuffer() },
       },
     });
-    let loaded!: () => void;
-    const slot: Slot = { worker, ready: new Promise<void>((resolve) => (loaded = resolve)) };
-    const onMessage = (message: Message) => {
-      if (message.type !== 'ready') return;
-      worker.off('message', onMessage);
-      loaded();
-    };
-    worker.on('message', onMessage);
-    // a worker that exits (crashed, terminated) is ready for nothing, and an idle one leaves the pool
-    worker.once('exit', () => {
-      loaded();
-      const at = this.#idle.indexOf(slot);
-      if (at >= 0) this.#idle.splice(at, 1);
-    });
-    return slot;
+    this.#threads = { pool, inFlight: 0, retired: false };
+    return this.#threads;
   }
 
-  /** Keeps an idle worker for the next task; once loaded, it does not hold the process open meanwhile. */
-  #park(slot: Slot): void {
-    this.#idle.push(slot);
-    void slot.ready.then(() => {
-      if (this.#idle.includes(slot)) slot.worker.unref();
-    });
+  #retire(threads: Threads): void {
+    if (this.#threads === threads) this.#threads = undefined;
+    threads.retired = true;
+    if (threads.inFlight === 0) void threads.pool.destroy();
+  }
+
+  #settled(threads: Threads): void {
+    threads.inFlight--;
+    if (threads.retired && threads.inFlight === 0) void threads.pool.destroy();
   }
 }
 

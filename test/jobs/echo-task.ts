@@ -5,14 +5,14 @@ import type { WorkerTask } from '../../src/jobs/run-in-worker.ts';
 
 export interface EchoInput {
   n: number;
-  fail?: 'user' | 'crash' | 'exit';
+  fail?: 'user' | 'crash' | 'exit' | 'uncaught';
   /** Milliseconds to wait before answering. */
   waitMs?: number;
-  /** MiB this worker keeps allocated after answering. */
+  /** MiB of JavaScript heap this worker keeps after answering. */
   keepMiB?: number;
 }
 
-const kept: ArrayBuffer[] = [];
+const kept: number[][] = [];
 
 export interface EchoOutput {
   doubled: number;
@@ -29,7 +29,14 @@ const task: WorkerTask<EchoInput, EchoOutput> = async (input, progress) => {
   if (input.fail === 'user') throw new UserError('bad_n', `n=${input.n} is not allowed`, { hint: 'use another n' });
   if (input.fail === 'crash') throw new TypeError('boom');
   if (input.fail === 'exit') process.exit(3);
-  if (input.keepMiB) kept.push(new ArrayBuffer(input.keepMiB * 2 ** 20));
+  if (input.fail === 'uncaught') {
+    setTimeout(() => {
+      throw new Error('crashed outside the task');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+  }
+  // 8 bytes a number: 2^17 numbers a MiB
+  if (input.keepMiB) kept.push(Array.from({ length: input.keepMiB * 2 ** 17 }, (_, i) => i + 0.5));
   return {
     doubled: input.n * 2,
     threadId,

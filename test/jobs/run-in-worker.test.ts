@@ -82,40 +82,39 @@ describe('WorkerPool', () => {
     expect((await pool({ niceness: 0 }).run<EchoInput, EchoOutput>(task, { n: 1 })).niceness).toBe(0);
   });
 
-  it('warm() starts a worker with the registered task modules loaded', async () => {
+  it('workers load the registered task modules before they take a task; warm() starts them', async () => {
     const workers = pool();
     workers.register(preload);
-    expect((await workers.run<EchoInput, EchoOutput>(task, { n: 1 })).preloaded).toBe(false);
-    await workers.close();
     await workers.warm();
+    expect(workers.stats()).toEqual({ running: 0, waiting: 0, peakRunning: 0 });
     expect((await workers.run<EchoInput, EchoOutput>(task, { n: 1 })).preloaded).toBe(true);
   });
 
-  it('stops a worker left with a big heap, and a warmed pool replaces it with a warmed one', async () => {
-    const workers = pool({ retireAboveBytes: 64 * 2 ** 20 });
+  it('replaces a worker left with a big heap before it takes another task, queued ones included', async () => {
+    const workers = pool({ retireAboveBytes: 64 * 2 ** 20, maxWorkers: 1 });
     workers.register(preload);
     const first = await workers.run<EchoInput, EchoOutput>(task, { n: 1, keepMiB: 16 });
-    const kept = await workers.run<EchoInput, EchoOutput>(task, { n: 1, keepMiB: 96 });
+    const big = workers.run<EchoInput, EchoOutput>(task, { n: 1, keepMiB: 96 });
+    const queued = Array.from({ length: 4 }, (_, n) => workers.run<EchoInput, EchoOutput>(task, { n }));
+    const kept = await big;
     expect(kept.threadId).toBe(first.threadId);
-    const fresh = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
-    expect(fresh.threadId).not.toBe(first.threadId);
-    expect(fresh.preloaded).toBe(false);
-
-    await workers.close();
-    await workers.warm();
-    const warmed = await workers.run<EchoInput, EchoOutput>(task, { n: 1, keepMiB: 96 });
-    expect(warmed.preloaded).toBe(true);
-    const replacement = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
-    expect(replacement.threadId).not.toBe(warmed.threadId);
-    expect(replacement.preloaded).toBe(true);
+    const after = await Promise.all(queued);
+    expect(after.map((r) => r.doubled)).toEqual([0, 2, 4, 6]);
+    for (const r of after) {
+      expect(r.threadId).not.toBe(first.threadId);
+      expect(r.preloaded).toBe(true);
+    }
+    expect(new Set(after.map((r) => r.threadId)).size).toBe(1);
   });
 
   it('replaces a worker that died, and a cancelled one', async () => {
     const workers = pool();
     const first = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
-    await expect(workers.run(task, { n: 1, fail: 'exit' })).rejects.toThrow(/exit code 3/);
+    await expect(workers.run(task, { n: 1, fail: 'uncaught' })).rejects.toThrow(/crashed outside the task/);
     const second = await workers.run<EchoInput, EchoOutput>(task, { n: 1 });
     expect(second.threadId).not.toBe(first.threadId);
+    await expect(workers.run(task, { n: 1, fail: 'exit' })).rejects.toThrow(/called process\.exit\(3\)/);
+    expect((await workers.run<EchoInput, EchoOutput>(task, { n: 1 })).threadId).toBe(second.threadId);
     const controller = new AbortController();
     const running = workers.run(task, { n: 1, waitMs: 10_000 }, undefined, controller.signal);
     setTimeout(() => controller.abort(), 50);
