@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockActionPayload, postBlockAction, postSlashCommand, signSlackRequest, slashCommandFields } from '../fakes/slack.ts';
+import { waitFor } from '../fakes/wait-for.ts';
 import { blockTexts, responseBodies, SIGNING_SECRET, startHarness, type SlackHarness } from './helpers/slack-harness.ts';
 
 const OTHER_TEAM = 'T0OTHER99';
@@ -92,7 +93,7 @@ describe('Slack tenancy, HTTP mode: the workspace the token belongs to (auth.tes
       body,
     });
     expect(res.status).toBe(200);
-    await h.fake.waitFor(async () => (await auditRows(h)).some((r) => r.command === 'event app_mention'));
+    await waitFor(async () => (await auditRows(h)).some((r) => r.command === 'event app_mention'));
     expect((await auditRows(h)).at(-1)).toMatchObject({ user_id: 'U0STRANGER', command: 'event app_mention', outcome: 'denied' });
   });
 });
