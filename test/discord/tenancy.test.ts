@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandPayloads, MANAGE_SERVER } from '../../adapters/discord/commands.ts';
 import { checkRegistration, registerCommands } from '../../adapters/discord/register.ts';
@@ -35,6 +36,30 @@ async function answered(interaction: Record<string, unknown>) {
   await new Promise((resolve) => setTimeout(resolve, 200));
   return answersTo(h.fake, interaction);
 }
+
+describe('Discord tenancy without an allow-list', () => {
+  it('answers and stays in every server, and warns at start', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
+    const open = await startHarness({}, { DISCORD_GUILD_ID: '' }, logger);
+    try {
+      expect(lines.map((l) => l.msg)).toContain(
+        'DISCORD_GUILD_IDS is empty: any Discord server that adds the bot can use it and read its data. Set DISCORD_GUILD_IDS to your server ids.',
+      );
+      open.fake.joinGuild(OTHER_GUILD);
+      const interaction = open.fake.sendInteraction({ type: 'command', name: 'help', guildId: OTHER_GUILD.id });
+      await open.fake.waitFor(() => answersTo(open.fake, interaction).length > 0);
+      expect(JSON.stringify(answersTo(open.fake, interaction))).not.toContain('not allowed');
+      expect(open.fake.leftGuilds).toEqual([]);
+      expect(open.adapter.left).toEqual([]);
+    } finally {
+      await open.close();
+    }
+  });
+});
 
 describe('Discord tenancy: servers not in DISCORD_GUILD_IDS (or DISCORD_GUILD_ID)', () => {
   it('registers every command for servers only, and the admin-only ones for Manage Server', () => {

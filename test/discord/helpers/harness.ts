@@ -53,7 +53,11 @@ export class FileHost {
 }
 
 /** The real Bot over a test store, the real discord.js client against the fake Discord. */
-export async function startHarness(timing: Partial<DiscordTiming> = {}, env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  timing: Partial<DiscordTiming> = {},
+  env: Record<string, string> = {},
+  logger: pino.Logger = pino({ level: 'silent' }),
+): Promise<Harness> {
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
   process.on('unhandledRejection', onRejection);
@@ -72,7 +76,6 @@ export async function startHarness(timing: Partial<DiscordTiming> = {}, env: Rec
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const logger = pino({ level: 'silent' });
   const bot = new Bot({ db: store.db, config, logger, registry: await testRegistry(), outDir: path.join(store.dir, 'out') });
   const adapter = await createDiscordAdapter({
     bot,
