@@ -129,7 +129,10 @@ export class Bot {
     try {
       if (this.#draining) throw restartingError();
       const foreign = this.tenancy.workspaceRefusal(invocation.caller);
-      if (foreign) throw foreign;
+      if (foreign) {
+        path = this.#auditName(invocation);
+        throw foreign;
+      }
       const parsed = this.#parse(invocation);
       path = parsed.path;
       raw = parsed.raw;
@@ -149,6 +152,15 @@ export class Bot {
       // Written after the adapter's acknowledgement has gone out: a refusal must be answered within Slack's 3 s first.
       this.#audit(invocation.caller, path, raw, outcome, mentionsAsText(error instanceof Error ? error.message : String(error)), 0);
       throw error;
+    }
+  }
+
+  /** The action a refused invocation names (`campaign list`), for its audit entry; as typed when it does not parse. */
+  #auditName(invocation: Invocation): string {
+    try {
+      return this.#parse(invocation).path;
+    } catch {
+      return invocationName(invocation);
     }
   }
 

@@ -73,8 +73,7 @@ describe('Slack tenancy, HTTP mode: the workspace the token belongs to (auth.tes
     expect(answer!.response_type).toBe('ephemeral');
     expect(blockTexts(answer!.blocks)).toContain(`This Slack workspace (${OTHER_TEAM}) is not allowed`);
     expect(blockTexts(answer!.blocks)).not.toMatch(/No campaigns/i);
-    // refused before the line is parsed: the audit names the command as typed, its first word
-    expect((await auditRows(h)).at(-1)).toMatchObject({ command: 'campaign', outcome: 'denied' });
+    expect((await auditRows(h)).at(-1)).toMatchObject({ command: 'campaign list', outcome: 'denied' });
   });
 
   it('drops an event from another workspace, audited', async () => {
