@@ -19,6 +19,7 @@ export default defineCommand({
       options: z.object({ id }),
       positional: ['id'],
       role: 'analyst',
+      visibility: 'private',
       examples: ['/customer show C1001'],
       handler: async (ctx, { id }) => {
         const customer = await ctx.db.selectFrom('customers').selectAll().where('customer_id', '=', id).executeTakeFirst();
@@ -103,6 +104,7 @@ export default defineCommand({
       options: z.object({ id }),
       positional: ['id'],
       role: 'admin',
+      visibility: 'private',
       examples: ['/customer forget C1001'],
       handler: async (ctx, { id }) => {
         const result = await forgetCustomer(ctx.db, id, ctx.now());

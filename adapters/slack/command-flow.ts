@@ -113,6 +113,12 @@ function progressMessage(path: string, update: ProgressUpdate | undefined): Slac
   };
 }
 
+/** What stays in the channel when a public command's answer went to the caller alone. */
+function neutralNotice(path: string, ok: boolean): SlackMessage {
+  const text = ok ? `✅ /${path} finished (the answer was sent to you)` : `⚠️ /${path} failed (details sent to you)`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } }] };
+}
+
 /**
  * One command from Slack, start to finish: identify the caller, validate and check the role
  * before acknowledging (errors go in the ack, only the caller sees them), acknowledge, run the
@@ -258,7 +264,8 @@ export class CommandFlow {
     let progressTs: string | undefined;
     let pending: ProgressUpdate | undefined;
     let pumping: Promise<void> | undefined;
-    if (prepared.action.long) {
+    // a private command's progress stays in its ephemeral acknowledgement: nothing in the channel
+    if (prepared.action.long && !prepared.private) {
       try {
         progressTs = await poster.postMessage(channel, progressMessage(prepared.path, undefined));
       } catch (error) {
@@ -287,19 +294,25 @@ export class CommandFlow {
     pending = undefined;
     await pumping;
     try {
-      await this.deliver(reply, request, progressTs);
+      await this.deliver(reply, request, progressTs, prepared.path);
     } catch (error) {
       await this.reportFailure(prepared.path, error, request, progressTs);
     }
   }
 
-  /** Delivers a reply: in place of the progress message, through the response URL, or in the channel. */
-  async deliver(reply: Reply, request: CommandRequest, progressTs?: string): Promise<void> {
-    const { poster, logger } = this.deps;
+  /**
+   * Delivers a reply: in place of the progress message, through the response URL, or in the
+   * channel. A private answer (or an error) after a public progress message leaves a neutral
+   * line there and goes to the caller alone; its files go to their direct messages.
+   */
+  async deliver(reply: Reply, request: CommandRequest, progressTs?: string, path = '?'): Promise<void> {
+    const { poster } = this.deps;
     const rendered = renderReply(reply, this.deps.limits);
     const channel = request.channelId;
     let messages = rendered.messages;
-    if (progressTs) {
+    if (progressTs && rendered.ephemeral) {
+      await poster.update(channel, progressTs, neutralNotice(path, reply.ok));
+    } else if (progressTs) {
       await poster.update(channel, progressTs, messages[0]!);
       messages = messages.slice(1);
     }
@@ -311,16 +324,15 @@ export class CommandFlow {
       await this.answer(request, message, rendered.ephemeral);
     }
     if (!rendered.files.length) return;
-    if (rendered.ephemeral) {
-      logger.warn({ files: rendered.files.length }, 'slack: files of an ephemeral reply are not posted to the channel');
-      return;
-    }
+    let target = channel;
     try {
-      await poster.uploadFiles(channel, rendered.files, progressTs);
+      if (rendered.ephemeral) target = await poster.directChannel(request.userId);
+      await poster.uploadFiles(target, rendered.files, rendered.ephemeral ? undefined : progressTs);
     } catch (error) {
       const code = slackErrorCode(error);
-      const hint =
-        code === 'not_in_channel' || code === 'channel_not_found'
+      const hint = rendered.ephemeral
+        ? ' The file is only sent to you in a direct message: open the app’s Messages tab and try again.'
+        : code === 'not_in_channel' || code === 'channel_not_found'
           ? ' Invite the app to this channel (/invite @growthbot) to receive files.'
           : '';
       await this.answer(
@@ -358,8 +370,14 @@ export class CommandFlow {
         logger.warn({ err: error }, 'slack: respond() failed; posting through the Web API instead');
       }
     }
-    if (ephemeral) await poster.postEphemeral(request.channelId, request.userId, message);
-    else await poster.postMessage(request.channelId, message);
+    if (!ephemeral) return void (await poster.postMessage(request.channelId, message));
+    try {
+      await poster.postEphemeral(request.channelId, request.userId, message);
+    } catch (error) {
+      // no ephemeral possible here (the app is not in the channel): a private answer goes to a direct message
+      logger.warn({ code: slackErrorCode(error) }, 'slack: ephemeral answer refused; sending it as a direct message');
+      await poster.postMessage(await poster.directChannel(request.userId), message);
+    }
   }
 
   /** The command ran but its answer could not be delivered: say so where the user will see it. */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
-import type { ActionDefinition } from './command.ts';
+import { answersPrivately, type ActionDefinition } from './command.ts';
 import { auditWrites, type AuditOutcome } from './audit.ts';
 import type { Caller, CommandContext, MessageUpdater, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
 import { InternalError, UserError } from './errors.ts';
@@ -33,6 +33,8 @@ export interface PreparedCommand {
   action: ActionDefinition;
   options: Record<string, unknown>;
   role: Role;
+  /** The answer goes to the caller alone (a private action, or `private=true`); known before it runs. */
+  private: boolean;
 }
 
 export interface BotDeps {
@@ -146,7 +148,7 @@ export class Bot {
       }
       const options = validateOptions(parsed.path, parsed.action, parsed.raw);
       if (parsed.action.long) this.fairUse.accept(invocation.caller);
-      return { path: parsed.path, action: parsed.action, options, role };
+      return { path: parsed.path, action: parsed.action, options, role, private: answersPrivately(parsed.action, options) };
     } catch (error) {
       const outcome: AuditOutcome = error instanceof UserError ? (error.code === 'forbidden' ? 'denied' : 'user_error') : 'error';
       // Written after the adapter's acknowledgement has gone out: a refusal must be answered within Slack's 3 s first.
@@ -182,7 +184,8 @@ export class Bot {
       if (prepared.action.long) release = this.fairUse.admit();
       // the audit trail as of this command: entries still waiting in the write queue first
       if (prepared.path.split(' ')[0] === 'audit') await this.settled();
-      const reply = await prepared.action.handler(ctx, prepared.options);
+      const answer = await prepared.action.handler(ctx, prepared.options);
+      const reply = prepared.private ? { ...answer, view: { ...answer.view, ephemeral: true } } : answer;
       if (prepared.path === 'admin grant' || prepared.path === 'admin revoke') this.#roles.clear();
       this.#audit(invocation.caller, prepared.path, prepared.options, 'ok', undefined, performance.now() - started);
       return reply;

@@ -44,7 +44,7 @@ describe('Discord tenancy without an allow-list', () => {
       { level: 'warn' },
       { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) },
     );
-    const open = await startHarness({}, { DISCORD_GUILD_ID: '' }, logger);
+    const open = await startHarness({}, { DISCORD_GUILD_ID: '' }, undefined, logger);
     try {
       expect(lines.map((l) => l.msg)).toContain(
         'DISCORD_GUILD_IDS is empty: any Discord server that adds the bot can use it and read its data. Set DISCORD_GUILD_IDS to your server ids.',

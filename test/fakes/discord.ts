@@ -92,6 +92,8 @@ export class FakeDiscord {
   /** `PATCH /channels/:id/messages/:id` bodies, in order (the message in channelMessages shows the result). */
   readonly channelEdits: ChannelMessage[] = [];
   readonly registeredCommands: RegisteredCommands[] = [];
+  /** Direct-message channels the bot opened (`POST /users/@me/channels`), by user id. */
+  readonly dmChannels = new Map<string, string>();
   /** IDENTIFY payloads received on the gateway. */
   readonly identifies: Record<string, unknown>[] = [];
   /** Interactions sent with `sendInteraction`, by id. */
@@ -161,6 +163,12 @@ export class FakeDiscord {
 
   webhookMessagesFor(token: string): WebhookMessage[] {
     return this.webhookMessages.filter((m) => m.token === token);
+  }
+
+  /** Messages the bot sent to a user's direct messages. */
+  directMessagesTo(userId: string): ChannelMessage[] {
+    const channelId = this.dmChannels.get(userId);
+    return channelId ? this.messagesIn(channelId) : [];
   }
 
   messagesIn(channelId: string): ChannelMessage[] {
@@ -531,11 +539,22 @@ export class FakeDiscord {
       }
     }
 
+    if (method === 'POST' && path === '/users/@me/channels') {
+      const recipient = String((body as { recipient_id?: unknown }).recipient_id ?? '');
+      if (!recipient) return { status: 400, body: { message: 'Invalid Form Body', code: 50035 } };
+      let channelId = this.dmChannels.get(recipient);
+      if (!channelId) this.dmChannels.set(recipient, (channelId = this.nextId()));
+      return {
+        status: 200,
+        body: { id: channelId, type: 1, flags: 0, last_message_id: null, recipients: [user(recipient, `user-${recipient}`)] },
+      };
+    }
     if ((m = /^\/channels\/([^/]+)\/messages$/.exec(path)) && method === 'POST') {
       const channelId = m[1];
       const failure = this.channelFailures.get(channelId) ?? this.channelFailures.get('*');
       if (failure) return { status: failure.status, body: { message: failure.message, code: failure.code } };
-      if (!this.findChannel(channelId)) return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
+      if (!this.findChannel(channelId) && ![...this.dmChannels.values()].includes(channelId))
+        return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
       const id = this.nextId();
       this.channelMessages.push({ id, channelId, body, files: r.files });
       const guild = this.guilds.find((g) => g.channels.some((c) => c.id === channelId));

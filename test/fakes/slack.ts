@@ -401,6 +401,11 @@ export class FakeSlack {
           bot_id: this.botId,
           is_enterprise_install: false,
         };
+      case 'conversations.open': {
+        const users = str('users');
+        if (!users) return { ok: false, error: 'users_not_found' };
+        return { ok: true, channel: { id: `D${users.split(',')[0]}` } };
+      }
       case 'apps.connections.open':
         return { ok: true, url: `ws://127.0.0.1:${this.port}/socket?ticket=${++this.seq}` };
       case 'chat.postMessage': {

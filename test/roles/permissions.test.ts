@@ -61,7 +61,7 @@ describe('permission matrix', () => {
       expect(ROLES).toContain(p.role);
       expect(ROLES.filter((r) => p.allowed[r])).toEqual(ROLES.slice(ROLES.indexOf(p.role)));
     }
-    expect(permissionMarkdown(registry)).toContain('| /admin grant | admin |');
+    expect(permissionMarkdown(registry)).toContain('| /admin grant | admin | · | · | · | · | ✓ | only you |');
   });
 
   it('/admin permissions shows the matrix to admins only', async () => {
@@ -112,6 +112,34 @@ describe('every action x every role', () => {
     }
     expect(expectedDenied.admin).toBe(0);
     expect(expectedDenied.viewer).toBeGreaterThan(0);
+  });
+
+  it('answers where the definition says: private actions to the caller alone, public ones in the channel unless private=true', async () => {
+    const caller = callerFor('admin');
+    for (const command of registry.all()) {
+      for (const { path, action } of actionsOf(command)) {
+        const invocation = { caller, command: command.name, ...(action.name ? { subcommand: action.name } : {}) };
+        let prepared;
+        try {
+          prepared = await bot.prepare({ ...invocation, options: {} });
+        } catch {
+          continue; // a required option is missing: the refusal is an error, private anyway
+        }
+        expect(prepared.private, `/${path}`).toBe(action.visibility === 'private');
+        if (action.visibility === 'public') {
+          expect((await bot.prepare({ ...invocation, options: { private: true } })).private, `/${path} private=true`).toBe(true);
+        } else {
+          expect(action.options.shape, `/${path}: a private action takes no private option`).not.toHaveProperty('private');
+        }
+      }
+    }
+    expect(
+      permissionMatrix(registry)
+        .filter((p) => p.visibility === 'private')
+        .map((p) => p.command),
+    ).toEqual(
+      expect.arrayContaining(['help', 'import customers', 'segment export', 'customer show', 'customer forget', 'admin roles', 'audit']),
+    );
   });
 
   it('a refusal through execute() is an ephemeral error reply, never an internal error, and the handler does not run', async () => {
