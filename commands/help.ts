@@ -11,6 +11,7 @@ export default defineCommand({
     positional: ['command'],
     role: 'viewer',
     visibility: 'private',
+    inDirectMessages: true,
     examples: ['/help', '/help import'],
     handler: async (ctx, { command }) => (command ? helpForCommand(ctx.commands.get(command)) : helpOverview(ctx.commands)),
   }),

@@ -49,7 +49,7 @@ export interface InteractionDeps {
 
 type Answerable = ChatInputCommandInteraction | ButtonInteraction;
 
-/** Who clicked or typed: the user, the channel and the member's Discord role ids. */
+/** Who clicked or typed: the user, the server and channel, and the member's Discord role ids. */
 export function callerOf(interaction: Interaction): Caller {
   const member = interaction.member;
   const roles = !member ? [] : Array.isArray(member.roles) ? [...member.roles] : [...member.roles.cache.keys()];
@@ -58,6 +58,7 @@ export function callerOf(interaction: Interaction): Caller {
     userId: interaction.user.id,
     userName: interaction.user.username,
     ...(interaction.channelId ? { channelId: interaction.channelId } : {}),
+    ...(interaction.guildId ? { workspaceId: interaction.guildId } : { directMessage: true }),
     platformRoles: roles,
   };
 }
@@ -320,6 +321,12 @@ export class InteractionHandler {
 
   async #autocomplete(interaction: AutocompleteInteraction): Promise<void> {
     let choices: { name: string; value: string }[] = [];
+    const caller = callerOf(interaction);
+    // names from the store are suggested only inside an allowed server (never in a DM)
+    if (caller.directMessage || !this.deps.bot.tenancy.allowsWorkspace(caller)) {
+      await interaction.respond(choices);
+      return;
+    }
     try {
       const binding = findBinding(this.deps.bindings, interaction.commandName);
       const { action } = findAction(binding, interaction.options.data as readonly ReceivedOption[]);

@@ -23,6 +23,9 @@ export interface CommandRequest {
   userId: string;
   userName?: string;
   channelId: string;
+  /** The workspace (team) the request came from, and its Enterprise Grid organization if any. */
+  teamId?: string;
+  enterpriseId?: string;
   /** Sends the acknowledgement; must be called once, at once. */
   acknowledge(payload: AckPayload): Promise<void>;
   /**
@@ -72,6 +75,8 @@ export interface SlashCommandFields {
   user_id?: string;
   user_name?: string;
   channel_id?: string;
+  team_id?: string;
+  enterprise_id?: string;
 }
 
 /** The request of a slash command, before its ack: the typed line and who typed it where. */
@@ -86,6 +91,8 @@ export function slashCommandRequest(
     userId: fields.user_id ?? '',
     userName: fields.user_name,
     channelId: fields.channel_id ?? '',
+    ...(fields.team_id ? { teamId: fields.team_id } : {}),
+    ...(fields.enterprise_id ? { enterpriseId: fields.enterprise_id } : {}),
     acknowledge,
   };
 }
@@ -126,9 +133,23 @@ export class CommandFlow {
     this.#afterAcks = deps.afterAcks ?? new AfterAcks();
   }
 
-  async caller(userId: string, channelId: string, userName?: string): Promise<Caller> {
-    const platformRoles = this.deps.groups ? await this.deps.groups.groupsOf(userId) : undefined;
-    return { platform: 'slack', userId, channelId, ...(userName ? { userName } : {}), ...(platformRoles ? { platformRoles } : {}) };
+  /** Who asks, where; user groups are looked up only for a workspace the bot answers. */
+  async caller(
+    userId: string,
+    channelId: string,
+    userName?: string,
+    tenant: { teamId?: string; enterpriseId?: string } = {},
+  ): Promise<Caller> {
+    const caller: Caller = {
+      platform: 'slack',
+      userId,
+      channelId,
+      ...(userName ? { userName } : {}),
+      ...(tenant.teamId ? { workspaceId: tenant.teamId } : {}),
+      ...(tenant.enterpriseId ? { enterpriseId: tenant.enterpriseId } : {}),
+    };
+    if (!this.deps.groups || !this.deps.bot.tenancy.allowsWorkspace(caller)) return caller;
+    return { ...caller, platformRoles: await this.deps.groups.groupsOf(userId) };
   }
 
   async handle(request: CommandRequest): Promise<void> {
@@ -143,8 +164,9 @@ export class CommandFlow {
    */
   async accept(request: AcceptRequest): Promise<AcceptedCommand | undefined> {
     const { bot } = this.deps;
-    const caller = await this.caller(request.userId, request.channelId, request.userName);
-    const uploads = await this.sharedUploads(request.text, caller);
+    const caller = await this.caller(request.userId, request.channelId, request.userName, request);
+    // another workspace's request is refused by prepare: nothing of it is looked up first
+    const uploads = bot.tenancy.allowsWorkspace(caller) ? await this.sharedUploads(request.text, caller) : undefined;
     const invocation: Invocation = { caller, text: request.text, ...(uploads ? { uploads } : {}) };
     let prepared: PreparedCommand;
     try {

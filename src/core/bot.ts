@@ -14,6 +14,7 @@ import type { CommandRegistry } from './registry.ts';
 import type { Reply } from './reply.ts';
 import { RoleCache } from './role-resolver.ts';
 import { hasRole, type Role } from './roles.ts';
+import { Tenancy } from './tenancy.ts';
 import { WriteQueue } from './write-queue.ts';
 
 /** A command as it arrives from an adapter: a typed line, or a structured call (Discord options, buttons). */
@@ -62,6 +63,8 @@ export class Bot {
   readonly writes: WriteQueue;
   /** Bounds the heavy commands: in flight in this process, and per user per minute. */
   readonly fairUse: FairUse;
+  /** Which workspaces and servers each platform answers; adapters set their platform's policy at start. */
+  readonly tenancy = new Tenancy();
   readonly #notifiers = new Map<Platform, Notifier>();
   readonly #updaters = new Map<Platform, MessageUpdater>();
   #roles: RoleCache;
@@ -127,9 +130,16 @@ export class Bot {
     let raw: Record<string, unknown> = invocation.text !== undefined ? { text: invocation.text } : { ...(invocation.options ?? {}) };
     try {
       if (this.#draining) throw restartingError();
+      const foreign = this.tenancy.workspaceRefusal(invocation.caller);
+      if (foreign) {
+        path = this.#auditName(invocation);
+        throw foreign;
+      }
       const parsed = this.#parse(invocation);
       path = parsed.path;
       raw = parsed.raw;
+      const outsideServer = this.tenancy.directMessageRefusal(invocation.caller, parsed.path, parsed.action);
+      if (outsideServer) throw outsideServer;
       const role = await this.#roles.resolve(invocation.caller);
       if (!hasRole(role, parsed.action.role)) {
         throw new UserError('forbidden', `/${parsed.path} needs the *${parsed.action.role}* role; you have *${role}*.`, {
@@ -144,6 +154,15 @@ export class Bot {
       // Written after the adapter's acknowledgement has gone out: a refusal must be answered within Slack's 3 s first.
       this.#audit(invocation.caller, path, raw, outcome, mentionsAsText(error instanceof Error ? error.message : String(error)), 0);
       throw error;
+    }
+  }
+
+  /** The action a refused invocation names (`campaign list`), for its audit entry; as typed when it does not parse. */
+  #auditName(invocation: Invocation): string {
+    try {
+      return this.#parse(invocation).path;
+    } catch {
+      return invocationName(invocation);
     }
   }
 
@@ -265,6 +284,14 @@ export class Bot {
       updatePosted: this.updatePosted,
       commands: this.registry,
     };
+  }
+
+  /**
+   * Audits a refusal made outside prepare (an event from a workspace that is not allowed): outcome
+   * `denied`, written with the next batch.
+   */
+  auditRefusal(caller: Caller, command: string, detail: string, options: Record<string, unknown> = {}): void {
+    this.#audit(caller, command, options, 'denied', mentionsAsText(detail), 0);
   }
 
   /** Queued, not awaited: written with the next batch (failures are logged by the queue). */

@@ -137,7 +137,7 @@ describe('Discord adapter against the fake gateway and REST', () => {
     expect(answers.map((a) => a.kind).filter((k) => k !== 'callback-5' && k !== 'edit')).toEqual([]);
   });
 
-  it('answers in a DM, where the caller has no Discord roles', async () => {
+  it('refuses a command in a DM, where neither the server nor the Discord roles can be checked', async () => {
     const interaction = h.fake.sendInteraction({
       type: 'command',
       name: 'probe',
@@ -148,7 +148,7 @@ describe('Discord adapter against the fake gateway and REST', () => {
     const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction));
     expect(answer!.body).toMatchObject({
       flags: EPHEMERAL,
-      content: expect.stringContaining('needs the **analyst** role; you have **viewer**'),
+      content: expect.stringContaining('/probe load is not answered in direct messages'),
     });
   });
 

@@ -98,6 +98,8 @@ export class FakeDiscord {
   readonly identifies: Record<string, unknown>[] = [];
   /** Interactions sent with `sendInteraction`, by id. */
   readonly interactions = new Map<string, Record<string, unknown>>();
+  /** Servers the bot left (`DELETE /users/@me/guilds/:id`), in order; they stay in `guilds` for interactions. */
+  readonly leftGuilds: string[] = [];
 
   readonly applicationId: string;
   readonly botUser: DiscordUser;
@@ -222,6 +224,12 @@ export class FakeDiscord {
   }
 
   // ---- gateway ----
+
+  /** The bot is added to a server while connected: GUILD_CREATE, as Discord sends it. */
+  joinGuild(guild: DiscordGuild): void {
+    if (!this.guilds.some((g) => g.id === guild.id)) this.guilds.push(guild);
+    this.dispatch('GUILD_CREATE', guildCreate(guild, this.botUser));
+  }
 
   /** Send a dispatch (op 0) event to every connected client. */
   dispatch(t: string, d: unknown): void {
@@ -460,6 +468,16 @@ export class FakeDiscord {
     }
     if (method === 'GET' && path === '/gateway') return { status: 200, body: { url: this.gatewayUrl } };
     if (method === 'GET' && path === '/users/@me') return { status: 200, body: this.botUser };
+    if (method === 'DELETE' && (m = /^\/users\/@me\/guilds\/([^/]+)$/.exec(path))) {
+      const guildId = m[1]!;
+      if (!this.guilds.some((g) => g.id === guildId) || this.leftGuilds.includes(guildId)) {
+        return { status: 404, body: { message: 'Unknown Guild', code: 10004 } };
+      }
+      this.leftGuilds.push(guildId);
+      // Discord then tells the client the guild is gone
+      setImmediate(() => this.dispatch('GUILD_DELETE', { id: guildId }));
+      return { status: 204 };
+    }
     if (method === 'GET' && path === '/applications/@me') {
       return { status: 200, body: { id: this.applicationId, name: 'growthbot', flags: 0, bot_public: false, description: '' } };
     }

@@ -79,6 +79,8 @@ export interface FakeSlackOptions {
   botToken?: string;
   appToken?: string;
   teamId?: string;
+  /** An Enterprise Grid organization id: auth.test then names it (enterprise_id). */
+  enterpriseId?: string;
   botUserId?: string;
   botId?: string;
   appId?: string;
@@ -394,6 +396,7 @@ export class FakeSlack {
           team: 'Fake Team',
           user: 'growthbot',
           team_id: this.teamId,
+          ...(this.options.enterpriseId ? { enterprise_id: this.options.enterpriseId } : {}),
           user_id: this.botUserId,
           bot_id: this.botId,
           is_enterprise_install: false,

@@ -58,6 +58,7 @@ export async function startHarness(
   timing: Partial<DiscordTiming> = {},
   env: Record<string, string> = {},
   registry?: CommandRegistry,
+  logger: pino.Logger = pino({ level: 'silent' }),
 ): Promise<Harness> {
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
@@ -77,7 +78,6 @@ export async function startHarness(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const logger = pino({ level: 'silent' });
   const bot = new Bot({ db: store.db, config, logger, registry: registry ?? (await testRegistry()), outDir: path.join(store.dir, 'out') });
   const adapter = await createDiscordAdapter({
     bot,
