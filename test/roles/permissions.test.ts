@@ -155,6 +155,42 @@ describe('every action x every role', () => {
   });
 });
 
+describe('every action x tenancy', () => {
+  it('refuses every action from a workspace or server not on the list, whatever the role, and audits it as denied', async () => {
+    bot.tenancy.set('slack', { allowed: ['T0HOME'], setting: 'SLACK_TEAM_ID', restrictDirectMessages: false });
+    bot.tenancy.set('discord', { allowed: ['900000000000000001'], setting: 'DISCORD_GUILD_IDS', restrictDirectMessages: true });
+    try {
+      const admin = callerFor('admin');
+      const before = await deniedCount(admin.userId);
+      let refused = 0;
+      for (const command of registry.all()) {
+        for (const { path, action } of actionsOf(command)) {
+          const structured = { command: command.name, ...(action.name ? { subcommand: action.name } : {}), options: {} };
+          const foreignSlack = await refusal({ caller: { ...admin, workspaceId: 'T0OTHER' }, ...structured });
+          expect(foreignSlack?.code, `/${path} from another Slack workspace`).toBe('forbidden');
+          expect(foreignSlack!.message).toContain('is not allowed to use this bot');
+          const foreignDiscord = await refusal({
+            caller: { ...admin, platform: 'discord', workspaceId: '900000000000000002' },
+            ...structured,
+          });
+          expect(foreignDiscord?.code, `/${path} from another Discord server`).toBe('forbidden');
+          const home = await refusal({ caller: { ...admin, workspaceId: 'T0HOME' }, ...structured });
+          expect(home?.code, `/${path} at home`).not.toBe('forbidden');
+          // a Discord DM has no server: neither the allow-list nor Discord roles apply, so only what needs no server runs
+          const dm = await refusal({ caller: { ...admin, platform: 'discord', directMessage: true }, ...structured });
+          if (action.inDirectMessages) expect(dm?.code, `/${path} in a DM`).not.toBe('forbidden');
+          else expect(dm?.code, `/${path} in a DM`).toBe('forbidden');
+          refused += action.inDirectMessages ? 2 : 3;
+        }
+      }
+      expect(await deniedCount(admin.userId)).toBe(before + refused);
+    } finally {
+      bot.tenancy.set('slack', { allowed: [], setting: 'SLACK_TEAM_ID', restrictDirectMessages: false });
+      bot.tenancy.set('discord', { allowed: [], setting: 'DISCORD_GUILD_IDS', restrictDirectMessages: false });
+    }
+  });
+});
+
 describe('buttons', () => {
   // The typed commands the bot's replies put on buttons (segment, digest, campaign views); adapters
   // send a clicked button's command through bot.prepare/bot.execute like a typed one.
