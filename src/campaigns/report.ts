@@ -8,7 +8,7 @@ import type { Database } from '../store/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { outboxCounts } from './outbox.ts';
 import { getCampaign } from './repository.ts';
-import { summarize, welch } from './stats.ts';
+import { fiellerRatio, newcombe, summarize, welch, wilson } from './stats.ts';
 import { stateLabel } from './states.ts';
 
 /** Below this many members in either group the comparison says nothing. */
@@ -23,6 +23,10 @@ export interface GroupFigures {
   revenue_cents: number;
   revenue_per_member_cents: number;
   sd_cents: number;
+  /** Members with a purchase in the window, their share and its Wilson 95% interval. */
+  purchasers: number;
+  purchase_rate: number | null;
+  purchase_rate_ci95: [number, number] | null;
 }
 
 export interface CampaignReportData {
@@ -47,6 +51,10 @@ export interface CampaignReportData {
     open_rate: number | null;
     click_rate: number | null;
     conversion_rate: number | null;
+    /** Wilson 95% intervals of the three rates. */
+    open_rate_ci95: [number, number] | null;
+    click_rate_ci95: [number, number] | null;
+    conversion_rate_ci95: [number, number] | null;
   };
   recipients: GroupFigures;
   holdout: GroupFigures;
@@ -59,8 +67,12 @@ export interface CampaignReportData {
     revenue_cents: number | null;
     revenue_ci95_cents: [number, number] | null;
     lift: number | null;
+    /** Fieller's 95% interval for the ratio of revenue per member, minus 1; null when unbounded. */
     lift_ci95: [number, number] | null;
     welch_df: number | null;
+    /** Recipients' purchase rate minus the holdout's, with Newcombe's 95% interval. */
+    purchase_rate_difference: number | null;
+    purchase_rate_difference_ci95: [number, number] | null;
     cost_cents: number;
     roi: number | null;
     roi_ci95: [number, number] | null;
@@ -82,6 +94,9 @@ export interface CampaignReportOptions {
 const round = (value: number) => Math.round(value);
 const roundPair = (pair: [number, number]): [number, number] => [round(pair[0]), round(pair[1])];
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
+const range = ([lo, hi]: [number, number]) => `${formatPercent(lo)}–${formatPercent(hi)}`;
+/** A difference of two rates in percentage points, signed. */
+const formatPointChangeValue = (difference: number) => `${difference >= 0 ? '+' : '−'}${Math.abs(difference * 100).toFixed(1)} pp`;
 
 /**
  * Campaign results as of `asOf` ('YYYY-MM-DD'): sends and engagement rates, net revenue per member of
@@ -138,6 +153,9 @@ export async function campaignReport(
     open_rate: ratio(count('opened'), base),
     click_rate: ratio(count('clicked'), base),
     conversion_rate: ratio(count('converted'), base),
+    open_rate_ci95: wilson(count('opened'), base)?.ci ?? null,
+    click_rate_ci95: wilson(count('clicked'), base)?.ci ?? null,
+    conversion_rate_ci95: wilson(count('converted'), base)?.ci ?? null,
   };
 
   const perMember = await db
@@ -149,23 +167,39 @@ export async function campaignReport(
         .on('o.order_date', '<', cutoff)
         .on('o.currency', '=', c.currency),
     )
-    .select((eb) => ['a.customer_id', 'a.group_name', eb.fn.coalesce(eb.fn.sum<number>('o.net_cents'), eb.lit(0)).as('cents')])
+    .select((eb) => [
+      'a.customer_id',
+      'a.group_name',
+      eb.fn.coalesce(eb.fn.sum<number>('o.net_cents'), eb.lit(0)).as('cents'),
+      eb.fn.coalesce(eb.fn.max<number>('o.is_purchase'), eb.lit(0)).as('bought'),
+    ])
     .where('a.campaign_id', '=', c.id)
     .groupBy(['a.customer_id', 'a.group_name'])
     .execute();
   const values = { recipient: [] as number[], holdout: [] as number[] };
-  for (const row of perMember) (row.group_name === 'holdout' ? values.holdout : values.recipient).push(Number(row.cents));
+  const purchasers = { recipient: 0, holdout: 0 };
+  for (const row of perMember) {
+    const group = row.group_name === 'holdout' ? 'holdout' : 'recipient';
+    values[group].push(Number(row.cents));
+    if (Number(row.bought) > 0) purchasers[group]++;
+  }
   const r = summarize(values.recipient);
   const h = summarize(values.holdout);
-  const figures = (s: ReturnType<typeof summarize>, list: number[]): GroupFigures => ({
-    members: s.n,
-    revenue_cents: list.reduce((a, b) => a + b, 0),
-    revenue_per_member_cents: s.mean,
-    sd_cents: Math.sqrt(s.variance),
-  });
+  const figures = (s: ReturnType<typeof summarize>, list: number[], bought: number): GroupFigures => {
+    const rate = wilson(bought, s.n);
+    return {
+      members: s.n,
+      revenue_cents: list.reduce((a, b) => a + b, 0),
+      revenue_per_member_cents: s.mean,
+      sd_cents: Math.sqrt(s.variance),
+      purchasers: bought,
+      purchase_rate: rate?.rate ?? null,
+      purchase_rate_ci95: rate?.ci ?? null,
+    };
+  };
 
   const cost = outbox.sent * c.cost_per_send_cents;
-  const incremental = measure(r, h, cost, c.currency);
+  const incremental = measure(r, h, cost, c.currency, newcombe(purchasers.recipient, r.n, purchasers.holdout, h.n));
 
   const daily = await db
     .selectFrom('campaign_audience as a')
@@ -226,8 +260,8 @@ export async function campaignReport(
     as_of: asOf,
     attribution_window: window,
     sends,
-    recipients: figures(r, values.recipient),
-    holdout: figures(h, values.holdout),
+    recipients: figures(r, values.recipient, purchasers.recipient),
+    holdout: figures(h, values.holdout, purchasers.holdout),
     incremental,
     series,
     chart,
@@ -240,8 +274,11 @@ function measure(
   h: ReturnType<typeof summarize>,
   cost: number,
   currency: string,
+  purchaseRate: { difference: number; ci: [number, number] } | null,
 ): CampaignReportData['incremental'] {
+  const rates = { purchase_rate_difference: purchaseRate?.difference ?? null, purchase_rate_difference_ci95: purchaseRate?.ci ?? null };
   const empty = {
+    ...rates,
     per_member_cents: null,
     per_member_ci95_cents: null,
     revenue_cents: null,
@@ -263,10 +300,13 @@ function measure(
   const w = welch(r, h);
   const perMember = w.difference;
   const lift = h.mean > 0 ? perMember / h.mean : null;
-  const liftCi: [number, number] | null = h.mean > 0 ? [w.ci[0] / h.mean, w.ci[1] / h.mean] : null;
+  // Fieller: the holdout mean is an estimate too, so the ratio's interval is wider than the difference's and asymmetric
+  const fieller = h.mean > 0 ? fiellerRatio(r.mean, r.variance / r.n, h.mean, h.variance / h.n, w.tCritical) : null;
+  const liftCi: [number, number] | null = fieller ? [fieller.ci[0] - 1, fieller.ci[1] - 1] : null;
   const revenue = perMember * r.n;
   const revenueCi: [number, number] = [w.ci[0] * r.n, w.ci[1] * r.n];
   const figures = {
+    ...rates,
     per_member_cents: round(perMember),
     per_member_ci95_cents: roundPair(w.ci),
     revenue_cents: round(revenue),
@@ -279,15 +319,17 @@ function measure(
     roi_ci95: cost > 0 ? ([(revenueCi[0] - cost) / cost, (revenueCi[1] - cost) / cost] as [number, number]) : null,
   };
   const money = (cents: number) => formatMoney(round(cents), currency);
-  const tooWide = liftCi ? liftCi[1] - liftCi[0] > MAX_LIFT_CI_WIDTH : h.mean === 0 && w.ci[0] < 0 && w.ci[1] > 0;
+  const significant = w.ci[0] > 0 || w.ci[1] < 0;
+  // Without a clear effect, a lift interval wider than 200 pp (or unbounded: the holdout's own revenue
+  // interval reaches zero) says nothing; a clear effect is reported even when its size is uncertain.
+  const tooWide = !significant && (h.mean > 0 ? liftCi === null || liftCi[1] - liftCi[0] > MAX_LIFT_CI_WIDTH : w.ci[0] < 0 && w.ci[1] > 0);
   if (tooWide) {
     return {
       ...figures,
       verdict: 'too_uncertain',
-      statement: `Too uncertain to say: the 95% interval for incremental revenue per member runs from ${money(w.ci[0])} to ${money(w.ci[1])}${liftCi ? ` (lift ${formatPercent(liftCi[0])} to ${formatPercent(liftCi[1])})` : ''}. No single figure would mean anything.`,
+      statement: `Too uncertain to say: the 95% interval for incremental revenue per member runs from ${money(w.ci[0])} to ${money(w.ci[1])}${liftCi ? ` (lift ${formatPercent(liftCi[0])} to ${formatPercent(liftCi[1])})` : h.mean > 0 ? ' (lift unbounded: the holdout’s own revenue is too uncertain)' : ''}. No single figure would mean anything.`,
     };
   }
-  const significant = w.ci[0] > 0 || w.ci[1] < 0;
   return {
     ...figures,
     verdict: significant ? 'significant' : 'not_significant',
@@ -316,7 +358,24 @@ function reportView(d: CampaignReportData): View {
       { label: 'Delivered', value: s.delivered ? `${formatCount(s.delivered)} (${pct(s.delivery_rate)})` : 'no delivery events' },
       {
         label: `Open / click / conversion rate (of ${s.rate_base})`,
-        value: `${pct(s.open_rate)} / ${pct(s.click_rate)} / ${pct(s.conversion_rate)}`,
+        value: [
+          [s.open_rate, s.open_rate_ci95],
+          [s.click_rate, s.click_rate_ci95],
+          [s.conversion_rate, s.conversion_rate_ci95],
+        ]
+          .map(([rate, ci]) => `${pct(rate as number | null)}${ci ? ` (${range(ci as [number, number])})` : ''}`)
+          .join(' / '),
+      },
+      {
+        label: 'Purchase rate, recipients vs holdout',
+        value:
+          d.recipients.purchase_rate === null || d.holdout.purchase_rate === null
+            ? '— (a group is empty)'
+            : `${pct(d.recipients.purchase_rate)} vs ${pct(d.holdout.purchase_rate)}${
+                inc.purchase_rate_difference_ci95
+                  ? `: ${formatPointChangeValue(inc.purchase_rate_difference!)} (95% CI ${formatPointChangeValue(inc.purchase_rate_difference_ci95[0])} to ${formatPointChangeValue(inc.purchase_rate_difference_ci95[1])})`
+                  : ''
+              }`,
       },
       {
         label: 'Recipients revenue',
@@ -337,7 +396,9 @@ function reportView(d: CampaignReportData): View {
               value:
                 inc.lift === null
                   ? '— (holdout revenue is zero)'
-                  : `${pct(inc.lift)} (95% CI ${pct(inc.lift_ci95![0])} to ${pct(inc.lift_ci95![1])})`,
+                  : inc.lift_ci95 === null
+                    ? `${pct(inc.lift)} (95% CI unbounded)`
+                    : `${pct(inc.lift)} (95% CI ${pct(inc.lift_ci95[0])} to ${pct(inc.lift_ci95[1])})`,
             },
             { label: 'Cost', value: money(inc.cost_cents) },
             {
@@ -361,7 +422,7 @@ function reportView(d: CampaignReportData): View {
     notes: [
       `Every figure covers the attribution window ${windowText}: net revenue of orders in ${d.campaign.currency} and campaign events dated in it.`,
       'Recipients are everyone drawn to receive the campaign (intention to treat); the holdout was drawn from the same audience and not contacted.',
-      'Interval: Welch 95% CI for the difference in revenue per member; lift = difference / holdout revenue per member; incremental ROI = (incremental revenue − cost) / cost.',
+      'Intervals (95%): Welch for the difference in revenue per member; Fieller for lift (recipients’ over holdout revenue per member, minus 1: the holdout mean is uncertain too, so it is asymmetric); Wilson for each rate, Newcombe for the difference of purchase rates; incremental ROI = (incremental revenue − cost) / cost.',
     ],
   };
 }

@@ -82,3 +82,43 @@ export function welch(a: SampleSummary, b: SampleSummary, level = 0.95): WelchRe
   const difference = a.mean - b.mean;
   return { difference, standardError: se, df, tCritical, ci: [difference - tCritical * se, difference + tCritical * se] };
 }
+
+/** The standard normal quantile for a two-sided 95% interval. */
+export const Z95 = 1.959963984540054;
+
+/**
+ * Fieller's interval for the ratio of two independent means a/b (each with its variance of the
+ * mean), with critical value t. Asymmetric, as a ratio's interval should be; null when the
+ * denominator's own interval includes zero (the ratio is then unbounded).
+ */
+export function fiellerRatio(a: number, varA: number, b: number, varB: number, t: number): { ratio: number; ci: [number, number] } | null {
+  const t2 = t * t;
+  const denominator = b * b - t2 * varB;
+  if (!(b !== 0 && denominator > 0)) return null;
+  const root = Math.sqrt(Math.max(0, a * a * varB + b * b * varA - t2 * varA * varB));
+  const lo = (a * b - t * root) / denominator;
+  const hi = (a * b + t * root) / denominator;
+  return { ratio: a / b, ci: [lo, hi] };
+}
+
+/** Wilson's score interval for a proportion x/n (95% unless z says otherwise); null for n = 0. */
+export function wilson(x: number, n: number, z = Z95): { rate: number; ci: [number, number] } | null {
+  if (n <= 0) return null;
+  const p = x / n;
+  const z2 = z * z;
+  const scale = 1 + z2 / n;
+  const center = (p + z2 / (2 * n)) / scale;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / scale;
+  return { rate: p, ci: [Math.max(0, center - half), Math.min(1, center + half)] };
+}
+
+/** Newcombe's hybrid score interval (his method 10) for the difference of two proportions x1/n1 − x2/n2. */
+export function newcombe(x1: number, n1: number, x2: number, n2: number, z = Z95): { difference: number; ci: [number, number] } | null {
+  const one = wilson(x1, n1, z);
+  const two = wilson(x2, n2, z);
+  if (!one || !two) return null;
+  const d = one.rate - two.rate;
+  const lower = d - Math.sqrt((one.rate - one.ci[0]) ** 2 + (two.ci[1] - two.rate) ** 2);
+  const upper = d + Math.sqrt((one.ci[1] - one.rate) ** 2 + (two.rate - two.ci[0]) ** 2);
+  return { difference: d, ci: [lower, upper] };
+}

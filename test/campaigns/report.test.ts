@@ -120,6 +120,10 @@ describe('campaignReport against a hand-computed case', () => {
       open_rate: 0.4,
       click_rate: 0.2,
       conversion_rate: 0.1,
+      // Wilson 95% (scipy.stats.norm.ppf(0.975) in the score formula; 81/263 -> 0.2553..0.3662 as in Newcombe 1998, intervals.test.ts)
+      open_rate_ci95: [expect.closeTo(0.2760839, 6), expect.closeTo(0.5381856, 6)],
+      click_rate_ci95: [expect.closeTo(0.1124375, 6), expect.closeTo(0.3303711, 6)],
+      conversion_rate_ci95: [expect.closeTo(0.0434758, 6), expect.closeTo(0.2136023, 6)],
     });
     // recipients: 30 x 2000 + 30 x 0 -> mean 1000, sd sqrt(60e6 / 59); holdout: 10 x 2000 + 30 x 0 -> mean 500, sd sqrt(30e6 / 39)
     expect(data.recipients).toEqual({
@@ -127,12 +131,18 @@ describe('campaignReport against a hand-computed case', () => {
       revenue_cents: 60_000,
       revenue_per_member_cents: 1000,
       sd_cents: expect.closeTo(Math.sqrt(60e6 / 59), 9),
+      purchasers: 30,
+      purchase_rate: 0.5,
+      purchase_rate_ci95: [expect.closeTo(0.3773502, 6), expect.closeTo(0.6226498, 6)],
     });
     expect(data.holdout).toEqual({
       members: 40,
       revenue_cents: 20_000,
       revenue_per_member_cents: 500,
       sd_cents: expect.closeTo(Math.sqrt(30e6 / 39), 9),
+      purchasers: 10,
+      purchase_rate: 0.25,
+      purchase_rate_ci95: [expect.closeTo(0.1418712, 6), expect.closeTo(0.4019396, 6)],
     });
     const inc = data.incremental;
     // by hand (and scipy.stats.ttest_ind(equal_var=False)): se = 190.2102, df = 91.2079, t(0.975, df) = 1.986316
@@ -142,8 +152,14 @@ describe('campaignReport against a hand-computed case', () => {
     expect(inc.revenue_cents).toBe(30_000);
     expect(inc.revenue_ci95_cents).toEqual([7331, 52_669]);
     expect(inc.lift).toBe(1);
-    expect(inc.lift_ci95![0]).toBeCloseTo(0.2443648, 5);
-    expect(inc.lift_ci95![1]).toBeCloseTo(1.7556352, 5);
+    // Fieller (scipy t quantile, closed form): asymmetric, wider than difference / holdout mean ([0.244, 1.756]);
+    // a seeded bootstrap (numpy default_rng(1), 20,000 resamples) gives [0.167, 3.133]
+    expect(inc.lift_ci95![0]).toBeCloseTo(0.172514604, 6);
+    expect(inc.lift_ci95![1]).toBeCloseTo(3.570455559, 6);
+    // purchase rate 50% vs 25%: Newcombe's hybrid score interval for the difference (method 10)
+    expect(inc.purchase_rate_difference).toBe(0.25);
+    expect(inc.purchase_rate_difference_ci95![0]).toBeCloseTo(0.0547345, 6);
+    expect(inc.purchase_rate_difference_ci95![1]).toBeCloseTo(0.4135078, 6);
     expect(inc.cost_cents).toBe(3000);
     expect(inc.roi).toBe(9); // (30000 - 3000) / 3000
     expect(inc.roi_ci95![0]).toBeCloseTo((7330.9441 - 3000) / 3000, 4);
@@ -159,6 +175,9 @@ describe('campaignReport against a hand-computed case', () => {
     const lines = JSON.stringify(view.fields);
     expect(lines).toContain('$300.00 (95% CI $73.31 to $526.69)');
     expect(lines).toContain('900.0%');
+    expect(lines).toContain('100.0% (95% CI 17.3% to 357.0%)');
+    expect(lines).toContain('50.0% vs 25.0%: +25.0 pp (95% CI +5.5 pp to +41.4 pp)');
+    expect(lines).toContain('40.0% (27.6%–53.8%)');
 
     // the same through the command (/roi campaign=<id> calls campaignReport too)
     const reply = expectOk(await run(bot, `/campaign report ${c.id} as_of=2026-11-30`, viewer));
