@@ -1,11 +1,9 @@
 import type { Kysely } from 'kysely';
 import { addDays } from '../core/dates.ts';
-import { conditionalExpectedPurchases, expectedAverageSpend, fitBgNbd, fitGammaGamma, SummaryBuilder } from '../metrics/clv/index.ts';
+import { UserError } from '../core/errors.ts';
+import { conditionalExpectedPurchases, expectedAverageSpend } from '../metrics/clv/index.ts';
+import { DAYS_PER_UNIT, fittedClvModel, type FittedClv } from '../metrics/clv-model.ts';
 import type { Database } from '../store/schema.ts';
-
-/** Fewer repeat buyers than this and the BG/NBD + Gamma-Gamma fit says little. */
-export const MIN_REPEAT_BUYERS_FOR_FORECAST = 20;
-const DAYS_PER_WEEK = 7;
 
 export interface Forecast {
   method: 'clv' | 'historical';
@@ -22,8 +20,8 @@ export interface Forecast {
 
 /**
  * Expected net revenue of `customerIds` over the next `windowDays`: BG/NBD expected purchases times
- * Gamma-Gamma expected order value, both fitted on every customer's purchases to `asOf` (weeks).
- * When the model cannot be fitted, the members' own revenue over the last `windowDays` instead.
+ * Gamma-Gamma expected order value from the one fitted CLV model (the one /clv uses, same minimum
+ * data). When there is too little data for it, the members' own revenue over the last `windowDays`.
  */
 export async function forecastRevenue(
   db: Kysely<Database>,
@@ -33,7 +31,7 @@ export async function forecastRevenue(
   currency: string,
 ): Promise<Forecast> {
   const base = { window_days: windowDays, as_of: asOf, members: customerIds.length };
-  const model = await fitModel(db, asOf, currency);
+  const model = await clvModel(db, asOf, currency);
   if (typeof model === 'string') {
     const perMember = await historicalPerMember(db, customerIds, windowDays, asOf, currency);
     return {
@@ -44,14 +42,18 @@ export async function forecastRevenue(
       expected_revenue_cents: Math.round(perMember * customerIds.length),
     };
   }
-  const t = windowDays / DAYS_PER_WEEK;
+  const t = windowDays / DAYS_PER_UNIT;
+  const { bgnbd, gamma_gamma } = model.params;
+  const s = model.summaries;
   let total = 0;
   for (const id of customerIds) {
-    const s = model.summaries.get(id);
-    if (!s) continue; // never bought: no purchase process to extrapolate
-    total += conditionalExpectedPurchases(model.bgnbd, t, s.x, s.tx, s.T) * expectedAverageSpend(model.gg, s.x, s.m);
+    const i = model.rows.get(id);
+    if (i === undefined) continue; // never bought: no purchase process to extrapolate
+    total +=
+      conditionalExpectedPurchases(bgnbd, t, s.x[i]!, s.tx[i]!, s.T[i]!) * expectedAverageSpend(gamma_gamma, s.x[i]!, s.monetary[i]!);
   }
-  const totalCents = Math.round(total);
+  // the model's money is in currency units
+  const totalCents = Math.round(total * 100);
   return {
     ...base,
     method: 'clv',
@@ -60,42 +62,15 @@ export async function forecastRevenue(
   };
 }
 
-interface FittedModel {
-  bgnbd: { r: number; alpha: number; a: number; b: number };
-  gg: { p: number; q: number; gamma: number };
-  summaries: Map<string, { x: number; tx: number; T: number; m: number }>;
-}
-
-async function fitModel(db: Kysely<Database>, asOf: string, currency: string): Promise<FittedModel | string> {
-  const rows = await db
-    .selectFrom('orders')
-    .select((eb) => ['customer_id', 'order_date', eb.fn.sum<number>('net_cents').as('cents')])
-    .where('is_purchase', '=', 1)
-    .where('currency', '=', currency)
-    .where('order_date', '<=', asOf)
-    .groupBy(['customer_id', 'order_date'])
-    .orderBy('customer_id')
-    .orderBy('order_date')
-    .execute();
-  if (rows.length === 0) return `there are no ${currency} purchases up to ${asOf}`;
-  const builder = new SummaryBuilder({ asOf, daysPerUnit: DAYS_PER_WEEK });
-  for (const row of rows) builder.add(row.customer_id, row.order_date.slice(0, 10), Number(row.cents));
-  const s = builder.finish();
-  let repeatBuyers = 0;
-  for (let i = 0; i < s.length; i++) if (s.x[i]! > 0 && s.monetary[i]! > 0) repeatBuyers++;
-  if (repeatBuyers < MIN_REPEAT_BUYERS_FOR_FORECAST) {
-    return `only ${repeatBuyers} customers have bought more than once; the model needs at least ${MIN_REPEAT_BUYERS_FOR_FORECAST}`;
-  }
+/** The fitted model, or why it cannot be used here (the sentence /clv would give). */
+async function clvModel(db: Kysely<Database>, asOf: string, currency: string): Promise<FittedClv | string> {
   try {
-    const bgnbd = fitBgNbd({ x: s.x, tx: s.tx, T: s.T });
-    const gg = fitGammaGamma({ x: s.x, monetary: s.monetary });
-    const ok = [bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b, gg.p, gg.q, gg.gamma].every(Number.isFinite) && gg.q > 1;
-    if (!ok) return 'the model fit did not settle on usable parameters';
-    const summaries = new Map<string, { x: number; tx: number; T: number; m: number }>();
-    for (let i = 0; i < s.length; i++) summaries.set(String(s.ids[i]), { x: s.x[i]!, tx: s.tx[i]!, T: s.T[i]!, m: s.monetary[i]! });
-    return { bgnbd, gg, summaries };
+    const model = await fittedClvModel(db, asOf);
+    if (model.currency !== currency) return `the CLV model is fitted in ${model.currency}, the campaign counts ${currency}`;
+    return model;
   } catch (error) {
-    return `the model fit failed (${error instanceof Error ? error.message : String(error)})`;
+    if (!(error instanceof UserError)) throw error;
+    return error.message.replace(/^Sorry, /, '').replace(/\.\s*$/, '');
   }
 }
 

@@ -254,6 +254,61 @@ function fitCheck(params: BgNbdParams, summaries: CustomerSummaries): FitCheckRo
   }));
 }
 
+/** The one fitted CLV model at an as_of: what `/clv`, `/roi` projections and campaign forecasts all use. */
+export interface FittedClv {
+  asOf: string;
+  currency: string;
+  params: ClvModelParams;
+  summaries: CustomerSummaries;
+  /** Row of each customer in `summaries`. */
+  rows: Map<string, number>;
+  repeatBuyers: number;
+  historyDays: number;
+}
+
+const fitted = new Map<string, FittedClv>();
+const FITTED_KEPT = 4;
+
+/** What the fit depends on: changes with any order import. */
+async function ordersVersion(db: Kysely<Database>): Promise<string> {
+  const row = await db
+    .selectFrom('orders')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('last')])
+    .executeTakeFirst();
+  return `${Number(row?.n ?? 0)}|${String(row?.last ?? '')}`;
+}
+
+/**
+ * Fits BG/NBD and Gamma-Gamma on every customer's purchases to as_of in the main purchase currency,
+ * once per data version and as_of (kept for the last few); refuses with the one minimum-data rule
+ * (MIN_REPEAT_BUYERS repeat buyers, MIN_HISTORY_DAYS of history), naming what is missing.
+ */
+export async function fittedClvModel(
+  db: Kysely<Database>,
+  asOfOption: string | undefined,
+  options: { historicalText?: string; progress?: ProgressFn } = {},
+): Promise<FittedClv> {
+  const progress = options.progress ?? (() => {});
+  const data = await prepare(db, asOfOption);
+  const key = `${await ordersVersion(db)}|${data.asOf}|${data.currency}`;
+  const cached = fitted.get(key);
+  if (cached) return cached;
+  const summaries = await loadCustomerSummaries(db, {
+    asOf: data.asOf,
+    currency: data.currency,
+    daysPerUnit: DAYS_PER_UNIT,
+    onRows: rowProgress(progress, totalOrders(data.currencies, data.currency)),
+  });
+  const { repeatBuyers, historyDays } = checkEnoughData(summaries, data.firstPurchase, data.asOf, options.historicalText ?? '');
+  const params = fitModel(summaries, progress);
+  const rows = new Map<string, number>();
+  for (let i = 0; i < summaries.length; i++) rows.set(String(summaries.ids[i]), i);
+  const model: FittedClv = { asOf: data.asOf, currency: data.currency, params, summaries, rows, repeatBuyers, historyDays };
+  fitted.set(key, model);
+  if (fitted.size > FITTED_KEPT) fitted.delete(fitted.keys().next().value!);
+  return model;
+}
+
 /** `/clv model`: fit on every customer up to the calibration end (as_of, or the holdout date). */
 export async function fitClvModelReport(
   db: Kysely<Database>,
@@ -373,19 +428,10 @@ export async function computeClvValues(
   const data = await prepare(db, request.asOf);
   const scope = request.customerIds ? new Set(request.customerIds) : null;
   const historical = await scopeHistorical(db, data.asOf, scope);
-  const summaries = await loadCustomerSummaries(db, {
-    asOf: data.asOf,
-    currency: data.currency,
-    daysPerUnit: DAYS_PER_UNIT,
-    onRows: rowProgress(progress, totalOrders(data.currencies, data.currency)),
+  const { summaries, repeatBuyers, historyDays, params } = await fittedClvModel(db, data.asOf, {
+    historicalText: historicalSentence(historical, data.asOf),
+    progress,
   });
-  const { repeatBuyers, historyDays } = checkEnoughData(
-    summaries,
-    data.firstPurchase,
-    data.asOf,
-    historicalSentence(historical, data.asOf),
-  );
-  const params = fitModel(summaries, progress);
   progress({ fraction: 0.9, message: 'predicting each customer' });
 
   const rate = monthlyRateFromAnnual(request.annualDiscount);

@@ -46,7 +46,15 @@ export function clvData(input: ClvViewInput) {
 function customerFields(value: CustomerValue, currency: string, horizon: number): Field[] {
   return [
     { label: 'Historical value', value: historicalIn(value.historical) },
-    { label: 'Probability still active', value: value.p_alive === null ? notPredicted(currency) : formatPercent(value.p_alive) },
+    {
+      label: 'Probability still active',
+      value:
+        value.p_alive === null
+          ? notPredicted(currency)
+          : value.x === 0
+            ? `no repeat yet (${formatPercent(value.p_alive)}: BG/NBD counts a one-time buyer as active until the first repeat purchase)`
+            : formatPercent(value.p_alive),
+    },
     {
       label: `Expected purchases (${horizon} mo)`,
       value: value.expected_purchases === null ? notPredicted(currency) : value.expected_purchases.toFixed(2),
@@ -104,7 +112,7 @@ export function clvView(input: ClvViewInput): View {
     v.customer_id,
     maskEmail(input.emails.get(v.customer_id)),
     historicalIn(v.historical),
-    formatPercent(v.p_alive ?? 0),
+    v.x === 0 ? 'no repeat yet' : formatPercent(v.p_alive ?? 0),
     (v.expected_purchases ?? 0).toFixed(2),
     money(v.expected_aov, currency),
     money(v.predicted_clv, currency),
