@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { drawHoldout, eligibleMembers, resolveMembers } from './audience.ts';
 import { forecastRevenue, type Forecast } from './forecast.ts';
+import { incrementalForecast, type IncrementalForecast } from './incremental-forecast.ts';
 import type { Campaign } from './repository.ts';
 import { audienceSource } from './segment-source.ts';
 
@@ -14,16 +15,21 @@ export interface AudiencePreview {
   recipients: number;
   estimated_cost_cents: number;
   over_budget: boolean;
-  forecast: Forecast & { implied_roi: number | null };
+  /** What the recipients are expected to spend whether or not the campaign runs. */
+  forecast: Forecast;
+  /** What the campaign is expected to add to it. */
+  incremental: IncrementalForecast;
 }
 
-/** What a launch now would do: audience after consent and unsubscribes, holdout, cost, CLV forecast. */
+/** What a launch now would do: audience after consent and unsubscribes, holdout, cost, baseline and incremental forecast. */
 export async function previewAudience(db: Kysely<Database>, campaign: Campaign, asOf: string): Promise<AudiencePreview> {
   const members = await resolveMembers(audienceSource(), db, campaign.segment);
   const { eligible, excluded } = await eligibleMembers(db, members.customer_ids, campaign.channel);
   const split = drawHoldout(eligible, campaign.holdout_pct, campaign.seed);
-  const cost = split.recipients.length * campaign.cost_per_send_cents;
+  // a log channel is a dry run: nothing is sent, nothing is paid
+  const cost = campaign.channel === 'log' ? 0 : split.recipients.length * campaign.cost_per_send_cents;
   const forecast = await forecastRevenue(db, split.recipients, campaign.window_days, asOf, campaign.currency);
+  const incremental = await incrementalForecast(db, campaign, split.recipients.length, forecast.expected_revenue_cents, cost, asOf);
   return {
     segment_name: members.segment_name,
     segment_members: members.customer_ids.length,
@@ -33,6 +39,7 @@ export async function previewAudience(db: Kysely<Database>, campaign: Campaign, 
     recipients: split.recipients.length,
     estimated_cost_cents: cost,
     over_budget: campaign.budget_cents !== null && cost > campaign.budget_cents,
-    forecast: { ...forecast, implied_roi: cost > 0 ? (forecast.expected_revenue_cents - cost) / cost : null },
+    forecast,
+    incremental,
   };
 }

@@ -16,7 +16,9 @@ export const MIN_GROUP_SIZE = 30;
 /** A 95% interval for lift wider than this (200 percentage points) is too uncertain to quote. */
 export const MAX_LIFT_CI_WIDTH = 2;
 
-export type Verdict = 'too_small' | 'too_uncertain' | 'significant' | 'not_significant';
+export type Verdict = 'too_small' | 'too_early' | 'too_uncertain' | 'significant' | 'not_significant';
+/** Purchasing members each group needs before revenue per member can be compared (the usual n·p ≥ 10 of a normal approximation). */
+export const MIN_PURCHASERS_PER_GROUP = 10;
 
 export interface GroupFigures {
   members: number;
@@ -198,8 +200,9 @@ export async function campaignReport(
     };
   };
 
-  const cost = outbox.sent * c.cost_per_send_cents;
-  const incremental = measure(r, h, cost, c.currency, newcombe(purchasers.recipient, r.n, purchasers.holdout, h.n));
+  // a log channel is a dry run: nothing is sent, nothing is paid
+  const cost = c.channel === 'log' ? 0 : outbox.sent * c.cost_per_send_cents;
+  const incremental = measure(r, h, cost, c.currency, newcombe(purchasers.recipient, r.n, purchasers.holdout, h.n), purchasers);
 
   const daily = await db
     .selectFrom('campaign_audience as a')
@@ -275,6 +278,7 @@ function measure(
   cost: number,
   currency: string,
   purchaseRate: { difference: number; ci: [number, number] } | null,
+  purchasers: { recipient: number; holdout: number },
 ): CampaignReportData['incremental'] {
   const rates = { purchase_rate_difference: purchaseRate?.difference ?? null, purchase_rate_difference_ci95: purchaseRate?.ci ?? null };
   const empty = {
@@ -295,6 +299,14 @@ function measure(
       ...empty,
       verdict: 'too_small',
       statement: `The holdout has ${formatCount(h.n)} members and the recipients ${formatCount(r.n)}: at least ${MIN_GROUP_SIZE} in each are needed to say anything about incremental revenue, so no figure is given. Use a larger segment or holdout next time.`,
+    };
+  }
+  if (purchasers.recipient < MIN_PURCHASERS_PER_GROUP || purchasers.holdout < MIN_PURCHASERS_PER_GROUP) {
+    const so_far = purchasers.recipient + purchasers.holdout;
+    return {
+      ...empty,
+      verdict: 'too_early',
+      statement: `Too early to measure: ${formatCount(so_far)} purchasing member${so_far === 1 ? '' : 's'} so far (${formatCount(purchasers.recipient)} recipients, ${formatCount(purchasers.holdout)} in the holdout), needs about ${formatCount(2 * MIN_PURCHASERS_PER_GROUP)}: at least ${MIN_PURCHASERS_PER_GROUP} in each group. Check again later in the window.`,
     };
   }
   const w = welch(r, h);

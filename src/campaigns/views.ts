@@ -82,12 +82,26 @@ export function previewFields(c: Campaign, p: AudiencePreview): Field[] {
       label: 'Estimated cost',
       value: `${money(p.estimated_cost_cents)}${c.budget_cents !== null ? ` of a ${money(c.budget_cents)} budget${p.over_budget ? ' ⚠️ over budget' : ''}` : ''}`,
     },
-    { label: 'Forecast', value: forecastText },
-    {
-      label: 'Implied ROI',
-      value: f.implied_roi === null ? 'no cost set (cost_per_send)' : `${formatPercent(f.implied_roi)} (expected revenue − cost) / cost`,
-    },
+    { label: 'Baseline forecast (without the campaign)', value: forecastText },
+    { label: 'Expected incremental revenue', value: incrementalText(c, p, money) },
   ];
+}
+
+function incrementalText(c: Campaign, p: AudiencePreview, money: (cents: number) => string): string {
+  const inc = p.incremental;
+  if (inc.expected_cents !== null) {
+    const ids = inc.from_campaigns.map((id) => `#${id}`).join(', ');
+    return `${money(inc.expected_cents)} (${money(inc.per_recipient_cents!)} per recipient, from the holdout results of campaign${inc.from_campaigns.length === 1 ? '' : 's'} ${ids} on ${p.segment_name})${inc.roi === null ? '' : `; incremental ROI ${formatPercent(inc.roi)}`}`;
+  }
+  const cost =
+    c.channel === 'log'
+      ? 'a log dry run costs nothing'
+      : inc.break_even_lift !== null
+        ? `it pays for itself if it lifts the recipients' revenue by at least ${formatPercent(inc.break_even_lift)} (break-even lift: ${money(p.estimated_cost_cents)} cost / ${money(p.forecast.expected_revenue_cents)} baseline)`
+        : p.estimated_cost_cents > 0
+          ? 'no baseline revenue to compare the cost with'
+          : 'no cost set (cost_per_send)';
+  return `unknown: no earlier campaign on ${p.segment_name} has a measurable holdout result yet; ${cost}`;
 }
 
 export function approvalButtons(c: Campaign, request: ApprovalRequest): Button[] {

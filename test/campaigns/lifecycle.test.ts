@@ -105,7 +105,9 @@ describe('/campaign lifecycle', () => {
     expect(preview.audience).toBe(43);
     expect(preview.holdout).toBe(11); // round(43 * 25%)
     expect(preview.recipients).toBe(32);
-    expect(preview.estimated_cost_cents).toBe(32 * 50);
+    // the default log channel is a dry run: it costs nothing, whatever cost_per_send says
+    expect(preview.estimated_cost_cents).toBe(0);
+    expect(preview.incremental).toMatchObject({ from_campaigns: [], expected_cents: null });
     expect(preview.forecast.method).toBe('historical'); // no orders: the CLV model cannot be fitted
     expect(submitted.data.posting).toMatchObject({ status: 'posted', channel_id: 'CMARKETING' });
     const post = posts.at(-1)!;
@@ -119,6 +121,9 @@ describe('/campaign lifecycle', () => {
     expect(text).toContain("CLV model can't be fitted yet");
     expect(text).toContain('43 of 50');
     expect(text).toContain('11 (25%)');
+    expect(text).toContain('Baseline forecast (without the campaign)');
+    expect(text).toContain('unknown: no earlier campaign on');
+    expect(text).toContain('a log dry run costs nothing');
   });
 
   it('only approvers approve, never the creator; a second approve is refused with the state and the moves', async () => {

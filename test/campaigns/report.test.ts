@@ -21,12 +21,13 @@ import {
 const clock = testClock('2026-11-10T08:00:00.000Z');
 let store: TestStore;
 let bot: Bot;
+let posts: ReturnType<typeof captureNotifications>;
 const members = ids('r', 100);
 
 beforeAll(async () => {
   store = await createTestStore();
   bot = await createTestBot(store.db, store.dir, { now: clock.now });
-  captureNotifications(bot);
+  posts = captureNotifications(bot);
   await grantRoles(store.db);
   await seedCustomers(
     store.db,
@@ -46,6 +47,8 @@ async function launch(name: string, holdout: string): Promise<{ id: number; reci
   expectOk(await run(bot, `/campaign submit ${id}`, marketer));
   expectOk(await run(bot, `/campaign approve ${id}`, approver));
   expectOk(await run(bot, `/campaign launch ${id}`, marketer));
+  // launched on the log channel (a dry run, free); measured as the paid channel it stands in for
+  await store.db.updateTable('campaigns').set({ channel: 'webhook' }).where('id', '=', id).execute();
   const audience = await store.db
     .selectFrom('campaign_audience')
     .selectAll()
@@ -190,6 +193,11 @@ describe('campaignReport against a hand-computed case', () => {
     expect(data.attribution_window).toMatchObject({ days_elapsed: 2, complete: false });
     expect(data.recipients.revenue_cents).toBe(0);
     expect(data.holdout.revenue_cents).toBe(20_000);
+    // nobody among the recipients has bought yet: no "-100%", just what is missing
+    expect(data.incremental).toMatchObject({ verdict: 'too_early', lift: null, per_member_cents: null });
+    expect(data.incremental.statement).toContain(
+      'Too early to measure: 10 purchasing members so far (0 recipients, 10 in the holdout), needs about 20',
+    );
   });
 
   it('a holdout too small to say anything gets no figure, said plainly', async () => {
@@ -200,6 +208,18 @@ describe('campaignReport against a hand-computed case', () => {
     expect(data.incremental).toMatchObject({ verdict: 'too_small', per_member_cents: null, lift: null, roi: null, cost_cents: 4500 });
     expect(view.text).toContain('The holdout has 10 members');
     expect(JSON.stringify(view.fields)).not.toContain('Incremental ROI');
+  });
+
+  it('a later campaign on the same segment expects the incremental revenue the earlier holdout measured', async () => {
+    clock.set('2026-11-30T08:00:00.000Z');
+    const id = expectOk(await run(bot, '/campaign create name=Next segment=hundred holdout=40% window=7d cost_per_send=0.50', marketer))
+      .data.campaign.id;
+    const submitted = expectOk(await run(bot, `/campaign submit ${id}`, marketer));
+    const { incremental, recipients } = submitted.data.preview;
+    // campaign 1 measured $5.00 more per recipient over its 7 days (the Tiny one's holdout was too small to count)
+    expect(incremental).toMatchObject({ from_campaigns: [1], per_recipient_cents: 500, expected_cents: 500 * recipients });
+    const card = JSON.stringify(posts.at(-1)!.reply.view.fields);
+    expect(card).toContain(`(\$5.00 per recipient, from the holdout results of campaign #1 on hundred)`);
   });
 
   it('refuses a campaign that was never launched', async () => {
