@@ -127,7 +127,7 @@ export class Bot {
       if (this.#draining) throw restartingError();
       const parsed = this.#parse(invocation);
       path = parsed.path;
-      raw = parsed.raw;
+      raw = parsed.action.auditOptions ? parsed.action.auditOptions(parsed.raw) : parsed.raw;
       const role = await this.#roles.resolve(invocation.caller);
       if (!hasRole(role, parsed.action.role)) {
         throw new UserError('forbidden', `/${parsed.path} needs the *${parsed.action.role}* role; you have *${role}*.`, {
@@ -165,7 +165,8 @@ export class Bot {
       if (prepared.path.split(' ')[0] === 'audit') await this.settled();
       const reply = await prepared.action.handler(ctx, prepared.options);
       if (prepared.path === 'admin grant' || prepared.path === 'admin revoke') this.#roles.clear();
-      this.#audit(invocation.caller, prepared.path, prepared.options, 'ok', undefined, performance.now() - started);
+      const audited = prepared.action.auditOptions?.(prepared.options, reply.data) ?? prepared.options;
+      this.#audit(invocation.caller, prepared.path, audited, 'ok', undefined, performance.now() - started);
       return reply;
     } catch (error) {
       const reply = this.errorReply(error, prepared.path);
@@ -173,7 +174,7 @@ export class Bot {
       this.#audit(
         invocation.caller,
         prepared.path,
-        prepared.options,
+        prepared.action.auditOptions?.(prepared.options) ?? prepared.options,
         outcome,
         (reply.data as ErrorData).error.message,
         performance.now() - started,

@@ -18,6 +18,11 @@ export interface ActionDefinition<S extends OptionsSchema = OptionsSchema, D = u
   /** Slow work: adapters acknowledge at once with "working on it" and show progress. */
   long?: boolean;
   handler: (ctx: CommandContext, options: z.infer<S>) => Promise<Reply<D>>;
+  /**
+   * What the audit trail stores instead of the options (an option that is personal data, such as
+   * the id of a customer being erased); `data` is the reply's data when the command succeeded.
+   */
+  auditOptions?: (options: Record<string, unknown>, data?: D) => Record<string, unknown>;
 }
 
 export interface CommandDefinition {

@@ -1,0 +1,119 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { StartupError } from '../lifecycle/start-up-errors.ts';
+import type { Database } from '../store/schema.ts';
+
+/**
+ * The erasure suppression list: salted hashes (HMAC-SHA256, hex) of each erased customer's id and
+ * normalised email. An import, or an event from the webhook, whose customer id or email hashes to
+ * one of them is skipped and counted as "suppressed", so an erased person is never stored again.
+ * The salt is ERASURE_SALT when set, else one generated on first start and kept in `settings`.
+ */
+
+const SALT_KEY = 'erasure_salt';
+/** sha256 of the salt the stored hashes were made with (never the salt itself when it comes from ERASURE_SALT). */
+const FINGERPRINT_KEY = 'erasure_salt_fingerprint';
+
+export type SuppressionKind = 'customer_id' | 'email';
+
+function fingerprint(salt: string): string {
+  return createHash('sha256').update(`growthbot-erasure-salt:${salt}`).digest('hex');
+}
+
+async function setting(db: Kysely<Database> | Transaction<Database>, key: string): Promise<string | undefined> {
+  return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
+}
+
+async function putSetting(db: Kysely<Database>, key: string, value: string, at: string): Promise<void> {
+  await db
+    .insertInto('settings')
+    .values({ key, value, updated_at: at })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: at }))
+    .execute();
+}
+
+async function suppressionCount(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('erasure_suppressions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * At start: makes sure there is a salt and that it is the one the stored hashes were made with.
+ * Refuses to start (StartupError) when ERASURE_SALT differs from it, or was unset after being used:
+ * with another salt, erased customers could be imported again.
+ */
+export async function ensureErasureSalt(db: Kysely<Database>, configured: string | undefined, now: Date): Promise<void> {
+  const at = now.toISOString();
+  const stored = await setting(db, SALT_KEY);
+  const known = await setting(db, FINGERPRINT_KEY);
+  const salt = configured ?? stored;
+  if (salt !== undefined && known !== undefined && fingerprint(salt) === known) return;
+  const suppressed = known === undefined ? 0 : await suppressionCount(db);
+  if (suppressed > 0) {
+    const what = `the ${suppressed} stored erasure suppression hashes were made with another salt`;
+    throw new StartupError(
+      configured !== undefined
+        ? `ERASURE_SALT does not match the salt ${what.slice(4)}: with it, erased customers could be imported again. Set ERASURE_SALT back to the value it had when they were erased${stored !== undefined ? ', or remove it to use the salt the bot generated' : ''}.`
+        : `ERASURE_SALT is not set, but ${what} (ERASURE_SALT as it was then): set ERASURE_SALT to that value again.`,
+    );
+  }
+  if (salt === undefined) {
+    const generated = randomBytes(32).toString('hex');
+    await putSetting(db, SALT_KEY, generated, at);
+    await putSetting(db, FINGERPRINT_KEY, fingerprint(generated), at);
+    return;
+  }
+  await putSetting(db, FINGERPRINT_KEY, fingerprint(salt), at);
+}
+
+/** The salt in use: ERASURE_SALT, else the generated one (made now if the start-up check has not run on this store). */
+export async function erasureSalt(db: Kysely<Database> | Transaction<Database>, configured: string | undefined): Promise<string> {
+  if (configured !== undefined) return configured;
+  const stored = await setting(db, SALT_KEY);
+  if (stored !== undefined) return stored;
+  await ensureErasureSalt(db, undefined, new Date());
+  const made = await setting(db, SALT_KEY);
+  if (made === undefined) throw new Error('no erasure salt: ERASURE_SALT was used before; set it again');
+  return made;
+}
+
+export function normaliseEmail(email: string): string {
+  return email.normalize('NFC').trim().toLowerCase();
+}
+
+export function suppressionHash(salt: string, kind: SuppressionKind, value: string): string {
+  return createHmac('sha256', salt)
+    .update(`${kind}:${kind === 'email' ? normaliseEmail(value) : value.trim()}`)
+    .digest('hex');
+}
+
+/** The stored suppression list, checked row by row in memory (two HMACs a row). */
+export class Suppressions {
+  constructor(
+    private readonly salt: string,
+    private readonly hashes: ReadonlySet<string>,
+  ) {}
+
+  get empty(): boolean {
+    return this.hashes.size === 0;
+  }
+
+  /** Whether a row with this customer id (and email, when it has one) belongs to an erased person. */
+  has(customerId: string | null | undefined, email?: string | null): boolean {
+    if (this.hashes.size === 0) return false;
+    if (customerId && this.hashes.has(suppressionHash(this.salt, 'customer_id', customerId))) return true;
+    return Boolean(email && email.trim() !== '' && this.hashes.has(suppressionHash(this.salt, 'email', email)));
+  }
+}
+
+export async function loadSuppressions(
+  db: Kysely<Database> | Transaction<Database>,
+  configured: string | undefined,
+): Promise<Suppressions> {
+  const rows = await db.selectFrom('erasure_suppressions').select('hash').execute();
+  if (rows.length === 0) return new Suppressions('', new Set());
+  return new Suppressions(await erasureSalt(db, configured), new Set(rows.map((r) => r.hash)));
+}
