@@ -174,8 +174,12 @@ export async function runImport(
           ? invalidTextRejection(cells, line, mapping.headers, encodingName)
           : null;
       const result = refused ? { rejection: refused } : validate!(cells, line);
-      if (result.rejection) rejections.add(result.rejection);
-      else if (!suppressions.empty && isSuppressed(suppressions, result.record)) suppressed++;
+      if (
+        !suppressions.empty &&
+        (result.rejection ? rawSuppressed(suppressions, cells, mapping) : isSuppressed(suppressions, result.record))
+      )
+        suppressed++; // an erased person's row is neither stored nor written to the rejections file
+      else if (result.rejection) rejections.add(result.rejection);
       else batch.push(result.record);
       if (batch.length >= STAGING_BATCH_ROWS) {
         if (!(input.strict && rejections.count > 0)) full.push(batch);
@@ -255,6 +259,15 @@ export async function runImport(
 function isSuppressed(suppressions: Suppressions, record: ImportRecord): boolean {
   if (!('customer_id' in record)) return false;
   return suppressions.has(record.customer_id, 'email' in record ? record.email : undefined);
+}
+
+/** A rejected row whose customer id or email cell (as written) is an erased person's. */
+function rawSuppressed(suppressions: Suppressions, cells: string[], mapping: ReturnType<typeof mapColumns>): boolean {
+  const raw = (field: string) => {
+    const index = mapping.fields.get(field);
+    return index === undefined ? undefined : (cells[index] ?? '').trim();
+  };
+  return suppressions.has(raw('customer_id'), raw('email'));
 }
 
 interface RecordChunk {

@@ -53,11 +53,11 @@ export async function ensureErasureSalt(db: Kysely<Database>, configured: string
   if (salt !== undefined && known !== undefined && fingerprint(salt) === known) return;
   const suppressed = known === undefined ? 0 : await suppressionCount(db);
   if (suppressed > 0) {
-    const what = `the ${suppressed} stored erasure suppression hashes were made with another salt`;
+    const hashes = `${suppressed} stored erasure suppression hash${suppressed === 1 ? '' : 'es'}`;
     throw new StartupError(
       configured !== undefined
-        ? `ERASURE_SALT does not match the salt ${what.slice(4)}: with it, erased customers could be imported again. Set ERASURE_SALT back to the value it had when they were erased${stored !== undefined ? ', or remove it to use the salt the bot generated' : ''}.`
-        : `ERASURE_SALT is not set, but ${what} (ERASURE_SALT as it was then): set ERASURE_SALT to that value again.`,
+        ? `ERASURE_SALT does not match the salt the ${hashes} were made with: with it, erased customers could be imported again. Set ERASURE_SALT back to the value it had when they were erased${stored !== undefined ? ', or remove it to use the salt the bot generated' : ''}.`
+        : `ERASURE_SALT is not set, but the ${hashes} were made with it: set ERASURE_SALT to the value it had when they were erased, or erased customers could be imported again.`,
     );
   }
   if (salt === undefined) {
