@@ -51,6 +51,6 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('synchronous = NORMAL');
   // Deleted and overwritten content is zeroed, not left in free pages: an erased customer is not in the file (#18).
-  // XX sqlite.pragma('secure_delete = ON');
+  sqlite.pragma('secure_delete = ON');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
