@@ -139,7 +139,10 @@ export async function handleEventsRequest(
   if (recorded === null) return refuse(409, 'replayed', 'This request was already received.');
   const received = allRows.length;
   deps.logger?.info({ events: received, recorded, suppressed }, 'campaign events received');
-  return { status: 200, body: { ok: true, received, recorded, duplicates: received - suppressed - recorded, ...(suppressed ? { suppressed } : {}) } };
+  return {
+    status: 200,
+    body: { ok: true, received, recorded, duplicates: received - suppressed - recorded, ...(suppressed ? { suppressed } : {}) },
+  };
 }
 
 /** A plain Node handler for POST /webhooks/events (Slack's receiver custom route, or src/http). */

@@ -228,7 +228,6 @@ export async function runImport(
     const rejectionsFile = await rejections.close();
     return {
       read,
-      suppressed,
       inserted: counts.inserted,
       updated: counts.updated,
       unchanged: counts.unchanged,
@@ -238,6 +237,7 @@ export async function runImport(
       kind: input.kind,
       source: input.source.label.replace(/`/g, ''),
       committed,
+      suppressed,
       ...(counts.customers_created !== undefined ? { customers_created: counts.customers_created } : {}),
       ...(counts.consent_changes ? { consent_changes: counts.consent_changes } : {}),
       rejection_reasons: rejections.reasons,
