@@ -47,25 +47,32 @@ async function suppressionCount(db: Kysely<Database>): Promise<number> {
  */
 export async function ensureErasureSalt(db: Kysely<Database>, configured: string | undefined, now: Date): Promise<void> {
   const at = now.toISOString();
-  const stored = await setting(db, SALT_KEY);
   const known = await setting(db, FINGERPRINT_KEY);
-  const salt = configured ?? stored;
-  if (salt !== undefined && known !== undefined && fingerprint(salt) === known) return;
-  const suppressed = known === undefined ? 0 : await suppressionCount(db);
-  if (suppressed > 0) {
-    const hashes = `${suppressed} stored erasure suppression hash${suppressed === 1 ? '' : 'es'}`;
-    throw new StartupError(
+  const suppressed = async () => (known === undefined ? 0 : await suppressionCount(db));
+  const refuse = (count: number, generated: boolean) => {
+    const hashes = `${count} stored erasure suppression ${count === 1 ? 'hash was' : 'hashes were'}`;
+    return new StartupError(
       configured !== undefined
-        ? `ERASURE_SALT does not match the salt the ${hashes} were made with: with it, erased customers could be imported again. Set ERASURE_SALT back to the value it had when they were erased${stored !== undefined ? ', or remove it to use the salt the bot generated' : ''}.`
-        : `ERASURE_SALT is not set, but the ${hashes} were made with it: set ERASURE_SALT to the value it had when they were erased, or erased customers could be imported again.`,
+        ? `ERASURE_SALT does not match the salt the ${hashes} made with: with it, erased customers could be imported again. Set ERASURE_SALT back to the value it had when they were erased${generated ? ', or remove it to use the salt the bot generated' : ''}.`
+        : `ERASURE_SALT is not set, but the ${hashes} made with it: set ERASURE_SALT to the value it had when they were erased, or erased customers could be imported again.`,
     );
+  };
+  let stored = await setting(db, SALT_KEY);
+  if (configured === undefined && stored === undefined) {
+    const count = await suppressed();
+    if (count > 0) throw refuse(count, false);
+    // two instances starting at once: the first insert wins and both use it
+    await db
+      .insertInto('settings')
+      .values({ key: SALT_KEY, value: randomBytes(32).toString('hex'), updated_at: at })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    stored = await setting(db, SALT_KEY);
   }
-  if (salt === undefined) {
-    const generated = randomBytes(32).toString('hex');
-    await putSetting(db, SALT_KEY, generated, at);
-    await putSetting(db, FINGERPRINT_KEY, fingerprint(generated), at);
-    return;
-  }
+  const salt = configured ?? stored!;
+  if (known === fingerprint(salt)) return;
+  const count = await suppressed();
+  if (count > 0) throw refuse(count, stored !== undefined);
   await putSetting(db, FINGERPRINT_KEY, fingerprint(salt), at);
 }
 

@@ -10,6 +10,7 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/core/bot.ts';
 import { csvWithout, cellMatcher, eraseFromFiles } from '../../src/privacy/erase-files.ts';
+import { ensureErasureSalt, erasureSalt, suppressionHash } from '../../src/privacy/suppression.ts';
 import { createTestBot, run } from '../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 
@@ -203,5 +204,32 @@ describe('files in OUT_DIR', () => {
     expect(readFileSync(path.join(dir, 'export.csv'), 'utf8')).toBe('customer_id,x\nQ-1,2\n');
     expect(existsSync(path.join(dir, 'other.csv'))).toBe(true);
     expect(existsSync(path.join(dir, 'numbers.json'))).toBe(true);
+  });
+});
+
+describe('the erasure salt', () => {
+  it('is generated once; a configured one is checked against the salt the stored hashes were made with', async () => {
+    const own = await createTestStore();
+    try {
+      const now = new Date(at);
+      await Promise.all([ensureErasureSalt(own.db, undefined, now), ensureErasureSalt(own.db, undefined, now)]);
+      const generated = await erasureSalt(own.db, undefined);
+      expect(generated).toMatch(/^[0-9a-f]{64}$/);
+      await ensureErasureSalt(own.db, undefined, now);
+      expect(await erasureSalt(own.db, undefined)).toBe(generated);
+      // no hashes yet: a configured salt is simply taken
+      await ensureErasureSalt(own.db, 'configured-salt', now);
+      await own.db
+        .insertInto('erasure_suppressions')
+        .values({ hash: suppressionHash('configured-salt', 'customer_id', 'Z1'), kind: 'customer_id', reference: 'ER-x', created_at: at })
+        .execute();
+      await ensureErasureSalt(own.db, 'configured-salt', now);
+      await expect(ensureErasureSalt(own.db, 'another-salt', now)).rejects.toThrow(
+        'ERASURE_SALT does not match the salt the 1 stored erasure suppression hash was made with',
+      );
+      await expect(ensureErasureSalt(own.db, undefined, now)).rejects.toThrow(/^ERASURE_SALT is not set, but the 1 stored/);
+    } finally {
+      await own.close();
+    }
   });
 });
