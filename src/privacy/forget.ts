@@ -62,8 +62,11 @@ const STAGING_TABLES = [
   'import_staging_events',
 ] as const;
 
-/** Imports that write customers: an erasure waits for none of them, it refuses while one runs. */
-const IMPORT_LEASES = ['import:customers', 'import:orders', 'import:events'] as const;
+/**
+ * Jobs that write customer ids read before the erasure (imports of customers, orders and events; a
+ * segmentation run storing its memberships): an erasure holds their locks, and is refused while one runs.
+ */
+const JOB_LEASES = ['import:customers', 'import:orders', 'import:events', 'segment-run'] as const;
 
 /** Tables an erasure writes: PostgreSQL vacuums them afterwards so the old row versions go. */
 const TOUCHED_TABLES = [
@@ -101,7 +104,7 @@ const SQLITE_VACUUMED = 'sqlite_secure_delete_vacuumed';
  * - the erasure is recorded by reference, with counts and who asked, never the customer;
  * then files in OUT_DIR holding the customer are rewritten or deleted and the freed bytes cleared
  * (SQLite: secure_delete, a WAL checkpoint, a first-time VACUUM; PostgreSQL: VACUUM).
- * Refused while an import that writes customers runs.
+ * Refused while an import that writes customers, or a segmentation run, is running.
  */
 export async function forgetCustomer(db: Kysely<Database>, request: ErasureRequest): Promise<ErasureResult> {
   const { customerId } = request;
@@ -112,19 +115,27 @@ export async function forgetCustomer(db: Kysely<Database>, request: ErasureReque
   }
   const reference = newErasureReference();
   const owner = `erasure:${reference}|${instanceOwner('erasure')}`;
-  const busy = () =>
-    new UserError('import_running', 'An import is running, and an erasure must not race it: try again when it finishes.', {
-      hint: 'Imports of customers, orders and events hold a lock while they run; the erasure needs none of them to be running.',
-    });
+  const busy = (key: string) =>
+    key === 'segment-run'
+      ? new UserError(
+          'segment_run_running',
+          'A segmentation run is running, and an erasure must not race it: try again when it finishes.',
+          {
+            hint: 'It stores the customers it read when it started; the erasure waits for none of it.',
+          },
+        )
+      : new UserError('import_running', 'An import is running, and an erasure must not race it: try again when it finishes.', {
+          hint: 'Imports of customers, orders and events hold a lock while they run; the erasure needs none of them to be running.',
+        });
   const underLeases = async (keys: readonly string[]): Promise<ErasureResult> => {
     if (keys.length === 0) return erase(db, request, reference);
     const outcome: WithLeaseResult<ErasureResult> = await withLease(db, keys[0]!, owner, 120_000, () => underLeases(keys.slice(1)), {
       acquireWithinMs: 5_000,
     });
-    if (!outcome.ran) throw busy();
+    if (!outcome.ran) throw busy(keys[0]!);
     return outcome.value;
   };
-  return underLeases(IMPORT_LEASES);
+  return underLeases(JOB_LEASES);
 }
 
 async function erase(db: Kysely<Database>, request: ErasureRequest, reference: string): Promise<ErasureResult> {

@@ -76,7 +76,7 @@ describe('a SQLite file written before secure_delete', () => {
 });
 
 describe('an erasure and a running import', () => {
-  it('is refused while an import holds its lock, with nothing changed, and runs once it is gone', async () => {
+  it('is refused while an import or a segmentation run holds its lock, with nothing changed, and runs once it is gone', async () => {
     await store.db
       .insertInto('customers')
       .values(customer('LOCK-1', 'lock@example.com', 'Lock Smith'))
@@ -92,7 +92,15 @@ describe('an erasure and a running import', () => {
       email: 'lock@example.com',
     });
     await store.db.deleteFrom('leases').where('key', '=', 'import:orders').execute();
+    await store.db
+      .insertInto('leases')
+      .values({ key: 'segment-run', owner: 'slack:U9|job:1:abc', expires_at: Date.now() + 60_000, acquired_at: at })
+      .execute();
+    expect((await run(bot, '/customer forget LOCK-1')).data.error).toMatchObject({ code: 'segment_run_running' });
+    await store.db.deleteFrom('leases').where('key', '=', 'segment-run').execute();
     expect((await run(bot, '/customer forget LOCK-1')).ok).toBe(true);
+    // the erasure gave its locks back
+    expect(await store.db.selectFrom('leases').selectAll().execute()).toEqual([]);
   });
 });
 
