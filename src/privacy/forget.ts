@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.ts';
 import { idempotencyKey, newRecipientKey } from '../campaigns/outbox.ts';
 import { instanceOwner, withLease, type WithLeaseResult } from '../store/locks.ts';
 import type { Database } from '../store/schema.ts';
-import { eraseFromFiles, textMatcher, type ErasedFile } from './erase-files.ts';
+import { eraseFromFiles, type ErasedFile } from './erase-files.ts';
 import { erasureSalt, suppressionHash } from './suppression.ts';
 
 export const FORGOTTEN_PREFIX = 'forgotten-';
@@ -270,48 +270,61 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * Audit entries whose options or detail name the customer (their id as a whole token, their email
- * or name) now name the anonymous id instead (email and name become `[erased]`).
+ * Audit entries that name the customer now name the anonymous id instead: in the options (stored
+ * as JSON), each text value that holds the id as a whole word (numbers are left alone: `limit=12`
+ * is not customer 12); in the detail (an error message), the id where it is quoted as `id`.
+ * Their email and name become `[erased]` in both.
  */
 async function rewriteAudit(
   trx: Transaction<Database>,
   person: { id: string; email: string | null; name: string | null },
   anonymousId: string,
 ): Promise<number> {
-  const needles = [person.id, person.email, person.name].filter((v): v is string => Boolean(v && v.trim().length >= 2));
-  // a superset by LIKE (wildcards in the id only widen it), then the exact test
+  const others = [person.email, person.name].filter((v): v is string => Boolean(v && v.trim().length >= 2)).map((v) => v.trim());
+  // a superset by LIKE (wildcards only widen it; lower() for the case-insensitive email and name), then the exact rewrite
   const candidates = await trx
     .selectFrom('audit_log')
     .select(['id', 'options', 'detail'])
     .where((eb) =>
-      eb.or(
-        needles.flatMap((needle) => [
-          eb('options', 'like', `%${needle}%`),
-          eb('detail', 'like', `%${needle}%`),
-          ...(needle === person.id ? [] : [eb(eb.fn('lower', ['options']), 'like', `%${needle.toLowerCase()}%`)]),
-          ...(needle === person.id ? [] : [eb(eb.fn('lower', ['detail']), 'like', `%${needle.toLowerCase()}%`)]),
+      eb.or([
+        eb('options', 'like', `%${person.id}%`),
+        eb('detail', 'like', `%${person.id}%`),
+        ...others.flatMap((needle) => [
+          eb(eb.fn('lower', ['options']), 'like', `%${needle.toLowerCase()}%`),
+          eb(eb.fn('lower', ['detail']), 'like', `%${needle.toLowerCase()}%`),
         ]),
-      ),
+      ]),
     )
     .execute();
-  const holds = textMatcher(person);
-  const id = new RegExp(`(?<![\\w.-])${escapeRegExp(person.id.trim())}(?![\\w-]|\\.\\w)`, 'g');
-  const others = [person.email, person.name]
-    .filter((v): v is string => Boolean(v && v.trim().length >= 2))
-    .map((v) => new RegExp(escapeRegExp(v.trim()), 'gi'));
-  const rewrite = (text: string) => {
-    let out = text.replace(id, anonymousId);
-    for (const other of others) out = out.replace(other, '[erased]');
+  const asWord = new RegExp(`(?<![\\w.-])${escapeRegExp(person.id)}(?![\\w-]|\\.\\w)`, 'g');
+  const quoted = new RegExp(`\`${escapeRegExp(person.id)}\``, 'g');
+  const erased = others.map((v) => new RegExp(escapeRegExp(v), 'gi'));
+  const scrubOthers = (text: string) => erased.reduce((out, re) => out.replace(re, '[erased]'), text);
+  let touched = false;
+  const rewriteText = (text: string, out: string) => {
+    if (out !== text) touched = true;
     return out;
+  };
+  const rewriteValue = (value: unknown): unknown => {
+    if (typeof value === 'string') return rewriteText(value, scrubOthers(value.replace(asWord, anonymousId)));
+    if (Array.isArray(value)) return value.map(rewriteValue);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewriteValue(v)]));
+    return value;
+  };
+  const rewriteOptions = (options: string) => {
+    try {
+      return JSON.stringify(rewriteValue(JSON.parse(options)));
+    } catch {
+      return rewriteValue(options) as string;
+    }
   };
   let changed = 0;
   for (const row of candidates) {
-    if (!holds(row.options) && !(row.detail !== null && holds(row.detail))) continue;
-    await trx
-      .updateTable('audit_log')
-      .set({ options: rewrite(row.options), detail: row.detail === null ? null : rewrite(row.detail) })
-      .where('id', '=', row.id)
-      .execute();
+    touched = false;
+    const options = rewriteOptions(row.options);
+    const detail = row.detail === null ? null : rewriteText(row.detail, scrubOthers(row.detail.replace(quoted, `\`${anonymousId}\``)));
+    if (!touched) continue;
+    await trx.updateTable('audit_log').set({ options, detail }).where('id', '=', row.id).execute();
     changed++;
   }
   return changed;

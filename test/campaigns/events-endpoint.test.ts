@@ -63,7 +63,7 @@ const eventCount = async () =>
 describe('POST /webhooks/events', () => {
   it('skips and counts events of an erased customer (on the suppression list), never storing them', async () => {
     await seedCustomers(store.db, [{ id: 'gone1' }]);
-    await expectOk(await run(bot, '/customer forget gone1'));
+    expectOk(await run(bot, '/customer forget gone1'));
     const body = JSON.stringify({
       events: [
         { customer_id: 'gone1', campaign_id: 1, type: 'clicked', occurred_at: '2026-11-20T09:10:00Z' },

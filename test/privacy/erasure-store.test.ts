@@ -241,3 +241,22 @@ describe('the erasure salt', () => {
     }
   });
 });
+
+describe('audit entries of a customer with a short numeric id', () => {
+  it('are rewritten where they name the customer, and numbers that merely look like the id stay', async () => {
+    await store.db
+      .insertInto('customers')
+      .values(customer('12', 'twelve@example.com', 'Twelve Dozen'))
+      .execute();
+    expect((await run(bot, '/customer show 12')).ok).toBe(true);
+    expect((await run(bot, '/segment list limit=12')).ok).toBe(true);
+    const forget = await run(bot, '/customer forget 12');
+    expect(forget.data.counts.audit_entries).toBe(1);
+    const entries = await store.db.selectFrom('audit_log').select(['command', 'options']).orderBy('id').execute();
+    const anon = (await store.db.selectFrom('orders').select('customer_id').where('customer_id', 'like', 'forgotten-%').executeTakeFirst())
+      ?.customer_id;
+    expect(anon).toBeUndefined(); // no orders: the anonymous id shows only in the audit trail
+    expect(entries.find((e) => e.command === 'customer show')!.options).toMatch(/^\{"id":"forgotten-[0-9a-f]{16}"\}$/);
+    expect(entries.find((e) => e.command === 'segment list')!.options).toBe('{"limit":12}');
+  });
+});
