@@ -231,7 +231,11 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
     return { counts, person: { id: customerId, email: customer.email, name: customer.name } };
   });
   const files = eraseFromFiles(request.outDir, person);
-  const storage = await clearFreedBytes(db, at);
+  // the erasure is committed: a failure here is reported in the reply, not thrown
+  const storage = await clearFreedBytes(db, at).catch(
+    (error: unknown) =>
+      `Clearing the freed bytes failed (${error instanceof Error ? error.message : String(error)}): run ${isPostgres(db) ? 'VACUUM on the customers, orders, events and audit_log tables' : 'VACUUM on the SQLite file'} when the bot is idle`,
+  );
   const records =
     counts.customer +
     counts.orders +
