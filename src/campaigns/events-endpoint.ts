@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { applyUnsubscribes } from '../privacy/unsubscribes.ts';
 import type { Database } from '../store/schema.ts';
-import { loadSuppressions } from '../privacy/suppression.ts';
+import { suppressedIds } from '../privacy/suppression.ts';
 
 export const EVENTS_PATH = '/webhooks/events';
 export const EVENTS_SIGNATURE_HEADER = 'x-growthbot-signature';
@@ -113,8 +113,12 @@ export async function handleEventsRequest(
   // the receipt and the events commit together: a failed insert leaves no receipt, so the sender's retry is accepted
   const recorded = await deps.db.transaction().execute(async (trx) => {
     // events of erased customers (on the suppression list) are skipped and counted, never stored
-    const suppressions = await loadSuppressions(trx, deps.erasureSalt);
-    const kept = suppressions.empty ? allRows : allRows.filter((r) => !suppressions.has(r.customer_id));
+    const erased = await suppressedIds(
+      trx,
+      deps.erasureSalt,
+      allRows.map((r) => r.customer_id),
+    );
+    const kept = erased.size === 0 ? allRows : allRows.filter((r) => !erased.has(r.customer_id));
     suppressed = allRows.length - kept.length;
     const rows = kept;
     const receipt = await trx

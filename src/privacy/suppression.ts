@@ -97,8 +97,13 @@ export function suppressionHash(salt: string, kind: SuppressionKind, value: stri
     .digest('hex');
 }
 
-/** The stored suppression list, checked row by row in memory (two HMACs a row). */
+/** How many customer ids' answers a Suppressions keeps (the lines of one order, a customer's events, share one). */
+const CACHE_IDS = 100_000;
+
+/** The stored suppression list, checked row by row in memory (an HMAC per new customer id, one per email). */
 export class Suppressions {
+  readonly #byId = new Map<string, boolean>();
+
   constructor(
     private readonly salt: string,
     private readonly hashes: ReadonlySet<string>,
@@ -111,9 +116,41 @@ export class Suppressions {
   /** Whether a row with this customer id (and email, when it has one) belongs to an erased person. */
   has(customerId: string | null | undefined, email?: string | null): boolean {
     if (this.hashes.size === 0) return false;
-    if (customerId && this.hashes.has(suppressionHash(this.salt, 'customer_id', customerId))) return true;
+    if (customerId) {
+      let known = this.#byId.get(customerId);
+      if (known === undefined) {
+        known = this.hashes.has(suppressionHash(this.salt, 'customer_id', customerId));
+        if (this.#byId.size >= CACHE_IDS) this.#byId.clear();
+        this.#byId.set(customerId, known);
+      }
+      if (known) return true;
+    }
     return Boolean(email && email.trim() !== '' && this.hashes.has(suppressionHash(this.salt, 'email', email)));
   }
+}
+
+/** Which of `customerIds` are erased people's: their hashes looked up in the store (for a few ids, e.g. one webhook request). */
+export async function suppressedIds(
+  db: Kysely<Database> | Transaction<Database>,
+  configured: string | undefined,
+  customerIds: readonly string[],
+): Promise<Set<string>> {
+  const unique = [...new Set(customerIds)];
+  const found = new Set<string>();
+  if (unique.length === 0) return found;
+  const any = await db.selectFrom('erasure_suppressions').select('hash').limit(1).executeTakeFirst();
+  if (!any) return found;
+  const salt = await erasureSalt(db, configured);
+  for (let i = 0; i < unique.length; i += 500) {
+    const byHash = new Map(unique.slice(i, i + 500).map((id) => [suppressionHash(salt, 'customer_id', id), id]));
+    const rows = await db
+      .selectFrom('erasure_suppressions')
+      .select('hash')
+      .where('hash', 'in', [...byHash.keys()])
+      .execute();
+    for (const row of rows) found.add(byHash.get(row.hash)!);
+  }
+  return found;
 }
 
 export async function loadSuppressions(
