@@ -106,6 +106,8 @@ export default defineCommand({
       role: 'admin',
       examples: ['/customer forget C1001'],
       // the audit trail keeps the erasure's reference, never the id being erased
+      // entries of earlier commands still queued are written first, so the rewrite reaches them
+      afterQueuedAudit: true,
       auditOptions: (_options, data) => ({ id: '[erased]', ...(data ? { reference: (data as { reference: string }).reference } : {}) }),
       handler: async (ctx, { id }) => {
         const result = await forgetCustomer(ctx.db, {

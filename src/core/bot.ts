@@ -162,7 +162,7 @@ export class Bot {
     try {
       if (prepared.action.long) release = this.fairUse.admit();
       // the audit trail as of this command: entries still waiting in the write queue first
-      if (prepared.path.split(' ')[0] === 'audit') await this.settled();
+      if (prepared.path.split(' ')[0] === 'audit' || prepared.action.afterQueuedAudit) await this.settled();
       const reply = await prepared.action.handler(ctx, prepared.options);
       if (prepared.path === 'admin grant' || prepared.path === 'admin revoke') this.#roles.clear();
       const audited = prepared.action.auditOptions?.(prepared.options, reply.data) ?? prepared.options;

@@ -23,6 +23,8 @@ export interface ActionDefinition<S extends OptionsSchema = OptionsSchema, D = u
    * the id of a customer being erased); `data` is the reply's data when the command succeeded.
    */
   auditOptions?: (options: Record<string, unknown>, data?: D) => Record<string, unknown>;
+  /** Runs once the audit entries of earlier commands are written (it reads or rewrites the audit trail). */
+  afterQueuedAudit?: boolean;
 }
 
 export interface CommandDefinition {

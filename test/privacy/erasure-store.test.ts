@@ -257,3 +257,28 @@ describe('audit entries of a customer with a short numeric id', () => {
     expect(entries.find((e) => e.command === 'segment list')!.options).toBe('{"limit":12}');
   });
 });
+
+describe('audit entries still queued when the erasure starts', () => {
+  it('are written first, so the rewrite reaches them', async () => {
+    await store.db
+      .insertInto('customers')
+      .values(customer('Q-77', 'queued@example.com', 'Queue Dee'))
+      .execute();
+    const caller = { platform: 'slack' as const, userId: 'U_Q', channelId: 'D1' };
+    await store.db
+      .insertInto('role_grants')
+      .values({ platform: 'slack', user_id: 'U_Q', role: 'admin', granted_by: 'test', granted_at: at })
+      .execute();
+    // as the Slack and Discord adapters do: prepare and run, the audit entry queued behind the answer
+    const show = { caller, text: '/customer show Q-77' };
+    expect((await bot.run(await bot.prepare(show), show)).ok).toBe(true);
+    const forget = { caller, text: '/customer forget Q-77' };
+    const answer = await bot.run(await bot.prepare(forget), forget);
+    expect(answer.ok).toBe(true);
+    await bot.settled();
+    expect((answer.data as { counts: { audit_entries: number } }).counts.audit_entries).toBe(1);
+    const entries = await store.db.selectFrom('audit_log').select('options').where('user_id', '=', 'U_Q').execute();
+    expect(entries).toHaveLength(2);
+    expect(JSON.stringify(entries)).not.toContain('Q-77');
+  });
+});
