@@ -50,6 +50,7 @@ export default defineCommand({
       options: z.object({ user, role: z.enum(ROLES).describe('the role to grant') }),
       positional: ['user', 'role'],
       role: 'admin',
+      visibility: 'private',
       examples: ['/admin grant @jane marketer'],
       handler: async (ctx, { user, role }) => {
         const userId = userIdFromMention(user);
@@ -71,6 +72,7 @@ export default defineCommand({
       options: z.object({ user }),
       positional: ['user'],
       role: 'admin',
+      visibility: 'private',
       examples: ['/admin revoke @jane'],
       handler: async (ctx, { user }) => {
         const userId = userIdFromMention(user);
@@ -95,6 +97,7 @@ export default defineCommand({
       description: 'Lists granted roles, the configured admins and the default role.',
       options: z.object({}),
       role: 'admin',
+      visibility: 'private',
       handler: async (ctx) => {
         const grants = await ctx.db
           .selectFrom('role_grants')
@@ -142,6 +145,7 @@ export default defineCommand({
       description: 'Lists stored amounts that are infinite, NaN or past ±10^12; confirm=true removes them.',
       options: z.object({ confirm: z.boolean().describe('remove the rows listed (without it, only list them)').default(false) }),
       role: 'admin',
+      visibility: 'private',
       examples: ['/admin repair', '/admin repair confirm=true'],
       handler: async (ctx, { confirm }) =>
         confirm ? repairReply(await removeBadAmounts(ctx.db), true) : repairReply(await findBadAmounts(ctx.db), false),
@@ -151,6 +155,7 @@ export default defineCommand({
       description: 'Shows which role each command needs (the matrix the bot enforces).',
       options: z.object({}),
       role: 'admin',
+      visibility: 'private',
       handler: async (ctx) =>
         reply(
           { permissions: permissionMatrix(ctx.commands).map((p) => ({ command: p.command, role: p.role })) },

@@ -17,6 +17,7 @@ export default defineCommand({
       limit: z.number().int().min(1).max(200).default(20).describe('how many entries'),
     }),
     role: 'admin',
+    visibility: 'private',
     examples: ['/audit user=@jane since=2026-11-01', '/audit command=campaign'],
     handler: async (ctx, { user, command, since, limit }) => {
       let query = ctx.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit);

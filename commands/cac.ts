@@ -25,6 +25,7 @@ export default defineCommand({
       to: isoDate.optional().describe('end of a custom period'),
     }),
     role: 'analyst',
+    visibility: 'public',
     examples: ['/cac', '/cac period=2026-Q3', '/cac channel=paid_search period=2026-10', '/cac from=2026-09-01 to=2026-09-30'],
     handler: async (ctx, options) => {
       const latest = await latestDataDay(ctx.db);

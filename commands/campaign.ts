@@ -124,6 +124,7 @@ export default defineCommand({
         channel: settings.channel.default('log'),
       }),
       role: 'marketer',
+      visibility: 'public',
       examples: [
         '/campaign create name="Winter winback" segment=at-risk channel=email subject="We miss you" message="20% off this week" cost_per_send=0.01 holdout=10% window=14d',
       ],
@@ -175,6 +176,7 @@ export default defineCommand({
       options: z.object({ state: z.enum(CAMPAIGN_STATES).optional().describe('only campaigns in this state') }),
       positional: ['state'],
       role: 'viewer',
+      visibility: 'public',
       handler: async (ctx, { state }) => {
         const campaigns = await listCampaigns(ctx.db, state);
         return reply(
@@ -213,6 +215,7 @@ export default defineCommand({
       options: z.object({ campaign: campaignRef }),
       positional: ['campaign'],
       role: 'viewer',
+      visibility: 'public',
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         const history = await transitionsOf(ctx.db, c.id);
@@ -295,6 +298,7 @@ export default defineCommand({
       options: z.object({ campaign: campaignRef, name: z.string().min(1).max(80).optional().describe('a new name'), ...partial(settings) }),
       positional: ['campaign'],
       role: 'marketer',
+      visibility: 'public',
       examples: ['/campaign edit 3 holdout=20% window=14d'],
       handler: async (ctx, { campaign: ref, name, ...options }) => {
         const c = await load(ctx, ref);
@@ -369,6 +373,7 @@ export default defineCommand({
       options: z.object({ campaign: campaignRef }),
       positional: ['campaign'],
       role: 'marketer',
+      visibility: 'public',
       long: true,
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
@@ -393,6 +398,7 @@ export default defineCommand({
       }),
       positional: ['campaign'],
       role: 'approver',
+      visibility: 'public',
       handler: async (ctx, { campaign: ref, request: requestId }) => {
         const c = await getCampaign(ctx.db, ref);
         const { campaign, view, posting, request } = await decideCampaign(
@@ -416,6 +422,7 @@ export default defineCommand({
       }),
       positional: ['campaign', 'reason'],
       role: 'approver',
+      visibility: 'public',
       examples: ['/campaign reject 3 reason="holdout too small"'],
       handler: async (ctx, { campaign: ref, reason, request: requestId }) => {
         const c = await getCampaign(ctx.db, ref);
@@ -429,6 +436,7 @@ export default defineCommand({
       options: z.object({ campaign: campaignRef }),
       positional: ['campaign'],
       role: 'marketer',
+      visibility: 'public',
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         const draft = await moveCampaign(deps(ctx), c, {
@@ -449,6 +457,7 @@ export default defineCommand({
       options: z.object({ campaign: campaignRef, reason: z.string().max(500).optional().describe('why') }),
       positional: ['campaign'],
       role: 'marketer',
+      visibility: 'public',
       handler: async (ctx, { campaign: ref, reason }) => {
         const c = await load(ctx, ref);
         const cancelled = await moveCampaign(deps(ctx), c, { to: 'cancelled', actor: actorOf(ctx.caller), at: ctx.now(), reason });
@@ -461,6 +470,7 @@ export default defineCommand({
       options: z.object({ campaign: campaignRef }),
       positional: ['campaign'],
       role: 'marketer',
+      visibility: 'public',
       long: true,
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
@@ -485,6 +495,7 @@ export default defineCommand({
       options: z.object({ campaign: campaignRef, as_of: isoDate.optional().describe('measure up to this date (default today)') }),
       positional: ['campaign'],
       role: 'viewer',
+      visibility: 'public',
       handler: async (ctx, { campaign: ref, as_of }) => {
         const c = await getCampaign(ctx.db, ref);
         const report = await campaignReport(ctx.db, c.id, as_of ?? ctx.now().toISOString().slice(0, 10), { outDir: ctx.outDir });

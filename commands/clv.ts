@@ -27,6 +27,7 @@ const value = defineAction({
     as_of: isoDate.optional().describe('value as of this date (default: the last purchase day in the data)'),
   }),
   role: 'analyst',
+  visibility: 'public',
   long: true,
   examples: ['/clv', '/clv customer=C-1042', '/clv segment=champions horizon=24 discount=0.08', '/clv as_of=2026-09-30'],
   handler: async (ctx, options) => {
@@ -73,6 +74,7 @@ const model = defineAction({
     holdout: isoDate.optional().describe('fit up to this date instead and compare predictions with what happened after it, up to as_of'),
   }),
   role: 'analyst',
+  visibility: 'public',
   long: true,
   examples: ['/clv model', '/clv model as_of=2026-09-30', '/clv model as_of=2026-09-30 holdout=2026-03-31'],
   handler: async (ctx, options) => {

@@ -19,6 +19,7 @@ export default defineCommand({
       options: z.object({ id }),
       positional: ['id'],
       role: 'analyst',
+      visibility: 'private',
       examples: ['/customer show C1001'],
       handler: async (ctx, { id }) => {
         const customer = await ctx.db.selectFrom('customers').selectAll().where('customer_id', '=', id).executeTakeFirst();
@@ -104,10 +105,11 @@ export default defineCommand({
       options: z.object({ id }),
       positional: ['id'],
       role: 'admin',
+      visibility: 'private',
       examples: ['/customer forget C1001'],
-      // the audit trail keeps the erasure's reference, never the id being erased
       // entries of earlier commands still queued are written first, so the rewrite reaches them
       afterQueuedAudit: true,
+      // the audit trail keeps the erasure's reference, never the id being erased
       auditOptions: (_options, data) => ({ id: '[erased]', ...(data ? { reference: (data as { reference: string }).reference } : {}) }),
       handler: async (ctx, { id }) => {
         const result = await forgetCustomer(ctx.db, {

@@ -62,6 +62,7 @@ export default defineCommand({
         only_on_change: z.boolean().default(false).describe('skip a digest whose figures equal the last one'),
       }),
       role: 'admin',
+      visibility: 'public',
       examples: [
         '/digest schedule cron="0 9 * * MON" tz=Europe/Berlin',
         '/digest schedule channel=#growth cron="30 8 1 * *" tz=America/New_York period=month sections=kpis,channels',
@@ -116,6 +117,7 @@ export default defineCommand({
       description: 'The digest schedules with their next run and last outcome.',
       options: z.object({}),
       role: 'viewer',
+      visibility: 'public',
       handler: async (ctx) => {
         const schedules = await listSchedules(ctx.db);
         const rows = await Promise.all(
@@ -180,6 +182,7 @@ export default defineCommand({
         options: z.object({ id: idOption }),
         positional: ['id'],
         role: 'admin',
+        visibility: 'public',
         handler: async (ctx, { id }) => {
           const schedule = await requireSchedule(ctx.db, id);
           await setPaused(ctx.db, id, verb === 'pause', ctx.now());
@@ -203,6 +206,7 @@ export default defineCommand({
       options: z.object({ id: idOption }),
       positional: ['id'],
       role: 'admin',
+      visibility: 'public',
       handler: async (ctx, { id }) => {
         await requireSchedule(ctx.db, id);
         await removeSchedule(ctx.db, id);
@@ -220,6 +224,7 @@ export default defineCommand({
         tz: z.string().default('UTC').describe('time zone for "today" and the header'),
       }),
       role: 'viewer',
+      visibility: 'public',
       long: true,
       examples: ['/digest preview', '/digest preview period=month as_of=2026-11-01 sections=kpis,channels'],
       handler: async (ctx, options) => {
@@ -264,6 +269,7 @@ export default defineCommand({
       options: z.object({ id: idOption }),
       positional: ['id'],
       role: 'admin',
+      visibility: 'public',
       long: true,
       handler: async (ctx, { id }) => {
         const schedule = await requireSchedule(ctx.db, id);

@@ -10,6 +10,8 @@ export default defineCommand({
     options: z.object({ command: z.string().describe('a command name, e.g. import').optional() }),
     positional: ['command'],
     role: 'viewer',
+    visibility: 'private',
+    inDirectMessages: true,
     examples: ['/help', '/help import'],
     handler: async (ctx, { command }) => (command ? helpForCommand(ctx.commands.get(command)) : helpOverview(ctx.commands)),
   }),

@@ -133,6 +133,7 @@ const action = (kind: ImportKind) =>
     options,
     positional: ['source'],
     role: 'analyst',
+    visibility: kind === 'customers' ? 'private' : 'public',
     long: true,
     examples: [
       `/import ${kind} examples/${kind}.csv`,

@@ -36,6 +36,7 @@ export default defineCommand({
       horizon: z.number().int().min(1).max(120).default(12).describe('months of predicted CLV in projected ROI'),
     }),
     role: 'analyst',
+    visibility: 'public',
     long: true,
     examples: ['/roi', '/roi period=2026-Q3 window=90', '/roi channel=paid_social period=2026-10'],
     handler: async (ctx, options) => {

@@ -84,6 +84,7 @@ export default defineCommand({
           .describe('standard: log for skewed features, then z-scores; none: raw values'),
       }),
       role: 'analyst',
+      visibility: 'public',
       long: true,
       examples: [
         '/segment run',
@@ -114,6 +115,7 @@ export default defineCommand({
       description: 'Lists segmentation runs and their segments, newest first.',
       options: z.object({ limit: z.number().int().min(1).max(50).default(10).describe('how many runs') }),
       role: 'viewer',
+      visibility: 'public',
       examples: ['/segment list', '/segment list limit=3'],
       handler: async (ctx, { limit }) => {
         const runs = await Promise.all(
@@ -138,6 +140,7 @@ export default defineCommand({
       options: z.object({ segment: segmentRef }),
       positional: ['segment'],
       role: 'viewer',
+      visibility: 'public',
       examples: ['/segment show Champions', '/segment show 12'],
       handler: async (ctx, { segment: ref }) => {
         const segment = await resolveSegment(ctx.db, ref);
@@ -172,6 +175,7 @@ export default defineCommand({
       options: z.object({ segment: segmentRef }),
       positional: ['segment'],
       role: 'analyst',
+      visibility: 'private',
       examples: ['/segment export Champions', '/segment export 12'],
       handler: async (ctx, { segment: ref }) => {
         const segment = await resolveSegment(ctx.db, ref);
@@ -201,6 +205,7 @@ export default defineCommand({
       }),
       positional: ['from', 'to'],
       role: 'viewer',
+      visibility: 'public',
       examples: ['/segment compare', '/segment compare 3 5'],
       handler: async (ctx, options) => {
         let from;

@@ -61,7 +61,11 @@ async function main(): Promise<number> {
     health.setStore(app.db);
     // heavy commands then find a worker with their code loaded instead of starting one (about 1.5 s)
     const warming = performance.now();
-    void workerPool.warm().then(() => logger.debug({ ms: Math.round(performance.now() - warming) }, 'worker ready'));
+    workerPool.warm().then(
+      () => logger.debug({ ms: Math.round(performance.now() - warming) }, 'worker ready'),
+      // a shutdown before the worker is ready ends the ping: nothing to report
+      () => {},
+    );
     if (useConsole) {
       // Posts to channels (approvals, digests) are printed; in --json mode on standard error, so standard output stays one line per command.
       // Updates of posted messages (an approval card once decided) are printed with the number of the post they replace.

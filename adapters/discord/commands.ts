@@ -1,4 +1,10 @@
-import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+  PermissionFlagsBits,
+} from 'discord.js';
 import type { APIApplicationCommandOption, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { actionsOf, type ActionDefinition, type CommandDefinition } from '../../src/core/command.ts';
 import { describeOptions, type OptionInfo } from '../../src/core/option-schema.ts';
@@ -132,19 +138,39 @@ function optionsFor(action: ActionDefinition): { payloads: APIApplicationCommand
   return { payloads: ordered.map((o) => o.payload), bindings: ordered.map((o) => o.binding) };
 }
 
+/** Discord's Manage Server permission, as the registration's `default_member_permissions` takes it ("32"). */
+export const MANAGE_SERVER = PermissionFlagsBits.ManageGuild.toString();
+
+/**
+ * Where and to whom Discord offers a command: in servers only (never in DMs, never as a user-installed
+ * app), and a command all of whose actions need the admin role only to members with Manage Server
+ * (server admins can change that under Server Settings > Integrations).
+ */
+export function commandAccess(
+  command: CommandDefinition,
+): Pick<RESTPostAPIChatInputApplicationCommandsJSONBody, 'contexts' | 'integration_types' | 'default_member_permissions'> {
+  const adminOnly = actionsOf(command).every(({ action }) => action.role === 'admin');
+  return {
+    contexts: [InteractionContextType.Guild],
+    integration_types: [ApplicationIntegrationType.GuildInstall],
+    ...(adminOnly ? { default_member_permissions: MANAGE_SERVER } : {}),
+  };
+}
+
 /** Every command of the registry as a Discord slash command, with the way back to the core. */
 export function buildCommandBindings(registry: CommandRegistry): CommandBinding[] {
   const taken = new Set<string>();
   return registry.all().map((command) => {
     const name = discordName(command.name, taken);
     const description = discordDescription(command.description, command.name);
+    const access = commandAccess(command);
     if (command.action) {
       const { payloads, bindings } = optionsFor(command.action);
       return {
         discordName: name,
         command,
         actions: [{ path: command.name, action: command.action, options: bindings }],
-        payload: { name, description, type: ApplicationCommandType.ChatInput, options: payloads },
+        payload: { name, description, type: ApplicationCommandType.ChatInput, ...access, options: payloads },
       };
     }
     const subTaken = new Set<string>();
@@ -168,7 +194,7 @@ export function buildCommandBindings(registry: CommandRegistry): CommandBinding[
       discordName: name,
       command,
       actions: subs.map((s) => s.binding),
-      payload: { name, description, type: ApplicationCommandType.ChatInput, options: subs.map((s) => s.payload) },
+      payload: { name, description, type: ApplicationCommandType.ChatInput, ...access, options: subs.map((s) => s.payload) },
     };
   });
 }

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { Client, Events, GatewayIntentBits } from 'discord.js';
-import { ConfigError } from '../../src/config/config.ts';
+import { Client, Events, GatewayIntentBits, type Guild } from 'discord.js';
+import { ConfigError, type Config } from '../../src/config/config.ts';
 import { StartupError } from '../../src/lifecycle/start-up-errors.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import { ButtonIds } from './button-ids.ts';
@@ -26,6 +26,13 @@ export interface RunningDiscord extends RunningAdapter {
   handler: InteractionHandler;
   /** The start-up comparison of Discord's registered commands with the registry (undefined when it could not be made). */
   registration: Promise<RegistrationCheck | undefined>;
+  /** The servers not on the allow-list that the bot has left since it started, by id. */
+  left: string[];
+}
+
+/** The servers the bot serves: DISCORD_GUILD_IDS and DISCORD_GUILD_ID; empty means any. */
+export function allowedGuildIds(config: Config): string[] {
+  return [...new Set([...config.DISCORD_GUILD_IDS, ...(config.DISCORD_GUILD_ID ? [config.DISCORD_GUILD_ID] : [])])];
 }
 
 /**
@@ -51,6 +58,26 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
     timing: { ...DEFAULT_TIMING, ...options.timing },
   });
 
+  const allowed = allowedGuildIds(config);
+  bot.tenancy.set('discord', { allowed, setting: 'DISCORD_GUILD_IDS', restrictDirectMessages: true });
+  if (allowed.length === 0) {
+    logger.warn(
+      'DISCORD_GUILD_IDS is empty: any Discord server that adds the bot can use it and read its data. Set DISCORD_GUILD_IDS to your server ids.',
+    );
+  }
+  const left: string[] = [];
+  /** A server not on the allow-list is left at once (its id logged; nothing about its members). */
+  const leaveIfNotAllowed = async (guild: Guild) => {
+    if (bot.tenancy.allowsId('discord', guild.id)) return;
+    try {
+      await guild.leave();
+      left.push(guild.id);
+      logger.warn({ guild: guild.id }, 'discord: left a server that is not in DISCORD_GUILD_IDS');
+    } catch (error) {
+      logger.error({ err: error, guild: guild.id }, 'discord: could not leave a server that is not in DISCORD_GUILD_IDS');
+    }
+  };
+  client.on(Events.GuildCreate, (guild) => void leaveIfNotAllowed(guild));
   client.on(Events.InteractionCreate, (interaction) => void handler.handle(interaction));
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
@@ -80,6 +107,8 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
     throw loginProblem(error, abort.aborted ? timeoutMs : undefined, config.DISCORD_API_URL);
   }
   logger.info({ user: client.user?.tag, commands: bot.registry.names().length }, 'discord adapter ready');
+  // the servers it was in before this start (joined while it was down): those not allowed are left now
+  await Promise.all([...client.guilds.cache.values()].map(leaveIfNotAllowed));
   const registration = checkRegistration(config, bot.registry, client.rest).then(
     (check) => {
       const { scope, missing, outdated, extra } = check;
@@ -108,6 +137,7 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
     client,
     handler,
     registration,
+    left,
     connected: () => client.isReady(),
     stop: async () => {
       await client.destroy();

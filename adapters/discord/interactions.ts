@@ -15,7 +15,7 @@ import type { Logger } from '../../src/logger.ts';
 import { autocompleteChoices } from './autocomplete.ts';
 import type { ButtonIds } from './button-ids.ts';
 import type { CommandBinding } from './commands.ts';
-import { allowedMentions, isTokenError, messageOptions, sendToChannel } from './deliver.ts';
+import { allowedMentions, isTokenError, messageOptions, neutralNotice, sendToChannel, sendToUser } from './deliver.ts';
 import { DISCORD_LIMITS } from './limits.ts';
 import { findAction, findBinding, resolveCall, type ReceivedOption } from './options.ts';
 import { discordText, renderReply, type DiscordMessage } from './render.ts';
@@ -49,7 +49,7 @@ export interface InteractionDeps {
 
 type Answerable = ChatInputCommandInteraction | ButtonInteraction;
 
-/** Who clicked or typed: the user, the channel and the member's Discord role ids. */
+/** Who clicked or typed: the user, the server and channel, and the member's Discord role ids. */
 export function callerOf(interaction: Interaction): Caller {
   const member = interaction.member;
   const roles = !member ? [] : Array.isArray(member.roles) ? [...member.roles] : [...member.roles.cache.keys()];
@@ -58,6 +58,7 @@ export function callerOf(interaction: Interaction): Caller {
     userId: interaction.user.id,
     userName: interaction.user.username,
     ...(interaction.channelId ? { channelId: interaction.channelId } : {}),
+    ...(interaction.guildId ? { workspaceId: interaction.guildId } : { directMessage: true }),
     platformRoles: roles,
   };
 }
@@ -68,7 +69,25 @@ const sleep = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() 
 export class InteractionHandler {
   constructor(readonly deps: InteractionDeps) {}
 
+  readonly #handling = new Set<Promise<void>>();
+
+  /** Handles one interaction to its last message; `idle()` waits for every one under way. */
   async handle(interaction: Interaction): Promise<void> {
+    const handling = this.#handle(interaction);
+    this.#handling.add(handling);
+    try {
+      await handling;
+    } finally {
+      this.#handling.delete(handling);
+    }
+  }
+
+  /** Resolves when no interaction is being handled. */
+  async idle(): Promise<void> {
+    while (this.#handling.size > 0) await Promise.allSettled([...this.#handling]);
+  }
+
+  async #handle(interaction: Interaction): Promise<void> {
     // background work in worker threads pauses until the interaction is answered or deferred
     const answered = openForeground();
     try {
@@ -141,7 +160,8 @@ export class InteractionHandler {
     const { logger, timing } = this.deps;
     let deferral: Promise<boolean> | undefined;
     const defer = () =>
-      (deferral ??= interaction.deferReply().then(
+      // a private command's deferral is ephemeral from the start: nothing of it shows in the channel
+      (deferral ??= interaction.deferReply(prepared.private ? { flags: MessageFlags.Ephemeral } : {}).then(
         () => (answered(), true),
         (error: unknown) => {
           answered();
@@ -178,7 +198,9 @@ export class InteractionHandler {
           if (ok && !finished)
             await interaction
               .editReply({
-                content: '⏳ Still working; the result will be posted in this channel when it is ready.',
+                content: prepared.private
+                  ? '⏳ Still working; the result will be sent to you in a direct message when it is ready.'
+                  : '⏳ Still working; the result will be posted in this channel when it is ready.',
                 allowedMentions: allowedMentions(undefined),
               })
               .catch(() => {});
@@ -193,32 +215,49 @@ export class InteractionHandler {
     finished = true;
     clearTimeout(handOver);
     await editing;
-    await this.#deliver(interaction, reply, deferral, started, invocation.caller);
+    await this.#deliver(interaction, reply, deferral, started, invocation.caller, prepared);
   }
 
+  /**
+   * Answers within the interaction: in the deferral when its visibility matches the answer; after a
+   * public deferral a private answer (or an error) leaves a neutral line there and goes to the caller
+   * ephemerally. Past the token's life the answer goes to the channel, or privately to a direct message.
+   */
   async #deliver(
     interaction: Answerable,
     reply: Reply,
     deferral: Promise<boolean> | undefined,
     started: number,
     caller: Caller,
+    prepared: PreparedCommand,
   ): Promise<void> {
     const { logger, timing } = this.deps;
     const messages = this.render(reply);
     const deferred = deferral ? await deferral : false;
     const tokenOld = Date.now() - started > timing.tokenBudgetMs;
+    const privately = reply.view.ephemeral === true;
     try {
       if (tokenOld || (deferral && !deferred)) {
-        await this.#toChannel(interaction, messages, caller);
+        await this.#late(
+          interaction,
+          messages,
+          caller,
+          privately ? { path: prepared.path, ok: reply.ok, told: deferred && !prepared.private } : undefined,
+        );
         return;
       }
-      const flags = reply.view.ephemeral ? MessageFlags.Ephemeral : undefined;
+      const flags = privately ? MessageFlags.Ephemeral : undefined;
       const [first, ...rest] = messages;
       if (!deferral) {
         await interaction.reply({ ...messageOptions(first!), ...(flags ? { flags } : {}) });
-      } else if (reply.view.ephemeral && reply.ok) {
-        // the deferral was public; a private answer replaces it
-        await interaction.deleteReply().catch(() => {});
+      } else if (privately && !prepared.private) {
+        await interaction.editReply({
+          content: neutralNotice(prepared.path, reply.ok),
+          embeds: [],
+          components: [],
+          files: [],
+          allowedMentions: allowedMentions(undefined),
+        });
         await interaction.followUp({ ...messageOptions(first!), flags: MessageFlags.Ephemeral });
       } else {
         await interaction.editReply(messageOptions(first!, true));
@@ -226,26 +265,68 @@ export class InteractionHandler {
       for (const message of rest) await interaction.followUp({ ...messageOptions(message), ...(flags ? { flags } : {}) });
     } catch (error) {
       if (isTokenError(error)) {
-        await this.#toChannel(interaction, messages, caller);
+        await this.#late(
+          interaction,
+          messages,
+          caller,
+          privately ? { path: prepared.path, ok: reply.ok, told: !prepared.private } : undefined,
+        );
         return;
       }
       logger.error({ err: error, interaction: interaction.id }, 'discord reply failed');
       const fallback = this.render(
         this.deps.bot.errorReply(error, interaction.isButton() ? interaction.customId : interaction.commandName),
       )[0]!;
-      if (interaction.deferred || interaction.replied) await interaction.editReply(messageOptions(fallback, true));
-      else await interaction.reply({ ...messageOptions(fallback), flags: MessageFlags.Ephemeral });
+      if (!interaction.deferred && !interaction.replied) {
+        await interaction.reply({ ...messageOptions(fallback), flags: MessageFlags.Ephemeral });
+        return;
+      }
+      // a public deferral still saying "thinking" ends neutral; the error goes to the caller alone
+      if (interaction.deferred && !interaction.replied && !prepared.private) {
+        const content = neutralNotice(prepared.path, false);
+        await interaction.editReply({ content, embeds: [], components: [], files: [], allowedMentions: allowedMentions(undefined) });
+      }
+      await interaction.followUp({ ...messageOptions(fallback), flags: MessageFlags.Ephemeral });
     }
   }
 
-  /** Work that outlived the interaction token ends as a channel message that mentions the caller. */
-  async #toChannel(interaction: Answerable, messages: DiscordMessage[], caller: Caller): Promise<void> {
-    if (!interaction.channelId) throw new Error('interaction token expired and there is no channel to answer in');
-    await sendToChannel(this.deps.client, interaction.channelId, messages, caller.userId);
+  /**
+   * Work that outlived the interaction token: a public answer is a channel message that mentions the
+   * caller; a private one goes to their direct messages, with a neutral line in the channel when the
+   * channel was told the result would appear there.
+   */
+  async #late(
+    interaction: Answerable,
+    messages: DiscordMessage[],
+    caller: Caller,
+    privately: { path: string; ok: boolean; told: boolean } | undefined,
+  ): Promise<void> {
+    const channelId = interaction.channelId;
+    if (!privately) {
+      if (!channelId) throw new Error('interaction token expired and there is no channel to answer in');
+      await sendToChannel(this.deps.client, channelId, messages, caller.userId);
+      return;
+    }
+    let notice = neutralNotice(privately.path, privately.ok);
+    try {
+      await sendToUser(this.deps.client, caller.userId, messages);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, interaction: interaction.id }, 'discord: a private answer could not be sent as a direct message');
+      notice = `⚠️ /${privately.path} ${privately.ok ? 'finished' : 'failed'}, but the answer could not be sent to you: allow direct messages from this server's members (Privacy Settings) and run it again.`;
+      privately.told = true;
+    }
+    if (privately.told && channelId)
+      await sendToChannel(this.deps.client, channelId, [{ content: notice, embeds: [], files: [], components: [] }], caller.userId);
   }
 
   async #autocomplete(interaction: AutocompleteInteraction): Promise<void> {
     let choices: { name: string; value: string }[] = [];
+    const caller = callerOf(interaction);
+    // names from the store are suggested only inside an allowed server (never in a DM)
+    if (caller.directMessage || !this.deps.bot.tenancy.allowsWorkspace(caller)) {
+      await interaction.respond(choices);
+      return;
+    }
     try {
       const binding = findBinding(this.deps.bindings, interaction.commandName);
       const { action } = findAction(binding, interaction.options.data as readonly ReceivedOption[]);

@@ -41,7 +41,7 @@ export interface RegistrationCheck {
   scope: 'guild' | 'global';
   /** Commands of the registry that Discord does not have. */
   missing: string[];
-  /** Commands Discord has in an older form (description, options, choices or limits differ). */
+  /** Commands Discord has in an older form (description, options, choices, limits, or who may see them differ). */
   outdated: string[];
   /** Commands Discord has that the registry no longer defines. */
   extra: string[];
@@ -57,6 +57,20 @@ interface CommandShape {
   max_value?: number;
   choices?: { value: unknown }[];
   options?: CommandShape[];
+  default_member_permissions?: string | null;
+  contexts?: number[] | null;
+  integration_types?: number[] | null;
+}
+
+/**
+ * Who may see a command: the permission members need, and (global commands only: Discord keeps
+ * them for global commands alone) where it is offered and for which kind of install.
+ */
+function access(item: CommandShape, scope: 'guild' | 'global'): unknown {
+  const permissions = item.default_member_permissions ?? null;
+  if (scope === 'guild') return [permissions];
+  const sorted = (list: number[] | null | undefined) => (list ? [...list].sort() : null);
+  return [permissions, sorted(item.contexts), sorted(item.integration_types)];
 }
 
 /** What a user sees of a command or option; fields Discord adds or leaves out when false are evened out. */
@@ -81,13 +95,16 @@ function shape(item: CommandShape): unknown {
 export async function checkRegistration(config: Config, registry: CommandRegistry, rest?: REST): Promise<RegistrationCheck> {
   const { client, route, scope } = commandsEndpoint(config, rest, 'check the registered slash commands');
   const registered = new Map(
-    ((await client.get(route)) as CommandShape[]).map((command) => [command.name, JSON.stringify(shape(command))]),
+    ((await client.get(route)) as CommandShape[]).map((command) => [
+      command.name,
+      JSON.stringify([shape(command), access(command, scope)]),
+    ]),
   );
   const check: RegistrationCheck = { scope, missing: [], outdated: [], extra: [] };
   for (const command of commandPayloads(registry) as CommandShape[]) {
     const seen = registered.get(command.name);
     if (seen === undefined) check.missing.push(command.name);
-    else if (seen !== JSON.stringify(shape(command))) check.outdated.push(command.name);
+    else if (seen !== JSON.stringify([shape(command), access(command, scope)])) check.outdated.push(command.name);
     registered.delete(command.name);
   }
   check.extra.push(...registered.keys());

@@ -23,6 +23,9 @@ export interface CommandRequest {
   userId: string;
   userName?: string;
   channelId: string;
+  /** The workspace (team) the request came from, and its Enterprise Grid organization if any. */
+  teamId?: string;
+  enterpriseId?: string;
   /** Sends the acknowledgement; must be called once, at once. */
   acknowledge(payload: AckPayload): Promise<void>;
   /**
@@ -72,6 +75,8 @@ export interface SlashCommandFields {
   user_id?: string;
   user_name?: string;
   channel_id?: string;
+  team_id?: string;
+  enterprise_id?: string;
 }
 
 /** The request of a slash command, before its ack: the typed line and who typed it where. */
@@ -86,6 +91,8 @@ export function slashCommandRequest(
     userId: fields.user_id ?? '',
     userName: fields.user_name,
     channelId: fields.channel_id ?? '',
+    ...(fields.team_id ? { teamId: fields.team_id } : {}),
+    ...(fields.enterprise_id ? { enterpriseId: fields.enterprise_id } : {}),
     acknowledge,
   };
 }
@@ -106,6 +113,12 @@ function progressMessage(path: string, update: ProgressUpdate | undefined): Slac
   };
 }
 
+/** What stays in the channel when a public command's answer went to the caller alone. */
+function neutralNotice(path: string, ok: boolean): SlackMessage {
+  const text = ok ? `✅ /${path} finished (the answer was sent to you)` : `⚠️ /${path} failed (details sent to you)`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } }] };
+}
+
 /**
  * One command from Slack, start to finish: identify the caller, validate and check the role
  * before acknowledging (errors go in the ack, only the caller sees them), acknowledge, run the
@@ -120,9 +133,23 @@ export class CommandFlow {
     this.#afterAcks = deps.afterAcks ?? new AfterAcks();
   }
 
-  async caller(userId: string, channelId: string, userName?: string): Promise<Caller> {
-    const platformRoles = this.deps.groups ? await this.deps.groups.groupsOf(userId) : undefined;
-    return { platform: 'slack', userId, channelId, ...(userName ? { userName } : {}), ...(platformRoles ? { platformRoles } : {}) };
+  /** Who asks, where; user groups are looked up only for a workspace the bot answers. */
+  async caller(
+    userId: string,
+    channelId: string,
+    userName?: string,
+    tenant: { teamId?: string; enterpriseId?: string } = {},
+  ): Promise<Caller> {
+    const caller: Caller = {
+      platform: 'slack',
+      userId,
+      channelId,
+      ...(userName ? { userName } : {}),
+      ...(tenant.teamId ? { workspaceId: tenant.teamId } : {}),
+      ...(tenant.enterpriseId ? { enterpriseId: tenant.enterpriseId } : {}),
+    };
+    if (!this.deps.groups || !this.deps.bot.tenancy.allowsWorkspace(caller)) return caller;
+    return { ...caller, platformRoles: await this.deps.groups.groupsOf(userId) };
   }
 
   async handle(request: CommandRequest): Promise<void> {
@@ -137,8 +164,9 @@ export class CommandFlow {
    */
   async accept(request: AcceptRequest): Promise<AcceptedCommand | undefined> {
     const { bot } = this.deps;
-    const caller = await this.caller(request.userId, request.channelId, request.userName);
-    const uploads = await this.sharedUploads(request.text, caller);
+    const caller = await this.caller(request.userId, request.channelId, request.userName, request);
+    // another workspace's request is refused by prepare: nothing of it is looked up first
+    const uploads = bot.tenancy.allowsWorkspace(caller) ? await this.sharedUploads(request.text, caller) : undefined;
     const invocation: Invocation = { caller, text: request.text, ...(uploads ? { uploads } : {}) };
     let prepared: PreparedCommand;
     try {
@@ -236,7 +264,8 @@ export class CommandFlow {
     let progressTs: string | undefined;
     let pending: ProgressUpdate | undefined;
     let pumping: Promise<void> | undefined;
-    if (prepared.action.long) {
+    // a private command's progress stays in its ephemeral acknowledgement: nothing in the channel
+    if (prepared.action.long && !prepared.private) {
       try {
         progressTs = await poster.postMessage(channel, progressMessage(prepared.path, undefined));
       } catch (error) {
@@ -265,19 +294,25 @@ export class CommandFlow {
     pending = undefined;
     await pumping;
     try {
-      await this.deliver(reply, request, progressTs);
+      await this.deliver(reply, request, progressTs, prepared.path);
     } catch (error) {
       await this.reportFailure(prepared.path, error, request, progressTs);
     }
   }
 
-  /** Delivers a reply: in place of the progress message, through the response URL, or in the channel. */
-  async deliver(reply: Reply, request: CommandRequest, progressTs?: string): Promise<void> {
-    const { poster, logger } = this.deps;
+  /**
+   * Delivers a reply: in place of the progress message, through the response URL, or in the
+   * channel. A private answer (or an error) after a public progress message leaves a neutral
+   * line there and goes to the caller alone; its files go to their direct messages.
+   */
+  async deliver(reply: Reply, request: CommandRequest, progressTs?: string, path = '?'): Promise<void> {
+    const { poster } = this.deps;
     const rendered = renderReply(reply, this.deps.limits);
     const channel = request.channelId;
     let messages = rendered.messages;
-    if (progressTs) {
+    if (progressTs && rendered.ephemeral) {
+      await poster.update(channel, progressTs, neutralNotice(path, reply.ok));
+    } else if (progressTs) {
       await poster.update(channel, progressTs, messages[0]!);
       messages = messages.slice(1);
     }
@@ -289,16 +324,15 @@ export class CommandFlow {
       await this.answer(request, message, rendered.ephemeral);
     }
     if (!rendered.files.length) return;
-    if (rendered.ephemeral) {
-      logger.warn({ files: rendered.files.length }, 'slack: files of an ephemeral reply are not posted to the channel');
-      return;
-    }
+    let target = channel;
     try {
-      await poster.uploadFiles(channel, rendered.files, progressTs);
+      if (rendered.ephemeral) target = await poster.directChannel(request.userId);
+      await poster.uploadFiles(target, rendered.files, rendered.ephemeral ? undefined : progressTs);
     } catch (error) {
       const code = slackErrorCode(error);
-      const hint =
-        code === 'not_in_channel' || code === 'channel_not_found'
+      const hint = rendered.ephemeral
+        ? ' The file is only sent to you in a direct message: open the app’s Messages tab and try again.'
+        : code === 'not_in_channel' || code === 'channel_not_found'
           ? ' Invite the app to this channel (/invite @growthbot) to receive files.'
           : '';
       await this.answer(
@@ -336,8 +370,14 @@ export class CommandFlow {
         logger.warn({ err: error }, 'slack: respond() failed; posting through the Web API instead');
       }
     }
-    if (ephemeral) await poster.postEphemeral(request.channelId, request.userId, message);
-    else await poster.postMessage(request.channelId, message);
+    if (!ephemeral) return void (await poster.postMessage(request.channelId, message));
+    try {
+      await poster.postEphemeral(request.channelId, request.userId, message);
+    } catch (error) {
+      // no ephemeral possible here (the app is not in the channel): a private answer goes to a direct message
+      logger.warn({ code: slackErrorCode(error) }, 'slack: ephemeral answer refused; sending it as a direct message');
+      await poster.postMessage(await poster.directChannel(request.userId), message);
+    }
   }
 
   /** The command ran but its answer could not be delivered: say so where the user will see it. */

@@ -11,6 +11,7 @@ export const BOT_SCOPES = [
   'users:read',
   'usergroups:read',
   'im:history',
+  'im:write',
   'channels:history',
   'groups:history',
 ] as const;

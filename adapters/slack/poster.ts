@@ -36,6 +36,14 @@ export class SlackPoster {
     await this.client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks });
   }
 
+  /** The bot's direct-message channel with a user: where files meant for them alone go. */
+  async directChannel(user: string): Promise<string> {
+    const opened = await this.client.conversations.open({ users: user });
+    const id = opened.channel?.id;
+    if (!id) throw new Error('conversations.open returned no channel');
+    return id;
+  }
+
   /** Uploads with files.uploadV2 (never the retired files.upload), one after another. */
   async uploadFiles(channel: string, files: SlackFile[], threadTs?: string): Promise<void> {
     for (const file of files) {

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, webApi, type CustomRoute } from '@slack/bolt';
-import { ConfigError } from '../../src/config/config.ts';
+import { ConfigError, type Config } from '../../src/config/config.ts';
 import { closeServer, listen } from '../../src/http/server.ts';
 import { StartupError } from '../../src/lifecycle/start-up-errors.ts';
 import { openForeground } from '../../src/jobs/foreground.ts';
@@ -92,6 +92,20 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       `Slack could not be reached${config.SLACK_API_URL ? ` at SLACK_API_URL=${config.SLACK_API_URL}` : ''} (${code}): check the network connection${config.SLACK_API_URL ? ' and SLACK_API_URL' : ''}, then start the bot again.`,
     );
   }
+  const allowed = allowedWorkspaces(config, identity);
+  bot.tenancy.set('slack', { allowed, setting: 'SLACK_TEAM_ID', restrictDirectMessages: false });
+  if (config.SLACK_TEAM_ID && config.SLACK_TEAM_ID !== identity.team_id && config.SLACK_TEAM_ID !== identity.enterprise_id) {
+    logger.error(
+      { teamId: identity.team_id, enterpriseId: identity.enterprise_id, allowed },
+      `SLACK_TEAM_ID=${config.SLACK_TEAM_ID} is not the workspace SLACK_BOT_TOKEN belongs to (${identity.team_id ?? 'unknown'}): commands from that workspace are refused. Set SLACK_TEAM_ID to ${identity.team_id ?? 'the token’s workspace id'} or leave it empty.`,
+    );
+  } else if (allowed.length === 0) {
+    logger.warn(
+      'slack: auth.test named no workspace and SLACK_TEAM_ID is empty: requests from any workspace are answered. Set SLACK_TEAM_ID.',
+    );
+  } else {
+    logger.info({ allowed }, 'slack: answering requests from these workspaces only');
+  }
   // HTTP mode: our own receiver; it acknowledges slash commands itself (see SlackHttpReceiver)
   let flow!: CommandFlow; // made below, once the app's client exists
   const receiver = socketMode
@@ -145,6 +159,28 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     }
   });
 
+  // Slash commands and buttons are checked by the flow (and refused with a message); anything else
+  // from a workspace the bot does not answer (an event) stops here, audited.
+  app.use(async (args) => {
+    const { body, context, next } = args;
+    const kind = (body as { type?: string }).type;
+    const isCommandOrButton = typeof (body as { command?: unknown }).command === 'string' || kind === 'block_actions';
+    const caller = {
+      platform: 'slack' as const,
+      userId: context.userId ?? '',
+      ...(context.teamId ? { workspaceId: context.teamId } : {}),
+      ...(context.enterpriseId ? { enterpriseId: context.enterpriseId } : {}),
+    };
+    const refusal = isCommandOrButton ? undefined : bot.tenancy.workspaceRefusal(caller);
+    if (!refusal) return next();
+    const what = kind === 'event_callback' ? `event ${String((body as { event?: { type?: unknown } }).event?.type ?? '?')}` : (kind ?? '?');
+    logger.warn({ teamId: context.teamId, kind: what }, 'slack: refused a request from a workspace the bot does not answer');
+    bot.auditRefusal(caller, what.slice(0, 100), refusal.message);
+    // events were acknowledged by Bolt already; a shortcut or a view is acknowledged with nothing
+    const ack = (args as { ack?: () => Promise<void> }).ack;
+    if (ack) await ack();
+  });
+
   // A button carries its typed command; running it through the same flow applies the same role checks.
   app.action(/.*/, async ({ ack, body, action, respond, context }) => {
     await ack();
@@ -159,6 +195,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       userId: body.user.id,
       userName: (body.user as { username?: string }).username,
       channelId,
+      ...(context.teamId ? { teamId: context.teamId } : {}),
+      ...(context.enterpriseId ? { enterpriseId: context.enterpriseId } : {}),
       respond: hasResponseUrl ? respond : undefined,
       acknowledge: async (payload) => {
         if (!payload) return;
@@ -236,6 +274,16 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       await app.stop();
     },
   };
+}
+
+/**
+ * The workspaces the bot answers: SLACK_TEAM_ID when set (a workspace id, or an Enterprise Grid
+ * organization id for an org-wide install), else the workspace the token belongs to (auth.test)
+ * and, on Enterprise Grid, its organization.
+ */
+export function allowedWorkspaces(config: Config, identity: { team_id?: string; enterprise_id?: string }): string[] {
+  if (config.SLACK_TEAM_ID) return [config.SLACK_TEAM_ID];
+  return [identity.team_id, identity.enterprise_id].filter((id): id is string => Boolean(id));
 }
 
 export const startSlack: StartAdapter = (options) => startSlackAdapter(options);

@@ -64,10 +64,18 @@ export const configSchema = z.object({
   SLACK_APP_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_API_URL: url('the Slack Web API base, e.g. https://slack.com/api/'),
+  SLACK_TEAM_ID: optionalText.refine(
+    (v) => v === undefined || /^[TE][A-Z0-9]{2,20}$/.test(v),
+    'must be one Slack workspace id (T…) or Enterprise Grid organization id (E…), e.g. T0123ABCD',
+  ),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DISCORD_TOKEN: optionalText,
   DISCORD_APP_ID: optionalText,
   DISCORD_GUILD_ID: optionalText,
+  DISCORD_GUILD_IDS: list.refine(
+    (items) => items.every((item) => /^\d{15,22}$/.test(item)),
+    'must be comma-separated Discord server ids (digits), e.g. 112233445566778899,998877665544332211',
+  ),
   DISCORD_API_URL: url('the Discord REST base, e.g. https://discord.com/api'),
   APPROVALS_CHANNEL: optionalText,
   APPROVAL_EXPIRY_HOURS: z.coerce.number().positive().default(72),

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
-import type { ActionDefinition } from './command.ts';
+import { answersPrivately, type ActionDefinition } from './command.ts';
 import { auditWrites, type AuditOutcome } from './audit.ts';
 import type { Caller, CommandContext, MessageUpdater, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
 import { InternalError, UserError } from './errors.ts';
@@ -14,6 +14,7 @@ import type { CommandRegistry } from './registry.ts';
 import type { Reply } from './reply.ts';
 import { RoleCache } from './role-resolver.ts';
 import { hasRole, type Role } from './roles.ts';
+import { Tenancy } from './tenancy.ts';
 import { WriteQueue } from './write-queue.ts';
 
 /** A command as it arrives from an adapter: a typed line, or a structured call (Discord options, buttons). */
@@ -32,6 +33,8 @@ export interface PreparedCommand {
   action: ActionDefinition;
   options: Record<string, unknown>;
   role: Role;
+  /** The answer goes to the caller alone (a private action, or `private=true`); known before it runs. */
+  private: boolean;
 }
 
 export interface BotDeps {
@@ -60,6 +63,8 @@ export class Bot {
   readonly writes: WriteQueue;
   /** Bounds the heavy commands: in flight in this process, and per user per minute. */
   readonly fairUse: FairUse;
+  /** Which workspaces and servers each platform answers; adapters set their platform's policy at start. */
+  readonly tenancy = new Tenancy();
   readonly #notifiers = new Map<Platform, Notifier>();
   readonly #updaters = new Map<Platform, MessageUpdater>();
   #roles: RoleCache;
@@ -125,9 +130,16 @@ export class Bot {
     let raw: Record<string, unknown> = invocation.text !== undefined ? { text: invocation.text } : { ...(invocation.options ?? {}) };
     try {
       if (this.#draining) throw restartingError();
+      const foreign = this.tenancy.workspaceRefusal(invocation.caller);
+      if (foreign) {
+        path = this.#auditName(invocation);
+        throw foreign;
+      }
       const parsed = this.#parse(invocation);
       path = parsed.path;
       raw = parsed.action.auditOptions ? parsed.action.auditOptions(parsed.raw) : parsed.raw;
+      const outsideServer = this.tenancy.directMessageRefusal(invocation.caller, parsed.path, parsed.action);
+      if (outsideServer) throw outsideServer;
       const role = await this.#roles.resolve(invocation.caller);
       if (!hasRole(role, parsed.action.role)) {
         throw new UserError('forbidden', `/${parsed.path} needs the *${parsed.action.role}* role; you have *${role}*.`, {
@@ -136,12 +148,21 @@ export class Bot {
       }
       const options = validateOptions(parsed.path, parsed.action, parsed.raw);
       if (parsed.action.long) this.fairUse.accept(invocation.caller);
-      return { path: parsed.path, action: parsed.action, options, role };
+      return { path: parsed.path, action: parsed.action, options, role, private: answersPrivately(parsed.action, options) };
     } catch (error) {
       const outcome: AuditOutcome = error instanceof UserError ? (error.code === 'forbidden' ? 'denied' : 'user_error') : 'error';
       // Written after the adapter's acknowledgement has gone out: a refusal must be answered within Slack's 3 s first.
       this.#audit(invocation.caller, path, raw, outcome, mentionsAsText(error instanceof Error ? error.message : String(error)), 0);
       throw error;
+    }
+  }
+
+  /** The action a refused invocation names (`campaign list`), for its audit entry; as typed when it does not parse. */
+  #auditName(invocation: Invocation): string {
+    try {
+      return this.#parse(invocation).path;
+    } catch {
+      return invocationName(invocation);
     }
   }
 
@@ -163,7 +184,8 @@ export class Bot {
       if (prepared.action.long) release = this.fairUse.admit();
       // the audit trail as of this command: entries still waiting in the write queue first
       if (prepared.path.split(' ')[0] === 'audit' || prepared.action.afterQueuedAudit) await this.settled();
-      const reply = await prepared.action.handler(ctx, prepared.options);
+      const answer = await prepared.action.handler(ctx, prepared.options);
+      const reply = prepared.private ? { ...answer, view: { ...answer.view, ephemeral: true } } : answer;
       if (prepared.path === 'admin grant' || prepared.path === 'admin revoke') this.#roles.clear();
       const audited = prepared.action.auditOptions?.(prepared.options, reply.data) ?? prepared.options;
       this.#audit(invocation.caller, prepared.path, audited, 'ok', undefined, performance.now() - started);
@@ -263,6 +285,14 @@ export class Bot {
       updatePosted: this.updatePosted,
       commands: this.registry,
     };
+  }
+
+  /**
+   * Audits a refusal made outside prepare (an event from a workspace that is not allowed): outcome
+   * `denied`, written with the next batch.
+   */
+  auditRefusal(caller: Caller, command: string, detail: string, options: Record<string, unknown> = {}): void {
+    this.#audit(caller, command, options, 'denied', mentionsAsText(detail), 0);
   }
 
   /** Queued, not awaited: written with the next batch (failures are logged by the queue). */

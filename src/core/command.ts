@@ -1,9 +1,19 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Reply } from './reply.ts';
 import type { Role } from './roles.ts';
 import type { CommandContext } from './context.ts';
 
 export type OptionsSchema = z.ZodObject<Record<string, z.ZodType>>;
+
+/**
+ * Who sees an answer: `public` goes to the channel (shared results: segment runs, metrics, digests,
+ * campaigns), `private` only to the caller (help, roles, audit, customer records, files with PII).
+ * Errors are always private.
+ */
+export type Visibility = 'public' | 'private';
+
+/** The option every public action takes: `private=true` sends its answer to the caller alone. */
+export const privateOption = z.boolean().describe('only you see the answer').optional();
 
 /** One runnable action: a command's own action or one of its subcommands. */
 export interface ActionDefinition<S extends OptionsSchema = OptionsSchema, D = unknown> {
@@ -14,9 +24,16 @@ export interface ActionDefinition<S extends OptionsSchema = OptionsSchema, D = u
   /** Options that may be given by position, in order (`/import orders data.csv`). */
   positional?: (keyof z.infer<S> & string)[];
   role: Role;
+  /** Where the answer goes; public actions also take `private=true`. */
+  visibility: Visibility;
   examples?: string[];
   /** Slow work: adapters acknowledge at once with "working on it" and show progress. */
   long?: boolean;
+  /**
+   * Answered in a direct message where commands otherwise need a server (Discord: no server, so
+   * no allow-list and no Discord roles there). Only for actions that read nothing of the store.
+   */
+  inDirectMessages?: boolean;
   handler: (ctx: CommandContext, options: z.infer<S>) => Promise<Reply<D>>;
   /**
    * What the audit trail stores instead of the options (an option that is personal data, such as
@@ -38,7 +55,16 @@ export interface CommandDefinition {
 }
 
 export function defineAction<S extends OptionsSchema, D>(action: ActionDefinition<S, D>): ActionDefinition {
-  return action as unknown as ActionDefinition;
+  const options =
+    action.visibility === 'public' && !('private' in action.options.shape)
+      ? action.options.extend({ private: privateOption })
+      : action.options;
+  return { ...action, options } as unknown as ActionDefinition;
+}
+
+/** Whether the answer of a validated command goes to the caller alone. */
+export function answersPrivately(action: ActionDefinition, options: Record<string, unknown>): boolean {
+  return action.visibility === 'private' || options.private === true;
 }
 
 export function defineCommand(command: CommandDefinition): CommandDefinition {

@@ -15,6 +15,12 @@ export interface Caller {
   channelId?: string;
   /** Platform groups or roles the user holds (Slack user group ids, Discord role ids). */
   platformRoles?: string[];
+  /** Where the request came from: the Slack workspace (team) id, or the Discord server (guild) id. */
+  workspaceId?: string;
+  /** The Slack Enterprise Grid organization id, when the workspace is in one. */
+  enterpriseId?: string;
+  /** A direct message with the bot (on Discord: outside any server). */
+  directMessage?: boolean;
 }
 
 /** A file the user shared on the platform, readable by the command (a CSV to import). */

@@ -23,6 +23,7 @@ export function helpOverview(registry: CommandRegistry): Reply<HelpData> {
       notes: [
         'Type /help <command> for its options and examples.',
         'Options are key=value; put values with spaces in quotes: name="Spring sale".',
+        'Shared results are posted in the channel (add private=true to see one alone); help, roles, the audit trail, customer records and errors are shown only to you.',
         `Roles, least to most: ${ROLES.join(' < ')}.`,
       ],
     },
@@ -44,7 +45,11 @@ export function helpForCommand(command: CommandDefinition): Reply<HelpData> {
     const examples = (action.examples ?? []).map((example) => `  e.g. \`${example}\``);
     return [
       `*\`${usageLine(path, action)}\`*`,
-      `  ${action.description} Needs the ${action.role} role (${ROLE_DESCRIPTIONS[action.role]}).`,
+      `  ${action.description} Needs the ${action.role} role (${ROLE_DESCRIPTIONS[action.role]}). ${
+        action.visibility === 'private'
+          ? 'Only you see the answer.'
+          : 'The answer is posted in the channel (private=true: only you see it).'
+      }`,
       ...options,
       ...examples,
     ].join('\n');

@@ -122,7 +122,8 @@ function range(info: OptionInfo): string {
 
 /** `/import orders <source> [strict=true|false] [date_format=…]` */
 export function usageLine(path: string, action: ActionDefinition): string {
-  const infos = describeOptions(action.options);
+  // `private=true` is taken by every public command: /help says so once instead of on each line
+  const infos = describeOptions(action.options).filter((info) => info.name !== 'private');
   const positional = new Set(action.positional ?? []);
   const parts = infos.map((info) => {
     const text = positional.has(info.name) ? `<${info.name}>` : optionUsage(info);

@@ -1,4 +1,4 @@
-import { actionsOf } from './command.ts';
+import { actionsOf, type Visibility } from './command.ts';
 import type { CommandRegistry } from './registry.ts';
 import { hasRole, ROLES, type Role } from './roles.ts';
 
@@ -7,6 +7,8 @@ export interface Permission {
   /** `segment run` */
   command: string;
   role: Role;
+  /** Who sees the answer: the channel, or the caller alone. */
+  visibility: Visibility;
   /** For each role, least to most trusted: may it run the command? */
   allowed: Record<Role, boolean>;
 }
@@ -20,6 +22,7 @@ export function permissionMatrix(registry: CommandRegistry): Permission[] {
     actionsOf(command).map(({ path, action }) => ({
       command: path,
       role: action.role,
+      visibility: action.visibility,
       allowed: Object.fromEntries(ROLES.map((role) => [role, hasRole(role, action.role)])) as Record<Role, boolean>,
     })),
   );
@@ -28,8 +31,13 @@ export function permissionMatrix(registry: CommandRegistry): Permission[] {
 /** The matrix as a table: one row per command, ✓/· per role. */
 export function permissionTable(registry: CommandRegistry): { columns: string[]; rows: string[][] } {
   return {
-    columns: ['Command', 'Least role', ...ROLES],
-    rows: permissionMatrix(registry).map((p) => [`/${p.command}`, p.role, ...ROLES.map((role) => (p.allowed[role] ? '✓' : '·'))]),
+    columns: ['Command', 'Least role', ...ROLES, 'Answer'],
+    rows: permissionMatrix(registry).map((p) => [
+      `/${p.command}`,
+      p.role,
+      ...ROLES.map((role) => (p.allowed[role] ? '✓' : '·')),
+      p.visibility === 'private' ? 'only you' : 'channel',
+    ]),
   };
 }
 

@@ -2,6 +2,8 @@ import { mean, sampleStandardDeviation } from 'simple-statistics';
 
 export interface Anomaly {
   metric: string;
+  /** For money metrics: the currency compared (with itself only). */
+  currency?: string;
   value: number;
   mean: number;
   sd: number;

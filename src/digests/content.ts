@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
-import { cacMissing } from '../core/format.ts';
-import { NO_CHANNEL } from '../metrics/acquisition.ts';
+import { acquisitionsByDay } from '../metrics/acquisition.ts';
+import { revenueByDay, spendByDay } from '../metrics/revenue.ts';
+import { computeChannelRoi, type ChannelRoi } from '../metrics/roi.ts';
 import type { Database } from '../store/schema.ts';
 import { detectAnomaly, TRAILING_PERIODS, type Anomaly } from './anomalies.ts';
 import { dayAfter, reportedPeriod, trailingPeriods, type DigestPeriod, type PeriodKind } from './periods.ts';
@@ -21,14 +22,16 @@ export interface Figure {
   previous: number;
 }
 
+/** One channel and spend currency, exactly as /roi reports it for the period with as_of = its last day (and /cac its CAC). */
 export interface ChannelFigures {
   channel: string;
+  currency: string;
   spend_cents: number;
   new_customers: number;
   /** Spend per new customer; null without spend or without new customers (never 0 for a channel that spent nothing). */
   cac_cents: number | null;
   revenue_cents: number;
-  /** (revenue - spend) / spend, revenue of the customers acquired in the period (as /roi with as_of = period end); null without spend. */
+  /** (revenue - spend) / spend, revenue of the customers acquired in the period up to its last day; null without spend. */
   roi: number | null;
   previous: { spend_cents: number; new_customers: number; cac_cents: number | null; revenue_cents: number; roi: number | null };
 }
@@ -56,19 +59,31 @@ export interface HistoryPoint {
   to: string;
   new_customers: number;
   orders: number;
+  /** Net revenue and spend in the digest's main currency, cents. */
   revenue_cents: number;
   spend_cents: number;
+  /** Every currency's net revenue and spend, cents (never summed across currencies). */
+  by_currency: Record<string, { revenue_cents: number; spend_cents: number }>;
 }
 
 export interface DigestData {
   period: DigestPeriod & { kind: PeriodKind };
   previous_period: DigestPeriod;
+  /** The main currency (most revenue in the periods shown): money KPIs and the chart are in it. */
   currency: string;
+  /** Other currencies with revenue or spend, shown beside it, never added to it. */
+  other_currencies: string[];
   sections: Section[];
   /** No orders, new customers or spend in the period. */
   empty: boolean;
   anomalies: Anomaly[];
-  kpis: { new_customers: Figure; orders: Figure; revenue_cents: Figure; spend_cents: Figure };
+  kpis: {
+    new_customers: Figure;
+    orders: Figure;
+    revenue_cents: Figure;
+    spend_cents: Figure;
+    other: { currency: string; revenue_cents: Figure; spend_cents: Figure }[];
+  };
   channels: ChannelFigures[];
   campaigns: { available: boolean; launched: CampaignResult[] };
   segments: { available: boolean; latest_run_id: number | null; previous_run_id: number | null; movements: SegmentMovement[] };
@@ -86,39 +101,7 @@ function bucketFinder(periods: DigestPeriod[]): (day: string | null) => number {
   };
 }
 
-/**
- * Revenue per day and channel of the customers acquired (signed up) in the same period, for the given periods.
- * Driven from the period's new customers through the (customer_id, order_date) index: a few thousand
- * customers, not every order of the period.
- */
-async function acquiredRevenue(
-  db: Kysely<Database>,
-  periods: DigestPeriod[],
-): Promise<{ day: string; channel: string | null; revenue: number }[]> {
-  const rows = await Promise.all(
-    periods.map((p) =>
-      db
-        .selectFrom('customers as c')
-        // CROSS JOIN + WHERE: SQLite keeps customers as the outer loop (it would otherwise walk every order of
-        // the period); PostgreSQL plans it as the inner join it is.
-        .crossJoin('orders as o')
-        .whereRef('o.customer_id', '=', 'c.customer_id')
-        .select(['c.acquisition_channel as channel', (eb) => eb.fn.sum<number>('o.net_cents').as('revenue')])
-        .where('c.signup_date', '>=', p.from)
-        .where('c.signup_date', '<', dayAfter(p.to))
-        .where('o.order_date', '>=', p.from)
-        .where('o.order_date', '<', dayAfter(p.to))
-        .where('o.is_purchase', '=', 1)
-        .groupBy('c.acquisition_channel')
-        .execute()
-        .then((result) => result.map((r) => ({ day: p.from, channel: r.channel, revenue: num(r.revenue) }))),
-    ),
-  );
-  return rows.flat();
-}
-
 const num = (value: unknown) => Number(value ?? 0);
-const channelName = (value: string | null) => (value && value.trim() !== '' ? value : NO_CHANNEL);
 
 /** The digest's figures, from a few aggregate queries over the store. */
 export async function computeDigestData(db: Kysely<Database>, options: DigestOptions): Promise<DigestData> {
@@ -130,30 +113,10 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
   const recent = periods.slice(-2);
 
   // Grouped by day, not by period: the groups follow the date indexes, and days map onto periods here.
-  const [orderRows, customerRows, spendRows, revenueRows, firstOrder] = await Promise.all([
-    db
-      .selectFrom('orders')
-      .select(['order_date as day', (eb) => eb.fn.countAll<number>().as('orders'), (eb) => eb.fn.sum<number>('net_cents').as('revenue')])
-      .where('order_date', '>=', start)
-      .where('order_date', '<', end)
-      .where('is_purchase', '=', 1)
-      .groupBy('order_date')
-      .execute(),
-    db
-      .selectFrom('customers')
-      .select(['signup_date as day', 'acquisition_channel', (eb) => eb.fn.countAll<number>().as('customers')])
-      .where('signup_date', '>=', start)
-      .where('signup_date', '<', end)
-      .groupBy(['signup_date', 'acquisition_channel'])
-      .execute(),
-    db
-      .selectFrom('spend')
-      .select(['date as day', 'channel', (eb) => eb.fn.sum<number>('amount_cents').as('spend')])
-      .where('date', '>=', start)
-      .where('date', '<', end)
-      .groupBy(['date', 'channel'])
-      .execute(),
-    options.sections.includes('channels') ? acquiredRevenue(db, recent) : Promise.resolve([]),
+  const [revenueRows, acquisitionRows, spendRows, firstOrder] = await Promise.all([
+    revenueByDay(db, start, end),
+    acquisitionsByDay(db, start, end),
+    spendByDay(db, start, end),
     db
       .selectFrom('orders')
       .select((eb) => eb.fn.min('order_date').as('first'))
@@ -169,60 +132,84 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
     orders: 0,
     revenue_cents: 0,
     spend_cents: 0,
+    by_currency: {},
   }));
-  for (const row of orderRows) {
+  const money = (point: HistoryPoint, currency: string) => (point.by_currency[currency] ??= { revenue_cents: 0, spend_cents: 0 });
+  for (const row of revenueRows) {
     const point = history[bucket(row.day)];
     if (!point) continue;
-    point.orders += num(row.orders);
-    point.revenue_cents += num(row.revenue);
+    point.orders += row.orders;
+    money(point, row.currency).revenue_cents += row.revenue_cents;
   }
-  for (const row of customerRows) {
+  for (const row of acquisitionRows) {
     const point = history[bucket(row.day)];
-    if (point) point.new_customers += num(row.customers);
+    if (point) point.new_customers += row.customers;
   }
   for (const row of spendRows) {
     const point = history[bucket(row.day)];
-    if (point) point.spend_cents += num(row.spend);
+    if (point) money(point, row.currency).spend_cents += row.spend_cents;
+  }
+  const currencies = currenciesBySize(history, options.currency);
+  const currency = currencies[0]!;
+  for (const point of history) {
+    point.revenue_cents = point.by_currency[currency]?.revenue_cents ?? 0;
+    point.spend_cents = point.by_currency[currency]?.spend_cents ?? 0;
   }
 
   const now = history[HISTORY - 1]!;
   const before = history[HISTORY - 2]!;
+  const inCurrency = (c: string, key: 'revenue_cents' | 'spend_cents') => ({
+    value: now.by_currency[c]?.[key] ?? 0,
+    previous: before.by_currency[c]?.[key] ?? 0,
+  });
   const kpis = {
     new_customers: { value: now.new_customers, previous: before.new_customers },
     orders: { value: now.orders, previous: before.orders },
-    revenue_cents: { value: now.revenue_cents, previous: before.revenue_cents },
-    spend_cents: { value: now.spend_cents, previous: before.spend_cents },
+    revenue_cents: inCurrency(currency, 'revenue_cents'),
+    spend_cents: inCurrency(currency, 'spend_cents'),
+    other: currencies
+      .slice(1)
+      .map((c) => ({ currency: c, revenue_cents: inCurrency(c, 'revenue_cents'), spend_cents: inCurrency(c, 'spend_cents') }))
+      .filter((o) => o.revenue_cents.value || o.revenue_cents.previous || o.spend_cents.value || o.spend_cents.previous),
   };
 
   // Periods that ended before the first order say nothing about what is normal.
   const dataStart = (firstOrder?.first as string | null | undefined) ?? end;
   const trailing = history.slice(0, HISTORY - 1).filter((p) => p.to >= dataStart);
-  const anomalies = (['revenue_cents', 'orders', 'new_customers', 'spend_cents'] as const)
-    .map((metric) =>
-      detectAnomaly(
+  const anomalies: Anomaly[] = [];
+  for (const metric of ['orders', 'new_customers'] as const) {
+    const found = detectAnomaly(
+      metric,
+      now[metric],
+      trailing.map((p) => p[metric]),
+    );
+    if (found) anomalies.push(found);
+  }
+  // money is compared with money of the same currency only
+  for (const c of currencies) {
+    for (const metric of ['revenue_cents', 'spend_cents'] as const) {
+      const found = detectAnomaly(
         metric,
-        now[metric],
-        trailing.map((p) => p[metric]),
-      ),
-    )
-    .filter((a): a is Anomaly => a !== null);
+        now.by_currency[c]?.[metric] ?? 0,
+        trailing.map((p) => p.by_currency[c]?.[metric] ?? 0),
+      );
+      if (found) anomalies.push({ ...found, currency: c });
+    }
+  }
+  anomalies.sort((a, b) => ANOMALY_ORDER.indexOf(a.metric) - ANOMALY_ORDER.indexOf(b.metric));
 
-  const recentBucket = (day: string | null) => bucket(day) - (HISTORY - 2);
-  const channels = channelFigures(
-    customerRows.map((r) => ({ bucket: recentBucket(r.day), channel: r.acquisition_channel, value: num(r.customers) })),
-    spendRows.map((r) => ({ bucket: recentBucket(r.day), channel: r.channel, value: num(r.spend) })),
-    revenueRows.map((r) => ({ bucket: recentBucket(r.day), channel: r.channel, value: r.revenue })),
-  );
+  const channels = options.sections.includes('channels') ? await channelFigures(db, current, previous) : [];
 
   return {
     period: { ...current, kind: options.period },
     previous_period: previous,
-    currency: options.currency,
+    currency,
+    other_currencies: currencies.slice(1).filter((c) => history.some((p) => p.by_currency[c])),
     sections: options.sections,
     empty: now.orders === 0 && now.new_customers === 0 && now.spend_cents === 0,
     anomalies,
     kpis,
-    channels: options.sections.includes('channels') ? channels : [],
+    channels,
     campaigns: options.sections.includes('campaigns') ? await campaignResults(db, current) : { available: true, launched: [] },
     segments: options.sections.includes('segments')
       ? await segmentMovements(db)
@@ -231,38 +218,63 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
   };
 }
 
-type Cell = { bucket: number | null; channel: string | null; value: number };
+const ANOMALY_ORDER = ['revenue_cents', 'orders', 'new_customers', 'spend_cents'];
 
-/** Buckets here: 0 = previous period, 1 = current. */
-function channelFigures(customers: Cell[], spend: Cell[], revenue: Cell[]): ChannelFigures[] {
-  const table = new Map<string, { spend: number[]; customers: number[]; revenue: number[] }>();
-  const add = (cells: Cell[], key: 'spend' | 'customers' | 'revenue') => {
-    for (const cell of cells) {
-      if (cell.bucket !== 0 && cell.bucket !== 1) continue;
-      const name = channelName(cell.channel);
-      const entry = table.get(name) ?? { spend: [0, 0], customers: [0, 0], revenue: [0, 0] };
-      entry[key][cell.bucket] += cell.value;
-      table.set(name, entry);
+/** Currencies by revenue (then spend) over the periods, largest first; the configured one when there is no money at all. */
+function currenciesBySize(history: HistoryPoint[], fallback: string): string[] {
+  const size = new Map<string, [number, number]>();
+  for (const point of history) {
+    for (const [c, m] of Object.entries(point.by_currency)) {
+      const [revenue, spend] = size.get(c) ?? [0, 0];
+      size.set(c, [revenue + Math.abs(m.revenue_cents), spend + m.spend_cents]);
     }
-  };
-  add(customers, 'customers');
-  add(spend, 'spend');
-  add(revenue, 'revenue');
-  const figures = (e: { spend: number[]; customers: number[]; revenue: number[] }, i: number) => ({
-    spend_cents: e.spend[i]!,
-    new_customers: e.customers[i]!,
-    cac_cents: cacMissing(e.spend[i]!, e.customers[i]!) ? null : Math.round(e.spend[i]! / e.customers[i]!),
-    revenue_cents: e.revenue[i]!,
-    roi: e.spend[i]! > 0 ? (e.revenue[i]! - e.spend[i]!) / e.spend[i]! : null,
+  }
+  const sorted = [...size].sort((a, b) => b[1][0] - a[1][0] || b[1][1] - a[1][1] || a[0].localeCompare(b[0])).map(([c]) => c);
+  return sorted.length ? sorted : [fallback];
+}
+
+/** /roi's channel rows for a period, as of its last day, without projections. */
+async function roiRows(db: Kysely<Database>, period: DigestPeriod): Promise<ChannelRoi[]> {
+  const report = await computeChannelRoi(db, {
+    period: { ...period, kind: 'range' },
+    asOf: period.to,
+    horizonMonths: 0,
+    projection: async () => ({ missing: 'not projected in the digest' }),
   });
-  return [...table.entries()]
-    .map(([channel, e]) => ({ channel, ...figures(e, 1), previous: figures(e, 0) }))
+  return report.channels;
+}
+
+const cents = (units: number) => Math.round(units * 100);
+const figuresOf = (row: ChannelRoi | undefined) => ({
+  spend_cents: row ? cents(row.spend) : 0,
+  new_customers: row?.new_customers ?? 0,
+  cac_cents: row?.cac == null ? null : cents(row.cac),
+  revenue_cents: row ? cents(row.revenue) : 0,
+  roi: row?.roi ?? null,
+});
+
+/** CAC and ROI per channel and spend currency for the period and the one before: /roi's own figures. */
+async function channelFigures(db: Kysely<Database>, current: DigestPeriod, previous: DigestPeriod): Promise<ChannelFigures[]> {
+  const [now, before] = await Promise.all([roiRows(db, current), roiRows(db, previous)]);
+  const key = (r: ChannelRoi) => `${r.channel}\u0000${r.currency}`;
+  const keys = [...new Map([...now, ...before].map((r) => [key(r), { channel: r.channel, currency: r.currency }])).values()];
+  return keys
+    .map(({ channel, currency }) => {
+      const find = (rows: ChannelRoi[]) => rows.find((r) => r.channel === channel && r.currency === currency);
+      return { channel, currency, ...figuresOf(find(now)), previous: figuresOf(find(before)) };
+    })
     .filter(
       (c) =>
-        c.spend_cents + c.new_customers + c.revenue_cents + c.previous.spend_cents + c.previous.new_customers + c.previous.revenue_cents >
+        c.spend_cents + c.new_customers + c.revenue_cents + c.previous.spend_cents + c.previous.new_customers + c.previous.revenue_cents !==
         0,
     )
-    .sort((a, b) => b.spend_cents - a.spend_cents || b.revenue_cents - a.revenue_cents || a.channel.localeCompare(b.channel));
+    .sort(
+      (a, b) =>
+        a.currency.localeCompare(b.currency) ||
+        b.spend_cents - a.spend_cents ||
+        b.revenue_cents - a.revenue_cents ||
+        a.channel.localeCompare(b.channel),
+    );
 }
 
 async function campaignResults(db: Kysely<Database>, period: DigestPeriod): Promise<DigestData['campaigns']> {

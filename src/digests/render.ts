@@ -28,14 +28,16 @@ const METRIC_LABELS: Record<string, string> = {
   spend_cents: 'Spend',
 };
 
-function anomalyLine(anomaly: Anomaly, currency: string): string {
+function anomalyLine(anomaly: Anomaly, main: string): string {
+  const currency = anomaly.currency ?? main;
   const money = anomaly.metric.endsWith('_cents');
   const show = (v: number) => (money ? formatMoney(Math.round(v), currency, 0) : formatCount(Math.round(v)));
   const direction = anomaly.z > 0 ? 'above' : 'below';
-  return `⚠️ *${METRIC_LABELS[anomaly.metric] ?? anomaly.metric}* ${show(anomaly.value)} is ${Math.abs(anomaly.z).toFixed(1)} standard deviations ${direction} its trailing average of ${show(anomaly.mean)}.`;
+  const label = `${METRIC_LABELS[anomaly.metric] ?? anomaly.metric}${money && currency !== main ? ` (${currency})` : ''}`;
+  return `⚠️ *${label}* ${show(anomaly.value)} is ${Math.abs(anomaly.z).toFixed(1)} standard deviations ${direction} its trailing average of ${show(anomaly.mean)}.`;
 }
 
-type Figures = Omit<ChannelFigures, 'channel' | 'previous'>;
+type Figures = Omit<ChannelFigures, 'channel' | 'currency' | 'previous'>;
 const cacOf = (f: Figures) => ({ value: f.cac_cents, missing: cacMissing(f.spend_cents, f.new_customers) });
 const roiOf = (f: Figures) => ({ value: f.roi, missing: f.spend_cents > 0 ? null : 'no spend' });
 
@@ -68,6 +70,19 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
           value: `${formatCount(kpis.new_customers.value)} ${formatChange(kpis.new_customers.value, kpis.new_customers.previous)}`,
         },
         { label: 'Spend', value: `${money(kpis.spend_cents.value)} ${formatChange(kpis.spend_cents.value, kpis.spend_cents.previous)}` },
+        ...kpis.other.flatMap((o) => {
+          const inOther = (c: number) => formatMoney(c, o.currency, 0);
+          return [
+            {
+              label: `Revenue (${o.currency})`,
+              value: `${inOther(o.revenue_cents.value)} ${formatChange(o.revenue_cents.value, o.revenue_cents.previous)}`,
+            },
+            {
+              label: `Spend (${o.currency})`,
+              value: `${inOther(o.spend_cents.value)} ${formatChange(o.spend_cents.value, o.spend_cents.previous)}`,
+            },
+          ];
+        }),
       ]
     : undefined;
 
@@ -80,10 +95,12 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
         columns: ['Channel', 'Spend', 'New', 'CAC', 'CAC change', 'ROI', 'ROI change'],
         numeric: [false, true, true, true, false, true, false],
         rows: data.channels.map((c) => [
-          c.channel,
-          money(c.spend_cents),
+          c.currency === currency ? c.channel : `${c.channel} (${c.currency})`,
+          formatMoney(c.spend_cents, c.currency, 0),
           formatCount(c.new_customers),
-          formatCac({ spend: c.spend_cents, new_customers: c.new_customers, cac: c.cac_cents }, money),
+          formatCac({ spend: c.spend_cents, new_customers: c.new_customers, cac: c.cac_cents }, (cents) =>
+            formatMoney(cents, c.currency, 0),
+          ),
           formatChangeOf(cacOf(c), cacOf(c.previous), formatChange),
           c.roi === null ? noValue(roiOf(c).missing ?? 'no value') : formatPercent(c.roi),
           formatChangeOf(roiOf(c), roiOf(c.previous), formatPointChange),
@@ -150,7 +167,10 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
     buttons: buttons.length ? buttons : undefined,
     notes: [
       zoneNote,
-      'New customers by signup date; CAC = spend / new customers; ROI = (revenue in the period of the customers acquired in it − spend) / spend, as /roi with as_of = the period end. ROI changes are in percentage points (pp).',
+      'New customers by signup date, else first purchase; revenue is net (returns included); CAC = spend / new customers; ROI = (net revenue of the customers acquired in the period, up to its last day − spend) / spend: the figures of /cac and of /roi with as_of = the period end. ROI changes are in percentage points (pp).',
+      ...(data.other_currencies.length
+        ? [`Money is shown per currency, never added up: ${[currency, ...data.other_currencies].join(', ')}; the chart shows ${currency}.`]
+        : []),
     ],
   };
 }

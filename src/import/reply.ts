@@ -73,7 +73,7 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
   const notes: string[] = [];
   if (result.kind === 'orders')
     notes.push(
-      'Rows sharing an order id are lines of one order; returns and adjustments (quantity or amount <= 0, ids starting with C) are kept in net revenue, never counted as purchases.',
+      'Rows sharing an order id are lines of one order; returns and adjustments (quantity <= 0, a negative amount, ids starting with C) are kept in net revenue, never counted as purchases; a free order (amount 0) is a purchase worth 0.',
     );
   const defaultConsent = (yes: boolean) => `DEFAULT_CONSENT (${yes ? 'yes' : 'no marketing consent'})`;
   if (result.kind === 'orders' && result.customers_created && result.consent_source)

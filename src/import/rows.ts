@@ -171,7 +171,10 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
         if (!centsInRange(cents))
           throw new Reject('unit_price', `quantity × unit_price: ${OUT_OF_RANGE}`, cell(cells, index('unit_price')));
       }
-      const sale = quantityPositive && cents > 0 && !order_id.startsWith('C');
+      const returned = order_id.startsWith('C');
+      const sale = quantityPositive && cents > 0 && !returned;
+      // a purchase whatever its value: a free order is a purchase worth 0 (as in the CDNOW data)
+      const purchase = quantityPositive && cents >= 0 && !returned;
       return {
         order_id,
         line,
@@ -181,6 +184,7 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
         net_cents: cents,
         currency: currency(cells),
         country: text(cells, 'country'),
+        purchase: purchase ? 1 : 0,
       };
     },
     spend: (cells) => {

@@ -84,7 +84,7 @@ export function kyselyStagingWriter(db: Kysely<Database>, kind: ImportKind, impo
 
 const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: string, record: never) => unknown[] }> = {
   orders: {
-    sql: 'INSERT INTO import_staging_order_lines (import_id, order_id, line, customer_id, order_date, gross_cents, net_cents, currency, country) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    sql: 'INSERT INTO import_staging_order_lines (import_id, order_id, line, customer_id, order_date, gross_cents, net_cents, currency, country, purchase) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     params: (id, r: OrderLineRecord) => [
       id,
       r.order_id,
@@ -95,6 +95,7 @@ const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: strin
       r.net_cents,
       r.currency,
       r.country,
+      r.purchase,
     ],
   },
   customers: {
@@ -373,7 +374,7 @@ async function mergeCustomers(
 /** One row per order, aggregated from its staged lines (a streaming pass over the staging key). */
 function stagedOrders(importId: string): RawBuilder<unknown> {
   return sql`SELECT order_id, min(customer_id) AS customer_id, min(order_date) AS order_date, sum(gross_cents) AS gross_cents, sum(net_cents) AS net_cents,
-        max(currency) AS currency, count(*) AS lines, CASE WHEN sum(gross_cents) > 0 AND substr(order_id, 1, 1) <> 'C' THEN 1 ELSE 0 END AS is_purchase
+        max(currency) AS currency, count(*) AS lines, max(purchase) AS is_purchase
       FROM import_staging_order_lines WHERE import_id = ${importId}
       GROUP BY order_id`;
 }

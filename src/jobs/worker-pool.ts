@@ -148,7 +148,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     const threads = this.#threads;
     this.#threads = undefined;
-    if (threads) await threads.pool.destroy();
+    if (threads) await destroy(threads);
   }
 
   #current(): Threads {
@@ -174,13 +174,18 @@ export class WorkerPool {
   #retire(threads: Threads): void {
     if (this.#threads === threads) this.#threads = undefined;
     threads.retired = true;
-    if (threads.inFlight === 0) void threads.pool.destroy();
+    if (threads.inFlight === 0) void destroy(threads);
   }
 
   #settled(threads: Threads): void {
     threads.inFlight--;
-    if (threads.retired && threads.inFlight === 0) void threads.pool.destroy();
+    if (threads.retired && threads.inFlight === 0) void destroy(threads);
   }
+}
+
+/** Stops a pool's workers; a worker that fails to stop is already gone for our purposes. */
+async function destroy(threads: Threads): Promise<void> {
+  await threads.pool.destroy().catch(() => {});
 }
 
 /** The process's pool: commands and services hand their heavy work to it. */

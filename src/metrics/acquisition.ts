@@ -45,6 +45,22 @@ export async function acquisitionsIn(db: Kysely<Database>, period: Period, chann
   }));
 }
 
+/** New customers per acquisition day (signup date, else first purchase) and channel, for days in from..before. */
+export async function acquisitionsByDay(
+  db: Kysely<Database>,
+  from: string,
+  before: string,
+): Promise<{ day: string; channel: string; customers: number }[]> {
+  const rows = await db
+    .selectFrom(acquisitionsQuery(db).as('a'))
+    .select((eb) => ['a.acquired_on', 'a.channel', eb.fn.countAll<number>().as('customers')])
+    .where('a.acquired_on', '>=', from)
+    .where('a.acquired_on', '<', before)
+    .groupBy(['a.acquired_on', 'a.channel'])
+    .execute();
+  return rows.map((r) => ({ day: String(r.acquired_on).slice(0, 10), channel: r.channel ?? NO_CHANNEL, customers: Number(r.customers) }));
+}
+
 /** New customers per channel in the period. */
 export async function newCustomersByChannel(db: Kysely<Database>, period: Period): Promise<Map<string, number>> {
   const rows = await db

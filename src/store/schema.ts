@@ -142,6 +142,8 @@ export interface ImportStagingOrderLinesTable {
   net_cents: number;
   currency: string;
   country: string | null;
+  /** 1 for a purchase line: quantity > 0, value >= 0, not a return (order id starting with C). */
+  purchase: number;
 }
 
 export interface ImportStagingSpendTable {

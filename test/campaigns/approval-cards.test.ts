@@ -45,7 +45,8 @@ async function cardIds(db: Kysely<Database>, requestId: number): Promise<string[
 
 describe('Slack: the approval card is updated in place (chat.update)', () => {
   let h: SlackHarness;
-  const marketer: Caller = { platform: 'slack', userId: 'UMARKET', channelId: 'C0FAKE001' };
+  // a command typed in the workspace the bot answers (the fake's)
+  const marketer: Caller = { platform: 'slack', userId: 'UMARKET', channelId: 'C0FAKE001', workspaceId: 'T0FAKE001' };
   const marketer2: Caller = { ...marketer, userId: 'UMARKET2' };
 
   beforeAll(async () => {
@@ -132,7 +133,7 @@ describe('Discord: the approval card is updated in place (PATCH channel message)
 
   beforeAll(async () => {
     h = await startDiscord();
-    marketer = { platform: 'discord', userId: h.fake.marketer.id, channelId: GROWTH_CHANNEL };
+    marketer = { platform: 'discord', userId: h.fake.marketer.id, channelId: GROWTH_CHANNEL, workspaceId: h.fake.guilds[0]!.id };
     await seed(h.store.db, 'discord', [
       [h.fake.marketer.id, 'marketer'],
       [approverUser.id, 'approver'],

@@ -84,6 +84,7 @@ describe('Bot', () => {
           options: z.object({ kind: z.enum(['user', 'internal']) }),
           positional: ['kind'],
           role: 'viewer',
+          visibility: 'public',
           handler: async (_ctx, { kind }) => {
             if (kind === 'user') throw new UserError('bad', 'That file has no header row.', { hint: 'Add a header row and import again.' });
             throw new Error('database exploded at jane@example.com');

@@ -29,6 +29,7 @@ const segment = defineCommand({
       }),
       positional: ['method'],
       role: 'analyst',
+      visibility: 'public',
       handler: noop,
     }),
     defineAction({
@@ -37,6 +38,7 @@ const segment = defineCommand({
       options: z.object({ segment: z.string().describe('segment name or id') }),
       positional: ['segment'],
       role: 'viewer',
+      visibility: 'public',
       handler: noop,
     }),
   ],

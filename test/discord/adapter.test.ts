@@ -65,11 +65,11 @@ describe('Discord adapter against the fake gateway and REST', () => {
     await registerCommands(h.config, h.bot.registry);
   });
 
-  it('answers /help at once with an embed', async () => {
+  it('answers /help at once with an embed only the caller sees', async () => {
     const interaction = h.fake.sendInteraction({ type: 'command', name: 'help' });
     const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction));
     expect(answer!.kind).toBe('callback-4');
-    expect(answer!.body.flags ?? 0).toBe(0);
+    expect(answer!.body.flags).toBe(EPHEMERAL);
     const embeds = answer!.body.embeds as { title: string; description: string }[];
     expect(embeds[0]!.title).toBe('Growthbot commands');
     expect(embeds[0]!.description).toContain('**/help**');
@@ -127,17 +127,17 @@ describe('Discord adapter against the fake gateway and REST', () => {
     await h.fake.waitFor(() => answersTo(h.fake, slow).some((a) => JSON.stringify(a.body).includes('Done waiting')), 5_000);
   });
 
-  it('replaces a public deferral with an ephemeral follow-up when the result is private', async () => {
+  it('defers a private=true command ephemerally from the start and edits its answer in', async () => {
     const interaction = h.fake.sendInteraction({ type: 'command', name: 'slow', options: { ms: 100, private: true } });
     const answers = await h.fake.waitFor(() => {
       const all = answersTo(h.fake, interaction);
-      return all.some((a) => a.kind === 'followup') && all;
+      return all.some((a) => a.kind === 'edit' && JSON.stringify(a.body).includes('Done waiting')) && all;
     }, 5_000);
-    expect(answers.map((a) => a.kind).filter((k) => k !== 'edit')).toEqual(['callback-5', 'delete', 'followup']);
-    expect(answers.at(-1)!.body.flags).toBe(EPHEMERAL);
+    expect(answers[0]).toMatchObject({ kind: 'callback-5', body: { flags: EPHEMERAL } });
+    expect(answers.map((a) => a.kind).filter((k) => k !== 'callback-5' && k !== 'edit')).toEqual([]);
   });
 
-  it('answers in a DM, where the caller has no Discord roles', async () => {
+  it('refuses a command in a DM, where neither the server nor the Discord roles can be checked', async () => {
     const interaction = h.fake.sendInteraction({
       type: 'command',
       name: 'probe',
@@ -148,18 +148,21 @@ describe('Discord adapter against the fake gateway and REST', () => {
     const [answer] = await h.fake.waitFor(() => answersTo(h.fake, interaction).length > 0 && answersTo(h.fake, interaction));
     expect(answer!.body).toMatchObject({
       flags: EPHEMERAL,
-      content: expect.stringContaining('needs the **analyst** role; you have **viewer**'),
+      content: expect.stringContaining('/probe load is not answered in direct messages'),
     });
   });
 
-  it('answers an error after the deferral by editing in the error text', async () => {
+  it('after a public deferral, an error leaves a neutral line in the channel and goes to the caller alone', async () => {
     const interaction = h.fake.sendInteraction({ type: 'command', name: 'boom', options: { ms: 500 } });
     const answers = await h.fake.waitFor(() => {
       const all = answersTo(h.fake, interaction);
-      return all.some((a) => a.kind === 'edit') && all;
+      return all.some((a) => a.kind === 'followup') && all;
     }, 5_000);
-    expect(answers.map((a) => a.kind)).toEqual(['callback-5', 'edit']);
-    expect(answers[1]!.body.content).toMatch(/^❌ Sorry, something went wrong on our side \(error id [0-9a-f]{8}\)/);
+    expect(answers.map((a) => a.kind)).toEqual(['callback-5', 'edit', 'followup']);
+    expect(answers[0]!.body.flags ?? 0).toBe(0);
+    expect(answers[1]!.body.content).toBe('⚠️ /boom failed (details sent to you)');
+    expect(answers[2]!.body.flags).toBe(EPHEMERAL);
+    expect(answers[2]!.body.content).toMatch(/^❌ Sorry, something went wrong on our side \(error id [0-9a-f]{8}\)/);
   });
 
   it('sends charts and files as attachments, the chart as the embed image', async () => {
@@ -324,6 +327,26 @@ describe('Discord adapter against the fake gateway and REST', () => {
       expect(
         answersTo(h.fake, interaction).some((a) => a.kind === 'edit' && String(a.body.content).includes('will be posted in this channel')),
       ).toBe(true);
+    } finally {
+      timing.tokenBudgetMs = saved;
+    }
+  });
+
+  it('sends a private answer that outlives the token to the caller’s direct messages, nothing to the channel', async () => {
+    const timing = h.adapter.handler.deps.timing;
+    const saved = timing.tokenBudgetMs;
+    timing.tokenBudgetMs = 200;
+    try {
+      const before = h.fake.messagesIn(GROWTH_CHANNEL).length;
+      const dms = h.fake.directMessagesTo(h.fake.marketer.id).length;
+      const interaction = h.fake.sendInteraction({ type: 'command', name: 'slow', options: { ms: 500, private: true } });
+      const message = await h.fake.waitFor(() => h.fake.directMessagesTo(h.fake.marketer.id)[dms], 5_000);
+      expect((message.body.embeds as { title: string }[])[0]!.title).toBe('Done waiting');
+      await h.adapter.handler.idle();
+      expect(h.fake.messagesIn(GROWTH_CHANNEL).slice(before)).toEqual([]);
+      const answers = answersTo(h.fake, interaction);
+      expect(answers[0]).toMatchObject({ kind: 'callback-5', body: { flags: EPHEMERAL } });
+      expect(answers.some((a) => String(a.body.content).includes('sent to you in a direct message'))).toBe(true);
     } finally {
       timing.tokenBudgetMs = saved;
     }

@@ -89,6 +89,7 @@ describe('Discord registration payloads', () => {
           { name: 'source', description: 'a path, URL or attached file: a path or URL, or attach a file', required: false, type: 3 },
           { name: 'file', description: 'a file to use as source (CSV or .csv.gz)', required: false, type: 11 },
           { name: 'strict', description: 'reject everything on one bad row', required: false, type: 5 },
+          { name: 'private', description: 'only you see the answer', required: false, type: 5 },
         ],
       },
       {
@@ -107,6 +108,7 @@ describe('Discord registration payloads', () => {
             type: 3,
             autocomplete: true,
           },
+          { name: 'private', description: 'only you see the answer', required: false, type: 5 },
         ],
       },
     ]);

@@ -42,6 +42,8 @@ describe('npm run discord:register', () => {
     const registry = await loadRegistry();
     expect(stdout).toContain(`Registered ${registry.names().length} slash commands for guild ${guildId} (available now)`);
     expect(stdout).toContain(inviteUrl(fake.applicationId, guildId));
+    expect(stdout).toContain('Offered in servers only, not in DMs; /admin /audit shown only to members with Manage Server');
+    expect(stdout).toContain(`The bot answers and stays only in: ${guildId} (DISCORD_GUILD_IDS, DISCORD_GUILD_ID).`);
     const put = fake.requests.find((r) => r.method === 'PUT')!;
     expect(put.path).toBe(`/applications/${fake.applicationId}/guilds/${guildId}/commands`);
     expect(put.body).toEqual(JSON.parse(JSON.stringify(commandPayloads(registry))));

@@ -92,10 +92,14 @@ export class FakeDiscord {
   /** `PATCH /channels/:id/messages/:id` bodies, in order (the message in channelMessages shows the result). */
   readonly channelEdits: ChannelMessage[] = [];
   readonly registeredCommands: RegisteredCommands[] = [];
+  /** Direct-message channels the bot opened (`POST /users/@me/channels`), by user id. */
+  readonly dmChannels = new Map<string, string>();
   /** IDENTIFY payloads received on the gateway. */
   readonly identifies: Record<string, unknown>[] = [];
   /** Interactions sent with `sendInteraction`, by id. */
   readonly interactions = new Map<string, Record<string, unknown>>();
+  /** Servers the bot left (`DELETE /users/@me/guilds/:id`), in order; they stay in `guilds` for interactions. */
+  readonly leftGuilds: string[] = [];
 
   readonly applicationId: string;
   readonly botUser: DiscordUser;
@@ -161,6 +165,12 @@ export class FakeDiscord {
     return this.webhookMessages.filter((m) => m.token === token);
   }
 
+  /** Messages the bot sent to a user's direct messages. */
+  directMessagesTo(userId: string): ChannelMessage[] {
+    const channelId = this.dmChannels.get(userId);
+    return channelId ? this.messagesIn(channelId) : [];
+  }
+
   messagesIn(channelId: string): ChannelMessage[] {
     return this.channelMessages.filter((m) => m.channelId === channelId);
   }
@@ -214,6 +224,12 @@ export class FakeDiscord {
   }
 
   // ---- gateway ----
+
+  /** The bot is added to a server while connected: GUILD_CREATE, as Discord sends it. */
+  joinGuild(guild: DiscordGuild): void {
+    if (!this.guilds.some((g) => g.id === guild.id)) this.guilds.push(guild);
+    this.dispatch('GUILD_CREATE', guildCreate(guild, this.botUser));
+  }
 
   /** Send a dispatch (op 0) event to every connected client. */
   dispatch(t: string, d: unknown): void {
@@ -452,6 +468,16 @@ export class FakeDiscord {
     }
     if (method === 'GET' && path === '/gateway') return { status: 200, body: { url: this.gatewayUrl } };
     if (method === 'GET' && path === '/users/@me') return { status: 200, body: this.botUser };
+    if (method === 'DELETE' && (m = /^\/users\/@me\/guilds\/([^/]+)$/.exec(path))) {
+      const guildId = m[1]!;
+      if (!this.guilds.some((g) => g.id === guildId) || this.leftGuilds.includes(guildId)) {
+        return { status: 404, body: { message: 'Unknown Guild', code: 10004 } };
+      }
+      this.leftGuilds.push(guildId);
+      // Discord then tells the client the guild is gone
+      setImmediate(() => this.dispatch('GUILD_DELETE', { id: guildId }));
+      return { status: 204 };
+    }
     if (method === 'GET' && path === '/applications/@me') {
       return { status: 200, body: { id: this.applicationId, name: 'growthbot', flags: 0, bot_public: false, description: '' } };
     }
@@ -513,11 +539,22 @@ export class FakeDiscord {
       }
     }
 
+    if (method === 'POST' && path === '/users/@me/channels') {
+      const recipient = String((body as { recipient_id?: unknown }).recipient_id ?? '');
+      if (!recipient) return { status: 400, body: { message: 'Invalid Form Body', code: 50035 } };
+      let channelId = this.dmChannels.get(recipient);
+      if (!channelId) this.dmChannels.set(recipient, (channelId = this.nextId()));
+      return {
+        status: 200,
+        body: { id: channelId, type: 1, flags: 0, last_message_id: null, recipients: [user(recipient, `user-${recipient}`)] },
+      };
+    }
     if ((m = /^\/channels\/([^/]+)\/messages$/.exec(path)) && method === 'POST') {
       const channelId = m[1];
       const failure = this.channelFailures.get(channelId) ?? this.channelFailures.get('*');
       if (failure) return { status: failure.status, body: { message: failure.message, code: failure.code } };
-      if (!this.findChannel(channelId)) return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
+      if (!this.findChannel(channelId) && ![...this.dmChannels.values()].includes(channelId))
+        return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
       const id = this.nextId();
       this.channelMessages.push({ id, channelId, body, files: r.files });
       const guild = this.guilds.find((g) => g.channels.some((c) => c.id === channelId));

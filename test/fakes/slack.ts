@@ -79,6 +79,8 @@ export interface FakeSlackOptions {
   botToken?: string;
   appToken?: string;
   teamId?: string;
+  /** An Enterprise Grid organization id: auth.test then names it (enterprise_id). */
+  enterpriseId?: string;
   botUserId?: string;
   botId?: string;
   appId?: string;
@@ -394,10 +396,16 @@ export class FakeSlack {
           team: 'Fake Team',
           user: 'growthbot',
           team_id: this.teamId,
+          ...(this.options.enterpriseId ? { enterprise_id: this.options.enterpriseId } : {}),
           user_id: this.botUserId,
           bot_id: this.botId,
           is_enterprise_install: false,
         };
+      case 'conversations.open': {
+        const users = str('users');
+        if (!users) return { ok: false, error: 'users_not_found' };
+        return { ok: true, channel: { id: `D${users.split(',')[0]}` } };
+      }
       case 'apps.connections.open':
         return { ok: true, url: `ws://127.0.0.1:${this.port}/socket?ticket=${++this.seq}` };
       case 'chat.postMessage': {

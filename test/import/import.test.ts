@@ -156,7 +156,7 @@ describe('/import customers', () => {
 });
 
 describe('/import orders', () => {
-  it('sums lines of one order, nets returns, never counts returns as orders, and creates unknown customers', async () => {
+  it('sums lines of one order, nets returns, never counts returns as orders, counts a free order as a purchase, and creates unknown customers', async () => {
     await run(bot, `/import customers ${csv(['customer_id,signup_date', 'known,2024-01-01'])}`);
     const file = csv([
       'InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID,Country',
@@ -178,7 +178,7 @@ describe('/import orders', () => {
       ['1001', 'known', '2025-03-01T08:00:00.000Z', 310, 160, 3, 1, 'USD'],
       ['1002', 'newbie', '2025-03-05T09:00:00.000Z', 1000, 1000, 1, 1, 'USD'],
       ['1004', 'newbie', '2025-03-08T11:00:00.000Z', 0, 0, 1, 0, 'USD'],
-      ['1005', 'newbie', '2025-03-09T11:00:00.000Z', 0, 0, 1, 0, 'USD'],
+      ['1005', 'newbie', '2025-03-09T11:00:00.000Z', 0, 0, 1, 1, 'USD'],
       ['C1003', 'known', '2025-03-07T11:00:00.000Z', 0, -300, 1, 0, 'USD'],
     ]);
     const newbie = await store.db.selectFrom('customers').selectAll().where('customer_id', '=', 'newbie').executeTakeFirstOrThrow();

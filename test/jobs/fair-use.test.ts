@@ -35,7 +35,8 @@ describe('WorkerPool bounds', () => {
       expect((refused as UserError).message).toMatch(BUSY);
     }
     expect([...started].sort()).toEqual([0, 1, 2, 3]);
-    expect(started.slice(2).sort()).toEqual([2, 3]);
+    // the queue is first in, first out; which of the two first tasks reports first depends on its worker's start-up
+    expect(started.indexOf(2)).toBeLessThan(started.indexOf(3));
     expect(pool.stats()).toEqual({ running: 0, waiting: 0, peakRunning: 2 });
   });
 

@@ -61,7 +61,7 @@ describe('permission matrix', () => {
       expect(ROLES).toContain(p.role);
       expect(ROLES.filter((r) => p.allowed[r])).toEqual(ROLES.slice(ROLES.indexOf(p.role)));
     }
-    expect(permissionMarkdown(registry)).toContain('| /admin grant | admin |');
+    expect(permissionMarkdown(registry)).toContain('| /admin grant | admin | · | · | · | · | ✓ | only you |');
   });
 
   it('/admin permissions shows the matrix to admins only', async () => {
@@ -114,6 +114,34 @@ describe('every action x every role', () => {
     expect(expectedDenied.viewer).toBeGreaterThan(0);
   });
 
+  it('answers where the definition says: private actions to the caller alone, public ones in the channel unless private=true', async () => {
+    const caller = callerFor('admin');
+    for (const command of registry.all()) {
+      for (const { path, action } of actionsOf(command)) {
+        const invocation = { caller, command: command.name, ...(action.name ? { subcommand: action.name } : {}) };
+        let prepared;
+        try {
+          prepared = await bot.prepare({ ...invocation, options: {} });
+        } catch {
+          continue; // a required option is missing: the refusal is an error, private anyway
+        }
+        expect(prepared.private, `/${path}`).toBe(action.visibility === 'private');
+        if (action.visibility === 'public') {
+          expect((await bot.prepare({ ...invocation, options: { private: true } })).private, `/${path} private=true`).toBe(true);
+        } else {
+          expect(action.options.shape, `/${path}: a private action takes no private option`).not.toHaveProperty('private');
+        }
+      }
+    }
+    expect(
+      permissionMatrix(registry)
+        .filter((p) => p.visibility === 'private')
+        .map((p) => p.command),
+    ).toEqual(
+      expect.arrayContaining(['help', 'import customers', 'segment export', 'customer show', 'customer forget', 'admin roles', 'audit']),
+    );
+  });
+
   it('a refusal through execute() is an ephemeral error reply, never an internal error, and the handler does not run', async () => {
     const before = await store.db.selectFrom('role_grants').selectAll().execute();
     const answer = await run(bot, '/admin grant U_VIEWER admin', callerFor('approver'));
@@ -124,6 +152,42 @@ describe('every action x every role', () => {
     const last = await store.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
     expect([last.user_id, last.command, last.outcome]).toEqual(['U_APPROVER', 'admin grant', 'denied']);
     expect(last.detail).toContain('needs the *admin* role');
+  });
+});
+
+describe('every action x tenancy', () => {
+  it('refuses every action from a workspace or server not on the list, whatever the role, and audits it as denied', async () => {
+    bot.tenancy.set('slack', { allowed: ['T0HOME'], setting: 'SLACK_TEAM_ID', restrictDirectMessages: false });
+    bot.tenancy.set('discord', { allowed: ['900000000000000001'], setting: 'DISCORD_GUILD_IDS', restrictDirectMessages: true });
+    try {
+      const admin = callerFor('admin');
+      const before = await deniedCount(admin.userId);
+      let refused = 0;
+      for (const command of registry.all()) {
+        for (const { path, action } of actionsOf(command)) {
+          const structured = { command: command.name, ...(action.name ? { subcommand: action.name } : {}), options: {} };
+          const foreignSlack = await refusal({ caller: { ...admin, workspaceId: 'T0OTHER' }, ...structured });
+          expect(foreignSlack?.code, `/${path} from another Slack workspace`).toBe('forbidden');
+          expect(foreignSlack!.message).toContain('is not allowed to use this bot');
+          const foreignDiscord = await refusal({
+            caller: { ...admin, platform: 'discord', workspaceId: '900000000000000002' },
+            ...structured,
+          });
+          expect(foreignDiscord?.code, `/${path} from another Discord server`).toBe('forbidden');
+          const home = await refusal({ caller: { ...admin, workspaceId: 'T0HOME' }, ...structured });
+          expect(home?.code, `/${path} at home`).not.toBe('forbidden');
+          // a Discord DM has no server: neither the allow-list nor Discord roles apply, so only what needs no server runs
+          const dm = await refusal({ caller: { ...admin, platform: 'discord', directMessage: true }, ...structured });
+          if (action.inDirectMessages) expect(dm?.code, `/${path} in a DM`).not.toBe('forbidden');
+          else expect(dm?.code, `/${path} in a DM`).toBe('forbidden');
+          refused += action.inDirectMessages ? 2 : 3;
+        }
+      }
+      expect(await deniedCount(admin.userId)).toBe(before + refused);
+    } finally {
+      bot.tenancy.set('slack', { allowed: [], setting: 'SLACK_TEAM_ID', restrictDirectMessages: false });
+      bot.tenancy.set('discord', { allowed: [], setting: 'DISCORD_GUILD_IDS', restrictDirectMessages: false });
+    }
   });
 });
 

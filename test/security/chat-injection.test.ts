@@ -156,12 +156,12 @@ describe.each(['slack', 'discord'] as const)('chat output from data, %s', (platf
       const data = writeData(importDir);
       const ack = await slash(`/import customers ${quote(data.customers)}`);
       expect(JSON.stringify(ack.body ?? '')).not.toContain('⚠️');
-      const admin: Caller = { platform: 'slack', userId: ADMIN, channelId: CHANNEL };
+      const admin: Caller = { platform: 'slack', userId: ADMIN, channelId: CHANNEL, workspaceId: h.fake.teamId };
       // a local path: from chat only inside IMPORT_DIR, so the operator's console loads it
       expect((await h.bot.execute({ caller: { ...admin, platform: 'console' }, text: `/import orders ${quote(data.orders)}` })).ok).toBe(
         true,
       );
-      const campaigns = await launchCampaigns(h.bot, admin, { platform: 'slack', userId: APPROVER, channelId: CHANNEL });
+      const campaigns = await launchCampaigns(h.bot, admin, { ...admin, userId: APPROVER });
       const segment = await firstSegment(h.bot, admin);
       for (const line of showCommands(campaigns, segment)) await slash(line);
 
@@ -224,7 +224,12 @@ describe.each(['slack', 'discord'] as const)('chat output from data, %s', (platf
         { file: { filename: FILE_NAME, url, size: data.customersCsv.length } },
       );
       await h.fake.waitFor(() => done(answersTo(h.fake, imported)), 60_000);
-      const admin: Caller = { platform: 'discord', userId: h.fake.marketer.id, channelId: h.fake.guilds[0]!.channels[0]!.id };
+      const admin: Caller = {
+        platform: 'discord',
+        userId: h.fake.marketer.id,
+        channelId: h.fake.guilds[0]!.channels[0]!.id,
+        workspaceId: h.fake.guilds[0]!.id,
+      };
       // a local path: from chat only inside IMPORT_DIR, so the operator's console loads it
       expect((await h.bot.execute({ caller: { ...admin, platform: 'console' }, text: `/import orders ${quote(data.orders)}` })).ok).toBe(
         true,

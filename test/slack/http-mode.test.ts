@@ -37,12 +37,12 @@ async function slash(command: string, text = '', fields: Record<string, string> 
 }
 
 describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
-  it('answers /help through the response URL with a header and the command list', async () => {
+  it('answers /help through the response URL, to the caller alone, with a header and the command list', async () => {
     const { ack, id } = await slash('/help');
     expect(ack.status).toBe(200);
     expect(ack.body).toBe('');
     const [answer] = await h.fake.waitFor(() => responseBodies(h.fake, id).length > 0 && responseBodies(h.fake, id));
-    expect(answer!.response_type).toBe('in_channel');
+    expect(answer!.response_type).toBe('ephemeral');
     expect(answer!.blocks![0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Growthbot commands', emoji: true } });
     expect(blockTexts(answer!.blocks)).toContain('*/help*');
   });
@@ -159,26 +159,30 @@ describe('Slack adapter, HTTP mode (real Bolt against FakeSlack)', () => {
     expect(updates.some((u) => blockTexts(u.params.blocks).includes('step 1 of 3'))).toBe(true);
   });
 
-  it('reports a failure after the ack: in the thread for long work, to the caller otherwise', async () => {
+  it('reports a failure after the ack to the caller alone; long work leaves a neutral line in the channel', async () => {
     const { id } = await slash('/boom');
     const [failed] = await h.fake.waitFor(() => responseBodies(h.fake, id).length > 0 && responseBodies(h.fake, id));
     expect(failed!.response_type).toBe('ephemeral');
     expect(blockTexts(failed!.blocks)).toContain('something went wrong on our side');
 
-    await slash('/boomlong');
+    const long = await slash('/boomlong');
     await h.adapter.idle();
-    expect(blockTexts(h.fake.callsTo('chat.update').at(-1)!.params.blocks)).toContain('something went wrong on our side');
+    expect(blockTexts(h.fake.callsTo('chat.update').at(-1)!.params.blocks)).toContain('⚠️ /boomlong failed (details sent to you)');
+    const [details] = responseBodies(h.fake, long.id).filter((b) => blockTexts(b.blocks).includes('something went wrong'));
+    expect(details!.response_type).toBe('ephemeral');
   });
 
-  it('posts in the channel when the response URL fails', async () => {
+  it('answers through the Web API when the response URL fails: public in the channel, private to the caller', async () => {
     h.fake.responseUrlStatus = 500;
     try {
       const posts = h.fake.callsTo('chat.postMessage').length;
+      const ephemerals = h.fake.callsTo('chat.postEphemeral').length;
       await slash('/help');
       await h.adapter.idle();
-      const fallback = h.fake.callsTo('chat.postMessage').slice(posts);
-      expect(fallback).toHaveLength(1);
-      expect(blockTexts(fallback[0]!.params.blocks)).toContain('Growthbot commands');
+      expect(h.fake.callsTo('chat.postMessage').slice(posts)).toHaveLength(0);
+      const privately = h.fake.callsTo('chat.postEphemeral').slice(ephemerals);
+      expect(privately).toHaveLength(1);
+      expect(blockTexts(privately[0]!.params.blocks)).toContain('Growthbot commands');
     } finally {
       h.fake.responseUrlStatus = 200;
     }

@@ -8,6 +8,7 @@ import { Bot } from '../../../src/core/bot.ts';
 import { FakeDiscord, type InteractionInput } from '../../fakes/discord.ts';
 import { closeServer, listen } from '../../fakes/http-body.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
+import type { CommandRegistry } from '../../../src/core/registry.ts';
 import { testRegistry } from './test-registry.ts';
 
 export const TOKEN = 'fake-discord-bot-token';
@@ -53,7 +54,12 @@ export class FileHost {
 }
 
 /** The real Bot over a test store, the real discord.js client against the fake Discord. */
-export async function startHarness(timing: Partial<DiscordTiming> = {}, env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  timing: Partial<DiscordTiming> = {},
+  env: Record<string, string> = {},
+  registry?: CommandRegistry,
+  logger: pino.Logger = pino({ level: 'silent' }),
+): Promise<Harness> {
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
   process.on('unhandledRejection', onRejection);
@@ -72,8 +78,7 @@ export async function startHarness(timing: Partial<DiscordTiming> = {}, env: Rec
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const logger = pino({ level: 'silent' });
-  const bot = new Bot({ db: store.db, config, logger, registry: await testRegistry(), outDir: path.join(store.dir, 'out') });
+  const bot = new Bot({ db: store.db, config, logger, registry: registry ?? (await testRegistry()), outDir: path.join(store.dir, 'out') });
   const adapter = await createDiscordAdapter({
     bot,
     config,

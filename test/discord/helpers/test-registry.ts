@@ -26,6 +26,7 @@ export const testCommands: CommandDefinition[] = [
           kind: z.enum(['orders', 'customers']).describe('what the file holds'),
         }),
         role: 'analyst',
+        visibility: 'public',
         handler: async (ctx, options) => {
           seen.options = options;
           seen.uploads = await Promise.all(
@@ -48,6 +49,7 @@ export const testCommands: CommandDefinition[] = [
           region: z.enum(REGIONS).describe('one of 30 regions: more than Discord lists as choices').optional(),
         }),
         role: 'viewer',
+        visibility: 'public',
         handler: async (_ctx, options) => reply(options, { text: `k=${String(options.k)} rate=${String(options.rate)}` }),
       }),
     ],
@@ -63,6 +65,7 @@ export const testCommands: CommandDefinition[] = [
         private: z.boolean().describe('only the caller sees the result').optional(),
       }),
       role: 'viewer',
+      visibility: 'public',
       long: true,
       handler: async (ctx, { ms, private: ephemeral }) => {
         ctx.progress({ fraction: 0.5, message: 'halfway' });
@@ -78,6 +81,7 @@ export const testCommands: CommandDefinition[] = [
       description: 'Big.',
       options: z.object({ rows: z.number().int().min(1).max(100_000).describe('rows').optional() }),
       role: 'viewer',
+      visibility: 'public',
       handler: async (_ctx, { rows }) => bigReply(rows ?? 500),
     }),
   }),
@@ -88,6 +92,7 @@ export const testCommands: CommandDefinition[] = [
       description: 'Fails.',
       options: z.object({ ms: z.number().int().min(0).max(60_000).describe('delay').optional() }),
       role: 'viewer',
+      visibility: 'public',
       handler: async (_ctx, { ms }) => {
         await new Promise((r) => setTimeout(r, ms ?? 0));
         throw new Error('kaboom');
@@ -101,6 +106,7 @@ export const testCommands: CommandDefinition[] = [
       description: 'Chart.',
       options: z.object({}),
       role: 'viewer',
+      visibility: 'public',
       handler: async (ctx) => {
         mkdirSync(ctx.outDir, { recursive: true });
         const png = path.join(ctx.outDir, 'spend.png');
@@ -125,6 +131,7 @@ export const testCommands: CommandDefinition[] = [
       description: 'Admin only.',
       options: z.object({}),
       role: 'admin',
+      visibility: 'public',
       handler: async () => reply({}, { text: 'admin stuff' }),
     }),
   }),

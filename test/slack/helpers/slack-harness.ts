@@ -4,7 +4,7 @@ import type { CustomRoute } from '@slack/bolt';
 import { startSlackAdapter, type RunningSlackAdapter } from '../../../adapters/slack/start.ts';
 import type { SlackLimits } from '../../../adapters/slack/limits.ts';
 import { foregroundOpen } from '../../../src/jobs/foreground.ts';
-import { FakeSlack } from '../../fakes/slack.ts';
+import { FakeSlack, type FakeSlackOptions } from '../../fakes/slack.ts';
 import { createTestBot } from '../../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 import { slackTestCommands } from './test-commands.ts';
@@ -30,11 +30,13 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   routes?: CustomRoute[];
   limits?: Partial<SlackLimits>;
+  /** More options of the fake Slack (its workspace, organization). */
+  fake?: FakeSlackOptions;
 }
 
 /** The real Bolt app of the adapter, over the real bot core, against FakeSlack on 127.0.0.1. */
 export async function startHarness(options: HarnessOptions): Promise<SlackHarness> {
-  const fake = new FakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
+  const fake = new FakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN, ...options.fake });
   await fake.start();
   const store = await createTestStore();
   const env = {

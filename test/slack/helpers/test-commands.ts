@@ -14,6 +14,7 @@ export function slackTestCommands(): CommandDefinition[] {
         description: 'Waits a little, reporting progress.',
         options: z.object({ steps: z.number().int().min(1).max(10).default(2) }),
         role: 'viewer',
+        visibility: 'public',
         long: true,
         handler: async (ctx, { steps }) => {
           for (let i = 0; i < steps; i++) {
@@ -31,6 +32,7 @@ export function slackTestCommands(): CommandDefinition[] {
         description: 'Throws.',
         options: z.object({ long: z.boolean().default(false) }),
         role: 'viewer',
+        visibility: 'public',
         handler: async () => {
           throw new Error('disk on fire');
         },
@@ -43,6 +45,7 @@ export function slackTestCommands(): CommandDefinition[] {
         description: 'Throws after the ack.',
         options: z.object({}),
         role: 'viewer',
+        visibility: 'public',
         long: true,
         handler: async () => {
           throw new Error('worker crashed');
@@ -56,6 +59,7 @@ export function slackTestCommands(): CommandDefinition[] {
         description: 'A long text, many fields and a 3,000-row table.',
         options: z.object({ rows: z.number().int().default(3000) }),
         role: 'viewer',
+        visibility: 'public',
         handler: async (ctx, { rows }) => {
           const text = Array.from({ length: 400 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog.`).join('\n');
           return reply(
@@ -83,6 +87,7 @@ export function slackTestCommands(): CommandDefinition[] {
         description: 'Offers buttons.',
         options: z.object({}),
         role: 'viewer',
+        visibility: 'public',
         handler: async (ctx) => {
           const chart = path.join(ctx.outDir, 'chart.png');
           mkdirSync(ctx.outDir, { recursive: true });
@@ -108,6 +113,7 @@ export function slackTestCommands(): CommandDefinition[] {
         description: 'Needs admin.',
         options: z.object({}),
         role: 'admin',
+        visibility: 'public',
         handler: async () => reply({}, { text: 'secret' }),
       }),
     }),
@@ -119,6 +125,7 @@ export function slackTestCommands(): CommandDefinition[] {
         options: z.object({ source: z.string().meta({ kind: 'source' }).optional() }),
         positional: ['source'],
         role: 'viewer',
+        visibility: 'public',
         handler: async (ctx) => {
           const upload = ctx.uploads[0];
           if (!upload) return reply({ lines: 0 }, { text: 'no upload' });
