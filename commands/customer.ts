@@ -100,28 +100,60 @@ export default defineCommand({
     }),
     defineAction({
       name: 'forget',
-      description: 'Erases a customer’s personal data everywhere; orders and events stay, anonymized, so totals do not change.',
+      description:
+        'Erases a customer completely and for good: personal data, audit mentions and output files; orders and events stay, anonymized, so totals do not change.',
       options: z.object({ id }),
       positional: ['id'],
       role: 'admin',
       visibility: 'private',
       examples: ['/customer forget C1001'],
+      // entries of earlier commands still queued are written first, so the rewrite reaches them
+      afterQueuedAudit: true,
+      // the audit trail keeps the erasure's reference, never the id being erased
+      auditOptions: (_options, data) => ({ id: '[erased]', ...(data ? { reference: (data as { reference: string }).reference } : {}) }),
       handler: async (ctx, { id }) => {
-        const result = await forgetCustomer(ctx.db, id, ctx.now());
-        ctx.logger.info({ anonymous_id: result.anonymous_id, orders: result.orders, events: result.events }, 'customer forgotten');
+        const result = await forgetCustomer(ctx.db, {
+          customerId: id,
+          now: ctx.now(),
+          platform: ctx.caller.platform,
+          userId: ctx.caller.userId,
+          outDir: ctx.outDir,
+          configuredSalt: ctx.config.ERASURE_SALT,
+        });
+        ctx.logger.info({ reference: result.reference, records: result.records, files: result.files.length }, 'customer erased');
+        const c = result.counts;
+        const files = result.files.map((f) => [
+          f.name,
+          f.action === 'rewritten' ? `rewritten, ${formatCount(f.rows_removed ?? 0)} rows removed` : 'deleted',
+        ]);
         return reply(
-          { customer_id: id, ...result },
           {
-            text: `✅ Customer \`${id}\` is forgotten: email, name, country, attributes and consent are erased.`,
+            reference: result.reference,
+            records: result.records,
+            counts: c,
+            files: result.files,
+            files_unchecked: result.files_unchecked,
+            storage: result.storage,
+          },
+          {
+            text: `✅ Erasure ${result.reference} is done: ${formatCount(result.records)} records touched. The customer’s email, name, country, attributes and consent are gone, and imports will skip them.`,
             fields: [
-              { label: 'Orders kept, anonymized', value: formatCount(result.orders) },
-              { label: 'Events kept, anonymized', value: formatCount(result.events) },
-              { label: 'Segment memberships', value: formatCount(result.segment_memberships) },
-              { label: 'Pending deliveries cancelled', value: formatCount(result.deliveries_cancelled) },
+              { label: 'Orders kept, anonymized', value: formatCount(c.orders) },
+              { label: 'Events kept, anonymized', value: formatCount(c.events) },
+              { label: 'Segment memberships', value: formatCount(c.segment_memberships) },
+              { label: 'Campaign rows', value: `${formatCount(c.campaign_recipients)} audience, ${formatCount(c.outbox_rows)} outbox` },
+              { label: 'Pending deliveries cancelled', value: formatCount(c.deliveries_cancelled) },
+              { label: 'Attributes and staged rows deleted', value: formatCount(c.attributes_deleted + c.staging_rows_deleted) },
+              { label: 'Audit entries anonymized', value: formatCount(c.audit_entries) },
+              { label: 'Files rewritten or deleted', value: formatCount(result.files.length) },
             ],
+            tables: files.length ? [{ title: 'Files in OUT_DIR', columns: ['File', 'Done'], rows: files }] : undefined,
             notes: [
-              `Orders and events now belong to \`${result.anonymous_id}\`, which cannot be linked back, so revenue, CLV and CAC totals stay right.`,
-              'A later /import of a file that still holds this customer would bring the data back: remove them from the source too.',
+              'Orders and events now belong to an anonymous id that cannot be linked back, so revenue, CLV and CAC totals stay right.',
+              `A later import of a file that still holds this customer skips their rows and counts them as suppressed. Remove them from the source too. ${result.storage}.`,
+              ...(result.files_unchecked.length
+                ? [`Not checked, look at them yourself: ${result.files_unchecked.map((f) => `${f.name} (${f.reason})`).join(', ')}.`]
+                : []),
             ],
           },
         );

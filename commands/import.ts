@@ -115,6 +115,7 @@ async function importNow(
     outDir: ctx.outDir,
     now: ctx.now().toISOString(),
     limits: importLimits(ctx.config),
+    erasureSalt: ctx.config.ERASURE_SALT,
   };
   const url = ctx.config.DATABASE_URL;
   const inMemory = dialectOf(url) === 'sqlite' && sqlitePath(url) === ':memory:';

@@ -7,6 +7,7 @@ import { startStagingSweeper } from './import/leftovers.ts';
 import { workerPool } from './jobs/worker-pool.ts';
 import type { Logger } from './logger.ts';
 import { storeProblem } from './lifecycle/start-up-errors.ts';
+import { ensureErasureSalt } from './privacy/suppression.ts';
 import { createDatabase } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import type { Database } from './store/schema.ts';
@@ -47,6 +48,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     throw storeProblem(error, options.config.DATABASE_URL);
   });
   if (applied.length) options.logger.info({ migrations: applied }, 'database migrated');
+  // The erasure suppression list's salt: generated on first start, or ERASURE_SALT; a mismatch stops the start.
+  await ensureErasureSalt(db, options.config.ERASURE_SALT, (options.now ?? (() => new Date()))()).catch(async (error: unknown) => {
+    if (!options.db) await db.destroy().catch(() => undefined);
+    throw error;
+  });
   // Staging rows (customer PII) of imports that died are removed now, or as soon as their lease lapses.
   const sweeper = startStagingSweeper(db, options.logger);
   await sweeper.ready;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { applyUnsubscribes } from '../privacy/unsubscribes.ts';
 import type { Database } from '../store/schema.ts';
+import { suppressedIds } from '../privacy/suppression.ts';
 
 export const EVENTS_PATH = '/webhooks/events';
 export const EVENTS_SIGNATURE_HEADER = 'x-growthbot-signature';
@@ -20,6 +21,8 @@ export interface EventsEndpointDeps {
   secret: string | undefined;
   now: () => Date;
   logger?: Logger;
+  /** ERASURE_SALT when set (else the generated one in the store): events of erased customers are skipped. */
+  erasureSalt?: string;
   maxBodyBytes?: number;
   toleranceSeconds?: number;
 }
@@ -99,7 +102,8 @@ export async function handleEventsRequest(
     .deleteFrom('campaign_event_receipts')
     .where('received_at', '<', new Date(nowMs - 2 * tolerance * 1000).toISOString())
     .execute();
-  const rows = parsed.events.map((e) => ({
+  let suppressed = 0;
+  const allRows = parsed.events.map((e) => ({
     customer_id: e.customer_id,
     campaign_id: e.campaign_id,
     type: e.type,
@@ -108,6 +112,15 @@ export async function handleEventsRequest(
   }));
   // the receipt and the events commit together: a failed insert leaves no receipt, so the sender's retry is accepted
   const recorded = await deps.db.transaction().execute(async (trx) => {
+    // events of erased customers (on the suppression list) are skipped and counted, never stored
+    const erased = await suppressedIds(
+      trx,
+      deps.erasureSalt,
+      allRows.map((r) => r.customer_id),
+    );
+    const kept = erased.size === 0 ? allRows : allRows.filter((r) => !erased.has(r.customer_id));
+    suppressed = allRows.length - kept.length;
+    const rows = kept;
     const receipt = await trx
       .insertInto('campaign_event_receipts')
       .values({ signature, received_at: nowIso })
@@ -128,8 +141,12 @@ export async function handleEventsRequest(
     return inserted;
   });
   if (recorded === null) return refuse(409, 'replayed', 'This request was already received.');
-  deps.logger?.info({ events: rows.length, recorded }, 'campaign events received');
-  return { status: 200, body: { ok: true, received: rows.length, recorded, duplicates: rows.length - recorded } };
+  const received = allRows.length;
+  deps.logger?.info({ events: received, recorded, suppressed }, 'campaign events received');
+  return {
+    status: 200,
+    body: { ok: true, received, recorded, duplicates: received - suppressed - recorded, ...(suppressed ? { suppressed } : {}) },
+  };
 }
 
 /** A plain Node handler for POST /webhooks/events (Slack's receiver custom route, or src/http). */

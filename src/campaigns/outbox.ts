@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { redactUrls } from '../privacy/redact-url.ts';
 import type { Database } from '../store/schema.ts';
@@ -8,8 +8,14 @@ const CHUNK = 500;
 /** A row begun this many times without an answer (crash loops) is given up as failed. */
 export const MAX_ATTEMPTS = 10;
 
-export function idempotencyKey(campaignId: number, customerId: string): string {
-  return `gb-${campaignId}-${createHash('sha256').update(`${campaignId}:${customerId}`).digest('hex').slice(0, 24)}`;
+/** A random key per outbox row (hex), stored with it: nothing derived from it leads back to the customer. */
+export function newRecipientKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** The idempotency key receivers see: the campaign and the row's random recipient key, never a hash of the customer id. */
+export function idempotencyKey(campaignId: number, recipientKey: string): string {
+  return `gb-${campaignId}-${recipientKey.slice(0, 24)}`;
 }
 
 /** Freezes the audience and writes one pending outbox row per recipient, inside the launch transaction. */
@@ -28,14 +34,18 @@ export async function writeAudienceAndOutbox(
       .insertInto('campaign_audience')
       .values(audience.slice(i, i + CHUNK))
       .execute();
-  const outbox = split.recipients.map((customer_id) => ({
-    campaign_id: campaignId,
-    customer_id,
-    idempotency_key: idempotencyKey(campaignId, customer_id),
-    status: 'pending',
-    attempts: 0,
-    updated_at: at,
-  }));
+  const outbox = split.recipients.map((customer_id) => {
+    const recipientKey = newRecipientKey();
+    return {
+      campaign_id: campaignId,
+      customer_id,
+      recipient_key: recipientKey,
+      idempotency_key: idempotencyKey(campaignId, recipientKey),
+      status: 'pending',
+      attempts: 0,
+      updated_at: at,
+    };
+  });
   for (let i = 0; i < outbox.length; i += CHUNK)
     await trx
       .insertInto('campaign_outbox')

@@ -23,7 +23,13 @@ export function campaignRoutes(bot: Bot): Route[] {
     {
       method: 'POST',
       path: EVENTS_PATH,
-      handler: eventsWebhookHandler({ db: bot.db, secret: bot.config.EVENTS_WEBHOOK_SECRET, now: bot.now, logger: bot.logger }),
+      handler: eventsWebhookHandler({
+        db: bot.db,
+        secret: bot.config.EVENTS_WEBHOOK_SECRET,
+        now: bot.now,
+        logger: bot.logger,
+        erasureSalt: bot.config.ERASURE_SALT,
+      }),
     },
   ];
 }

@@ -108,6 +108,7 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(8 * 1024 ** 3),
+  ERASURE_SALT: optionalText,
   SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(20),
   HEALTH_PORT: z.preprocess(
     (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),

@@ -137,7 +137,7 @@ export class Bot {
       }
       const parsed = this.#parse(invocation);
       path = parsed.path;
-      raw = parsed.raw;
+      raw = parsed.action.auditOptions ? parsed.action.auditOptions(parsed.raw) : parsed.raw;
       const outsideServer = this.tenancy.directMessageRefusal(invocation.caller, parsed.path, parsed.action);
       if (outsideServer) throw outsideServer;
       const role = await this.#roles.resolve(invocation.caller);
@@ -183,11 +183,12 @@ export class Bot {
     try {
       if (prepared.action.long) release = this.fairUse.admit();
       // the audit trail as of this command: entries still waiting in the write queue first
-      if (prepared.path.split(' ')[0] === 'audit') await this.settled();
+      if (prepared.path.split(' ')[0] === 'audit' || prepared.action.afterQueuedAudit) await this.settled();
       const answer = await prepared.action.handler(ctx, prepared.options);
       const reply = prepared.private ? { ...answer, view: { ...answer.view, ephemeral: true } } : answer;
       if (prepared.path === 'admin grant' || prepared.path === 'admin revoke') this.#roles.clear();
-      this.#audit(invocation.caller, prepared.path, prepared.options, 'ok', undefined, performance.now() - started);
+      const audited = prepared.action.auditOptions?.(prepared.options, reply.data) ?? prepared.options;
+      this.#audit(invocation.caller, prepared.path, audited, 'ok', undefined, performance.now() - started);
       return reply;
     } catch (error) {
       const reply = this.errorReply(error, prepared.path);
@@ -195,7 +196,7 @@ export class Bot {
       this.#audit(
         invocation.caller,
         prepared.path,
-        prepared.options,
+        prepared.action.auditOptions?.(prepared.options) ?? prepared.options,
         outcome,
         (reply.data as ErrorData).error.message,
         performance.now() - started,

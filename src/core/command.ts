@@ -35,6 +35,13 @@ export interface ActionDefinition<S extends OptionsSchema = OptionsSchema, D = u
    */
   inDirectMessages?: boolean;
   handler: (ctx: CommandContext, options: z.infer<S>) => Promise<Reply<D>>;
+  /**
+   * What the audit trail stores instead of the options (an option that is personal data, such as
+   * the id of a customer being erased); `data` is the reply's data when the command succeeded.
+   */
+  auditOptions?: (options: Record<string, unknown>, data?: D) => Record<string, unknown>;
+  /** Runs once the audit entries of earlier commands are written (it reads or rewrites the audit trail). */
+  afterQueuedAudit?: boolean;
 }
 
 export interface CommandDefinition {

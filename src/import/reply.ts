@@ -55,6 +55,8 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
   } else {
     text = `${rows(result.read)} read: ${n(result.inserted)} ${unit} inserted, ${n(result.updated)} updated, ${n(result.unchanged)} unchanged, ${rows(result.rejected)} rejected.`;
   }
+  if (result.suppressed)
+    text += ` ${rows(result.suppressed)} of erased customers ${result.suppressed === 1 ? 'was' : 'were'} suppressed: skipped, not stored.`;
   const consent = result.consent_changes;
   if (result.committed && consent) text += ` ${consentSentence(consent.opted_out, consent.opted_in)}`;
   const fields = [
@@ -63,6 +65,7 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
     { label: 'Updated', value: n(result.updated) },
     { label: 'Unchanged', value: n(result.unchanged) },
     { label: 'Rejected rows', value: n(result.rejected) },
+    ...(result.suppressed ? [{ label: 'Suppressed (erased customers)', value: n(result.suppressed) }] : []),
     ...(result.customers_created ? [{ label: 'Customers created', value: n(result.customers_created) }] : []),
     ...(consent ? [{ label: 'Consent changes', value: `${n(consent.opted_out)} opted out, ${n(consent.opted_in)} opted in` }] : []),
     { label: 'Duration', value: timing },
@@ -84,6 +87,10 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
   if (consent?.kept_unsubscribed)
     notes.push(
       `${n(consent.kept_unsubscribed)} ${consent.kept_unsubscribed === 1 ? 'row says' : 'rows say'} yes for customers who unsubscribed since: they stay opted out. A yes counts after an unsubscribe only with a consent_updated_at later than it.`,
+    );
+  if (result.suppressed)
+    notes.push(
+      'Suppressed rows belong to customers erased with /customer forget: the suppression list (salted hashes of their ids and emails) keeps them from coming back. Remove them from the source too.',
     );
   if (result.leftovers_removed)
     notes.push(`Removed ${rows(result.leftovers_removed)} left in staging by an earlier ${result.kind} import that stopped midway.`);

@@ -23,6 +23,7 @@ import {
   type StagingWriter,
 } from './staging.ts';
 import { yieldToForeground } from '../jobs/foreground.ts';
+import { loadSuppressions, type Suppressions } from '../privacy/suppression.ts';
 
 export interface ImportInput {
   kind: ImportKind;
@@ -45,11 +46,15 @@ export interface ImportInput {
   /** ISO time of the command (updated_at, file names). */
   now: string;
   limits: ImportLimits;
+  /** ERASURE_SALT when set (else the generated one is read from the store): suppressed people are skipped. */
+  erasureSalt?: string;
 }
 
 /** What an import did. The first seven keys are the `--json` contract. */
 export interface ImportResult extends MergeCounts {
   read: number;
+  /** Rows of erased customers (on the suppression list): skipped, never stored. */
+  suppressed: number;
   rejected: number;
   rejections_file: string | null;
   seconds: number;
@@ -117,6 +122,7 @@ export async function runImport(
   const rejections = new RejectionLog(input.outDir, `import-${input.kind}-rejections-${stamp}.csv`);
   const importId = newImportId(new Date(input.now));
   let read = 0;
+  let suppressed = 0;
   let lastProgress = 0;
   let writer: StagingWriter | null = null;
 
@@ -129,6 +135,7 @@ export async function runImport(
   };
 
   try {
+    const suppressions = await loadSuppressions(db, input.erasureSalt);
     const leftovers = input.clearLeftovers ? await clearLeftoverStaging(db, input.kind, importId) : 0;
     // SQLite: a 64 MiB page cache for the merge's index updates (sorts still spill to disk, not to memory).
     if (options.sqliteFile) await sql`PRAGMA cache_size = -65536`.execute(db);
@@ -167,7 +174,12 @@ export async function runImport(
           ? invalidTextRejection(cells, line, mapping.headers, encodingName)
           : null;
       const result = refused ? { rejection: refused } : validate!(cells, line);
-      if (result.rejection) rejections.add(result.rejection);
+      if (
+        !suppressions.empty &&
+        (result.rejection ? rawSuppressed(suppressions, cells, mapping) : isSuppressed(suppressions, result.record))
+      )
+        suppressed++; // an erased person's row is neither stored nor written to the rejections file
+      else if (result.rejection) rejections.add(result.rejection);
       else batch.push(result.record);
       if (batch.length >= STAGING_BATCH_ROWS) {
         if (!(input.strict && rejections.count > 0)) full.push(batch);
@@ -225,6 +237,7 @@ export async function runImport(
       kind: input.kind,
       source: input.source.label.replace(/`/g, ''),
       committed,
+      suppressed,
       ...(counts.customers_created !== undefined ? { customers_created: counts.customers_created } : {}),
       ...(counts.consent_changes ? { consent_changes: counts.consent_changes } : {}),
       rejection_reasons: rejections.reasons,
@@ -240,6 +253,21 @@ export async function runImport(
     await rejections.close().catch(() => null);
     await clearStaging(db, importId);
   }
+}
+
+/** A row about an erased customer (by id, or by email in a customers file); spend rows name nobody. */
+function isSuppressed(suppressions: Suppressions, record: ImportRecord): boolean {
+  if (!('customer_id' in record)) return false;
+  return suppressions.has(record.customer_id, 'email' in record ? record.email : undefined);
+}
+
+/** A rejected row whose customer id or email cell (as written) is an erased person's. */
+function rawSuppressed(suppressions: Suppressions, cells: string[], mapping: ReturnType<typeof mapColumns>): boolean {
+  const raw = (field: string) => {
+    const index = mapping.fields.get(field);
+    return index === undefined ? undefined : (cells[index] ?? '').trim();
+  };
+  return suppressions.has(raw('customer_id'), raw('email'));
 }
 
 interface RecordChunk {

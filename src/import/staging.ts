@@ -138,6 +138,7 @@ export function sqliteStagingWriter(file: string, kind: ImportKind, importId: st
   const sqlite = new SQLite(file);
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('secure_delete = ON');
   sqlite.pragma('cache_size = -65536');
   const spec = SQLITE_STAGING[kind];
   const insert = sqlite.prepare(spec.sql);

@@ -181,6 +181,7 @@ function storeMembersSqlite(
   try {
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('secure_delete = ON');
     const full = sqlite.prepare(fullSql);
     const params: unknown[] = new Array(MEMBER_BATCH * 4);
     let stored = 0;

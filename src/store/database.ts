@@ -32,7 +32,7 @@ export interface DatabaseOptions {
   readonly?: boolean;
 }
 
-/** Opens the store named by a `DATABASE_URL`: SQLite (WAL, foreign keys) or PostgreSQL. */
+/** Opens the store named by a `DATABASE_URL`: SQLite (WAL, foreign keys, secure_delete) or PostgreSQL. */
 export function createDatabase(url: string, options: DatabaseOptions = {}): Kysely<Database> {
   if (dialectOf(url) === 'postgres') {
     usePlainNumbersForPg();
@@ -50,5 +50,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('synchronous = NORMAL');
+  // Deleted and overwritten content is zeroed, not left in free pages: an erased customer is not in the file (#18).
+  sqlite.pragma('secure_delete = ON');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }

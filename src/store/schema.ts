@@ -33,6 +33,9 @@ export interface Database {
   leases: LeasesTable;
   request_receipts: RequestReceiptsTable;
   job_runs: JobRunsTable;
+  settings: SettingsTable;
+  erasures: ErasuresTable;
+  erasure_suppressions: ErasureSuppressionsTable;
 }
 
 export interface CustomersTable {
@@ -295,6 +298,8 @@ export interface CampaignOutboxTable {
   campaign_id: number;
   customer_id: string;
   idempotency_key: string;
+  /** Random per row (hex): idempotency keys derive from it, never from the customer id. */
+  recipient_key: string | null;
   status: string;
   attempts: number;
   last_error: string | null;
@@ -367,4 +372,28 @@ export interface JobRunsTable {
 export interface RequestReceiptsTable {
   signature: string;
   expires_at: number;
+}
+
+/** Key/value settings the bot keeps itself (e.g. `erasure_salt`, generated on first start). */
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+/** One row per /customer forget: its reference (`ER-…`), when, who, and the counts (JSON); never the customer. */
+export interface ErasuresTable {
+  reference: string;
+  at: string;
+  platform: string;
+  user_id: string;
+  counts: string;
+}
+
+/** Salted hashes (hex) of erased customers' ids (kind 'customer_id') and normalised emails (kind 'email'): imports skip them. */
+export interface ErasureSuppressionsTable {
+  hash: string;
+  kind: string;
+  reference: string;
+  created_at: string;
 }

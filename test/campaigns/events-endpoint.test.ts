@@ -61,6 +61,21 @@ const eventCount = async () =>
   );
 
 describe('POST /webhooks/events', () => {
+  it('skips and counts events of an erased customer (on the suppression list), never storing them', async () => {
+    await seedCustomers(store.db, [{ id: 'gone1' }]);
+    expectOk(await run(bot, '/customer forget gone1'));
+    const body = JSON.stringify({
+      events: [
+        { customer_id: 'gone1', campaign_id: 1, type: 'clicked', occurred_at: '2026-11-20T09:10:00Z' },
+        { customer_id: 'e039', campaign_id: 1, type: 'clicked', occurred_at: '2026-11-20T09:10:00Z' },
+      ],
+    });
+    const response = await signed(body);
+    expect(await response.json()).toEqual({ ok: true, received: 2, recorded: 1, duplicates: 0, suppressed: 1 });
+    expect(await store.db.selectFrom('events').selectAll().where('customer_id', '=', 'gone1').execute()).toEqual([]);
+    await store.db.deleteFrom('events').where('customer_id', '=', 'e039').execute();
+  });
+
   it('records signed events (one or many) and counts exact repeats as duplicates', async () => {
     const body = JSON.stringify({
       events: [

@@ -5,7 +5,7 @@ import { drawHoldout, holdoutCount } from '../../src/campaigns/audience.ts';
 import { signBody, webhookDeliverer, WEBHOOK_SIGNATURE_HEADER } from '../../src/campaigns/delivery/webhook.ts';
 import { forecastRevenue } from '../../src/campaigns/forecast.ts';
 import { parseHoldout, parseStart, parseWindow } from '../../src/campaigns/options.ts';
-import { idempotencyKey } from '../../src/campaigns/outbox.ts';
+import { idempotencyKey, newRecipientKey } from '../../src/campaigns/outbox.ts';
 import type { Campaign } from '../../src/campaigns/repository.ts';
 import { assertTransition, CAMPAIGN_STATES, canTransition, TRANSITIONS } from '../../src/campaigns/states.ts';
 import { UserError } from '../../src/core/errors.ts';
@@ -100,9 +100,13 @@ describe('options', () => {
     expect(() => parseStart('tomorrow')).toThrow(/2026-12-01/);
   });
 
-  it('idempotency keys are stable per campaign and recipient', () => {
-    expect(idempotencyKey(3, 'c1')).toBe(idempotencyKey(3, 'c1'));
-    expect(idempotencyKey(3, 'c1')).not.toBe(idempotencyKey(4, 'c1'));
+  it('idempotency keys derive from the random recipient key, never from the customer id', () => {
+    const key = newRecipientKey();
+    expect(key).toMatch(/^[0-9a-f]{32}$/);
+    expect(newRecipientKey()).not.toBe(key);
+    expect(idempotencyKey(3, key)).toBe(idempotencyKey(3, key));
+    expect(idempotencyKey(3, key)).not.toBe(idempotencyKey(4, key));
+    expect(idempotencyKey(3, key)).toBe(`gb-3-${key.slice(0, 24)}`);
   });
 });
 
@@ -134,8 +138,8 @@ describe('webhook delivery', () => {
 
   const campaign = { id: 9, name: 'Hook', subject: null, message: 'hi' } as Campaign;
   const recipients = [
-    { customer_id: 'a', email: 'a@x.io', name: null, idempotency_key: idempotencyKey(9, 'a') },
-    { customer_id: 'b', email: null, name: 'B', idempotency_key: idempotencyKey(9, 'b') },
+    { customer_id: 'a', email: 'a@x.io', name: null, idempotency_key: idempotencyKey(9, 'a0a0a0a0a0a0a0a0a0a0a0a0') },
+    { customer_id: 'b', email: null, name: 'B', idempotency_key: idempotencyKey(9, 'b0b0b0b0b0b0b0b0b0b0b0b0') },
   ];
 
   it('signs the raw body and carries a key per recipient', async () => {

@@ -301,20 +301,35 @@ describe('/customer forget', () => {
     expect(answer.data.error.message).toContain('needs the *admin* role');
   });
 
-  it('erases personal data everywhere, keeps totals, re-keys orders to an unlinkable id, and is audited', async () => {
+  it('erases personal data everywhere, keeps totals, re-keys orders to an unlinkable id, and is audited by reference', async () => {
     const before = await totals();
     const answer = await run(bot, '/customer forget C1', as('admin'));
     expect(answer.ok).toBe(true);
     expect(answer.data).toMatchObject({
-      customer_id: 'C1',
-      orders: 2,
-      events: 1,
-      segment_memberships: 1,
-      attributes_deleted: 1,
-      campaign_recipients: 1,
-      deliveries_cancelled: 1,
+      counts: {
+        customer: 1,
+        orders: 2,
+        events: 1,
+        segment_memberships: 1,
+        attributes_deleted: 1,
+        campaign_recipients: 1,
+        outbox_rows: 1,
+        deliveries_cancelled: 1,
+        staging_rows_deleted: 1,
+        // the five /customer show C1 above
+        audit_entries: 5,
+        suppressions: 2,
+      },
     });
-    const anon = answer.data.anonymous_id as string;
+    const reference = answer.data.reference as string;
+    expect(reference).toMatch(/^ER-[a-z0-9]{10}$/);
+    expect(answer.data.records).toBe(1 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 5);
+    // the reply names the request and the count, never the id (nor the anonymous id it now carries)
+    expect(JSON.stringify(answer)).not.toMatch(/\bC1\b|forgotten-/);
+    expect(answer.view.text).toContain(`Erasure ${reference} is done: 14 records touched`);
+    const anon = (
+      await store.db.selectFrom('customers').select('customer_id').where('customer_id', 'like', 'forgotten-%').executeTakeFirstOrThrow()
+    ).customer_id;
     expect(anon).toMatch(/^forgotten-[0-9a-f]{16}$/);
 
     expect(await totals()).toEqual(before);
@@ -351,16 +366,34 @@ describe('/customer forget', () => {
     if (store.url.startsWith('sqlite:')) expect((await sql`PRAGMA foreign_key_check`.execute(store.db)).rows).toEqual([]);
 
     const audit = await store.db.selectFrom('audit_log').selectAll().where('command', '=', 'customer forget').orderBy('id').execute();
-    expect(audit.map((a) => [a.user_id, a.outcome])).toEqual([
-      ['U_approver', 'denied'],
-      ['U_admin', 'ok'],
+    expect(audit.map((a) => [a.user_id, a.outcome, a.options])).toEqual([
+      ['U_approver', 'denied', '{"id":"[erased]"}'],
+      ['U_admin', 'ok', `{"id":"[erased]","reference":"${reference}"}`],
     ]);
+    // earlier entries that named the customer name the anonymous id instead
+    const shows = await store.db.selectFrom('audit_log').select('options').where('command', '=', 'customer show').execute();
+    expect(shows.filter((a) => a.options.includes(anon))).toHaveLength(5);
+    // (the test's channel is also called C1: options and detail are what may name a customer)
+    expect(JSON.stringify(await store.db.selectFrom('audit_log').select(['options', 'detail']).execute())).not.toMatch(/\bC1\b/);
+    // the erasure is on record by reference, with who and the counts; the suppression list holds hashes only
+    const erasure = await store.db.selectFrom('erasures').selectAll().executeTakeFirstOrThrow();
+    expect(erasure).toMatchObject({ reference, platform: 'slack', user_id: 'U_admin' });
+    expect(JSON.parse(erasure.counts)).toMatchObject({ orders: 2 });
+    const hashes = await store.db.selectFrom('erasure_suppressions').selectAll().orderBy('kind').execute();
+    expect(hashes.map((h) => [h.kind, h.reference])).toEqual([
+      ['customer_id', reference],
+      ['email', reference],
+    ]);
+    for (const h of hashes) expect(h.hash).toMatch(/^[0-9a-f]{64}$/);
     // the other customer is untouched
     expect((await run(bot, '/customer show C2', as('admin'))).data.email).toBe('sam@example.org');
   });
 
   it('a second forget, or forgetting an anonymized record, is a clear error', async () => {
-    expect((await run(bot, '/customer forget C1', as('admin'))).data.error.code).toBe('unknown_customer');
+    const again = await run(bot, '/customer forget C1', as('admin'));
+    expect(again.data.error.code).toBe('already_forgotten');
+    expect(again.data.error.message).toMatch(/already erased \(ER-[a-z0-9]{10}\)/);
+    expect((await run(bot, '/customer forget NOPE', as('admin'))).data.error.code).toBe('unknown_customer');
     const anon = (
       await store.db.selectFrom('customers').select('customer_id').where('customer_id', 'like', 'forgotten-%').executeTakeFirstOrThrow()
     ).customer_id;
