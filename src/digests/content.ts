@@ -149,6 +149,8 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
     const point = history[bucket(row.day)];
     if (point) money(point, row.currency).spend_cents += row.spend_cents;
   }
+  // monthly spend spread over its days is fractional: whole cents per period
+  for (const point of history) for (const m of Object.values(point.by_currency)) m.spend_cents = Math.round(m.spend_cents);
   const currencies = currenciesBySize(history, options.currency);
   const currency = currencies[0]!;
   for (const point of history) {

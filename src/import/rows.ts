@@ -189,13 +189,15 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
     },
     spend: (cells) => {
       const raw = required(cells, 'date');
-      const day = checkDate('date', raw, /^\d{4}-\d{2}$/.test(raw) ? (parseDate(`${raw}-01`) ?? parseDate(raw)) : parseDate(raw));
+      const monthly = /^\d{4}-\d{2}$/.test(raw);
+      const day = checkDate('date', raw, monthly ? (parseDate(`${raw}-01`) ?? parseDate(raw)) : parseDate(raw));
       return {
         date: day.slice(0, 10),
         channel: normalizeChannel(id(cells, 'channel', true)!),
         campaign: id(cells, 'campaign', false) ?? '',
         amount_cents: decimalToCents(decimal(cells, 'amount')),
         currency: currency(cells),
+        booked: monthly ? 'month' : 'day',
       };
     },
     events: (cells) => {

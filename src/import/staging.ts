@@ -117,9 +117,9 @@ const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: strin
     ],
   },
   spend: {
-    sql: `INSERT INTO import_staging_spend (import_id, date, channel, campaign, amount_cents, currency) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (import_id, date, channel, campaign) DO UPDATE SET amount_cents = excluded.amount_cents, currency = excluded.currency`,
-    params: (id, r: SpendRecord) => [id, r.date, r.channel, r.campaign, r.amount_cents, r.currency],
+    sql: `INSERT INTO import_staging_spend (import_id, date, channel, campaign, amount_cents, currency, booked) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (import_id, date, channel, campaign) DO UPDATE SET amount_cents = excluded.amount_cents, currency = excluded.currency, booked = excluded.booked`,
+    params: (id, r: SpendRecord) => [id, r.date, r.channel, r.campaign, r.amount_cents, r.currency, r.booked],
   },
   events: {
     sql: 'INSERT INTO import_staging_events (import_id, customer_id, campaign_id, type, occurred_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -217,9 +217,11 @@ export async function stageBatch(db: Kysely<Database>, kind: ImportKind, importI
       .insertInto('import_staging_spend')
       .values(rows)
       .onConflict((oc) =>
-        oc
-          .columns(['import_id', 'date', 'channel', 'campaign'])
-          .doUpdateSet((eb) => ({ amount_cents: eb.ref('excluded.amount_cents'), currency: eb.ref('excluded.currency') })),
+        oc.columns(['import_id', 'date', 'channel', 'campaign']).doUpdateSet((eb) => ({
+          amount_cents: eb.ref('excluded.amount_cents'),
+          currency: eb.ref('excluded.currency'),
+          booked: eb.ref('excluded.booked'),
+        })),
       )
       .execute();
   } else {
@@ -411,14 +413,16 @@ async function mergeSpend(db: Kysely<Database>, importId: string, now: string): 
     db,
     sql`SELECT count(*) AS total,
           sum(CASE WHEN p.date IS NULL THEN 1 ELSE 0 END) AS inserted,
-          sum(CASE WHEN p.date IS NOT NULL AND (p.amount_cents <> s.amount_cents OR p.currency <> s.currency) THEN 1 ELSE 0 END) AS updated
+          sum(CASE WHEN p.date IS NOT NULL AND (p.amount_cents <> s.amount_cents OR p.currency <> s.currency OR p.booked <> s.booked) THEN 1 ELSE 0 END) AS updated
         FROM import_staging_spend s LEFT JOIN spend p ON p.date = s.date AND p.channel = s.channel AND p.campaign = s.campaign
         WHERE s.import_id = ${importId}`,
   );
-  await sql`INSERT INTO spend (date, channel, campaign, amount_cents, currency, updated_at)
-      SELECT date, channel, campaign, amount_cents, currency, ${now} FROM import_staging_spend WHERE import_id = ${importId}
-      ON CONFLICT (date, channel, campaign) DO UPDATE SET amount_cents = excluded.amount_cents, currency = excluded.currency, updated_at = excluded.updated_at
-      WHERE spend.amount_cents <> excluded.amount_cents OR spend.currency <> excluded.currency`.execute(db);
+  await sql`INSERT INTO spend (date, channel, campaign, amount_cents, currency, booked, updated_at)
+      SELECT date, channel, campaign, amount_cents, currency, booked, ${now} FROM import_staging_spend WHERE import_id = ${importId}
+      ON CONFLICT (date, channel, campaign) DO UPDATE SET amount_cents = excluded.amount_cents, currency = excluded.currency, booked = excluded.booked, updated_at = excluded.updated_at
+      WHERE spend.amount_cents <> excluded.amount_cents OR spend.currency <> excluded.currency OR spend.booked <> excluded.booked`.execute(
+    db,
+  );
   return result;
 }
 

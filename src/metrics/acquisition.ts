@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { dayAfter } from './periods.ts';
+import { spendIn } from './spend.ts';
 import type { Period } from './periods.ts';
 
 export const NO_CHANNEL = '(no channel)';
@@ -73,21 +74,16 @@ export async function newCustomersByChannel(db: Kysely<Database>, period: Period
   return new Map(rows.map((r) => [r.channel ?? NO_CHANNEL, Number(r.customers)]));
 }
 
-/** Spend per channel and currency in the period, in cents. */
+/** Spend per channel and currency in the period, in cents (monthly rows prorated by day: see spendIn). */
 export async function spendByChannel(db: Kysely<Database>, period: Period, campaign?: string): Promise<Map<string, Map<string, number>>> {
-  let query = db
-    .selectFrom('spend')
-    .select((eb) => ['channel', 'currency', eb.fn.sum<number>('amount_cents').as('cents')])
-    .where('date', '>=', period.from)
-    .where('date', '<', dayAfter(period.to));
-  if (campaign) query = query.where('campaign', '=', campaign);
-  const rows = await query.groupBy(['channel', 'currency']).execute();
+  const { shares } = await spendIn(db, period.from, period.to, { campaign });
   const out = new Map<string, Map<string, number>>();
-  for (const row of rows) {
-    let entry = out.get(row.channel);
-    if (!entry) out.set(row.channel, (entry = new Map()));
-    entry.set(row.currency, Number(row.cents));
+  for (const share of shares) {
+    let entry = out.get(share.channel);
+    if (!entry) out.set(share.channel, (entry = new Map()));
+    entry.set(share.currency, (entry.get(share.currency) ?? 0) + share.cents);
   }
+  for (const entry of out.values()) for (const [currency, cents] of entry) entry.set(currency, Math.round(cents));
   return out;
 }
 

@@ -3,6 +3,7 @@ import { cacMissing } from '../core/format.ts';
 import type { Database } from '../store/schema.ts';
 import { newCustomersByChannel, spendByChannel } from './acquisition.ts';
 import { previousPeriod, trailingPeriods } from './periods.ts';
+import { spendIn } from './spend.ts';
 import type { Period } from './periods.ts';
 
 export interface CacFigure {
@@ -33,6 +34,8 @@ export interface CacReport {
   /** All spend / new customers of the channels with spend, per currency. */
   paid: CacTotals[];
   trend: { periods: Period[]; currency: string | null; series: { channel: string; cac: (number | null)[] }[] };
+  /** Monthly spend rows the period cuts (prorated by day). */
+  prorated_spend_rows: number;
 }
 
 interface PeriodData {
@@ -122,5 +125,14 @@ export async function computeCac(
     }),
   }));
   if (!options.channel && trendCurrency) series.push({ channel: 'blended', cac: history.map((d) => totals(d, trendCurrency, false).cac) });
-  return { period, previous_period: previous, channels, blended, paid, trend: { periods, currency: trendCurrency, series } };
+  const { prorated } = await spendIn(db, period.from, period.to);
+  return {
+    period,
+    previous_period: previous,
+    channels,
+    blended,
+    paid,
+    trend: { periods, currency: trendCurrency, series },
+    prorated_spend_rows: prorated,
+  };
 }

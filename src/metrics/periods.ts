@@ -68,7 +68,8 @@ export function resolvePeriod(options: { period?: string; from?: string; to?: st
       throw new UserError('bad_period', 'Give either period= or from=/to=, not both.', {
         hint: 'e.g. period=2026-Q3, or from=2026-07-01 to=2026-09-30.',
       });
-    return rangePeriod(from ?? latest.slice(0, 8) + '01', to ?? latest);
+    // from= alone runs to the latest data day; to= alone starts on the first of its month
+    return rangePeriod(from ?? (to ?? latest).slice(0, 8) + '01', to ?? latest);
   }
   const text = (period ?? 'month').trim();
   const latestDate = new Date(Date.parse(latest));

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
+import { spendIn } from './spend.ts';
 
 /**
  * Revenue is net (discounts and returns included: a return's negative amount lowers it) and kept
@@ -31,18 +32,20 @@ export async function revenueByDay(db: Kysely<Database>, from: string, before: s
   }));
 }
 
-/** Spend per day and currency, cents, for days in from..before. */
+/** Spend per day and currency, cents, for days in from..before (a monthly row spread over its days). */
 export async function spendByDay(
   db: Kysely<Database>,
   from: string,
   before: string,
 ): Promise<{ day: string; currency: string; spend_cents: number }[]> {
-  const rows = await db
-    .selectFrom('spend')
-    .select((eb) => ['date', 'currency', eb.fn.sum<number>('amount_cents').as('spend')])
-    .where('date', '>=', from)
-    .where('date', '<', before)
-    .groupBy(['date', 'currency'])
-    .execute();
-  return rows.map((r) => ({ day: String(r.date).slice(0, 10), currency: r.currency, spend_cents: Number(r.spend ?? 0) }));
+  const last = new Date(Date.parse(before) - 86_400_000).toISOString().slice(0, 10);
+  const { shares } = await spendIn(db, from, last, { byDay: true });
+  const byDay = new Map<string, { day: string; currency: string; spend_cents: number }>();
+  for (const share of shares) {
+    const key = `${share.date}|${share.currency}`;
+    const entry = byDay.get(key) ?? { day: share.date, currency: share.currency, spend_cents: 0 };
+    entry.spend_cents += share.cents;
+    byDay.set(key, entry);
+  }
+  return [...byDay.values()];
 }

@@ -6,6 +6,7 @@ import type { Acquisition } from './acquisition.ts';
 import { DAYS_PER_MONTH } from './clv-model.ts';
 import type { ClvValueReport } from './clv-model.ts';
 import { dayAfter } from './periods.ts';
+import { spendIn } from './spend.ts';
 import type { Period } from './periods.ts';
 
 /** How far after acquisition revenue counts: N days, or everything up to as_of. */
@@ -52,6 +53,8 @@ export interface RoiReport extends AttributionWindow {
   /** Why projected ROI is missing (model not fittable, other currency), when it is. */
   projected_missing: string | null;
   horizon_months: number;
+  /** Monthly spend rows the period cuts (prorated by day). */
+  prorated_spend_rows: number;
 }
 
 interface CustomerRevenue {
@@ -180,7 +183,16 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
     }
   }
   const missing = 'missing' in projection ? projection.missing : null;
-  return { as_of: asOf, period, channels, projected_missing: missing, horizon_months: options.horizonMonths, ...window };
+  const { prorated } = await spendIn(db, period.from, period.to);
+  return {
+    as_of: asOf,
+    period,
+    channels,
+    projected_missing: missing,
+    horizon_months: options.horizonMonths,
+    prorated_spend_rows: prorated,
+    ...window,
+  };
 }
 
 export interface CampaignRoiInput {

@@ -79,6 +79,8 @@ export interface SpendTable {
   campaign: string;
   amount_cents: number;
   currency: string;
+  /** 'month': the whole month's spend, dated its first day (prorated by day when a period cuts the month); else 'day'. */
+  booked: ColumnType<string, string | undefined, string>;
   updated_at: string;
 }
 
@@ -153,6 +155,7 @@ export interface ImportStagingSpendTable {
   campaign: string;
   amount_cents: number;
   currency: string;
+  booked: string;
 }
 
 export interface ImportStagingEventsTable {

@@ -39,7 +39,7 @@ const order = (id: string, customerId: string, date: string, cents: number, curr
   is_purchase: cents > 0 ? 1 : 0,
   updated_at: at,
 });
-const spend = (date: string, channel: string, cents: number, currency = 'USD'): Database['spend'] => ({
+const spend = (date: string, channel: string, cents: number, currency = 'USD'): Insertable<Database['spend']> => ({
   date,
   channel,
   campaign: '',

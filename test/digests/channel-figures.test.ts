@@ -35,7 +35,7 @@ const order = (id: string, customerId: string, date: string, cents: number): Dat
   is_purchase: 1,
   updated_at: at,
 });
-const spend = (date: string, channel: string, cents: number): Database['spend'] => ({
+const spend = (date: string, channel: string, cents: number): Insertable<Database['spend']> => ({
   date,
   channel,
   campaign: '',

@@ -16,7 +16,7 @@ export async function seedDigestStore(db: Kysely<Database>, seed = 7): Promise<v
   const at = '2026-11-23T00:00:00.000Z';
   const customers: Insertable<Database['customers']>[] = [];
   const orders: Database['orders'][] = [];
-  const spend: Database['spend'][] = [];
+  const spend: Insertable<Database['spend']>[] = [];
   for (let day = 0; day < 84; day++) {
     const date = iso(start + day * DAY);
     const spike = day >= 77 ? 3 : 1;

@@ -1,3 +1,4 @@
+import { proratedNote } from '../spend.ts';
 import type { Attachment, View } from '../../core/reply.ts';
 import { cacMissing, formatCac, formatChange, formatChangeOf, formatCount, noValue } from '../../core/format.ts';
 import type { LineChartSpec } from '../../charts/index.ts';
@@ -74,6 +75,8 @@ export function cacView(report: CacReport, chart?: Attachment): View {
     'CAC = spend in the period ÷ customers acquired in it; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
     'Blended: all spend ÷ all new customers (organic included). Paid: all spend ÷ new customers of channels with spend. A channel without spend or without new customers has no CAC ("—" with the reason).',
   ];
+  const prorated = proratedNote(report.prorated_spend_rows);
+  if (prorated) notes.push(prorated);
   if (report.blended.length > 1)
     notes.push(
       `Spend is in several currencies (${report.blended.map((b) => b.currency).join(', ')}): each is reported separately, never summed.`,

@@ -1,3 +1,4 @@
+import { proratedNote } from '../spend.ts';
 import type { View } from '../../core/reply.ts';
 import { cacMissing, formatCac, formatCount, formatPercent, noValue } from '../../core/format.ts';
 import { formatMoney } from '../../store/money.ts';
@@ -60,6 +61,8 @@ export function roiView(report: RoiReport): View {
     `Projected ROI and LTV:CAC use realized revenue to as_of plus predicted ${report.horizon_months}-month CLV (BG/NBD + Gamma-Gamma) instead of the windowed revenue. Payback = CAC ÷ net revenue per new customer per month since acquisition (to as_of).`,
   ];
   if (report.projected_missing) notes.push(`Projected ROI is missing: ${report.projected_missing}`);
+  const prorated = proratedNote(report.prorated_spend_rows);
+  if (prorated) notes.push(prorated);
   return {
     title: `Return on investment by channel — ${report.period.label}`,
     text: `${headline}. Window: ${report.window}.`,
