@@ -36,6 +36,7 @@ const value = defineAction({
       asOf: options.as_of,
       horizonMonths: options.horizon,
       annualDiscount: options.discount,
+      margin: ctx.config.GROSS_MARGIN,
       customerIds: scope.ids,
       top: 10,
     });

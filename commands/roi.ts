@@ -61,6 +61,7 @@ export default defineCommand({
         channel: options.channel,
         windowDays: options.window,
         horizonMonths: options.horizon,
+        margin: ctx.config.GROSS_MARGIN,
         projection: async (customerIds) => {
           try {
             return await runClvValues(ctx, {

@@ -41,6 +41,11 @@ export const configSchema = z.object({
     .default('USD')
     .refine((v) => /^[A-Z]{3}$/.test(v), 'must be a three-letter ISO currency code such as USD, EUR or GBP'),
   DEFAULT_CONSENT: flag(false),
+  /** Share of revenue kept as gross margin: CLV, LTV:CAC and payback are on margin when it is below 1. */
+  GROSS_MARGIN: z.coerce
+    .number()
+    .refine((v) => v > 0 && v <= 1, 'must be a share of revenue above 0 and at most 1, e.g. 0.4 for a 40% gross margin')
+    .default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOB_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
   WORKERS: z.preprocess(

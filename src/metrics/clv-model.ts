@@ -91,6 +91,8 @@ export interface ClvValueRequest {
   annualDiscount: number;
   /** Customers to report on (null: the whole base). The model is always fitted on the whole base. */
   customerIds: string[] | null;
+  /** Gross margin share (GROSS_MARGIN): predicted CLV is revenue × margin; 1 (the default) is revenue CLV. */
+  margin?: number;
   /** Return every scoped customer's values (ROI), not only the top ones. */
   includeAll?: boolean;
   top?: number;
@@ -100,6 +102,8 @@ export interface ClvValueReport {
   model: ClvModelSummary;
   horizon_months: number;
   annual_discount: number;
+  /** The gross margin share predicted CLV is on (1: revenue). */
+  margin: number;
   customers: number;
   predicted_customers: number;
   historical: MoneyAmount[];
@@ -434,6 +438,7 @@ export async function computeClvValues(
   });
   progress({ fraction: 0.9, message: 'predicting each customer' });
 
+  const margin = request.margin ?? 1;
   const rate = monthlyRateFromAnnual(request.annualDiscount);
   const monthlyDiscount = new Float64Array(request.horizonMonths + 1);
   for (let m = 1; m <= request.horizonMonths; m++) monthlyDiscount[m] = Math.pow(1 + rate, -m);
@@ -456,7 +461,7 @@ export async function computeClvValues(
     let outlook = outlooks.get(key);
     if (!outlook) outlooks.set(key, (outlook = outlookFor(params.bgnbd, x, tx, T, request.horizonMonths, monthlyDiscount)));
     const aov = expectedAverageSpend(params.gamma_gamma, x, summaries.monetary[i]!);
-    const clv = outlook.discounted * aov;
+    const clv = outlook.discounted * aov * margin;
     predictedIds.add(id);
     clvs.push(clv);
     totalClv += clv;
@@ -501,6 +506,7 @@ export async function computeClvValues(
     model: modelSummary(params, data, data.asOf, summaries.length, repeatBuyers, historyDays),
     horizon_months: request.horizonMonths,
     annual_discount: request.annualDiscount,
+    margin,
     customers: historical.customers,
     predicted_customers: n,
     historical: amounts(historical.totals),

@@ -55,6 +55,8 @@ export interface RoiReport extends AttributionWindow {
   horizon_months: number;
   /** Monthly spend rows the period cuts (prorated by day). */
   prorated_spend_rows: number;
+  /** The gross margin share LTV, LTV:CAC and payback are on (1: revenue). */
+  margin: number;
 }
 
 interface CustomerRevenue {
@@ -107,6 +109,8 @@ export interface RoiOptions {
   channel?: string;
   windowDays?: number;
   horizonMonths: number;
+  /** Gross margin share (GROSS_MARGIN): LTV, LTV:CAC and payback are on margin; 1 is revenue. */
+  margin?: number;
   /** Predicted CLV of the acquired customers, or why there is none. */
   projection: (customerIds: string[]) => Promise<ClvValueReport | { missing: string }>;
 }
@@ -122,6 +126,7 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
       hint: 'Pick an earlier period or a later as_of.',
     });
   const window = attributionWindow(windowDays, asOf);
+  const margin = options.margin ?? 1;
   const acquired = await acquisitionsIn(db, period, options.channel);
   const spend = await spendByChannel(db, period);
   const revenue = await revenueOf(db, acquired, asOf, windowDays);
@@ -158,7 +163,7 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
       if (predicted && currency === modelCurrency) {
         const future = members.reduce((sum, m) => sum + (predicted.get(m.customer_id) ?? 0) * 100, 0);
         const valueCents = (toDate.get(currency) ?? 0) + future;
-        const ltvCents = members.length ? valueCents / members.length : null;
+        const ltvCents = members.length ? (valueCents * margin) / members.length : null;
         projected = {
           projected_value: Math.round(valueCents) / 100,
           projected_roi: round(spendCents > 0 ? (valueCents - spendCents) / spendCents : null),
@@ -176,7 +181,7 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
         roas: round(ratio(revenueCents, spendCents)),
         roi: round(spendCents > 0 ? (revenueCents - spendCents) / spendCents : null),
         cac: cacCents === null ? null : Math.round(cacCents) / 100,
-        payback_months: cacCents !== null && monthlyCents > 0 ? round(cacCents / monthlyCents, 1) : null,
+        payback_months: cacCents !== null && monthlyCents > 0 ? round(cacCents / (monthlyCents * margin), 1) : null,
         projected,
         ...window,
       });
@@ -191,6 +196,7 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
     projected_missing: missing,
     horizon_months: options.horizonMonths,
     prorated_spend_rows: prorated,
+    margin,
     ...window,
   };
 }

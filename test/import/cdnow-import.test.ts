@@ -55,4 +55,14 @@ describe.skipIf(!present)('CDNOW through /import orders and /clv model', () => {
       expect(Math.abs(model.data.bgnbd[name] / value - 1), `${name} ${model.data.bgnbd[name]}`).toBeLessThan(0.001);
     }
   });
+
+  it('values customers on gross margin with GROSS_MARGIN, and says so', async () => {
+    const onRevenue = await run(bot, '/clv as_of=1997-09-30');
+    const marginBot = await createTestBot(store.db, store.dir, { env: { DATABASE_URL: store.url, GROSS_MARGIN: '0.4' } });
+    const onMargin = await run(marginBot, '/clv as_of=1997-09-30');
+    expect(onRevenue.ok && onMargin.ok, JSON.stringify([onRevenue.data, onMargin.data])).toBe(true);
+    expect(onMargin.data.predicted.total_clv).toBeCloseTo(onRevenue.data.predicted.total_clv * 0.4, 0);
+    expect(onRevenue.view.notes!.join(' ')).toContain('CLV is on revenue');
+    expect(onMargin.view.notes!.join(' ')).toContain('CLV is on gross margin (GROSS_MARGIN=0.4)');
+  });
 });

@@ -71,7 +71,10 @@ export function clvView(input: ClvViewInput): View {
   const horizon = report.horizon_months;
   const discount = `${(report.annual_discount * 100).toFixed(1)}% a year`;
   const notes = [
-    `Predicted CLV: expected purchases month by month over the next ${horizon} months × expected order value, discounted at ${discount}. Historical value: net revenue to ${model.as_of} (returns included).`,
+    `Predicted CLV: expected purchases month by month over the next ${horizon} months × expected order value${report.margin < 1 ? ` × ${(report.margin * 100).toFixed(1)}% gross margin` : ''}, discounted at ${discount}. Historical value: net revenue to ${model.as_of} (returns included).`,
+    report.margin < 1
+      ? `CLV is on gross margin (GROSS_MARGIN=${report.margin}); historical value and expected order value are revenue.`
+      : 'CLV is on revenue: set GROSS_MARGIN (e.g. 0.4) to value customers on gross margin.',
     ...modelNotes(model),
   ];
   if (input.single) {

@@ -60,6 +60,11 @@ export function roiView(report: RoiReport): View {
     'ROI = (revenue - spend) / spend; ROAS = revenue / spend; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
     `Projected ROI and LTV:CAC use realized revenue to as_of plus predicted ${report.horizon_months}-month CLV (BG/NBD + Gamma-Gamma) instead of the windowed revenue. Payback = CAC ÷ net revenue per new customer per month since acquisition (to as_of).`,
   ];
+  notes.push(
+    report.margin < 1
+      ? `LTV, LTV:CAC and payback are on gross margin (GROSS_MARGIN=${report.margin}: revenue × ${(report.margin * 100).toFixed(1)}%); ROI and ROAS are on revenue.`
+      : 'LTV, LTV:CAC and payback are on revenue: set GROSS_MARGIN (e.g. 0.4) to put them on gross margin.',
+  );
   if (report.projected_missing) notes.push(`Projected ROI is missing: ${report.projected_missing}`);
   const prorated = proratedNote(report.prorated_spend_rows);
   if (prorated) notes.push(prorated);

@@ -132,6 +132,16 @@ describe('/cac and /roi on a hand-computed book', () => {
     expect(result.view.notes!.join(' ')).toMatch(/Projected ROI is missing/);
   });
 
+  it('/roi with GROSS_MARGIN: payback on margin, ROI and ROAS on revenue, and the answer says which', async () => {
+    const marginBot = await createTestBot(store.db, store.dir, { env: { DATABASE_URL: store.url, GROSS_MARGIN: '0.4' } });
+    const result = await run(marginBot, '/roi period=2026-10');
+    expect(result.ok, JSON.stringify(result.data)).toBe(true);
+    // CAC 250 / (0.4 × 690 per 300/30.4375 customer-months)
+    expect(channel(result.data, 'search')).toMatchObject({ roi: -0.31, roas: 0.69 });
+    expect(channel(result.data, 'search').payback_months).toBeCloseTo(250 / ((0.4 * 690) / (300 / 30.4375)), 1);
+    expect(result.view.notes!.join(' ')).toContain('LTV, LTV:CAC and payback are on gross margin (GROSS_MARGIN=0.4');
+  });
+
   it('/roi window=30 counts only orders within 30 days of acquisition', async () => {
     const result = await run(bot, '/roi period=2026-10 window=30 channel=search');
     expect(result.ok, JSON.stringify(result.data)).toBe(true);
