@@ -66,6 +66,8 @@ export default async function runTask({ module, input, port }) {
       },
     };
   } finally {
+    // after every progress message on this port: the pool waits for it before settling the task
+    port.postMessage({ type: 'end' });
     port.close();
   }
 }

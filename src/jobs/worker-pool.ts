@@ -28,7 +28,11 @@ export interface WorkerPoolOptions {
   retireAboveBytes: number;
 }
 
-type Message = { type: 'started' } | { type: 'progress'; update: ProgressUpdate };
+type Message = { type: 'started' } | { type: 'end' } | { type: 'progress'; update: ProgressUpdate };
+
+/** How long a settled task waits for its port's last messages (they normally arrive within a tick). */
+const END_WAIT_MS = 1_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: Record<string, unknown> };
 
@@ -118,8 +122,13 @@ export class WorkerPool {
     if (threads.inFlight >= this.#options.maxWorkers + this.#options.maxQueue) throw busyError(threads.inFlight);
     const { port1, port2 } = new MessageChannel();
     let started = false;
+    let ended: () => void = () => {};
+    // the result comes back on the pool's own channel, which may overtake this port's last progress messages
+    const end = new Promise<void>((resolve) => (ended = resolve));
+    port1.on('close', () => ended());
     port1.on('message', (message: Message) => {
-      if (message.type === 'progress') onProgress?.(message.update);
+      if (message.type === 'end') ended();
+      else if (message.type === 'progress') onProgress?.(message.update);
       else if (message.type === 'started' && !started) {
         started = true;
         this.#running++;
@@ -132,6 +141,7 @@ export class WorkerPool {
         { module: taskModule.href, input, port: port2 },
         { transferList: [port2], signal },
       )) as Outcome;
+      await Promise.race([end, sleep(END_WAIT_MS)]);
       if (!outcome.ok) throw reviveError(outcome.error);
       return outcome.result as O;
     } catch (error) {

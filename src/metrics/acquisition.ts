@@ -11,6 +11,8 @@ export interface Acquisition {
   channel: string;
   /** 'YYYY-MM-DD': signup_date, or the first purchase where there is none. */
   acquired_on: string;
+  /** The currency of the customer's first purchase; null before any. CAC per currency counts a customer in it. */
+  currency: string | null;
 }
 
 /** Customers with their acquisition day (signup_date, else first purchase) and channel, as a subquery. */
@@ -30,7 +32,7 @@ function acquisitionsQuery(db: Kysely<Database>) {
     ]);
 }
 
-/** Customers acquired in the period (acquired_on within from..to). */
+/** Customers acquired in the period (acquired_on within from..to), with the currency of their first purchase. */
 export async function acquisitionsIn(db: Kysely<Database>, period: Period, channel?: string): Promise<Acquisition[]> {
   let query = db
     .selectFrom(acquisitionsQuery(db).as('a'))
@@ -39,11 +41,53 @@ export async function acquisitionsIn(db: Kysely<Database>, period: Period, chann
     .where('a.acquired_on', '<', dayAfter(period.to));
   if (channel) query = channel === NO_CHANNEL ? query.where('a.channel', 'is', null) : query.where('a.channel', '=', channel);
   const rows = await query.execute();
+  const currencies = await firstPurchaseCurrencies(
+    db,
+    rows.map((r) => r.customer_id),
+  );
   return rows.map((r) => ({
     customer_id: r.customer_id,
     channel: r.channel ?? NO_CHANNEL,
     acquired_on: String(r.acquired_on).slice(0, 10),
+    currency: currencies.get(r.customer_id) ?? null,
   }));
+}
+
+/** The currency of each customer's first purchase (the earliest order date; ties: the first currency by name). */
+async function firstPurchaseCurrencies(db: Kysely<Database>, ids: string[]): Promise<Map<string, string>> {
+  const first = new Map<string, { day: string; currency: string }>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('orders')
+      .select(['customer_id', 'currency', (eb) => eb.fn.min<string>('order_date').as('day')])
+      .where('customer_id', 'in', ids.slice(i, i + 500))
+      .where('is_purchase', '=', 1)
+      .groupBy(['customer_id', 'currency'])
+      .execute();
+    for (const row of rows) {
+      const seen = first.get(row.customer_id);
+      const day = String(row.day);
+      if (!seen || day < seen.day || (day === seen.day && row.currency < seen.currency))
+        first.set(row.customer_id, { day, currency: row.currency });
+    }
+  }
+  return new Map([...first].map(([id, f]) => [id, f.currency]));
+}
+
+/**
+ * Which new customers a channel's spend in one currency bought: those whose first purchase was in
+ * that currency, and those who have not bought yet when it is the channel's main spend currency
+ * (the one it spent most in). A channel without spend counts every new customer.
+ */
+export function customersForCurrency(members: Acquisition[], currency: string | null, mainCurrency: string | null): number {
+  if (currency === null) return members.length;
+  return members.filter((m) => m.currency === currency || (m.currency === null && currency === mainCurrency)).length;
+}
+
+/** The currency a channel spent most in (null without spend). */
+export function mainSpendCurrency(spend: Map<string, number> | undefined): string | null {
+  if (!spend || spend.size === 0) return null;
+  return [...spend].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
 }
 
 /** New customers per acquisition day (signup date, else first purchase) and channel, for days in from..before. */
@@ -62,16 +106,15 @@ export async function acquisitionsByDay(
   return rows.map((r) => ({ day: String(r.acquired_on).slice(0, 10), channel: r.channel ?? NO_CHANNEL, customers: Number(r.customers) }));
 }
 
-/** New customers per channel in the period. */
-export async function newCustomersByChannel(db: Kysely<Database>, period: Period): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom(acquisitionsQuery(db).as('a'))
-    .select((eb) => ['a.channel', eb.fn.countAll<number>().as('customers')])
-    .where('a.acquired_on', '>=', period.from)
-    .where('a.acquired_on', '<', dayAfter(period.to))
-    .groupBy('a.channel')
-    .execute();
-  return new Map(rows.map((r) => [r.channel ?? NO_CHANNEL, Number(r.customers)]));
+/** New customers per channel in the period, each with the currency of their first purchase. */
+export async function newCustomersByChannel(db: Kysely<Database>, period: Period): Promise<Map<string, Acquisition[]>> {
+  const out = new Map<string, Acquisition[]>();
+  for (const a of await acquisitionsIn(db, period)) {
+    const list = out.get(a.channel);
+    if (list) list.push(a);
+    else out.set(a.channel, [a]);
+  }
+  return out;
 }
 
 /** Spend per channel and currency in the period, in cents (monthly rows prorated by day: see spendIn). */

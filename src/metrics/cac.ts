@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { cacMissing } from '../core/format.ts';
 import type { Database } from '../store/schema.ts';
-import { newCustomersByChannel, spendByChannel } from './acquisition.ts';
+import { customersForCurrency, mainSpendCurrency, newCustomersByChannel, spendByChannel, type Acquisition } from './acquisition.ts';
 import { previousPeriod, trailingPeriods } from './periods.ts';
 import { spendIn } from './spend.ts';
 import type { Period } from './periods.ts';
@@ -39,7 +39,7 @@ export interface CacReport {
 }
 
 interface PeriodData {
-  customers: Map<string, number>;
+  customers: Map<string, Acquisition[]>;
   spend: Map<string, Map<string, number>>;
 }
 
@@ -53,11 +53,16 @@ const figure = (spendCents: number, customers: number): CacFigure => ({
   cac: cacMissing(spendCents, customers) ? null : Math.round(spendCents / customers) / 100,
 });
 
-/** A channel without spend (organic) has no CAC. */
+/**
+ * A channel's CAC in one spend currency: that spend over the new customers it bought (customersForCurrency:
+ * first purchase in that currency, or none yet and it is the channel's main spend currency). A channel
+ * without spend (organic) has no CAC.
+ */
 function channelFigure(data: PeriodData, channel: string, currency: string | null): CacFigure {
-  const customers = data.customers.get(channel) ?? 0;
-  if (!currency) return { spend: 0, new_customers: customers, cac: null };
-  return figure(data.spend.get(channel)?.get(currency) ?? 0, customers);
+  const members = data.customers.get(channel) ?? [];
+  if (!currency) return { spend: 0, new_customers: members.length, cac: null };
+  const spend = data.spend.get(channel);
+  return figure(spend?.get(currency) ?? 0, customersForCurrency(members, currency, mainSpendCurrency(spend) ?? currency));
 }
 
 function currenciesOf(data: PeriodData[]): string[] {
@@ -67,12 +72,19 @@ function currenciesOf(data: PeriodData[]): string[] {
   return [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
 }
 
-function totals(data: PeriodData, currency: string, paidOnly: boolean): CacFigure {
+/**
+ * All spend in a currency over the new customers of that currency: blended counts every channel's
+ * (a channel without spend counts its customers who bought in it, and those yet to buy in the main
+ * currency), paid only the channels that spent in it.
+ */
+function totals(data: PeriodData, currency: string, paidOnly: boolean, mainCurrency: string): CacFigure {
   let spend = 0;
   let customers = 0;
   for (const byCurrency of data.spend.values()) spend += byCurrency.get(currency) ?? 0;
-  for (const [channel, count] of data.customers) {
-    if (!paidOnly || (data.spend.get(channel)?.get(currency) ?? 0) > 0) customers += count;
+  for (const [channel, members] of data.customers) {
+    const channelSpend = data.spend.get(channel);
+    if (paidOnly && !((channelSpend?.get(currency) ?? 0) > 0)) continue;
+    customers += customersForCurrency(members, currency, mainSpendCurrency(channelSpend) ?? mainCurrency);
   }
   return figure(spend, customers);
 }
@@ -102,12 +114,17 @@ export async function computeCac(
       });
     }
   }
+  const main = currencies[0] ?? '';
   const blended = currencies.map((currency) => ({
     currency,
-    ...totals(current, currency, false),
-    previous: totals(before, currency, false),
+    ...totals(current, currency, false, main),
+    previous: totals(before, currency, false, main),
   }));
-  const paid = currencies.map((currency) => ({ currency, ...totals(current, currency, true), previous: totals(before, currency, true) }));
+  const paid = currencies.map((currency) => ({
+    currency,
+    ...totals(current, currency, true, main),
+    previous: totals(before, currency, true, main),
+  }));
 
   const periods = trailingPeriods(period, options.trendPeriods ?? 6);
   const history: PeriodData[] = [];
@@ -124,7 +141,8 @@ export async function computeCac(
       return f.spend > 0 ? f.cac : null;
     }),
   }));
-  if (!options.channel && trendCurrency) series.push({ channel: 'blended', cac: history.map((d) => totals(d, trendCurrency, false).cac) });
+  if (!options.channel && trendCurrency)
+    series.push({ channel: 'blended', cac: history.map((d) => totals(d, trendCurrency, false, trendCurrency).cac) });
   const { prorated } = await spendIn(db, period.from, period.to);
   return {
     period,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
 import type { Database } from '../store/schema.ts';
-import { acquisitionsIn, spendByChannel } from './acquisition.ts';
+import { acquisitionsIn, customersForCurrency, mainSpendCurrency, spendByChannel } from './acquisition.ts';
 import type { Acquisition } from './acquisition.ts';
 import { DAYS_PER_MONTH } from './clv-model.ts';
 import type { ClvValueReport } from './clv-model.ts';
@@ -157,7 +157,9 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
     for (const currency of currencies) {
       const spendCents = spendByCurrency.get(currency) ?? 0;
       const revenueCents = windowed.get(currency) ?? 0;
-      const cacCents = members.length && spendCents > 0 ? spendCents / members.length : null;
+      // the customers this currency's spend bought (first purchase in it, or none yet and it is the main one)
+      const bought = spendByCurrency.size ? customersForCurrency(members, currency, mainSpendCurrency(spendByCurrency)) : members.length;
+      const cacCents = bought && spendCents > 0 ? spendCents / bought : null;
       const monthlyCents = customerMonths > 0 ? (toDate.get(currency) ?? 0) / customerMonths : 0;
       let projected: ProjectedFigures | null = null;
       if (predicted && currency === modelCurrency) {
@@ -175,7 +177,7 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
         channel,
         currency,
         spend: spendCents / 100,
-        new_customers: members.length,
+        new_customers: bought,
         revenue: revenueCents / 100,
         other_revenue: [...windowed].filter(([c]) => !currencies.includes(c)).map(([c, cents]) => ({ currency: c, amount: cents / 100 })),
         roas: round(ratio(revenueCents, spendCents)),

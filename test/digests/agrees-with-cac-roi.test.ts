@@ -11,7 +11,9 @@ import { createTestStore, type TestStore } from '../helpers/store.ts';
 /*
  * Week 2026-11-16..22 reported, 2026-11-09..15 before it. USD and EUR side by side:
  *   paid_search: $1,000 and €400 spend in the week; 3 new customers (p3 has no signup date: acquired on its
- *                first purchase); their net revenue up to 11-22: $300 + $150 − $50 return + €120.
+ *                first purchase); their net revenue up to 11-22: $300 + $150 − $50 return + €120. CAC per
+ *                currency counts a customer in the currency of their first purchase: $1,000 / 2 (p1, p2),
+ *                €400 / 1 (p3).
  *   email:       no spend; 1 new customer, $80.
  *   before:      paid_search $500 spend, 1 new customer with $40.
  * By hand: revenue USD this week = 300 + 150 − 50 + 80 + 25 (old customer) = $505; EUR = €120.
@@ -133,9 +135,9 @@ describe('the digest and /cac, /roi answer the same question with the same numbe
       }
     }
     const paid = (currency: string) => channels.find((c) => c.channel === 'paid_search' && c.currency === currency)!;
-    // by hand: $1,000 / 3 new customers; ROI ($300 + $150 − $50 − $1,000) / $1,000
-    expect(paid('USD')).toMatchObject({ spend_cents: 100_000, new_customers: 3, cac_cents: 33_333, revenue_cents: 40_000, roi: -0.6 });
-    expect(paid('EUR')).toMatchObject({ spend_cents: 40_000, revenue_cents: 12_000, roi: -0.7 });
+    // by hand: $1,000 / 2 new customers who bought in USD; ROI ($300 + $150 − $50 − $1,000) / $1,000
+    expect(paid('USD')).toMatchObject({ spend_cents: 100_000, new_customers: 2, cac_cents: 50_000, revenue_cents: 40_000, roi: -0.6 });
+    expect(paid('EUR')).toMatchObject({ spend_cents: 40_000, new_customers: 1, cac_cents: 40_000, revenue_cents: 12_000, roi: -0.7 });
   });
 
   it('never adds currencies: USD and EUR revenue and spend are separate figures', async () => {
@@ -146,10 +148,13 @@ describe('the digest and /cac, /roi answer the same question with the same numbe
     expect(digest.data.kpis.other).toEqual([
       { currency: 'EUR', revenue_cents: { value: 12_000, previous: 0 }, spend_cents: { value: 40_000, previous: 0 } },
     ]);
-    // new customers: signup date, else first purchase (p3), as /cac counts them
+    // new customers: signup date, else first purchase (p3), as /cac counts them; /cac's blended splits them by currency
     const cac = await run(bot, '/cac from=2026-11-16 to=2026-11-22');
     expect(digest.data.kpis.new_customers.value).toBe(4);
-    expect(cac.data.blended[0].new_customers).toBe(4);
+    expect(cac.data.blended.map((b: { currency: string; new_customers: number }) => [b.currency, b.new_customers])).toEqual([
+      ['USD', 3],
+      ['EUR', 1],
+    ]);
     const fields = Object.fromEntries(digest.view.fields!.map((f) => [f.label, f.value]));
     expect(fields['Revenue']).toMatch(/^\$505 /);
     expect(fields['Revenue (EUR)']).toMatch(/^€120 /);

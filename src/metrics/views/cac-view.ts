@@ -79,7 +79,7 @@ export function cacView(report: CacReport, chart?: Attachment): View {
   if (prorated) notes.push(prorated);
   if (report.blended.length > 1)
     notes.push(
-      `Spend is in several currencies (${report.blended.map((b) => b.currency).join(', ')}): each is reported separately, never summed.`,
+      `Spend is in several currencies (${report.blended.map((b) => b.currency).join(', ')}): each is reported separately, never summed. A currency's CAC counts the new customers whose first purchase was in it (one who has not bought yet counts in the channel's main spend currency).`,
     );
   return {
     title: `Customer acquisition cost — ${period.label}`,

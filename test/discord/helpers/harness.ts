@@ -58,7 +58,7 @@ export async function startHarness(
   timing: Partial<DiscordTiming> = {},
   env: Record<string, string> = {},
   registry?: CommandRegistry,
-  logger: pino.Logger = pino({ level: 'silent' }),
+  logger: pino.Logger = pino({ level: process.env.HARNESS_LOG ?? 'silent' }),
 ): Promise<Harness> {
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
