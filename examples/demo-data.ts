@@ -197,8 +197,8 @@ export function* spendRows(acquisitions: Acquisitions, options: DemoOptions): Ge
       const acquired = acquisitions.get(`${month}|${channel}`) ?? 0;
       const total = acquired * PAID_CPA[channel]! * Math.exp(randomNormal(random, 0, 0.15)) + 200;
       const brandShare = 0.3 + random() * 0.2;
-      yield csvLine([`${month}-01`, channel, `${channel}-brand`, (total * brandShare).toFixed(2)]);
-      yield csvLine([`${month}-01`, channel, `${channel}-prospecting`, (total * (1 - brandShare)).toFixed(2)]);
+      yield csvLine([month, channel, `${channel}-brand`, (total * brandShare).toFixed(2)]);
+      yield csvLine([month, channel, `${channel}-prospecting`, (total * (1 - brandShare)).toFixed(2)]);
     }
   }
 }
