@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { acquisitionsByDay } from '../metrics/acquisition.ts';
 import { revenueByDay, spendByDay } from '../metrics/revenue.ts';
+import { spendIn } from '../metrics/spend.ts';
 import { computeChannelRoi, type ChannelRoi } from '../metrics/roi.ts';
 import type { Database } from '../store/schema.ts';
 import { detectAnomaly, TRAILING_PERIODS, type Anomaly } from './anomalies.ts';
@@ -88,6 +89,8 @@ export interface DigestData {
   campaigns: { available: boolean; launched: CampaignResult[] };
   segments: { available: boolean; latest_run_id: number | null; previous_run_id: number | null; movements: SegmentMovement[] };
   history: HistoryPoint[];
+  /** Monthly spend rows the reported period cuts (prorated by day). */
+  prorated_spend_rows: number;
 }
 
 const HISTORY = TRAILING_PERIODS + 1;
@@ -201,6 +204,7 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
   anomalies.sort((a, b) => ANOMALY_ORDER.indexOf(a.metric) - ANOMALY_ORDER.indexOf(b.metric));
 
   const channels = options.sections.includes('channels') ? await channelFigures(db, current, previous) : [];
+  const { prorated } = await spendIn(db, current.from, current.to);
 
   return {
     period: { ...current, kind: options.period },
@@ -217,6 +221,7 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
       ? await segmentMovements(db)
       : { available: true, latest_run_id: null, previous_run_id: null, movements: [] },
     history,
+    prorated_spend_rows: prorated,
   };
 }
 

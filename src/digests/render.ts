@@ -10,6 +10,7 @@ import {
 } from '../core/format.ts';
 import type { Button, Table, View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
+import { proratedNote } from '../metrics/spend.ts';
 import type { Anomaly } from './anomalies.ts';
 import type { ChannelFigures, DigestData } from './content.ts';
 
@@ -168,6 +169,7 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
     notes: [
       zoneNote,
       'New customers by signup date, else first purchase; revenue is net (returns included); CAC = spend / new customers; ROI = (net revenue of the customers acquired in the period, up to its last day − spend) / spend: the figures of /cac and of /roi with as_of = the period end. ROI changes are in percentage points (pp).',
+      ...(proratedNote(data.prorated_spend_rows) ? [proratedNote(data.prorated_spend_rows)!] : []),
       ...(data.other_currencies.length
         ? [`Money is shown per currency, never added up: ${[currency, ...data.other_currencies].join(', ')}; the chart shows ${currency}.`]
         : []),
