@@ -91,11 +91,6 @@ export async function sendToUser(client: Client, userId: string, messages: Disco
   for (const message of messages) await channel.send(messageOptions(message));
 }
 
-/** What stays in the channel when an answer went to the caller alone. */
-export function neutralNotice(path: string, ok: boolean): string {
-  return ok ? `✅ /${path} finished (the answer was sent to you)` : `⚠️ /${path} failed (details sent to you)`;
-}
-
 /**
  * Replaces posted channel messages in place (PATCH /channels/:id/messages/:id): the new messages go into the
  * old ones in order (components replaced, so a reply without buttons removes them), old ones left over are

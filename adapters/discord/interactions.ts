@@ -8,14 +8,14 @@ import {
 } from 'discord.js';
 import type { Bot, Invocation, PreparedCommand } from '../../src/core/bot.ts';
 import type { Caller } from '../../src/core/context.ts';
-import { progressBar } from '../../src/core/progress.ts';
+import { neutralNotice, progressBar } from '../../src/core/progress.ts';
 import { openForeground } from '../../src/jobs/foreground.ts';
 import type { Reply } from '../../src/core/reply.ts';
 import type { Logger } from '../../src/logger.ts';
 import { autocompleteChoices } from './autocomplete.ts';
 import type { ButtonIds } from './button-ids.ts';
 import type { CommandBinding } from './commands.ts';
-import { allowedMentions, isTokenError, messageOptions, neutralNotice, sendToChannel, sendToUser } from './deliver.ts';
+import { allowedMentions, isTokenError, messageOptions, sendToChannel, sendToUser } from './deliver.ts';
 import { DISCORD_LIMITS } from './limits.ts';
 import { findAction, findBinding, resolveCall, type ReceivedOption } from './options.ts';
 import { discordText, renderReply, type DiscordMessage } from './render.ts';

@@ -4,7 +4,7 @@ import type { Caller, ProgressUpdate, Upload } from '../../src/core/context.ts';
 import { actionsOf } from '../../src/core/command.ts';
 import { describeOptions } from '../../src/core/option-schema.ts';
 import { parseCommandLine } from '../../src/core/parse.ts';
-import { progressBar } from '../../src/core/progress.ts';
+import { neutralNotice, progressBar } from '../../src/core/progress.ts';
 import type { Reply } from '../../src/core/reply.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { SlackLimits } from './limits.ts';
@@ -113,9 +113,9 @@ function progressMessage(path: string, update: ProgressUpdate | undefined): Slac
   };
 }
 
-/** What stays in the channel when a public command's answer went to the caller alone. */
-function neutralNotice(path: string, ok: boolean): SlackMessage {
-  const text = ok ? `✅ /${path} finished (the answer was sent to you)` : `⚠️ /${path} failed (details sent to you)`;
+/** The core's neutral line as a Slack message. */
+function neutralMessage(path: string, ok: boolean): SlackMessage {
+  const text = neutralNotice(path, ok);
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } }] };
 }
 
@@ -311,7 +311,7 @@ export class CommandFlow {
     const channel = request.channelId;
     let messages = rendered.messages;
     if (progressTs && rendered.ephemeral) {
-      await poster.update(channel, progressTs, neutralNotice(path, reply.ok));
+      await poster.update(channel, progressTs, neutralMessage(path, reply.ok));
     } else if (progressTs) {
       await poster.update(channel, progressTs, messages[0]!);
       messages = messages.slice(1);

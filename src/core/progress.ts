@@ -33,3 +33,8 @@ export function compactCount(value: number): string {
   if (value >= 1e4) return `${(value / 1e3).toFixed(0)}k`;
   return String(value);
 }
+
+/** What stays in the channel when a command's answer (or its error) went to the caller alone. */
+export function neutralNotice(path: string, ok: boolean): string {
+  return ok ? `✅ /${path} finished (the answer was sent to you)` : `⚠️ /${path} failed (details sent to you)`;
+}

@@ -117,9 +117,13 @@ export async function newCustomersByChannel(db: Kysely<Database>, period: Period
   return out;
 }
 
-/** Spend per channel and currency in the period, in cents (monthly rows prorated by day: see spendIn). */
-export async function spendByChannel(db: Kysely<Database>, period: Period, campaign?: string): Promise<Map<string, Map<string, number>>> {
-  const { shares } = await spendIn(db, period.from, period.to, { campaign });
+/** Spend per channel and currency in the period, in cents (monthly rows prorated by day: see spendIn), and how many monthly rows it cut. */
+export async function spendByChannel(
+  db: Kysely<Database>,
+  period: Period,
+  campaign?: string,
+): Promise<{ byChannel: Map<string, Map<string, number>>; prorated: number }> {
+  const { shares, prorated } = await spendIn(db, period.from, period.to, { campaign });
   const out = new Map<string, Map<string, number>>();
   for (const share of shares) {
     let entry = out.get(share.channel);
@@ -127,7 +131,7 @@ export async function spendByChannel(db: Kysely<Database>, period: Period, campa
     entry.set(share.currency, (entry.get(share.currency) ?? 0) + share.cents);
   }
   for (const entry of out.values()) for (const [currency, cents] of entry) entry.set(currency, Math.round(cents));
-  return out;
+  return { byChannel: out, prorated };
 }
 
 /** The most recent day with orders or spend (what "this month" means for historical data). */

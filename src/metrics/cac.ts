@@ -3,7 +3,6 @@ import { cacMissing } from '../core/format.ts';
 import type { Database } from '../store/schema.ts';
 import { customersForCurrency, mainSpendCurrency, newCustomersByChannel, spendByChannel, type Acquisition } from './acquisition.ts';
 import { previousPeriod, trailingPeriods } from './periods.ts';
-import { spendIn } from './spend.ts';
 import type { Period } from './periods.ts';
 
 export interface CacFigure {
@@ -40,11 +39,14 @@ export interface CacReport {
 
 interface PeriodData {
   customers: Map<string, Acquisition[]>;
+  /** Monthly spend rows the period cuts. */
+  prorated: number;
   spend: Map<string, Map<string, number>>;
 }
 
 async function periodData(db: Kysely<Database>, period: Period): Promise<PeriodData> {
-  return { customers: await newCustomersByChannel(db, period), spend: await spendByChannel(db, period) };
+  const { byChannel, prorated } = await spendByChannel(db, period);
+  return { customers: await newCustomersByChannel(db, period), spend: byChannel, prorated };
 }
 
 const figure = (spendCents: number, customers: number): CacFigure => ({
@@ -143,7 +145,6 @@ export async function computeCac(
   }));
   if (!options.channel && trendCurrency)
     series.push({ channel: 'blended', cac: history.map((d) => totals(d, trendCurrency, false, trendCurrency).cac) });
-  const { prorated } = await spendIn(db, period.from, period.to);
   return {
     period,
     previous_period: previous,
@@ -151,6 +152,6 @@ export async function computeCac(
     blended,
     paid,
     trend: { periods, currency: trendCurrency, series },
-    prorated_spend_rows: prorated,
+    prorated_spend_rows: current.prorated,
   };
 }

@@ -6,7 +6,6 @@ import type { Acquisition } from './acquisition.ts';
 import { DAYS_PER_MONTH } from './clv-model.ts';
 import type { ClvValueReport } from './clv-model.ts';
 import { dayAfter } from './periods.ts';
-import { spendIn } from './spend.ts';
 import type { Period } from './periods.ts';
 
 /** How far after acquisition revenue counts: N days, or everything up to as_of. */
@@ -128,7 +127,7 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
   const window = attributionWindow(windowDays, asOf);
   const margin = options.margin ?? 1;
   const acquired = await acquisitionsIn(db, period, options.channel);
-  const spend = await spendByChannel(db, period);
+  const { byChannel: spend, prorated } = await spendByChannel(db, period);
   const revenue = await revenueOf(db, acquired, asOf, windowDays);
   const projection = acquired.length
     ? await options.projection(acquired.map((a) => a.customer_id))
@@ -190,7 +189,6 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
     }
   }
   const missing = 'missing' in projection ? projection.missing : null;
-  const { prorated } = await spendIn(db, period.from, period.to);
   return {
     as_of: asOf,
     period,
