@@ -92,7 +92,13 @@ export async function benchDigest(options: { customers?: number; orders?: number
     const db = createDatabase(url);
     const rows: BenchRow[] = [];
     const input = (period: 'week' | 'month') => ({
-      options: { period, sections: ['kpis', 'channels', 'campaigns', 'segments'] as const, send_date: SEND_DATE, currency: 'USD' },
+      options: {
+        period,
+        sections: ['kpis', 'channels', 'campaigns', 'segments'] as const,
+        send_date: SEND_DATE,
+        currency: 'USD',
+        zone: 'UTC',
+      },
       outDir: path.join(dir, 'out'),
       chartName: `bench-${period}`,
     });

@@ -52,6 +52,7 @@ async function importSide(dir: string, databaseUrl: string): Promise<SideResult>
         source: { type: 'path', path: path.join(dir, `${kind}.csv`), label: `${kind}.csv` },
         strict: false,
         defaultCurrency: 'USD',
+        timeZone: 'UTC',
         defaultConsent: false,
         outDir: dir,
         now: '2026-11-25T10:00:00.000Z',

@@ -152,6 +152,7 @@ async function measure(url: string, outDir: string): Promise<StoreFigures> {
       sections: ['kpis', 'channels', 'campaigns', 'segments'] as ('kpis' | 'channels' | 'campaigns' | 'segments')[],
       send_date: SEND_DATE,
       currency: 'USD',
+      zone: 'UTC',
     });
     const digest = async (period: 'week' | 'month') =>
       (await timed(() => buildDigest(db, url, { options: options(period), outDir, chartName: `bench-${period}` }))).ms;

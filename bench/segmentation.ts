@@ -69,7 +69,7 @@ export async function benchSegmentation(customers = 1_000_000): Promise<BenchRow
     // nothing else running while the baseline is timed (a retired worker's replacement would be warming)
     await workerPool.close();
     // Baseline: the same standardized features, the same start the run's final Lloyd used (untimed preparation).
-    const features = await fetchCustomerFeatures(db, { features: ['recency', 'frequency', 'monetary'], asOf: AS_OF });
+    const features = await fetchCustomerFeatures(db, { features: ['recency', 'frequency', 'monetary'], asOf: AS_OF, zone: 'UTC' });
     const { matrix } = transformFeatures({ names: features.names, rows: features.ids.length, values: features.values });
     const startFixed = kmeans(matrix, 5, { seed: SEED }).start;
     const baseFixed = await timed(async () => plainLloyd(matrix.values, matrix.rows, 3, startFixed, 5, 300));

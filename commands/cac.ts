@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineAction, defineCommand } from '../src/core/command.ts';
+import { timeZoneOption, zoneFor } from '../src/core/business-day.ts';
 import { isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
 import { reply } from '../src/core/reply.ts';
@@ -23,17 +24,19 @@ export default defineCommand({
         .meta({ hint: 'month|quarter|YYYY-MM|YYYY-Qn' }),
       from: isoDate.optional().describe('start of a custom period'),
       to: isoDate.optional().describe('end of a custom period'),
+      tz: timeZoneOption,
     }),
     role: 'analyst',
     visibility: 'public',
     examples: ['/cac', '/cac period=2026-Q3', '/cac channel=paid_search period=2026-10', '/cac from=2026-09-01 to=2026-09-30'],
     handler: async (ctx, options) => {
-      const latest = await latestDataDay(ctx.db);
+      const zone = zoneFor(ctx.config, options.tz);
+      const latest = await latestDataDay(ctx.db, zone);
       if (!latest)
         throw new UserError('no_data', 'There are no orders or spend yet, so there is no CAC to compute.', {
           hint: 'Import spend and customers first: /import spend <file>, /import customers <file>.',
         });
-      const period = resolvePeriod(options, latest);
+      const period = resolvePeriod(options, latest, zone);
       const report = await computeCac(ctx.db, period, { channel: options.channel });
       if (options.channel && report.channels.length === 0) {
         throw new UserError(

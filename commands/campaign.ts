@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
+import { dayOf, dayOfInstant, timeZoneOption, zoneFor } from '../src/core/business-day.ts';
 import {
   decideCampaign,
   expireRequest,
@@ -482,7 +483,7 @@ export default defineCommand({
           detailView(launched, {
             text: `🚀 Campaign #${c.id} is *${stateLabel(launched.state)}*: ${formatCount(o.sent)} of ${formatCount(o.total)} recipients sent${launched.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}${o.failed ? `, ${formatCount(o.failed)} failed` : ''}${o.skipped ? `, ${formatCount(o.skipped)} skipped (consent withdrawn since launch)` : ''}; ${formatCount(result.holdout)} held out of an audience of ${formatCount(result.audience)}.`,
             notes: [
-              `Measure it with /campaign report ${c.id} (attribution window ${launched.window_days} days from ${launched.launched_at!.slice(0, 10)}).`,
+              `Measure it with /campaign report ${c.id} (attribution window ${launched.window_days} days from ${dayOf(launched.launched_at!, ctx.config.BUSINESS_TZ)}).`,
             ],
           }),
         );
@@ -492,13 +493,18 @@ export default defineCommand({
       name: 'report',
       description:
         'What the campaign earned: rates, revenue of recipients vs holdout, incremental revenue, lift and ROI with 95% intervals.',
-      options: z.object({ campaign: campaignRef, as_of: isoDate.optional().describe('measure up to this date (default today)') }),
+      options: z.object({
+        campaign: campaignRef,
+        as_of: isoDate.optional().describe('measure up to the end of this day (default today)'),
+        tz: timeZoneOption,
+      }),
       positional: ['campaign'],
       role: 'viewer',
       visibility: 'public',
-      handler: async (ctx, { campaign: ref, as_of }) => {
+      handler: async (ctx, { campaign: ref, as_of, tz }) => {
         const c = await getCampaign(ctx.db, ref);
-        const report = await campaignReport(ctx.db, c.id, as_of ?? ctx.now().toISOString().slice(0, 10), { outDir: ctx.outDir });
+        const zone = zoneFor(ctx.config, tz);
+        const report = await campaignReport(ctx.db, c.id, as_of ?? dayOfInstant(ctx.now(), zone), zone, { outDir: ctx.outDir });
         return reply(report.data, report.view);
       },
     }),

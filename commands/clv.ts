@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineAction, defineCommand } from '../src/core/command.ts';
+import { timeZoneOption, zoneFor } from '../src/core/business-day.ts';
 import { isoDate } from '../src/core/dates.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import type { Attachment } from '../src/core/reply.ts';
@@ -24,7 +25,8 @@ const value = defineAction({
     segment: z.string().optional().describe('a segment name (from /segment)').meta({ autocomplete: 'segment' }),
     horizon: z.number().int().min(1).max(120).default(12).describe('months to predict'),
     discount: z.number().min(0).max(1).default(0.1).describe('annual discount rate, e.g. 0.10'),
-    as_of: isoDate.optional().describe('value as of this date (default: the last purchase day in the data)'),
+    as_of: isoDate.optional().describe('value as of the end of this day (default: the last purchase day in the data)'),
+    tz: timeZoneOption,
   }),
   role: 'analyst',
   visibility: 'public',
@@ -34,6 +36,7 @@ const value = defineAction({
     const scope = await resolveCustomerScope(ctx.db, options);
     const report = await runClvValues(ctx, {
       asOf: options.as_of,
+      zone: zoneFor(ctx.config, options.tz),
       horizonMonths: options.horizon,
       annualDiscount: options.discount,
       margin: ctx.config.GROSS_MARGIN,
@@ -73,13 +76,14 @@ const model = defineAction({
   options: z.object({
     as_of: isoDate.optional().describe('fit on purchases up to this date (default: the last purchase day)'),
     holdout: isoDate.optional().describe('fit up to this date instead and compare predictions with what happened after it, up to as_of'),
+    tz: timeZoneOption,
   }),
   role: 'analyst',
   visibility: 'public',
   long: true,
   examples: ['/clv model', '/clv model as_of=2026-09-30', '/clv model as_of=2026-09-30 holdout=2026-03-31'],
   handler: async (ctx, options) => {
-    const report = await runClvModel(ctx, { asOf: options.as_of, holdout: options.holdout });
+    const report = await runClvModel(ctx, { asOf: options.as_of, holdout: options.holdout, zone: zoneFor(ctx.config, options.tz) });
     const charts: Attachment[] = [
       await attachChart(ctx, fitCheckChart(report), 'clv-fit-check', 'Actual and expected customers by number of repeat purchases'),
     ];

@@ -12,7 +12,8 @@ import { renderDigest } from '../src/digests/render.ts';
 import { runDigest, runtimeOf } from '../src/digests/run-digest.ts';
 import { lastRun, manualKey } from '../src/digests/runs.ts';
 import { createSchedule, listSchedules, removeSchedule, requireSchedule, scheduleSections, setPaused } from '../src/digests/schedules.ts';
-import { formatInZone, localDate, validateTimeZone } from '../src/digests/time-zone.ts';
+import { dayOf, zoneFor } from '../src/core/business-day.ts';
+import { formatInZone, localDate, validateTimeZone } from '../src/core/time-zone.ts';
 
 const sectionsOption = z
   .string()
@@ -221,14 +222,14 @@ export default defineCommand({
         sections: sectionsOption,
         period: periodOption,
         as_of: isoDate.optional().describe('the day it would be sent: it reports the last complete period before (default today)'),
-        tz: z.string().default('UTC').describe('time zone for "today" and the header'),
+        tz: z.string().optional().describe('time zone for "today", the header and which day figures fall on (default BUSINESS_TZ)'),
       }),
       role: 'viewer',
       visibility: 'public',
       long: true,
       examples: ['/digest preview', '/digest preview period=month as_of=2026-11-01 sections=kpis,channels'],
       handler: async (ctx, options) => {
-        const timeZone = validateTimeZone(options.tz);
+        const timeZone = zoneFor(ctx.config, options.tz);
         const now = ctx.now();
         const sendDate = options.as_of ?? localDate(now, timeZone);
         ctx.progress({ fraction: null, message: 'computing the digest' });
@@ -238,6 +239,7 @@ export default defineCommand({
             sections: parseSections(options.sections),
             send_date: sendDate,
             currency: ctx.config.DEFAULT_CURRENCY,
+            zone: timeZone,
           },
           outDir: ctx.outDir,
           chartName: `digest-preview-${sendDate}-${now.getTime()}`,
@@ -252,7 +254,7 @@ export default defineCommand({
             .selectFrom('orders')
             .select((eb) => eb.fn.max('order_date').as('day'))
             .executeTakeFirst();
-          const day = latest?.day ? String(latest.day).slice(0, 10) : null;
+          const day = latest?.day ? dayOf(String(latest.day), timeZone) : null;
           if (day && day < built.data.period.from) {
             view.notes = [
               ...(view.notes ?? []),

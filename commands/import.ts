@@ -110,6 +110,7 @@ async function importNow(
     map: opts.map,
     encoding: opts.encoding,
     defaultCurrency: ctx.config.DEFAULT_CURRENCY,
+    timeZone: ctx.config.BUSINESS_TZ,
     defaultConsent: ctx.config.DEFAULT_CONSENT,
     clearLeftovers: true,
     outDir: ctx.outDir,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineAction, defineCommand } from '../src/core/command.ts';
+import { dayOfInstant, timeZoneOption, zoneFor } from '../src/core/business-day.ts';
 import { isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
 import { reply } from '../src/core/reply.ts';
@@ -34,27 +35,29 @@ export default defineCommand({
         .describe('count revenue this many days after acquisition (default: up to as_of)'),
       as_of: isoDate.optional().describe('count revenue up to this date (default: the last day with data)'),
       horizon: z.number().int().min(1).max(120).default(12).describe('months of predicted CLV in projected ROI'),
+      tz: timeZoneOption,
     }),
     role: 'analyst',
     visibility: 'public',
     long: true,
     examples: ['/roi', '/roi period=2026-Q3 window=90', '/roi channel=paid_social period=2026-10'],
     handler: async (ctx, options) => {
+      const zone = zoneFor(ctx.config, options.tz);
       if (options.campaign) {
         if (options.channel)
           throw new UserError('bad_scope', 'Give either channel= or campaign=, not both.', {
             hint: 'e.g. /roi channel=paid_search, or /roi campaign=<id>.',
           });
-        const report = await computeCampaignRoi(ctx.db, options.campaign, options.as_of ?? ctx.now().toISOString().slice(0, 10));
+        const report = await computeCampaignRoi(ctx.db, options.campaign, options.as_of ?? dayOfInstant(ctx.now(), zone), zone);
         return reply<unknown>(report, campaignRoiView(report));
       }
-      const latest = await latestDataDay(ctx.db);
+      const latest = await latestDataDay(ctx.db, zone);
       if (!latest)
         throw new UserError('no_data', 'There are no orders or spend yet, so there is no ROI to compute.', {
           hint: 'Import orders, customers and spend first.',
         });
       const asOf = options.as_of ?? latest;
-      const period = resolvePeriod(options, asOf);
+      const period = resolvePeriod(options, asOf, zone);
       const report = await computeChannelRoi(ctx.db, {
         period,
         asOf,
@@ -66,6 +69,7 @@ export default defineCommand({
           try {
             return await runClvValues(ctx, {
               asOf,
+              zone,
               horizonMonths: options.horizon,
               annualDiscount: 0.1,
               customerIds,

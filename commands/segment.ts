@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineAction, defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
+import { timeZoneOption, zoneFor } from '../src/core/business-day.ts';
 import { isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
 import { formatCount, maskEmail } from '../src/core/format.ts';
@@ -75,7 +76,8 @@ export default defineCommand({
           .optional()
           .describe('comma-separated: recency, frequency, monetary, tenure, aov, or any numeric customer attribute')
           .meta({ hint: 'recency,frequency,monetary,…' }),
-        as_of: isoDate.optional().describe('compute features as of this date (default: the latest order date)'),
+        as_of: isoDate.optional().describe('compute features as of the end of this day (default: the latest order date)'),
+        tz: timeZoneOption,
         name: z.string().min(1).max(80).optional().describe('a name for the run'),
         seed: z.number().int().min(0).default(1).describe('random seed; the same seed gives the same segments'),
         scaling: z
@@ -98,6 +100,7 @@ export default defineCommand({
           k: options.k,
           features: parseFeatureList(options.features),
           asOf: options.as_of,
+          zone: zoneFor(ctx.config, options.tz),
           name: options.name,
           seed: options.seed,
           scaling: options.scaling,

@@ -1,3 +1,4 @@
+import { dayOfInstant } from '../core/business-day.ts';
 import { mention } from '../core/mention.ts';
 import type { Config } from '../config/config.ts';
 import type { MessageUpdater, Notifier, Platform, PostedMessage } from '../core/context.ts';
@@ -113,7 +114,8 @@ export async function submitCampaign(
   assertTransition(campaign, 'pending_approval');
   assertChannelReady(deps.config, campaign.channel);
   const now = deps.now();
-  const preview = await previewAudience(deps.db, campaign, now.toISOString().slice(0, 10));
+  const zone = deps.config.BUSINESS_TZ;
+  const preview = await previewAudience(deps.db, campaign, dayOfInstant(now, zone), zone);
   if (preview.audience === 0) {
     throw new UserError(
       'empty_audience',

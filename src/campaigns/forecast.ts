@@ -3,6 +3,7 @@ import { addDays } from '../core/dates.ts';
 import { UserError } from '../core/errors.ts';
 import { conditionalExpectedPurchases, expectedAverageSpend } from '../metrics/clv/index.ts';
 import { DAYS_PER_UNIT, fittedClvModel, type FittedClv } from '../metrics/clv-model.ts';
+import { onDays } from '../store/business-days.ts';
 import type { Database } from '../store/schema.ts';
 
 export interface Forecast {
@@ -29,11 +30,12 @@ export async function forecastRevenue(
   windowDays: number,
   asOf: string,
   currency: string,
+  zone: string,
 ): Promise<Forecast> {
   const base = { window_days: windowDays, as_of: asOf, members: customerIds.length };
-  const model = await clvModel(db, asOf, currency);
+  const model = await clvModel(db, asOf, currency, zone);
   if (typeof model === 'string') {
-    const perMember = await historicalPerMember(db, customerIds, windowDays, asOf, currency);
+    const perMember = await historicalPerMember(db, customerIds, windowDays, asOf, currency, zone);
     return {
       ...base,
       method: 'historical',
@@ -63,9 +65,9 @@ export async function forecastRevenue(
 }
 
 /** The fitted model, or why it cannot be used here (the sentence /clv would give). */
-async function clvModel(db: Kysely<Database>, asOf: string, currency: string): Promise<FittedClv | string> {
+async function clvModel(db: Kysely<Database>, asOf: string, currency: string, zone: string): Promise<FittedClv | string> {
   try {
-    const model = await fittedClvModel(db, asOf);
+    const model = await fittedClvModel(db, asOf, zone);
     if (model.currency !== currency) return `the CLV model is fitted in ${model.currency}, the campaign counts ${currency}`;
     return model;
   } catch (error) {
@@ -74,13 +76,14 @@ async function clvModel(db: Kysely<Database>, asOf: string, currency: string): P
   }
 }
 
-/** Mean net revenue per member over the `windowDays` days ending at `asOf`, cents. */
+/** Mean net revenue per member over the `windowDays` business days ending with `asOf`, cents. */
 async function historicalPerMember(
   db: Kysely<Database>,
   customerIds: string[],
   windowDays: number,
   asOf: string,
   currency: string,
+  zone: string,
 ): Promise<number> {
   if (customerIds.length === 0) return 0;
   const from = addDays(asOf, -windowDays + 1);
@@ -91,8 +94,7 @@ async function historicalPerMember(
       .select((eb) => eb.fn.sum<number>('net_cents').as('cents'))
       .where('customer_id', 'in', customerIds.slice(i, i + 500))
       .where('currency', '=', currency)
-      .where('order_date', '>=', from)
-      .where('order_date', '<=', asOf)
+      .where(onDays('order_date', from, asOf, zone))
       .executeTakeFirst();
     total += Number(row?.cents ?? 0);
   }

@@ -29,6 +29,7 @@ export async function incrementalForecast(
   baselineCents: number,
   costCents: number,
   asOf: string,
+  zone: string,
 ): Promise<IncrementalForecast> {
   const breakEven = costCents > 0 && baselineCents > 0 ? costCents / baselineCents : null;
   const earlier = await db
@@ -46,7 +47,7 @@ export async function incrementalForecast(
   let weight = 0;
   const used: number[] = [];
   for (const { id } of earlier) {
-    const { data } = await campaignReport(db, Number(id), asOf);
+    const { data } = await campaignReport(db, Number(id), asOf, zone);
     const inc = data.incremental;
     if ((inc.verdict !== 'significant' && inc.verdict !== 'not_significant') || inc.per_member_cents === null) continue;
     const days = Math.max(1, data.attribution_window.days_elapsed);

@@ -22,14 +22,14 @@ export interface AudiencePreview {
 }
 
 /** What a launch now would do: audience after consent and unsubscribes, holdout, cost, baseline and incremental forecast. */
-export async function previewAudience(db: Kysely<Database>, campaign: Campaign, asOf: string): Promise<AudiencePreview> {
+export async function previewAudience(db: Kysely<Database>, campaign: Campaign, asOf: string, zone: string): Promise<AudiencePreview> {
   const members = await resolveMembers(audienceSource(), db, campaign.segment);
   const { eligible, excluded } = await eligibleMembers(db, members.customer_ids, campaign.channel);
   const split = drawHoldout(eligible, campaign.holdout_pct, campaign.seed);
   // a log channel is a dry run: nothing is sent, nothing is paid
   const cost = campaign.channel === 'log' ? 0 : split.recipients.length * campaign.cost_per_send_cents;
-  const forecast = await forecastRevenue(db, split.recipients, campaign.window_days, asOf, campaign.currency);
-  const incremental = await incrementalForecast(db, campaign, split.recipients.length, forecast.expected_revenue_cents, cost, asOf);
+  const forecast = await forecastRevenue(db, split.recipients, campaign.window_days, asOf, campaign.currency, zone);
+  const incremental = await incrementalForecast(db, campaign, split.recipients.length, forecast.expected_revenue_cents, cost, asOf, zone);
   return {
     segment_name: members.segment_name,
     segment_members: members.customer_ids.length,

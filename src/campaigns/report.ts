@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import { dayOf } from '../core/business-day.ts';
 import { addDays, daysBetween } from '../core/dates.ts';
+import { onDays } from '../store/business-days.ts';
 import { formatCount, formatPercent } from '../core/format.ts';
 import type { View } from '../core/reply.ts';
 import { writeChart } from '../charts/index.ts';
@@ -110,6 +112,7 @@ export async function campaignReport(
   db: Kysely<Database>,
   campaignId: number | string,
   asOf: string,
+  zone: string,
   options: CampaignReportOptions = {},
 ): Promise<CampaignReport> {
   const c = await getCampaign(db, campaignId);
@@ -122,19 +125,20 @@ export async function campaignReport(
       },
     );
   }
-  const start = c.launched_at.slice(0, 10);
+  const start = dayOf(c.launched_at, zone);
   const end = addDays(start, c.window_days);
   const cutoff = addDays(asOf, 1) < end ? addDays(asOf, 1) : end;
   const daysElapsed = Math.max(0, Math.min(c.window_days, daysBetween(start, cutoff)));
   const window = { start, end, days: c.window_days, days_elapsed: daysElapsed, complete: cutoff === end };
+  // [start, cutoff) as business days in the zone
+  const inWindow = (column: string) => onDays(column, start, addDays(cutoff, -1), zone);
 
   const outbox = await outboxCounts(db, c.id);
   const eventCounts = await db
     .selectFrom('events')
     .select((eb) => ['type', eb.fn.count<number>('customer_id').distinct().as('n')])
     .where('campaign_id', '=', String(c.id))
-    .where('occurred_at', '>=', start)
-    .where('occurred_at', '<', cutoff)
+    .where(inWindow('occurred_at'))
     .groupBy('type')
     .execute();
   const count = (type: string) => Number(eventCounts.find((e) => e.type === type)?.n ?? 0);
@@ -163,11 +167,7 @@ export async function campaignReport(
   const perMember = await db
     .selectFrom('campaign_audience as a')
     .leftJoin('orders as o', (join) =>
-      join
-        .onRef('o.customer_id', '=', 'a.customer_id')
-        .on('o.order_date', '>=', start)
-        .on('o.order_date', '<', cutoff)
-        .on('o.currency', '=', c.currency),
+      join.onRef('o.customer_id', '=', 'a.customer_id').on(inWindow('o.order_date')).on('o.currency', '=', c.currency),
     )
     .select((eb) => [
       'a.customer_id',
@@ -209,8 +209,7 @@ export async function campaignReport(
     .innerJoin('orders as o', 'o.customer_id', 'a.customer_id')
     .select((eb) => ['a.group_name', 'o.order_date', eb.fn.sum<number>('o.net_cents').as('cents')])
     .where('a.campaign_id', '=', c.id)
-    .where('o.order_date', '>=', start)
-    .where('o.order_date', '<', cutoff)
+    .where(inWindow('o.order_date'))
     .where('o.currency', '=', c.currency)
     .groupBy(['a.group_name', 'o.order_date'])
     .execute();
@@ -220,7 +219,7 @@ export async function campaignReport(
   for (let d = 0; d < daysElapsed; d++) {
     const date = addDays(start, d);
     for (const row of daily) {
-      if (row.order_date.slice(0, 10) !== date) continue;
+      if (dayOf(row.order_date, zone) !== date) continue;
       if (row.group_name === 'holdout') cumH += Number(row.cents);
       else cumR += Number(row.cents);
     }

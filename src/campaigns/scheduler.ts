@@ -1,3 +1,4 @@
+import { dayOf, dayOfInstant } from '../core/business-day.ts';
 import { addDays } from '../core/dates.ts';
 import { onDueChange } from './due-changes.ts';
 import { expireRequest, isExpired, type ApprovalDeps } from './approvals.ts';
@@ -49,8 +50,10 @@ export async function campaignTick(deps: ApprovalDeps): Promise<TickResult> {
     }
   }
   for (const c of await listCampaigns(deps.db, 'live')) {
-    const end = addDays(c.launched_at!, c.window_days);
-    if (end <= now.toISOString().slice(0, 10)) {
+    // the window is whole business days from the launch day, as /campaign report counts it
+    const zone = deps.config.BUSINESS_TZ;
+    const end = addDays(dayOf(c.launched_at!, zone), c.window_days);
+    if (end <= dayOfInstant(now, zone)) {
       await guard(c.id, async () => {
         const fresh = await getCampaign(deps.db, c.id);
         await transition(deps.db, fresh, {

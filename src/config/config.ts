@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ROLES } from '../core/roles.ts';
+import { canonicalZone, isValidTimeZone } from '../core/time-zone.ts';
 
 const list = z
   .string()
@@ -46,6 +47,10 @@ export const configSchema = z.object({
     .number()
     .refine((v) => v > 0 && v <= 1, 'must be a share of revenue above 0 and at most 1, e.g. 0.4 for a 40% gross margin')
     .default(1),
+  /** The zone that decides which day, week, month and quarter an order, a signup or an event belongs to. */
+  BUSINESS_TZ: optionalText
+    .refine((v) => v === undefined || isValidTimeZone(v), 'must be an IANA time zone name such as UTC, Europe/Berlin or America/New_York')
+    .transform((v) => (v === undefined ? 'UTC' : canonicalZone(v))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOB_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
   WORKERS: z.preprocess(

@@ -3,6 +3,8 @@ import { acquisitionsByDay } from '../metrics/acquisition.ts';
 import { revenueByDay, spendByDay } from '../metrics/revenue.ts';
 import { spendIn } from '../metrics/spend.ts';
 import { computeChannelRoi, type ChannelRoi } from '../metrics/roi.ts';
+import { dayOf } from '../core/business-day.ts';
+import { onDays } from '../store/business-days.ts';
 import type { Database } from '../store/schema.ts';
 import { detectAnomaly, TRAILING_PERIODS, type Anomaly } from './anomalies.ts';
 import { dayAfter, reportedPeriod, trailingPeriods, type DigestPeriod, type PeriodKind } from './periods.ts';
@@ -16,6 +18,8 @@ export interface DigestOptions {
   /** The local date the digest goes out (YYYY-MM-DD): it reports the last complete period before it. */
   send_date: string;
   currency: string;
+  /** The business time zone: which day an order, signup or launch falls on (as in /cac and /roi). */
+  zone: string;
 }
 
 export interface Figure {
@@ -95,11 +99,11 @@ export interface DigestData {
 
 const HISTORY = TRAILING_PERIODS + 1;
 
-/** The index of the period holding a day (`YYYY-MM-DD` or a timestamp), or -1. */
+/** The index of the period holding a business day (`YYYY-MM-DD`), or -1. */
 function bucketFinder(periods: DigestPeriod[]): (day: string | null) => number {
   return (day) => {
     if (!day) return -1;
-    const date = String(day).slice(0, 10);
+    const date = String(day);
     return periods.findIndex((p) => date >= p.from && date <= p.to);
   };
 }
@@ -112,14 +116,14 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
   const periods = trailingPeriods(options.period, current, HISTORY);
   const previous = periods[HISTORY - 2]!;
   const start = periods[0]!.from;
-  const end = dayAfter(current.to);
+  const zone = options.zone;
   const recent = periods.slice(-2);
 
   // Grouped by day, not by period: the groups follow the date indexes, and days map onto periods here.
   const [revenueRows, acquisitionRows, spendRows, firstOrder] = await Promise.all([
-    revenueByDay(db, start, end),
-    acquisitionsByDay(db, start, end),
-    spendByDay(db, start, end),
+    revenueByDay(db, start, current.to, zone),
+    acquisitionsByDay(db, start, current.to, zone),
+    spendByDay(db, start, current.to),
     db
       .selectFrom('orders')
       .select((eb) => eb.fn.min('order_date').as('first'))
@@ -179,7 +183,8 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
   };
 
   // Periods that ended before the first order say nothing about what is normal.
-  const dataStart = (firstOrder?.first as string | null | undefined) ?? end;
+  const first = firstOrder?.first as string | null | undefined;
+  const dataStart = first ? dayOf(first, zone) : dayAfter(current.to);
   const trailing = history.slice(0, HISTORY - 1).filter((p) => p.to >= dataStart);
   const anomalies: Anomaly[] = [];
   for (const metric of ['orders', 'new_customers'] as const) {
@@ -203,7 +208,7 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
   }
   anomalies.sort((a, b) => ANOMALY_ORDER.indexOf(a.metric) - ANOMALY_ORDER.indexOf(b.metric));
 
-  const channels = options.sections.includes('channels') ? await channelFigures(db, current, previous) : [];
+  const channels = options.sections.includes('channels') ? await channelFigures(db, current, previous, zone) : [];
   const { prorated } = await spendIn(db, current.from, current.to);
 
   return {
@@ -216,7 +221,7 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
     anomalies,
     kpis,
     channels,
-    campaigns: options.sections.includes('campaigns') ? await campaignResults(db, current) : { available: true, launched: [] },
+    campaigns: options.sections.includes('campaigns') ? await campaignResults(db, current, zone) : { available: true, launched: [] },
     segments: options.sections.includes('segments')
       ? await segmentMovements(db)
       : { available: true, latest_run_id: null, previous_run_id: null, movements: [] },
@@ -241,9 +246,9 @@ function currenciesBySize(history: HistoryPoint[], fallback: string): string[] {
 }
 
 /** /roi's channel rows for a period, as of its last day, without projections. */
-async function roiRows(db: Kysely<Database>, period: DigestPeriod): Promise<ChannelRoi[]> {
+async function roiRows(db: Kysely<Database>, period: DigestPeriod, zone: string): Promise<ChannelRoi[]> {
   const report = await computeChannelRoi(db, {
-    period: { ...period, kind: 'range' },
+    period: { ...period, kind: 'range', zone },
     asOf: period.to,
     horizonMonths: 0,
     projection: async () => ({ missing: 'not projected in the digest' }),
@@ -261,8 +266,13 @@ const figuresOf = (row: ChannelRoi | undefined) => ({
 });
 
 /** CAC and ROI per channel and spend currency for the period and the one before: /roi's own figures. */
-async function channelFigures(db: Kysely<Database>, current: DigestPeriod, previous: DigestPeriod): Promise<ChannelFigures[]> {
-  const [now, before] = await Promise.all([roiRows(db, current), roiRows(db, previous)]);
+async function channelFigures(
+  db: Kysely<Database>,
+  current: DigestPeriod,
+  previous: DigestPeriod,
+  zone: string,
+): Promise<ChannelFigures[]> {
+  const [now, before] = await Promise.all([roiRows(db, current, zone), roiRows(db, previous, zone)]);
   const key = (r: ChannelRoi) => `${r.channel}\u0000${r.currency}`;
   const keys = [...new Map([...now, ...before].map((r) => [key(r), { channel: r.channel, currency: r.currency }])).values()];
   return keys
@@ -284,12 +294,11 @@ async function channelFigures(db: Kysely<Database>, current: DigestPeriod, previ
     );
 }
 
-async function campaignResults(db: Kysely<Database>, period: DigestPeriod): Promise<DigestData['campaigns']> {
+async function campaignResults(db: Kysely<Database>, period: DigestPeriod, zone: string): Promise<DigestData['campaigns']> {
   const launched = await db
     .selectFrom('campaigns')
     .select(['id', 'name', 'channel', 'state', 'launched_at', 'audience_size'])
-    .where('launched_at', '>=', period.from)
-    .where('launched_at', '<', dayAfter(period.to))
+    .where(onDays('launched_at', period.from, period.to, zone))
     .orderBy('launched_at')
     .limit(20)
     .execute();

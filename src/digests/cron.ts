@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import { UserError } from '../core/errors.ts';
-import { instantOf, localTime } from './time-zone.ts';
+import { instantOf, localTime } from '../core/time-zone.ts';
 
 /** The sets a 5-field expression allows: minute, hour, day of month, month (1..12), weekday (0 = Sunday). */
 export interface CronFields {

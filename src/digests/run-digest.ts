@@ -10,7 +10,7 @@ import { DEFAULT_RETRY, deliverWithRetry, realSleep, type RetryOptions, type Sle
 import { renderDigest } from './render.ts';
 import { claimRun, finishRun, lastDeliveredHash } from './runs.ts';
 import { scheduleSections, type DigestSchedule } from './schedules.ts';
-import { formatInZone, localDate } from './time-zone.ts';
+import { formatInZone, localDate } from '../core/time-zone.ts';
 import type { PeriodKind } from './periods.ts';
 import { mention } from '../core/mention.ts';
 
@@ -20,6 +20,8 @@ export interface DigestRuntime {
   databaseUrl: string;
   outDir: string;
   currency: string;
+  /** BUSINESS_TZ: which day figures fall on (the schedule's zone decides when it fires). */
+  zone: string;
   notify: Notifier;
   logger: Logger;
   now: () => Date;
@@ -36,6 +38,7 @@ export function runtimeOf(bot: RuntimeSource, extra: Partial<DigestRuntime> = {}
     databaseUrl: bot.config.DATABASE_URL,
     outDir: bot.outDir,
     currency: bot.config.DEFAULT_CURRENCY,
+    zone: bot.config.BUSINESS_TZ,
     notify: bot.notify,
     logger: bot.logger,
     now: bot.now,
@@ -85,6 +88,7 @@ export async function runDigest(
         sections: scheduleSections(schedule),
         send_date: localDate(fireTime, schedule.time_zone),
         currency: rt.currency,
+        zone: rt.zone,
       },
       outDir: rt.outDir,
       chartName: chartName(schedule.id, key),

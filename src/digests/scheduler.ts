@@ -6,7 +6,7 @@ import { onScheduleChange } from './events.ts';
 import { runDigest, runtimeOf, type DigestRuntime, type RunOutcome } from './run-digest.ts';
 import { claimRun, lastFireTime } from './runs.ts';
 import { findSchedule, listSchedules, type DigestSchedule } from './schedules.ts';
-import { formatInZone } from './time-zone.ts';
+import { formatInZone } from '../core/time-zone.ts';
 
 /** Starts a timer that calls `onFire` with each fire time of the expression in the zone. */
 export type TaskFactory = (expression: string, timeZone: string, name: string, onFire: (fireTime: Date) => void) => { stop(): void };

@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.ts';
+import { instantOf } from '../core/time-zone.ts';
 
 /** A date that has the expected shape but cannot be kept, with the reason. */
 export interface DateRejection {
@@ -6,8 +7,9 @@ export interface DateRejection {
 }
 
 /**
- * A parsed date: `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SS.000Z` when the value has a time; a
- * DateRejection when it is out of range; null when it is not written as expected.
+ * A parsed date: `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SS.000Z` (UTC) when the value has a time (a time
+ * without an offset is read in the business time zone); a DateRejection when it is out of range or
+ * names a time the zone skips; null when it is not written as expected.
  */
 export type DateParser = (text: string) => string | DateRejection | null;
 
@@ -49,7 +51,9 @@ interface Time {
   zone?: string;
 }
 
-function build(year: number, month: number, day: number, time?: Time): string | DateRejection | null {
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+function build(year: number, month: number, day: number, time: Time | undefined, zone: string): string | DateRejection | null {
   if (month < 1 || month > 12 || day < 1) return null;
   const probe = new Date(Date.UTC(year, month - 1, day));
   if (probe.getUTCDate() !== day || probe.getUTCMonth() !== month - 1) return null;
@@ -57,7 +61,14 @@ function build(year: number, month: number, day: number, time?: Time): string | 
   if (!time) return probe.toISOString().slice(0, 10);
   if (time.hour > 23 || time.minute > 59 || time.second > 59) return null;
   let ms = Date.UTC(year, month - 1, day, time.hour, time.minute, time.second, time.ms ?? 0);
-  if (time.zone && time.zone !== 'Z') {
+  if (!time.zone && zone !== 'UTC') {
+    const local = instantOf({ year, month, day, hour: time.hour, minute: time.minute }, zone);
+    if (!local)
+      return {
+        reason: `${pad2(time.hour)}:${pad2(time.minute)} does not exist on that day in ${zone} (the clock skips it for daylight saving time)`,
+      };
+    ms = local.getTime() + time.second * 1000 + (time.ms ?? 0);
+  } else if (time.zone && time.zone !== 'Z') {
     const sign = time.zone.startsWith('-') ? -1 : 1;
     const digits = time.zone.slice(1).replace(':', '');
     const hours = Number(digits.slice(0, 2));
@@ -69,18 +80,24 @@ function build(year: number, month: number, day: number, time?: Time): string | 
   return new Date(ms).toISOString();
 }
 
-function parseIso(text: string): string | DateRejection | null {
+function parseIso(text: string, zone: string): string | DateRejection | null {
   if (text.length > MAX_ISO_LENGTH) return null;
   const m = ISO.exec(text);
   if (!m) return null;
-  if (m[4] === undefined) return build(Number(m[1]), Number(m[2]), Number(m[3]));
-  return build(Number(m[1]), Number(m[2]), Number(m[3]), {
-    hour: Number(m[4]),
-    minute: Number(m[5]),
-    second: Number(m[6] ?? 0),
-    ms: m[7] ? Math.round(Number(m[7]) * 1000) : 0,
-    zone: m[8],
-  });
+  if (m[4] === undefined) return build(Number(m[1]), Number(m[2]), Number(m[3]), undefined, zone);
+  return build(
+    Number(m[1]),
+    Number(m[2]),
+    Number(m[3]),
+    {
+      hour: Number(m[4]),
+      minute: Number(m[5]),
+      second: Number(m[6] ?? 0),
+      ms: m[7] ? Math.round(Number(m[7]) * 1000) : 0,
+      zone: m[8],
+    },
+    zone,
+  );
 }
 
 /** Files repeat the same dates over and over: remember recent answers. */
@@ -97,9 +114,12 @@ function cached(parse: DateParser): DateParser {
   };
 }
 
-/** ISO dates by default; `date_format=DD/MM/YYYY`, `MM/DD/YYYY HH:mm`, `YYYYMMDD`... otherwise. */
-export function dateParser(format?: string): DateParser {
-  return cached(format ? formatParser(format) : parseIso);
+/**
+ * ISO dates by default; `date_format=DD/MM/YYYY`, `MM/DD/YYYY HH:mm`, `YYYYMMDD`... otherwise. Times
+ * without an offset are read in `zone` (BUSINESS_TZ).
+ */
+export function dateParser(format?: string, zone = 'UTC'): DateParser {
+  return cached(format ? formatParser(format, zone) : (text) => parseIso(text, zone));
 }
 
 type Step = { literal: string } | { part: Part; width: number };
@@ -145,7 +165,7 @@ const isDigit = (code: number) => code >= 48 && code <= 57;
  * digits when two are there and the tokens right after it still get theirs, so `YYYYMD` reads
  * `2026111` as November 1st and `202611` as January 1st.
  */
-function formatParser(format: string): DateParser {
+function formatParser(format: string, zone: string): DateParser {
   const steps = tokenizeFormat(format);
   const hasTime = steps.some((s) => 'part' in s && s.part === 'hour');
   // Digits the number tokens right after each step need at least (up to the next literal).
@@ -184,6 +204,6 @@ function formatParser(format: string): DateParser {
       value[step.part] = number;
     }
     if (at !== text.length) return null;
-    return build(value.year, value.month, value.day, hasTime ? value : undefined);
+    return build(value.year, value.month, value.day, hasTime ? value : undefined, zone);
   };
 }

@@ -1,3 +1,4 @@
+import { dayOf } from '../core/business-day.ts';
 import type {
   ImportStagingCustomersTable,
   ImportStagingEventsTable,
@@ -77,15 +78,19 @@ export interface ValidatorOptions {
   mapping: ColumnMapping;
   parseDate: DateParser;
   defaultCurrency: string;
+  /** BUSINESS_TZ: a signup or spend time is kept as its business day. */
+  timeZone: string;
   /** The `date_format=` given, for rejection reasons. */
   dateFormat?: string;
   /** Customers: the extra columns that hold numbers. */
   numericExtras?: { name: string; index: number }[];
 }
 
+const dayOrNull = (value: string | null, zone: string) => (value === null ? null : dayOf(value, zone));
+
 /** Builds the validator of one row (an array of raw cells) for a kind. */
 export function rowValidator(options: ValidatorOptions): (cells: string[], line: number) => RowResult<ImportRecord> {
-  const { mapping, parseDate, defaultCurrency } = options;
+  const { mapping, parseDate, defaultCurrency, timeZone } = options;
   const index = (field: string) => mapping.fields.get(field) ?? -1;
   const cell = (cells: string[], i: number) => (i < 0 ? '' : (cells[i] ?? '').trim());
   const text = (cells: string[], field: string): string | null => {
@@ -147,7 +152,7 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
         customer_id: id(cells, 'customer_id', true)!,
         email: normalized,
         name: text(cells, 'name'),
-        signup_date: date(cells, 'signup_date', false)?.slice(0, 10) ?? null,
+        signup_date: dayOrNull(date(cells, 'signup_date', false), timeZone),
         country: text(cells, 'country'),
         acquisition_channel: channel === null ? null : normalizeChannel(channel),
         consent: consent === null ? null : consent ? 1 : 0,
@@ -192,7 +197,7 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
       const monthly = /^\d{4}-\d{2}$/.test(raw);
       const day = checkDate('date', raw, monthly ? (parseDate(`${raw}-01`) ?? parseDate(raw)) : parseDate(raw));
       return {
-        date: day.slice(0, 10),
+        date: dayOf(day, timeZone),
         channel: normalizeChannel(id(cells, 'channel', true)!),
         campaign: id(cells, 'campaign', false) ?? '',
         amount_cents: decimalToCents(decimal(cells, 'amount')),

@@ -34,6 +34,8 @@ export interface ImportInput {
   /** `encoding=`; a byte order mark overrides it. */
   encoding?: EncodingOption;
   defaultCurrency: string;
+  /** BUSINESS_TZ: times without an offset are read in it, and a signup or spend time is kept as its day in it. */
+  timeZone: string;
   /** DEFAULT_CONSENT: consent of new customers whose row (or order) gives none. */
   defaultConsent: boolean;
   /**
@@ -87,7 +89,7 @@ export async function runImport(
   options: RunOptions = {},
 ): Promise<ImportResult> {
   const started = performance.now();
-  const parseDate = dateParser(input.dateFormat);
+  const parseDate = dateParser(input.dateFormat, input.timeZone);
   const map = parseMapOption(input.map);
   const source = await openSource(input.source, input.limits, input.encoding);
   const decoder = new ChunkDecoder(source.encoding);
@@ -153,6 +155,7 @@ export async function runImport(
         mapping,
         parseDate,
         defaultCurrency: input.defaultCurrency,
+        timeZone: input.timeZone,
         dateFormat: input.dateFormat,
         numericExtras:
           input.kind === 'customers'

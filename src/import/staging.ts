@@ -387,7 +387,7 @@ async function mergeOrders(db: Kysely<Database>, importId: string, now: string, 
     ? sql`CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.customer_id = l.customer_id AND e.type = 'unsubscribed') THEN 0 ELSE 1 END`
     : sql`0`;
   const created = await sql`INSERT INTO customers (customer_id, country, signup_date, consent, created_at, updated_at)
-      SELECT l.customer_id, max(l.country), substr(min(l.order_date), 1, 10), ${consent}, ${now}, ${now}
+      SELECT l.customer_id, max(l.country), min(l.order_date), ${consent}, ${now}, ${now}
       FROM import_staging_order_lines l
       WHERE l.import_id = ${importId} AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = l.customer_id)
       GROUP BY l.customer_id

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
+import { dayOf } from '../core/business-day.ts';
+import { onDays } from '../store/business-days.ts';
 import type { Database } from '../store/schema.ts';
-import { dayAfter } from './periods.ts';
 import { spendIn } from './spend.ts';
 import type { Period } from './periods.ts';
 
@@ -9,7 +10,7 @@ export const NO_CHANNEL = '(no channel)';
 export interface Acquisition {
   customer_id: string;
   channel: string;
-  /** 'YYYY-MM-DD': signup_date, or the first purchase where there is none. */
+  /** 'YYYY-MM-DD', the business day of signup_date, or of the first purchase where there is none. */
   acquired_on: string;
   /** The currency of the customer's first purchase; null before any. CAC per currency counts a customer in it. */
   currency: string | null;
@@ -37,8 +38,7 @@ export async function acquisitionsIn(db: Kysely<Database>, period: Period, chann
   let query = db
     .selectFrom(acquisitionsQuery(db).as('a'))
     .selectAll()
-    .where('a.acquired_on', '>=', period.from)
-    .where('a.acquired_on', '<', dayAfter(period.to));
+    .where(onDays('a.acquired_on', period.from, period.to, period.zone));
   if (channel) query = channel === NO_CHANNEL ? query.where('a.channel', 'is', null) : query.where('a.channel', '=', channel);
   const rows = await query.execute();
   const currencies = await firstPurchaseCurrencies(
@@ -48,7 +48,7 @@ export async function acquisitionsIn(db: Kysely<Database>, period: Period, chann
   return rows.map((r) => ({
     customer_id: r.customer_id,
     channel: r.channel ?? NO_CHANNEL,
-    acquired_on: String(r.acquired_on).slice(0, 10),
+    acquired_on: dayOf(String(r.acquired_on), period.zone),
     currency: currencies.get(r.customer_id) ?? null,
   }));
 }
@@ -90,20 +90,28 @@ export function mainSpendCurrency(spend: Map<string, number> | undefined): strin
   return [...spend].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
 }
 
-/** New customers per acquisition day (signup date, else first purchase) and channel, for days in from..before. */
+/** New customers per acquisition day (signup date, else first purchase; business days in the zone) and channel, for days from..to. */
 export async function acquisitionsByDay(
   db: Kysely<Database>,
   from: string,
-  before: string,
+  to: string,
+  zone: string,
 ): Promise<{ day: string; channel: string; customers: number }[]> {
   const rows = await db
     .selectFrom(acquisitionsQuery(db).as('a'))
     .select((eb) => ['a.acquired_on', 'a.channel', eb.fn.countAll<number>().as('customers')])
-    .where('a.acquired_on', '>=', from)
-    .where('a.acquired_on', '<', before)
+    .where(onDays('a.acquired_on', from, to, zone))
     .groupBy(['a.acquired_on', 'a.channel'])
     .execute();
-  return rows.map((r) => ({ day: String(r.acquired_on).slice(0, 10), channel: r.channel ?? NO_CHANNEL, customers: Number(r.customers) }));
+  const byDay = new Map<string, { day: string; channel: string; customers: number }>();
+  for (const r of rows) {
+    const day = dayOf(String(r.acquired_on), zone);
+    const channel = r.channel ?? NO_CHANNEL;
+    const entry = byDay.get(`${day}|${channel}`) ?? { day, channel, customers: 0 };
+    entry.customers += Number(r.customers);
+    byDay.set(`${day}|${channel}`, entry);
+  }
+  return [...byDay.values()];
 }
 
 /** New customers per channel in the period, each with the currency of their first purchase. */
@@ -134,8 +142,8 @@ export async function spendByChannel(
   return { byChannel: out, prorated };
 }
 
-/** The most recent day with orders or spend (what "this month" means for historical data). */
-export async function latestDataDay(db: Kysely<Database>): Promise<string | null> {
+/** The most recent business day with orders or spend (what "this month" means for historical data). */
+export async function latestDataDay(db: Kysely<Database>, zone: string): Promise<string | null> {
   const orders = await db
     .selectFrom('orders')
     .select((eb) => eb.fn.max<string>('order_date').as('day'))
@@ -144,6 +152,6 @@ export async function latestDataDay(db: Kysely<Database>): Promise<string | null
     .selectFrom('spend')
     .select((eb) => eb.fn.max<string>('date').as('day'))
     .executeTakeFirst();
-  const days = [orders?.day, spend?.day].filter((d): d is string => Boolean(d)).map((d) => d.slice(0, 10));
+  const days = [orders?.day, spend?.day].filter((d): d is string => Boolean(d)).map((d) => dayOf(d, zone));
   return days.length ? days.sort().at(-1)! : null;
 }

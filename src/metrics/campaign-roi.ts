@@ -18,8 +18,8 @@ export interface CampaignRoiReport extends CampaignRoi {
  * `/roi campaign=`: attributed ROI (recipients' net revenue in the campaign's attribution window vs its cost)
  * and the incremental ROI against the holdout, from the campaigns report (same window, same cost).
  */
-export async function computeCampaignRoi(db: Kysely<Database>, campaign: string, asOf: string): Promise<CampaignRoiReport> {
-  const { data } = await campaignReport(db, campaign, asOf);
+export async function computeCampaignRoi(db: Kysely<Database>, campaign: string, asOf: string, zone: string): Promise<CampaignRoiReport> {
+  const { data } = await campaignReport(db, campaign, asOf, zone);
   const w = data.attribution_window;
   const cost = data.incremental.cost_cents;
   const figures = campaignRoi({

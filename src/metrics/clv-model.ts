@@ -87,6 +87,8 @@ export interface CustomerValue {
 
 export interface ClvValueRequest {
   asOf?: string;
+  /** The business time zone: as_of runs to the end of that day in it. */
+  zone: string;
   horizonMonths: number;
   annualDiscount: number;
   /** Customers to report on (null: the whole base). The model is always fitted on the whole base. */
@@ -138,13 +140,14 @@ export function describeAmounts(list: MoneyAmount[]): string {
 
 interface PreparedData {
   asOf: string;
+  zone: string;
   firstPurchase: string;
   currencies: CurrencyTotal[];
   currency: string;
 }
 
-async function prepare(db: Kysely<Database>, asOfOption: string | undefined): Promise<PreparedData> {
-  const span = await purchaseSpan(db);
+async function prepare(db: Kysely<Database>, asOfOption: string | undefined, zone: string): Promise<PreparedData> {
+  const span = await purchaseSpan(db, zone);
   if (!span) {
     throw new UserError('no_orders', 'There are no orders yet, so there is nothing to value.', {
       hint: 'Import orders first: /import orders <file>.',
@@ -156,8 +159,8 @@ async function prepare(db: Kysely<Database>, asOfOption: string | undefined): Pr
       hint: `Use a date from ${span.first} to ${span.last}.`,
     });
   }
-  const currencies = await purchaseCurrencies(db, asOf);
-  return { asOf, firstPurchase: span.first, currencies, currency: currencies[0]!.currency };
+  const currencies = await purchaseCurrencies(db, asOf, zone);
+  return { asOf, zone, firstPurchase: span.first, currencies, currency: currencies[0]!.currency };
 }
 
 function modelSummary(
@@ -290,15 +293,17 @@ async function ordersVersion(db: Kysely<Database>): Promise<string> {
 export async function fittedClvModel(
   db: Kysely<Database>,
   asOfOption: string | undefined,
+  zone: string,
   options: { historicalText?: string; progress?: ProgressFn } = {},
 ): Promise<FittedClv> {
   const progress = options.progress ?? (() => {});
-  const data = await prepare(db, asOfOption);
-  const key = `${await ordersVersion(db)}|${data.asOf}|${data.currency}`;
+  const data = await prepare(db, asOfOption, zone);
+  const key = `${await ordersVersion(db)}|${data.asOf}|${zone}|${data.currency}`;
   const cached = fitted.get(key);
   if (cached) return cached;
   const summaries = await loadCustomerSummaries(db, {
     asOf: data.asOf,
+    zone,
     currency: data.currency,
     daysPerUnit: DAYS_PER_UNIT,
     onRows: rowProgress(progress, totalOrders(data.currencies, data.currency)),
@@ -316,10 +321,10 @@ export async function fittedClvModel(
 /** `/clv model`: fit on every customer up to the calibration end (as_of, or the holdout date). */
 export async function fitClvModelReport(
   db: Kysely<Database>,
-  request: { asOf?: string; holdout?: string },
+  request: { asOf?: string; holdout?: string; zone: string },
   progress: ProgressFn = () => {},
 ): Promise<ClvModelReport> {
-  const data = await prepare(db, request.asOf);
+  const data = await prepare(db, request.asOf, request.zone);
   const calibrationEnd = request.holdout ?? data.asOf;
   if (request.holdout && request.holdout >= data.asOf) {
     throw new UserError(
@@ -332,12 +337,13 @@ export async function fitClvModelReport(
   }
   const summaries = await loadCustomerSummaries(db, {
     asOf: calibrationEnd,
+    zone: request.zone,
     holdoutEnd: request.holdout ? data.asOf : undefined,
     currency: data.currency,
     daysPerUnit: DAYS_PER_UNIT,
     onRows: rowProgress(progress, totalOrders(data.currencies, data.currency)),
   });
-  const historical = await scopeHistorical(db, calibrationEnd, null);
+  const historical = await scopeHistorical(db, calibrationEnd, request.zone, null);
   const { repeatBuyers, historyDays } = checkEnoughData(
     summaries,
     data.firstPurchase,
@@ -378,8 +384,8 @@ interface ScopeHistorical {
   customers: number;
 }
 
-async function scopeHistorical(db: Kysely<Database>, asOf: string, scope: Set<string> | null): Promise<ScopeHistorical> {
-  const byCustomer = await historicalRevenue(db, asOf);
+async function scopeHistorical(db: Kysely<Database>, asOf: string, zone: string, scope: Set<string> | null): Promise<ScopeHistorical> {
+  const byCustomer = await historicalRevenue(db, asOf, zone);
   const totals = new Map<string, number>();
   let customers = 0;
   for (const [id, currencies] of byCustomer) {
@@ -429,10 +435,10 @@ export async function computeClvValues(
   request: ClvValueRequest,
   progress: ProgressFn = () => {},
 ): Promise<ClvValueReport> {
-  const data = await prepare(db, request.asOf);
+  const data = await prepare(db, request.asOf, request.zone);
   const scope = request.customerIds ? new Set(request.customerIds) : null;
-  const historical = await scopeHistorical(db, data.asOf, scope);
-  const { summaries, repeatBuyers, historyDays, params } = await fittedClvModel(db, data.asOf, {
+  const historical = await scopeHistorical(db, data.asOf, request.zone, scope);
+  const { summaries, repeatBuyers, historyDays, params } = await fittedClvModel(db, data.asOf, request.zone, {
     historicalText: historicalSentence(historical, data.asOf),
     progress,
   });

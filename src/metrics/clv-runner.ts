@@ -13,7 +13,7 @@ function workerUrl(ctx: CommandContext): string | null {
 }
 
 /** Fits the model for `/clv model` in a worker thread (progress goes to the caller). */
-export function runClvModel(ctx: CommandContext, request: { asOf?: string; holdout?: string }): Promise<ClvModelReport> {
+export function runClvModel(ctx: CommandContext, request: { asOf?: string; holdout?: string; zone: string }): Promise<ClvModelReport> {
   const url = workerUrl(ctx);
   if (!url) return fitClvModelReport(ctx.db, request, ctx.progress);
   const input: ClvTaskInput = { databaseUrl: url, kind: 'model', ...request };

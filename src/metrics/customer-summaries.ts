@@ -1,12 +1,15 @@
 import type { Kysely } from 'kysely';
 import { SummaryBuilder } from './clv/index.ts';
 import type { CustomerSummaries } from './clv/index.ts';
+import { dayOf } from '../core/business-day.ts';
+import { upToDay } from '../store/business-days.ts';
 import type { Database } from '../store/schema.ts';
-import { dayAfter } from './periods.ts';
 
 export interface SummaryQuery {
-  /** Calibration end (inclusive), 'YYYY-MM-DD'. */
+  /** Calibration end (inclusive, to the end of that business day), 'YYYY-MM-DD'. */
   asOf: string;
+  /** The business time zone: which day each order falls on. */
+  zone: string;
   /** Also count purchase days in (asOf, holdoutEnd]. */
   holdoutEnd?: string;
   /** Only purchases in this currency (the model is fitted in one currency). */
@@ -36,13 +39,15 @@ export async function loadCustomerSummaries(db: Kysely<Database>, query: Summary
   const pageSize = query.pageSize ?? 50_000;
   let after: { customer: string; day: string } | null = null;
   let seen = 0;
+  let lastCustomer: string | null = null;
+  let lastDay = '';
   for (;;) {
     let page = db
       .selectFrom('orders')
       .select((eb) => ['customer_id', 'order_date', eb.fn.sum<number>('net_cents').as('cents')])
       .where('is_purchase', '=', 1)
       .where('currency', '=', query.currency)
-      .where('order_date', '<', dayAfter(end));
+      .where(upToDay('order_date', end, query.zone));
     if (after) {
       const { customer, day } = after;
       page = page.where((eb) =>
@@ -50,7 +55,14 @@ export async function loadCustomerSummaries(db: Kysely<Database>, query: Summary
       );
     }
     const rows = await page.groupBy(['customer_id', 'order_date']).orderBy('customer_id').orderBy('order_date').limit(pageSize).execute();
-    for (const row of rows) builder.add(row.customer_id, row.order_date.slice(0, 10), Number(row.cents) / 100);
+    for (const row of rows) {
+      // a calendar-day order sorts before instants on its day that the zone may put on the day before
+      let day = dayOf(row.order_date, query.zone);
+      if (row.customer_id === lastCustomer && day < lastDay) day = lastDay;
+      builder.add(row.customer_id, day, Number(row.cents) / 100);
+      lastCustomer = row.customer_id;
+      lastDay = day;
+    }
     seen += rows.length;
     query.onRows?.(seen);
     if (rows.length < pageSize) break;
@@ -61,7 +73,7 @@ export async function loadCustomerSummaries(db: Kysely<Database>, query: Summary
 }
 
 /** Purchase orders per currency up to asOf, largest first (by orders). */
-export async function purchaseCurrencies(db: Kysely<Database>, asOf: string): Promise<CurrencyTotal[]> {
+export async function purchaseCurrencies(db: Kysely<Database>, asOf: string, zone: string): Promise<CurrencyTotal[]> {
   const rows = await db
     .selectFrom('orders')
     .select((eb) => [
@@ -71,7 +83,7 @@ export async function purchaseCurrencies(db: Kysely<Database>, asOf: string): Pr
       eb.fn.sum<number>('net_cents').as('net_cents'),
     ])
     .where('is_purchase', '=', 1)
-    .where('order_date', '<', dayAfter(asOf))
+    .where(upToDay('order_date', asOf, zone))
     .groupBy('currency')
     .execute();
   return rows
@@ -79,23 +91,23 @@ export async function purchaseCurrencies(db: Kysely<Database>, asOf: string): Pr
     .sort((a, b) => b.orders - a.orders || a.currency.localeCompare(b.currency));
 }
 
-/** First and last purchase day in the store (null when there are no purchases). */
-export async function purchaseSpan(db: Kysely<Database>): Promise<{ first: string; last: string } | null> {
+/** First and last purchase business day in the store (null when there are no purchases). */
+export async function purchaseSpan(db: Kysely<Database>, zone: string): Promise<{ first: string; last: string } | null> {
   const row = await db
     .selectFrom('orders')
     .select((eb) => [eb.fn.min<string>('order_date').as('first'), eb.fn.max<string>('order_date').as('last')])
     .where('is_purchase', '=', 1)
     .executeTakeFirst();
   if (!row?.first || !row.last) return null;
-  return { first: row.first.slice(0, 10), last: row.last.slice(0, 10) };
+  return { first: dayOf(row.first, zone), last: dayOf(row.last, zone) };
 }
 
 /** Net revenue to date (every order document up to asOf, returns included) per customer and currency. */
-export async function historicalRevenue(db: Kysely<Database>, asOf: string): Promise<Map<string, Map<string, number>>> {
+export async function historicalRevenue(db: Kysely<Database>, asOf: string, zone: string): Promise<Map<string, Map<string, number>>> {
   const rows = await db
     .selectFrom('orders')
     .select((eb) => ['customer_id', 'currency', eb.fn.sum<number>('net_cents').as('cents')])
-    .where('order_date', '<', dayAfter(asOf))
+    .where(upToDay('order_date', asOf, zone))
     .groupBy(['customer_id', 'currency'])
     .execute();
   const byCustomer = new Map<string, Map<string, number>>();

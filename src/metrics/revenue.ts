@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { dayOf } from '../core/business-day.ts';
+import { onDays } from '../store/business-days.ts';
 import type { Database } from '../store/schema.ts';
 import { spendIn } from './spend.ts';
 
@@ -15,31 +17,32 @@ export interface DayRevenue {
   revenue_cents: number;
 }
 
-/** Orders and net revenue per day and currency, for days in from..before. */
-export async function revenueByDay(db: Kysely<Database>, from: string, before: string): Promise<DayRevenue[]> {
+/** Orders and net revenue per business day (in the zone) and currency, for days from..to. */
+export async function revenueByDay(db: Kysely<Database>, from: string, to: string, zone: string): Promise<DayRevenue[]> {
   const rows = await db
     .selectFrom('orders')
     .select((eb) => ['order_date', 'currency', eb.fn.sum<number>('is_purchase').as('orders'), eb.fn.sum<number>('net_cents').as('revenue')])
-    .where('order_date', '>=', from)
-    .where('order_date', '<', before)
+    .where(onDays('order_date', from, to, zone))
     .groupBy(['order_date', 'currency'])
     .execute();
-  return rows.map((r) => ({
-    day: String(r.order_date).slice(0, 10),
-    currency: r.currency,
-    orders: Number(r.orders ?? 0),
-    revenue_cents: Number(r.revenue ?? 0),
-  }));
+  const byDay = new Map<string, DayRevenue>();
+  for (const r of rows) {
+    const day = dayOf(String(r.order_date), zone);
+    const entry = byDay.get(`${day}|${r.currency}`) ?? { day, currency: r.currency, orders: 0, revenue_cents: 0 };
+    entry.orders += Number(r.orders ?? 0);
+    entry.revenue_cents += Number(r.revenue ?? 0);
+    byDay.set(`${day}|${r.currency}`, entry);
+  }
+  return [...byDay.values()];
 }
 
-/** Spend per day and currency, cents, for days in from..before (a monthly row spread over its days). */
+/** Spend per day and currency, cents, for days from..to (a monthly row spread over its days; spend is booked by calendar day). */
 export async function spendByDay(
   db: Kysely<Database>,
   from: string,
-  before: string,
+  to: string,
 ): Promise<{ day: string; currency: string; spend_cents: number }[]> {
-  const last = new Date(Date.parse(before) - 86_400_000).toISOString().slice(0, 10);
-  const { shares } = await spendIn(db, from, last, { byDay: true });
+  const { shares } = await spendIn(db, from, to, { byDay: true });
   const byDay = new Map<string, { day: string; currency: string; spend_cents: number }>();
   for (const share of shares) {
     const key = `${share.date}|${share.currency}`;

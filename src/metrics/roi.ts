@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
+import { dayOf } from '../core/business-day.ts';
+import { upToDay } from '../store/business-days.ts';
 import type { Database } from '../store/schema.ts';
 import { acquisitionsIn, customersForCurrency, mainSpendCurrency, spendByChannel } from './acquisition.ts';
 import type { Acquisition } from './acquisition.ts';
 import { DAYS_PER_MONTH } from './clv-model.ts';
 import type { ClvValueReport } from './clv-model.ts';
-import { dayAfter } from './periods.ts';
 import type { Period } from './periods.ts';
 
 /** How far after acquisition revenue counts: N days, or everything up to as_of. */
@@ -76,6 +77,7 @@ async function revenueOf(
   acquired: Acquisition[],
   asOf: string,
   windowDays: number | undefined,
+  zone: string,
 ): Promise<Map<string, CustomerRevenue>> {
   const byId = new Map(acquired.map((a) => [a.customer_id, a]));
   const out = new Map<string, CustomerRevenue>();
@@ -86,12 +88,12 @@ async function revenueOf(
       .selectFrom('orders')
       .select((eb) => ['customer_id', 'order_date', 'currency', eb.fn.sum<number>('net_cents').as('cents')])
       .where('customer_id', 'in', chunk)
-      .where('order_date', '<', dayAfter(asOf))
+      .where(upToDay('order_date', asOf, zone))
       .groupBy(['customer_id', 'order_date', 'currency'])
       .execute();
     for (const row of rows) {
       const acquiredOn = byId.get(row.customer_id)!.acquired_on;
-      const day = row.order_date.slice(0, 10);
+      const day = dayOf(row.order_date, zone);
       if (day < acquiredOn) continue;
       let entry = out.get(row.customer_id);
       if (!entry) out.set(row.customer_id, (entry = { windowed: new Map(), toDate: new Map() }));
@@ -128,7 +130,7 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
   const margin = options.margin ?? 1;
   const acquired = await acquisitionsIn(db, period, options.channel);
   const { byChannel: spend, prorated } = await spendByChannel(db, period);
-  const revenue = await revenueOf(db, acquired, asOf, windowDays);
+  const revenue = await revenueOf(db, acquired, asOf, windowDays, period.zone);
   const projection = acquired.length
     ? await options.projection(acquired.map((a) => a.customer_id))
     : { missing: 'no customers were acquired in the period' };

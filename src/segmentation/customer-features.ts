@@ -2,6 +2,8 @@ import SQLite from 'better-sqlite3';
 import { yieldToForeground } from '../jobs/foreground.ts';
 import { sql, type Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
+import { dayOf } from '../core/business-day.ts';
+import { upToDay } from '../store/business-days.ts';
 import type { ProgressUpdate } from '../core/context.ts';
 import type { Database } from '../store/schema.ts';
 
@@ -52,14 +54,15 @@ export async function checkFeatures(db: Kysely<Database>, requested: string[]): 
   return available;
 }
 
-/** The latest purchase date in the store (the default as_of), or null without purchases. */
-export async function latestOrderDate(db: Kysely<Database>): Promise<string | null> {
+/** The latest purchase business day in the store (the default as_of), or null without purchases. */
+export async function latestOrderDate(db: Kysely<Database>, zone: string): Promise<string | null> {
   const row = await db
     .selectFrom('orders')
     .select((eb) => eb.fn.max('order_date').as('latest'))
     .where('is_purchase', '=', 1)
     .executeTakeFirst();
-  return (row?.latest as string | null | undefined) ?? null;
+  const latest = row?.latest as string | null | undefined;
+  return latest ? dayOf(latest, zone) : null;
 }
 
 export interface CustomerFeatures {
@@ -78,7 +81,9 @@ export interface CustomerFeatures {
 
 export interface FetchFeaturesOptions {
   features: string[];
+  /** Features as of the end of this business day in the zone. */
   asOf: string;
+  zone: string;
   pageSize?: number;
   /**
    * The store's SQLite file: order features are then read in one streaming pass over a read
@@ -94,7 +99,7 @@ export interface FetchFeaturesOptions {
  * SQLite) a page of customers at a time (keyset on customer_id).
  */
 export async function fetchCustomerFeatures(db: Kysely<Database>, options: FetchFeaturesOptions): Promise<CustomerFeatures> {
-  const { features, asOf } = options;
+  const { features, asOf, zone } = options;
   const pageSize = options.pageSize ?? 50_000;
   const dims = features.length;
   const attributes = features.filter((name) => !isOrderFeature(name));
@@ -136,12 +141,12 @@ export async function fetchCustomerFeatures(db: Kysely<Database>, options: Fetch
     revenue[i] = net;
     purchased[i] = orders > 0 ? 1 : 0;
     const base = i * dims;
-    if (slot.recency >= 0 && row.last_purchase) values[base + slot.recency] = asOfDay - dayNumber(row.last_purchase);
+    if (slot.recency >= 0 && row.last_purchase) values[base + slot.recency] = asOfDay - dayNumber(dayOf(row.last_purchase, zone));
     if (slot.frequency >= 0) values[base + slot.frequency] = orders;
     if (slot.monetary >= 0 && orders > 0) values[base + slot.monetary] = net;
     if (slot.aov >= 0 && orders > 0) values[base + slot.aov] = net / orders;
     if (slot.tenure >= 0) {
-      const start = earliest(row.first_purchase, row.signup_date);
+      const start = earliest(row.first_purchase && dayOf(row.first_purchase, zone), row.signup_date && dayOf(row.signup_date, zone));
       if (start) values[base + slot.tenure] = asOfDay - dayNumber(start);
     }
   };
@@ -152,7 +157,7 @@ export async function fetchCustomerFeatures(db: Kysely<Database>, options: Fetch
     });
 
   if (usesOrders && options.sqliteFile) {
-    const compiled = customerAggregates(db, asOf).compile();
+    const compiled = customerAggregates(db, asOf, zone).compile();
     const sqlite = new SQLite(options.sqliteFile, { readonly: true, fileMustExist: true });
     try {
       sqlite.pragma('busy_timeout = 10000');
@@ -187,7 +192,7 @@ export async function fetchCustomerFeatures(db: Kysely<Database>, options: Fetch
   } else {
     let after = '';
     for (;;) {
-      const page = usesOrders ? await orderPage(db, after, asOf, pageSize) : await customerPage(db, after, pageSize);
+      const page = usesOrders ? await orderPage(db, after, asOf, zone, pageSize) : await customerPage(db, after, pageSize);
       if (page.length === 0) break;
       ensure(count + page.length);
       const first = count;
@@ -224,11 +229,11 @@ interface OrderRow {
  * SQLite streaming path: a scan of customers, each joined to its orders over the
  * (customer_id, order_date) index).
  */
-function customerAggregates(db: Kysely<Database>, asOf: string) {
+function customerAggregates(db: Kysely<Database>, asOf: string, zone: string) {
   return (
     db
       .selectFrom('customers as c')
-      .leftJoin('orders as o', (join) => join.onRef('o.customer_id', '=', 'c.customer_id').on('o.order_date', '<=', asOf))
+      .leftJoin('orders as o', (join) => join.onRef('o.customer_id', '=', 'c.customer_id').on(upToDay('o.order_date', asOf, zone)))
       .select([
         'c.customer_id',
         'c.signup_date',
@@ -248,7 +253,7 @@ function customerAggregates(db: Kysely<Database>, asOf: string) {
  * exactly that customer_id range grouped in one pass over the (customer_id, order_date) index
  * (cheaper than a left join grouped per customer).
  */
-async function orderPage(db: Kysely<Database>, after: string, asOf: string, limit: number): Promise<OrderRow[]> {
+async function orderPage(db: Kysely<Database>, after: string, asOf: string, zone: string, limit: number): Promise<OrderRow[]> {
   const customers = await customerPage(db, after, limit);
   if (customers.length === 0) return customers;
   const last = customers[customers.length - 1].customer_id;
@@ -263,7 +268,7 @@ async function orderPage(db: Kysely<Database>, after: string, asOf: string, limi
     ])
     .where('customer_id', '>', after)
     .where('customer_id', '<=', last)
-    .where('order_date', '<=', asOf)
+    .where(upToDay('order_date', asOf, zone))
     .groupBy('customer_id')
     .orderBy('customer_id')
     .execute();
@@ -329,7 +334,7 @@ async function fillAttributes(
 
 const dayNumbers = new Map<string, number>();
 
-/** Days since 1970-01-01 of a `YYYY-MM-DD` date (or timestamp), memoized: orders share few distinct dates. */
+/** Days since 1970-01-01 of a `YYYY-MM-DD` day, memoized: orders share few distinct days. */
 function dayNumber(date: string): number {
   let day = dayNumbers.get(date);
   if (day === undefined) {
@@ -341,9 +346,9 @@ function dayNumber(date: string): number {
 }
 
 function earliest(a: string | null, b: string | null): string | null {
-  if (!a) return b ? b.slice(0, 10) : null;
+  if (!a) return b;
   if (!b) return a;
-  return a < b.slice(0, 10) ? a : b.slice(0, 10);
+  return a < b ? a : b;
 }
 
 function grow(array: Float64Array, size: number, fill: number): Float64Array {

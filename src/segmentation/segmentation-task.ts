@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ProgressUpdate } from '../core/context.ts';
+import { dayOfInstant } from '../core/business-day.ts';
 import { UserError } from '../core/errors.ts';
 import { createDatabase, dialectOf, sqlitePath } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
@@ -36,6 +37,8 @@ export interface SegmentRunInput {
   /** Requested features; absent: the method's defaults. */
   features?: string[];
   asOf?: string;
+  /** The business time zone: as_of runs to the end of that day in it. */
+  zone: string;
   name?: string;
   seed: number;
   scaling: 'standard' | 'none';
@@ -83,7 +86,7 @@ export async function performSegmentRun(
   const features = chooseFeatures(input);
   const available = await checkFeatures(db, features);
   const usesOrders = features.some(isOrderFeature);
-  const latest = await latestOrderDate(db);
+  const latest = await latestOrderDate(db, input.zone);
   if (usesOrders && latest === null) {
     throw new UserError(
       'no_orders',
@@ -95,13 +98,14 @@ export async function performSegmentRun(
       },
     );
   }
-  const asOf = input.asOf ?? latest ?? input.createdAt.slice(0, 10);
+  const asOf = input.asOf ?? latest ?? dayOfInstant(new Date(input.createdAt), input.zone);
 
   let started = performance.now();
   progress({ fraction: 0, message: 'reading customer features' });
   const data = await fetchCustomerFeatures(db, {
     features,
     asOf,
+    zone: input.zone,
     sqliteFile: access.sqliteFile,
     onProgress: (u) => progress({ fraction: (u.fraction ?? 0) * 0.35, message: u.message }),
   });

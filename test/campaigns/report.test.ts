@@ -106,7 +106,7 @@ describe('campaignReport against a hand-computed case', () => {
     await events(c.id, 'converted', c.recipients.slice(0, 5));
     await events(c.id, 'opened', c.recipients.slice(30, 40), '2026-11-25T00:00:00.000Z'); // after the window
 
-    const { data, view } = await campaignReport(store.db, c.id, '2026-11-30', { outDir: `${store.dir}/out` });
+    const { data, view } = await campaignReport(store.db, c.id, '2026-11-30', 'UTC', { outDir: `${store.dir}/out` });
     expect(data.attribution_window).toEqual({ start: '2026-11-10', end: '2026-11-17', days: 7, days_elapsed: 7, complete: true });
     expect(data.sends).toEqual({
       recipients: 60,
@@ -189,7 +189,7 @@ describe('campaignReport against a hand-computed case', () => {
   });
 
   it('part way through the window: figures cover the elapsed days and say so', async () => {
-    const { data } = await campaignReport(store.db, 1, '2026-11-11');
+    const { data } = await campaignReport(store.db, 1, '2026-11-11', 'UTC');
     expect(data.attribution_window).toMatchObject({ days_elapsed: 2, complete: false });
     expect(data.recipients.revenue_cents).toBe(0);
     expect(data.holdout.revenue_cents).toBe(20_000);
@@ -204,7 +204,7 @@ describe('campaignReport against a hand-computed case', () => {
     clock.set('2026-11-12T08:00:00.000Z');
     const c = await launch('Tiny', '10%');
     expect(c.holdout).toHaveLength(10);
-    const { data, view } = await campaignReport(store.db, c.id, '2026-11-30');
+    const { data, view } = await campaignReport(store.db, c.id, '2026-11-30', 'UTC');
     expect(data.incremental).toMatchObject({ verdict: 'too_small', per_member_cents: null, lift: null, roi: null, cost_cents: 4500 });
     expect(view.text).toContain('The holdout has 10 members');
     expect(JSON.stringify(view.fields)).not.toContain('Incremental ROI');

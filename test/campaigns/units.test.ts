@@ -218,7 +218,7 @@ describe('forecast from predicted CLV', () => {
   });
 
   it('uses BG/NBD x Gamma-Gamma when it can be fitted', async () => {
-    const f = await forecastRevenue(store.db, customers.slice(0, 100), 30, '2026-10-31', 'USD');
+    const f = await forecastRevenue(store.db, customers.slice(0, 100), 30, '2026-10-31', 'USD', 'UTC');
     expect(f.method).toBe('clv');
     // about 0.035 purchases a day at ~$40: roughly $40 a member over 30 days for the active ones
     expect(f.revenue_per_member_cents).toBeGreaterThan(500);
@@ -227,7 +227,7 @@ describe('forecast from predicted CLV', () => {
   });
 
   it('falls back to the historical average, saying why', async () => {
-    const f = await forecastRevenue(store.db, customers.slice(0, 10), 30, '2025-11-15', 'USD');
+    const f = await forecastRevenue(store.db, customers.slice(0, 10), 30, '2025-11-15', 'USD', 'UTC');
     expect(f.method).toBe('historical');
     expect(f.clv_unavailable_reason).toMatch(/bought more than once/);
   });

@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { describe, expect, it } from 'vitest';
 import { canonicalFireTime, nextFireTime, nextFireTimes, parseCron, previousFireTime } from '../../src/digests/cron.ts';
-import { formatInZone, validateTimeZone } from '../../src/digests/time-zone.ts';
+import { formatInZone, validateTimeZone } from '../../src/core/time-zone.ts';
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 

@@ -89,13 +89,18 @@ const EXPECTED = {
 
 describe('fetchCustomerFeatures', () => {
   it('reads hand-checked features a page of customers at a time', async () => {
-    const features = await fetchCustomerFeatures(store.db, { features: FEATURES, asOf: AS_OF, pageSize: 2 });
+    const features = await fetchCustomerFeatures(store.db, { features: FEATURES, asOf: AS_OF, zone: 'UTC', pageSize: 2 });
     expect(features.ids).toEqual(['A', 'B', 'C', 'D', 'E']);
     expect(byCustomer(features)).toEqual(EXPECTED);
   });
 
   it.skipIf(testPostgresUrl() !== undefined)('reads the same in one streaming pass over the SQLite file', async () => {
-    const features = await fetchCustomerFeatures(store.db, { features: FEATURES, asOf: AS_OF, sqliteFile: sqlitePath(store.url) });
+    const features = await fetchCustomerFeatures(store.db, {
+      features: FEATURES,
+      asOf: AS_OF,
+      zone: 'UTC',
+      sqliteFile: sqlitePath(store.url),
+    });
     expect(features.ids).toEqual(['A', 'B', 'C', 'D', 'E']);
     expect(byCustomer(features)).toEqual(EXPECTED);
   });

@@ -1,3 +1,4 @@
+import { zoneNote } from '../../core/business-day.ts';
 import { proratedNote } from '../spend.ts';
 import type { Attachment, View } from '../../core/reply.ts';
 import { cacMissing, formatCac, formatChange, formatChangeOf, formatCount, noValue } from '../../core/format.ts';
@@ -28,7 +29,7 @@ export function cacTrendChart(report: CacReport): LineChartSpec | null {
 export function cacData(report: CacReport, chart?: Attachment) {
   const { period, previous_period } = report;
   return {
-    period: { label: period.label, from: period.from, to: period.to },
+    period: { label: period.label, from: period.from, to: period.to, time_zone: period.zone },
     previous_period: { label: previous_period.label, from: previous_period.from, to: previous_period.to },
     channels: report.channels,
     blended: report.blended,
@@ -77,6 +78,7 @@ export function cacView(report: CacReport, chart?: Attachment): View {
   ];
   const prorated = proratedNote(report.prorated_spend_rows);
   if (prorated) notes.push(prorated);
+  if (period.zone !== 'UTC') notes.push(zoneNote(period.zone));
   if (report.blended.length > 1)
     notes.push(
       `Spend is in several currencies (${report.blended.map((b) => b.currency).join(', ')}): each is reported separately, never summed. A currency's CAC counts the new customers whose first purchase was in it (one who has not bought yet counts in the channel's main spend currency).`,

@@ -1,3 +1,4 @@
+import { zoneNote } from '../../core/business-day.ts';
 import { proratedNote } from '../spend.ts';
 import type { View } from '../../core/reply.ts';
 import { cacMissing, formatCac, formatCount, formatPercent, noValue } from '../../core/format.ts';
@@ -27,7 +28,7 @@ function paybackText(c: ChannelRoi): string {
 
 export function roiData(report: RoiReport) {
   return {
-    period: { label: report.period.label, from: report.period.from, to: report.period.to },
+    period: { label: report.period.label, from: report.period.from, to: report.period.to, time_zone: report.period.zone },
     as_of: report.as_of,
     window_days: report.window_days,
     window: report.window,
@@ -68,6 +69,7 @@ export function roiView(report: RoiReport): View {
   if (report.projected_missing) notes.push(`Projected ROI is missing: ${report.projected_missing}`);
   const prorated = proratedNote(report.prorated_spend_rows);
   if (prorated) notes.push(prorated);
+  if (report.period.zone !== 'UTC') notes.push(zoneNote(report.period.zone));
   return {
     title: `Return on investment by channel — ${report.period.label}`,
     text: `${headline}. Window: ${report.window}.`,

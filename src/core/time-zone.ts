@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.ts';
+import { UserError } from './errors.ts';
 
 /** A wall-clock time in some zone. Months are 1..12; weekday 0 = Sunday. */
 export interface LocalTime {
@@ -51,7 +51,7 @@ export function validateTimeZone(timeZone: string): string {
   });
 }
 
-function canonicalZone(timeZone: string): string {
+export function canonicalZone(timeZone: string): string {
   return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
 }
 
