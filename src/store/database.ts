@@ -41,9 +41,12 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
       max: 10,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
-    // An idle connection that breaks (PostgreSQL restarted, the network cut) is dropped from the
-    // pool; without a listener its error would end the process. The next query connects again.
+    // A connection that breaks (PostgreSQL restarted, the network cut) while idle in the pool, or
+    // while checked out between two queries (a transaction, a held connection), emits an error that
+    // would end the process without a listener. The query running on it fails with the error; the
+    // pool drops the broken connection and the next query connects again.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const file = sqlitePath(url);
