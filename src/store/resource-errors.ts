@@ -86,7 +86,7 @@ function inside(file: string, folder: string): boolean {
 
 const DISK_FULL = new Set(['SQLITE_FULL', 'ENOSPC', '53100']);
 /** A write the disk refused for another reason than a full disk, or without saying why (SQLite hides errno). */
-const WRITE_REFUSED = new Set(['EFBIG', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_SHORT_READ', 'SQLITE_IOERR_FSYNC', 'EDQUOT']);
+const WRITE_REFUSED = new Set(['EFBIG', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_FSYNC', 'SQLITE_IOERR_TRUNCATE', 'EDQUOT']);
 const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM']);
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 /** PostgreSQL shutting down, starting up, or gone: admin_shutdown, crash_shutdown, cannot_connect_now, connection_failure. */
