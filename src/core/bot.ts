@@ -6,6 +6,7 @@ import { answersPrivately, type ActionDefinition } from './command.ts';
 import { auditWrites, type AuditOutcome } from './audit.ts';
 import type { Caller, CommandContext, MessageUpdater, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
 import { InternalError, UserError } from './errors.ts';
+import { resourceError } from '../store/resource-errors.ts';
 import { FairUse } from './fair-use.ts';
 import { mentionsAsText } from './mention.ts';
 import { parseCommandLine, validateOptions, type ParsedCommand } from './parse.ts';
@@ -248,8 +249,15 @@ export class Bot {
     await this.writes.flush();
   }
 
-  /** A user error as written; anything else as an apology with an id that is in the logs. */
+  /**
+   * A user error as written; a resource failure (disk full, database down, locked, out of
+   * connections, read-only) as the sentence naming the resource and the fix; anything else as an
+   * apology with an id that is in the logs.
+   */
   errorReply(error: unknown, command: string): Reply<ErrorData> {
+    const resource = resourceError(error, { databaseUrl: this.config.DATABASE_URL, outDir: this.outDir });
+    if (resource) this.logger.error({ err: error, code: resource.code, command }, resource.message);
+    error = resource ?? error;
     if (error instanceof UserError) {
       return {
         ok: false,

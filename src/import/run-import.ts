@@ -13,7 +13,7 @@ import { openSource, type ImportSource } from './source.ts';
 import { ChunkDecoder, ENCODING_NAMES, hasInvalidText, type EncodingOption } from './text.ts';
 import {
   clearLeftoverStaging,
-  clearStaging,
+  removeStaging,
   kyselyStagingWriter,
   mergeStaging,
   newImportId,
@@ -127,6 +127,7 @@ export async function runImport(
   let suppressed = 0;
   let lastProgress = 0;
   let writer: StagingWriter | null = null;
+  let failure: unknown;
 
   const report = (force = false) => {
     const now = performance.now();
@@ -250,11 +251,24 @@ export async function runImport(
         : {}),
       ...(leftovers ? { leftovers_removed: leftovers } : {}),
     };
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
-    writer?.close();
+    // After a failure (a full disk among them) the failure is what the caller hears, not a cleanup's own.
+    try {
+      writer?.close();
+    } catch (error) {
+      if (failure === undefined) throw error;
+    }
     source.stream.destroy();
     await rejections.close().catch(() => null);
-    await clearStaging(db, importId);
+    await removeStaging(db, input.kind, importId, { sqliteFile: options.sqliteFile, wholeKind: input.clearLeftovers }).catch(
+      (error: unknown) => {
+        // left to the staging sweep (the next import of the kind, or the next start)
+        if (failure === undefined) throw error;
+      },
+    );
   }
 }
 

@@ -51,6 +51,52 @@ export async function clearStaging(db: Kysely<Database>, importId: string): Prom
 }
 
 /**
+ * Drops one import's staging rows after it failed, even when it failed because the disk is full.
+ * On SQLite a plain DELETE then fails too: with secure_delete it rewrites every page it frees, and
+ * the WAL has no room for them (its committed frames cannot be checkpointed into a file that cannot
+ * grow). So, on a connection of its own, the rows go without zeroing the freed pages
+ * (secure_delete=FAST): with `wholeKind` (the caller holds the kind's import lease, so no other
+ * import of the kind is staging) by emptying the kind's tables, which only writes the free-list
+ * pages; else a step at a time. The pages are free for the next writes (the file does not shrink).
+ * Returns how the rows went; throws when even that fails (the staging sweep removes them later).
+ */
+export async function removeStaging(
+  db: Kysely<Database>,
+  kind: ImportKind,
+  importId: string,
+  options: { sqliteFile?: string; wholeKind?: boolean } = {},
+): Promise<'deleted' | 'freed'> {
+  try {
+    await clearStaging(db, importId);
+    return 'deleted';
+  } catch (error) {
+    if (!options.sqliteFile) throw error;
+  }
+  const sqlite = new SQLite(options.sqliteFile);
+  try {
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('secure_delete = FAST');
+    for (const table of STAGING_TABLES[kind]) {
+      if (options.wholeKind) {
+        // no WHERE: SQLite's truncate optimization frees the pages without rewriting them
+        sqlite.exec(`DELETE FROM ${table}`);
+        continue;
+      }
+      const step = sqlite.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE import_id = ? LIMIT 2000)`);
+      while (step.run(importId).changes > 0);
+    }
+    try {
+      sqlite.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // the database file cannot grow either: the WAL keeps the frames until there is room
+    }
+    return 'freed';
+  } finally {
+    sqlite.close();
+  }
+}
+
+/**
  * Drops the staging rows of every import of `kind` but `keep`: those of an import that died (its
  * process killed, its machine gone). Only for a caller holding the kind's import lease, so that
  * no live import of the kind is staging. Returns how many rows went.

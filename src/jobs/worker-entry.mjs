@@ -54,22 +54,28 @@ export default async function runTask({ module, input, port }) {
     const result = await task.default(input, (update) => port.postMessage({ type: 'progress', update }));
     return { ok: true, result };
   } catch (error) {
-    return {
-      ok: false,
-      error: {
-        name: error?.name,
-        message: error?.message ?? String(error),
-        code: error?.code,
-        hint: error?.hint,
-        context: error?.context,
-        stack: error?.stack,
-      },
-    };
+    return { ok: false, error: { ...errorData(error), hint: error?.hint, context: error?.context } };
   } finally {
     // after every progress message on this port: the pool waits for it before settling the task
     port.postMessage({ type: 'end' });
     port.close();
   }
+}
+
+/**
+ * What the pool needs to tell a failure apart: a full disk (ENOSPC, SQLITE_FULL, PostgreSQL 53100),
+ * a refused connection (its address and port), … The cause and aggregated errors too, a level deep.
+ */
+function errorData(error, depth = 0) {
+  if (error === null || typeof error !== 'object') return { message: String(error) };
+  const data = { name: error.name, message: error.message ?? String(error), stack: error.stack };
+  for (const key of ['code', 'errno', 'syscall', 'path', 'address', 'port']) {
+    const value = error[key];
+    if (typeof value === 'string' || typeof value === 'number') data[key] = value;
+  }
+  if (depth < 2 && error.cause !== undefined) data.cause = errorData(error.cause, depth + 1);
+  if (depth < 2 && Array.isArray(error.errors)) data.errors = error.errors.slice(0, 5).map((inner) => errorData(inner, depth + 1));
+  return data;
 }
 
 /** A task that does nothing: the pool runs it to wait for a warm worker. */

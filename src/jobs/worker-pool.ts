@@ -212,8 +212,16 @@ function reviveError(error: Record<string, unknown>): Error {
       context: error.context as Record<string, unknown> | undefined,
     });
   }
-  const revived = new Error(String(error.message));
+  return reviveData(error);
+}
+
+/** An Error with the worker's message, stack and system fields (code, errno, syscall, path, address, port), cause and aggregated errors included. */
+function reviveData(error: Record<string, unknown>): Error {
+  const revived = new Error(String(error.message)) as Error & Record<string, unknown>;
   revived.name = String(error.name ?? 'Error');
   revived.stack = String(error.stack ?? revived.stack);
+  for (const key of ['code', 'errno', 'syscall', 'path', 'address', 'port']) if (error[key] !== undefined) revived[key] = error[key];
+  if (error.cause && typeof error.cause === 'object') revived.cause = reviveData(error.cause as Record<string, unknown>);
+  if (Array.isArray(error.errors)) revived.errors = (error.errors as Record<string, unknown>[]).map(reviveData);
   return revived;
 }

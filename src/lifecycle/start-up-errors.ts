@@ -1,5 +1,6 @@
 import { ConfigError, type Config } from '../config/config.ts';
 import { dialectOf, sqlitePath } from '../store/database.ts';
+import { resourceError } from '../store/resource-errors.ts';
 
 /** A start-up failure the operator can fix: its message is one plain sentence naming the setting or resource. */
 export class StartupError extends Error {
@@ -16,6 +17,13 @@ export function storeProblem(error: unknown, url: string): StartupError {
   const code = String((error as { code?: unknown }).code ?? '');
   const reason = error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error);
   const where = `DATABASE_URL=${safeDatabaseUrl(url)}`;
+  // the same sentences as a command's (a full disk, PostgreSQL not answering, out of connections, read-only)
+  const resource = resourceError(error, { databaseUrl: url });
+  if (resource?.code === 'database_unreachable')
+    return new StartupError(
+      `The database ${where} could not be opened: ${resource.message.replace(/\.$/, '')}; start it or fix DATABASE_URL.`,
+    );
+  if (resource) return new StartupError(`The database ${where} could not be opened: ${resource.message} ${resource.hint ?? ''}`.trim());
   if (dialectOf(url) === 'sqlite') {
     const file = sqlitePath(url);
     const fix =

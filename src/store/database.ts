@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -41,6 +41,12 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
       max: 10,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
+    // A connection that breaks (PostgreSQL restarted, the network cut) while idle in the pool, or
+    // while checked out between two queries (a transaction, a held connection), emits an error that
+    // would end the process without a listener. The query running on it fails with the error; the
+    // pool drops the broken connection and the next query connects again.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const file = sqlitePath(url);
@@ -52,5 +58,25 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
   sqlite.pragma('synchronous = NORMAL');
   // Deleted and overwritten content is zeroed, not left in free pages: an erased customer is not in the file (#18).
   sqlite.pragma('secure_delete = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SafeRollbackSqliteDialect({ database: sqlite }) });
+}
+
+/**
+ * SQLite ends a transaction by itself on some errors (a full disk: SQLITE_FULL, SQLITE_IOERR); the
+ * ROLLBACK kysely then sends fails with "no transaction is active" and would replace the error
+ * that matters. Here that ROLLBACK is a no-op.
+ */
+class SafeRollbackSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      try {
+        await rollback(connection);
+      } catch (error) {
+        if (!/no transaction is active/.test((error as Error).message)) throw error;
+      }
+    };
+    return driver;
+  }
 }

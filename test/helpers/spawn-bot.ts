@@ -49,6 +49,11 @@ export interface SpawnBotOptions {
   files?: Record<string, string | Buffer>;
   /** 'pipe' keeps standard input open for `write()`/`endInput()` (the console reads it); default 'ignore' (/dev/null, as in a container). */
   stdin?: 'pipe' | 'ignore';
+  /**
+   * A file size limit (`ulimit -f`, in KiB) for the bot: a write past it fails with EFBIG (SIGXFSZ
+   * is ignored, so the process is not killed), as a full disk would make it fail.
+   */
+  fileSizeLimitKb?: number;
 }
 
 export interface BotExit {
@@ -102,7 +107,15 @@ export class SpawnedBot {
       ...options.env,
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     };
-    this.child = spawn(command, [...args, ...(options.args ?? [])], {
+    const argv = [...args, ...(options.args ?? [])];
+    const limited =
+      options.fileSizeLimitKb === undefined
+        ? { command, argv }
+        : {
+            command: 'bash',
+            argv: ['-c', `trap '' XFSZ; ulimit -f ${Math.floor(options.fileSizeLimitKb)} && exec "$0" "$@"`, command, ...argv],
+          };
+    this.child = spawn(limited.command, limited.argv, {
       cwd: this.cwd,
       env,
       stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
