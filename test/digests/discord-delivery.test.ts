@@ -36,10 +36,10 @@ function schedule() {
 }
 
 describe('digest delivery through the real Discord adapter against the fake Discord', () => {
-  it('retries after Missing Access and posts the embed with the chart attached', async () => {
+  it('retries after a transient failure (503) and posts the embed with the chart attached', async () => {
     const s = await schedule();
-    h.fake.failChannelMessages(DIGEST_CHANNEL);
-    // The access comes back during the backoff before the second attempt.
+    h.fake.failChannelMessages(DIGEST_CHANNEL, { status: 503, code: 0, message: 'Service Unavailable' });
+    // Discord is back during the backoff before the second attempt.
     const rt = runtimeOf(h.bot, { retry: { attempts: 3, baseDelayMs: 1 }, sleep: async () => void allowChannel() });
     const outcome = await runDigest(rt, s, new Date('2026-11-23T14:00:00Z'));
     expect(outcome, JSON.stringify(outcome)).toMatchObject({ status: 'posted', attempts: 2 });
@@ -51,7 +51,7 @@ describe('digest delivery through the real Discord adapter against the fake Disc
     expect(chart.data.subarray(1, 4).toString()).toBe('PNG');
   });
 
-  it('records a channel that stays unreachable as failed and tells the creator in the channel they used', async () => {
+  it('records a channel that refuses (Missing Access 50001) as failed at once and tells the creator in the channel they used', async () => {
     const s = await schedule();
     h.fake.failChannelMessages(DIGEST_CHANNEL);
     try {
@@ -60,7 +60,8 @@ describe('digest delivery through the real Discord adapter against the fake Disc
         s,
         new Date('2026-11-23T14:00:00Z'),
       );
-      expect(outcome).toMatchObject({ status: 'failed', attempts: 3 });
+      expect(outcome).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(outcome.status === 'failed' && outcome.detail).toContain('Missing Access');
     } finally {
       allowChannel();
     }
