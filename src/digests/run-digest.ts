@@ -291,11 +291,14 @@ export async function recordFailure(
 /** Where the creator can hear about a failure: where they created the schedule, else (Slack) a DM. */
 async function tellCreator(rt: DigestRuntime, schedule: DigestSchedule, problem: string): Promise<string | null> {
   const platform = schedule.created_by_platform as Platform;
-  const targets: { platform: Platform; channelId: string; label: string }[] = [];
+  const targets: { platform: Platform; channelId: string; direct?: boolean; label: string }[] = [];
   if (schedule.created_by_channel && !(platform === schedule.platform && schedule.created_by_channel === schedule.channel_id)) {
     targets.push({ platform, channelId: schedule.created_by_channel, label: `${schedule.created_by} in ${schedule.created_by_channel}` });
   }
+  // Slack posts to a user id in the bot's direct messages with them; Discord opens a DM channel (sendToUser)
   if (platform === 'slack') targets.push({ platform, channelId: schedule.created_by, label: `${schedule.created_by} by direct message` });
+  if (platform === 'discord')
+    targets.push({ platform, channelId: schedule.created_by, direct: true, label: `${schedule.created_by} by direct message` });
   if (platform === 'console')
     targets.push({ platform, channelId: schedule.created_by_channel ?? 'console', label: `${schedule.created_by} on the console` });
   const message = reply(
@@ -315,7 +318,7 @@ async function tellCreator(rt: DigestRuntime, schedule: DigestSchedule, problem:
   );
   for (const target of targets) {
     try {
-      await rt.notify(target, message);
+      await rt.notify({ platform: target.platform, channelId: target.channelId, ...(target.direct ? { direct: true } : {}) }, message);
       return target.label;
     } catch {
       // try the next place
