@@ -100,7 +100,8 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
         const fireTime = canonicalFireTime(when, schedule.time_zone);
         const outcome = await runDigest(rt, schedule, fireTime);
         options.onRun?.(scheduleId, outcome);
-        if (outcome.status === 'retrying') await armLeaseTimer();
+        // held elsewhere (its holder may die) or left to be retried: look again when that lease ends
+        if (outcome.status === 'retrying' || outcome.status === 'taken') await armLeaseTimer();
       })().catch((error) => bot.logger.error({ err: error, digest: scheduleId }, 'digest run crashed')),
     );
   };
