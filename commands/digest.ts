@@ -10,8 +10,17 @@ import { nextFireTime, parseCron } from '../src/digests/cron.ts';
 import { announceScheduleChange } from '../src/digests/events.ts';
 import { renderDigest } from '../src/digests/render.ts';
 import { runDigest, runtimeOf } from '../src/digests/run-digest.ts';
-import { lastRun, manualKey } from '../src/digests/runs.ts';
-import { createSchedule, listSchedules, removeSchedule, requireSchedule, scheduleSections, setPaused } from '../src/digests/schedules.ts';
+import { isManualKey, lastRun, manualKey, recentRuns } from '../src/digests/runs.ts';
+import {
+  createSchedule,
+  findSchedule,
+  listSchedules,
+  removeSchedule,
+  requireSchedule,
+  scheduleSections,
+  setPaused,
+  type DigestRun,
+} from '../src/digests/schedules.ts';
 import { dayOf, zoneFor } from '../src/core/business-day.ts';
 import { formatInZone, localDate, validateTimeZone } from '../src/core/time-zone.ts';
 
@@ -42,6 +51,21 @@ function parseSections(text: string | undefined): Section[] {
 function channelIdOf(value: string): string {
   const mention = /^<#([A-Za-z0-9_]+)(?:\|[^>]*)?>$/.exec(value.trim());
   return mention ? mention[1]! : value.trim().replace(/^#/, '');
+}
+
+/** How many runs /digest runs shows. */
+const RUNS_SHOWN = 10;
+
+/** A run's state as a person reads it: posted, delayed, failed (reason), running, waiting to retry, … */
+function runState(run: DigestRun, now: Date): { state: string; reason: string | null } {
+  if (run.status === 'posted') return { state: run.delayed ? 'delayed' : 'posted', reason: run.delayed ? run.detail : null };
+  if (run.status === 'claimed') {
+    const leaseUntil = run.lease_until === null ? null : Number(run.lease_until);
+    if (leaseUntil !== null && leaseUntil > now.getTime())
+      return run.claimed_by ? { state: 'running', reason: null } : { state: 'waiting to retry', reason: run.detail };
+    return { state: 'claimed, holder stopped', reason: 'its lease expired without a post: the next check or start runs it again' };
+  }
+  return { state: run.status, reason: run.detail };
 }
 
 const changed = (ctx: CommandContext, type: 'created' | 'removed' | 'paused' | 'resumed', id: number) =>
@@ -172,6 +196,70 @@ export default defineCommand({
                   },
                 ]
               : undefined,
+          },
+        );
+      },
+    }),
+    defineAction({
+      name: 'runs',
+      description: `The last ${RUNS_SHOWN} digest runs (of one schedule, or of all): fire time, state and when posted.`,
+      options: z.object({ id: idOption.optional() }),
+      positional: ['id'],
+      role: 'viewer',
+      visibility: 'public',
+      examples: ['/digest runs', '/digest runs 3'],
+      handler: async (ctx, { id }) => {
+        if (id !== undefined) await requireSchedule(ctx.db, id);
+        const now = ctx.now();
+        const runs = await recentRuns(ctx.db, id, RUNS_SHOWN);
+        const zones = new Map<number, string>();
+        for (const run of runs) {
+          if (!zones.has(run.schedule_id)) zones.set(run.schedule_id, (await findSchedule(ctx.db, run.schedule_id))?.time_zone ?? 'UTC');
+        }
+        const rows = runs.map((run) => {
+          const zone = zones.get(run.schedule_id)!;
+          const manual = isManualKey(run.fire_time);
+          const fireTime = new Date(manual ? run.fire_time.slice('manual:'.length) : run.fire_time);
+          const { state, reason } = runState(run, now);
+          return {
+            run_id: run.id,
+            schedule_id: run.schedule_id,
+            fire_time: manual ? null : run.fire_time,
+            manual,
+            fire_time_local: formatInZone(fireTime, zone),
+            state,
+            status: run.status,
+            reason,
+            attempts: run.attempts,
+            posted_at: run.posted_at,
+            posted_at_local: run.posted_at ? formatInZone(new Date(run.posted_at), zone) : null,
+            claimed_by: run.status === 'claimed' ? run.claimed_by : null,
+          };
+        });
+        const what = id === undefined ? 'all digests' : `digest #${id}`;
+        return reply(
+          { schedule_id: id ?? null, runs: rows },
+          {
+            title: id === undefined ? 'Digest runs' : `Digest #${id} runs`,
+            text: rows.length
+              ? undefined
+              : `No runs yet for ${what}. ${id === undefined ? 'Schedule one with /digest schedule' : `Try it with /digest send ${id}`}.`,
+            tables: rows.length
+              ? [
+                  {
+                    columns: ['#', 'Fire time', 'State', 'Posted', 'Attempts'],
+                    numeric: [true, false, false, false, true],
+                    rows: rows.map((r) => [
+                      r.schedule_id,
+                      r.manual ? `${r.fire_time_local} (/digest send)` : r.fire_time_local,
+                      r.reason ? `${r.state}: ${r.reason}` : r.state,
+                      r.posted_at_local ?? '—',
+                      r.attempts,
+                    ]),
+                  },
+                ]
+              : undefined,
+            notes: rows.length ? [`The last ${RUNS_SHOWN} runs of ${what}, newest first; times in each schedule's zone.`] : undefined,
           },
         );
       },

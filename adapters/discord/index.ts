@@ -5,7 +5,7 @@ import { StartupError } from '../../src/lifecycle/start-up-errors.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import { ButtonIds } from './button-ids.ts';
 import { buildCommandBindings } from './commands.ts';
-import { editInChannel, sendToChannel } from './deliver.ts';
+import { editInChannel, sendToChannel, sendToUser } from './deliver.ts';
 import { DEFAULT_TIMING, InteractionHandler, type DiscordTiming } from './interactions.ts';
 import { checkRegistration, type RegistrationCheck } from './register.ts';
 
@@ -88,11 +88,14 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
 
   bot.setNotifier(
     'discord',
-    async (target, reply) => ({
-      platform: 'discord',
-      channelId: target.channelId,
-      messageIds: await sendToChannel(client, target.channelId, handler.render(reply)),
-    }),
+    async (target, reply) => {
+      if (target.direct) return sendToUser(client, target.channelId, handler.render(reply));
+      return {
+        platform: 'discord',
+        channelId: target.channelId,
+        messageIds: await sendToChannel(client, target.channelId, handler.render(reply)),
+      };
+    },
     (posted, reply) => editInChannel(client, posted.channelId, posted.messageIds, handler.render(reply)),
   );
 

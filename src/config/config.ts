@@ -97,6 +97,7 @@ export const configSchema = z.object({
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(10),
   UNSUBSCRIBE_URL: url('the unsubscribe link base put in every email'),
   DIGEST_GRACE_HOURS: z.coerce.number().min(0).default(6),
+  DIGEST_LEASE_SECONDS: z.coerce.number().positive().default(300),
   IMPORT_DIR: optionalText,
   IMPORT_ALLOW_HTTP: flag(false),
   IMPORT_URL_ALLOW: list.refine(

@@ -48,10 +48,11 @@ export interface PostedMessage {
 
 /**
  * Posts a reply to a channel outside of a command's own answer (approvals, digests, launch reports).
- * Returns what was posted when the adapter can update it later.
+ * Returns what was posted when the adapter can update it later. `direct`: `channelId` is a user id and
+ * the reply goes to that user's direct messages (a digest's creator told its channel refused it).
  */
 export type Notifier = (
-  target: { platform: Platform; channelId: string },
+  target: { platform: Platform; channelId: string; direct?: boolean },
   reply: import('./reply.ts').Reply,
 ) => Promise<PostedMessage | void>;
 

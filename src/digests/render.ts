@@ -20,6 +20,8 @@ export interface DigestHeader {
   timeZone: string;
   /** The fire time (or now, for a preview) written in the zone. */
   whenLocal: string;
+  /** Posted late: "delayed: the bot was down from … to …". */
+  delayed?: string;
 }
 
 const METRIC_LABELS: Record<string, string> = {
@@ -51,12 +53,13 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
   if (data.empty) {
     return {
       title,
-      text: `No activity from ${data.period.from} to ${data.period.to}: no orders, no new customers and no spend.`,
+      text: `${header.delayed ? `(${header.delayed})\n` : ''}No activity from ${data.period.from} to ${data.period.to}: no orders, no new customers and no spend.`,
       notes: [zoneNote],
     };
   }
 
   const lines: string[] = [];
+  if (header.delayed) lines.push(`(${header.delayed})`, '');
   if (data.anomalies.length) lines.push('*Worth a look*', ...data.anomalies.map((a) => anomalyLine(a, currency)), '');
   const { kpis } = data;
   const fields = data.sections.includes('kpis')

@@ -3,8 +3,8 @@ import type { Bot } from '../core/bot.ts';
 import type { Logger } from '../logger.ts';
 import { canonicalFireTime, previousFireTime } from './cron.ts';
 import { onScheduleChange } from './events.ts';
-import { runDigest, runtimeOf, type DigestRuntime, type RunOutcome } from './run-digest.ts';
-import { claimRun, lastFireTime } from './runs.ts';
+import { recordFailure, resumeRun, runDigest, runtimeOf, type DigestRuntime, type RunOutcome } from './run-digest.ts';
+import { abandonedRuns, claimRun, finishRun, isManualKey, lastFireTime, nextLeaseExpiry, takeOverRun } from './runs.ts';
 import { findSchedule, listSchedules, type DigestSchedule } from './schedules.ts';
 import { formatInZone } from '../core/time-zone.ts';
 
@@ -49,7 +49,10 @@ export interface DigestSchedulerOptions {
   runtime?: Partial<DigestRuntime>;
   /** Called after each run (tests wait on it). */
   onRun?: (scheduleId: number, outcome: RunOutcome) => void;
-  /** How often the schedules are re-read from the store (changes made on other instances); default a minute, 0 never. */
+  /**
+   * How often the schedules are re-read from the store (changes made on other instances) and claims whose
+   * lease expired are looked for; default a minute, 0 never.
+   */
   reconcileMs?: number;
 }
 
@@ -60,6 +63,8 @@ export interface DigestScheduler {
   idle(): Promise<void>;
   /** Re-reads the schedules and arms, re-arms or stops tasks to match (also runs every `reconcileMs`). */
   reconcile(): Promise<void>;
+  /** Re-runs claims whose lease expired without a post (also at start, every `reconcileMs` and when a held lease ends). */
+  resumeAbandoned(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,11 +78,13 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
   const { bot } = options;
   const rt = runtimeOf(bot, options.runtime);
   const graceMs = (options.graceHours ?? bot.config.DIGEST_GRACE_HOURS) * 3_600_000;
+  rt.graceMs = graceMs;
   const createTask = options.createTask ?? nodeCronTasks(bot.logger);
   /** Armed tasks with the cron and zone they were armed with (a schedule changed elsewhere is re-armed). */
   const tasks = new Map<number, { stop(): void; cron: string; timeZone: string }>();
   const running = new Set<Promise<unknown>>();
   let stopped = false;
+  let leaseTimer: NodeJS.Timeout | undefined;
 
   const track = (work: Promise<unknown>) => {
     running.add(work);
@@ -93,6 +100,8 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
         const fireTime = canonicalFireTime(when, schedule.time_zone);
         const outcome = await runDigest(rt, schedule, fireTime);
         options.onRun?.(scheduleId, outcome);
+        // held elsewhere (its holder may die) or left to be retried: look again when that lease ends
+        if (outcome.status === 'retrying' || outcome.status === 'taken') await armLeaseTimer();
       })().catch((error) => bot.logger.error({ err: error, digest: scheduleId }, 'digest run crashed')),
     );
   };
@@ -121,7 +130,7 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
     const when = formatInZone(latest, schedule.time_zone);
     if (late <= graceMs) {
       bot.logger.info({ digest: schedule.id, fire_time: latest.toISOString() }, `catching up digest #${schedule.id} missed at ${when}`);
-      const outcome = await runDigest(rt, schedule, latest);
+      const outcome = await runDigest(rt, schedule, latest, latest.toISOString(), { late: true });
       options.onRun?.(schedule.id, outcome);
     } else {
       const hours = (late / 3_600_000).toFixed(1);
@@ -131,6 +140,94 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
       );
       await claimRun(bot.db, schedule.id, latest.toISOString(), now, 'missed');
     }
+  };
+
+  /**
+   * Claims nobody holds any more (the holder died between claim and post, or left it after a transient
+   * failure): each is taken over atomically by the first instance to see it and re-run inside the grace
+   * window; outside it a crashed one is recorded as missed and a failing one as failed (its creator told).
+   * Then a timer waits for the next lease held now to end, so a dead holder's claim is not left for long.
+   */
+  const resumeAbandoned = async () => {
+    if (stopped) return;
+    const now = rt.now();
+    for (const run of await abandonedRuns(bot.db, now)) {
+      if (stopped) return;
+      try {
+        const schedule = await findSchedule(bot.db, run.schedule_id);
+        if (!schedule || schedule.paused) continue;
+        const manual = isManualKey(run.fire_time);
+        const fireTime = new Date(manual ? run.fire_time.slice('manual:'.length) : run.fire_time);
+        const late = now.getTime() - fireTime.getTime();
+        if (!manual && late <= graceMs) {
+          const outcome = await resumeRun(rt, schedule, run);
+          options.onRun?.(schedule.id, outcome);
+          continue;
+        }
+        if (!(await takeOverRun(bot.db, run.id, { owner: rt.owner, leaseMs: rt.leaseMs }, now))) continue;
+        const when = formatInZone(fireTime, schedule.time_zone);
+        if (run.detail) {
+          // it kept failing to reach the channel until the grace ran out
+          const outcome = await recordFailure(
+            rt,
+            schedule,
+            run.id,
+            run.fire_time,
+            run.attempts,
+            `gave up after the ${graceMs / 3_600_000} h grace window: ${run.detail}`,
+            run.content_hash,
+          );
+          options.onRun?.(schedule.id, outcome);
+        } else if (manual) {
+          await finishRun(
+            bot.db,
+            run.id,
+            {
+              status: 'failed',
+              attempts: run.attempts,
+              detail: `the bot stopped while sending this /digest send (started ${when}); run /digest send ${schedule.id} again`,
+            },
+            now,
+          );
+        } else {
+          const hours = (late / 3_600_000).toFixed(1);
+          bot.logger.warn(
+            { digest: schedule.id, fire_time: run.fire_time },
+            `digest #${schedule.id} of ${when} was claimed by ${run.claimed_by ?? 'an instance'} that stopped before posting it; ${hours} h ago, outside the ${graceMs / 3_600_000} h grace window (DIGEST_GRACE_HOURS): recorded as missed`,
+          );
+          await finishRun(
+            bot.db,
+            run.id,
+            {
+              status: 'missed',
+              attempts: run.attempts,
+              detail: `claimed by an instance that stopped before posting; not re-run after ${hours} h, outside the ${graceMs / 3_600_000} h grace window`,
+            },
+            now,
+          );
+        }
+      } catch (error) {
+        bot.logger.error({ err: error, digest: run.schedule_id, fire_time: run.fire_time }, 'could not resume an expired digest claim');
+      }
+    }
+    await armLeaseTimer();
+  };
+  /** Looks again when the next claim held now ends: a holder that dies, or a run left to be retried. */
+  const armLeaseTimer = async () => {
+    if (stopped) return;
+    const next = await nextLeaseExpiry(bot.db, rt.now());
+    if (stopped) return;
+    if (leaseTimer) clearTimeout(leaseTimer);
+    leaseTimer = undefined;
+    if (next !== null) {
+      leaseTimer = setTimeout(() => void resumeSafely(), Math.max(0, next - rt.now().getTime()) + 100);
+      leaseTimer.unref();
+    }
+  };
+  const resumeSafely = () => {
+    const work = resumeAbandoned().catch((error) => bot.logger.error({ err: error }, 'could not look for expired digest claims'));
+    track(work);
+    return work;
   };
 
   /** Follows the store: schedules created, removed, paused or resumed on any instance. */
@@ -151,7 +248,13 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
     return work;
   };
   const reconcileMs = options.reconcileMs ?? 60_000;
-  const reconcileTimer = reconcileMs > 0 ? setInterval(() => void reconcileSafely(), reconcileMs) : undefined;
+  const reconcileTimer =
+    reconcileMs > 0
+      ? setInterval(() => {
+          void reconcileSafely();
+          void resumeSafely();
+        }, reconcileMs)
+      : undefined;
   reconcileTimer?.unref();
 
   const unsubscribe = onScheduleChange((change) => {
@@ -168,6 +271,11 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
   const ready = (async () => {
     const schedules = await listSchedules(bot.db, { activeOnly: true });
     for (const schedule of schedules) arm(schedule);
+    try {
+      await resumeAbandoned();
+    } catch (error) {
+      bot.logger.error({ err: error }, 'could not look for expired digest claims');
+    }
     for (const schedule of schedules) {
       try {
         await catchUp(schedule);
@@ -175,6 +283,7 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
         bot.logger.error({ err: error, digest: schedule.id }, 'digest catch-up failed');
       }
     }
+    await armLeaseTimer().catch((error: unknown) => bot.logger.error({ err: error }, 'could not look for digest claims to resume'));
     bot.logger.info({ schedules: schedules.length }, 'digest scheduler started');
   })();
   track(ready);
@@ -190,9 +299,14 @@ export function startDigestScheduler(options: DigestSchedulerOptions): DigestSch
       await ready;
       await reconcileSafely();
     },
+    resumeAbandoned: async () => {
+      await ready;
+      await resumeSafely();
+    },
     stop: async () => {
       stopped = true;
       if (reconcileTimer) clearInterval(reconcileTimer);
+      if (leaseTimer) clearTimeout(leaseTimer);
       unsubscribe();
       for (const id of [...tasks.keys()]) disarm(id);
       await idle();

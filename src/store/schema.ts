@@ -228,6 +228,7 @@ export interface DigestSchedulesTable {
 /**
  * One row per (schedule, fire time), inserted before posting: the unique key makes each fire time post once.
  * status: claimed, posted, failed, unchanged (only_on_change), missed (outside the grace window).
+ * A claim holds a lease (claimed_by until lease_until, ms since the epoch); an expired one is taken over.
  */
 export interface DigestRunsTable {
   id: Generated<number>;
@@ -239,6 +240,12 @@ export interface DigestRunsTable {
   detail: string | null;
   claimed_at: string;
   finished_at: string | null;
+  claimed_by: string | null;
+  /** Milliseconds since the epoch (PostgreSQL bigint: read back as a string, so Number() it). */
+  lease_until: number | string | null;
+  posted_at: string | null;
+  /** 1 when posted after its fire time because the bot was down then. */
+  delayed: Generated<number>;
 }
 
 /** /campaign: one row per campaign; state follows src/campaigns/states.ts; money in cents; holdout_pct is 0..50. */

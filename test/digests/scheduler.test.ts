@@ -194,19 +194,19 @@ describe('delivery', () => {
     await run(bot, `/digest remove ${id}`);
   });
 
-  it('records a delivery that keeps failing as failed, tells the creator, and /digest list shows it', async () => {
+  it('records a channel that refuses as failed at once, tells the creator, and /digest list shows it', async () => {
     const id = await schedule('channel=gone');
     failAlwaysOn = 'gone';
     const s = (await findSchedule(store.db, id))!;
     const outcome = await runDigest(runtimeOf(bot, noSleep), s, new Date('2026-11-23T08:00:00Z'));
-    expect(outcome).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(outcome).toMatchObject({ status: 'failed', attempts: 1 });
     expect(posts).toHaveLength(1);
     expect(posts[0]!.target.channelId).toBe('console');
     expect(mentionsAsText(posts[0]!.reply.view.text!)).toContain(`<@tester> your digest #${id} for gone was not delivered`);
     expect(mentionsAsText(posts[0]!.reply.view.text!)).toContain('channel_not_found');
     const last = (await run(bot, '/digest list')).data.schedules.find((r: { id: number }) => r.id === id).last_outcome;
     expect(last.status).toBe('failed');
-    expect(last.detail).toMatch(/failed after 3 attempts: channel_not_found \(told tester in console\)/);
+    expect(last.detail).toMatch(/console channel gone refused the digest: channel_not_found \(told tester in console\)/);
     await run(bot, `/digest remove ${id}`);
   });
 
