@@ -27,7 +27,7 @@ import {
   type OutboxCounts,
 } from './outbox.ts';
 import { getCampaign, SYSTEM_ACTOR, transition, type Actor, type Campaign } from './repository.ts';
-import { deliveryStatus, stateLabel, type DeliveryStatus } from './states.ts';
+import { assertTransition, deliveryStatus, stateLabel, type DeliveryStatus } from './states.ts';
 import { utc } from './views.ts';
 import { audienceSource } from './segment-source.ts';
 
@@ -124,6 +124,14 @@ async function launchLeased(
   signal: AbortSignal,
 ): Promise<LaunchResult> {
   const campaign = await getCampaign(deps.db, id);
+  // live -> launching is a retry of failed recipients, never a second launch
+  if (campaign.state !== 'approved') {
+    assertTransition(campaign, 'launching');
+    throw new UserError('invalid_transition', `Campaign #${campaign.id} is *${stateLabel(campaign.state)}*: it was launched already.`, {
+      hint: `Send the failed recipients again with /campaign retry ${campaign.id}; see it with /campaign show ${campaign.id}.`,
+      context: { from: campaign.state, to: 'launching' },
+    });
+  }
   assertChannelReady(deps.config, campaign.channel);
   const members = await resolveMembers(audienceSource(), deps.db, campaign.segment);
   const { eligible } = await eligibleMembers(deps.db, members.customer_ids, campaign.channel);

@@ -12,12 +12,13 @@ export interface RetryPolicy {
 
 export const MAX_RETRY_WAIT_MS = 3_600_000;
 
+/** From the configuration (the defaults, 30 s and 24 h, when it has none). */
 export function retryPolicy(
-  config: { DELIVERY_RETRY_HOURS: number; DELIVERY_RETRY_BASE_SECONDS: number },
+  config: Partial<{ DELIVERY_RETRY_HOURS: number; DELIVERY_RETRY_BASE_SECONDS: number }> | undefined,
   random: () => number = Math.random,
 ): RetryPolicy {
-  const baseMs = config.DELIVERY_RETRY_BASE_SECONDS * 1000;
-  return { baseMs, maxMs: Math.max(baseMs, MAX_RETRY_WAIT_MS), windowMs: config.DELIVERY_RETRY_HOURS * 3_600_000, random };
+  const baseMs = (config?.DELIVERY_RETRY_BASE_SECONDS ?? 30) * 1000;
+  return { baseMs, maxMs: Math.max(baseMs, MAX_RETRY_WAIT_MS), windowMs: (config?.DELIVERY_RETRY_HOURS ?? 24) * 3_600_000, random };
 }
 
 /**
