@@ -15,6 +15,7 @@ import { retryDelayMs, retryPolicy } from './delivery/retry.ts';
 import {
   MAX_ATTEMPTS,
   hasDueRows,
+  hasUnansweredRows,
   markAttempted,
   markFailed,
   markSent,
@@ -199,7 +200,7 @@ export async function deliverPass(
           to: 'live',
           actor: SYSTEM_ACTOR,
           at: deps.now(),
-          reason: `delivery finished: ${outbox.sent} sent, ${outbox.failed} failed${outbox.skipped ? `, ${outbox.skipped} skipped (consent withdrawn)` : ''}${resumed ? ' (resumed)' : ''}`,
+          reason: `delivery finished: ${outbox.sent} sent, ${outbox.failed} failed${outbox.skipped ? `, ${outbox.skipped} skipped (consent withdrawn)` : ''}${resumed ? ' (resumed after an interruption)' : ''}`,
           set: { live_at: fresh.live_at ?? deps.now().toISOString() },
         })
       : fresh;
@@ -431,8 +432,13 @@ export async function resumeLaunches(deps: CampaignDeps): Promise<LaunchResult[]
         const campaign = await getCampaign(deps.db, campaignId);
         if (campaign.state !== 'launching') return undefined;
         const owed = await outboxCounts(deps.db, campaign.id);
-        deps.logger.info({ campaign_id: campaign.id, pending: owed.pending }, 'delivering to the recipients of a campaign still owed');
-        return deliverPass(deps, campaign, undefined, true, signal);
+        // recipients owed without a recorded failure: a launcher stopped before finishing (crash, dead instance)
+        const interrupted = await hasUnansweredRows(deps.db, campaign.id);
+        deps.logger.info(
+          { campaign_id: campaign.id, pending: owed.pending },
+          interrupted ? 'resuming an interrupted campaign launch' : 'retrying the campaign recipients due now',
+        );
+        return deliverPass(deps, campaign, undefined, interrupted, signal);
       });
       if (outcome.ran && outcome.value) results.push(outcome.value);
     } catch (error) {
@@ -451,7 +457,7 @@ export async function deliverNowIfFree(
   const outcome = await underLaunchLease(deps, campaignId, async (signal) => {
     const campaign = await getCampaign(deps.db, campaignId);
     if (campaign.state !== 'launching') return undefined;
-    return deliverPass(deps, campaign, onProgress, true, signal);
+    return deliverPass(deps, campaign, onProgress, false, signal);
   });
   return outcome.ran ? outcome.value : undefined;
 }

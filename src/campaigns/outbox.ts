@@ -329,3 +329,16 @@ export async function outboxCountsByCampaign(db: Kysely<Database>, campaignIds: 
   }
   return counts;
 }
+
+/** Whether a campaign has pending rows that never got an answer (no recorded failure): its launcher stopped half way. */
+export async function hasUnansweredRows(db: Kysely<Database>, campaignId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('campaign_outbox')
+    .select('customer_id')
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'pending')
+    .where('last_error', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
