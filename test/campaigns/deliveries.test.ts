@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalDeps } from '../../src/campaigns/approvals.ts';
+import { isPlausibleAddress, isTemporarySmtpError } from '../../src/campaigns/delivery/email.ts';
 import { parseRetryAfter, retryDelayMs, retryPolicy, seededRandom } from '../../src/campaigns/delivery/retry.ts';
 import { launchCampaign, resumeLaunches, type CampaignDeps } from '../../src/campaigns/launcher.ts';
 import { startCampaignScheduler } from '../../src/campaigns/scheduler.ts';
@@ -129,6 +130,16 @@ describe('retry policy', () => {
     expect(retryDelayMs(policy, 40)).toBeLessThanOrEqual(3_600_000);
     expect(retryDelayMs(policy, 1, 600_000)).toBe(600_000);
     expect(policy.windowMs).toBe(24 * 3_600_000);
+  });
+
+  it('SMTP: 4xx and connection errors are temporary; 5xx and address errors are refusals', () => {
+    expect(isTemporarySmtpError({ responseCode: 421 })).toBe(true);
+    expect(isTemporarySmtpError({ code: 'ECONNECTION' })).toBe(true);
+    expect(isTemporarySmtpError({ responseCode: 550 })).toBe(false);
+    expect(isTemporarySmtpError({ code: 'EENVELOPE' })).toBe(false);
+    expect(isPlausibleAddress('a@example.com')).toBe(true);
+    expect(isPlausibleAddress('not an address')).toBe(false);
+    expect(isPlausibleAddress('no-at-sign.example.com')).toBe(false);
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {

@@ -40,7 +40,7 @@ export function isTemporarySmtpError(error: unknown): boolean {
 
 /** Enough to refuse what no server would accept (no @, spaces, no domain); the server judges the rest. */
 export function isPlausibleAddress(address: string): boolean {
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address);
+  return /^[^\s@]+@[^\s@]+$/.test(address);
 }
 
 /** One message per recipient over SMTP, at most `ratePerSecond`, each with an unsubscribe link and its idempotency key as Message-ID. */
