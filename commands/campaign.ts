@@ -13,14 +13,15 @@ import {
 import { changesOf, describeChanges, diffContent, recordChanges } from '../src/campaigns/changes.ts';
 import { resolveMembers } from '../src/campaigns/audience.ts';
 import { CHANNELS, missingChannelConfig } from '../src/campaigns/delivery/index.ts';
-import { launchCampaign } from '../src/campaigns/launcher.ts';
+import { cancelDelivery, pauseDelivery, resumeDelivery, retryDelivery, type ControlResult } from '../src/campaigns/delivery-control.ts';
+import { countsLine, launchCampaign } from '../src/campaigns/launcher.ts';
 import { parseAmount, parseHoldout, parseStart, parseWindow } from '../src/campaigns/options.ts';
-import { outboxCounts } from '../src/campaigns/outbox.ts';
+import { nextAttemptAt, outboxCounts, outboxCountsByCampaign, type OutboxCounts } from '../src/campaigns/outbox.ts';
 import { campaignReport } from '../src/campaigns/report.ts';
 import { actorOf, findCampaign, getCampaign, listCampaigns, transitionsOf, type Campaign } from '../src/campaigns/repository.ts';
 import { pendingRequest, shortHash, type ApprovalRequest } from '../src/campaigns/requests.ts';
 import { audienceSource } from '../src/campaigns/segment-source.ts';
-import { CAMPAIGN_STATES, stateLabel, TRANSITIONS } from '../src/campaigns/states.ts';
+import { CAMPAIGN_STATES, deliveryStatus, stateLabel, TRANSITIONS } from '../src/campaigns/states.ts';
 import { campaignData, campaignFields, utc } from '../src/campaigns/views.ts';
 import { defineAction, defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
@@ -108,6 +109,29 @@ function channelNote(ctx: CommandContext, channel: string): string | undefined {
   return missing.length ? `⚠️ The ${channel} channel needs ${missing.join(', ')} before it can be submitted.` : undefined;
 }
 
+/** `sending: 12 sent · 30 waiting · 2 failed (next try 14:02 UTC)`, `sent`, `sent with failures: …` */
+function deliveryText(c: Campaign, o: OutboxCounts, next?: string): string {
+  const status = deliveryStatus(c.state, o) ?? stateLabel(c.state);
+  return `${status}: ${countsLine(o)}${status === 'sending' && next ? ` (next try ${utc(next)})` : ''}`;
+}
+
+function deliveryData(c: Campaign, o: OutboxCounts, next?: string) {
+  return { status: deliveryStatus(c.state, o), ...o, waiting: o.pending, next_attempt_at: next ?? null };
+}
+
+/** The answer of pause, resume, retry and cancel: the campaign, its sends now, and what was done. */
+async function controlReply(ctx: CommandContext, result: ControlResult, text: string, extra: Record<string, unknown> = {}) {
+  const c = result.campaign;
+  const next = await nextAttemptAt(ctx.db, c.id);
+  return reply(
+    { campaign: campaignData(c), delivery: deliveryData(c, result.outbox, next), ...extra },
+    detailView(c, {
+      text,
+      fields: [...campaignFields(c), { label: 'Delivery', value: deliveryText(c, result.outbox, next) }],
+    }),
+  );
+}
+
 function detailView(c: Campaign, extra: Partial<View> = {}): View {
   return { title: `Campaign #${c.id} “${c.name}”`, fields: campaignFields(c), ...extra };
 }
@@ -180,8 +204,16 @@ export default defineCommand({
       visibility: 'public',
       handler: async (ctx, { state }) => {
         const campaigns = await listCampaigns(ctx.db, state);
+        const counts = await outboxCountsByCampaign(
+          ctx.db,
+          campaigns.filter((c) => c.launched_at).map((c) => c.id),
+        );
+        const delivery = (c: Campaign) => {
+          const o = counts.get(c.id);
+          return c.launched_at && o ? deliveryStatus(c.state, o) : null;
+        };
         return reply(
-          { campaigns: campaigns.map(campaignData) },
+          { campaigns: campaigns.map((c) => ({ ...campaignData(c), delivery: delivery(c) })) },
           {
             title: 'Campaigns',
             text: campaigns.length
@@ -196,7 +228,7 @@ export default defineCommand({
                     rows: campaigns.map((c) => [
                       c.id,
                       c.name,
-                      stateLabel(c.state),
+                      delivery(c) && delivery(c) !== stateLabel(c.state) ? `${stateLabel(c.state)} · ${delivery(c)}` : stateLabel(c.state),
                       c.channel,
                       c.segment,
                       mention(c.created_by),
@@ -223,6 +255,7 @@ export default defineCommand({
         const changes = await changesOf(ctx.db, c.id);
         const request = c.state === 'pending_approval' ? await pendingRequest(ctx.db, c.id) : undefined;
         const outbox = c.launched_at ? await outboxCounts(ctx.db, c.id) : null;
+        const next = outbox?.pending ? await nextAttemptAt(ctx.db, c.id) : undefined;
         const moves = TRANSITIONS[c.state as keyof typeof TRANSITIONS];
         return reply(
           {
@@ -231,6 +264,7 @@ export default defineCommand({
             changes,
             approval_request: request ? { id: request.id, content_hash: request.content_hash, requested_by: request.requested_by } : null,
             outbox,
+            delivery: outbox ? deliveryData(c, outbox, next) : null,
             allowed_moves: moves,
           },
           detailView(c, {
@@ -255,9 +289,10 @@ export default defineCommand({
                 : []),
               ...(outbox
                 ? [
+                    { label: 'Delivery', value: deliveryText(c, outbox, next) },
                     {
                       label: 'Sends',
-                      value: `${formatCount(outbox.sent)} sent, ${formatCount(outbox.failed)} failed, ${outbox.skipped ? `${formatCount(outbox.skipped)} skipped (consent withdrawn), ` : ''}${formatCount(outbox.pending)} owed; ${formatCount(c.holdout_size ?? 0)} held out`,
+                      value: `${formatCount(outbox.sent)} sent, ${formatCount(outbox.failed)} failed, ${outbox.skipped ? `${formatCount(outbox.skipped)} skipped (consent withdrawn), ` : ''}${outbox.cancelled ? `${formatCount(outbox.cancelled)} not sent (cancelled), ` : ''}${formatCount(outbox.pending)} owed; ${formatCount(c.holdout_size ?? 0)} held out`,
                     },
                   ]
                 : []),
@@ -454,13 +489,25 @@ export default defineCommand({
     }),
     defineAction({
       name: 'cancel',
-      description: 'Cancels a campaign that has not been launched.',
+      description: 'Cancels a campaign before launch, or stops one that is sending or paused and says who was not sent.',
       options: z.object({ campaign: campaignRef, reason: z.string().max(500).optional().describe('why') }),
       positional: ['campaign'],
       role: 'marketer',
       visibility: 'public',
       handler: async (ctx, { campaign: ref, reason }) => {
         const c = await load(ctx, ref);
+        if (c.state === 'launching' || c.state === 'paused') {
+          const result = await cancelDelivery(deps(ctx), c, actorOf(ctx.caller), reason);
+          const first = result.first_not_sent;
+          return controlReply(
+            ctx,
+            result,
+            `🛑 Campaign #${c.id} stopped: ${formatCount(result.not_sent)} recipient${result.not_sent === 1 ? ' was' : 's were'} not sent${
+              first.length ? ` (first: ${first.join(', ')}${result.not_sent > first.length ? ', …' : ''})` : ''
+            }; ${formatCount(result.outbox.sent)} had been sent. A batch already in flight finishes and counts as sent.`,
+            { not_sent: result.not_sent, first_not_sent: first },
+          );
+        }
         const cancelled = await moveCampaign(deps(ctx), c, { to: 'cancelled', actor: actorOf(ctx.caller), at: ctx.now(), reason });
         return reply({ campaign: campaignData(cancelled) }, detailView(cancelled, { text: `🛑 Campaign #${cancelled.id} cancelled.` }));
       },
@@ -478,14 +525,81 @@ export default defineCommand({
         const result = await launchCampaign(deps(ctx), c, actorOf(ctx.caller), ctx.progress);
         const launched = await getCampaign(ctx.db, c.id);
         const o = result.outbox;
+        if (result.delivery === 'sending' || result.delivery === 'paused') {
+          return reply(
+            { campaign: campaignData(launched), launch: result },
+            detailView(launched, {
+              text: `📤 Campaign #${c.id} is *${result.delivery}*: ${countsLine(o)} of ${formatCount(o.total)} recipients${
+                result.next_attempt_at ? `; next try ${utc(result.next_attempt_at)}` : ''
+              }. Temporary failures are retried for up to ${ctx.config.DELIVERY_RETRY_HOURS} h; the progress is kept up to date in this channel.`,
+              notes: [`Pause with /campaign pause ${c.id}, stop with /campaign cancel ${c.id}.`],
+            }),
+          );
+        }
         return reply(
           { campaign: campaignData(launched), launch: result },
           detailView(launched, {
-            text: `🚀 Campaign #${c.id} is *${stateLabel(launched.state)}*: ${formatCount(o.sent)} of ${formatCount(o.total)} recipients sent${launched.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}${o.failed ? `, ${formatCount(o.failed)} failed` : ''}${o.skipped ? `, ${formatCount(o.skipped)} skipped (consent withdrawn since launch)` : ''}; ${formatCount(result.holdout)} held out of an audience of ${formatCount(result.audience)}.`,
+            text: `🚀 Campaign #${c.id} is *${stateLabel(launched.state)}* (${result.delivery ?? 'sent'}): ${formatCount(o.sent)} of ${formatCount(o.total)} recipients sent${launched.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}${o.failed ? `, ${formatCount(o.failed)} failed` : ''}${o.skipped ? `, ${formatCount(o.skipped)} skipped (consent withdrawn since launch)` : ''}; ${formatCount(result.holdout)} held out of an audience of ${formatCount(result.audience)}.`,
             notes: [
+              ...(o.failed ? [`Send the failed ones again with /campaign retry ${c.id}.`] : []),
               `Measure it with /campaign report ${c.id} (attribution window ${launched.window_days} days from ${dayOf(launched.launched_at!, ctx.config.BUSINESS_TZ)}).`,
             ],
           }),
+        );
+      },
+    }),
+    defineAction({
+      name: 'pause',
+      description: 'Pauses a campaign that is sending, after the batch in flight; resume or cancel it later.',
+      options: z.object({ campaign: campaignRef }),
+      positional: ['campaign'],
+      role: 'marketer',
+      visibility: 'public',
+      handler: async (ctx, { campaign: ref }) => {
+        const result = await pauseDelivery(deps(ctx), await load(ctx, ref), actorOf(ctx.caller));
+        const id = result.campaign.id;
+        return controlReply(
+          ctx,
+          result,
+          `⏸️ Campaign #${id} paused: ${formatCount(result.outbox.pending)} still owed. Continue with /campaign resume ${id}, or stop with /campaign cancel ${id}.`,
+        );
+      },
+    }),
+    defineAction({
+      name: 'resume',
+      description: 'Continues a paused campaign: sends to everyone still owed, never twice to anyone.',
+      options: z.object({ campaign: campaignRef }),
+      positional: ['campaign'],
+      role: 'marketer',
+      visibility: 'public',
+      long: true,
+      handler: async (ctx, { campaign: ref }) => {
+        const result = await resumeDelivery(deps(ctx), await load(ctx, ref), actorOf(ctx.caller), ctx.progress);
+        return controlReply(ctx, result, `▶️ Campaign #${result.campaign.id} resumed: ${deliveryText(result.campaign, result.outbox)}.`);
+      },
+    }),
+    defineAction({
+      name: 'retry',
+      description: 'Sends again to the recipients that failed (same keys, so never twice to anyone): failed, or all to include refusals.',
+      options: z.object({
+        campaign: campaignRef,
+        which: z
+          .enum(['failed', 'all'])
+          .default('failed')
+          .describe('failed: those that gave up on temporary errors (default); all: refusals (HTTP 400, invalid address) too'),
+      }),
+      positional: ['campaign', 'which'],
+      role: 'marketer',
+      visibility: 'public',
+      long: true,
+      examples: ['/campaign retry 3', '/campaign retry 3 all'],
+      handler: async (ctx, { campaign: ref, which }) => {
+        const result = await retryDelivery(deps(ctx), await load(ctx, ref), which, actorOf(ctx.caller), ctx.progress);
+        return controlReply(
+          ctx,
+          result,
+          `🔁 ${formatCount(result.requeued)} failed recipient${result.requeued === 1 ? '' : 's'} of campaign #${result.campaign.id} requeued: ${deliveryText(result.campaign, result.outbox)}.`,
+          { requeued: result.requeued },
         );
       },
     }),

@@ -5,7 +5,7 @@ import type { Database } from '../store/schema.ts';
 import type { Recipient } from './delivery/index.ts';
 
 const CHUNK = 500;
-/** A row begun this many times without an answer (crash loops) is given up as failed. */
+/** A row begun this many times without ever an answer (crash loops) is given up as failed. */
 export const MAX_ATTEMPTS = 10;
 
 /** A random key per outbox row (hex), stored with it: nothing derived from it leads back to the customer. */
@@ -66,13 +66,17 @@ export async function owedRecipients(
   db: Kysely<Database>,
   campaignId: number,
   limit: number,
-): Promise<(Recipient & { attempts: number })[]> {
-  const rows = await db
+  /** Only rows due by then (no next_attempt_at, or one not after it); default: every pending row. */
+  dueBy?: string,
+): Promise<(Recipient & { attempts: number; last_error: string | null; retry_until: string | null })[]> {
+  let query = db
     .selectFrom('campaign_outbox as o')
     .leftJoin('customers as c', 'c.customer_id', 'o.customer_id')
-    .select(['o.customer_id', 'o.idempotency_key', 'o.attempts', 'c.email', 'c.name'])
+    .select(['o.customer_id', 'o.idempotency_key', 'o.attempts', 'o.last_error', 'o.retry_until', 'c.email', 'c.name'])
     .where('o.campaign_id', '=', campaignId)
-    .where('o.status', '=', 'pending')
+    .where('o.status', '=', 'pending');
+  if (dueBy !== undefined) query = query.where((eb) => eb.or([eb('o.next_attempt_at', 'is', null), eb('o.next_attempt_at', '<=', dueBy)]));
+  const rows = await query
     .where((eb) =>
       eb.or([
         eb('c.customer_id', 'is', null),
@@ -98,6 +102,8 @@ export async function owedRecipients(
     customer_id: r.customer_id,
     idempotency_key: r.idempotency_key,
     attempts: Number(r.attempts),
+    last_error: r.last_error ?? null,
+    retry_until: r.retry_until ?? null,
     email: r.email ?? null,
     name: r.name ?? null,
   }));
@@ -134,12 +140,25 @@ export async function skipWithdrawn(db: Kysely<Database>, campaignId: number, at
   return Number(result.numUpdatedRows);
 }
 
-/** Recorded before the delivery is attempted: a row pending with attempts > 0 was in flight when we stopped. */
-export async function markAttempted(db: Kysely<Database>, campaignId: number, customerIds: string[], at: string): Promise<void> {
+/**
+ * Recorded before the delivery is attempted: a row pending with attempts > 0 was in flight when we stopped.
+ * The first attempt also fixes until when temporary failures are retried (`retryUntil`).
+ */
+export async function markAttempted(
+  db: Kysely<Database>,
+  campaignId: number,
+  customerIds: string[],
+  at: string,
+  retryUntil: string,
+): Promise<void> {
   for (let i = 0; i < customerIds.length; i += CHUNK) {
     await db
       .updateTable('campaign_outbox')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: at }))
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        updated_at: at,
+        retry_until: eb.fn.coalesce('retry_until', eb.val(retryUntil)),
+      }))
       .where('campaign_id', '=', campaignId)
       .where('customer_id', 'in', customerIds.slice(i, i + CHUNK))
       .execute();
@@ -150,7 +169,48 @@ export async function markSent(db: Kysely<Database>, campaignId: number, custome
   for (let i = 0; i < customerIds.length; i += CHUNK) {
     await db
       .updateTable('campaign_outbox')
-      .set({ status: 'sent', sent_at: at, updated_at: at, last_error: null })
+      .set({ status: 'sent', sent_at: at, updated_at: at, last_error: null, next_attempt_at: null, failure_kind: null })
+      .where('campaign_id', '=', campaignId)
+      // cancelled: a cancel came while this batch was in flight; the receiver has it, so it is sent
+      .where('status', 'in', ['pending', 'cancelled'])
+      .where('customer_id', 'in', customerIds.slice(i, i + CHUNK))
+      .execute();
+  }
+}
+
+const cleanError = (error: string) => redactUrls(error).slice(0, 500);
+
+/** Gives a row up: `permanent` when the receiver refused it for good, else after temporary failures. */
+export async function markFailed(
+  db: Kysely<Database>,
+  campaignId: number,
+  customerId: string,
+  error: string,
+  at: string,
+  kind: 'permanent' | 'temporary' = 'temporary',
+): Promise<void> {
+  await db
+    .updateTable('campaign_outbox')
+    .set({ status: 'failed', last_error: cleanError(error), updated_at: at, next_attempt_at: null, failure_kind: kind })
+    .where('campaign_id', '=', campaignId)
+    .where('customer_id', '=', customerId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** A temporary failure: the row stays pending and waits until `nextAt`. */
+export async function markWaiting(
+  db: Kysely<Database>,
+  campaignId: number,
+  customerIds: string[],
+  error: string,
+  at: string,
+  nextAt: string,
+): Promise<void> {
+  for (let i = 0; i < customerIds.length; i += CHUNK) {
+    await db
+      .updateTable('campaign_outbox')
+      .set({ last_error: cleanError(error), updated_at: at, next_attempt_at: nextAt })
       .where('campaign_id', '=', campaignId)
       .where('status', '=', 'pending')
       .where('customer_id', 'in', customerIds.slice(i, i + CHUNK))
@@ -158,23 +218,78 @@ export async function markSent(db: Kysely<Database>, campaignId: number, custome
   }
 }
 
-export async function markFailed(db: Kysely<Database>, campaignId: number, customerId: string, error: string, at: string): Promise<void> {
-  await db
+/** Failed rows back to pending, due now, with a fresh retry window; `all` includes refusals, else only rows that gave up on temporary errors. */
+export async function requeueFailed(db: Kysely<Database>, campaignId: number, which: 'failed' | 'all', at: string): Promise<number> {
+  let query = db
     .updateTable('campaign_outbox')
-    .set({ status: 'failed', last_error: redactUrls(error).slice(0, 500), updated_at: at })
+    .set({ status: 'pending', next_attempt_at: null, retry_until: null, failure_kind: null, attempts: 0, updated_at: at })
     .where('campaign_id', '=', campaignId)
-    .where('customer_id', '=', customerId)
+    .where('status', '=', 'failed');
+  if (which === 'failed') query = query.where((eb) => eb.or([eb('failure_kind', 'is', null), eb('failure_kind', '=', 'temporary')]));
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Pending rows are cancelled (never sent); returns how many and the first few customer ids, in order. */
+export async function cancelPending(
+  db: Kysely<Database> | Transaction<Database>,
+  campaignId: number,
+  at: string,
+  sample = 5,
+): Promise<{ count: number; first: string[] }> {
+  const first = await db
+    .selectFrom('campaign_outbox')
+    .select('customer_id')
+    .where('campaign_id', '=', campaignId)
     .where('status', '=', 'pending')
+    .orderBy('customer_id')
+    .limit(sample)
     .execute();
+  const result = await db
+    .updateTable('campaign_outbox')
+    .set({ status: 'cancelled', next_attempt_at: null, updated_at: at })
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return { count: Number(result.numUpdatedRows), first: first.map((r) => r.customer_id) };
+}
+
+/** When the next waiting row of a campaign (or of any campaign in `launching`, without an id) is due; undefined when none waits. */
+export async function nextAttemptAt(db: Kysely<Database>, campaignId?: number): Promise<string | undefined> {
+  let query = db
+    .selectFrom('campaign_outbox as o')
+    .innerJoin('campaigns as c', 'c.id', 'o.campaign_id')
+    .select((eb) => eb.fn.min('o.next_attempt_at').as('next'))
+    .where('o.status', '=', 'pending')
+    .where('c.state', '=', 'launching');
+  if (campaignId !== undefined) query = query.where('o.campaign_id', '=', campaignId);
+  const row = await query.executeTakeFirst();
+  return (row?.next as string | null | undefined) ?? undefined;
+}
+
+/** Whether a campaign has a pending row due by `at` (a sweep has work for it). */
+export async function hasDueRows(db: Kysely<Database>, campaignId: number, at: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('campaign_outbox')
+    .select('customer_id')
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export interface OutboxCounts {
   total: number;
+  /** Owed: not tried yet, or waiting for their next try after a temporary failure. */
   pending: number;
   sent: number;
   failed: number;
   /** Not sent because consent was withdrawn (or the customer unsubscribed) after launch. */
   skipped: number;
+  /** Not sent because the campaign was cancelled while sending. */
+  cancelled: number;
 }
 
 export async function outboxCounts(db: Kysely<Database>, campaignId: number): Promise<OutboxCounts> {
@@ -184,11 +299,46 @@ export async function outboxCounts(db: Kysely<Database>, campaignId: number): Pr
     .where('campaign_id', '=', campaignId)
     .groupBy('status')
     .execute();
-  const counts = { total: 0, pending: 0, sent: 0, failed: 0, skipped: 0 };
+  const counts = { total: 0, pending: 0, sent: 0, failed: 0, skipped: 0, cancelled: 0 };
   for (const row of rows) {
     const n = Number(row.n);
     counts.total += n;
-    if (row.status === 'pending' || row.status === 'sent' || row.status === 'failed' || row.status === 'skipped') counts[row.status] += n;
+    if (row.status in counts && row.status !== 'total') counts[row.status as Exclude<keyof OutboxCounts, 'total'>] += n;
   }
   return counts;
+}
+
+/** Outbox counts of several campaigns at once (campaign id → counts); campaigns without rows are absent. */
+export async function outboxCountsByCampaign(db: Kysely<Database>, campaignIds: number[]): Promise<Map<number, OutboxCounts>> {
+  const counts = new Map<number, OutboxCounts>();
+  for (let i = 0; i < campaignIds.length; i += CHUNK) {
+    const rows = await db
+      .selectFrom('campaign_outbox')
+      .select((eb) => ['campaign_id', 'status', eb.fn.countAll<number>().as('n')])
+      .where('campaign_id', 'in', campaignIds.slice(i, i + CHUNK))
+      .groupBy(['campaign_id', 'status'])
+      .execute();
+    for (const row of rows) {
+      const id = Number(row.campaign_id);
+      const c = counts.get(id) ?? { total: 0, pending: 0, sent: 0, failed: 0, skipped: 0, cancelled: 0 };
+      const n = Number(row.n);
+      c.total += n;
+      if (row.status in c && row.status !== 'total') c[row.status as Exclude<keyof OutboxCounts, 'total'>] += n;
+      counts.set(id, c);
+    }
+  }
+  return counts;
+}
+
+/** Whether a campaign has pending rows that never got an answer (no recorded failure): its launcher stopped half way. */
+export async function hasUnansweredRows(db: Kysely<Database>, campaignId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('campaign_outbox')
+    .select('customer_id')
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'pending')
+    .where('last_error', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }

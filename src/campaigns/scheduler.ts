@@ -4,6 +4,7 @@ import { onDueChange } from './due-changes.ts';
 import { expireRequest, isExpired, type ApprovalDeps } from './approvals.ts';
 import { instanceOwner, withLease } from '../store/locks.ts';
 import { launchIfFree, resumeLaunches, type LaunchResult } from './launcher.ts';
+import { nextAttemptAt } from './outbox.ts';
 import { getCampaign, listCampaigns, SYSTEM_ACTOR, transition } from './repository.ts';
 
 export interface TickResult {
@@ -73,12 +74,14 @@ export async function campaignTick(deps: ApprovalDeps): Promise<TickResult> {
 
 export const TICK_LEASE_KEY = 'campaign-tick';
 
-/** The earliest future start of an approved campaign or expiry of a pending request; undefined when none. */
+/** The earliest future start of an approved campaign, expiry of a pending request or retry of a delivery; undefined when none. */
 export async function nextDueTime(deps: ApprovalDeps): Promise<Date | undefined> {
   const now = deps.now().toISOString();
   const times = [
     ...(await listCampaigns(deps.db, 'approved')).map((c) => c.start_at),
     ...(await listCampaigns(deps.db, 'pending_approval')).map((c) => c.approval_expires_at),
+    // the next try of a recipient waiting after a temporary failure
+    (await nextAttemptAt(deps.db)) ?? null,
   ].filter((t): t is string => t !== null && t > now);
   return times.length ? new Date(times.sort()[0]!) : undefined;
 }
@@ -86,7 +89,8 @@ export async function nextDueTime(deps: ApprovalDeps): Promise<Date | undefined>
 /**
  * The campaign clock: a round at start, then every `intervalMs` (default a minute), one at a time: runs
  * `campaignTick` under the `campaign-tick` lease (the instance that loses the race skips this round quietly),
- * then resumes launches whose launcher died (their lease expired). A start or expiry due before the next
+ * then sweeps the campaigns that are sending (recipients due for a retry, launches whose launcher died and
+ * whose lease expired). A start, expiry or retry due before the next
  * round gets a round of its own at that time, so "launches at 14:35" launches at 14:35:00; an approval in
  * this process re-plans at once. Returns stop(), which waits for a round under way.
  */

@@ -6,6 +6,7 @@ export const CAMPAIGN_STATES = [
   'approved',
   'rejected',
   'launching',
+  'paused',
   'live',
   'completed',
   'cancelled',
@@ -19,9 +20,12 @@ export const TRANSITIONS: Record<CampaignState, readonly CampaignState[]> = {
   pending_approval: ['approved', 'rejected', 'draft', 'cancelled'],
   approved: ['launching', 'draft', 'cancelled'],
   rejected: ['pending_approval', 'draft', 'cancelled'],
-  // a launch cannot be cancelled half way: it finishes (or resumes after a crash) and goes live
-  launching: ['live'],
-  live: ['completed'],
+  // launching = sending: it goes live once no recipient is owed (sent, failed for good or skipped); it can
+  // be paused (and resumed) or cancelled half way (who was not sent is reported)
+  launching: ['live', 'paused', 'cancelled'],
+  paused: ['launching', 'cancelled'],
+  // back to sending: /campaign retry requeued failed recipients
+  live: ['completed', 'launching'],
   completed: [],
   cancelled: [],
 };
@@ -33,6 +37,7 @@ const MOVE_COMMANDS: Record<CampaignState, string> = {
   approved: 'approve',
   rejected: 'reject',
   launching: 'launch',
+  paused: 'pause',
   live: '(delivery finished)',
   completed: '(window over)',
   cancelled: 'cancel',
@@ -56,4 +61,19 @@ export function assertTransition(campaign: { id: number; state: string }, to: Ca
       : `${stateLabel(from)[0]!.toUpperCase()}${stateLabel(from).slice(1)} is final: no further moves.`,
     context: { from, to, allowed },
   });
+}
+
+/**
+ * What a launched campaign's delivery says, from its state and its outbox: `sending` while anyone is owed
+ * (not tried yet or waiting for a retry), `paused`, `cancelled`, then `sent` or `sent with failures`.
+ * Null before launch.
+ */
+export type DeliveryStatus = 'sending' | 'paused' | 'cancelled' | 'sent' | 'sent with failures';
+
+export function deliveryStatus(state: string, counts: { total: number; pending: number; failed: number } | null): DeliveryStatus | null {
+  if (!counts || (counts.total === 0 && state !== 'launching' && state !== 'live' && state !== 'completed')) return null;
+  if (state === 'paused') return 'paused';
+  if (state === 'cancelled') return 'cancelled';
+  if (counts.pending > 0) return 'sending';
+  return counts.failed > 0 ? 'sent with failures' : 'sent';
 }

@@ -95,6 +95,8 @@ export const configSchema = z.object({
   SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL'),
   SMTP_FROM: optionalText,
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive().default(10),
+  DELIVERY_RETRY_HOURS: z.coerce.number().positive().default(24),
+  DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
   UNSUBSCRIBE_URL: url('the unsubscribe link base put in every email'),
   DIGEST_GRACE_HOURS: z.coerce.number().min(0).default(6),
   DIGEST_LEASE_SECONDS: z.coerce.number().positive().default(300),

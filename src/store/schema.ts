@@ -283,6 +283,11 @@ export interface CampaignsTable {
   holdout_size: number | null;
   live_at: string | null;
   completed_at: string | null;
+  /** Where the delivery progress message and the final summary go. */
+  delivery_platform: Generated<string | null>;
+  delivery_channel: Generated<string | null>;
+  /** The posted progress message (PostedMessage JSON), updated in place while sending. */
+  delivery_message: Generated<string | null>;
 }
 
 export interface CampaignTransitionsTable {
@@ -315,6 +320,12 @@ export interface CampaignOutboxTable {
   last_error: string | null;
   updated_at: string;
   sent_at: string | null;
+  /** A pending row that failed for a temporary reason waits until then (null: due now). */
+  next_attempt_at: Generated<string | null>;
+  /** Temporary failures are retried until then (set at the first attempt: now + DELIVERY_RETRY_HOURS). */
+  retry_until: Generated<string | null>;
+  /** For failed rows: 'temporary' (gave up retrying) or 'permanent' (refused for good). */
+  failure_kind: Generated<string | null>;
 }
 
 /** Signatures of accepted POST /webhooks/events requests (a replayed request is refused). */

@@ -146,7 +146,8 @@ describe('/campaign lifecycle', () => {
   it('launch freezes the audience, holds out the drawn members and goes live; a second launch is refused', async () => {
     const launched = expectOk(await run(bot, `/campaign launch ${id}`, marketer2));
     expect(launched.data.launch).toMatchObject({ audience: 43, holdout: 11, recipients: 32, state: 'live' });
-    expect(launched.data.launch.outbox).toEqual({ total: 32, pending: 0, sent: 32, failed: 0, skipped: 0 });
+    expect(launched.data.launch.outbox).toEqual({ total: 32, pending: 0, sent: 32, failed: 0, skipped: 0, cancelled: 0 });
+    expect(launched.data.launch.delivery).toBe('sent');
     const audience = await store.db.selectFrom('campaign_audience').selectAll().where('campaign_id', '=', id).execute();
     const excluded = ['m001', 'm002', 'm003', 'm004', 'm005', 'm006', 'm007'];
     expect(audience.some((a) => excluded.includes(a.customer_id))).toBe(false);

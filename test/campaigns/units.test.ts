@@ -32,7 +32,12 @@ describe('transition table', () => {
         'rejected>draft',
         'rejected>cancelled',
         'launching>live',
+        'launching>paused',
+        'launching>cancelled',
+        'paused>launching',
+        'paused>cancelled',
         'live>completed',
+        'live>launching',
       ].sort(),
     );
   });
@@ -152,25 +157,34 @@ describe('webhook delivery', () => {
     );
   });
 
-  it('retries 5xx and timeouts with backoff, with the same body and keys', async () => {
+  it('retries 5xx and timeouts with backoff when asked to try more than once in a pass, with the same body and keys', async () => {
     received.length = 0;
     script.push(503, 0, 500);
     const started = Date.now();
-    const results = await webhookDeliverer({ url, secret: 's3cret', backoffMs: 20, timeoutMs: 200 }).deliver(campaign, recipients);
+    const results = await webhookDeliverer({ url, secret: 's3cret', backoffMs: 20, timeoutMs: 200, maxAttempts: 5 }).deliver(
+      campaign,
+      recipients,
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(received).toHaveLength(4);
     expect(new Set(received.map((r) => JSON.parse(r.body).recipients[0].idempotency_key)).size).toBe(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(20 + 40 + 80 + 200);
   });
 
-  it('gives up after the last try, and at once on a 4xx', async () => {
+  it('reports temporary failures (5xx, 408, 429 with Retry-After) for the outbox to retry, and a 4xx as a refusal at once', async () => {
     script.push(502, 502, 502);
     const failed = await webhookDeliverer({ url, secret: 's', backoffMs: 1, maxAttempts: 3 }).deliver(campaign, recipients);
-    expect(failed.every((r) => !r.ok && r.error!.includes('gave up after 3 tries: HTTP 502'))).toBe(true);
+    expect(failed.every((r) => !r.ok && r.temporary && r.error!.includes('gave up after 3 tries: HTTP 502'))).toBe(true);
+    // one try per pass by default: the outbox schedules the next
+    script.push(503);
+    const once = await webhookDeliverer({ url, secret: 's' }).deliver(campaign, recipients);
+    expect(once.every((r) => !r.ok && r.temporary && r.error === 'HTTP 503')).toBe(true);
+    script.push(408);
+    expect((await webhookDeliverer({ url, secret: 's' }).deliver(campaign, recipients))[0]).toMatchObject({ temporary: true });
     received.length = 0;
     script.push(400);
-    const refused = await webhookDeliverer({ url, secret: 's', backoffMs: 1 }).deliver(campaign, recipients);
-    expect(refused[0]!.error).toBe('the webhook answered HTTP 400');
+    const refused = await webhookDeliverer({ url, secret: 's', backoffMs: 1, maxAttempts: 3 }).deliver(campaign, recipients);
+    expect(refused[0]).toMatchObject({ ok: false, temporary: false, error: 'the webhook answered HTTP 400' });
     expect(received).toHaveLength(1);
   });
 });

@@ -15,9 +15,19 @@ export interface DeliveryResult {
   customer_id: string;
   ok: boolean;
   error?: string;
+  /**
+   * For a failure: true when it is temporary (connection refused, timeout, 429, 5xx, SMTP 4xx) and worth
+   * trying again later; false or absent when the receiver refused for good (other 4xx, invalid address, SMTP 5xx).
+   */
+  temporary?: boolean;
+  /** The receiver's Retry-After, in ms. */
+  retryAfterMs?: number;
 }
 
-/** A delivery channel. `deliver` reports each recipient; it throws only when it cannot tell (then the batch stays owed). */
+/**
+ * A delivery channel. `deliver` tries each recipient once and reports it (the outbox schedules retries);
+ * it throws only when it cannot tell (then the batch stays owed).
+ */
 export interface Deliverer {
   channel: Channel;
   /** Recipients per `deliver` call. */

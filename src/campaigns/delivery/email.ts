@@ -10,7 +10,7 @@ export interface EmailOptions {
   /** Signs unsubscribe links so a link only unsubscribes its own recipient. */
   linkSecret: string;
   ratePerSecond: number;
-  /** Tries per message on temporary (4xx) or connection failures. */
+  /** Tries per message within one delivery pass on temporary (4xx) or connection failures (default 1: later tries are the outbox's). */
   maxAttempts?: number;
   backoffMs?: number;
 }
@@ -31,16 +31,23 @@ export function unsubscribeLink(
   return url.toString();
 }
 
-function isTemporary(error: unknown): boolean {
-  const code = (error as { responseCode?: number }).responseCode;
-  return code === undefined || (code >= 400 && code < 500);
+/** SMTP 4xx and connection failures are temporary; 5xx and address errors are refusals for good. */
+export function isTemporarySmtpError(error: unknown): boolean {
+  const { responseCode, code } = error as { responseCode?: number; code?: string };
+  if (responseCode !== undefined) return responseCode >= 400 && responseCode < 500;
+  return code !== 'EENVELOPE';
+}
+
+/** Enough to refuse what no server would accept (no @, spaces, no domain); the server judges the rest. */
+export function isPlausibleAddress(address: string): boolean {
+  return /^[^\s@]+@[^\s@]+$/.test(address);
 }
 
 /** One message per recipient over SMTP, at most `ratePerSecond`, each with an unsubscribe link and its idempotency key as Message-ID. */
 export function emailDeliverer(options: EmailOptions): Deliverer {
   const transport = nodemailer.createTransport(options.smtpUrl);
   const interval = 1000 / options.ratePerSecond;
-  const maxAttempts = options.maxAttempts ?? 3;
+  const maxAttempts = options.maxAttempts ?? 1;
   const backoffMs = options.backoffMs ?? 1000;
   let nextSlot = 0;
 
@@ -48,6 +55,7 @@ export function emailDeliverer(options: EmailOptions): Deliverer {
     const link = unsubscribeLink(options, campaign.id, recipient.customer_id);
     const greeting = recipient.name ? `Hi ${recipient.name},\n\n` : '';
     let lastError = '';
+    let temporary = true;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const wait = nextSlot - Date.now();
       if (wait > 0) await sleep(wait);
@@ -65,11 +73,12 @@ export function emailDeliverer(options: EmailOptions): Deliverer {
         return { customer_id: recipient.customer_id, ok: true };
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);
-        if (!isTemporary(error)) break;
+        temporary = isTemporarySmtpError(error);
+        if (!temporary) break;
         if (attempt < maxAttempts) await sleep(backoffMs * 2 ** (attempt - 1));
       }
     }
-    return { customer_id: recipient.customer_id, ok: false, error: lastError };
+    return { customer_id: recipient.customer_id, ok: false, error: lastError, temporary };
   };
 
   return {
@@ -79,9 +88,11 @@ export function emailDeliverer(options: EmailOptions): Deliverer {
       const results = [];
       for (const recipient of recipients) {
         results.push(
-          recipient.email
-            ? await sendOne(campaign, recipient)
-            : { customer_id: recipient.customer_id, ok: false, error: 'no email address' },
+          !recipient.email
+            ? { customer_id: recipient.customer_id, ok: false, error: 'no email address', temporary: false }
+            : !isPlausibleAddress(recipient.email)
+              ? { customer_id: recipient.customer_id, ok: false, error: 'invalid email address', temporary: false }
+              : await sendOne(campaign, recipient),
         );
       }
       return results;

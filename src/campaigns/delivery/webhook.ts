@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Campaign } from '../repository.ts';
 import { sleep, type Deliverer, type Recipient } from './deliverer.ts';
+import { parseRetryAfter } from './retry.ts';
 
 export const WEBHOOK_SIGNATURE_HEADER = 'x-growthbot-signature';
 export const WEBHOOK_IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -9,7 +10,7 @@ export interface WebhookOptions {
   url: string;
   secret: string;
   batchSize?: number;
-  /** Tries per batch (first try included). */
+  /** Tries per batch within one delivery pass (first try included; default 1: later tries are the outbox's). */
   maxAttempts?: number;
   /** Wait before the second try; doubled each time. */
   backoffMs?: number;
@@ -31,14 +32,28 @@ export function webhookBody(campaign: Campaign, recipients: Recipient[], sentAt:
   });
 }
 
-class RetryableError extends Error {}
+class RetryableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A 4xx the receiver will answer again: 408 (request timeout) and 429 (too many requests) are temporary. */
+export function isTemporaryStatus(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
 
 /**
- * POSTs JSON batches of recipients, signed; retries 5xx, 429, timeouts and network errors with
- * exponential backoff. The same batch always carries the same keys, so a receiver can drop repeats.
+ * POSTs JSON batches of recipients, signed. 5xx, 408, 429, timeouts and network errors are temporary:
+ * tried again here `maxAttempts` times (default once: the outbox schedules later tries) honouring
+ * Retry-After, then reported `temporary`; any other 4xx is a refusal for good. The same batch always
+ * carries the same keys, so a receiver can drop repeats.
  */
 export function webhookDeliverer(options: WebhookOptions): Deliverer {
-  const maxAttempts = options.maxAttempts ?? 5;
+  const maxAttempts = options.maxAttempts ?? 1;
   const backoffMs = options.backoffMs ?? 500;
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
@@ -51,7 +66,9 @@ export function webhookDeliverer(options: WebhookOptions): Deliverer {
         .digest('hex')
         .slice(0, 32);
       let lastError = '';
+      let retryAfterMs: number | undefined;
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        retryAfterMs = undefined;
         try {
           const response = await fetch(options.url, {
             method: 'POST',
@@ -65,21 +82,36 @@ export function webhookDeliverer(options: WebhookOptions): Deliverer {
           });
           await response.arrayBuffer().catch(() => undefined);
           if (response.ok) return recipients.map((r) => ({ customer_id: r.customer_id, ok: true }));
-          if (response.status >= 500 || response.status === 429) throw new RetryableError(`HTTP ${response.status}`);
+          if (isTemporaryStatus(response.status))
+            throw new RetryableError(`HTTP ${response.status}`, parseRetryAfter(response.headers.get('retry-after'), new Date()));
           const error = `the webhook answered HTTP ${response.status}`;
-          return recipients.map((r) => ({ customer_id: r.customer_id, ok: false, error }));
+          return recipients.map((r) => ({ customer_id: r.customer_id, ok: false, error, temporary: false }));
         } catch (error) {
+          if (error instanceof RetryableError) retryAfterMs = error.retryAfterMs;
           lastError =
             error instanceof RetryableError
               ? error.message
               : error instanceof Error && error.name === 'TimeoutError'
                 ? `no answer within ${timeoutMs} ms`
-                : String((error as Error)?.message ?? error);
-          if (attempt < maxAttempts) await sleep(backoffMs * 2 ** (attempt - 1));
+                : describeNetworkError(error);
+          if (attempt < maxAttempts) await sleep(Math.max(backoffMs * 2 ** (attempt - 1), retryAfterMs ?? 0));
         }
       }
-      const error = `gave up after ${maxAttempts} tries: ${lastError}`;
-      return recipients.map((r) => ({ customer_id: r.customer_id, ok: false, error }));
+      const error = maxAttempts > 1 ? `gave up after ${maxAttempts} tries: ${lastError}` : lastError;
+      return recipients.map((r) => ({
+        customer_id: r.customer_id,
+        ok: false,
+        error,
+        temporary: true,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      }));
     },
   };
+}
+
+/** `fetch failed` says little: the cause (ECONNREFUSED, ENOTFOUND…) says what happened. */
+function describeNetworkError(error: unknown): string {
+  const message = String((error as Error)?.message ?? error);
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ? `${message} (${cause.code})` : message;
 }
