@@ -238,6 +238,7 @@ export default defineCommand({
             sections: parseSections(options.sections),
             send_date: sendDate,
             currency: ctx.config.DEFAULT_CURRENCY,
+            reporting_currency: ctx.config.REPORTING_CURRENCY,
           },
           outDir: ctx.outDir,
           chartName: `digest-preview-${sendDate}-${now.getTime()}`,

@@ -20,6 +20,8 @@ export interface DigestRuntime {
   databaseUrl: string;
   outDir: string;
   currency: string;
+  /** REPORTING_CURRENCY: the digest adds totals converted into it at daily rates. */
+  reportingCurrency?: string;
   notify: Notifier;
   logger: Logger;
   now: () => Date;
@@ -36,6 +38,7 @@ export function runtimeOf(bot: RuntimeSource, extra: Partial<DigestRuntime> = {}
     databaseUrl: bot.config.DATABASE_URL,
     outDir: bot.outDir,
     currency: bot.config.DEFAULT_CURRENCY,
+    reportingCurrency: bot.config.REPORTING_CURRENCY,
     notify: bot.notify,
     logger: bot.logger,
     now: bot.now,
@@ -85,6 +88,7 @@ export async function runDigest(
         sections: scheduleSections(schedule),
         send_date: localDate(fireTime, schedule.time_zone),
         currency: rt.currency,
+        reporting_currency: rt.reportingCurrency,
       },
       outDir: rt.outDir,
       chartName: chartName(schedule.id, key),
