@@ -241,7 +241,8 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
     currency,
     other_currencies: currencies.slice(1).filter((c) => history.some((p) => p.by_currency[c])),
     sections: options.sections,
-    empty: now.orders === 0 && now.new_customers === 0 && now.spend_cents === 0,
+    // spend in any currency is activity, not only the main one's
+    empty: now.orders === 0 && now.new_customers === 0 && Object.values(now.by_currency).every((m) => m.spend_cents === 0),
     anomalies,
     kpis,
     channels,

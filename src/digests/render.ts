@@ -102,11 +102,11 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
               const spend = r.kpis!.spend_cents!;
               return [
                 {
-                  label: `Revenue (${totalLabel(r.currency).toLowerCase()})`,
+                  label: `Revenue (${totalLabel(r.currency).replace('Total', 'total')})`,
                   value: `${inReporting(revenue.value)} ${formatChange(revenue.value, revenue.previous)}`,
                 },
                 {
-                  label: `Spend (${totalLabel(r.currency).toLowerCase()})`,
+                  label: `Spend (${totalLabel(r.currency).replace('Total', 'total')})`,
                   value: `${inReporting(spend.value)} ${formatChange(spend.value, spend.previous)}`,
                 },
               ];

@@ -28,7 +28,7 @@ export interface MissingRate {
   day: string;
 }
 
-export const TOTAL_RULE = 'each amount converted at the rate of its day from /import rates, or the latest earlier rate';
+export const TOTAL_RULE = 'each amount converted at the rate of its own day, or the latest rate before it when that day has none';
 
 /** Rates for one reporting currency, per currency sorted by date. */
 export class RateBook {

@@ -90,6 +90,11 @@ export function cacView(report: CacReport, chart?: Attachment): View {
         )
         .join('; ')
     : 'no spend recorded';
+  const total = converted?.blended;
+  const totalText =
+    total && converted
+      ? `; ${converted.paid ? 'blended CAC' : 'CAC'} in ${converted.currency} at daily rates *${cacText(total, converted.currency)}* (${money(total.spend, converted.currency)} / ${formatCount(total.new_customers)} new customers)`
+      : '';
   const notes = [
     `Period ${period.label} (${period.from} to ${period.to}), compared with ${previous_period.label}.`,
     'CAC = spend in the period ÷ customers acquired in it; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
@@ -105,7 +110,7 @@ export function cacView(report: CacReport, chart?: Attachment): View {
   if (!converted && report.blended.length > 1) notes.push(NO_REPORTING_CURRENCY_NOTE);
   return {
     title: `Customer acquisition cost — ${period.label}`,
-    text: `${period.label}: ${headline}.`,
+    text: `${period.label}: ${headline}${totalText}.`,
     tables: [
       {
         columns: ['Channel', 'Spend', 'New customers', 'CAC', `CAC ${previous_period.label}`, 'Change'],

@@ -74,6 +74,9 @@ export function roiView(report: RoiReport): View {
   const headline = paid.length
     ? paid.map((c) => `*${c.channel}* ROI ${pct(c.roi)} (ROAS ${times(c.roas)})`).join(', ')
     : 'no channel had spend in this period';
+  const totalText = converted?.total
+    ? `; *${totalLabel(converted.currency)}* ROI ${pct(converted.total.roi)} (ROAS ${times(converted.total.roas)})`
+    : '';
   const notes = [
     `Attribution window: revenue of customers acquired in ${report.period.label} from their orders ${report.window_days === null ? `up to as_of ${report.as_of}` : `within ${report.window_days} days of acquisition (and up to as_of ${report.as_of})`}.`,
     'ROI = (revenue - spend) / spend; ROAS = revenue / spend; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
@@ -96,7 +99,7 @@ export function roiView(report: RoiReport): View {
   if (!converted && currencies.size > 1) notes.push(NO_REPORTING_CURRENCY_NOTE);
   return {
     title: `Return on investment by channel — ${report.period.label}`,
-    text: `${headline}. Window: ${report.window}.`,
+    text: `${headline}${totalText}. Window: ${report.window}.`,
     tables: [
       {
         columns: [

@@ -178,7 +178,7 @@ describe('totals in REPORTING_CURRENCY (rates imported above)', () => {
     expect(table).toContain('*Total in EUR* (blended) | €320.00 | 5 | €64.00');
     expect(table).toContain('*Total in EUR* (paid) | €320.00 | 4 | €80.00');
     expect(reply.view!.notes!.join(' ')).toMatch(
-      /Total in EUR at daily rates from \/import rates: each amount converted at the rate of its day/,
+      /Total in EUR at daily rates from \/import rates: each amount converted at the rate of its own day, or the latest rate before it/,
     );
   });
 
@@ -221,8 +221,8 @@ describe('totals in REPORTING_CURRENCY (rates imported above)', () => {
     expect(reporting.channels).toEqual(roi.data.reporting);
     expect(reporting.previous_channels.total).toEqual({ spend: 90, new_customers: 1, revenue: 18, cac: 90, roas: 0.2, roi: -0.8 });
     const fields = Object.fromEntries(reply.view!.fields!.map((f: { label: string; value: string }) => [f.label, f.value]));
-    expect(fields['Revenue (total in eur)']).toMatch(/^€281 /);
-    expect(fields['Spend (total in eur)']).toMatch(/^€320 /);
+    expect(fields['Revenue (total in EUR)']).toMatch(/^€281 /);
+    expect(fields['Spend (total in EUR)']).toMatch(/^€320 /);
     const table = reply.view!.tables!.find((t: { title?: string }) => t.title === 'CAC and ROI by channel')!;
     const total = table.rows.find((r: unknown[]) => String(r[0]).startsWith('*Total in EUR*'))!;
     expect([total[1], total[2], total[3], total[5]]).toEqual(['€320', '4', '€80', '-21.7%']);
@@ -233,6 +233,36 @@ describe('totals in REPORTING_CURRENCY (rates imported above)', () => {
       'search USD',
       'social GBP',
     ]);
+  });
+
+  it('/cac channel= converts that channel alone; the answer leads with the total', async () => {
+    const reply = await run(bot, '/cac period=2026-10 channel=search');
+    // by hand: $200 × 0.80 + €100 = €260 over u1, u2, e1; September $100 × 0.90 = €90 over s1
+    expect(reply.data.reporting).toMatchObject({
+      converted: true,
+      blended: { spend: 260, new_customers: 3, cac: 86.67, previous: { spend: 90, new_customers: 1, cac: 90 } },
+      paid: null,
+    });
+    expect(reply.view!.text).toMatch(/CAC in EUR at daily rates \*€86\.67\* \(€260\.00 \/ 3 new customers\)/);
+    const all = await run(bot, '/cac period=2026-10');
+    expect(all.view!.text).toMatch(/blended CAC in EUR at daily rates \*€64\.00\*/);
+  });
+
+  it('the digest of a period with a currency without rates: no total, the note names it', async () => {
+    const reply = await run(bot, '/digest preview period=month as_of=2026-12-01 sections=kpis,channels');
+    expect(reply.ok, JSON.stringify(reply.data)).toBe(true);
+    expect(reply.data.empty).toBe(false);
+    expect(reply.data.reporting.kpis).toMatchObject({
+      converted: false,
+      missing: [{ currency: 'JPY', day: '2026-11-02' }],
+      revenue_cents: null,
+    });
+    expect(reply.data.reporting.channels).toMatchObject({ converted: false, total: null });
+    expect(reply.view!.notes!.join(' ')).toMatch(
+      /No Total in EUR: no exchange rate for JPY \(none on or before 2026-11-02\).*\/import rates/,
+    );
+    expect(reply.view!.fields!.some((f: { label: string }) => f.label.includes('total in EUR'))).toBe(false);
+    expect(reply.view!.fields!.find((f: { label: string }) => f.label === 'Spend (JPY)')?.value).toMatch(/^¥10,000/);
   });
 
   it('a currency without any rate: no total, a note naming it and what to do', async () => {
