@@ -37,7 +37,7 @@ export default defineCommand({
           hint: 'Import spend and customers first: /import spend <file>, /import customers <file>.',
         });
       const period = resolvePeriod(options, latest, zone);
-      const report = await computeCac(ctx.db, period, { channel: options.channel });
+      const report = await computeCac(ctx.db, period, { channel: options.channel, reportingCurrency: ctx.config.REPORTING_CURRENCY });
       if (options.channel && report.channels.length === 0) {
         throw new UserError(
           'unknown_channel',

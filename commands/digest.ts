@@ -328,6 +328,7 @@ export default defineCommand({
             send_date: sendDate,
             currency: ctx.config.DEFAULT_CURRENCY,
             zone: timeZone,
+            reporting_currency: ctx.config.REPORTING_CURRENCY,
           },
           outDir: ctx.outDir,
           chartName: `digest-preview-${sendDate}-${now.getTime()}`,

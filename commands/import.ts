@@ -41,6 +41,7 @@ const COLUMNS: Record<ImportKind, string> = {
   orders: 'order_id*, customer_id*, order_date*, amount* (or quantity* and unit_price*), currency',
   spend: 'date*, channel*, campaign, amount*',
   events: 'customer_id*, campaign_id, type* (delivered, opened, clicked, converted, unsubscribed), occurred_at*',
+  rates: 'date*, currency*, rate* (units of REPORTING_CURRENCY per 1 unit of currency)',
 };
 
 /** Files and URLs named from chat are confined (IMPORT_DIR, public hosts); the console's user owns the machine. */
@@ -111,6 +112,7 @@ async function importNow(
     encoding: opts.encoding,
     defaultCurrency: ctx.config.DEFAULT_CURRENCY,
     timeZone: ctx.config.BUSINESS_TZ,
+    reportingCurrency: ctx.config.REPORTING_CURRENCY,
     defaultConsent: ctx.config.DEFAULT_CONSENT,
     clearLeftovers: true,
     outDir: ctx.outDir,
@@ -137,7 +139,7 @@ const action = (kind: ImportKind) =>
     visibility: kind === 'customers' ? 'private' : 'public',
     long: true,
     examples: [
-      `/import ${kind} examples/${kind}.csv`,
+      kind === 'rates' ? '/import rates eur-rates.csv' : `/import ${kind} examples/${kind}.csv`,
       ...(kind === 'orders'
         ? [
             '/import orders https://example.com/orders.csv.gz date_format=DD/MM/YYYY',
@@ -150,6 +152,6 @@ const action = (kind: ImportKind) =>
 
 export default defineCommand({
   name: 'import',
-  description: 'Loads customers, orders, ad spend or campaign events from a CSV file, URL or shared file.',
+  description: 'Loads customers, orders, ad spend, campaign events or exchange rates from a CSV file, URL or shared file.',
   subcommands: IMPORT_KINDS.map(action),
 });

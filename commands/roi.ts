@@ -65,6 +65,7 @@ export default defineCommand({
         windowDays: options.window,
         horizonMonths: options.horizon,
         margin: ctx.config.GROSS_MARGIN,
+        reportingCurrency: ctx.config.REPORTING_CURRENCY,
         projection: async (customerIds) => {
           try {
             return await runClvValues(ctx, {

@@ -41,6 +41,14 @@ export const configSchema = z.object({
     .string()
     .default('USD')
     .refine((v) => /^[A-Z]{3}$/.test(v), 'must be a three-letter ISO currency code such as USD, EUR or GBP'),
+  /**
+   * Optional: the currency /cac, /roi and the digest add a converted total line in, at the daily rates
+   * imported with /import rates (units of it per one unit of each other currency).
+   */
+  REPORTING_CURRENCY: optionalText.refine(
+    (v) => v === undefined || /^[A-Z]{3}$/.test(v),
+    'must be a three-letter ISO currency code such as EUR, USD or GBP (or empty for no reporting currency)',
+  ),
   DEFAULT_CONSENT: flag(false),
   /** Share of revenue kept as gross margin: CLV, LTV:CAC and payback are on margin when it is below 1. */
   GROSS_MARGIN: z.coerce

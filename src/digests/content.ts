@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import { acquisitionsByDay } from '../metrics/acquisition.ts';
 import { revenueByDay, spendByDay } from '../metrics/revenue.ts';
 import { spendIn } from '../metrics/spend.ts';
-import { computeChannelRoi, type ChannelRoi } from '../metrics/roi.ts';
+import { computeChannelRoi, type ChannelRoi, type RoiReport } from '../metrics/roi.ts';
+import { kpisInReportingCurrency, type ConvertedKpis, type ConvertedRoi } from '../metrics/currency-conversion.ts';
 import { dayOf } from '../core/business-day.ts';
 import { onDays } from '../store/business-days.ts';
 import type { Database } from '../store/schema.ts';
@@ -20,6 +21,8 @@ export interface DigestOptions {
   currency: string;
   /** The business time zone: which day an order, signup or launch falls on (as in /cac and /roi). */
   zone: string;
+  /** REPORTING_CURRENCY: adds totals converted into it at daily rates from /import rates. */
+  reporting_currency?: string;
 }
 
 export interface Figure {
@@ -95,6 +98,11 @@ export interface DigestData {
   history: HistoryPoint[];
   /** Monthly spend rows the reported period cuts (prorated by day). */
   prorated_spend_rows: number;
+  /**
+   * With REPORTING_CURRENCY: revenue and spend converted at daily rates, and /roi's converted total of the
+   * channels with spend for the period and the one before (each null when nothing needs converting).
+   */
+  reporting: { currency: string; kpis: ConvertedKpis | null; channels: ConvertedRoi | null; previous_channels: ConvertedRoi | null } | null;
 }
 
 const HISTORY = TRAILING_PERIODS + 1;
@@ -208,8 +216,32 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
   }
   anomalies.sort((a, b) => ANOMALY_ORDER.indexOf(a.metric) - ANOMALY_ORDER.indexOf(b.metric));
 
-  const channels = options.sections.includes('channels') ? await channelFigures(db, current, previous, zone) : [];
+  const roi = options.sections.includes('channels')
+    ? await Promise.all([
+        roiReport(db, current, zone, options.reporting_currency),
+        roiReport(db, previous, zone, options.reporting_currency),
+      ])
+    : null;
+  const channels = roi ? channelFigures(roi[0].channels, roi[1].channels) : [];
   const { prorated } = await spendIn(db, current.from, current.to);
+  const within = (p: DigestPeriod) => (row: { day: string }) => row.day >= p.from && row.day <= p.to;
+  const revenueDays = (p: DigestPeriod) =>
+    revenueRows.filter(within(p)).map((r) => ({ day: r.day, currency: r.currency, cents: r.revenue_cents }));
+  const spendDays = (p: DigestPeriod) =>
+    spendRows.filter(within(p)).map((r) => ({ day: r.day, currency: r.currency, cents: r.spend_cents }));
+  const reporting = options.reporting_currency
+    ? {
+        currency: options.reporting_currency,
+        kpis: await kpisInReportingCurrency(db, options.reporting_currency, {
+          revenue: revenueDays(current),
+          previousRevenue: revenueDays(previous),
+          spend: spendDays(current),
+          previousSpend: spendDays(previous),
+        }),
+        channels: roi?.[0].reporting ?? null,
+        previous_channels: roi?.[1].reporting ?? null,
+      }
+    : null;
 
   return {
     period: { ...current, kind: options.period },
@@ -217,7 +249,8 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
     currency,
     other_currencies: currencies.slice(1).filter((c) => history.some((p) => p.by_currency[c])),
     sections: options.sections,
-    empty: now.orders === 0 && now.new_customers === 0 && now.spend_cents === 0,
+    // spend in any currency is activity, not only the main one's
+    empty: now.orders === 0 && now.new_customers === 0 && Object.values(now.by_currency).every((m) => m.spend_cents === 0),
     anomalies,
     kpis,
     channels,
@@ -227,6 +260,7 @@ export async function computeDigestData(db: Kysely<Database>, options: DigestOpt
       : { available: true, latest_run_id: null, previous_run_id: null, movements: [] },
     history,
     prorated_spend_rows: prorated,
+    reporting,
   };
 }
 
@@ -245,15 +279,15 @@ function currenciesBySize(history: HistoryPoint[], fallback: string): string[] {
   return sorted.length ? sorted : [fallback];
 }
 
-/** /roi's channel rows for a period, as of its last day, without projections. */
-async function roiRows(db: Kysely<Database>, period: DigestPeriod, zone: string): Promise<ChannelRoi[]> {
-  const report = await computeChannelRoi(db, {
+/** /roi for a period, as of its last day, without projections. */
+function roiReport(db: Kysely<Database>, period: DigestPeriod, zone: string, reportingCurrency: string | undefined): Promise<RoiReport> {
+  return computeChannelRoi(db, {
     period: { ...period, kind: 'range', zone },
     asOf: period.to,
     horizonMonths: 0,
+    reportingCurrency,
     projection: async () => ({ missing: 'not projected in the digest' }),
   });
-  return report.channels;
 }
 
 const cents = (units: number) => Math.round(units * 100);
@@ -266,13 +300,7 @@ const figuresOf = (row: ChannelRoi | undefined) => ({
 });
 
 /** CAC and ROI per channel and spend currency for the period and the one before: /roi's own figures. */
-async function channelFigures(
-  db: Kysely<Database>,
-  current: DigestPeriod,
-  previous: DigestPeriod,
-  zone: string,
-): Promise<ChannelFigures[]> {
-  const [now, before] = await Promise.all([roiRows(db, current, zone), roiRows(db, previous, zone)]);
+function channelFigures(now: ChannelRoi[], before: ChannelRoi[]): ChannelFigures[] {
   const key = (r: ChannelRoi) => `${r.channel}\u0000${r.currency}`;
   const keys = [...new Map([...now, ...before].map((r) => [key(r), { channel: r.channel, currency: r.currency }])).values()];
   return keys

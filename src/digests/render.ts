@@ -11,6 +11,7 @@ import {
 import type { Button, Table, View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
 import { proratedNote } from '../metrics/spend.ts';
+import { missingRatesNote, NO_REPORTING_CURRENCY_NOTE, totalLabel, totalNote, type MissingRate } from '../metrics/currency-conversion.ts';
 import type { Anomaly } from './anomalies.ts';
 import type { ChannelFigures, DigestData } from './content.ts';
 
@@ -40,7 +41,29 @@ function anomalyLine(anomaly: Anomaly, main: string): string {
   return `⚠️ *${label}* ${show(anomaly.value)} is ${Math.abs(anomaly.z).toFixed(1)} standard deviations ${direction} its trailing average of ${show(anomaly.mean)}.`;
 }
 
-type Figures = Omit<ChannelFigures, 'channel' | 'currency' | 'previous'>;
+type Figures = Pick<ChannelFigures, 'spend_cents' | 'new_customers' | 'cac_cents' | 'roi'>;
+const cents = (units: number) => Math.round(units * 100);
+const centsOrNull = (units: number | null) => (units === null ? null : cents(units));
+
+/** How the totals in REPORTING_CURRENCY were made, or which rates are missing; how to get one without it. */
+function reportingNotes(data: DigestData): string[] {
+  const r = data.reporting;
+  if (!r) return data.other_currencies.length ? [NO_REPORTING_CURRENCY_NOTE] : [];
+  const parts = [r.kpis, r.channels, r.previous_channels].filter((p) => p !== null);
+  const missing = new Map<string, string>();
+  for (const p of parts)
+    for (const m of p.missing) if (!missing.has(m.currency) || m.day < missing.get(m.currency)!) missing.set(m.currency, m.day);
+  if (missing.size) {
+    const list: MissingRate[] = [...missing]
+      .map(([currency, day]) => ({ currency, day }))
+      .sort((a, b) => a.currency.localeCompare(b.currency));
+    return [missingRatesNote(r.currency, list)];
+  }
+  if (!parts.some((p) => p.converted)) return [];
+  return [
+    `${totalNote(r.currency)} The channel total covers the channels with spend, as /roi's total line; ROI is computed on the converted sums.`,
+  ];
+}
 const cacOf = (f: Figures) => ({ value: f.cac_cents, missing: cacMissing(f.spend_cents, f.new_customers) });
 const roiOf = (f: Figures) => ({ value: f.roi, missing: f.spend_cents > 0 ? null : 'no spend' });
 
@@ -74,6 +97,24 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
           value: `${formatCount(kpis.new_customers.value)} ${formatChange(kpis.new_customers.value, kpis.new_customers.previous)}`,
         },
         { label: 'Spend', value: `${money(kpis.spend_cents.value)} ${formatChange(kpis.spend_cents.value, kpis.spend_cents.previous)}` },
+        ...(data.reporting?.kpis?.revenue_cents && data.reporting.kpis.spend_cents
+          ? (() => {
+              const r = data.reporting!;
+              const inReporting = (c: number) => formatMoney(c, r.currency, 0);
+              const revenue = r.kpis!.revenue_cents!;
+              const spend = r.kpis!.spend_cents!;
+              return [
+                {
+                  label: `Revenue (${totalLabel(r.currency).replace('Total', 'total')})`,
+                  value: `${inReporting(revenue.value)} ${formatChange(revenue.value, revenue.previous)}`,
+                },
+                {
+                  label: `Spend (${totalLabel(r.currency).replace('Total', 'total')})`,
+                  value: `${inReporting(spend.value)} ${formatChange(spend.value, spend.previous)}`,
+                },
+              ];
+            })()
+          : []),
         ...kpis.other.flatMap((o) => {
           const inOther = (c: number) => formatMoney(c, o.currency, 0);
           return [
@@ -94,21 +135,54 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
   const buttons: Button[] = [];
   if (data.sections.includes('channels')) {
     if (data.channels.length) {
+      const total = data.reporting?.channels?.total;
+      const before = data.reporting?.previous_channels?.total ?? null;
+      const totalRows = total
+        ? [
+            (() => {
+              const r = data.reporting!.currency;
+              const now = {
+                spend_cents: cents(total.spend),
+                new_customers: total.new_customers,
+                cac_cents: centsOrNull(total.cac),
+                roi: total.roi,
+              };
+              const prev = {
+                spend_cents: before ? cents(before.spend) : 0,
+                new_customers: before?.new_customers ?? 0,
+                cac_cents: centsOrNull(before?.cac ?? null),
+                roi: before?.roi ?? null,
+              };
+              return [
+                `*${totalLabel(r)}* (channels with spend)`,
+                formatMoney(now.spend_cents, r, 0),
+                formatCount(now.new_customers),
+                formatCac({ spend: now.spend_cents, new_customers: now.new_customers, cac: now.cac_cents }, (v) => formatMoney(v, r, 0)),
+                formatChangeOf(cacOf(now), cacOf(prev), formatChange),
+                now.roi === null ? noValue(roiOf(now).missing ?? 'no value') : formatPercent(now.roi),
+                formatChangeOf(roiOf(now), roiOf(prev), formatPointChange),
+              ];
+            })(),
+          ]
+        : [];
       tables.push({
         title: 'CAC and ROI by channel',
         columns: ['Channel', 'Spend', 'New', 'CAC', 'CAC change', 'ROI', 'ROI change'],
         numeric: [false, true, true, true, false, true, false],
-        rows: data.channels.map((c) => [
-          c.currency === currency ? c.channel : `${c.channel} (${c.currency})`,
-          formatMoney(c.spend_cents, c.currency, 0),
-          formatCount(c.new_customers),
-          formatCac({ spend: c.spend_cents, new_customers: c.new_customers, cac: c.cac_cents }, (cents) =>
-            formatMoney(cents, c.currency, 0),
-          ),
-          formatChangeOf(cacOf(c), cacOf(c.previous), formatChange),
-          c.roi === null ? noValue(roiOf(c).missing ?? 'no value') : formatPercent(c.roi),
-          formatChangeOf(roiOf(c), roiOf(c.previous), formatPointChange),
-        ]),
+        rows: [
+          ...data.channels.map((c) => [
+            c.currency === currency ? c.channel : `${c.channel} (${c.currency})`,
+            formatMoney(c.spend_cents, c.currency, 0),
+            formatCount(c.new_customers),
+            formatCac({ spend: c.spend_cents, new_customers: c.new_customers, cac: c.cac_cents }, (cents) =>
+              formatMoney(cents, c.currency, 0),
+            ),
+            formatChangeOf(cacOf(c), cacOf(c.previous), formatChange),
+            c.roi === null ? noValue(roiOf(c).missing ?? 'no value') : formatPercent(c.roi),
+            formatChangeOf(roiOf(c), roiOf(c.previous), formatPointChange),
+          ]),
+          ...totalRows,
+        ],
       });
     } else lines.push('No channel spend or acquisitions in the period.');
     buttons.push({ label: 'ROI detail', command: `/roi from=${data.period.from} to=${data.period.to} as_of=${data.period.to}` });
@@ -176,6 +250,7 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
       ...(data.other_currencies.length
         ? [`Money is shown per currency, never added up: ${[currency, ...data.other_currencies].join(', ')}; the chart shows ${currency}.`]
         : []),
+      ...reportingNotes(data),
     ],
   };
 }

@@ -32,6 +32,8 @@ export interface DigestRuntime {
   currency: string;
   /** BUSINESS_TZ: which day figures fall on (the schedule's zone decides when it fires). */
   zone: string;
+  /** REPORTING_CURRENCY: the digest adds totals converted into it at daily rates. */
+  reportingCurrency?: string;
   notify: Notifier;
   logger: Logger;
   now: () => Date;
@@ -54,6 +56,7 @@ export function runtimeOf(bot: RuntimeSource, extra: Partial<DigestRuntime> = {}
     outDir: bot.outDir,
     currency: bot.config.DEFAULT_CURRENCY,
     zone: bot.config.BUSINESS_TZ,
+    reportingCurrency: bot.config.REPORTING_CURRENCY,
     notify: bot.notify,
     logger: bot.logger,
     now: bot.now,
@@ -182,6 +185,7 @@ async function buildAndPost(
         send_date: localDate(fireTime, schedule.time_zone),
         currency: rt.currency,
         zone: rt.zone,
+        reporting_currency: rt.reportingCurrency,
       },
       outDir: rt.outDir,
       chartName: chartName(schedule.id, key),

@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.ts';
 
-export const IMPORT_KINDS = ['customers', 'orders', 'spend', 'events'] as const;
+export const IMPORT_KINDS = ['customers', 'orders', 'spend', 'events', 'rates'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 export interface FieldSpec {
@@ -42,6 +42,11 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { name: 'campaign_id' },
     { name: 'type', required: true },
     { name: 'occurred_at', required: true },
+  ],
+  rates: [
+    { name: 'date', required: true },
+    { name: 'currency', required: true },
+    { name: 'rate', required: true },
   ],
 };
 
@@ -104,6 +109,10 @@ const KIND_ALIASES: Record<ImportKind, Record<string, string[]>> = {
     campaign_id: ['campaign_id', 'Campaign'],
     type: ['type', 'Event', 'Event Type', 'Action'],
     occurred_at: ['occurred_at', 'Timestamp', 'Time', 'Date', 'Event Time', 'At', 'Created At'],
+  },
+  rates: {
+    date: ['date', 'Day', 'Rate Date', 'As Of'],
+    rate: ['rate', 'Exchange Rate', 'FX Rate', 'Conversion Rate', 'Value'],
   },
 };
 

@@ -18,7 +18,13 @@ const shown = (value: string) => {
   return masked.length > 40 ? `${masked.slice(0, 39)}…` : masked;
 };
 
-const UNIT: Record<ImportResult['kind'], string> = { customers: 'customers', orders: 'orders', spend: 'spend rows', events: 'events' };
+const UNIT: Record<ImportResult['kind'], string> = {
+  customers: 'customers',
+  orders: 'orders',
+  spend: 'spend rows',
+  events: 'events',
+  rates: 'rates',
+};
 
 /** The `--json` data: the contract's seven keys first, then the extras. */
 export function importData(result: ImportResult) {
@@ -33,6 +39,7 @@ export function importData(result: ImportResult) {
     first_rejections: _first,
     consent_source: _source,
     leftovers_removed: _leftovers,
+    reporting_currency: _reporting,
     ...extra
   } = result;
   return { read, inserted, updated, unchanged, rejected, rejections_file, seconds, ...extra };
@@ -74,6 +81,10 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
   if (result.kind === 'orders')
     notes.push(
       'Rows sharing an order id are lines of one order; returns and adjustments (quantity <= 0, a negative amount, ids starting with C) are kept in net revenue, never counted as purchases; a free order (amount 0) is a purchase worth 0.',
+    );
+  if (result.kind === 'rates' && result.reporting_currency)
+    notes.push(
+      `A rate is how many ${result.reporting_currency} (REPORTING_CURRENCY) one unit of the row's currency was worth that day; a currency and day imported again takes the new rate. /cac, /roi and the digest convert each day's amounts at that day's rate, or the latest earlier one.`,
     );
   const defaultConsent = (yes: boolean) => `DEFAULT_CONSENT (${yes ? 'yes' : 'no marketing consent'})`;
   if (result.kind === 'orders' && result.customers_created && result.consent_source)

@@ -3,6 +3,7 @@ import type {
   ImportStagingCustomersTable,
   ImportStagingEventsTable,
   ImportStagingOrderLinesTable,
+  ImportStagingRatesTable,
   ImportStagingSpendTable,
 } from '../store/schema.ts';
 import { describeProblem, type RecordProblem } from './csv.ts';
@@ -41,7 +42,12 @@ export type SpendRecord = Omit<ImportStagingSpendTable, 'import_id'>;
 
 export type EventRecord = Omit<ImportStagingEventsTable, 'import_id'>;
 
-export type ImportRecord = CustomerRecord | OrderLineRecord | SpendRecord | EventRecord;
+export type RateRecord = Omit<ImportStagingRatesTable, 'import_id'>;
+
+export type ImportRecord = CustomerRecord | OrderLineRecord | SpendRecord | EventRecord | RateRecord;
+
+/** ISO 4217 codes this runtime knows (current and historic): a rates file names only these. */
+const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
 export type RowResult<R> = { record: R; rejection?: undefined } | { record?: undefined; rejection: Rejection };
 
@@ -84,6 +90,8 @@ export interface ValidatorOptions {
   dateFormat?: string;
   /** Customers: the extra columns that hold numbers. */
   numericExtras?: { name: string; index: number }[];
+  /** Rates: REPORTING_CURRENCY, the currency every rate is expressed in. */
+  reportingCurrency?: string;
 }
 
 const dayOrNull = (value: string | null, zone: string) => (value === null ? null : dayOf(value, zone));
@@ -212,6 +220,21 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
       const type = (EVENT_TYPES as readonly string[]).includes(lower) ? lower : EVENT_ALIASES[lower];
       if (!type) throw new Reject('type', `not an event type (${EVENT_TYPES.join(', ')})`, rawType);
       return { customer_id, campaign_id: id(cells, 'campaign_id', false) ?? '', type, occurred_at: date(cells, 'occurred_at', true)! };
+    },
+    rates: (cells) => {
+      const reporting = options.reportingCurrency ?? defaultCurrency;
+      const day = date(cells, 'date', true)!.slice(0, 10);
+      const rawCurrency = required(cells, 'currency');
+      const code = rawCurrency.toUpperCase();
+      if (!/^[A-Z]{3}$/.test(code)) throw new Reject('currency', 'not a three-letter currency code', rawCurrency);
+      if (!ISO_CURRENCIES.has(code)) throw new Reject('currency', 'not a known ISO 4217 currency code', rawCurrency);
+      const rawRate = required(cells, 'rate');
+      const parsed = parseBounded(rawRate);
+      if ('reason' in parsed) throw new Reject('rate', parsed.reason, rawRate);
+      const rate = decimalValue(parsed);
+      if (!(rate > 0)) throw new Reject('rate', `rate must be above 0 (${reporting} per 1 ${code})`, rawRate);
+      if (code === reporting && rate !== 1) throw new Reject('rate', `${code} is REPORTING_CURRENCY itself: its rate is always 1`, rawRate);
+      return { date: day, currency: code, rate, reporting_currency: reporting };
     },
   };
   const validate = validators[options.kind];

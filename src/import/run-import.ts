@@ -36,6 +36,8 @@ export interface ImportInput {
   defaultCurrency: string;
   /** BUSINESS_TZ: times without an offset are read in it, and a signup or spend time is kept as its day in it. */
   timeZone: string;
+  /** REPORTING_CURRENCY: rates are units of it per one unit of their currency (a rates import needs it). */
+  reportingCurrency?: string;
   /** DEFAULT_CONSENT: consent of new customers whose row (or order) gives none. */
   defaultConsent: boolean;
   /**
@@ -70,6 +72,8 @@ export interface ImportResult extends MergeCounts {
   consent_source?: { column: boolean; default_consent: boolean };
   /** Staging rows of dead imports of this kind removed before this one (not in `--json`). */
   leftovers_removed?: number;
+  /** Rates: the currency they are in (REPORTING_CURRENCY; not in `--json`). */
+  reporting_currency?: string;
 }
 
 /** Customers: how many rows decide which extra columns are numeric attributes. */
@@ -89,6 +93,14 @@ export async function runImport(
   options: RunOptions = {},
 ): Promise<ImportResult> {
   const started = performance.now();
+  if (input.kind === 'rates' && !input.reportingCurrency)
+    throw new UserError(
+      'no_reporting_currency',
+      'Rates convert into the reporting currency, and REPORTING_CURRENCY is not set. Nothing was imported.',
+      {
+        hint: 'Ask an admin to set REPORTING_CURRENCY (e.g. EUR) and restart the bot, then import the rates again: a file with date,currency,rate where rate = units of REPORTING_CURRENCY per 1 unit of currency.',
+      },
+    );
   const parseDate = dateParser(input.dateFormat, input.timeZone);
   const map = parseMapOption(input.map);
   const source = await openSource(input.source, input.limits, input.encoding);
@@ -157,6 +169,7 @@ export async function runImport(
         parseDate,
         defaultCurrency: input.defaultCurrency,
         timeZone: input.timeZone,
+        reportingCurrency: input.reportingCurrency,
         dateFormat: input.dateFormat,
         numericExtras:
           input.kind === 'customers'
@@ -250,6 +263,7 @@ export async function runImport(
         ? { consent_source: { column: mapping.fields.has('consent'), default_consent: input.defaultConsent } }
         : {}),
       ...(leftovers ? { leftovers_removed: leftovers } : {}),
+      ...(input.kind === 'rates' ? { reporting_currency: input.reportingCurrency } : {}),
     };
   } catch (error) {
     failure = error;

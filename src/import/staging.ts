@@ -3,7 +3,7 @@ import { type Kysely, sql, type RawBuilder } from 'kysely';
 import { applyUnsubscribes } from '../privacy/unsubscribes.ts';
 import type { Database } from '../store/schema.ts';
 import type { ImportKind } from './fields.ts';
-import type { CustomerRecord, EventRecord, ImportRecord, OrderLineRecord, SpendRecord } from './rows.ts';
+import type { CustomerRecord, EventRecord, ImportRecord, OrderLineRecord, RateRecord, SpendRecord } from './rows.ts';
 
 export interface MergeCounts {
   inserted: number;
@@ -30,6 +30,7 @@ export const STAGING_TABLES: Record<ImportKind, readonly StagingTable[]> = {
   orders: ['import_staging_order_lines'],
   spend: ['import_staging_spend'],
   events: ['import_staging_events'],
+  rates: ['import_staging_rates'],
 };
 
 type StagingTable =
@@ -37,7 +38,8 @@ type StagingTable =
   | 'import_staging_attributes'
   | 'import_staging_order_lines'
   | 'import_staging_spend'
-  | 'import_staging_events';
+  | 'import_staging_events'
+  | 'import_staging_rates';
 
 /** Staging keys start with the time, so an import's rows can be told apart by eye. */
 export function newImportId(now: Date): string {
@@ -171,6 +173,11 @@ const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: strin
     sql: 'INSERT INTO import_staging_events (import_id, customer_id, campaign_id, type, occurred_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     params: (id, r: EventRecord) => [id, r.customer_id, r.campaign_id, r.type, r.occurred_at],
   },
+  rates: {
+    sql: `INSERT INTO import_staging_rates (import_id, date, currency, rate, reporting_currency) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (import_id, date, currency) DO UPDATE SET rate = excluded.rate, reporting_currency = excluded.reporting_currency`,
+    params: (id, r: RateRecord) => [id, r.date, r.currency, r.rate, r.reporting_currency],
+  },
 };
 
 /** SQLite staging commits every this many rows: few commits (and WAL checkpoints), short write locks. */
@@ -270,6 +277,22 @@ export async function stageBatch(db: Kysely<Database>, kind: ImportKind, importI
         })),
       )
       .execute();
+  } else if (kind === 'rates') {
+    // the last row of a currency and day wins
+    const rows = dedupe(
+      (records as RateRecord[]).map((r) => ({ import_id: importId, ...r })),
+      (r) => `${r.date}\u0000${r.currency}`,
+    );
+    await db
+      .insertInto('import_staging_rates')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['import_id', 'date', 'currency']).doUpdateSet((eb) => ({
+          rate: eb.ref('excluded.rate'),
+          reporting_currency: eb.ref('excluded.reporting_currency'),
+        })),
+      )
+      .execute();
   } else {
     const rows = (records as EventRecord[]).map((r) => ({ import_id: importId, ...r }));
     await db
@@ -340,6 +363,8 @@ export async function mergeStaging(
         return mergeSpend(trx, importId, now);
       case 'events':
         return mergeEvents(trx, importId, now);
+      case 'rates':
+        return mergeRates(trx, importId, now);
     }
   });
 }
@@ -469,6 +494,23 @@ async function mergeSpend(db: Kysely<Database>, importId: string, now: string): 
       WHERE spend.amount_cents <> excluded.amount_cents OR spend.currency <> excluded.currency OR spend.booked <> excluded.booked`.execute(
     db,
   );
+  return result;
+}
+
+/** Rates: one per currency and day; a day imported again takes the new rate (and the reporting currency it is in). */
+async function mergeRates(db: Kysely<Database>, importId: string, now: string): Promise<MergeCounts> {
+  const result = await counts(
+    db,
+    sql`SELECT count(*) AS total,
+          sum(CASE WHEN r.date IS NULL THEN 1 ELSE 0 END) AS inserted,
+          sum(CASE WHEN r.date IS NOT NULL AND (r.rate <> s.rate OR r.reporting_currency <> s.reporting_currency) THEN 1 ELSE 0 END) AS updated
+        FROM import_staging_rates s LEFT JOIN exchange_rates r ON r.date = s.date AND r.currency = s.currency
+        WHERE s.import_id = ${importId}`,
+  );
+  await sql`INSERT INTO exchange_rates (date, currency, rate, reporting_currency, updated_at)
+      SELECT date, currency, rate, reporting_currency, ${now} FROM import_staging_rates WHERE import_id = ${importId}
+      ON CONFLICT (date, currency) DO UPDATE SET rate = excluded.rate, reporting_currency = excluded.reporting_currency, updated_at = excluded.updated_at
+      WHERE exchange_rates.rate <> excluded.rate OR exchange_rates.reporting_currency <> excluded.reporting_currency`.execute(db);
   return result;
 }
 

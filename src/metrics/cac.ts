@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { cacMissing } from '../core/format.ts';
 import type { Database } from '../store/schema.ts';
+import { cacInReportingCurrency, type ConvertedCac } from './currency-conversion.ts';
 import { customersForCurrency, mainSpendCurrency, newCustomersByChannel, spendByChannel, type Acquisition } from './acquisition.ts';
 import { previousPeriod, trailingPeriods } from './periods.ts';
 import type { Period } from './periods.ts';
@@ -35,6 +36,8 @@ export interface CacReport {
   trend: { periods: Period[]; currency: string | null; series: { channel: string; cac: (number | null)[] }[] };
   /** Monthly spend rows the period cuts (prorated by day). */
   prorated_spend_rows: number;
+  /** With REPORTING_CURRENCY: blended and paid CAC converted at daily rates, or the missing rates; null without. */
+  reporting: ConvertedCac | null;
 }
 
 interface PeriodData {
@@ -95,7 +98,7 @@ function totals(data: PeriodData, currency: string, paidOnly: boolean, mainCurre
 export async function computeCac(
   db: Kysely<Database>,
   period: Period,
-  options: { channel?: string; trendPeriods?: number } = {},
+  options: { channel?: string; trendPeriods?: number; reportingCurrency?: string } = {},
 ): Promise<CacReport> {
   const previous = previousPeriod(period);
   const current = await periodData(db, period);
@@ -153,5 +156,8 @@ export async function computeCac(
     paid,
     trend: { periods, currency: trendCurrency, series },
     prorated_spend_rows: current.prorated,
+    reporting: options.reportingCurrency
+      ? await cacInReportingCurrency(db, options.reportingCurrency, period, previous, options.channel)
+      : null,
   };
 }

@@ -6,6 +6,7 @@ import type { Database } from '../store/schema.ts';
 import { acquisitionsIn, customersForCurrency, mainSpendCurrency, spendByChannel } from './acquisition.ts';
 import type { Acquisition } from './acquisition.ts';
 import { DAYS_PER_MONTH } from './clv-model.ts';
+import { roiInReportingCurrency, type ConvertedRoi, type DayAmount } from './currency-conversion.ts';
 import type { ClvValueReport } from './clv-model.ts';
 import type { Period } from './periods.ts';
 
@@ -57,6 +58,8 @@ export interface RoiReport extends AttributionWindow {
   prorated_spend_rows: number;
   /** The gross margin share LTV, LTV:CAC and payback are on (1: revenue). */
   margin: number;
+  /** With REPORTING_CURRENCY: the paid channels' total converted at daily rates, or the missing rates; null without. */
+  reporting: ConvertedRoi | null;
 }
 
 interface CustomerRevenue {
@@ -64,6 +67,8 @@ interface CustomerRevenue {
   windowed: Map<string, number>;
   /** To as_of, per currency (cents). */
   toDate: Map<string, number>;
+  /** Within the window, by order day and currency (for a total in the reporting currency). */
+  windowedDays: DayAmount[];
 }
 
 const daysBetween = (a: string, b: string) => Math.round((Date.parse(b) - Date.parse(a)) / 86_400_000);
@@ -96,9 +101,11 @@ async function revenueOf(
       const day = dayOf(row.order_date, zone);
       if (day < acquiredOn) continue;
       let entry = out.get(row.customer_id);
-      if (!entry) out.set(row.customer_id, (entry = { windowed: new Map(), toDate: new Map() }));
+      if (!entry) out.set(row.customer_id, (entry = { windowed: new Map(), toDate: new Map(), windowedDays: [] }));
       addTo(entry.toDate, row.currency, Number(row.cents));
       if (windowDays === undefined || daysBetween(acquiredOn, day) <= windowDays) addTo(entry.windowed, row.currency, Number(row.cents));
+      if (windowDays === undefined || daysBetween(acquiredOn, day) <= windowDays)
+        entry.windowedDays.push({ day, currency: row.currency, cents: Number(row.cents) });
     }
   }
   return out;
@@ -112,6 +119,8 @@ export interface RoiOptions {
   horizonMonths: number;
   /** Gross margin share (GROSS_MARGIN): LTV, LTV:CAC and payback are on margin; 1 is revenue. */
   margin?: number;
+  /** REPORTING_CURRENCY: adds the paid channels' total converted into it at daily rates. */
+  reportingCurrency?: string;
   /** Predicted CLV of the acquired customers, or why there is none. */
   projection: (customerIds: string[]) => Promise<ClvValueReport | { missing: string }>;
 }
@@ -191,6 +200,14 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
     }
   }
   const missing = 'missing' in projection ? projection.missing : null;
+  const reporting = options.reportingCurrency
+    ? await roiInReportingCurrency(db, options.reportingCurrency, {
+        period,
+        channel: options.channel,
+        acquired,
+        revenue: (id) => revenue.get(id)?.windowedDays ?? [],
+      })
+    : null;
   return {
     as_of: asOf,
     period,
@@ -199,6 +216,7 @@ export async function computeChannelRoi(db: Kysely<Database>, options: RoiOption
     horizon_months: options.horizonMonths,
     prorated_spend_rows: prorated,
     margin,
+    reporting,
     ...window,
   };
 }

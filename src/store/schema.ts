@@ -18,6 +18,8 @@ export interface Database {
   import_staging_order_lines: ImportStagingOrderLinesTable;
   import_staging_spend: ImportStagingSpendTable;
   import_staging_events: ImportStagingEventsTable;
+  import_staging_rates: ImportStagingRatesTable;
+  exchange_rates: ExchangeRatesTable;
   segment_runs: SegmentRunsTable;
   segments: SegmentsTable;
   segment_members: SegmentMembersTable;
@@ -164,6 +166,23 @@ export interface ImportStagingEventsTable {
   campaign_id: string;
   type: string;
   occurred_at: string;
+}
+
+export interface ImportStagingRatesTable {
+  import_id: string;
+  date: string;
+  currency: string;
+  rate: number;
+  reporting_currency: string;
+}
+
+/** /import rates: `rate` units of `reporting_currency` for one unit of `currency` on `date` (one per currency and day). */
+export interface ExchangeRatesTable {
+  date: string;
+  currency: string;
+  rate: number;
+  reporting_currency: string;
+  updated_at: string;
 }
 
 /** /segment: one row per segmentation run. JSON text: features (names), parameters, details (transforms, k choice). */

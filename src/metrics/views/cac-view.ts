@@ -5,6 +5,7 @@ import { cacMissing, formatCac, formatChange, formatChangeOf, formatCount, noVal
 import type { LineChartSpec } from '../../charts/index.ts';
 import { formatMoney } from '../../store/money.ts';
 import type { CacFigure, CacReport } from '../cac.ts';
+import { conversionNotes, NO_REPORTING_CURRENCY_NOTE, totalLabel } from '../currency-conversion.ts';
 
 const money = (amount: number, currency: string | null) =>
   currency ? formatMoney(Math.round(amount * 100), currency) : noValue('no spend');
@@ -35,6 +36,7 @@ export function cacData(report: CacReport, chart?: Attachment) {
     blended: report.blended,
     paid: report.paid,
     trend: { periods: report.trend.periods.map((p) => p.label), currency: report.trend.currency, series: report.trend.series },
+    reporting: report.reporting,
     ...(chart ? { chart: chart.name } : {}),
   };
 }
@@ -64,6 +66,24 @@ export function cacView(report: CacReport, chart?: Attachment): View {
       ]);
     }
   }
+  const converted = report.reporting;
+  if (converted?.converted) {
+    const label = totalLabel(converted.currency);
+    for (const [name, t] of [
+      [converted.paid ? ' (blended)' : '', converted.blended],
+      [' (paid)', converted.paid],
+    ] as const) {
+      if (!t) continue;
+      rows.push([
+        `*${label}*${name}`,
+        money(t.spend, converted.currency),
+        formatCount(t.new_customers),
+        cacText(t, converted.currency),
+        cacText(t.previous, converted.currency),
+        change(t, t.previous),
+      ]);
+    }
+  }
   const headline = report.blended.length
     ? report.blended
         .map(
@@ -71,6 +91,11 @@ export function cacView(report: CacReport, chart?: Attachment): View {
         )
         .join('; ')
     : 'no spend recorded';
+  const total = converted?.blended;
+  const totalText =
+    total && converted
+      ? `; ${converted.paid ? 'blended CAC' : 'CAC'} in ${converted.currency} at daily rates *${cacText(total, converted.currency)}* (${money(total.spend, converted.currency)} / ${formatCount(total.new_customers)} new customers)`
+      : '';
   const notes = [
     `Period ${period.label} (${period.from} to ${period.to}), compared with ${previous_period.label}.`,
     'CAC = spend in the period ÷ customers acquired in it; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
@@ -83,9 +108,11 @@ export function cacView(report: CacReport, chart?: Attachment): View {
     notes.push(
       `Spend is in several currencies (${report.blended.map((b) => b.currency).join(', ')}): each is reported separately, never summed. A currency's CAC counts the new customers whose first purchase was in it (one who has not bought yet counts in the channel's main spend currency).`,
     );
+  notes.push(...conversionNotes(converted));
+  if (!converted && report.blended.length > 1) notes.push(NO_REPORTING_CURRENCY_NOTE);
   return {
     title: `Customer acquisition cost — ${period.label}`,
-    text: `${period.label}: ${headline}.`,
+    text: `${period.label}: ${headline}${totalText}.`,
     tables: [
       {
         columns: ['Channel', 'Spend', 'New customers', 'CAC', `CAC ${previous_period.label}`, 'Change'],

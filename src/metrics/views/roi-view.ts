@@ -4,6 +4,7 @@ import type { View } from '../../core/reply.ts';
 import { cacMissing, formatCac, formatCount, formatPercent, noValue } from '../../core/format.ts';
 import { formatMoney } from '../../store/money.ts';
 import type { ChannelRoi, RoiReport } from '../roi.ts';
+import { conversionNotes, NO_REPORTING_CURRENCY_NOTE, totalLabel } from '../currency-conversion.ts';
 
 const money = (amount: number, currency: string) => formatMoney(Math.round(amount * 100), currency);
 const NO_SPEND = noValue('no spend');
@@ -35,6 +36,7 @@ export function roiData(report: RoiReport) {
     horizon_months: report.horizon_months,
     projected_missing: report.projected_missing,
     channels: report.channels,
+    reporting: report.reporting,
   };
 }
 
@@ -52,10 +54,30 @@ export function roiView(report: RoiReport): View {
     ltvCacText(c, report),
     paybackText(c),
   ]);
+  const converted = report.reporting;
+  if (converted?.total) {
+    const t = converted.total;
+    const notProjected = noValue('per channel only');
+    rows.push([
+      `*${totalLabel(converted.currency)}* (channels with spend)`,
+      money(t.spend, converted.currency),
+      formatCount(t.new_customers),
+      formatCac(t, (cac) => money(cac, converted.currency)),
+      money(t.revenue, converted.currency),
+      times(t.roas),
+      pct(t.roi),
+      notProjected,
+      notProjected,
+      notProjected,
+    ]);
+  }
   const paid = report.channels.filter((c) => c.spend > 0);
   const headline = paid.length
     ? paid.map((c) => `*${c.channel}* ROI ${pct(c.roi)} (ROAS ${times(c.roas)})`).join(', ')
     : 'no channel had spend in this period';
+  const totalText = converted?.total
+    ? `; *${totalLabel(converted.currency)}* ROI ${pct(converted.total.roi)} (ROAS ${times(converted.total.roas)})`
+    : '';
   const notes = [
     `Attribution window: revenue of customers acquired in ${report.period.label} from their orders ${report.window_days === null ? `up to as_of ${report.as_of}` : `within ${report.window_days} days of acquisition (and up to as_of ${report.as_of})`}.`,
     'ROI = (revenue - spend) / spend; ROAS = revenue / spend; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
@@ -70,9 +92,16 @@ export function roiView(report: RoiReport): View {
   const prorated = proratedNote(report.prorated_spend_rows);
   if (prorated) notes.push(prorated);
   if (report.period.zone !== 'UTC') notes.push(zoneNote(report.period.zone));
+  if (converted?.total)
+    notes.push(
+      `${totalLabel(converted.currency)}: the channels with spend, their spend and their new customers' revenue (every currency) converted, then ROI and ROAS computed on the converted sums.`,
+    );
+  notes.push(...conversionNotes(converted));
+  const currencies = new Set(report.channels.flatMap((c) => [c.currency, ...c.other_revenue.map((o) => o.currency)]));
+  if (!converted && currencies.size > 1) notes.push(NO_REPORTING_CURRENCY_NOTE);
   return {
     title: `Return on investment by channel — ${report.period.label}`,
-    text: `${headline}. Window: ${report.window}.`,
+    text: `${headline}${totalText}. Window: ${report.window}.`,
     tables: [
       {
         columns: [
