@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineAction, defineCommand } from '../src/core/command.ts';
+import { dayOf } from '../src/core/business-day.ts';
 import { UserError } from '../src/core/errors.ts';
 import { formatCount } from '../src/core/format.ts';
 import { reply } from '../src/core/reply.ts';
@@ -74,7 +75,7 @@ export default defineCommand({
             fields: [
               { label: 'Email', value: shown.email ?? '—' },
               { label: 'Name', value: shown.name ?? '—' },
-              { label: 'Signed up', value: customer.signup_date ?? '—' },
+              { label: 'Signed up', value: customer.signup_date ? dayOf(customer.signup_date, ctx.config.BUSINESS_TZ) : '—' },
               { label: 'Country', value: customer.country ?? '—' },
               { label: 'Channel', value: customer.acquisition_channel ?? '—' },
               { label: 'Marketing consent', value: customer.consent === 1 ? 'yes' : 'no' },

@@ -182,8 +182,9 @@ describe('/import orders', () => {
       ['C1003', 'known', '2025-03-07T11:00:00.000Z', 0, -300, 1, 0, 'USD'],
     ]);
     const newbie = await store.db.selectFrom('customers').selectAll().where('customer_id', '=', 'newbie').executeTakeFirstOrThrow();
-    // created from an order: DEFAULT_CONSENT (false), no marketing consent until a customers file says so
-    expect(newbie).toMatchObject({ signup_date: '2025-03-05', country: 'Spain', consent: 0 });
+    // created from an order: DEFAULT_CONSENT (false), no marketing consent until a customers file says so;
+    // acquired at the instant of that order (its business day is read in BUSINESS_TZ)
+    expect(newbie).toMatchObject({ signup_date: '2025-03-05T09:00:00.000Z', country: 'Spain', consent: 0 });
     const known = await store.db.selectFrom('customers').selectAll().where('customer_id', '=', 'known').executeTakeFirstOrThrow();
     expect(known.signup_date).toBe('2024-01-01');
 

@@ -65,7 +65,7 @@ describe('/cac and /roi on a hand-computed book', () => {
     const result = await run(bot, '/cac period=2026-10');
     expect(result.ok, JSON.stringify(result.data)).toBe(true);
     const { data } = result;
-    expect(data.period).toEqual({ label: '2026-10', from: '2026-10-01', to: '2026-10-31' });
+    expect(data.period).toEqual({ label: '2026-10', from: '2026-10-01', to: '2026-10-31', time_zone: 'UTC' });
     expect(data.previous_period.label).toBe('2026-09');
     expect(channel(data, 'search')).toMatchObject({
       currency: 'USD',
