@@ -14,6 +14,12 @@ export const DISCORD_LIMITS = {
   buttonsPerRow: 5,
   buttonLabel: 80,
   customId: 100,
+  /** Modals: title, top-level components, a label's text and description, a text input's value. */
+  modalTitle: 45,
+  modalComponents: 5,
+  modalLabel: 45,
+  modalLabelDescription: 100,
+  textInputValue: 4000,
   commandName: 32,
   commandDescription: 100,
   optionName: 32,

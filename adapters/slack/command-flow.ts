@@ -35,6 +35,8 @@ export interface CommandRequest {
   receipt?: Promise<boolean>;
   /** Bolt's respond() over the payload's response_url, when there is one. */
   respond?: (message: RespondArguments) => Promise<unknown>;
+  /** What a button's form asked for (Button.asks), added to the line's options. */
+  answers?: Record<string, string>;
 }
 
 /** A command request before its ack: the response URL's respond() comes with the dispatch that follows. */
@@ -167,7 +169,12 @@ export class CommandFlow {
     const caller = await this.caller(request.userId, request.channelId, request.userName, request);
     // another workspace's request is refused by prepare: nothing of it is looked up first
     const uploads = bot.tenancy.allowsWorkspace(caller) ? await this.sharedUploads(request.text, caller) : undefined;
-    const invocation: Invocation = { caller, text: request.text, ...(uploads ? { uploads } : {}) };
+    const invocation: Invocation = {
+      caller,
+      text: request.text,
+      ...(request.answers ? { answers: request.answers } : {}),
+      ...(uploads ? { uploads } : {}),
+    };
     let prepared: PreparedCommand;
     try {
       prepared = await bot.prepare(invocation);

@@ -8,6 +8,7 @@ import { StartupError } from '../../src/lifecycle/start-up-errors.ts';
 import { openForeground } from '../../src/jobs/foreground.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import type { Reply } from '../../src/core/reply.ts';
+import { PLAIN_ACTION, registerAskModal } from './ask-modal.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { ChannelQueue } from './channel-queue.ts';
 import { CommandFlow, slashCommandRequest, type AcceptedCommand, type AckPayload } from './command-flow.ts';
@@ -182,7 +183,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   });
 
   // A button carries its typed command; running it through the same flow applies the same role checks.
-  app.action(/.*/, async ({ ack, body, action, respond, context }) => {
+  app.action(PLAIN_ACTION, async ({ ack, body, action, respond, context }) => {
     await ack();
     const value = (action as { value?: string }).value;
     const channelId =
@@ -210,6 +211,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     });
   });
 
+  registerAskModal(app, { bot, flow, logger, limits, receiptOf });
+
   app.error(async (error) => {
     logger.error({ err: error }, 'slack: unhandled error in a listener');
   });
@@ -219,7 +222,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     async (target, reply) => ({
       platform: 'slack',
       channelId: target.channelId,
-      messageIds: await poster.postReply(target.channelId, reply),
+      messageIds: await poster.postReply(target.channelId, reply, target.thread),
     }),
     (posted, reply) => poster.updateReply(posted.channelId, posted.messageIds, reply),
   );
