@@ -2,6 +2,8 @@
 export const SLACK_LIMITS = {
   /** Blocks in one message. */
   blocksPerMessage: 50,
+  /** Blocks in a Home tab view (views.publish). */
+  homeBlocks: 100,
   /** Characters of a section's text. */
   sectionText: 3000,
   /** Characters of a header block (plain text). */

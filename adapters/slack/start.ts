@@ -16,6 +16,7 @@ import { customRoutesListener, SlackHttpReceiver } from './http-receiver.ts';
 import { SharedReplayStore } from './request-guard.ts';
 import { slackErrorCode, SlackPoster } from './poster.ts';
 import { UserGroupCache } from './user-groups.ts';
+import { homeButtonChannel, registerHomeTab } from './home.ts';
 
 /** A few retries that wait out Retry-After on 429 (never the 10-retries-in-30-minutes default, nor Socket Mode's 100). */
 export const SLACK_RETRY_CONFIG: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 10_000, randomize: true };
@@ -186,7 +187,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     await ack();
     const value = (action as { value?: string }).value;
     const channelId =
-      (body as { channel?: { id?: string } }).channel?.id ?? (body as { container?: { channel_id?: string } }).container?.channel_id;
+      (body as { channel?: { id?: string } }).channel?.id ??
+      (body as { container?: { channel_id?: string } }).container?.channel_id ??
+      (value ? await homeButtonChannel(body, poster, logger) : undefined);
     if (!value || !channelId) return;
     const hasResponseUrl = Boolean((body as { response_url?: string }).response_url);
     await flow.handle({
@@ -209,6 +212,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       },
     });
   });
+
+  registerHomeTab(app, { bot, flow, client: app.client, logger, limits });
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack: unhandled error in a listener');

@@ -125,3 +125,51 @@ export function postBlockAction(
 ): Promise<SlackHttpResult> {
   return postSignedForm(baseUrl, secret, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), options);
 }
+
+let eventSeq = 0;
+
+/** An Events API `event_callback` body around one event, with defaults for the rest. */
+export function eventCallback(event: Record<string, unknown>, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  const teamId = (fields.team_id as string | undefined) ?? 'T0FAKE001';
+  return {
+    token: 'fake-verification-token',
+    team_id: teamId,
+    api_app_id: 'A0FAKEAPP',
+    event: { event_ts: '1700000000.000100', ...event },
+    type: 'event_callback',
+    event_id: `Ev${String(++eventSeq).padStart(8, '0')}`,
+    event_time: 1_700_000_000,
+    authorizations: [{ team_id: teamId, enterprise_id: null, user_id: 'U0FAKEBOT', is_bot: true, is_enterprise_install: false }],
+    ...fields,
+  };
+}
+
+/** The `app_home_opened` event Slack sends when a user opens the app's Home tab (or `tab: 'messages'`). */
+export function appHomeOpenedEvent(userId: string, tab: 'home' | 'messages' = 'home'): Record<string, unknown> {
+  return { type: 'app_home_opened', user: userId, channel: `D${userId}`, tab };
+}
+
+/** POST a signed Events API request (JSON, as Slack sends events), e.g. `eventCallback(appHomeOpenedEvent('U1'))`. */
+export async function postEvent(
+  baseUrl: string,
+  secret: string,
+  body: Record<string, unknown>,
+  options: SignedPostOptions = {},
+): Promise<SlackHttpResult> {
+  const text = JSON.stringify(body);
+  const headers = signSlackRequest(secret, text, options.timestamp);
+  if (options.signature !== undefined) headers['x-slack-signature'] = options.signature;
+  const res = await fetch(eventsUrl(baseUrl), { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: text });
+  return { status: res.status, body: await res.text() };
+}
+
+/** A `block_actions` payload for a button clicked in the app's Home tab: a view container, no channel, no response URL. */
+export function homeBlockActionPayload(short: { actionId: string; value: string; userId: string }): Record<string, unknown> {
+  const payload = blockActionPayload({ actionId: short.actionId, value: short.value, userId: short.userId });
+  const { channel: _channel, message: _message, ...rest } = payload;
+  return {
+    ...rest,
+    container: { type: 'view', view_id: 'V0FAKEHOME' },
+    view: { id: 'V0FAKEHOME', type: 'home', team_id: 'T0FAKE001', blocks: [], private_metadata: '', callback_id: '' },
+  };
+}
