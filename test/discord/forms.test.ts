@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../commands/index.ts';
 import { modalSubmitInteraction, user } from '../fakes/discord-payloads.ts';
 import { ids, seedCustomers, seedSegment } from '../campaigns/fixtures.ts';
-import { discordModalAsText, expectValidDiscordModal, writeDump } from '../helpers/modal-text.ts';
+import { discordMessageAsText, discordModalAsText, expectValidDiscordModal, writeDump } from '../helpers/modal-text.ts';
 import { answersTo, startHarness, type Harness } from './helpers/harness.ts';
 
 // Commands as Discord modals, through the real discord.js against the fake gateway and REST:
@@ -142,7 +142,7 @@ describe('Discord forms', () => {
     expect(text).toContain('https://example.com/unsubscribe?campaign=NEW&customer=c001');
     const [save, edit] = buttonsOf(previewed.data);
     expect([save!.label, edit!.label]).toEqual(['Save', 'Edit']);
-    writeDump('discord-campaign-create-preview', JSON.stringify(previewed.data, null, 2));
+    writeDump('discord-campaign-create-preview', discordMessageAsText(previewed.data));
 
     // someone else cannot press Save on this form
     const stranger = await callback(click(save!.custom_id as string, viewer));

@@ -171,3 +171,24 @@ export function expectValidDiscordModal(modal: Json): void {
     ids.add(input.custom_id);
   }
 }
+
+/** A Discord message (content, embeds, buttons) as text, without the ids that change from run to run. */
+export function discordMessageAsText(message: Json): string {
+  const lines: string[] = [];
+  if (message.content) lines.push(String(message.content), '');
+  for (const embed of (message.embeds ?? []) as Json[]) {
+    if (embed.title) lines.push(`▌ ${embed.title}`);
+    if (embed.description)
+      lines.push(
+        ...String(embed.description)
+          .split('\n')
+          .map((l) => `▌ ${l}`),
+      );
+    for (const field of (embed.fields ?? []) as Json[]) lines.push(`▌ ${field.name}: ${field.value}`);
+    if (embed.footer?.text) lines.push(`▌ ${embed.footer.text}`);
+    lines.push('');
+  }
+  const buttons = ((message.components ?? []) as Json[]).flatMap((row) => (row.components ?? []) as Json[]);
+  if (buttons.length) lines.push(buttons.map((b) => `[ ${b.label} ]`).join('  '));
+  return `${lines.join('\n')}\n`;
+}
