@@ -5,6 +5,7 @@ import {
   type ChatInputCommandInteraction,
   type Client,
   type Interaction,
+  type ModalSubmitInteraction,
 } from 'discord.js';
 import type { Bot, Invocation, PreparedCommand } from '../../src/core/bot.ts';
 import type { Caller } from '../../src/core/context.ts';
@@ -17,6 +18,7 @@ import type { ButtonIds } from './button-ids.ts';
 import type { CommandBinding } from './commands.ts';
 import { allowedMentions, isTokenError, messageOptions, sendToChannel, sendToUser } from './deliver.ts';
 import { DISCORD_LIMITS } from './limits.ts';
+import { DiscordForms } from './forms.ts';
 import { findAction, findBinding, resolveCall, type ReceivedOption } from './options.ts';
 import { discordText, renderReply, type DiscordMessage } from './render.ts';
 
@@ -47,7 +49,7 @@ export interface InteractionDeps {
   timing: DiscordTiming;
 }
 
-type Answerable = ChatInputCommandInteraction | ButtonInteraction;
+type Answerable = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
 
 /** Who clicked or typed: the user, the server and channel, and the member's Discord role ids. */
 export function callerOf(interaction: Interaction): Caller {
@@ -70,6 +72,8 @@ export class InteractionHandler {
   constructor(readonly deps: InteractionDeps) {}
 
   readonly #handling = new Set<Promise<void>>();
+  /** Commands as modals (see forms.ts). */
+  readonly forms = new DiscordForms(this);
 
   /** Handles one interaction to its last message; `idle()` waits for every one under way. */
   async handle(interaction: Interaction): Promise<void> {
@@ -94,6 +98,7 @@ export class InteractionHandler {
       if (interaction.isChatInputCommand()) await this.#chatInput(interaction, answered);
       else if (interaction.isButton()) await this.#button(interaction, answered);
       else if (interaction.isAutocomplete()) await this.#autocomplete(interaction);
+      else if (interaction.isModalSubmit() && DiscordForms.owns(interaction.customId)) await this.forms.submit(interaction, answered);
     } catch (error) {
       this.deps.logger.error({ err: error, interaction: interaction.id }, 'discord interaction failed');
     } finally {
@@ -113,6 +118,7 @@ export class InteractionHandler {
     try {
       const call = resolveCall(this.deps.bindings, interaction.commandName, interaction.options.data as readonly ReceivedOption[]);
       invocation = { caller, command: call.command, subcommand: call.subcommand, options: call.options, uploads: call.uploads };
+      if (await this.forms.openIfWanted(interaction, invocation)) return;
       prepared = await this.deps.bot.prepare(invocation);
     } catch (error) {
       await this.#refuse(interaction, error, interaction.commandName);
@@ -122,6 +128,7 @@ export class InteractionHandler {
   }
 
   async #button(interaction: ButtonInteraction, answered: () => void): Promise<void> {
+    if (DiscordForms.owns(interaction.customId)) return this.forms.button(interaction, answered);
     const started = Date.now();
     const text = this.deps.buttonIds.commandFor(interaction.customId);
     if (text === undefined) {
@@ -148,6 +155,17 @@ export class InteractionHandler {
     const [first, ...rest] = this.render(this.deps.bot.errorReply(error, name));
     await interaction.reply({ ...messageOptions(first!), flags: MessageFlags.Ephemeral });
     for (const message of rest) await interaction.followUp({ ...messageOptions(message), flags: MessageFlags.Ephemeral });
+  }
+
+  /** Runs a submitted form's command as a typed one runs (deferral, progress, delivery). */
+  runForm(
+    interaction: ModalSubmitInteraction | ButtonInteraction,
+    prepared: PreparedCommand,
+    invocation: Invocation,
+    started: number,
+    answered: () => void,
+  ): Promise<void> {
+    return this.#run(interaction, prepared, invocation, started, answered);
   }
 
   async #run(
@@ -275,7 +293,7 @@ export class InteractionHandler {
       }
       logger.error({ err: error, interaction: interaction.id }, 'discord reply failed');
       const fallback = this.render(
-        this.deps.bot.errorReply(error, interaction.isButton() ? interaction.customId : interaction.commandName),
+        this.deps.bot.errorReply(error, interaction.isChatInputCommand() ? interaction.commandName : interaction.customId),
       )[0]!;
       if (!interaction.deferred && !interaction.replied) {
         await interaction.reply({ ...messageOptions(fallback), flags: MessageFlags.Ephemeral });

@@ -28,3 +28,16 @@ export const DISCORD_LIMITS = {
   /** Minutes an interaction token stays valid for edits and follow-ups. */
   tokenMinutes: 15,
 } as const;
+
+/** Discord's limits for modals (interaction callback type 9). */
+export const DISCORD_MODAL_LIMITS = {
+  /** Text inputs in one modal (one per action row). */
+  inputs: 5,
+  /** Characters of a modal's title and of a text input's label. */
+  title: 45,
+  label: 45,
+  /** Characters of a text input's placeholder. */
+  placeholder: 100,
+  /** Characters a text input takes. */
+  inputChars: 4000,
+} as const;

@@ -173,3 +173,84 @@ export function homeBlockActionPayload(short: { actionId: string; value: string;
     view: { id: 'V0FAKEHOME', type: 'home', team_id: 'T0FAKE001', blocks: [], private_metadata: '', callback_id: '' },
   };
 }
+
+/** A modal as the bot sent it (views.open's or a response_action's `view`). */
+export interface SentModal {
+  callback_id?: string;
+  private_metadata?: string;
+  title?: { text: string };
+  blocks: { type: string; block_id?: string; element?: Record<string, unknown> }[];
+}
+
+/** The state Slack keeps for one input element: what the user chose or typed, else the element's initial value. */
+function elementState(element: Record<string, unknown>, given: string | undefined): Record<string, unknown> {
+  const type = String(element.type);
+  switch (type) {
+    case 'static_select': {
+      const options = (element.options ?? []) as { value: string }[];
+      const chosen = given === undefined ? element.initial_option : options.find((o) => o.value === given);
+      return { type, selected_option: chosen ?? null };
+    }
+    case 'datepicker':
+      return { type, selected_date: given ?? element.initial_date ?? null };
+    case 'users_select':
+      return { type, selected_user: given ?? element.initial_user ?? null };
+    case 'conversations_select':
+      return { type, selected_conversation: given ?? element.initial_conversation ?? null };
+    default:
+      return { type, value: given ?? element.initial_value ?? null };
+  }
+}
+
+/**
+ * A `view_submission` of `view` with `values` entered by block id (a select's value, a date
+ * YYYY-MM-DD, text); fields not given keep their initial value, as in Slack. `''` clears a field.
+ */
+export function viewSubmissionPayload(
+  view: SentModal,
+  values: Record<string, string> = {},
+  short: { userId?: string; viewId?: string; teamId?: string } = {},
+): Record<string, unknown> {
+  const state: Record<string, Record<string, unknown>> = {};
+  for (const block of view.blocks) {
+    if (block.type !== 'input' || !block.block_id || !block.element) continue;
+    const actionId = String(block.element.action_id);
+    const given = values[block.block_id];
+    const entry = elementState(block.element, given === '' ? undefined : given);
+    if (given === '') for (const key of Object.keys(entry)) if (key !== 'type') entry[key] = null;
+    state[block.block_id] = { [actionId]: entry };
+  }
+  const teamId = short.teamId ?? 'T0FAKE001';
+  return {
+    type: 'view_submission',
+    team: { id: teamId, domain: 'fake' },
+    user: { id: short.userId ?? 'U0MARKETER', username: 'marketer', name: 'marketer', team_id: teamId },
+    api_app_id: 'A0FAKEAPP',
+    token: 'fake-verification-token',
+    trigger_id: '1000.3000.fake',
+    view: {
+      ...view,
+      id: short.viewId ?? 'V0FAKE001',
+      team_id: teamId,
+      type: 'modal',
+      state: { values: state },
+      hash: '1700000000.fakehash',
+      root_view_id: short.viewId ?? 'V0FAKE001',
+      app_id: 'A0FAKEAPP',
+      bot_id: 'B0FAKEBOT',
+    },
+    response_urls: [],
+  };
+}
+
+/** POST a signed view_submission (the answer's body is the bot's `response_action`, if any). */
+export function postViewSubmission(
+  baseUrl: string,
+  secret: string,
+  view: SentModal,
+  values: Record<string, string> = {},
+  short: { userId?: string; viewId?: string; teamId?: string } = {},
+  options: SignedPostOptions = {},
+): Promise<SlackHttpResult> {
+  return postBlockAction(baseUrl, secret, viewSubmissionPayload(view, values, short), options);
+}
