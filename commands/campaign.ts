@@ -12,6 +12,7 @@ import {
 } from '../src/campaigns/approvals.ts';
 import { changesOf, describeChanges, diffContent, recordChanges } from '../src/campaigns/changes.ts';
 import { resolveMembers } from '../src/campaigns/audience.ts';
+import { emailPreview } from '../src/campaigns/email-preview.ts';
 import { CHANNELS, missingChannelConfig } from '../src/campaigns/delivery/index.ts';
 import { cancelDelivery, pauseDelivery, resumeDelivery, retryDelivery, type ControlResult } from '../src/campaigns/delivery-control.ts';
 import { countsLine, launchCampaign } from '../src/campaigns/launcher.ts';
@@ -44,7 +45,7 @@ const campaignRef = z.string().min(1).describe('the campaign: its id or name').m
 const settings = {
   segment: z.string().min(1).describe('who it goes to: a segment name or id from /segment, or all').meta({ autocomplete: 'segment' }),
   channel: z.enum(CHANNELS).describe('how it is delivered: email, webhook, or log (dry run)'),
-  message: z.string().max(5000).optional().describe('the message text'),
+  message: z.string().max(5000).optional().describe('the message text').meta({ long: true }),
   subject: z.string().max(200).optional().describe('the email subject'),
   budget: z.number().min(0).optional().describe('budget in your currency, e.g. 500'),
   cost_per_send: z.number().min(0).optional().describe('cost of one send in your currency, e.g. 0.02'),
@@ -83,11 +84,14 @@ async function assertUniqueName(ctx: CommandContext, name: string, except?: numb
     throw new UserError(
       'duplicate_campaign',
       `A campaign named “${name}” exists already (#${existing.id}, ${stateLabel(existing.state)}).`,
-      { hint: 'Pick another name.' },
+      { hint: 'Pick another name.', context: { field: 'name' } },
     );
   }
   if (/^#?\d+$/.test(name))
-    throw new UserError('bad_name', 'A campaign name cannot be only digits (they read as an id).', { hint: 'e.g. name="Winter winback"' });
+    throw new UserError('bad_name', 'A campaign name cannot be only digits (they read as an id).', {
+      hint: 'e.g. name="Winter winback"',
+      context: { field: 'name' },
+    });
 }
 
 function settingsColumns(options: Partial<Record<keyof typeof settings, unknown>>): Updateable<CampaignsTable> {
@@ -153,6 +157,24 @@ export default defineCommand({
       examples: [
         '/campaign create name="Winter winback" segment=at-risk channel=email subject="We miss you" message="20% off this week" cost_per_send=0.01 holdout=10% window=14d',
       ],
+      formPreview: async (ctx, options) => {
+        const name = options.name.trim();
+        await assertUniqueName(ctx, name);
+        const set = settingsColumns(options);
+        const members = await resolveMembers(audienceSource(), ctx.db, set.segment as string);
+        return emailPreview(
+          ctx.db,
+          ctx.config,
+          {
+            name,
+            subject: options.subject ?? null,
+            message: options.message ?? null,
+            channel: options.channel,
+            segmentName: members.segment_name,
+          },
+          members.customer_ids,
+        );
+      },
       handler: async (ctx, options) => {
         const name = options.name.trim();
         await assertUniqueName(ctx, name);

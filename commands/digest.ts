@@ -30,7 +30,7 @@ const sectionsOption = z
   .describe(`what to include, comma-separated: ${SECTIONS.join(',')} (default all)`)
   .meta({ hint: SECTIONS.join(',') });
 const periodOption = z.enum(['week', 'month']).default('week').describe('the period reported: the last complete week (Mon-Sun) or month');
-const idOption = z.number().int().min(1).describe('the schedule id from /digest list');
+const idOption = z.number().int().min(1).describe('the schedule id from /digest list').meta({ choicesFrom: 'schedule' });
 
 function parseSections(text: string | undefined): Section[] {
   if (!text) return [...SECTIONS];

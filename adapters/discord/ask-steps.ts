@@ -11,7 +11,7 @@ import {
 import type { FormField } from '../../src/core/button-forms.ts';
 import type { Button, Confirmation } from '../../src/core/reply.ts';
 import { allowedMentions } from './deliver.ts';
-import { DISCORD_LIMITS } from './limits.ts';
+import { DISCORD_LIMITS, DISCORD_MODAL_LIMITS } from './limits.ts';
 import { discordMarkdown } from './render.ts';
 
 /**
@@ -128,20 +128,20 @@ export function askModal(
   const title = remembered?.label ?? clickedLabel(interaction) ?? 'Send';
   return {
     custom_id: customId,
-    title: truncate(title, DISCORD_LIMITS.modalTitle),
+    title: truncate(title, DISCORD_MODAL_LIMITS.title),
     components: [
       { type: ComponentType.TextDisplay, content: truncate(discordMarkdown(`This runs \`${step.command}\` with your answer.`), 4000) },
-      ...fields.slice(0, DISCORD_LIMITS.modalComponents - 1).map((field) => ({
+      ...fields.slice(0, DISCORD_MODAL_LIMITS.inputs - 1).map((field) => ({
         type: ComponentType.Label as const,
-        label: truncate(field.label, DISCORD_LIMITS.modalLabel),
-        description: truncate(field.description, DISCORD_LIMITS.modalLabelDescription),
+        label: truncate(field.label, DISCORD_MODAL_LIMITS.label),
+        description: truncate(field.description, DISCORD_MODAL_LIMITS.labelDescription),
         component: {
           type: ComponentType.TextInput as const,
           custom_id: field.name,
           style: TextInputStyle.Paragraph,
           required: field.required,
-          ...(field.minLength ? { min_length: Math.min(field.minLength, DISCORD_LIMITS.textInputValue) } : {}),
-          max_length: Math.min(field.maxLength ?? DISCORD_LIMITS.textInputValue, DISCORD_LIMITS.textInputValue),
+          ...(field.minLength ? { min_length: Math.min(field.minLength, DISCORD_MODAL_LIMITS.inputChars) } : {}),
+          max_length: Math.min(field.maxLength ?? DISCORD_MODAL_LIMITS.inputChars, DISCORD_MODAL_LIMITS.inputChars),
         },
       })),
     ],

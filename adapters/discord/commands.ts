@@ -135,7 +135,8 @@ function optionsFor(action: ActionDefinition): { payloads: APIApplicationCommand
     0,
     DISCORD_LIMITS.optionsPerCommand,
   );
-  return { payloads: ordered.map((o) => o.payload), bindings: ordered.map((o) => o.binding) };
+  // none required in Discord: a command sent without the bot's required options opens its form (a modal)
+  return { payloads: ordered.map((o) => ({ ...o.payload, required: false })), bindings: ordered.map((o) => o.binding) };
 }
 
 /** Discord's Manage Server permission, as the registration's `default_member_permissions` takes it ("32"). */

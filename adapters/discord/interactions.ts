@@ -30,6 +30,7 @@ import type { ButtonIds } from './button-ids.ts';
 import type { CommandBinding } from './commands.ts';
 import { allowedMentions, isTokenError, messageOptions, sendToChannel, sendToUser } from './deliver.ts';
 import { DISCORD_LIMITS } from './limits.ts';
+import { DiscordForms } from './forms.ts';
 import { findAction, findBinding, resolveCall, type ReceivedOption } from './options.ts';
 import { discordText, renderReply, type DiscordMessage } from './render.ts';
 
@@ -85,6 +86,8 @@ export class InteractionHandler {
   readonly #handling = new Set<Promise<void>>();
   /** Buttons that confirm or ask first (Button.confirm, Button.asks). */
   readonly steps = new ButtonSteps();
+  /** Commands as modals (see forms.ts). */
+  readonly forms = new DiscordForms(this);
 
   /** Handles one interaction to its last message; `idle()` waits for every one under way. */
   async handle(interaction: Interaction): Promise<void> {
@@ -109,6 +112,7 @@ export class InteractionHandler {
       if (interaction.isChatInputCommand()) await this.#chatInput(interaction, answered);
       else if (interaction.isButton()) await this.#button(interaction, answered);
       else if (interaction.isAutocomplete()) await this.#autocomplete(interaction);
+      else if (interaction.isModalSubmit() && DiscordForms.owns(interaction.customId)) await this.forms.submit(interaction, answered);
       else if (interaction.isModalSubmit()) await this.#modalSubmit(interaction, answered);
     } catch (error) {
       this.deps.logger.error({ err: error, interaction: interaction.id }, 'discord interaction failed');
@@ -129,6 +133,7 @@ export class InteractionHandler {
     try {
       const call = resolveCall(this.deps.bindings, interaction.commandName, interaction.options.data as readonly ReceivedOption[]);
       invocation = { caller, command: call.command, subcommand: call.subcommand, options: call.options, uploads: call.uploads };
+      if (await this.forms.openIfWanted(interaction, invocation)) return;
       prepared = await this.deps.bot.prepare(invocation);
     } catch (error) {
       await this.#refuse(interaction, error, interaction.commandName);
@@ -138,6 +143,7 @@ export class InteractionHandler {
   }
 
   async #button(interaction: ButtonInteraction, answered: () => void): Promise<void> {
+    if (DiscordForms.owns(interaction.customId)) return this.forms.button(interaction, answered);
     const started = Date.now();
     if (interaction.customId === CANCEL_ID) return cancelPrompt(interaction);
     const stored = this.deps.buttonIds.commandFor(interaction.customId);
@@ -209,6 +215,17 @@ export class InteractionHandler {
     const [first, ...rest] = this.render(this.deps.bot.errorReply(error, name));
     await interaction.reply({ ...messageOptions(first!), flags: MessageFlags.Ephemeral });
     for (const message of rest) await interaction.followUp({ ...messageOptions(message), flags: MessageFlags.Ephemeral });
+  }
+
+  /** Runs a submitted form's command as a typed one runs (deferral, progress, delivery). */
+  runForm(
+    interaction: ModalSubmitInteraction | ButtonInteraction,
+    prepared: PreparedCommand,
+    invocation: Invocation,
+    started: number,
+    answered: () => void,
+  ): Promise<void> {
+    return this.#run(interaction, prepared, invocation, started, answered);
   }
 
   async #run(

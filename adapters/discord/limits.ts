@@ -14,12 +14,6 @@ export const DISCORD_LIMITS = {
   buttonsPerRow: 5,
   buttonLabel: 80,
   customId: 100,
-  /** Modals: title, top-level components, a label's text and description, a text input's value. */
-  modalTitle: 45,
-  modalComponents: 5,
-  modalLabel: 45,
-  modalLabelDescription: 100,
-  textInputValue: 4000,
   commandName: 32,
   commandDescription: 100,
   optionName: 32,
@@ -33,4 +27,19 @@ export const DISCORD_LIMITS = {
   ackSeconds: 3,
   /** Minutes an interaction token stays valid for edits and follow-ups. */
   tokenMinutes: 15,
+} as const;
+
+/** Discord's limits for modals (interaction callback type 9). */
+export const DISCORD_MODAL_LIMITS = {
+  /** Text inputs in one modal (one per action row). */
+  inputs: 5,
+  /** Characters of a modal's title and of a text input's label. */
+  title: 45,
+  label: 45,
+  /** Characters of a label component's description. */
+  labelDescription: 100,
+  /** Characters of a text input's placeholder. */
+  placeholder: 100,
+  /** Characters a text input takes. */
+  inputChars: 4000,
 } as const;

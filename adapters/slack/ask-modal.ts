@@ -3,7 +3,7 @@ import type { Bot } from '../../src/core/bot.ts';
 import { formFields, type FormField } from '../../src/core/button-forms.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { CommandFlow, CommandRequest } from './command-flow.ts';
-import type { SlackLimits } from './limits.ts';
+import { SLACK_MODAL_LIMITS, type SlackLimits } from './limits.ts';
 import { escapeMrkdwn, FORM_ACTION, renderReply } from './render.ts';
 
 /**
@@ -38,14 +38,15 @@ const plain = (text: string, max: number) => ({
 });
 
 /** The modal: what it runs, then one input per asked option (block_id = the option's name). */
-export function askModalView(label: string, meta: AskMetadata, fields: FormField[], limits: SlackLimits): types.ModalView {
+export function askModalView(label: string, meta: AskMetadata, fields: FormField[]): types.ModalView {
+  const limits = SLACK_MODAL_LIMITS;
   return {
     type: 'modal',
     callback_id: ASK_CALLBACK,
     private_metadata: JSON.stringify(meta),
-    title: plain(label, limits.modalTitle),
-    submit: plain(label, limits.modalTitle),
-    close: plain('Cancel', limits.modalTitle),
+    title: plain(label, limits.title),
+    submit: plain(label, limits.title),
+    close: plain('Cancel', limits.title),
     blocks: [
       {
         type: 'section',
@@ -55,14 +56,14 @@ export function askModalView(label: string, meta: AskMetadata, fields: FormField
         type: 'input' as const,
         block_id: field.name,
         optional: !field.required,
-        label: plain(field.label, 2000),
-        hint: plain(field.description, 2000),
+        label: plain(field.label, limits.label),
+        hint: plain(field.description, limits.label),
         element: {
           type: 'plain_text_input' as const,
           action_id: 'value',
           multiline: true,
-          ...(field.minLength ? { min_length: Math.min(field.minLength, 3000) } : {}),
-          ...(field.maxLength ? { max_length: Math.min(field.maxLength, 3000) } : {}),
+          ...(field.minLength ? { min_length: Math.min(field.minLength, limits.inputChars) } : {}),
+          ...(field.maxLength ? { max_length: Math.min(field.maxLength, limits.inputChars) } : {}),
         },
       })),
     ],
@@ -107,7 +108,7 @@ export function registerAskModal(app: App, deps: AskModalDeps): void {
       const meta: AskMetadata = { command: value, asks, channel };
       await client.views.open({
         trigger_id: triggerId,
-        view: askModalView(text?.text ?? 'Send', meta, formFields(bot.registry, value, asks), limits),
+        view: askModalView(text?.text ?? 'Send', meta, formFields(bot.registry, value, asks)),
       });
     } catch (error) {
       logger.debug({ err: error, command: value }, 'slack: form not opened');

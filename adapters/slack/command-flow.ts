@@ -13,6 +13,8 @@ import { escapeMrkdwn, renderReply, type SlackMessage } from './render.ts';
 import { latestSharedCsv } from './shared-files.ts';
 import type { UserGroupCache } from './user-groups.ts';
 import { AfterAcks } from './after-acks.ts';
+import { formRequested } from '../../src/core/forms.ts';
+import type { SlackForms } from './forms.ts';
 
 /** What the first answer (the ack) carries: nothing, or an ephemeral message. */
 export type AckPayload = { response_type: 'ephemeral' | 'in_channel'; text: string; blocks?: SlackMessage['blocks'] } | undefined;
@@ -37,6 +39,8 @@ export interface CommandRequest {
   respond?: (message: RespondArguments) => Promise<unknown>;
   /** What a button's form asked for (Button.asks), added to the line's options. */
   answers?: Record<string, string>;
+  /** A slash command's trigger_id: opens a form (views.open) within 3 seconds. */
+  triggerId?: string;
 }
 
 /** A command request before its ack: the response URL's respond() comes with the dispatch that follows. */
@@ -61,6 +65,8 @@ export interface CommandFlowDeps {
   lookupTimeoutMs?: number;
   /** Where work after an ack is queued (HTTP mode: behind the requests still being acknowledged). */
   afterAcks?: AfterAcks;
+  /** Opens a command's form instead of running it (see formRequested). */
+  forms?: Pick<SlackForms, 'open'>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
@@ -79,6 +85,7 @@ export interface SlashCommandFields {
   channel_id?: string;
   team_id?: string;
   enterprise_id?: string;
+  trigger_id?: string;
 }
 
 /** The request of a slash command, before its ack: the typed line and who typed it where. */
@@ -95,6 +102,7 @@ export function slashCommandRequest(
     channelId: fields.channel_id ?? '',
     ...(fields.team_id ? { teamId: fields.team_id } : {}),
     ...(fields.enterprise_id ? { enterpriseId: fields.enterprise_id } : {}),
+    ...(fields.trigger_id ? { triggerId: fields.trigger_id } : {}),
     acknowledge,
   };
 }
@@ -169,6 +177,11 @@ export class CommandFlow {
     const caller = await this.caller(request.userId, request.channelId, request.userName, request);
     // another workspace's request is refused by prepare: nothing of it is looked up first
     const uploads = bot.tenancy.allowsWorkspace(caller) ? await this.sharedUploads(request.text, caller) : undefined;
+    const formLine = request.triggerId && this.deps.forms && !uploads ? formRequested(bot.registry, request.text) : undefined;
+    if (formLine !== undefined) {
+      await this.deps.forms!.open({ ...request, triggerId: request.triggerId! }, caller, formLine);
+      return undefined;
+    }
     const invocation: Invocation = {
       caller,
       text: request.text,

@@ -2,6 +2,8 @@
 export const SLACK_LIMITS = {
   /** Blocks in one message. */
   blocksPerMessage: 50,
+  /** Blocks in a Home tab view (views.publish). */
+  homeBlocks: 100,
   /** Characters of a section's text. */
   sectionText: 3000,
   /** Characters of a header block (plain text). */
@@ -24,8 +26,6 @@ export const SLACK_LIMITS = {
   confirmTitle: 100,
   confirmText: 300,
   confirmButton: 30,
-  /** Characters of a modal's title and submit/close labels. */
-  modalTitle: 24,
   /** Serialized size of a message's blocks; Slack answers msg_blocks_too_long near 13,000. */
   messageChars: 12000,
   /** Characters of the notification fallback text. */
@@ -39,3 +39,25 @@ export const SLACK_LIMITS = {
 } as const;
 
 export type SlackLimits = { -readonly [K in keyof typeof SLACK_LIMITS]: number };
+
+/** Block Kit's limits for modals (views.open, views.update, response_action). */
+export const SLACK_MODAL_LIMITS = {
+  /** Blocks in one modal. */
+  blocks: 100,
+  /** Characters of the modal's title, and of its submit and close buttons. */
+  title: 24,
+  /** Characters of an input block's label and hint. */
+  label: 2000,
+  /** Characters of a plain_text_input's placeholder. */
+  placeholder: 150,
+  /** Characters a plain_text_input takes. */
+  inputChars: 3000,
+  /** Options of a static_select, characters of an option's text and value. */
+  options: 100,
+  optionText: 75,
+  optionValue: 150,
+  /** Characters of private_metadata. */
+  metadata: 3000,
+  /** Characters of a section's text. */
+  sectionText: 3000,
+} as const;

@@ -2,19 +2,24 @@ import { actionsOf, type CommandDefinition } from '../../src/core/command.ts';
 import { usageLine } from '../../src/core/parse.ts';
 import type { CommandRegistry } from '../../src/core/registry.ts';
 
+/**
+ * Every scope a code path uses, none more (test/slack/manifest.test.ts checks them against the Web API
+ * methods the code calls): slash commands; posting, updating and ephemeral answers; posting in public
+ * channels the app was not invited to (digests, approval requests); listing and downloading shared CSVs;
+ * uploading files; ROLE_MAP's user groups; opening direct messages. views.publish (the Home tab) needs none.
+ */
 export const BOT_SCOPES = [
   'commands',
   'chat:write',
   'chat:write.public',
   'files:read',
   'files:write',
-  'users:read',
   'usergroups:read',
-  'im:history',
   'im:write',
-  'channels:history',
-  'groups:history',
 ] as const;
+
+/** The events the bot handles: the Home tab opened (adapters/slack/home.ts). */
+export const BOT_EVENTS = ['app_home_opened'] as const;
 
 const DESCRIPTION_MAX = 100;
 const USAGE_HINT_MAX = 100;
@@ -40,6 +45,7 @@ export function buildManifest(registry: CommandRegistry): Record<string, unknown
       background_color: '#2c2d30',
     },
     features: {
+      app_home: { home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: false },
       bot_user: { display_name: 'growthbot', always_online: true },
       slash_commands: registry.all().map((command) => {
         const hint = usageHint(command);
@@ -53,6 +59,7 @@ export function buildManifest(registry: CommandRegistry): Record<string, unknown
     },
     oauth_config: { scopes: { bot: [...BOT_SCOPES] } },
     settings: {
+      event_subscriptions: { bot_events: [...BOT_EVENTS] },
       interactivity: { is_enabled: true },
       org_deploy_enabled: false,
       socket_mode_enabled: true,

@@ -49,7 +49,7 @@ function mentionsAsPlain(text: string): string {
   );
 }
 
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
@@ -68,13 +68,13 @@ export function splitText(text: string, max: number): string[] {
   return pieces;
 }
 
-function plainText(text: string): string {
+export function plainText(text: string): string {
   return mentionsAsPlain(text)
     .replace(/\*([^*\n]+)\*/g, '$1')
     .replace(/`([^`\n]+)`/g, '$1');
 }
 
-/** A button whose command asks for options in a form first: `growthbot:1:ask=reason` (see reason-modal.ts). */
+/** A button whose command asks for options in a form first: `growthbot:1:ask=reason` (see ask-modal.ts). */
 export const FORM_ACTION = /^growthbot:\d+:ask=([\w,]+)$/;
 const formActionId = (i: number, asks: string[]) => `growthbot:${i}:ask=${asks.join(',')}`;
 
@@ -98,7 +98,7 @@ function plainTable(table: Table): Table {
 }
 
 /** Pages of a table as monospace code blocks, the header repeated on each page. */
-function tablePages(table: Table, limits: SlackLimits): { pages: string[]; rowsShown: number[] } {
+export function tablePages(table: Table, limits: SlackLimits): { pages: string[]; rowsShown: number[] } {
   const lines = formatTableText(plainTable(table)).split('\n').map(escapeAll);
   const head = lines.slice(0, 2);
   const budget = limits.sectionText - 8;

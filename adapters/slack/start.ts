@@ -17,6 +17,8 @@ import { customRoutesListener, SlackHttpReceiver } from './http-receiver.ts';
 import { SharedReplayStore } from './request-guard.ts';
 import { slackErrorCode, SlackPoster } from './poster.ts';
 import { UserGroupCache } from './user-groups.ts';
+import { homeButtonChannel, registerHomeTab } from './home.ts';
+import { SlackForms } from './forms.ts';
 
 /** A few retries that wait out Retry-After on 429 (never the 10-retries-in-30-minutes default, nor Socket Mode's 100). */
 export const SLACK_RETRY_CONFIG: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 10_000, randomize: true };
@@ -134,7 +136,10 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   bot.cacheRoles(5000);
   const poster = new SlackPoster(app.client, new ChannelQueue(limits.channelPostIntervalMs), limits, logger);
   const slackRoles = config.ROLE_MAP.some((item) => item.startsWith('slack:'));
+  const forms = new SlackForms({ bot, client: app.client, logger, limits, flow: () => flow });
+  forms.register(app);
   flow = new CommandFlow({
+    forms,
     bot,
     poster,
     logger,
@@ -187,7 +192,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     await ack();
     const value = (action as { value?: string }).value;
     const channelId =
-      (body as { channel?: { id?: string } }).channel?.id ?? (body as { container?: { channel_id?: string } }).container?.channel_id;
+      (body as { channel?: { id?: string } }).channel?.id ??
+      (body as { container?: { channel_id?: string } }).container?.channel_id ??
+      (value ? await homeButtonChannel(body, poster, logger) : undefined);
     if (!value || !channelId) return;
     const hasResponseUrl = Boolean((body as { response_url?: string }).response_url);
     await flow.handle({
@@ -212,6 +219,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   });
 
   registerAskModal(app, { bot, flow, logger, limits, receiptOf });
+  registerHomeTab(app, { bot, flow, client: app.client, logger, limits });
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack: unhandled error in a listener');
@@ -257,6 +265,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   /** Acknowledged commands dispatched (HTTP mode), run and answered. */
   const idle = async () => {
     await receiver?.idle();
+    await forms.idle();
     await flow.idle();
   };
   return {

@@ -116,7 +116,11 @@ function contentOf(request: ApprovalRequest): RequestContent {
 }
 
 /** Who may not decide: the creator, the submitter, and everyone who changed the campaign since its last approval. */
-async function excludedDeciders(deps: ApprovalDeps, campaign: Campaign, request: ApprovalRequest): Promise<Map<string, string>> {
+export async function excludedDeciders(
+  deps: Pick<ApprovalDeps, 'db'>,
+  campaign: Campaign,
+  request: ApprovalRequest,
+): Promise<Map<string, string>> {
   const lastApproved = await latestRequest(deps.db, campaign.id, 'approved');
   const editors = await editorsAfter(deps.db, campaign.id, lastApproved && lastApproved.id < request.id ? lastApproved.changes_through : 0);
   const excluded = new Map<string, string>();

@@ -13,7 +13,7 @@ import { validateOptions, type ParsedCommand } from './parse.ts';
 import { parseWithAnswers } from './button-forms.ts';
 import { throttleProgress } from './progress.ts';
 import type { CommandRegistry } from './registry.ts';
-import type { Reply } from './reply.ts';
+import type { Reply, View } from './reply.ts';
 import { RoleCache } from './role-resolver.ts';
 import { hasRole, type Role } from './roles.ts';
 import { Tenancy } from './tenancy.ts';
@@ -39,6 +39,14 @@ export interface PreparedCommand {
   role: Role;
   /** The answer goes to the caller alone (a private action, or `private=true`); known before it runs. */
   private: boolean;
+}
+
+/** An action whose form the caller may open, with the options given so far (unvalidated). */
+export interface FormAdmission {
+  path: string;
+  action: ActionDefinition;
+  role: Role;
+  raw: Record<string, unknown>;
 }
 
 export interface BotDeps {
@@ -130,6 +138,27 @@ export class Bot {
    * Throws UserError; every refusal is audited here, so adapters need not.
    */
   async prepare(invocation: Invocation): Promise<PreparedCommand> {
+    return (await this.#admit(invocation, true)) as PreparedCommand;
+  }
+
+  /**
+   * The checks of prepare without validating the options: whether the caller may open the
+   * action's form (the workspace, the server, the role). Refusals are audited as in prepare.
+   */
+  async admitForm(invocation: Invocation): Promise<FormAdmission> {
+    return (await this.#admit(invocation, false)) as FormAdmission;
+  }
+
+  /**
+   * What the action shows before a form saves (a campaign's rendered email): runs its formPreview
+   * with the caller's context. Read-only, so not audited; throws the preview's UserError.
+   */
+  async formPreview(prepared: PreparedCommand, invocation: Invocation): Promise<View | undefined> {
+    if (!prepared.action.formPreview) return undefined;
+    return prepared.action.formPreview(this.#context(prepared, invocation), prepared.options);
+  }
+
+  async #admit(invocation: Invocation, validate: boolean): Promise<PreparedCommand | FormAdmission> {
     let path = invocationName(invocation);
     let raw: Record<string, unknown> = invocation.text !== undefined ? { text: invocation.text } : { ...(invocation.options ?? {}) };
     try {
@@ -150,6 +179,7 @@ export class Bot {
           hint: 'Ask an admin to grant it: /admin grant <user> <role>.',
         });
       }
+      if (!validate) return { path: parsed.path, action: parsed.action, role, raw: parsed.raw };
       const options = validateOptions(parsed.path, parsed.action, parsed.raw);
       if (parsed.action.long) this.fairUse.accept(invocation.caller);
       return { path: parsed.path, action: parsed.action, options, role, private: answersPrivately(parsed.action, options) };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Reply } from './reply.ts';
+import type { Reply, View } from './reply.ts';
 import type { Role } from './roles.ts';
 import type { CommandContext } from './context.ts';
 
@@ -40,6 +40,11 @@ export interface ActionDefinition<S extends OptionsSchema = OptionsSchema, D = u
    * the id of a customer being erased); `data` is the reply's data when the command succeeded.
    */
   auditOptions?: (options: Record<string, unknown>, data?: D) => Record<string, unknown>;
+  /**
+   * What a form shows before it saves (`/campaign create`: the rendered email), from validated
+   * options. Read-only; a UserError here is shown beside the form's fields.
+   */
+  formPreview?: (ctx: CommandContext, options: z.infer<S>) => Promise<View>;
   /** Runs once the audit entries of earlier commands are written (it reads or rewrites the audit trail). */
   afterQueuedAudit?: boolean;
 }

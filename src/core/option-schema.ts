@@ -18,12 +18,20 @@ export interface OptionInfo {
   hint?: string;
   /** A text option that also takes numbers (`k=auto|2..12`): numeric text becomes a number. */
   numericText?: boolean;
+  /** Long text (`.meta({ long: true })`): a multi-line input in forms. */
+  long?: boolean;
+  /** Forms offer these names as choices (a number option that names a stored thing, e.g. a digest schedule). */
+  choicesFrom?: 'schedule';
+  /** The most characters a text option takes. */
+  maxLength?: number;
 }
 
 interface OptionMeta {
   kind?: OptionInfo['kind'];
   autocomplete?: OptionInfo['autocomplete'];
   hint?: string;
+  long?: boolean;
+  choicesFrom?: OptionInfo['choicesFrom'];
 }
 
 function unwrap(schema: z.ZodType): {
@@ -64,6 +72,8 @@ export function describeOption(name: string, schema: z.ZodType): OptionInfo {
     info.type = 'boolean';
   } else if (inner instanceof z.ZodEnum) {
     info.choices = inner.options.map(String);
+  } else if (inner instanceof z.ZodString) {
+    if (typeof inner.maxLength === 'number') info.maxLength = inner.maxLength;
   } else if (inner instanceof z.ZodUnion) {
     info.numericText = inner.options.some((option) => option instanceof z.ZodNumber);
   }

@@ -79,7 +79,16 @@ export function validateOptions(path: string, action: ActionDefinition, raw: Rec
   const infos = describeOptions(action.options);
   const messages = result.error.issues.map((issue) => describeIssue(issue, infos, raw));
   const unique = [...new Set(messages)];
-  throw new UserError('invalid_option', unique.join('\n'), { hint: `Usage: ${usageLine(path, action)}. See /help ${path.split(' ')[0]}.` });
+  // per option, for forms that show each message beside its field
+  const fields: Record<string, string> = {};
+  result.error.issues.forEach((issue, i) => {
+    const name = String(issue.path[0] ?? '');
+    if (name && !(name in fields)) fields[name] = messages[i]!;
+  });
+  throw new UserError('invalid_option', unique.join('\n'), {
+    hint: `Usage: ${usageLine(path, action)}. See /help ${path.split(' ')[0]}.`,
+    context: { fields },
+  });
 }
 
 function describeIssue(issue: z.core.$ZodIssue, infos: OptionInfo[], raw: Record<string, unknown>): string {

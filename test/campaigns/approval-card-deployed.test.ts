@@ -14,7 +14,8 @@ const SIGNING_SECRET = 'cards-signing-secret';
 const CHANNEL = 'C0CARDS';
 const MARKETER = 'U0MARKETER';
 const APPROVER = 'U0APPROVER';
-const ANSWER_TIMEOUT_MS = 30_000;
+// a loaded machine: tsx-compiled bot, shared cores (as in test/start-up/chat-flows.ts)
+const ANSWER_TIMEOUT_MS = 45_000;
 
 let fake: FakeSlack;
 let store: TestStore;
@@ -87,9 +88,15 @@ describe('npm start: an approval card rejected through its reason modal', () => 
             .find((c) => c.params.channel === CHANNEL && JSON.stringify(c.params.blocks).includes('"actions"')),
         ANSWER_TIMEOUT_MS,
       );
-      // the card's ts, as the bot stored it with the request
-      const request = await store.db.selectFrom('campaign_approval_requests').select('card_messages').executeTakeFirstOrThrow();
-      const [ts] = JSON.parse(request.card_messages ?? '[]') as string[];
+      // the card's ts, as the bot stores it with the request once chat.postMessage has answered
+      let ts: string | undefined;
+      const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+      while (!ts && Date.now() < deadline) {
+        const request = await store.db.selectFrom('campaign_approval_requests').select('card_messages').executeTakeFirst();
+        ts = (JSON.parse(request?.card_messages ?? '[]') as string[])[0];
+        if (!ts) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(ts).toBeDefined();
       const buttons = (card.params.blocks as { type: string; elements?: Button[] }[])
         .filter((b) => b.type === 'actions')
         .flatMap((b) => b.elements ?? []);

@@ -254,6 +254,29 @@ export function commandOptions(
 }
 
 /**
+ * A modal submission (interaction type 5) from an interaction built for the same user and channel
+ * (e.g. `fake.buildInteraction({ type: 'button', ... })`): `values` by text input custom_id, in
+ * legacy action rows as Discord sends them. `fromMessage`: the modal was opened from a button.
+ */
+export function modalSubmitInteraction(
+  built: Record<string, unknown>,
+  customId: string,
+  values: Record<string, string>,
+  fromMessage = false,
+): Record<string, unknown> {
+  const { message, ...rest } = built;
+  return {
+    ...rest,
+    type: 5,
+    data: {
+      custom_id: customId,
+      components: Object.entries(values).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] })),
+    },
+    ...(fromMessage && message ? { message } : {}),
+  };
+}
+
+/**
  * The MODAL_SUBMIT (type 5) interaction of a modal the bot opened from a button: built from that button's
  * interaction (same guild, channel, user and message), with the values typed into its text inputs by
  * custom_id, inside Label components as Discord sends them. Dispatch it with `fake.interactions.set` and

@@ -5,6 +5,7 @@ import { closeSocketsGracefully } from './ws-close.ts';
 import { waitFor } from './wait-for.ts';
 
 export { signSlackRequest, postSlashCommand, postBlockAction, slashCommandFields, blockActionPayload } from './slack-requests.ts';
+export { appHomeOpenedEvent, eventCallback, homeBlockActionPayload, postEvent } from './slack-requests.ts';
 export { waitFor } from './wait-for.ts';
 
 export interface SlackCall {

@@ -31,6 +31,16 @@ export function unsubscribeLink(
   return url.toString();
 }
 
+/** What one recipient receives: the subject, and the body with their name filled in and their unsubscribe link. */
+export function emailContent(
+  campaign: { subject: string | null; name: string; message: string | null },
+  recipientName: string | null | undefined,
+  link: string,
+): { subject: string; text: string } {
+  const greeting = recipientName ? `Hi ${recipientName},\n\n` : '';
+  return { subject: campaign.subject ?? campaign.name, text: `${greeting}${campaign.message ?? ''}\n\n--\nUnsubscribe: ${link}\n` };
+}
+
 /** SMTP 4xx and connection failures are temporary; 5xx and address errors are refusals for good. */
 export function isTemporarySmtpError(error: unknown): boolean {
   const { responseCode, code } = error as { responseCode?: number; code?: string };
@@ -53,7 +63,7 @@ export function emailDeliverer(options: EmailOptions): Deliverer {
 
   const sendOne = async (campaign: Campaign, recipient: Recipient) => {
     const link = unsubscribeLink(options, campaign.id, recipient.customer_id);
-    const greeting = recipient.name ? `Hi ${recipient.name},\n\n` : '';
+    const content = emailContent(campaign, recipient.name, link);
     let lastError = '';
     let temporary = true;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -64,8 +74,8 @@ export function emailDeliverer(options: EmailOptions): Deliverer {
         await transport.sendMail({
           from: options.from,
           to: recipient.email!,
-          subject: campaign.subject ?? campaign.name,
-          text: `${greeting}${campaign.message ?? ''}\n\n--\nUnsubscribe: ${link}\n`,
+          subject: content.subject,
+          text: content.text,
           messageId: `<${recipient.idempotency_key}@growthbot>`,
           headers: { 'X-Growthbot-Idempotency-Key': recipient.idempotency_key, 'X-Growthbot-Campaign': String(campaign.id) },
           list: { unsubscribe: link },
