@@ -20,6 +20,8 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'files.list': 'files:read',
   'usergroups.list': 'usergroups:read',
   'views.publish': null,
+  'views.open': null,
+  'views.update': null,
   'auth.test': null,
 };
 
