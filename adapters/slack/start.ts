@@ -216,11 +216,11 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
 
   bot.setNotifier(
     'slack',
-    async (target, reply) => ({
-      platform: 'slack',
-      channelId: target.channelId,
-      messageIds: await poster.postReply(target.channelId, reply),
-    }),
+    async (target, reply) => {
+      // `direct`: channelId is a user; their direct messages with the bot are a conversation of its own (charts upload there)
+      const channelId = target.direct ? await poster.directChannel(target.channelId) : target.channelId;
+      return { platform: 'slack', channelId, messageIds: await poster.postReply(channelId, reply) };
+    },
     (posted, reply) => poster.updateReply(posted.channelId, posted.messageIds, reply),
   );
 
