@@ -31,7 +31,8 @@ async function slash(text: string, fields: Record<string, string> = {}) {
   return { ack, id };
 }
 
-async function click(value: string, userId: string, channelId = 'C0DIGEST') {
+/** Clicks a button; waits for the first answer, or for one containing `until` (the answer after a "working on it"). */
+async function click(value: string, userId: string, channelId = 'C0DIGEST', until?: string) {
   const id = `click${++seq}`;
   const res = await postBlockAction(
     h.baseUrl,
@@ -39,7 +40,10 @@ async function click(value: string, userId: string, channelId = 'C0DIGEST') {
     blockActionPayload({ actionId: 'growthbot:0', value, userId, channelId, responseUrl: h.fake.responseUrl(id) }),
   );
   expect(res.status).toBe(200);
-  await h.fake.waitFor(() => responseBodies(h.fake, id).length > 0, 20_000);
+  await h.fake.waitFor(
+    () => responseBodies(h.fake, id).length > 0 && (until === undefined || JSON.stringify(responseBodies(h.fake, id)).includes(until)),
+    20_000,
+  );
   await h.adapter.idle();
   return responseBodies(h.fake, id);
 }
@@ -72,14 +76,14 @@ describe('digest post buttons on Slack', () => {
     expect(blockTexts(refused!.blocks)).toContain('needs the *admin* role');
     expect((await findSchedule(h.store.db, s.id))!.paused).toBe(0);
 
-    const change = await click(buttons.get('Change schedule')!, 'U0ADMIN');
+    const change = await click(buttons.get('Change schedule')!, 'U0ADMIN', 'C0DIGEST', `/digest edit ${s.id} cron=`);
     expect(change.at(-1)).toMatchObject({ response_type: 'ephemeral' });
     expect(blockTexts(change.at(-1)!.blocks)).toContain(`/digest edit ${s.id} cron=`);
 
     const uploadsBefore = h.fake.uploads.size;
     const channelPosts = () => h.fake.callsTo('chat.postMessage').filter((c) => c.params.channel === 'C0DIGEST').length;
     const postedBefore = channelPosts();
-    const mine = await click(buttons.get('Send me this privately')!, 'U0VIEWER');
+    const mine = await click(buttons.get('Send me this privately')!, 'U0VIEWER', 'C0DIGEST', 'Weekly digest');
     const answer = mine.find((m) => blockTexts(m.blocks).includes('Weekly digest'));
     expect(answer).toMatchObject({ response_type: 'ephemeral' });
     expect(blockTexts(answer!.blocks)).toContain('2026-11-16 to 2026-11-22');
@@ -88,7 +92,7 @@ describe('digest post buttons on Slack', () => {
     expect(chart.channelId).toBe('DU0VIEWER');
     expect(channelPosts()).toBe(postedBefore);
 
-    await click(buttons.get('Pause')!, 'U0ADMIN');
+    await click(buttons.get('Pause')!, 'U0ADMIN', 'C0DIGEST', 'is paused');
     expect((await findSchedule(h.store.db, s.id))!.paused).toBe(1);
   });
 
@@ -116,7 +120,7 @@ describe('digest post buttons on Slack', () => {
     expect(buttonsIn('DU0READER').get('Unsubscribe')).toBe(`/digest unsubscribe ${id}`);
     expect(buttonsIn('DU0READER').has('Pause')).toBe(false);
 
-    const [unsubscribed] = await click(`/digest unsubscribe ${id}`, 'U0READER', 'DU0READER');
+    const [unsubscribed] = await click(`/digest unsubscribe ${id}`, 'U0READER', 'DU0READER', 'no longer get');
     expect(blockTexts(unsubscribed!.blocks)).toContain(`You no longer get digest #${id} by direct message`);
     const next = new Date(FIRE.getTime() + 7 * 86_400_000);
     expect(await runDigest(runtimeOf(h.bot, noSleep), s, next)).toMatchObject({ status: 'posted' });
