@@ -16,6 +16,12 @@ export const BOT_SCOPES = [
   'groups:history',
 ] as const;
 
+/**
+ * Events the bot subscribes to: messages that share a file, in channels, private channels and direct
+ * messages (file-drops.ts). They need channels:history, groups:history and im:history; files.info needs files:read.
+ */
+export const BOT_EVENTS = ['message.channels', 'message.groups', 'message.im'] as const;
+
 const DESCRIPTION_MAX = 100;
 const USAGE_HINT_MAX = 100;
 
@@ -53,6 +59,7 @@ export function buildManifest(registry: CommandRegistry): Record<string, unknown
     },
     oauth_config: { scopes: { bot: [...BOT_SCOPES] } },
     settings: {
+      event_subscriptions: { bot_events: [...BOT_EVENTS] },
       interactivity: { is_enabled: true },
       org_deploy_enabled: false,
       socket_mode_enabled: true,

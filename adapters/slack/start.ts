@@ -16,6 +16,7 @@ import { customRoutesListener, SlackHttpReceiver } from './http-receiver.ts';
 import { SharedReplayStore } from './request-guard.ts';
 import { slackErrorCode, SlackPoster } from './poster.ts';
 import { UserGroupCache } from './user-groups.ts';
+import { registerFileDrops } from './file-drops.ts';
 
 /** A few retries that wait out Retry-After on 429 (never the 10-retries-in-30-minutes default, nor Socket Mode's 100). */
 export const SLACK_RETRY_CONFIG: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 10_000, randomize: true };
@@ -209,6 +210,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       },
     });
   });
+
+  // a CSV shared with no command: ask what it holds (the buttons run /import through the flow above)
+  registerFileDrops(app, { bot, client: app.client, logger, limits });
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack: unhandled error in a listener');

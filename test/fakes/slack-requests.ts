@@ -125,3 +125,65 @@ export function postBlockAction(
 ): Promise<SlackHttpResult> {
   return postSignedForm(baseUrl, secret, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), options);
 }
+
+/**
+ * POST a signed Events API callback (JSON, as Slack sends events in HTTP mode) wrapping `event`, e.g. a
+ * `message` of subtype `file_share`. Bolt acknowledges events itself before its listeners run.
+ */
+export async function postSlackEvent(
+  baseUrl: string,
+  secret: string,
+  event: Record<string, unknown>,
+  envelope: Record<string, unknown> = {},
+  options: SignedPostOptions = {},
+): Promise<SlackHttpResult> {
+  const body = JSON.stringify({
+    token: 'fake-verification-token',
+    team_id: 'T0FAKE001',
+    api_app_id: 'A0FAKEAPP',
+    type: 'event_callback',
+    event_id: `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0FAKE001', user_id: 'U0FAKEBOT', is_bot: true, is_enterprise_install: false }],
+    event,
+    ...envelope,
+  });
+  const headers = signSlackRequest(secret, body, options.timestamp);
+  if (options.signature !== undefined) headers['x-slack-signature'] = options.signature;
+  const res = await fetch(eventsUrl(baseUrl), { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : '';
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** A `message` event of subtype `file_share`, as Slack sends it when someone shares files with a message. */
+export function fileShareEvent(short: {
+  files: Record<string, unknown>[];
+  user?: string;
+  channel?: string;
+  channelType?: 'channel' | 'group' | 'im';
+  text?: string;
+  ts?: string;
+  threadTs?: string;
+}): Record<string, unknown> {
+  const ts = short.ts ?? `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+  return {
+    type: 'message',
+    subtype: 'file_share',
+    text: short.text ?? '',
+    user: short.user ?? 'U0MARKETER',
+    channel: short.channel ?? 'C0FAKE001',
+    channel_type: short.channelType ?? 'channel',
+    ts,
+    event_ts: ts,
+    upload: false,
+    display_as_bot: false,
+    files: short.files,
+    ...(short.threadTs ? { thread_ts: short.threadTs } : {}),
+  };
+}
