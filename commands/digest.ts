@@ -19,8 +19,11 @@ import {
   requireSchedule,
   scheduleSections,
   setPaused,
+  setTiming,
   type DigestRun,
 } from '../src/digests/schedules.ts';
+import { subscribe, subscribedSchedules, unsubscribe } from '../src/digests/subscriptions.ts';
+import type { PeriodKind } from '../src/digests/periods.ts';
 import { dayOf, zoneFor } from '../src/core/business-day.ts';
 import { formatInZone, localDate, validateTimeZone } from '../src/core/time-zone.ts';
 
@@ -68,7 +71,7 @@ function runState(run: DigestRun, now: Date): { state: string; reason: string | 
   return { state: run.status, reason: run.detail };
 }
 
-const changed = (ctx: CommandContext, type: 'created' | 'removed' | 'paused' | 'resumed', id: number) =>
+const changed = (ctx: CommandContext, type: 'created' | 'removed' | 'paused' | 'resumed' | 'changed', id: number) =>
   announceScheduleChange({ db: ctx.db, type, id });
 
 export default defineCommand({
@@ -174,10 +177,14 @@ export default defineCommand({
             };
           }),
         );
+        const mine = await subscribedSchedules(ctx.db, { platform: ctx.caller.platform, userId: ctx.caller.userId });
         return reply(
-          { schedules: rows },
+          { schedules: rows, subscribed: mine },
           {
             title: 'Digest schedules',
+            notes: mine.length
+              ? [`You get ${mine.map((id) => `#${id}`).join(', ')} by direct message too (/digest unsubscribe <id> to stop).`]
+              : undefined,
             text: rows.length ? undefined : 'No digests scheduled. Add one with /digest schedule cron="0 9 * * MON" tz=Europe/Berlin.',
             tables: rows.length
               ? [
@@ -289,6 +296,128 @@ export default defineCommand({
         },
       }),
     ),
+    defineAction({
+      name: 'edit',
+      description: 'Changes when a digest is posted: its cron expression, its time zone, or both.',
+      options: z.object({
+        id: idOption,
+        cron: z.string().optional().describe('the new minute hour day-of-month month day-of-week, e.g. "0 9 * * MON"'),
+        tz: z.string().optional().describe('the new IANA time zone the cron is read in, e.g. Europe/Berlin'),
+      }),
+      positional: ['id'],
+      role: 'admin',
+      visibility: 'public',
+      examples: ['/digest edit 3 cron="0 8 * * MON"', '/digest edit 3 tz=America/New_York'],
+      handler: async (ctx, options) => {
+        const schedule = await requireSchedule(ctx.db, options.id);
+        const id = schedule.id;
+        if (options.cron === undefined && options.tz === undefined) {
+          const next = schedule.paused ? null : nextFireTime(schedule.cron, schedule.time_zone, ctx.now());
+          return reply(
+            { id, cron: schedule.cron, time_zone: schedule.time_zone, changed: false },
+            {
+              text: `Digest #${id} is posted on \`${schedule.cron}\` in ${schedule.time_zone}; ${schedule.paused ? 'it is paused' : `next: ${next ? formatInZone(next, schedule.time_zone) : 'never'}`}.\nTo change it, type the command with the new values, e.g.:\n\`/digest edit ${id} cron="${schedule.cron}" tz=${schedule.time_zone}\``,
+              ephemeral: true,
+            },
+          );
+        }
+        const cron = (options.cron ?? schedule.cron).trim().replace(/\s+/g, ' ');
+        const fields = parseCron(cron);
+        const timeZone = options.tz === undefined ? schedule.time_zone : validateTimeZone(options.tz);
+        await setTiming(ctx.db, id, { cron, timeZone }, ctx.now());
+        changed(ctx, 'changed', id);
+        const next = schedule.paused ? null : nextFireTime(fields, timeZone, ctx.now());
+        return reply(
+          { id, cron, time_zone: timeZone, changed: true, next_run: next?.toISOString() ?? null },
+          {
+            text: `Digest #${id} is now posted on \`${cron}\` in ${timeZone}; ${schedule.paused ? `it stays paused (/digest resume ${id})` : `next: *${next ? formatInZone(next, timeZone) : 'never (the expression never matches)'}*`}.`,
+          },
+        );
+      },
+    }),
+    defineAction({
+      name: 'show',
+      description: 'Sends you a scheduled digest privately: the figures its post of that day shows.',
+      options: z.object({
+        id: idOption,
+        as_of: isoDate.optional().describe('the day it was sent: it reports the last complete period before (default today)'),
+      }),
+      positional: ['id'],
+      role: 'viewer',
+      visibility: 'private',
+      long: true,
+      examples: ['/digest show 3', '/digest show 3 as_of=2026-11-23'],
+      handler: async (ctx, options) => {
+        const schedule = await requireSchedule(ctx.db, options.id);
+        const now = ctx.now();
+        const sendDate = options.as_of ?? localDate(now, schedule.time_zone);
+        ctx.progress({ fraction: null, message: 'computing the digest' });
+        const built = await buildDigest(ctx.db, ctx.config.DATABASE_URL, {
+          options: {
+            period: schedule.period as PeriodKind,
+            sections: scheduleSections(schedule),
+            send_date: sendDate,
+            currency: ctx.config.DEFAULT_CURRENCY,
+            zone: ctx.config.BUSINESS_TZ,
+            reporting_currency: ctx.config.REPORTING_CURRENCY,
+          },
+          outDir: ctx.outDir,
+          chartName: `digest-${schedule.id}-show-${sendDate}-${now.getTime()}`,
+        });
+        const view = renderDigest(built.data, built.chart, {
+          source: `Digest #${schedule.id}`,
+          timeZone: schedule.time_zone,
+          whenLocal: options.as_of ? `as of ${options.as_of}` : formatInZone(now, schedule.time_zone),
+          buttons: [{ label: 'Subscribe', command: `/digest subscribe ${schedule.id}` }],
+          notes: [`To get each digest #${schedule.id} by direct message: /digest subscribe ${schedule.id}.`],
+        });
+        return reply({ ...built.data, schedule_id: schedule.id, send_date: sendDate, chart: built.chart }, view);
+      },
+    }),
+    defineAction({
+      name: 'subscribe',
+      description: 'Sends you each run of a digest by direct message, as well as to its channel.',
+      options: z.object({ id: idOption }),
+      positional: ['id'],
+      role: 'viewer',
+      visibility: 'private',
+      examples: ['/digest subscribe 3'],
+      handler: async (ctx, { id }) => {
+        const schedule = await requireSchedule(ctx.db, id);
+        const added = await subscribe(ctx.db, id, { platform: ctx.caller.platform, userId: ctx.caller.userId }, ctx.now());
+        return reply(
+          { id, subscribed: true, added },
+          {
+            text: added
+              ? `You are subscribed to digest #${id}: each time it posts to ${schedule.channel_id}, you get it by direct message too.`
+              : `You already get digest #${id} by direct message.`,
+            notes: [`To stop: /digest unsubscribe ${id}.`],
+          },
+        );
+      },
+    }),
+    defineAction({
+      name: 'unsubscribe',
+      description: 'Stops sending you a digest by direct message (its channel still gets it).',
+      options: z.object({ id: idOption }),
+      positional: ['id'],
+      role: 'viewer',
+      visibility: 'private',
+      examples: ['/digest unsubscribe 3'],
+      handler: async (ctx, { id }) => {
+        await requireSchedule(ctx.db, id);
+        const removed = await unsubscribe(ctx.db, id, { platform: ctx.caller.platform, userId: ctx.caller.userId });
+        return reply(
+          { id, subscribed: false, removed },
+          {
+            text: removed
+              ? `You no longer get digest #${id} by direct message.`
+              : `You were not subscribed to digest #${id}, so nothing changed.`,
+            notes: removed ? [`To get it again: /digest subscribe ${id}.`] : undefined,
+          },
+        );
+      },
+    }),
     defineAction({
       name: 'remove',
       description: 'Deletes a digest schedule and its run history.',

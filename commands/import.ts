@@ -10,6 +10,7 @@ import { urlLabel, type UrlPolicy } from '../src/import/download.ts';
 import { importLimits } from '../src/import/limits.ts';
 import type { ImportSource } from '../src/import/source.ts';
 import { ENCODING_OPTIONS } from '../src/import/text.ts';
+import { isSharedFileRef, sharedFileUnavailable } from '../src/import/drop-prompt.ts';
 import { describeHolder, runExclusive } from '../src/jobs/exclusive.ts';
 import { runInWorker, workerTask } from '../src/jobs/run-in-worker.ts';
 import { sqlitePath, dialectOf } from '../src/store/database.ts';
@@ -54,12 +55,14 @@ function urlPolicy(ctx: CommandContext, platformFile = false): UrlPolicy {
 }
 
 function resolveSource(ctx: CommandContext, source: string | undefined): ImportSource {
-  const upload: Upload | undefined = source === undefined ? ctx.uploads[0] : ctx.uploads.find((u) => u.name === source);
+  const upload: Upload | undefined =
+    source === undefined ? ctx.uploads[0] : ctx.uploads.find((u) => u.name === source || (u.ref !== undefined && u.ref === source));
   if (upload) {
     return upload.url
       ? { type: 'url', url: upload.url, headers: upload.headers, policy: urlPolicy(ctx, true), label: upload.name }
       : { type: 'upload', upload, label: upload.name };
   }
+  if (source !== undefined && isSharedFileRef(source)) throw sharedFileUnavailable(source);
   if (source === undefined || source.trim() === '') {
     throw new UserError('missing_source', 'Say what to import: a file path, an http(s) URL, or share a CSV file with the command.', {
       hint: 'Example: /import orders examples/orders.csv',

@@ -8,6 +8,7 @@ import { buildCommandBindings } from './commands.ts';
 import { editInChannel, sendToChannel, sendToUser } from './deliver.ts';
 import { DEFAULT_TIMING, InteractionHandler, type DiscordTiming } from './interactions.ts';
 import { checkRegistration, type RegistrationCheck } from './register.ts';
+import { attachmentUploads, registerFileDrops } from './file-drops.ts';
 
 export { buildCommandBindings, commandPayloads } from './commands.ts';
 export { checkRegistration, registerCommands } from './register.ts';
@@ -36,7 +37,7 @@ export function allowedGuildIds(config: Config): string[] {
 }
 
 /**
- * Connects to the Discord gateway (Guilds intent only) and answers slash commands, buttons and
+ * Connects to the Discord gateway (Guilds and GuildMessages intents) and answers slash commands, buttons and
  * autocomplete through the shared Bot; registers the 'discord' notifier for channel posts.
  */
 export async function createDiscordAdapter(options: DiscordAdapterOptions): Promise<RunningDiscord> {
@@ -45,7 +46,8 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
   if (!config.DISCORD_TOKEN || !config.DISCORD_APP_ID)
     throw new ConfigError('DISCORD_TOKEN and DISCORD_APP_ID are both needed: copy them from the Discord Developer Portal (your app).');
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
+    // GuildMessages: messages that mention the bot with a CSV attached (file-drops.ts); no privileged intent
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages],
     ...(config.DISCORD_API_URL ? { rest: { api: config.DISCORD_API_URL } } : {}),
   });
   const buttonIds = new ButtonIds();
@@ -56,7 +58,9 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
     bindings: buildCommandBindings(bot.registry),
     buttonIds,
     timing: { ...DEFAULT_TIMING, ...options.timing },
+    sharedUploads: attachmentUploads,
   });
+  registerFileDrops({ bot, client, logger, render: (reply) => handler.render(reply) });
 
   const allowed = allowedGuildIds(config);
   bot.tenancy.set('discord', { allowed, setting: 'DISCORD_GUILD_IDS', restrictDirectMessages: true });

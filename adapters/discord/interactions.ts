@@ -6,9 +6,11 @@ import {
   type Client,
   type Interaction,
   type ModalSubmitInteraction,
+  type TextBasedChannel,
 } from 'discord.js';
 import type { Bot, Invocation, PreparedCommand } from '../../src/core/bot.ts';
-import type { Caller } from '../../src/core/context.ts';
+import type { Caller, Upload } from '../../src/core/context.ts';
+import { isSharedFileRef } from '../../src/import/drop-prompt.ts';
 import { neutralNotice, progressBar } from '../../src/core/progress.ts';
 import { openForeground } from '../../src/jobs/foreground.ts';
 import type { Reply } from '../../src/core/reply.ts';
@@ -59,6 +61,8 @@ export interface InteractionDeps {
   bindings: CommandBinding[];
   buttonIds: ButtonIds;
   timing: DiscordTiming;
+  /** Files a command names by reference (`attachment:<message>/<attachment>`), looked up in the channel it comes from. */
+  sharedUploads?: (channel: TextBasedChannel | null, text: string | undefined) => Promise<Upload[] | undefined>;
 }
 
 type Answerable = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
@@ -132,7 +136,10 @@ export class InteractionHandler {
     let prepared: PreparedCommand;
     try {
       const call = resolveCall(this.deps.bindings, interaction.commandName, interaction.options.data as readonly ReceivedOption[]);
-      invocation = { caller, command: call.command, subcommand: call.subcommand, options: call.options, uploads: call.uploads };
+      const ref = Object.values(call.options).find((v): v is string => typeof v === 'string' && isSharedFileRef(v));
+      const shared = ref ? await this.deps.sharedUploads?.(interaction.channel, ref) : undefined;
+      const uploads = [...call.uploads, ...(shared ?? [])];
+      invocation = { caller, command: call.command, subcommand: call.subcommand, options: call.options, uploads };
       if (await this.forms.openIfWanted(interaction, invocation)) return;
       prepared = await this.deps.bot.prepare(invocation);
     } catch (error) {
@@ -158,7 +165,8 @@ export class InteractionHandler {
       });
       return;
     }
-    const invocation: Invocation = { caller: callerOf(interaction), text };
+    const uploads = await this.deps.sharedUploads?.(interaction.channel, text);
+    const invocation: Invocation = { caller: callerOf(interaction), text, ...(uploads ? { uploads } : {}) };
     let prepared: PreparedCommand;
     try {
       prepared = await this.deps.bot.prepare(invocation);

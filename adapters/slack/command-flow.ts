@@ -11,6 +11,8 @@ import type { SlackLimits } from './limits.ts';
 import { slackErrorCode, type SlackPoster } from './poster.ts';
 import { escapeMrkdwn, renderReply, type SlackMessage } from './render.ts';
 import { latestSharedCsv } from './shared-files.ts';
+import { sharedFileUpload } from './file-drops.ts';
+import { isSharedFileRef } from '../../src/import/drop-prompt.ts';
 import type { UserGroupCache } from './user-groups.ts';
 import { AfterAcks } from './after-acks.ts';
 import { formRequested } from '../../src/core/forms.ts';
@@ -248,7 +250,9 @@ export class CommandFlow {
       return undefined;
     }
     const source = describeOptions(parsed.action.options).find((info) => info.kind === 'source');
-    if (!source || parsed.raw[source.name] !== undefined || !caller.channelId) return undefined;
+    const given = source ? parsed.raw[source.name] : undefined;
+    if (source && typeof given === 'string' && isSharedFileRef(given) && caller.channelId) return this.#sharedFile(given, caller.channelId);
+    if (!source || given !== undefined || !caller.channelId) return undefined;
     try {
       const upload = await withTimeout(
         latestSharedCsv(this.deps.poster.client, this.deps.botToken, caller.userId, caller.channelId),
@@ -257,6 +261,20 @@ export class CommandFlow {
       return upload ? [upload] : undefined;
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'slack: could not list the files shared in the channel');
+      return undefined;
+    }
+  }
+
+  /** `/import orders file:F…` (a file-drop button, or typed): that file, if it was shared in this channel. */
+  async #sharedFile(ref: string, channelId: string): Promise<Upload[] | undefined> {
+    try {
+      const upload = await withTimeout(
+        sharedFileUpload(this.deps.poster.client, this.deps.botToken, ref, channelId),
+        this.deps.lookupTimeoutMs ?? 1200,
+      );
+      return upload ? [upload] : undefined;
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'slack: could not look up a shared file');
       return undefined;
     }
   }

@@ -6,7 +6,8 @@ import type { CommandRegistry } from '../../src/core/registry.ts';
  * Every scope a code path uses, none more (test/slack/manifest.test.ts checks them against the Web API
  * methods the code calls): slash commands; posting, updating and ephemeral answers; posting in public
  * channels the app was not invited to (digests, approval requests); listing and downloading shared CSVs;
- * uploading files; ROLE_MAP's user groups; opening direct messages. views.publish (the Home tab) needs none.
+ * uploading files; ROLE_MAP's user groups; opening direct messages; the message events of CSV drops
+ * (channels:history, groups:history, im:history). views.publish, views.open and views.update need none.
  */
 export const BOT_SCOPES = [
   'commands',
@@ -16,10 +17,17 @@ export const BOT_SCOPES = [
   'files:write',
   'usergroups:read',
   'im:write',
+  'channels:history',
+  'groups:history',
+  'im:history',
 ] as const;
 
-/** The events the bot handles: the Home tab opened (adapters/slack/home.ts). */
-export const BOT_EVENTS = ['app_home_opened'] as const;
+/**
+ * The events the bot handles: the Home tab opened (home.ts); messages that share a file, in channels,
+ * private channels and direct messages (file-drops.ts), which need channels:history, groups:history and
+ * im:history (files.info needs files:read).
+ */
+export const BOT_EVENTS = ['app_home_opened', 'message.channels', 'message.groups', 'message.im'] as const;
 
 const DESCRIPTION_MAX = 100;
 const USAGE_HINT_MAX = 100;

@@ -3,7 +3,7 @@ import type { webApi } from '@slack/bolt';
 import type { Upload } from '../../src/core/context.ts';
 import { UserError } from '../../src/core/errors.ts';
 
-interface ListedFile {
+export interface ListedFile {
   id?: string;
   name?: string;
   filetype?: string;
@@ -15,7 +15,7 @@ interface ListedFile {
   url_private?: string;
 }
 
-function isCsv(file: ListedFile): boolean {
+export function isCsv(file: ListedFile): boolean {
   return file.filetype === 'csv' || file.mimetype === 'text/csv' || /\.csv(\.gz)?$/i.test(file.name ?? '');
 }
 

@@ -19,6 +19,7 @@ import { slackErrorCode, SlackPoster } from './poster.ts';
 import { UserGroupCache } from './user-groups.ts';
 import { homeButtonChannel, registerHomeTab } from './home.ts';
 import { SlackForms } from './forms.ts';
+import { registerFileDrops } from './file-drops.ts';
 
 /** A few retries that wait out Retry-After on 429 (never the 10-retries-in-30-minutes default, nor Socket Mode's 100). */
 export const SLACK_RETRY_CONFIG: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 10_000, randomize: true };
@@ -220,6 +221,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
 
   registerAskModal(app, { bot, flow, logger, limits, receiptOf });
   registerHomeTab(app, { bot, flow, client: app.client, logger, limits });
+  // a CSV shared with no command: ask what it holds (the buttons run /import through the flow above)
+  registerFileDrops(app, { bot, client: app.client, logger, limits });
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack: unhandled error in a listener');
@@ -227,11 +230,11 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
 
   bot.setNotifier(
     'slack',
-    async (target, reply) => ({
-      platform: 'slack',
-      channelId: target.channelId,
-      messageIds: await poster.postReply(target.channelId, reply, target.thread),
-    }),
+    async (target, reply) => {
+      // `direct`: channelId is a user; their direct messages with the bot are a conversation of its own (charts upload there)
+      const channelId = target.direct ? await poster.directChannel(target.channelId) : target.channelId;
+      return { platform: 'slack', channelId, messageIds: await poster.postReply(channelId, reply, target.thread) };
+    },
     (posted, reply) => poster.updateReply(posted.channelId, posted.messageIds, reply),
   );
 

@@ -31,6 +31,11 @@ export interface Upload {
   /** Where a worker thread can fetch the same bytes itself (platform file URL and its auth header). */
   url?: string;
   headers?: Record<string, string>;
+  /**
+   * How a typed command names this file in a source option besides its name: a file shared earlier,
+   * `file:F0123ABCD` (a Slack file id) or `attachment:<message id>/<attachment id>` (Discord); see drop-prompt.ts.
+   */
+  ref?: string;
 }
 
 export interface ProgressUpdate {

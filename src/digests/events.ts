@@ -5,7 +5,7 @@ import type { Database } from '../store/schema.ts';
 export interface ScheduleChange {
   /** The store the change was made in: a scheduler only follows its own bot's store. */
   db: Kysely<Database>;
-  type: 'created' | 'removed' | 'paused' | 'resumed';
+  type: 'created' | 'removed' | 'paused' | 'resumed' | 'changed';
   id: number;
 }
 

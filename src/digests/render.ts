@@ -23,6 +23,10 @@ export interface DigestHeader {
   whenLocal: string;
   /** Posted late: "delayed: the bot was down from … to …". */
   delayed?: string;
+  /** Buttons after the figures' own (a schedule's Pause, Change schedule, …). */
+  buttons?: Button[];
+  /** Notes after the figures' own (why a subscriber gets it). */
+  notes?: string[];
 }
 
 const METRIC_LABELS: Record<string, string> = {
@@ -77,7 +81,8 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
     return {
       title,
       text: `${header.delayed ? `(${header.delayed})\n` : ''}No activity from ${data.period.from} to ${data.period.to}: no orders, no new customers and no spend.`,
-      notes: [zoneNote],
+      buttons: header.buttons?.length ? header.buttons : undefined,
+      notes: [zoneNote, ...(header.notes ?? [])],
     };
   }
 
@@ -242,7 +247,7 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
           },
         ]
       : undefined,
-    buttons: buttons.length ? buttons : undefined,
+    buttons: buttons.length || header.buttons?.length ? [...buttons, ...(header.buttons ?? [])] : undefined,
     notes: [
       zoneNote,
       'New customers by signup date, else first purchase; revenue is net (returns included); CAC = spend / new customers; ROI = (net revenue of the customers acquired in the period, up to its last day − spend) / spend: the figures of /cac and of /roi with as_of = the period end. ROI changes are in percentage points (pp).',
@@ -251,6 +256,7 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
         ? [`Money is shown per currency, never added up: ${[currency, ...data.other_currencies].join(', ')}; the chart shows ${currency}.`]
         : []),
       ...reportingNotes(data),
+      ...(header.notes ?? []),
     ],
   };
 }

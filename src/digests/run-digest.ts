@@ -23,6 +23,8 @@ import { scheduleSections, type DigestRun, type DigestSchedule } from './schedul
 import { formatInZone, localDate } from '../core/time-zone.ts';
 import type { PeriodKind } from './periods.ts';
 import { mention } from '../core/mention.ts';
+import { scheduleButtons, subscriberButtons, subscriberNote } from './buttons.ts';
+import { sendToSubscribers } from './subscriptions.ts';
 
 /** What running a digest needs from the bot; tests shorten the retry delays through `sleep`. */
 export interface DigestRuntime {
@@ -208,31 +210,37 @@ async function buildAndPost(
     }
     const postedAt = rt.now();
     const delayed = options.late ? delayNote(fireTime, postedAt, schedule.time_zone, options.late, target.platform) : null;
-    const view = renderDigest(built.data, built.chart, {
+    const header = {
       source: `Digest #${schedule.id}`,
       timeZone: schedule.time_zone,
       whenLocal: formatInZone(fireTime, schedule.time_zone),
       delayed: delayed ?? undefined,
+    };
+    const data = {
+      ...built.data,
+      chart: built.chart,
+      fire_time: isManualKey(key) ? null : key,
+      delayed: delayed ? { from: fireTime.toISOString(), to: postedAt.toISOString(), note: delayed } : null,
+    };
+    const view = renderDigest(built.data, built.chart, {
+      ...header,
+      buttons: scheduleButtons(schedule.id, localDate(fireTime, schedule.time_zone)),
     });
-    const delivery = await deliverWithRetry(
-      rt.notify,
-      target,
-      reply(
-        {
-          ...built.data,
-          chart: built.chart,
-          fire_time: isManualKey(key) ? null : key,
-          delayed: delayed ? { from: fireTime.toISOString(), to: postedAt.toISOString(), note: delayed } : null,
-        },
-        view,
-      ),
-      rt.retry ?? DEFAULT_RETRY,
-      rt.sleep ?? realSleep,
-    );
+    const delivery = await deliverWithRetry(rt.notify, target, reply(data, view), rt.retry ?? DEFAULT_RETRY, rt.sleep ?? realSleep);
     attempts += delivery.attempts;
     if (delivery.ok) {
       await finishRun(rt.db, runId, { status: 'posted', attempts, hash: built.hash, detail: delayed, delayed: delayed !== null }, rt.now());
       log.info({ attempts, build_ms: built.build_ms, delayed: delayed !== null }, 'digest posted');
+      await sendToSubscribers(rt, schedule.id, runId, postedAt, (platform) =>
+        reply(
+          data,
+          renderDigest(built.data, built.chart, {
+            ...header,
+            buttons: subscriberButtons(schedule.id),
+            notes: [subscriberNote(schedule.id, platform)],
+          }),
+        ),
+      );
       return {
         status: 'posted',
         run_id: runId,

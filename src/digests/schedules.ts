@@ -72,7 +72,17 @@ export async function setPaused(db: Kysely<Database>, id: number, paused: boolea
     .execute();
 }
 
+/** A new cron expression and time zone for a schedule. */
+export async function setTiming(db: Kysely<Database>, id: number, timing: { cron: string; timeZone: string }, now: Date): Promise<void> {
+  await db
+    .updateTable('digest_schedules')
+    .set({ cron: timing.cron, time_zone: timing.timeZone, updated_at: now.toISOString() })
+    .where('id', '=', id)
+    .execute();
+}
+
 export async function removeSchedule(db: Kysely<Database>, id: number): Promise<void> {
+  await db.deleteFrom('digest_subscriptions').where('schedule_id', '=', id).execute();
   await db.deleteFrom('digest_runs').where('schedule_id', '=', id).execute();
   await db.deleteFrom('digest_schedules').where('id', '=', id).execute();
 }

@@ -25,6 +25,8 @@ export interface Database {
   segment_members: SegmentMembersTable;
   digest_schedules: DigestSchedulesTable;
   digest_runs: DigestRunsTable;
+  digest_subscriptions: DigestSubscriptionsTable;
+  digest_subscription_sends: DigestSubscriptionSendsTable;
   campaigns: CampaignsTable;
   campaign_transitions: CampaignTransitionsTable;
   campaign_audience: CampaignAudienceTable;
@@ -265,6 +267,30 @@ export interface DigestRunsTable {
   posted_at: string | null;
   /** 1 when posted after its fire time because the bot was down then. */
   delayed: Generated<number>;
+}
+
+/** /digest subscribe: a person who gets each run of a schedule by direct message on their platform. */
+export interface DigestSubscriptionsTable {
+  id: Generated<number>;
+  schedule_id: number;
+  platform: string;
+  user_id: string;
+  created_at: string;
+}
+
+/**
+ * One row per (run, subscription), inserted before the direct message is sent: each run reaches each
+ * subscriber at most once. status: claimed, sent, failed (not tried again; detail says why).
+ */
+export interface DigestSubscriptionSendsTable {
+  id: Generated<number>;
+  run_id: number;
+  subscription_id: number;
+  status: string;
+  attempts: number;
+  detail: string | null;
+  claimed_at: string;
+  finished_at: string | null;
 }
 
 /** /campaign: one row per campaign; state follows src/campaigns/states.ts; money in cents; holdout_pct is 0..50. */

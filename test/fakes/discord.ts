@@ -100,6 +100,8 @@ export class FakeDiscord {
   readonly interactions = new Map<string, Record<string, unknown>>();
   /** Servers the bot left (`DELETE /users/@me/guilds/:id`), in order; they stay in `guilds` for interactions. */
   readonly leftGuilds: string[] = [];
+  /** Messages people sent with `sendUserMessage` (MESSAGE_CREATE), as Discord stores them; `GET` of one answers it. */
+  readonly userMessages: Record<string, unknown>[] = [];
 
   readonly applicationId: string;
   readonly botUser: DiscordUser;
@@ -236,6 +238,48 @@ export class FakeDiscord {
     for (const ws of this.wss?.clients ?? []) {
       if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ op: 0, t, s: ++this.gatewaySeq, d }));
     }
+  }
+
+  /**
+   * A person posts a message in a server channel (MESSAGE_CREATE, as the GuildMessages intent delivers it):
+   * `mentionBot` mentions the bot (`<@id>` in the content and in `mentions`), `attachments` from hostAttachment.
+   */
+  sendUserMessage(input: {
+    content?: string;
+    mentionBot?: boolean;
+    attachments?: { filename: string; url: string; size: number; contentType?: string }[];
+    user?: DiscordUser;
+    roles?: string[];
+    channelId?: string;
+    guildId?: string;
+  }): Record<string, unknown> {
+    if (this.socketCount === 0) throw new Error('FakeDiscord: no gateway client connected');
+    const guild = this.guilds.find((g) => !input.guildId || g.id === input.guildId)!;
+    const who = input.user ?? this.marketer;
+    const channelId = input.channelId ?? guild.channels.find((c) => (c.type ?? 0) === 0)!.id;
+    const content = `${input.mentionBot ? `<@${this.botUser.id}> ` : ''}${input.content ?? ''}`.trim();
+    const message = messageObject(
+      this.nextId(),
+      channelId,
+      who,
+      { content },
+      {
+        guild_id: guild.id,
+        member: { ...memberObject(who, input.roles ?? []), user: undefined },
+        mentions: input.mentionBot ? [{ ...this.botUser, member: memberObject(this.botUser, []) }] : [],
+        attachments: (input.attachments ?? []).map((file) => ({
+          id: this.nextId(),
+          filename: file.filename,
+          size: file.size,
+          url: file.url,
+          proxy_url: file.url,
+          content_type: file.contentType ?? (file.filename.endsWith('.csv') ? 'text/csv' : 'application/octet-stream'),
+        })),
+      },
+    );
+    this.userMessages.push(message);
+    this.dispatch('MESSAGE_CREATE', message);
+    return message;
   }
 
   /** Build a valid INTERACTION_CREATE from the short form, dispatch it and return it (id, token...). */
@@ -559,6 +603,15 @@ export class FakeDiscord {
       this.channelMessages.push({ id, channelId, body, files: r.files });
       const guild = this.guilds.find((g) => g.channels.some((c) => c.id === channelId));
       return { status: 200, body: this.message(id, channelId, body, r.files, guild ? { guild_id: guild.id } : {}) };
+    }
+    if ((m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(path)) && method === 'GET') {
+      const [, channelId, messageId] = m;
+      const found = this.userMessages.find((u) => u.channel_id === channelId && u.id === messageId);
+      if (found) return { status: 200, body: found };
+      const posted = this.channelMessages.find((c) => c.channelId === channelId && c.id === messageId);
+      if (!posted) return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+      const guild = this.guilds.find((g) => g.channels.some((c) => c.id === channelId));
+      return { status: 200, body: this.message(messageId, channelId, posted.body, posted.files, guild ? { guild_id: guild.id } : {}) };
     }
     if ((m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(path)) && method === 'PATCH') {
       const [, channelId, messageId] = m;

@@ -256,6 +256,54 @@ export function postViewSubmission(
 }
 
 /**
+ * POST a signed Events API callback (JSON, as Slack sends events in HTTP mode) wrapping `event`, e.g. a
+ * `message` of subtype `file_share`. Bolt acknowledges events itself before its listeners run.
+ */
+export async function postSlackEvent(
+  baseUrl: string,
+  secret: string,
+  event: Record<string, unknown>,
+  envelope: Record<string, unknown> = {},
+  options: SignedPostOptions = {},
+): Promise<SlackHttpResult> {
+  const { status, body } = await postEvent(baseUrl, secret, eventCallback(event, envelope), options);
+  let parsed: unknown = body;
+  try {
+    parsed = body ? JSON.parse(String(body)) : '';
+  } catch {
+    // not JSON
+  }
+  return { status, body: parsed };
+}
+
+/** A `message` event of subtype `file_share`, as Slack sends it when someone shares files with a message. */
+export function fileShareEvent(short: {
+  files: Record<string, unknown>[];
+  user?: string;
+  channel?: string;
+  channelType?: 'channel' | 'group' | 'im';
+  text?: string;
+  ts?: string;
+  threadTs?: string;
+}): Record<string, unknown> {
+  const ts = short.ts ?? `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+  return {
+    type: 'message',
+    subtype: 'file_share',
+    text: short.text ?? '',
+    user: short.user ?? 'U0MARKETER',
+    channel: short.channel ?? 'C0FAKE001',
+    channel_type: short.channelType ?? 'channel',
+    ts,
+    event_ts: ts,
+    upload: false,
+    display_as_bot: false,
+    files: short.files,
+    ...(short.threadTs ? { thread_ts: short.threadTs } : {}),
+  };
+}
+
+/**
  * A `view_submission` payload for a button's form (adapters/slack/ask-modal.ts): the modal as opened
  * (`view` from the app's `views.open` call) with the answers typed into its inputs, by block id.
  * POST it with `postBlockAction` (the same signed `payload=` form).

@@ -18,8 +18,11 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'conversations.open': 'im:write',
   'files.uploadV2': 'files:write',
   'files.list': 'files:read',
+  'files.info': 'files:read',
   'usergroups.list': 'usergroups:read',
   'views.publish': null,
+  'views.open': null,
+  'views.update': null,
   'auth.test': null,
 };
 
@@ -30,6 +33,13 @@ const METHOD_SCOPES: Record<string, string | null> = {
  */
 const OTHER_SCOPES = ['commands', 'chat:write.public', 'files:read'];
 
+/** Each event the adapter handles, as the manifest subscribes to it, with the scopes the subscription needs. */
+const EVENT_SUBSCRIPTIONS: Record<string, { events: string[]; scopes: string[] }> = {
+  app_home_opened: { events: ['app_home_opened'], scopes: [] },
+  // CSV drops (file-drops.ts): messages in public and private channels and in direct messages
+  message: { events: ['message.channels', 'message.groups', 'message.im'], scopes: ['channels:history', 'groups:history', 'im:history'] },
+};
+
 function slackSources(): string {
   return readdirSync(SLACK_DIR)
     .filter((file) => file.endsWith('.ts'))
@@ -39,6 +49,7 @@ function slackSources(): string {
 
 describe('Slack app manifest: scopes and events', () => {
   const source = slackSources();
+  const handledEvents = [...new Set([...source.matchAll(/\bapp\.event\(\s*'([a-z_]+)'/g)].map((m) => m[1]!))].sort();
   const methods = [...new Set([...source.matchAll(/\bclient\.([a-z]+)\.([a-zA-Z0-9]+)\(/g)].map((m) => `${m[1]}.${m[2]}`))].sort();
 
   it('finds the Web API methods the adapter calls, each with a known scope', () => {
@@ -48,15 +59,20 @@ describe('Slack app manifest: scopes and events', () => {
   });
 
   it('asks for exactly the scopes those methods need, none more', () => {
-    const needed = new Set([...OTHER_SCOPES, ...methods.map((m) => METHOD_SCOPES[m]).filter((s): s is string => Boolean(s))]);
+    const eventScopes = handledEvents.flatMap((event) => EVENT_SUBSCRIPTIONS[event]?.scopes ?? []);
+    const needed = new Set([
+      ...OTHER_SCOPES,
+      ...eventScopes,
+      ...methods.map((m) => METHOD_SCOPES[m]).filter((s): s is string => Boolean(s)),
+    ]);
     expect([...BOT_SCOPES].sort()).toEqual([...needed].sort());
-    for (const unused of ['users:read', 'im:history', 'channels:history', 'groups:history'])
-      expect(BOT_SCOPES as readonly string[]).not.toContain(unused);
+    expect(BOT_SCOPES as readonly string[]).not.toContain('users:read');
   });
 
   it('subscribes to exactly the events the adapter handles, and enables the Home and Messages tabs', async () => {
-    const handled = [...new Set([...source.matchAll(/\bapp\.event\(\s*'([a-z_]+)'/g)].map((m) => m[1]!))].sort();
-    expect(handled).toEqual(['app_home_opened']);
+    expect(handledEvents).toEqual(['app_home_opened', 'message']);
+    for (const event of handledEvents) expect(EVENT_SUBSCRIPTIONS, `add the subscription of ${event}`).toHaveProperty([event]);
+    const handled = handledEvents.flatMap((event) => EVENT_SUBSCRIPTIONS[event]!.events).sort();
     const manifest = buildManifest(await loadRegistry()) as {
       features: { app_home: Record<string, boolean> };
       settings: { event_subscriptions: { bot_events: string[] } };
