@@ -66,12 +66,22 @@ async function sendableChannel(client: Client, channelId: string) {
   return channel;
 }
 
-/** Posts rendered messages to a channel and returns their ids; Missing Access and Unknown Channel become UserErrors. */
-export async function sendToChannel(client: Client, channelId: string, messages: DiscordMessage[], mention?: string): Promise<string[]> {
+/**
+ * Posts rendered messages to a channel and returns their ids; Missing Access and Unknown Channel become UserErrors.
+ * `replyTo`: the first message replies to that message of the channel (an approval card).
+ */
+export async function sendToChannel(
+  client: Client,
+  channelId: string,
+  messages: DiscordMessage[],
+  mention?: string,
+  replyTo?: string,
+): Promise<string[]> {
   const channel = await sendableChannel(client, channelId);
   const ids: string[] = [];
   for (const [i, message] of messages.entries()) {
-    const options = messageOptions(message);
+    const options: MessageOptions & { reply?: { messageReference: string; failIfNotExists: boolean } } = messageOptions(message);
+    if (i === 0 && replyTo) options.reply = { messageReference: replyTo, failIfNotExists: false };
     if (i === 0 && mention) {
       options.content = `<@${mention}> ${options.content ?? ''}`.trimEnd();
       options.allowedMentions = allowedMentions(options.content, [mention]);

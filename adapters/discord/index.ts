@@ -97,7 +97,7 @@ export async function createDiscordAdapter(options: DiscordAdapterOptions): Prom
       return {
         platform: 'discord',
         channelId: target.channelId,
-        messageIds: await sendToChannel(client, target.channelId, handler.render(reply)),
+        messageIds: await sendToChannel(client, target.channelId, handler.render(reply), undefined, target.thread),
       };
     },
     (posted, reply) => editInChannel(client, posted.channelId, posted.messageIds, handler.render(reply)),

@@ -15,6 +15,18 @@ import { neutralNotice, progressBar } from '../../src/core/progress.ts';
 import { openForeground } from '../../src/jobs/foreground.ts';
 import type { Reply } from '../../src/core/reply.ts';
 import type { Logger } from '../../src/logger.ts';
+import { formFields } from '../../src/core/button-forms.ts';
+import {
+  answersOf,
+  askModal,
+  ButtonSteps,
+  CANCEL_ID,
+  cancelPrompt,
+  confirmPrompt,
+  decodeStep,
+  encodeStep,
+  type ButtonStep,
+} from './ask-steps.ts';
 import { autocompleteChoices } from './autocomplete.ts';
 import type { ButtonIds } from './button-ids.ts';
 import type { CommandBinding } from './commands.ts';
@@ -76,6 +88,8 @@ export class InteractionHandler {
   constructor(readonly deps: InteractionDeps) {}
 
   readonly #handling = new Set<Promise<void>>();
+  /** Buttons that confirm or ask first (Button.confirm, Button.asks). */
+  readonly steps = new ButtonSteps();
   /** Commands as modals (see forms.ts). */
   readonly forms = new DiscordForms(this);
 
@@ -103,6 +117,7 @@ export class InteractionHandler {
       else if (interaction.isButton()) await this.#button(interaction, answered);
       else if (interaction.isAutocomplete()) await this.#autocomplete(interaction);
       else if (interaction.isModalSubmit() && DiscordForms.owns(interaction.customId)) await this.forms.submit(interaction, answered);
+      else if (interaction.isModalSubmit()) await this.#modalSubmit(interaction, answered);
     } catch (error) {
       this.deps.logger.error({ err: error, interaction: interaction.id }, 'discord interaction failed');
     } finally {
@@ -111,7 +126,7 @@ export class InteractionHandler {
   }
 
   render(reply: Reply): DiscordMessage[] {
-    return renderReply(reply, { buttonId: (command) => this.deps.buttonIds.idFor(command) });
+    return renderReply(reply, { buttonId: (command, button) => this.deps.buttonIds.idFor(this.steps.encode(command, button)) });
   }
 
   async #chatInput(interaction: ChatInputCommandInteraction, answered: () => void): Promise<void> {
@@ -137,7 +152,11 @@ export class InteractionHandler {
   async #button(interaction: ButtonInteraction, answered: () => void): Promise<void> {
     if (DiscordForms.owns(interaction.customId)) return this.forms.button(interaction, answered);
     const started = Date.now();
-    const text = this.deps.buttonIds.commandFor(interaction.customId);
+    if (interaction.customId === CANCEL_ID) return cancelPrompt(interaction);
+    const stored = this.deps.buttonIds.commandFor(interaction.customId);
+    const step = stored === undefined ? undefined : decodeStep(stored);
+    if (step && (step.confirm || step.asks.length)) return this.#firstStep(interaction, step);
+    const text = step?.command;
     if (text === undefined) {
       await interaction.reply({
         content: 'This button has expired (the bot restarted since it was posted). Type the command instead.',
@@ -153,6 +172,47 @@ export class InteractionHandler {
       prepared = await this.deps.bot.prepare(invocation);
     } catch (error) {
       await this.#refuse(interaction, error, text);
+      return;
+    }
+    await this.#run(interaction, prepared, invocation, started, answered);
+  }
+
+  /** A button that confirms or asks first: refused at once without the role, else the question or the form. */
+  async #firstStep(interaction: ButtonInteraction, step: ButtonStep): Promise<void> {
+    try {
+      await this.deps.bot.prepare({ caller: callerOf(interaction), text: step.command });
+    } catch (error) {
+      await this.#refuse(interaction, error, step.command);
+      return;
+    }
+    const remembered = this.steps.recall(step);
+    const next = this.deps.buttonIds.idFor(encodeStep({ ...step, confirm: false }));
+    if (step.confirm) {
+      await interaction.reply(confirmPrompt(interaction, step, remembered, next));
+      return;
+    }
+    await interaction.showModal(askModal(interaction, step, remembered, formFields(this.deps.bot.registry, step.command, step.asks), next));
+  }
+
+  /** A button's form submitted: its command runs with the answers, as if typed with them. */
+  async #modalSubmit(interaction: ModalSubmitInteraction, answered: () => void): Promise<void> {
+    const started = Date.now();
+    const stored = this.deps.buttonIds.commandFor(interaction.customId);
+    if (stored === undefined) {
+      await interaction.reply({
+        content: 'This form has expired (the bot restarted since it was opened). Type the command instead.',
+        allowedMentions: allowedMentions(undefined),
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    const step = decodeStep(stored);
+    const invocation: Invocation = { caller: callerOf(interaction), text: step.command, answers: answersOf(interaction, step.asks) };
+    let prepared: PreparedCommand;
+    try {
+      prepared = await this.deps.bot.prepare(invocation);
+    } catch (error) {
+      await this.#refuse(interaction, error, step.command);
       return;
     }
     await this.#run(interaction, prepared, invocation, started, answered);

@@ -36,6 +36,8 @@ export const DISCORD_MODAL_LIMITS = {
   /** Characters of a modal's title and of a text input's label. */
   title: 45,
   label: 45,
+  /** Characters of a label component's description. */
+  labelDescription: 100,
   /** Characters of a text input's placeholder. */
   placeholder: 100,
   /** Characters a text input takes. */

@@ -2,7 +2,7 @@ import { ButtonStyle, ComponentType } from 'discord.js';
 import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed } from 'discord.js';
 import { tableCsv } from '../../src/core/csv.ts';
 import { renderMentions } from '../../src/core/mention.ts';
-import { formatTableText, type Reply, type Table } from '../../src/core/reply.ts';
+import { formatTableText, type Button, type Reply, type Table } from '../../src/core/reply.ts';
 import { DISCORD_LIMITS } from './limits.ts';
 
 /** A file for discord.js: a path on disk or bytes made while rendering (CSV of a long table). */
@@ -21,8 +21,8 @@ export interface DiscordMessage {
 }
 
 export interface RenderOptions {
-  /** The custom_id a button gets for its typed command (see ButtonIds). */
-  buttonId: (command: string) => string;
+  /** The custom_id a button gets for its typed command (see ButtonIds), and its steps (ask-steps.ts). */
+  buttonId: (command: string, button?: Button) => string;
   /** Table pages shown inline before the rest goes to a CSV attachment only. */
   maxTablePages?: number;
 }
@@ -216,12 +216,12 @@ function mainEmbeds(reply: Reply): APIEmbed[] {
   return embeds;
 }
 
-function buttonRows(reply: Reply, buttonId: (command: string) => string): APIActionRowComponent<APIButtonComponentWithCustomId>[][] {
+function buttonRows(reply: Reply, buttonId: RenderOptions['buttonId']): APIActionRowComponent<APIButtonComponentWithCustomId>[][] {
   const buttons: APIButtonComponentWithCustomId[] = (reply.view.buttons ?? []).map((b) => ({
     type: ComponentType.Button,
     style: b.style === 'danger' ? ButtonStyle.Danger : b.style === 'primary' ? ButtonStyle.Primary : ButtonStyle.Secondary,
     label: truncate(plainText(b.label), DISCORD_LIMITS.buttonLabel),
-    custom_id: buttonId(b.command),
+    custom_id: buttonId(b.command, b),
   }));
   const rows: APIActionRowComponent<APIButtonComponentWithCustomId>[] = [];
   for (let i = 0; i < buttons.length; i += DISCORD_LIMITS.buttonsPerRow) {

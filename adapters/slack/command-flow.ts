@@ -39,6 +39,8 @@ export interface CommandRequest {
   receipt?: Promise<boolean>;
   /** Bolt's respond() over the payload's response_url, when there is one. */
   respond?: (message: RespondArguments) => Promise<unknown>;
+  /** What a button's form asked for (Button.asks), added to the line's options. */
+  answers?: Record<string, string>;
   /** A slash command's trigger_id: opens a form (views.open) within 3 seconds. */
   triggerId?: string;
 }
@@ -182,7 +184,12 @@ export class CommandFlow {
       await this.deps.forms!.open({ ...request, triggerId: request.triggerId! }, caller, formLine);
       return undefined;
     }
-    const invocation: Invocation = { caller, text: request.text, ...(uploads ? { uploads } : {}) };
+    const invocation: Invocation = {
+      caller,
+      text: request.text,
+      ...(request.answers ? { answers: request.answers } : {}),
+      ...(uploads ? { uploads } : {}),
+    };
     let prepared: PreparedCommand;
     try {
       prepared = await bot.prepare(invocation);

@@ -22,6 +22,10 @@ export const SLACK_LIMITS = {
   buttonText: 75,
   /** Characters of a button's value (the typed command it runs). */
   buttonValue: 2000,
+  /** Characters of a confirm dialog's title, text and button labels. */
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
   /** Serialized size of a message's blocks; Slack answers msg_blocks_too_long near 13,000. */
   messageChars: 12000,
   /** Characters of the notification fallback text. */

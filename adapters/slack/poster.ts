@@ -61,12 +61,12 @@ export class SlackPoster {
     }
   }
 
-  /** Posts a whole reply to a channel (approvals, digests); returns the messages' ts. Throws when any part fails, so the caller can retry or report. */
-  async postReply(channel: string, reply: Reply): Promise<string[]> {
+  /** Posts a whole reply to a channel (approvals, digests), or in a message's thread; returns the messages' ts. Throws when any part fails, so the caller can retry or report. */
+  async postReply(channel: string, reply: Reply, threadTs?: string): Promise<string[]> {
     const rendered = renderReply(reply, this.limits);
     const posted: string[] = [];
-    for (const message of rendered.messages) posted.push(await this.postMessage(channel, message));
-    if (rendered.files.length) await this.uploadFiles(channel, rendered.files);
+    for (const message of rendered.messages) posted.push(await this.postMessage(channel, message, threadTs));
+    if (rendered.files.length) await this.uploadFiles(channel, rendered.files, threadTs);
     this.logger.debug({ channel, messages: rendered.messages.length, files: rendered.files.length, ts: posted[0] }, 'slack: reply posted');
     return posted;
   }

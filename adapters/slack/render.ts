@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { formatTableText, type Reply, type Table, type View } from '../../src/core/reply.ts';
+import { formatTableText, type Button, type Confirmation, type Reply, type Table, type View } from '../../src/core/reply.ts';
 import { SLACK_LIMITS, type SlackLimits } from './limits.ts';
 import { tableCsv } from '../../src/core/csv.ts';
 import { renderMentions } from '../../src/core/mention.ts';
@@ -72,6 +72,22 @@ export function plainText(text: string): string {
   return mentionsAsPlain(text)
     .replace(/\*([^*\n]+)\*/g, '$1')
     .replace(/`([^`\n]+)`/g, '$1');
+}
+
+/** A button whose command asks for options in a form first: `growthbot:1:ask=reason` (see ask-modal.ts). */
+export const FORM_ACTION = /^growthbot:\d+:ask=([\w,]+)$/;
+const formActionId = (i: number, asks: string[]) => `growthbot:${i}:ask=${asks.join(',')}`;
+
+/** Block Kit's confirm object: Slack asks before it sends the click. */
+function confirmDialog(confirm: Confirmation, style: Button['style'], limits: SlackLimits) {
+  const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: truncate(plainText(text), max), emoji: true });
+  return {
+    title: plain(confirm.title, limits.confirmTitle),
+    text: plain(confirm.text, limits.confirmText),
+    confirm: plain(confirm.confirm, limits.confirmButton),
+    deny: plain(confirm.deny, limits.confirmButton),
+    ...(style ? { style } : {}),
+  };
 }
 
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
@@ -199,10 +215,11 @@ export function renderReply(reply: Reply, limits: SlackLimits = SLACK_LIMITS): R
 
   const buttons = (view.buttons ?? []).map((button, i) => ({
     type: 'button' as const,
-    action_id: `growthbot:${i}`,
+    action_id: button.asks?.length ? formActionId(i, button.asks) : `growthbot:${i}`,
     text: { type: 'plain_text' as const, text: truncate(plainText(button.label), limits.buttonText), emoji: true },
     value: button.command.slice(0, limits.buttonValue),
     ...(button.style ? { style: button.style } : {}),
+    ...(button.confirm ? { confirm: confirmDialog(button.confirm, button.style, limits) } : {}),
   }));
   for (let i = 0; i < buttons.length; i += limits.actionsElements)
     blocks.push({ type: 'actions', elements: buttons.slice(i, i + limits.actionsElements) });

@@ -8,6 +8,7 @@ import { StartupError } from '../../src/lifecycle/start-up-errors.ts';
 import { openForeground } from '../../src/jobs/foreground.ts';
 import type { AdapterOptions, RunningAdapter, StartAdapter } from '../../src/core/adapter.ts';
 import type { Reply } from '../../src/core/reply.ts';
+import { PLAIN_ACTION, registerAskModal } from './ask-modal.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { ChannelQueue } from './channel-queue.ts';
 import { CommandFlow, slashCommandRequest, type AcceptedCommand, type AckPayload } from './command-flow.ts';
@@ -188,7 +189,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   });
 
   // A button carries its typed command; running it through the same flow applies the same role checks.
-  app.action(/.*/, async ({ ack, body, action, respond, context }) => {
+  app.action(PLAIN_ACTION, async ({ ack, body, action, respond, context }) => {
     await ack();
     const value = (action as { value?: string }).value;
     const channelId =
@@ -218,6 +219,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     });
   });
 
+  registerAskModal(app, { bot, flow, logger, limits, receiptOf });
   registerHomeTab(app, { bot, flow, client: app.client, logger, limits });
   // a CSV shared with no command: ask what it holds (the buttons run /import through the flow above)
   registerFileDrops(app, { bot, client: app.client, logger, limits });
@@ -231,7 +233,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     async (target, reply) => {
       // `direct`: channelId is a user; their direct messages with the bot are a conversation of its own (charts upload there)
       const channelId = target.direct ? await poster.directChannel(target.channelId) : target.channelId;
-      return { platform: 'slack', channelId, messageIds: await poster.postReply(channelId, reply) };
+      return { platform: 'slack', channelId, messageIds: await poster.postReply(channelId, reply, target.thread) };
     },
     (posted, reply) => poster.updateReply(posted.channelId, posted.messageIds, reply),
   );

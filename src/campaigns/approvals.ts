@@ -23,7 +23,7 @@ import {
   type RequestContent,
 } from './requests.ts';
 import { assertTransition, stateLabel } from './states.ts';
-import { approvalRequestView, resolvedRequestView, utc } from './views.ts';
+import { approvalRequestView, requesterNoticeView, resolvedRequestView, utc, type RequestOutcome } from './views.ts';
 
 export interface ApprovalDeps extends CampaignDeps {
   notify: Notifier;
@@ -89,6 +89,26 @@ async function updateCard(deps: ApprovalDeps, campaign: Campaign, request: Appro
   }
   const { posted: _, ...posting } = await post(deps, storedTarget(campaign), view, data);
   return posting;
+}
+
+/**
+ * The requester hears of the outcome in the card's thread (Slack) or in a reply to the card (Discord), with a
+ * mention; not when they closed it themselves. Best effort: the card already shows the outcome.
+ */
+async function notifyRequester(deps: ApprovalDeps, campaign: Campaign, request: ApprovalRequest, outcome: RequestOutcome): Promise<void> {
+  const card = cardOf(request);
+  if (!card || request.decided_by === request.requested_by) return;
+  try {
+    await deps.notify(
+      { platform: card.platform, channelId: card.channelId, thread: card.messageIds[0] },
+      reply(
+        { campaign_id: campaign.id, request_id: request.id, outcome, requester: request.requested_by },
+        requesterNoticeView(campaign, outcome, request),
+      ),
+    );
+  } catch (error) {
+    deps.logger.warn({ err: error, channel: card.channelId, request: request.id }, 'could not tell the requester about the outcome');
+  }
 }
 
 function contentOf(request: ApprovalRequest): RequestContent {
@@ -217,6 +237,7 @@ export async function moveCampaign(
     const closed = (await findRequest(deps.db, request.id))!;
     const view = resolvedRequestView(moved, status, closed);
     await updateCard(deps, moved, closed, view, { campaign_id: moved.id, request_id: closed.id, outcome: status });
+    await notifyRequester(deps, moved, closed, status);
   }
   return moved;
 }
@@ -370,5 +391,6 @@ export async function decideCampaign(
   const closed = (await findRequest(deps.db, request.id))!;
   const view = resolvedRequestView(decided, decision, closed);
   const posting = await updateCard(deps, decided, closed, view, { campaign_id: decided.id, request_id: closed.id, outcome: decision });
+  await notifyRequester(deps, decided, closed, decision);
   return { campaign: decided, view, posting, request: closed };
 }

@@ -104,10 +104,34 @@ function incrementalText(c: Campaign, p: AudiencePreview, money: (cents: number)
   return `unknown: no earlier campaign on ${p.segment_name} has a measurable holdout result yet; ${cost}`;
 }
 
+/** Both ask for confirmation; Reject then asks for the reason in a form. The typed commands do the same without asking. */
 export function approvalButtons(c: Campaign, request: ApprovalRequest): Button[] {
+  const { audience } = JSON.parse(request.content) as RequestContent;
+  const recipients = `${formatCount(audience)} ${audience === 1 ? 'person' : 'people'}`;
   return [
-    { label: 'Approve', command: `/campaign approve ${c.id} request=${request.id}`, style: 'primary' },
-    { label: 'Reject', command: `/campaign reject ${c.id} request=${request.id}`, style: 'danger' },
+    {
+      label: 'Approve',
+      command: `/campaign approve ${c.id} request=${request.id}`,
+      style: 'primary',
+      confirm: {
+        title: 'Approve this campaign?',
+        text: `Approve campaign #${c.id} “${c.name}” (request #${request.id}, ${recipients})? It can then be launched.`,
+        confirm: 'Approve',
+        deny: 'Cancel',
+      },
+    },
+    {
+      label: 'Reject',
+      command: `/campaign reject ${c.id} request=${request.id}`,
+      style: 'danger',
+      confirm: {
+        title: 'Reject this campaign?',
+        text: `Reject campaign #${c.id} “${c.name}” (request #${request.id})? Next you can say why; the requester is told.`,
+        confirm: 'Reject',
+        deny: 'Cancel',
+      },
+      asks: ['reason'],
+    },
   ];
 }
 
@@ -172,4 +196,20 @@ export function resolvedRequestView(c: Campaign, outcome: RequestOutcome, reques
           ]
         : undefined,
   };
+}
+
+/** What the requester is told in the card's thread once their request is closed by someone else (or expires). */
+export function requesterNoticeView(c: Campaign, outcome: RequestOutcome, request: ApprovalRequest): View {
+  const subject = `${mention(request.requested_by)} your approval request #${request.id} for campaign #${c.id} “${c.name}”`;
+  const by = request.decided_by ? ` by ${mention(request.decided_by)}` : '';
+  const why = request.reason ? `: ${request.reason}` : '';
+  const text =
+    outcome === 'approved'
+      ? `✅ ${subject} was approved${by}. ${c.start_at ? `It launches automatically at ${utc(c.start_at)}, or now with /campaign launch ${c.id}.` : `Launch it with /campaign launch ${c.id}.`}`
+      : outcome === 'rejected'
+        ? `❌ ${subject} was rejected${by}${why || ' (no reason given)'}. To change it and ask again: /campaign reopen ${c.id}, then /campaign submit ${c.id}.`
+        : outcome === 'expired'
+          ? `⌛ ${subject} expired at ${utc(request.expires_at)} without a decision; it is a draft again. Resubmit it with /campaign submit ${c.id}.`
+          : `🚫 ${subject} was withdrawn${by}${why}; the campaign is *${stateLabel(c.state)}*.`;
+  return { text };
 }

@@ -9,7 +9,8 @@ import { InternalError, UserError } from './errors.ts';
 import { resourceError } from '../store/resource-errors.ts';
 import { FairUse } from './fair-use.ts';
 import { mentionsAsText } from './mention.ts';
-import { parseCommandLine, validateOptions, type ParsedCommand } from './parse.ts';
+import { validateOptions, type ParsedCommand } from './parse.ts';
+import { parseWithAnswers } from './button-forms.ts';
 import { throttleProgress } from './progress.ts';
 import type { CommandRegistry } from './registry.ts';
 import type { Reply, View } from './reply.ts';
@@ -25,6 +26,8 @@ export interface Invocation {
   command?: string;
   subcommand?: string;
   options?: Record<string, unknown>;
+  /** Answers of a button's form (Button.asks) added to the typed line's options, e.g. `{ reason: '…' }`. */
+  answers?: Record<string, string>;
   uploads?: Upload[];
   onProgress?: (update: ProgressUpdate) => void;
 }
@@ -198,7 +201,7 @@ export class Bot {
   }
 
   #parse(invocation: Invocation): ParsedCommand {
-    if (invocation.text !== undefined) return parseCommandLine(this.registry, invocation.text);
+    if (invocation.text !== undefined) return parseWithAnswers(this.registry, invocation.text, invocation.answers);
     const command = this.registry.get(invocation.command ?? '');
     const { path, action } = this.registry.action(command, invocation.subcommand);
     return { command, action, path, raw: { ...(invocation.options ?? {}) } };

@@ -54,10 +54,11 @@ export interface PostedMessage {
 /**
  * Posts a reply to a channel outside of a command's own answer (approvals, digests, launch reports).
  * Returns what was posted when the adapter can update it later. `direct`: `channelId` is a user id and
- * the reply goes to that user's direct messages (a digest's creator told its channel refused it).
+ * the reply goes to that user's direct messages (a digest's creator told its channel refused it). `thread`: the
+ * id of a message in that channel the reply answers (Slack: posted in its thread; Discord: a reply to it).
  */
 export type Notifier = (
-  target: { platform: Platform; channelId: string; direct?: boolean },
+  target: { platform: Platform; channelId: string; direct?: boolean; thread?: string },
   reply: import('./reply.ts').Reply,
 ) => Promise<PostedMessage | void>;
 

@@ -48,6 +48,19 @@ export interface Button {
   /** The typed command the button runs, e.g. `/campaign approve 12`. */
   command: string;
   style?: 'primary' | 'danger';
+  /** Asked before the command runs (Slack: a confirm dialog; Discord: an ephemeral Confirm / Cancel). */
+  confirm?: Confirmation;
+  /** Options of the command asked for in a small form before it runs (e.g. `['reason']`); the typed line works without it. */
+  asks?: string[];
+}
+
+export interface Confirmation {
+  title: string;
+  text: string;
+  /** The confirming button's label, e.g. `Approve`. */
+  confirm: string;
+  /** The cancelling button's label, e.g. `Cancel`. */
+  deny: string;
 }
 
 export function reply<D>(data: D, view: View): Reply<D> {

@@ -112,6 +112,13 @@ function buttons(s: HomeSummary): Button[] {
       label: `Approve #${a.campaign_id}`,
       command: `/campaign approve ${a.campaign_id} request=${a.request_id}`,
       style: 'primary',
+      // as on the approval card: Approve asks first
+      confirm: {
+        title: 'Approve this campaign?',
+        text: `Approve campaign #${a.campaign_id} “${a.campaign}” (request #${a.request_id}, ${formatCount(a.audience)} ${a.audience === 1 ? 'person' : 'people'})? It can then be launched.`,
+        confirm: 'Approve',
+        deny: 'Cancel',
+      },
     });
     out.push({ label: `Show #${a.campaign_id}`, command: `/campaign show ${a.campaign_id}` });
   }

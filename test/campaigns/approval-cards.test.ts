@@ -144,7 +144,7 @@ describe('Discord: the approval card is updated in place (PATCH channel message)
     await h.close();
   });
 
-  it('approve by button: the card loses its buttons and shows the approver; a second click is answered "already approved"', async () => {
+  it('approve by button (after its Confirm): the card loses its buttons and shows the approver; a second Confirm is answered "already approved"', async () => {
     const created = expectOk(await run(h.bot, '/campaign create name=DiscordCard segment=loyal channel=log message=hello', marketer));
     const id = created.data.campaign.id as number;
     const submitted = expectOk(await run(h.bot, `/campaign submit ${id}`, marketer));
@@ -152,21 +152,26 @@ describe('Discord: the approval card is updated in place (PATCH channel message)
     const posted = h.fake.messagesIn(GROWTH_CHANNEL).find((m) => m.id === messageId)!;
     const components = posted.body.components as { components: { custom_id: string; label: string }[] }[];
     const approve = components.flatMap((row) => row.components).find((b) => b.label === 'Approve')!;
-    expect(approve.custom_id).toBe(`cmd:/campaign approve ${id} request=${submitted.data.request.id}`);
+    expect(approve.custom_id).toBe(`cmd:?/campaign approve ${id} request=${submitted.data.request.id}`);
 
-    h.fake.sendInteraction({ type: 'button', customId: approve.custom_id, user: approverUser, channelId: GROWTH_CHANNEL, messageId });
-    const edit = await h.fake.waitFor(() => h.fake.channelEdits.find((e) => e.id === messageId), 5_000);
-    expect(edit.channelId).toBe(GROWTH_CHANNEL);
-    expect(edit.body.components).toEqual([]);
-    expect(JSON.stringify(edit.body.embeds)).toContain(`Approved by <@${approverUser.id}>`);
-
-    const again = h.fake.sendInteraction({
+    // the card's button asks first (ephemeral); its Confirm carries the command itself
+    const asked = h.fake.sendInteraction({
       type: 'button',
       customId: approve.custom_id,
       user: approverUser,
       channelId: GROWTH_CHANNEL,
       messageId,
     });
+    const prompt = await h.fake.waitFor(() => h.fake.callbacksFor(asked.id as string)[0], 5_000);
+    const confirmId = (prompt.data!.components as { components: { custom_id: string }[] }[])[0]!.components[0]!.custom_id;
+    expect(confirmId).toBe(`cmd:/campaign approve ${id} request=${submitted.data.request.id}`);
+    h.fake.sendInteraction({ type: 'button', customId: confirmId, user: approverUser, channelId: GROWTH_CHANNEL });
+    const edit = await h.fake.waitFor(() => h.fake.channelEdits.find((e) => e.id === messageId), 5_000);
+    expect(edit.channelId).toBe(GROWTH_CHANNEL);
+    expect(edit.body.components).toEqual([]);
+    expect(JSON.stringify(edit.body.embeds)).toContain(`Approved by <@${approverUser.id}>`);
+
+    const again = h.fake.sendInteraction({ type: 'button', customId: confirmId, user: approverUser, channelId: GROWTH_CHANNEL });
     const callback = await h.fake.waitFor(() => h.fake.callbacksFor(again.id as string)[0], 5_000);
     const followUps = () =>
       [callback, ...h.fake.webhookMessagesFor(again.token as string)]

@@ -125,13 +125,21 @@ export function captureNotifications(bot: Bot) {
   return posts;
 }
 
-/** Posts through the slack notifier with message ids, and the in-place updates of them (approval cards). */
+/**
+ * Posts through the slack notifier with message ids, the in-place updates of them (approval cards), and the
+ * replies in a card's thread (the requester told of the outcome).
+ */
 export function captureCards(bot: Bot) {
   const posts: { id: string; channelId: string; reply: Reply }[] = [];
   const updates: { id: string; channelId: string; reply: Reply }[] = [];
+  const threads: { thread: string; channelId: string; reply: Reply }[] = [];
   bot.setNotifier(
     'slack',
     async (target, reply) => {
+      if (target.thread) {
+        threads.push({ thread: target.thread, channelId: target.channelId, reply });
+        return { platform: 'slack', channelId: target.channelId, messageIds: [`T${threads.length}`] };
+      }
       const id = `M${posts.length + 1}`;
       posts.push({ id, channelId: target.channelId, reply });
       return { platform: 'slack', channelId: target.channelId, messageIds: [id] };
@@ -140,7 +148,7 @@ export function captureCards(bot: Bot) {
       updates.push({ id: posted.messageIds[0]!, channelId: posted.channelId, reply });
     },
   );
-  return { posts, updates };
+  return { posts, updates, threads };
 }
 
 export function expectOk(reply: Reply<any>): Reply<any> {

@@ -275,3 +275,31 @@ export function modalSubmitInteraction(
     ...(fromMessage && message ? { message } : {}),
   };
 }
+
+/**
+ * The MODAL_SUBMIT (type 5) interaction of a modal the bot opened from a button: built from that button's
+ * interaction (same guild, channel, user and message), with the values typed into its text inputs by
+ * custom_id, inside Label components as Discord sends them. Dispatch it with `fake.interactions.set` and
+ * `fake.dispatch('INTERACTION_CREATE', …)`.
+ */
+export function askModalSubmitInteraction(
+  from: Record<string, unknown>,
+  id: string,
+  customId: string,
+  values: Record<string, string>,
+): Record<string, unknown> {
+  return {
+    ...from,
+    id,
+    token: `fake-interaction-token-${id}`,
+    type: 5,
+    data: {
+      custom_id: customId,
+      components: Object.entries(values).map(([inputId, value], i) => ({
+        type: 18,
+        id: i + 2,
+        component: { type: 4, id: i + 3, custom_id: inputId, value },
+      })),
+    },
+  };
+}

@@ -302,3 +302,39 @@ export function fileShareEvent(short: {
     ...(short.threadTs ? { thread_ts: short.threadTs } : {}),
   };
 }
+
+/**
+ * A `view_submission` payload for a button's form (adapters/slack/ask-modal.ts): the modal as opened
+ * (`view` from the app's `views.open` call) with the answers typed into its inputs, by block id.
+ * POST it with `postBlockAction` (the same signed `payload=` form).
+ */
+export function askModalSubmissionPayload(short: {
+  view: { callback_id?: string; private_metadata?: string };
+  answers: Record<string, string>;
+  userId?: string;
+}): Record<string, unknown> {
+  const values = Object.fromEntries(
+    Object.entries(short.answers).map(([blockId, value]) => [blockId, { value: { type: 'plain_text_input', value } }]),
+  );
+  return {
+    type: 'view_submission',
+    team: { id: 'T0FAKE001', domain: 'fake' },
+    user: { id: short.userId ?? 'U0MARKETER', username: 'marketer', name: 'marketer', team_id: 'T0FAKE001' },
+    api_app_id: 'A0FAKEAPP',
+    token: 'fake-verification-token',
+    trigger_id: '1000.3000.fake',
+    view: {
+      id: 'V0FAKEVIEW',
+      team_id: 'T0FAKE001',
+      type: 'modal',
+      callback_id: short.view.callback_id ?? '',
+      private_metadata: short.view.private_metadata ?? '',
+      state: { values },
+      hash: '1700000000.fakehash',
+      app_id: 'A0FAKEAPP',
+      bot_id: 'B0FAKEBOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+}
