@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockActionPayload, FakeSlack, postBlockAction, postSlashCommand } from '../fakes/slack.ts';
 import { askModalSubmissionPayload } from '../fakes/slack-requests.ts';
-import { freePort, killAllBots, SPAWN_TEST_TIMEOUT_MS, spawnBot, type SpawnedBot } from '../helpers/spawn-bot.ts';
+import { killAllBots, SPAWN_TEST_TIMEOUT_MS, type SpawnedBot, spawnSlackHttpBot } from '../helpers/spawn-bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 import { ids, seedCustomers, seedSegment } from './fixtures.ts';
 
@@ -40,18 +40,13 @@ beforeAll(async () => {
       { platform: 'slack', user_id: APPROVER, role: 'approver', granted_by: 'seed', granted_at: at },
     ])
     .execute();
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  bot = spawnBot({
+  ({ bot, baseUrl } = await spawnSlackHttpBot({
     databaseUrl: store.url,
-    env: {
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-    },
-  });
+    apiUrl: fake.apiUrl,
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    env: { LOG_LEVEL: 'info' },
+  }));
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchedule, findSchedule } from '../../src/digests/schedules.ts';
 import { blockActionPayload, FakeSlack, postBlockAction, postSlashCommand } from '../fakes/slack.ts';
-import { freePort, killAllBots, SPAWN_TEST_TIMEOUT_MS, spawnBot, type SpawnedBot } from '../helpers/spawn-bot.ts';
+import { killAllBots, SPAWN_TEST_TIMEOUT_MS, type SpawnedBot, spawnSlackHttpBot } from '../helpers/spawn-bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 
 // The real program (npm start, env only) against FakeSlack: a person subscribes by typing /digest subscribe in
@@ -43,19 +43,13 @@ beforeAll(async () => {
       new Date(fire.getTime() - 3_600_000),
     )
   ).id;
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  bot = spawnBot({
+  ({ bot, baseUrl } = await spawnSlackHttpBot({
     databaseUrl: store.url,
-    env: {
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      BOT_ADMINS: ADMIN,
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-    },
-  });
+    apiUrl: fake.apiUrl,
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    env: { BOT_ADMINS: ADMIN, LOG_LEVEL: 'info' },
+  }));
 });
 
 afterAll(async () => {

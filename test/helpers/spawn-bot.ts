@@ -298,3 +298,29 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+export interface SlackHttpBotOptions {
+  databaseUrl: string;
+  /** The fake Slack's Web API base (`FakeSlack.apiUrl`). */
+  apiUrl: string;
+  botToken: string;
+  signingSecret: string;
+  /** Further settings (BOT_ADMINS, LOG_LEVEL, …). */
+  env?: Record<string, string>;
+}
+
+/** `npm start` with Slack in HTTP mode against a fake Slack, on a free port; `baseUrl` is where to post Slack's requests. */
+export async function spawnSlackHttpBot(options: SlackHttpBotOptions): Promise<{ bot: SpawnedBot; baseUrl: string }> {
+  const port = await freePort();
+  const bot = spawnBot({
+    databaseUrl: options.databaseUrl,
+    env: {
+      SLACK_BOT_TOKEN: options.botToken,
+      SLACK_SIGNING_SECRET: options.signingSecret,
+      SLACK_API_URL: options.apiUrl,
+      PORT: String(port),
+      ...options.env,
+    },
+  });
+  return { bot, baseUrl: `http://127.0.0.1:${port}` };
+}

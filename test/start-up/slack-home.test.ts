@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeViewAsText, type HomeView } from '../../adapters/slack/home.ts';
 import { appHomeOpenedEvent, eventCallback, FakeSlack, homeBlockActionPayload, postBlockAction, postEvent } from '../fakes/slack.ts';
-import { freePort, killAllBots, SPAWN_TEST_TIMEOUT_MS, spawnBot, type SpawnedBot } from '../helpers/spawn-bot.ts';
+import { killAllBots, SPAWN_TEST_TIMEOUT_MS, type SpawnedBot, spawnSlackHttpBot } from '../helpers/spawn-bot.ts';
 import { createEmptyTestStore, type TestStore } from '../helpers/store.ts';
 import { homeViewProblems } from '../slack/helpers/block-kit.ts';
 
@@ -21,18 +21,13 @@ beforeAll(async () => {
   fake = new FakeSlack({ botToken: BOT_TOKEN });
   await fake.start();
   store = await createEmptyTestStore();
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  bot = spawnBot({
+  ({ bot, baseUrl } = await spawnSlackHttpBot({
     databaseUrl: store.url,
-    env: {
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      BOT_ADMINS: ADMIN,
-      PORT: String(port),
-    },
-  });
+    apiUrl: fake.apiUrl,
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    env: { BOT_ADMINS: ADMIN },
+  }));
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack, postSlashCommand } from '../fakes/slack.ts';
-import { freePort, killAllBots, SPAWN_TEST_TIMEOUT_MS, spawnBot, type SpawnedBot } from '../helpers/spawn-bot.ts';
+import { killAllBots, SPAWN_TEST_TIMEOUT_MS, type SpawnedBot, spawnSlackHttpBot } from '../helpers/spawn-bot.ts';
 import { createEmptyTestStore, type TestStore } from '../helpers/store.ts';
 import { httpSend, SLACK_USER, slackImportAndShow } from './chat-flows.ts';
 
@@ -16,18 +16,13 @@ beforeAll(async () => {
   fake = new FakeSlack({ botToken: BOT_TOKEN });
   await fake.start();
   store = await createEmptyTestStore();
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  bot = spawnBot({
+  ({ bot, baseUrl } = await spawnSlackHttpBot({
     databaseUrl: store.url,
-    env: {
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      BOT_ADMINS: SLACK_USER,
-      PORT: String(port),
-    },
-  });
+    apiUrl: fake.apiUrl,
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    env: { BOT_ADMINS: SLACK_USER },
+  }));
 });
 
 afterAll(async () => {
