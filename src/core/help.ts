@@ -23,7 +23,7 @@ export function helpOverview(registry: CommandRegistry): Reply<HelpData> {
       notes: [
         'Type /help <command> for its options and examples.',
         'Options are key=value; put values with spaces in quotes: name="Spring sale".',
-        'On Slack and Discord, a command sent without its required options opens a form to fill them in; add the word form to open any command’s form (/segment run form).',
+        'On Slack and Discord, a command sent without its required options opens a form to fill them in; on Slack, add the word form to open any command’s form (/segment run form).',
         'Shared results are posted in the channel (add private=true to see one alone); help, roles, the audit trail, customer records and errors are shown only to you.',
         `Roles, least to most: ${ROLES.join(' < ')}.`,
       ],
