@@ -31,6 +31,8 @@ export interface ImportInput {
   strict: boolean;
   dateFormat?: string;
   map?: string;
+  /** A preset for a known export (shopify-orders, google-ads, …): its mapping and transformations. */
+  preset?: string;
   /** `encoding=`; a byte order mark overrides it. */
   encoding?: EncodingOption;
   defaultCurrency: string;

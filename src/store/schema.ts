@@ -27,6 +27,8 @@ export interface Database {
   digest_runs: DigestRunsTable;
   digest_subscriptions: DigestSubscriptionsTable;
   digest_subscription_sends: DigestSubscriptionSendsTable;
+  source_state: SourceStateTable;
+  source_runs: SourceRunsTable;
   campaigns: CampaignsTable;
   campaign_transitions: CampaignTransitionsTable;
   campaign_audience: CampaignAudienceTable;
@@ -244,6 +246,8 @@ export interface DigestSchedulesTable {
   created_by_channel: string | null;
   created_at: string;
   updated_at: string;
+  /** Comma-separated source names synced before each run (null: none). */
+  refresh: string | null;
 }
 
 /**
@@ -462,4 +466,32 @@ export interface ErasureSuppressionsTable {
   kind: string;
   reference: string;
   created_at: string;
+}
+
+/** One row per named source (SOURCES_FILE): its incremental cursor, freshness and failing spell. */
+export interface SourceStateTable {
+  name: string;
+  cursor: string | null;
+  data_through: string | null;
+  last_attempt_at: string | null;
+  last_success_at: string | null;
+  last_rows: number | null;
+  last_error: string | null;
+  failing_since: string | null;
+  failure_posted_at: string | null;
+  updated_at: string;
+}
+
+/** One row per (source, fire time): a scheduled sync runs once across instances. */
+export interface SourceRunsTable {
+  id: Generated<number>;
+  source: string;
+  fire_time: string;
+  trigger: string;
+  status: string;
+  claimed_by: string | null;
+  started_at: string;
+  finished_at: string | null;
+  rows: number | null;
+  detail: string | null;
 }
