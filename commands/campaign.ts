@@ -433,6 +433,7 @@ export default defineCommand({
       role: 'marketer',
       visibility: 'public',
       long: true,
+      writes: true,
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         ctx.progress({ fraction: null, message: 'sizing the audience and forecasting revenue' });
@@ -542,6 +543,7 @@ export default defineCommand({
       role: 'marketer',
       visibility: 'public',
       long: true,
+      writes: true,
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         const result = await launchCampaign(deps(ctx), c, actorOf(ctx.caller), ctx.progress);
@@ -595,6 +597,7 @@ export default defineCommand({
       role: 'marketer',
       visibility: 'public',
       long: true,
+      writes: true,
       handler: async (ctx, { campaign: ref }) => {
         const result = await resumeDelivery(deps(ctx), await load(ctx, ref), actorOf(ctx.caller), ctx.progress);
         return controlReply(ctx, result, `▶️ Campaign #${result.campaign.id} resumed: ${deliveryText(result.campaign, result.outbox)}.`);
@@ -614,6 +617,7 @@ export default defineCommand({
       role: 'marketer',
       visibility: 'public',
       long: true,
+      writes: true,
       examples: ['/campaign retry 3', '/campaign retry 3 all'],
       handler: async (ctx, { campaign: ref, which }) => {
         const result = await retryDelivery(deps(ctx), await load(ctx, ref), which, actorOf(ctx.caller), ctx.progress);

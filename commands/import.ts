@@ -129,7 +129,7 @@ async function importNow(
   if (inMemory || source.type === 'upload') {
     return runImport(ctx.db, input, ctx.progress, { sqliteFile: !inMemory && dialectOf(url) === 'sqlite' ? sqlitePath(url) : undefined });
   }
-  return runInWorker<ImportInput & { databaseUrl: string }, ImportResult>(TASK, { ...input, databaseUrl: url }, ctx.progress);
+  return runInWorker<ImportInput & { databaseUrl: string }, ImportResult>(TASK, { ...input, databaseUrl: url }, ctx.progress, ctx.signal);
 }
 
 const action = (kind: ImportKind) =>
@@ -141,6 +141,7 @@ const action = (kind: ImportKind) =>
     role: 'analyst',
     visibility: kind === 'customers' ? 'private' : 'public',
     long: true,
+    writes: true,
     examples: [
       kind === 'rates' ? '/import rates eur-rates.csv' : `/import ${kind} examples/${kind}.csv`,
       ...(kind === 'orders'

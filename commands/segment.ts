@@ -46,7 +46,7 @@ async function startRun(ctx: CommandContext, input: SegmentRunInput): Promise<Se
 function segmentNow(ctx: CommandContext, input: SegmentRunInput): Promise<SegmentRunOutput> {
   const url = ctx.config.DATABASE_URL;
   if (!url.startsWith('postgres') && sqlitePath(url) === ':memory:') return performSegmentRun(ctx.db, input, ctx.progress);
-  return runInWorker<SegmentRunInput, SegmentRunOutput>(TASK, { ...input, databaseUrl: url, outDir: ctx.outDir }, ctx.progress);
+  return runInWorker<SegmentRunInput, SegmentRunOutput>(TASK, { ...input, databaseUrl: url, outDir: ctx.outDir }, ctx.progress, ctx.signal);
 }
 
 function parseFeatureList(text: string | undefined): string[] | undefined {
@@ -88,6 +88,7 @@ export default defineCommand({
       role: 'analyst',
       visibility: 'public',
       long: true,
+      writes: true,
       examples: [
         '/segment run',
         '/segment run k=5 features=recency,frequency,monetary,tenure',

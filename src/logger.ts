@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { redactUrls } from './privacy/redact-url.ts';
 
@@ -83,4 +86,47 @@ export function createLogger(level: string, destination: NodeJS.WritableStream =
     return child.call(this, scrubDeep(bindings) as typeof bindings, options);
   } as Logger['child'];
   return logger;
+}
+
+/** The log file of an interactive console when LOG_FILE is unset. */
+export const CONSOLE_LOG_FILE = './data/growthbot.log';
+
+/** Warnings and errors as one readable line each (`warning: …`), for a terminal that also shows a prompt. */
+function shortLines(out: NodeJS.WritableStream): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          const record = JSON.parse(line) as { level?: string; msg?: string };
+          out.write(`${record.level === 'warn' ? 'warning' : (record.level ?? 'log')}: ${record.msg ?? ''}\n`);
+        } catch {
+          out.write(`${line}\n`);
+        }
+      }
+      callback();
+    },
+  });
+}
+
+/**
+ * Where the logs go: LOG_FILE when set; else standard error, except at an interactive console prompt, where
+ * they go to CONSOLE_LOG_FILE and only warnings and errors reach the screen, as short lines.
+ */
+export function logDestination(
+  logFile: string | undefined,
+  interactiveConsole: boolean,
+  stderr: NodeJS.WritableStream = process.stderr,
+): { destination: NodeJS.WritableStream; file?: string } {
+  const file = logFile ?? (interactiveConsole ? CONSOLE_LOG_FILE : undefined);
+  if (!file) return { destination: stderr };
+  const resolved = path.resolve(file);
+  mkdirSync(path.dirname(resolved), { recursive: true });
+  const toFile = pino.destination({ dest: resolved, sync: true });
+  if (!interactiveConsole) return { destination: toFile as unknown as NodeJS.WritableStream, file: resolved };
+  const both = pino.multistream([
+    { level: 'trace', stream: toFile },
+    { level: 'warn', stream: shortLines(stderr) },
+  ]);
+  return { destination: both as unknown as NodeJS.WritableStream, file: resolved };
 }

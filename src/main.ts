@@ -13,7 +13,7 @@ import { workerPool } from './jobs/worker-pool.ts';
 import { Health } from './lifecycle/health.ts';
 import { drainCommands, reportInterruptedJobs, shutdownSignals, within } from './lifecycle/shutdown.ts';
 import { startupFailureMessage } from './lifecycle/start-up-errors.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, logDestination, type Logger } from './logger.ts';
 import { releaseHeldLeases } from './store/locks.ts';
 
 /** How often jobs cut off elsewhere (a crashed instance, once its lease expires) are looked for. */
@@ -43,10 +43,17 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const useConsole = values.console || (!slackEnabled(config) && !discordEnabled(config));
+  let logs: ReturnType<typeof logDestination>;
+  try {
+    logs = logDestination(config.LOG_FILE, useConsole && isInteractive(process.stdin, values.json));
+  } catch (error) {
+    process.stderr.write(`The log file cannot be opened (LOG_FILE): ${(error as Error).message}. Set LOG_FILE to a writable file.\n`);
+    return 2;
+  }
+  const logger = createLogger(config.LOG_LEVEL, logs.destination);
   const stop = shutdownSignals();
   const health = new Health();
-  const useConsole = values.console || (!slackEnabled(config) && !discordEnabled(config));
   // stopped in reverse order of starting
   const services: RunningAdapter[] = [];
   let app: App | undefined;

@@ -59,6 +59,11 @@ export const configSchema = z.object({
   BUSINESS_TZ: optionalText
     .refine((v) => v === undefined || isValidTimeZone(v), 'must be an IANA time zone name such as UTC, Europe/Berlin or America/New_York')
     .transform((v) => (v === undefined ? 'UTC' : canonicalZone(v))),
+  /**
+   * Where logs go instead of standard error. Unset: standard error, except while the console's prompt is
+   * interactive, when they go to ./data/growthbot.log and only warnings reach the screen.
+   */
+  LOG_FILE: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOB_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
   WORKERS: z.preprocess(

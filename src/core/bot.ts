@@ -30,6 +30,8 @@ export interface Invocation {
   answers?: Record<string, string>;
   uploads?: Upload[];
   onProgress?: (update: ProgressUpdate) => void;
+  /** Aborted when the caller cancels (Ctrl-C in the console): work running in a worker stops. */
+  signal?: AbortSignal;
 }
 
 export interface PreparedCommand {
@@ -322,6 +324,7 @@ export class Bot {
       uploads: invocation.uploads ?? [],
       now: this.now,
       progress: throttleProgress(sink),
+      signal: invocation.signal,
       notify: this.notify,
       updatePosted: this.updatePosted,
       commands: this.registry,

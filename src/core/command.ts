@@ -29,6 +29,8 @@ export interface ActionDefinition<S extends OptionsSchema = OptionsSchema, D = u
   examples?: string[];
   /** Slow work: adapters acknowledge at once with "working on it" and show progress. */
   long?: boolean;
+  /** Changes the store: the console asks before Ctrl-C cancels it. */
+  writes?: boolean;
   /**
    * Answered in a direct message where commands otherwise need a server (Discord: no server, so
    * no allow-list and no Discord roles there). Only for actions that read nothing of the store.

@@ -78,6 +78,8 @@ export interface CommandContext {
   uploads: Upload[];
   now(): Date;
   progress(update: ProgressUpdate): void;
+  /** Aborted when the caller cancels the command; pass it to runInWorker. */
+  signal?: AbortSignal;
   notify: Notifier;
   updatePosted: MessageUpdater;
   commands: CommandRegistry;

@@ -17,7 +17,7 @@ export function runClvModel(ctx: CommandContext, request: { asOf?: string; holdo
   const url = workerUrl(ctx);
   if (!url) return fitClvModelReport(ctx.db, request, ctx.progress);
   const input: ClvTaskInput = { databaseUrl: url, kind: 'model', ...request };
-  return runInWorker<ClvTaskInput, ClvModelReport>(TASK, input, ctx.progress);
+  return runInWorker<ClvTaskInput, ClvModelReport>(TASK, input, ctx.progress, ctx.signal);
 }
 
 /** Fits on the whole base and values the requested customers, in a worker thread. */
@@ -25,5 +25,5 @@ export function runClvValues(ctx: CommandContext, request: ClvValueRequest): Pro
   const url = workerUrl(ctx);
   if (!url) return computeClvValues(ctx.db, request, ctx.progress);
   const input: ClvTaskInput = { databaseUrl: url, kind: 'values', request };
-  return runInWorker<ClvTaskInput, ClvValueReport>(TASK, input, ctx.progress);
+  return runInWorker<ClvTaskInput, ClvValueReport>(TASK, input, ctx.progress, ctx.signal);
 }
