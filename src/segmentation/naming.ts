@@ -24,11 +24,35 @@ interface RoleWords {
 // prettier-ignore
 export const ROLE_WORDS: Record<Exclude<FeatureRole, 'other'>, RoleWords> = {
   recency:   { high: 'lapsed',        low: 'recent',        more: 'less recent',    less: 'more recent' },
-  frequency: { high: 'frequent',      low: 'one-off',       more: 'more frequent',  less: 'less frequent' },
+  frequency: { high: 'frequent',      low: 'occasional',    more: 'more frequent',  less: 'less frequent' },
   monetary:  { high: 'high spenders', low: 'low spenders',  more: 'higher spend',   less: 'lower spend' },
   tenure:    { high: 'long-standing', low: 'new',           more: 'longer tenure',  less: 'shorter tenure' },
   aov:       { high: 'big baskets',   low: 'small baskets', more: 'bigger baskets', less: 'smaller baskets' },
 };
+
+/**
+ * The thresholds behind the words, relative to the whole base (the README's "How segments are named"):
+ * - a feature is high when the segment's average is at least 25% above the base average AND in the
+ *   base's top quarter (at or above its 75th percentile): "High spenders" are the top of monetary;
+ * - low when at least 25% below the base average AND at or below the base median;
+ * - frequency has absolute words: "one-off" only when the segment averages at most 1.5 orders (then
+ *   most of its customers have exactly one: an average of 1.5 leaves at most half with two or more),
+ *   else a low frequency is "occasional"; "frequent" needs an average of at least 2 orders.
+ */
+export const ONE_OFF_MAX_AVERAGE_ORDERS = 1.5;
+export const FREQUENT_MIN_AVERAGE_ORDERS = 2;
+
+function levelOf(value: number, summary: FeatureSummary, role: FeatureRole, threshold: number): Level {
+  const deviation = featureDeviation(value, summary);
+  if (role === 'frequency') {
+    if (deviation >= threshold && value >= FREQUENT_MIN_AVERAGE_ORDERS) return 'high';
+    if (deviation <= -threshold || value <= ONE_OFF_MAX_AVERAGE_ORDERS) return value < summary.mean ? 'low' : 'typical';
+    return 'typical';
+  }
+  if (deviation >= threshold && (summary.p75 === undefined || value >= summary.p75)) return 'high';
+  if (deviation <= -threshold && (summary.median === undefined || value <= summary.median)) return 'low';
+  return 'typical';
+}
 
 type Condition = Partial<Record<Exclude<FeatureRole, 'other'>, Level[]>>;
 
@@ -87,18 +111,21 @@ export function nameSegments(centroids: Float64Array, summaries: FeatureSummary[
   const k = centroids.length / dims;
   const threshold = options.threshold ?? 0.25;
   const roles = summaries.map((s) => featureRole(s.name, options.roles));
+  const frequencies: (number | undefined)[] = [];
   const segments = Array.from({ length: k }, (_, index): NamedSegment => {
     const levels: Record<string, Level> = {};
     const deviations: Record<string, number> = {};
     const byRole: Partial<Record<FeatureRole, Level>> = {};
     summaries.forEach((summary, d) => {
-      const deviation = featureDeviation(centroids[index * dims + d], summary);
-      const level: Level = deviation >= threshold ? 'high' : deviation <= -threshold ? 'low' : 'typical';
+      const value = centroids[index * dims + d];
+      const deviation = featureDeviation(value, summary);
+      const level = levelOf(value, summary, roles[d], threshold);
       levels[summary.name] = level;
+      if (roles[d] === 'frequency') frequencies[index] = value;
       deviations[summary.name] = deviation;
       if (roles[d] !== 'other' && byRole[roles[d]] === undefined) byRole[roles[d]] = level;
     });
-    return { index, name: baseName(summaries, roles, levels), action: actionFor(byRole), levels, deviations };
+    return { index, name: baseName(summaries, roles, levels, frequencies[index]), action: actionFor(byRole), levels, deviations };
   });
   disambiguate(segments, summaries, roles);
   return segments;
@@ -114,13 +141,14 @@ export function actionFor(levels: Partial<Record<FeatureRole, Level>>): string {
   return rule!.action;
 }
 
-function baseName(summaries: FeatureSummary[], roles: FeatureRole[], levels: Record<string, Level>): string {
+function baseName(summaries: FeatureSummary[], roles: FeatureRole[], levels: Record<string, Level>, frequency?: number): string {
   const level = (role: FeatureRole) => {
     const d = roles.indexOf(role);
     return d < 0 ? 'typical' : levels[summaries[d].name];
   };
   const word = (role: Exclude<FeatureRole, 'other'>) => {
     const l = level(role);
+    if (role === 'frequency' && l === 'low' && frequency !== undefined && frequency <= ONE_OFF_MAX_AVERAGE_ORDERS) return 'one-off';
     return l === 'typical' ? undefined : ROLE_WORDS[role][l];
   };
   const noun = word('monetary') ?? 'customers';

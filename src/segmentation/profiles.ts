@@ -7,13 +7,25 @@ export interface FeatureSummary {
   /** Population standard deviation. */
   sd: number;
   min: number;
+  /** The median and upper quartile of the base: a segment is "high" only in the top quarter, "low" only at or below the median. */
+  median?: number;
+  p75?: number;
 }
 
 /** Overall mean, standard deviation and minimum per feature (pass the ORIGINAL, untransformed matrix). */
 export function summarizeFeatures(matrix: FeatureMatrix): FeatureSummary[] {
   return matrix.names.map((name, d) => {
     const values = column(matrix, d);
-    return { name, mean: mean(values), sd: standardDeviation(values), min: values.reduce((a, b) => Math.min(a, b)) };
+    const sorted = Float64Array.from(values).sort();
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))];
+    return {
+      name,
+      mean: mean(values),
+      sd: standardDeviation(values),
+      min: values.reduce((a, b) => Math.min(a, b)),
+      median: at(0.5),
+      p75: at(0.75),
+    };
   });
 }
 

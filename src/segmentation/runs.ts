@@ -53,6 +53,8 @@ export interface RunDetails {
   /** Customers left out because a requested attribute was missing. */
   missing: number;
   currency: string;
+  /** A warning when as_of lies well past the latest purchase or far before it (what as_of was used, and why it matters). */
+  as_of_note?: string;
   /** Wall time of the stages before storing: reading features, clustering or scoring. */
   timings_ms?: { features: number; cluster: number };
 }

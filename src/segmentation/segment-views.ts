@@ -245,6 +245,7 @@ export async function runView(
     });
   }
   const notes = [`Run #${run.id}: address a segment by its id or name in /segment show, /segment export and campaign audiences.`];
+  if (run.details.as_of_note) notes.unshift(run.details.as_of_note);
   notes.push(...rfmNotes(run));
   if (run.details.missing > 0) notes.push(`${formatCount(run.details.missing)} customers lack one of the features and are in no segment.`);
   if (segments.some((s) => s.kind === 'no_purchase'))

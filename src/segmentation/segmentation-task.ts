@@ -99,6 +99,7 @@ export async function performSegmentRun(
     );
   }
   const asOf = input.asOf ?? latest ?? dayOfInstant(new Date(input.createdAt), input.zone);
+  const asOfNote = usesOrders && input.asOf && latest ? asOfWarning(input.asOf, latest) : undefined;
 
   let started = performance.now();
   progress({ fraction: 0, message: 'reading customer features' });
@@ -141,6 +142,7 @@ export async function performSegmentRun(
     ...(plan.rfm ? { rfm: plan.rfm } : {}),
     missing: plan.missing,
     currency: input.currency,
+    ...(asOfNote ? { as_of_note: asOfNote } : {}),
     timings_ms: { features: Math.round(featuresMs), cluster: Math.round(clusterMs) },
   };
   const { runId } = await storeRun(
@@ -431,4 +433,20 @@ function asUserError(error: unknown, who: string): unknown {
     default:
       return new UserError(error.code, `${error.message}.`, { hint: 'Check features= and k=.', context });
   }
+}
+
+/** as_of this many days past the latest purchase makes everyone look lapsed. */
+export const AS_OF_AFTER_DATA_DAYS = 30;
+/** as_of this many days before the latest purchase leaves much of the data out. */
+export const AS_OF_BEFORE_DATA_DAYS = 365;
+
+/** A warning when as_of is well past the latest purchase (or far before it), naming the as_of used. */
+export function asOfWarning(asOf: string, latest: string): string | undefined {
+  const days = Math.round((Date.parse(`${asOf}T00:00:00Z`) - Date.parse(`${latest}T00:00:00Z`)) / 86_400_000);
+  const count = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'day' : 'days'}`;
+  if (days > AS_OF_AFTER_DATA_DAYS)
+    return `⚠️ as_of ${asOf} is ${count(days)} after the latest purchase (${latest}): recency is counted to ${asOf}, so every customer looks at least ${count(days)} silent and the names compare customers only with each other. Used as_of ${asOf} as asked; leave as_of out to use ${latest}.`;
+  if (-days > AS_OF_BEFORE_DATA_DAYS)
+    return `⚠️ as_of ${asOf} is ${count(-days)} before the latest purchase (${latest}): purchases after ${asOf} are left out. Used as_of ${asOf} as asked; leave as_of out to use ${latest}.`;
+  return undefined;
 }

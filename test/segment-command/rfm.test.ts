@@ -4,6 +4,7 @@ import type { Bot } from '../../src/core/bot.ts';
 import { createTestBot, run } from '../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 import { seedCustomers } from './seed.ts';
+import { asOfWarning } from '../../src/segmentation/segmentation-task.ts';
 
 let store: TestStore;
 let bot: Bot;
@@ -119,5 +120,21 @@ describe('/segment run method=rfm', () => {
         features: { recency: 1, frequency: 5, monetary: 500, r_score: 5, f_score: 5, m_score: 5 },
       },
     ]);
+  });
+
+  it('warns when as_of lies far past the latest purchase (or far before it) and names the as_of used', async () => {
+    // the latest purchase is 2026-07-15 (B's order after the first run's as_of)
+    const late = await run(bot, '/segment run method=rfm as_of=2030-01-01');
+    expect(late.ok, late.view.text).toBe(true);
+    const lateNotes = (late.view.notes ?? []).join('\n');
+    expect(lateNotes).toMatch(/as_of 2030-01-01 is 1,266 days after the latest purchase \(2026-07-15\)/);
+    expect(lateNotes).toMatch(/Used as_of 2030-01-01 as asked; leave as_of out to use 2026-07-15/);
+    // the data here spans less than a year; the rule for an as_of far before the data, on its own
+    expect(asOfWarning('2025-06-01', '2026-07-15')).toMatch(
+      /as_of 2025-06-01 is 409 days before the latest purchase \(2026-07-15\): purchases after 2025-06-01 are left out/,
+    );
+    expect(asOfWarning('2026-01-01', '2026-07-15')).toBeUndefined();
+    const near = await run(bot, '/segment run method=rfm as_of=2026-07-20');
+    expect((near.view.notes ?? []).join('\n')).not.toMatch(/latest purchase/);
   });
 });

@@ -80,4 +80,27 @@ describe('nameSegments', () => {
       "Reactivation: 'we miss you' message with an incentive",
     );
   });
+
+  it('never calls a segment one-off or high spenders when its own profile says otherwise', () => {
+    const base: FeatureSummary[] = [
+      { name: 'recency_days', mean: 100, sd: 80, min: 0, median: 80, p75: 150 },
+      { name: 'frequency', mean: 4.5, sd: 3, min: 1, median: 3, p75: 6 },
+      { name: 'monetary', mean: 400, sd: 500, min: 5, median: 250, p75: 520 },
+    ];
+    // averages 2.84 orders (low against 4.5) and spends 290: occasional, not one-off; 290 is not in the bottom half
+    const [occasional] = nameSegments(Float64Array.from([100, 2.84, 290]), base);
+    expect(occasional.name).toBe('Occasional customers');
+    // 1.3 orders on average: most have exactly one
+    const [oneOff] = nameSegments(Float64Array.from([100, 1.3, 400]), base);
+    expect(oneOff.name).toBe('One-off customers');
+    // 510 is 27% above the average but below the top quarter (520): not "high spenders"
+    const [notTop] = nameSegments(Float64Array.from([100, 4.5, 510]), base);
+    expect(notTop.name).toBe('Typical customers');
+    const [top] = nameSegments(Float64Array.from([100, 4.5, 900]), base);
+    expect(top.name).toBe('High spenders');
+    // "frequent" needs two orders on average even where the base buys less
+    const sparse: FeatureSummary[] = [{ name: 'frequency', mean: 1.2, sd: 0.4, min: 1, median: 1, p75: 1 }];
+    expect(nameSegments(Float64Array.from([1.6]), sparse)[0].name).toBe('Typical customers');
+    expect(nameSegments(Float64Array.from([2.4]), sparse)[0].name).toBe('Frequent customers');
+  });
 });
