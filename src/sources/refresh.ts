@@ -6,6 +6,20 @@ import { freshnessLine, inputFreshness, type InputFreshness } from './freshness.
 import { runSourceSync, type SourceRunOptions } from './run.ts';
 import { runKey } from './runs.ts';
 
+const defined = new WeakMap<object, readonly SourceDefinition[]>();
+
+/**
+ * The sources loaded at start, kept per Config object (a bot's commands share its config): /digest schedule
+ * checks refresh= against them, digests sync them. Provisional until the sources loader's own access is merged.
+ */
+export function registerSources(config: object, sources: readonly SourceDefinition[]): void {
+  defined.set(config, sources);
+}
+
+export function sourcesOf(config: object): readonly SourceDefinition[] {
+  return defined.get(config) ?? [];
+}
+
 /** digest_schedules.refresh as a list of names. */
 export function refreshNames(stored: string | null | undefined): string[] {
   return (stored ?? '')
