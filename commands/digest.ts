@@ -27,7 +27,7 @@ import { subscribe, subscribedSchedules, unsubscribe } from '../src/digests/subs
 import type { PeriodKind } from '../src/digests/periods.ts';
 import { dayOf, zoneFor } from '../src/core/business-day.ts';
 import { formatInZone, localDate, validateTimeZone } from '../src/core/time-zone.ts';
-import { parseRefresh, refreshNames, sourcesOf } from '../src/sources/refresh.ts';
+import { digestInputsHook, parseRefresh, refreshNames, sourcesOf } from '../src/sources/refresh.ts';
 
 const sectionsOption = z
   .string()
@@ -543,7 +543,9 @@ export default defineCommand({
       handler: async (ctx, { id }) => {
         const schedule = await requireSchedule(ctx.db, id);
         const now = ctx.now();
-        const outcome = await runDigest(runtimeOf(ctx), schedule, now, manualKey(now));
+        // the sources it names are synced first here too, as the sources' own context
+        const inputs = digestInputsHook(ctx, () => sourcesOf(ctx.config));
+        const outcome = await runDigest(runtimeOf(ctx, { inputs }), schedule, now, manualKey(now));
         const where = `${schedule.platform as Platform}:${schedule.channel_id}`;
         if (outcome.status === 'failed') {
           throw new UserError('digest_failed', `Digest #${id} was not delivered to ${where}: ${outcome.detail}`, {

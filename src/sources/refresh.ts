@@ -1,9 +1,8 @@
-import type { Bot } from '../core/bot.ts';
 import { UserError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import type { SourceDefinition } from './definition.ts';
 import { freshnessLine, inputFreshness, type InputFreshness } from './freshness.ts';
-import { runSourceSync, type SourceRunOptions } from './run.ts';
+import { runSourceSync, type SourceHost, type SourceRunOptions } from './run.ts';
 import { runKey } from './runs.ts';
 
 const defined = new WeakMap<object, readonly SourceDefinition[]>();
@@ -72,7 +71,7 @@ export interface DigestInputs {
  * source is defined (the digest then reads as before).
  */
 export async function refreshDigestInputs(
-  bot: Bot,
+  bot: SourceHost,
   sources: readonly SourceDefinition[],
   digest: { id: number; refresh: string | null; time_zone: string },
   fireKey: string,
@@ -107,7 +106,7 @@ export async function refreshDigestInputs(
 
 /** The digest runtime's `inputs` hook over the bot's sources: startDigestScheduler({ runtime: { inputs } }). */
 export function digestInputsHook(
-  bot: Bot,
+  bot: SourceHost,
   sources: () => readonly SourceDefinition[],
   options: Pick<SourceRunOptions, 'sync' | 'notices'> = {},
 ): (schedule: { id: number; refresh: string | null; time_zone: string }, key: string) => Promise<DigestInputs | null> {

@@ -1,14 +1,29 @@
-import type { Bot } from '../core/bot.ts';
-import type { ProgressUpdate } from '../core/context.ts';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/config.ts';
+import type { Notifier, ProgressUpdate } from '../core/context.ts';
 import { isUserError } from '../core/errors.ts';
 import { INSTANCE_ID } from '../digests/runs.ts';
+import type { Logger } from '../logger.ts';
+import type { Database } from '../store/schema.ts';
 import type { SourceDefinition, SyncOutcome } from './definition.ts';
 import { noticeFailure, noticeRecovery, type NoticeDeps } from './notices.ts';
 import { claimSourceRun, finishSourceRun, runKey, type SourceTrigger } from './runs.ts';
 
+/** What a sync and its notices need: the Bot, or a command's context (both carry these). */
+export interface SourceHost {
+  db: Kysely<Database>;
+  config: Config;
+  logger: Logger;
+  outDir: string;
+  now(): Date;
+  notify: Notifier;
+  /** The sources loaded from SOURCES_FILE. */
+  sources?: readonly SourceDefinition[];
+}
+
 /** syncSource's shape (src/sources/sync.ts): imports the source and records source_state; throws a UserError on failure. */
 export type SyncFn = (
-  bot: Bot,
+  bot: SourceHost,
   name: string,
   options: { trigger: SourceTrigger; progress?: (update: ProgressUpdate) => void; fireTime?: string },
 ) => Promise<SyncOutcome>;
@@ -26,7 +41,8 @@ export type SourceRunOutcome =
       problem: string;
       /** The error syncSource threw: a command rethrows it. */
       error: unknown;
-      notice: 'posted' | 'logged' | 'already' | 'undelivered';
+      /** What ADMIN_CHANNEL was told: `none` for a sync that did not run (an import of its kind holds the lock). */
+      notice: 'posted' | 'logged' | 'already' | 'undelivered' | 'none';
     };
 
 export interface SourceRunOptions {
@@ -45,7 +61,7 @@ export interface SourceRunOptions {
  * How long a claim is held before another instance may take it over (or record it as failed): a sync is cut
  * off after IMPORT_TIMEOUT_S, so a `running` row older than that plus a minute lost its holder.
  */
-export function sourceLeaseMs(config: Bot['config']): number {
+export function sourceLeaseMs(config: Config): number {
   return (config.IMPORT_TIMEOUT_S + 60) * 1_000;
 }
 
@@ -56,7 +72,7 @@ export function sourceLeaseMs(config: Bot['config']): number {
  * bot); the failure is in the outcome.
  */
 export async function runSourceSync(
-  bot: Bot,
+  bot: SourceHost,
   name: string,
   trigger: SourceTrigger,
   fireTime: Date,
@@ -74,7 +90,7 @@ export async function runSourceSync(
 
 /** Runs a sync this process holds the claim of (a fresh claim, or one taken over from a stopped instance). */
 export async function executeSourceRun(
-  bot: Bot,
+  bot: SourceHost,
   name: string,
   trigger: SourceTrigger,
   key: string,
@@ -86,13 +102,13 @@ export async function executeSourceRun(
   const sync = options.sync ?? (await realSync());
   const definition = options.definition ?? definitionOf(bot, name);
   const deps: NoticeDeps = { db: bot.db, config: bot.config, notify: bot.notify, logger: bot.logger, ...options.notices };
-  const before = await bot.db.selectFrom('source_state').select(['failing_since']).where('name', '=', name).executeTakeFirst();
+  const before = await failingSince(bot, name);
   try {
     const outcome = await sync(bot, name, { trigger, fireTime: key, ...(options.progress ? { progress: options.progress } : {}) });
     const done = bot.now();
-    if (!(await finishSourceRun(bot.db, runId, { status: 'done', rows: outcome.rows, detail: outcome.summary }, done, startedAt)))
-      log.warn('the source run was taken over by another instance meanwhile; its record is left to that instance');
-    const recovered = before?.failing_since ? await endSpell(deps, name, before.failing_since, outcome, done) : false;
+    // syncSource records the run itself; a sync of the test's own may not
+    await finishSourceRun(bot.db, runId, { status: 'done', rows: outcome.rows, detail: outcome.summary }, done, startedAt);
+    const recovered = before ? await endSpell(deps, name, before, outcome, done) : false;
     log.info({ rows: outcome.rows, recovered }, 'source synced');
     return { status: 'done', source: name, key, run_id: runId, outcome, recovered };
   } catch (error) {
@@ -103,6 +119,9 @@ export async function executeSourceRun(
     await finishSourceRun(bot.db, runId, { status: 'failed', detail: problem }, failed, startedAt).catch((e: unknown) =>
       log.error({ err: e }, 'could not record the failed source run'),
     );
+    // an import of the same kind holds the lock: the source is not failing, the sync just did not run
+    if (isUserError(error) && error.code === 'import_running')
+      return { status: 'failed', source: name, key, run_id: runId, problem, error, notice: 'none' };
     let notice: 'posted' | 'logged' | 'already' | 'undelivered' = 'already';
     try {
       const state = await markFailing(bot, name, problem, failed);
@@ -131,7 +150,7 @@ export async function executeSourceRun(
  * recorded here): last_error, and failing_since kept when already set.
  */
 async function markFailing(
-  bot: Bot,
+  bot: SourceHost,
   name: string,
   problem: string,
   now: Date,
@@ -156,24 +175,29 @@ async function markFailing(
   return { failing_since: row.failing_since ?? at, last_success_at: row.last_success_at };
 }
 
+async function failingSince(host: SourceHost, name: string): Promise<string | null> {
+  const row = await host.db.selectFrom('source_state').select(['failing_since']).where('name', '=', name).executeTakeFirst();
+  return row?.failing_since ?? null;
+}
+
 /**
- * The first success after a failing spell: clears the spell with one conditional UPDATE on the failing_since
- * it was seen with (of several instances succeeding at once, one says so) and tells ADMIN_CHANNEL.
+ * The first success after a failing spell (failing_since seen set before the sync) ends it and tells
+ * ADMIN_CHANNEL. syncSource clears the spell on success; a sync that did not is cleared here. Two syncs of
+ * one source do not overlap (an import holds its kind's lock), so one success says it.
  */
-async function endSpell(deps: NoticeDeps, name: string, failingSince: string, outcome: SyncOutcome, now: Date): Promise<boolean> {
-  const cleared = await deps.db
+async function endSpell(deps: NoticeDeps, name: string, since: string, outcome: SyncOutcome, now: Date): Promise<boolean> {
+  await deps.db
     .updateTable('source_state')
     .set({ failing_since: null, failure_posted_at: null, last_error: null, updated_at: now.toISOString() })
     .where('name', '=', name)
-    .where('failing_since', '=', failingSince)
-    .executeTakeFirst();
-  if (Number(cleared.numUpdatedRows) !== 1) return false;
-  await noticeRecovery(deps, { source: name, failingSince, rows: outcome.rows, summary: outcome.summary }, now);
+    .where('failing_since', '=', since)
+    .execute();
+  await noticeRecovery(deps, { source: name, failingSince: since, rows: outcome.rows, summary: outcome.summary }, now);
   return true;
 }
 
-function definitionOf(_bot: Bot, _name: string): SourceDefinition | undefined {
-  return undefined;
+function definitionOf(host: SourceHost, name: string): SourceDefinition | undefined {
+  return host.sources?.find((s) => s.name === name);
 }
 
 async function realSync(): Promise<SyncFn> {
