@@ -137,6 +137,8 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(8 * 1024 ** 3),
+  /** Named sources (README: Connect your data); unset: ./sources.yaml when it exists. */
+  SOURCES_FILE: optionalText,
   ERASURE_SALT: optionalText,
   SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(20),
   HEALTH_PORT: z.preprocess(
