@@ -27,7 +27,7 @@ import { subscribe, subscribedSchedules, unsubscribe } from '../src/digests/subs
 import type { PeriodKind } from '../src/digests/periods.ts';
 import { dayOf, zoneFor } from '../src/core/business-day.ts';
 import { formatInZone, localDate, validateTimeZone } from '../src/core/time-zone.ts';
-import { digestInputsHook, parseRefresh, refreshNames, sourcesOf } from '../src/sources/refresh.ts';
+import { digestInputsHook, parseRefresh, refreshNames } from '../src/sources/refresh.ts';
 
 const sectionsOption = z
   .string()
@@ -107,7 +107,7 @@ export default defineCommand({
         const fields = parseCron(options.cron);
         const timeZone = validateTimeZone(options.tz);
         const sections = parseSections(options.sections);
-        const refresh = options.refresh === undefined ? [] : parseRefresh(options.refresh, sourcesOf(ctx.config));
+        const refresh = options.refresh === undefined ? [] : parseRefresh(options.refresh, ctx.sources);
         const channelId = options.channel ? channelIdOf(options.channel) : ctx.caller.channelId;
         if (!channelId)
           throw new UserError('no_channel', 'I cannot tell which channel to post to.', { hint: 'Give channel=#your-channel.' });
@@ -334,7 +334,7 @@ export default defineCommand({
         const schedule = await requireSchedule(ctx.db, options.id);
         const id = schedule.id;
         if (options.refresh !== undefined && options.cron === undefined && options.tz === undefined) {
-          const refresh = options.refresh.trim().toLowerCase() === 'none' ? [] : parseRefresh(options.refresh, sourcesOf(ctx.config));
+          const refresh = options.refresh.trim().toLowerCase() === 'none' ? [] : parseRefresh(options.refresh, ctx.sources);
           await setRefresh(ctx.db, id, refresh, ctx.now());
           changed(ctx, 'changed', id);
           return reply(
@@ -363,7 +363,7 @@ export default defineCommand({
           await setRefresh(
             ctx.db,
             id,
-            options.refresh.trim().toLowerCase() === 'none' ? [] : parseRefresh(options.refresh, sourcesOf(ctx.config)),
+            options.refresh.trim().toLowerCase() === 'none' ? [] : parseRefresh(options.refresh, ctx.sources),
             ctx.now(),
           );
         await setTiming(ctx.db, id, { cron, timeZone }, ctx.now());
@@ -544,7 +544,7 @@ export default defineCommand({
         const schedule = await requireSchedule(ctx.db, id);
         const now = ctx.now();
         // the sources it names are synced first here too, as the sources' own context
-        const inputs = digestInputsHook(ctx, () => sourcesOf(ctx.config));
+        const inputs = digestInputsHook(ctx);
         const outcome = await runDigest(runtimeOf(ctx, { inputs }), schedule, now, manualKey(now));
         const where = `${schedule.platform as Platform}:${schedule.channel_id}`;
         if (outcome.status === 'failed') {

@@ -5,20 +5,6 @@ import { freshnessLine, inputFreshness, type InputFreshness } from './freshness.
 import { runSourceSync, type SourceHost, type SourceRunOptions } from './run.ts';
 import { runKey } from './runs.ts';
 
-const defined = new WeakMap<object, readonly SourceDefinition[]>();
-
-/**
- * The sources loaded at start, kept per Config object (a bot's commands share its config): /digest schedule
- * checks refresh= against them, digests sync them. Provisional until the sources loader's own access is merged.
- */
-export function registerSources(config: object, sources: readonly SourceDefinition[]): void {
-  defined.set(config, sources);
-}
-
-export function sourcesOf(config: object): readonly SourceDefinition[] {
-  return defined.get(config) ?? [];
-}
-
 /** digest_schedules.refresh as a list of names. */
 export function refreshNames(stored: string | null | undefined): string[] {
   return (stored ?? '')
@@ -104,11 +90,13 @@ export async function refreshDigestInputs(
   return { refreshed, freshness, notes: [freshnessLine(freshness, bot.now(), digest.time_zone), ...notes] };
 }
 
-/** The digest runtime's `inputs` hook over the bot's sources: startDigestScheduler({ runtime: { inputs } }). */
+/**
+ * The digest runtime's `inputs` hook over the host's sources (the Bot's, or a command context's):
+ * startDigestScheduler({ bot, runtime: { inputs: digestInputsHook(bot) } }).
+ */
 export function digestInputsHook(
-  bot: SourceHost,
-  sources: () => readonly SourceDefinition[],
+  host: SourceHost,
   options: Pick<SourceRunOptions, 'sync' | 'notices'> = {},
 ): (schedule: { id: number; refresh: string | null; time_zone: string }, key: string) => Promise<DigestInputs | null> {
-  return (schedule, key) => refreshDigestInputs(bot, sources(), schedule, key, options);
+  return (schedule, key) => refreshDigestInputs(host, host.sources, schedule, key, options);
 }

@@ -1,32 +1,17 @@
-import type { Kysely } from 'kysely';
 import type { Config } from '../config/config.ts';
-import type { Notifier, ProgressUpdate } from '../core/context.ts';
+import type { Caller, Notifier } from '../core/context.ts';
 import { isUserError } from '../core/errors.ts';
 import { INSTANCE_ID } from '../digests/runs.ts';
-import type { Logger } from '../logger.ts';
-import type { Database } from '../store/schema.ts';
 import type { SourceDefinition, SyncOutcome } from './definition.ts';
+import { syncSource, type SyncHost, type SyncOptions } from './sync.ts';
 import { noticeFailure, noticeRecovery, type NoticeDeps } from './notices.ts';
 import { claimSourceRun, finishSourceRun, runKey, type SourceTrigger } from './runs.ts';
 
 /** What a sync and its notices need: the Bot, or a command's context (both carry these). */
-export interface SourceHost {
-  db: Kysely<Database>;
-  config: Config;
-  logger: Logger;
-  outDir: string;
-  now(): Date;
-  notify: Notifier;
-  /** The sources loaded from SOURCES_FILE. */
-  sources?: readonly SourceDefinition[];
-}
+export type SourceHost = SyncHost & { notify: Notifier };
 
 /** syncSource's shape (src/sources/sync.ts): imports the source and records source_state; throws a UserError on failure. */
-export type SyncFn = (
-  bot: SourceHost,
-  name: string,
-  options: { trigger: SourceTrigger; progress?: (update: ProgressUpdate) => void; fireTime?: string },
-) => Promise<SyncOutcome>;
+export type SyncFn = (host: SourceHost, name: string, options: SyncOptions) => Promise<SyncOutcome>;
 
 export type SourceRunOutcome =
   /** Another instance (or this one, woken twice) already has this fire time. */
@@ -52,7 +37,9 @@ export interface SourceRunOptions {
   sync?: SyncFn;
   /** For the notice's wording (kind, type); looked up by name when absent. */
   definition?: SourceDefinition;
-  progress?: (update: ProgressUpdate) => void;
+  progress?: SyncOptions['progress'];
+  /** Who asked (a /source sync); default the scheduler acting for the source. */
+  caller?: Caller;
   /** Overrides for tests: the notices' delivery retries. */
   notices?: Partial<Pick<NoticeDeps, 'retry' | 'sleep'>>;
 }
@@ -99,12 +86,17 @@ export async function executeSourceRun(
   options: SourceRunOptions = {},
 ): Promise<SourceRunOutcome> {
   const log = bot.logger.child({ source: name, fire_time: key, trigger });
-  const sync = options.sync ?? (await realSync());
+  const sync = options.sync ?? syncSource;
   const definition = options.definition ?? definitionOf(bot, name);
   const deps: NoticeDeps = { db: bot.db, config: bot.config, notify: bot.notify, logger: bot.logger, ...options.notices };
   const before = await failingSince(bot, name);
   try {
-    const outcome = await sync(bot, name, { trigger, fireTime: key, ...(options.progress ? { progress: options.progress } : {}) });
+    const outcome = await sync(bot, name, {
+      trigger,
+      fireTime: key,
+      ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.caller ? { caller: options.caller } : {}),
+    });
     const done = bot.now();
     // syncSource records the run itself; a sync of the test's own may not
     await finishSourceRun(bot.db, runId, { status: 'done', rows: outcome.rows, detail: outcome.summary }, done, startedAt);
@@ -197,9 +189,5 @@ async function endSpell(deps: NoticeDeps, name: string, since: string, outcome: 
 }
 
 function definitionOf(host: SourceHost, name: string): SourceDefinition | undefined {
-  return host.sources?.find((s) => s.name === name);
-}
-
-async function realSync(): Promise<SyncFn> {
-  throw new Error('syncSource is not available yet: pass options.sync');
+  return host.sources.find((s) => s.name === name);
 }

@@ -20,8 +20,8 @@ export function nextRun(definition: SourceDefinition, now: Date, businessTz = 'U
 
 export interface SourceSchedulerOptions {
   bot: Bot;
-  /** The sources as loaded from SOURCES_FILE; read again at each reconcile. */
-  sources: () => readonly SourceDefinition[];
+  /** The sources, read again at each reconcile; default the bot's (SOURCES_FILE, loaded at start). */
+  sources?: () => readonly SourceDefinition[];
   createTask?: TaskFactory;
   /** The sync to run (default the real syncSource). */
   sync?: SyncFn;
@@ -54,6 +54,7 @@ export interface SourceScheduler {
 export function startSourceScheduler(options: SourceSchedulerOptions): SourceScheduler {
   const { bot } = options;
   const createTask = options.createTask ?? nodeCronTasks(bot.logger);
+  const sources = options.sources ?? (() => bot.sources);
   const leaseMs = options.leaseMs ?? sourceLeaseMs(bot.config);
   const tasks = new Map<string, { stop(): void; cron: string; timeZone: string }>();
   const running = new Set<Promise<unknown>>();
@@ -64,7 +65,7 @@ export function startSourceScheduler(options: SourceSchedulerOptions): SourceSch
     ...(definition ? { definition } : {}),
     ...(options.notices ? { notices: options.notices } : {}),
   });
-  const find = (name: string) => options.sources().find((s) => s.name === name);
+  const find = (name: string) => sources().find((s) => s.name === name);
   const track = (work: Promise<unknown>) => {
     running.add(work);
     void work.finally(() => running.delete(work));
@@ -95,8 +96,7 @@ export function startSourceScheduler(options: SourceSchedulerOptions): SourceSch
   const reconcile = async () => {
     if (stopped) return;
     const wanted = new Map(
-      options
-        .sources()
+      sources()
         .filter((s) => s.schedule)
         .map((s) => [s.name, s]),
     );

@@ -6,7 +6,7 @@ import type { Reply } from '../../src/core/reply.ts';
 import { startDigestScheduler, type TaskFactory } from '../../src/digests/scheduler.ts';
 import type { SourceDefinition } from '../../src/sources/definition.ts';
 import { describeThrough } from '../../src/sources/freshness.ts';
-import { digestInputsHook, registerSources } from '../../src/sources/refresh.ts';
+import { digestInputsHook } from '../../src/sources/refresh.ts';
 import type { SyncFn } from '../../src/sources/run.ts';
 import { createDatabase } from '../../src/store/database.ts';
 import type { Database } from '../../src/store/schema.ts';
@@ -59,7 +59,7 @@ function digestScheduler(bot: Bot, factory: TaskFactory) {
     bot,
     createTask: factory,
     reconcileMs: 0,
-    runtime: { ...noSleep, inputs: digestInputsHook(bot, () => sources, { sync: fakeSync, notices: noSleep }) },
+    runtime: { ...noSleep, inputs: digestInputsHook(bot, { sync: fakeSync, notices: noSleep }) },
   });
 }
 
@@ -78,10 +78,9 @@ beforeAll(async () => {
     .execute();
   otherDb = createDatabase(store.url);
   const env = { DATABASE_URL: store.url, ADMIN_CHANNEL: 'console:admins' };
-  a = await createTestBot(store.db, store.dir, { env, now: () => clock });
-  b = await createTestBot(otherDb, store.dir, { env, now: () => clock });
+  a = await createTestBot(store.db, store.dir, { env, now: () => clock, sources });
+  b = await createTestBot(otherDb, store.dir, { env, now: () => clock, sources });
   for (const bot of [a, b]) {
-    registerSources(bot.config, sources);
     bot.setNotifier('console', async (target, reply) => {
       posts.push({ channelId: target.channelId, reply });
     });

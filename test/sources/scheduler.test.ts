@@ -57,7 +57,7 @@ function manualTasks() {
 
 const notices = { retry: { attempts: 1, baseDelayMs: 1 }, sleep: async () => {} };
 function scheduler(bot: Bot, factory: TaskFactory, extra: Partial<Parameters<typeof startSourceScheduler>[0]> = {}): SourceScheduler {
-  return startSourceScheduler({ bot, sources: () => sources, createTask: factory, sync: fakeSync, reconcileMs: 0, notices, ...extra });
+  return startSourceScheduler({ bot, createTask: factory, sync: fakeSync, reconcileMs: 0, notices, ...extra });
 }
 
 async function runsOf(source: string) {
@@ -68,8 +68,8 @@ beforeAll(async () => {
   store = await createTestStore();
   otherDb = createDatabase(store.url);
   const env = { DATABASE_URL: store.url, ADMIN_CHANNEL: 'console:admins', BUSINESS_TZ: 'Europe/Berlin' };
-  a = await createTestBot(store.db, store.dir, { env, now: () => clock });
-  b = await createTestBot(otherDb, store.dir, { env, now: () => clock });
+  a = await createTestBot(store.db, store.dir, { env, now: () => clock, sources });
+  b = await createTestBot(otherDb, store.dir, { env, now: () => clock, sources });
   for (const bot of [a, b])
     bot.setNotifier('console', async (target, reply) => {
       posts.push({ channelId: target.channelId, reply });
@@ -214,7 +214,7 @@ describe('failures and recovery', () => {
     expect(posts.map((p) => p.reply.view.title)).toEqual(['Data source ad_spend is failing']);
 
     const warnings: string[] = [];
-    const quiet = await createTestBot(store.db, store.dir, { env: { DATABASE_URL: store.url }, now: () => clock });
+    const quiet = await createTestBot(store.db, store.dir, { env: { DATABASE_URL: store.url }, now: () => clock, sources });
     const logged = Object.create(quiet, {
       logger: {
         value: Object.assign(Object.create(quiet.logger), {
