@@ -329,7 +329,7 @@ export default defineCommand({
       positional: ['id'],
       role: 'admin',
       visibility: 'public',
-      examples: ['/digest edit 3 cron="0 8 * * MON"', '/digest edit 3 tz=America/New_York', '/digest edit 3 refresh=shop_orders,ad_spend'],
+      examples: ['/digest edit 3 cron="0 8 * * MON"', '/digest edit 3 tz=America/New_York'],
       handler: async (ctx, options) => {
         const schedule = await requireSchedule(ctx.db, options.id);
         const id = schedule.id;
