@@ -19,6 +19,7 @@ import {
   requireSchedule,
   scheduleSections,
   setPaused,
+  setRefresh,
   setTiming,
   type DigestRun,
 } from '../src/digests/schedules.ts';
@@ -26,6 +27,7 @@ import { subscribe, subscribedSchedules, unsubscribe } from '../src/digests/subs
 import type { PeriodKind } from '../src/digests/periods.ts';
 import { dayOf, zoneFor } from '../src/core/business-day.ts';
 import { formatInZone, localDate, validateTimeZone } from '../src/core/time-zone.ts';
+import { digestInputsHook, parseRefresh, refreshNames } from '../src/sources/refresh.ts';
 
 const sectionsOption = z
   .string()
@@ -33,6 +35,10 @@ const sectionsOption = z
   .describe(`what to include, comma-separated: ${SECTIONS.join(',')} (default all)`)
   .meta({ hint: SECTIONS.join(',') });
 const periodOption = z.enum(['week', 'month']).default('week').describe('the period reported: the last complete week (Mon-Sun) or month');
+const refreshOption = z
+  .string()
+  .optional()
+  .describe('sources to sync before each digest, comma-separated, e.g. shop_orders,ad_spend (see /source list)');
 const idOption = z.number().int().min(1).describe('the schedule id from /digest list').meta({ choicesFrom: 'schedule' });
 
 function parseSections(text: string | undefined): Section[] {
@@ -88,17 +94,20 @@ export default defineCommand({
         sections: sectionsOption,
         period: periodOption,
         only_on_change: z.boolean().default(false).describe('skip a digest whose figures equal the last one'),
+        refresh: refreshOption,
       }),
       role: 'admin',
       visibility: 'public',
       examples: [
         '/digest schedule cron="0 9 * * MON" tz=Europe/Berlin',
         '/digest schedule channel=#growth cron="30 8 1 * *" tz=America/New_York period=month sections=kpis,channels',
+        '/digest schedule cron="0 7 * * MON" tz=Europe/Berlin refresh=shop_orders,ad_spend',
       ],
       handler: async (ctx, options) => {
         const fields = parseCron(options.cron);
         const timeZone = validateTimeZone(options.tz);
         const sections = parseSections(options.sections);
+        const refresh = options.refresh === undefined ? [] : parseRefresh(options.refresh, ctx.sources);
         const channelId = options.channel ? channelIdOf(options.channel) : ctx.caller.channelId;
         if (!channelId)
           throw new UserError('no_channel', 'I cannot tell which channel to post to.', { hint: 'Give channel=#your-channel.' });
@@ -115,6 +124,7 @@ export default defineCommand({
             createdBy: ctx.caller.userId,
             createdByPlatform: ctx.caller.platform,
             createdByChannel: ctx.caller.channelId ?? null,
+            refresh,
           },
           ctx.now(),
         );
@@ -130,12 +140,20 @@ export default defineCommand({
             sections,
             period: options.period,
             only_on_change: options.only_on_change,
+            refresh,
             next_run: next?.toISOString() ?? null,
           },
           {
             title: `Digest #${schedule.id} scheduled`,
             text: `A ${options.period === 'week' ? 'weekly' : 'monthly'} digest (${sections.join(', ')}) goes to ${channelId} on \`${schedule.cron}\` in ${timeZone}.\nNext: *${next ? formatInZone(next, timeZone) : 'never (the expression never matches)'}*.`,
-            notes: [`Pause with /digest pause ${schedule.id}; try it now with /digest send ${schedule.id} or /digest preview.`],
+            notes: [
+              ...(refresh.length
+                ? [
+                    `Before each digest, ${refresh.join(', ')} ${refresh.length === 1 ? 'is' : 'are'} synced; the digest says how fresh its data is.`,
+                  ]
+                : []),
+              `Pause with /digest pause ${schedule.id}; try it now with /digest send ${schedule.id} or /digest preview.`,
+            ],
           },
         );
       },
@@ -161,6 +179,7 @@ export default defineCommand({
               period: s.period,
               sections: scheduleSections(s),
               only_on_change: s.only_on_change === 1,
+              refresh: refreshNames(s.refresh),
               paused: s.paused === 1,
               created_by: s.created_by,
               next_run: next?.toISOString() ?? null,
@@ -178,6 +197,7 @@ export default defineCommand({
           }),
         );
         const mine = await subscribedSchedules(ctx.db, { platform: ctx.caller.platform, userId: ctx.caller.userId });
+        const anyRefresh = rows.some((r) => r.refresh.length > 0);
         return reply(
           { schedules: rows, subscribed: mine },
           {
@@ -189,12 +209,13 @@ export default defineCommand({
             tables: rows.length
               ? [
                   {
-                    columns: ['#', 'Channel', 'Cron', 'Period', 'Next run', 'Last outcome'],
+                    columns: ['#', 'Channel', 'Cron', 'Period', ...(anyRefresh ? ['Syncs first'] : []), 'Next run', 'Last outcome'],
                     rows: rows.map((r) => [
                       r.id,
                       `${r.platform}:${r.channel}`,
                       r.cron,
                       r.period,
+                      ...(anyRefresh ? [r.refresh.join(', ') || '—'] : []),
                       r.paused ? 'paused' : (r.next_run_local ?? 'never'),
                       r.last_outcome
                         ? `${r.last_outcome.status}${r.last_outcome.detail ? ` — ${r.last_outcome.detail}` : ''}`
@@ -298,11 +319,12 @@ export default defineCommand({
     ),
     defineAction({
       name: 'edit',
-      description: 'Changes when a digest is posted: its cron expression, its time zone, or both.',
+      description: 'Changes when a digest is posted (its cron expression, its time zone) or the sources it syncs first.',
       options: z.object({
         id: idOption,
         cron: z.string().optional().describe('the new minute hour day-of-month month day-of-week, e.g. "0 9 * * MON"'),
         tz: z.string().optional().describe('the new IANA time zone the cron is read in, e.g. Europe/Berlin'),
+        refresh: z.string().optional().describe('the sources to sync before each digest, comma-separated (none: sync nothing first)'),
       }),
       positional: ['id'],
       role: 'admin',
@@ -311,10 +333,23 @@ export default defineCommand({
       handler: async (ctx, options) => {
         const schedule = await requireSchedule(ctx.db, options.id);
         const id = schedule.id;
+        if (options.refresh !== undefined && options.cron === undefined && options.tz === undefined) {
+          const refresh = options.refresh.trim().toLowerCase() === 'none' ? [] : parseRefresh(options.refresh, ctx.sources);
+          await setRefresh(ctx.db, id, refresh, ctx.now());
+          changed(ctx, 'changed', id);
+          return reply(
+            { id, cron: schedule.cron, time_zone: schedule.time_zone, refresh, changed: true },
+            {
+              text: refresh.length
+                ? `Digest #${id} now syncs ${refresh.join(', ')} before each run, and says how fresh its data is.`
+                : `Digest #${id} no longer syncs any source before it runs.`,
+            },
+          );
+        }
         if (options.cron === undefined && options.tz === undefined) {
           const next = schedule.paused ? null : nextFireTime(schedule.cron, schedule.time_zone, ctx.now());
           return reply(
-            { id, cron: schedule.cron, time_zone: schedule.time_zone, changed: false },
+            { id, cron: schedule.cron, time_zone: schedule.time_zone, refresh: refreshNames(schedule.refresh), changed: false },
             {
               text: `Digest #${id} is posted on \`${schedule.cron}\` in ${schedule.time_zone}; ${schedule.paused ? 'it is paused' : `next: ${next ? formatInZone(next, schedule.time_zone) : 'never'}`}.\nTo change it, type the command with the new values, e.g.:\n\`/digest edit ${id} cron="${schedule.cron}" tz=${schedule.time_zone}\``,
               ephemeral: true,
@@ -324,11 +359,25 @@ export default defineCommand({
         const cron = (options.cron ?? schedule.cron).trim().replace(/\s+/g, ' ');
         const fields = parseCron(cron);
         const timeZone = options.tz === undefined ? schedule.time_zone : validateTimeZone(options.tz);
+        if (options.refresh !== undefined)
+          await setRefresh(
+            ctx.db,
+            id,
+            options.refresh.trim().toLowerCase() === 'none' ? [] : parseRefresh(options.refresh, ctx.sources),
+            ctx.now(),
+          );
         await setTiming(ctx.db, id, { cron, timeZone }, ctx.now());
         changed(ctx, 'changed', id);
         const next = schedule.paused ? null : nextFireTime(fields, timeZone, ctx.now());
         return reply(
-          { id, cron, time_zone: timeZone, changed: true, next_run: next?.toISOString() ?? null },
+          {
+            id,
+            cron,
+            time_zone: timeZone,
+            refresh: refreshNames((await requireSchedule(ctx.db, id)).refresh),
+            changed: true,
+            next_run: next?.toISOString() ?? null,
+          },
           {
             text: `Digest #${id} is now posted on \`${cron}\` in ${timeZone}; ${schedule.paused ? `it stays paused (/digest resume ${id})` : `next: *${next ? formatInZone(next, timeZone) : 'never (the expression never matches)'}*`}.`,
           },
@@ -494,7 +543,9 @@ export default defineCommand({
       handler: async (ctx, { id }) => {
         const schedule = await requireSchedule(ctx.db, id);
         const now = ctx.now();
-        const outcome = await runDigest(runtimeOf(ctx), schedule, now, manualKey(now));
+        // the sources it names are synced first here too, as the sources' own context
+        const inputs = digestInputsHook(ctx);
+        const outcome = await runDigest(runtimeOf(ctx, { inputs }), schedule, now, manualKey(now));
         const where = `${schedule.platform as Platform}:${schedule.channel_id}`;
         if (outcome.status === 'failed') {
           throw new UserError('digest_failed', `Digest #${id} was not delivered to ${where}: ${outcome.detail}`, {

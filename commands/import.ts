@@ -3,19 +3,14 @@ import { defineAction, defineCommand } from '../src/core/command.ts';
 import type { CommandContext, Upload } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
 import { IMPORT_KINDS, type ImportKind } from '../src/import/fields.ts';
-import { importLeaseKey } from '../src/import/leftovers.ts';
 import { importReply } from '../src/import/reply.ts';
-import { runImport, type ImportInput, type ImportResult } from '../src/import/run-import.ts';
+import { executeImport, withImportLock } from '../src/import/execute.ts';
+import type { ImportInput, ImportResult } from '../src/import/run-import.ts';
 import { urlLabel, type UrlPolicy } from '../src/import/download.ts';
 import { importLimits } from '../src/import/limits.ts';
 import type { ImportSource } from '../src/import/source.ts';
 import { ENCODING_OPTIONS } from '../src/import/text.ts';
 import { isSharedFileRef, sharedFileUnavailable } from '../src/import/drop-prompt.ts';
-import { describeHolder, runExclusive } from '../src/jobs/exclusive.ts';
-import { runInWorker, workerTask } from '../src/jobs/run-in-worker.ts';
-import { sqlitePath, dialectOf } from '../src/store/database.ts';
-
-const TASK = workerTask(new URL('../src/import/import-task.ts', import.meta.url));
 
 const options = z.object({
   source: z
@@ -81,31 +76,6 @@ function resolveSource(ctx: CommandContext, source: string | undefined): ImportS
 /** One import of a kind at a time across every instance; a second one is refused while it runs. */
 function execute(ctx: CommandContext, kind: ImportKind, opts: z.infer<typeof options>): Promise<ImportResult> {
   const source = resolveSource(ctx, opts.source);
-  return runExclusive(
-    ctx,
-    importLeaseKey(kind),
-    () => importNow(ctx, kind, source, opts),
-    (holder) =>
-      new UserError(
-        'import_running',
-        `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} import is already running (${describeHolder(holder)}); try again when it finishes.${
-          holder.expiresAt
-            ? ` If it was interrupted (its bot stopped or crashed), its lock lapses at ${holder.expiresAt} and the next import then removes what it left behind.`
-            : ''
-        }`,
-        {
-          hint: 'Imports of the same kind run one at a time; other kinds can run meanwhile.',
-        },
-      ),
-  );
-}
-
-async function importNow(
-  ctx: CommandContext,
-  kind: ImportKind,
-  source: ImportSource,
-  opts: z.infer<typeof options>,
-): Promise<ImportResult> {
   const input: ImportInput = {
     kind,
     source,
@@ -123,13 +93,7 @@ async function importNow(
     limits: importLimits(ctx.config),
     erasureSalt: ctx.config.ERASURE_SALT,
   };
-  const url = ctx.config.DATABASE_URL;
-  const inMemory = dialectOf(url) === 'sqlite' && sqlitePath(url) === ':memory:';
-  // An in-memory store cannot be opened twice, and an upload without a URL only opens here.
-  if (inMemory || source.type === 'upload') {
-    return runImport(ctx.db, input, ctx.progress, { sqliteFile: !inMemory && dialectOf(url) === 'sqlite' ? sqlitePath(url) : undefined });
-  }
-  return runInWorker<ImportInput & { databaseUrl: string }, ImportResult>(TASK, { ...input, databaseUrl: url }, ctx.progress, ctx.signal);
+  return withImportLock(ctx, kind, () => executeImport(ctx, input));
 }
 
 const action = (kind: ImportKind) =>

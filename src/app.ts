@@ -8,6 +8,7 @@ import { workerPool } from './jobs/worker-pool.ts';
 import type { Logger } from './logger.ts';
 import { storeProblem } from './lifecycle/start-up-errors.ts';
 import { ensureErasureSalt } from './privacy/suppression.ts';
+import { loadSources } from './sources/config.ts';
 import { createDatabase } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import type { Database } from './store/schema.ts';
@@ -24,6 +25,8 @@ export interface AppOptions {
   now?: () => Date;
   /** An already open store (tests hand in their temp database). */
   db?: Kysely<Database>;
+  /** The environment `${VAR}` references of the sources file are read from (default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 /** Opens the store and checks it answers; failures name DATABASE_URL and what to do. */
@@ -41,6 +44,8 @@ async function openStore(url: string): Promise<Kysely<Database>> {
 
 /** Opens the store, brings its schema up to date and builds the bot core. Adapters attach to `bot`. */
 export async function createApp(options: AppOptions): Promise<App> {
+  // a bad sources file stops the start before the store is touched
+  const sources = loadSources(options.config.SOURCES_FILE, options.env ?? process.env);
   const db = options.db ?? (await openStore(options.config.DATABASE_URL));
   const applied = await migrateToLatest(db).catch(async (error: unknown) => {
     if (options.db) throw error;
@@ -69,7 +74,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     registry,
     outDir: path.resolve(options.config.OUT_DIR),
     now: options.now,
+    sources,
   });
+  if (sources.length) options.logger.info({ sources: sources.map((s) => s.name) }, 'sources loaded');
   return {
     bot,
     db,

@@ -5,6 +5,8 @@ import { renderText } from '../adapters/console/render.ts';
 import { createApp, type App } from './app.ts';
 import { campaignRoutes, startCampaignServices } from './campaigns/services.ts';
 import { startDigestScheduler } from './digests/scheduler.ts';
+import { digestInputsHook } from './sources/refresh.ts';
+import { startSourceScheduler } from './sources/scheduler.ts';
 import { ConfigError, discordEnabled, loadConfig, slackEnabled, type Config } from './config/config.ts';
 import type { RunningAdapter } from './core/adapter.ts';
 import { noAdminWarning, platformsWithoutAdmin } from './core/admin-check.ts';
@@ -119,9 +121,13 @@ async function main(): Promise<number> {
       ]);
       if (noAdmin.length > 0) logger.warn({ platforms: noAdmin }, noAdminWarning(noAdmin, config));
     }
-    const digests = startDigestScheduler({ bot: app.bot });
+    // digests sync the sources they name (refresh=) first; sources with a schedule sync on their own
+    const digests = startDigestScheduler({ bot: app.bot, runtime: { inputs: digestInputsHook(app.bot) } });
     services.push({ name: 'digests', stop: () => digests.stop() });
     await digests.ready;
+    const sourceSyncs = startSourceScheduler({ bot: app.bot });
+    services.push({ name: 'sources', stop: () => sourceSyncs.stop() });
+    await sourceSyncs.ready;
     await reportInterruptedJobs(app.bot, logger);
   } catch (error) {
     process.stderr.write(`${startupFailureMessage(error, config)}\n`);

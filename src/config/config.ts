@@ -102,6 +102,14 @@ export const configSchema = z.object({
   DISCORD_API_URL: url('the Discord REST base, e.g. https://discord.com/api'),
   APPROVALS_CHANNEL: optionalText,
   APPROVAL_EXPIRY_HOURS: z.coerce.number().positive().default(72),
+  /**
+   * Where the bot tells admins about data sources that stop syncing (once per failing spell) and recover:
+   * a channel id, optionally with its platform (slack:C0123ABCD, discord:112233445566778899).
+   */
+  ADMIN_CHANNEL: optionalText.refine(
+    (v) => v === undefined || /^((slack|discord|console):)?#?[A-Za-z0-9_-]+$/.test(v),
+    'must be a channel id, optionally with its platform, e.g. C0123ABCD, slack:C0123ABCD or discord:112233445566778899',
+  ),
   WEBHOOK_URL: url('where webhook campaigns POST their recipients'),
   WEBHOOK_SECRET: optionalText,
   EVENTS_WEBHOOK_SECRET: optionalText,
@@ -134,6 +142,8 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(8 * 1024 ** 3),
+  /** Named sources (README: Connect your data); unset: ./sources.yaml when it exists. */
+  SOURCES_FILE: optionalText,
   ERASURE_SALT: optionalText,
   SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(20),
   HEALTH_PORT: z.preprocess(

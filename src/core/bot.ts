@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
+import type { SourceDefinition } from '../sources/definition.ts';
 import { answersPrivately, type ActionDefinition } from './command.ts';
 import { auditWrites, type AuditOutcome } from './audit.ts';
 import type { Caller, CommandContext, MessageUpdater, Notifier, Platform, ProgressUpdate, Upload } from './context.ts';
@@ -58,6 +59,8 @@ export interface BotDeps {
   registry: CommandRegistry;
   outDir: string;
   now?: () => Date;
+  /** Named sources from SOURCES_FILE (loadSources); none by default. */
+  sources?: readonly SourceDefinition[];
 }
 
 /** Error replies carry this data, so `--json` output and tests can tell failures apart. */
@@ -73,6 +76,8 @@ export class Bot {
   readonly logger: Logger;
   readonly outDir: string;
   readonly now: () => Date;
+  /** Named sources (SOURCES_FILE), loaded and validated at start: /source, syncSource, digest refreshes. */
+  readonly sources: readonly SourceDefinition[];
   /** Audit entries (and adapters' receipts) are written here, in batches after the answers go out. */
   readonly writes: WriteQueue;
   /** Bounds the heavy commands: in flight in this process, and per user per minute. */
@@ -94,6 +99,7 @@ export class Bot {
     this.logger = deps.logger;
     this.outDir = deps.outDir;
     this.now = deps.now ?? (() => new Date());
+    this.sources = deps.sources ?? [];
     this.writes = new WriteQueue(this.db, this.logger);
     this.#roles = new RoleCache(this.db, this.config, 0);
     this.fairUse = new FairUse(this.config);
@@ -328,6 +334,7 @@ export class Bot {
       notify: this.notify,
       updatePosted: this.updatePosted,
       commands: this.registry,
+      sources: this.sources,
     };
   }
 

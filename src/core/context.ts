@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import type { SourceDefinition } from '../sources/definition.ts';
 import type { Database } from '../store/schema.ts';
 import type { CommandRegistry } from './registry.ts';
 import type { Role } from './roles.ts';
@@ -83,4 +84,6 @@ export interface CommandContext {
   notify: Notifier;
   updatePosted: MessageUpdater;
   commands: CommandRegistry;
+  /** Named sources from SOURCES_FILE (the Bot's). */
+  sources: readonly SourceDefinition[];
 }

@@ -25,6 +25,7 @@ import type { PeriodKind } from './periods.ts';
 import { mention } from '../core/mention.ts';
 import { scheduleButtons, subscriberButtons, subscriberNote } from './buttons.ts';
 import { sendToSubscribers } from './subscriptions.ts';
+import type { DigestInputs } from '../sources/refresh.ts';
 
 /** What running a digest needs from the bot; tests shorten the retry delays through `sleep`. */
 export interface DigestRuntime {
@@ -46,6 +47,11 @@ export interface DigestRuntime {
   leaseMs: number;
   /** A fire time is run (or retried) until this long after it; later it is missed or failed. */
   graceMs: number;
+  /**
+   * Before a claimed run is built: syncs the sources the schedule names (refresh=) and says how fresh each
+   * input is (the digest's notes); absent where no source can be synced (a preview).
+   */
+  inputs?: (schedule: DigestSchedule, key: string) => Promise<DigestInputs | null>;
 }
 
 /** The bot, or a command's context: both hold what a digest run needs. */
@@ -180,6 +186,7 @@ async function buildAndPost(
   let attempts = options.attempts;
   let hash: string | null = null;
   try {
+    const inputs = await refreshInputs(rt, schedule, key, log);
     const built = await buildDigest(rt.db, rt.databaseUrl, {
       options: {
         period: schedule.period as PeriodKind,
@@ -221,10 +228,12 @@ async function buildAndPost(
       chart: built.chart,
       fire_time: isManualKey(key) ? null : key,
       delayed: delayed ? { from: fireTime.toISOString(), to: postedAt.toISOString(), note: delayed } : null,
+      ...(inputs ? { inputs: { refreshed: inputs.refreshed, freshness: inputs.freshness } } : {}),
     };
     const view = renderDigest(built.data, built.chart, {
       ...header,
       buttons: scheduleButtons(schedule.id, localDate(fireTime, schedule.time_zone)),
+      ...(inputs ? { notes: inputs.notes } : {}),
     });
     const delivery = await deliverWithRetry(rt.notify, target, reply(data, view), rt.retry ?? DEFAULT_RETRY, rt.sleep ?? realSleep);
     attempts += delivery.attempts;
@@ -237,7 +246,7 @@ async function buildAndPost(
           renderDigest(built.data, built.chart, {
             ...header,
             buttons: subscriberButtons(schedule.id),
-            notes: [subscriberNote(schedule.id, platform)],
+            notes: [...(inputs?.notes ?? []), subscriberNote(schedule.id, platform)],
           }),
         ),
       );
@@ -275,6 +284,17 @@ async function buildAndPost(
       `the digest could not be built: ${error instanceof Error ? error.message : String(error)}`,
       hash,
     );
+  }
+}
+
+/** The sources synced first and how fresh the inputs are; a failure here never stops the digest. */
+async function refreshInputs(rt: DigestRuntime, schedule: DigestSchedule, key: string, log: Logger): Promise<DigestInputs | null> {
+  if (!rt.inputs) return null;
+  try {
+    return await rt.inputs(schedule, key);
+  } catch (error) {
+    log.error({ err: error }, 'could not refresh the digest inputs; building it from the data in the store');
+    return null;
   }
 }
 

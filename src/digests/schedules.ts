@@ -18,6 +18,8 @@ export interface NewSchedule {
   createdBy: string;
   createdByPlatform: string;
   createdByChannel: string | null;
+  /** Sources synced before each run (refresh=). */
+  refresh?: string[];
 }
 
 export async function createSchedule(db: Kysely<Database>, schedule: NewSchedule, now: Date): Promise<DigestSchedule> {
@@ -36,6 +38,7 @@ export async function createSchedule(db: Kysely<Database>, schedule: NewSchedule
       created_by: schedule.createdBy,
       created_by_platform: schedule.createdByPlatform,
       created_by_channel: schedule.createdByChannel,
+      refresh: schedule.refresh?.length ? schedule.refresh.join(',') : null,
       created_at: at,
       updated_at: at,
     })
@@ -77,6 +80,15 @@ export async function setTiming(db: Kysely<Database>, id: number, timing: { cron
   await db
     .updateTable('digest_schedules')
     .set({ cron: timing.cron, time_zone: timing.timeZone, updated_at: now.toISOString() })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The sources synced before each run; none clears them. */
+export async function setRefresh(db: Kysely<Database>, id: number, refresh: string[], now: Date): Promise<void> {
+  await db
+    .updateTable('digest_schedules')
+    .set({ refresh: refresh.length ? refresh.join(',') : null, updated_at: now.toISOString() })
     .where('id', '=', id)
     .execute();
 }

@@ -40,6 +40,8 @@ export function importData(result: ImportResult) {
     consent_source: _source,
     leftovers_removed: _leftovers,
     reporting_currency: _reporting,
+    data_through: _through,
+    cursor: _cursor,
     ...extra
   } = result;
   return { read, inserted, updated, unchanged, rejected, rejections_file, seconds, ...extra };

@@ -3,14 +3,15 @@ import type { ProgressUpdate } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
 import { compactCount } from '../core/progress.ts';
 import type { Database } from '../store/schema.ts';
-import { CsvParser, type RecordProblem } from './csv.ts';
+import type { RecordProblem } from './csv.ts';
 import { dateParser } from './dates.ts';
 import { mapColumns, parseMapOption, type ImportKind } from './fields.ts';
 import { RejectionLog } from './rejections.ts';
 import { invalidTextRejection, limitRejection, numericExtras, rowValidator, type ImportRecord, type Rejection } from './rows.ts';
 import type { ImportLimits } from './limits.ts';
-import { openSource, type ImportSource } from './source.ts';
-import { ChunkDecoder, ENCODING_NAMES, hasInvalidText, type EncodingOption } from './text.ts';
+import { openRecords, type RecordChunk } from './records.ts';
+import type { ImportSource } from './source.ts';
+import { hasInvalidText, type EncodingOption } from './text.ts';
 import {
   clearLeftoverStaging,
   removeStaging,
@@ -76,6 +77,10 @@ export interface ImportResult extends MergeCounts {
   leftovers_removed?: number;
   /** Rates: the currency they are in (REPORTING_CURRENCY; not in `--json`). */
   reporting_currency?: string;
+  /** The newest date among the rows kept: order date, event time, spend or rate day, signup date (not in `--json`). */
+  data_through?: string | null;
+  /** A SQL source with an incremental column: the largest value read, the next sync's `:since` (not in `--json`). */
+  cursor?: string | null;
 }
 
 /** Customers: how many rows decide which extra columns are numeric attributes. */
@@ -105,10 +110,9 @@ export async function runImport(
     );
   const parseDate = dateParser(input.dateFormat, input.timeZone);
   const map = parseMapOption(input.map);
-  const source = await openSource(input.source, input.limits, input.encoding);
-  const decoder = new ChunkDecoder(source.encoding);
-  const encodingName = ENCODING_NAMES[source.encoding];
-  const chunks = recordChunks(source.stream, source.delimiter, input.source.label, decoder);
+  const source = await openRecords(input.source, input.limits, input.encoding);
+  const encodingName = source.encodingName;
+  const chunks = source.chunks;
   let pending: IteratorResult<RecordChunk>;
   let mapping: ReturnType<typeof mapColumns>;
   try {
@@ -117,7 +121,7 @@ export async function runImport(
     const header = pending.value.cells.shift()!;
     pending.value.lines.shift();
     pending.value.problems.shift();
-    if (decoder.suspect && header.some(hasInvalidText)) {
+    if (source.suspect() && header.some(hasInvalidText)) {
       throw new UserError(
         'invalid_text',
         `The header row of ${input.source.label} is not valid ${encodingName} text: the file is in another encoding. Nothing was written.`,
@@ -131,7 +135,7 @@ export async function runImport(
     }
     mapping = mapColumns(input.kind, header, map);
   } catch (error) {
-    source.stream.destroy();
+    await source.close();
     throw error;
   }
   const stamp = input.now.replace(/[:.]/g, '-');
@@ -139,6 +143,8 @@ export async function runImport(
   const importId = newImportId(new Date(input.now));
   let read = 0;
   let suppressed = 0;
+  /** The newest date among the rows kept (how fresh the data is). */
+  let newest: string | null = null;
   let lastProgress = 0;
   let writer: StagingWriter | null = null;
   let failure: unknown;
@@ -189,7 +195,7 @@ export async function runImport(
       read++;
       const refused = problem
         ? limitRejection(problem, line, mapping.headers)
-        : decoder.suspect
+        : source.suspect()
           ? invalidTextRejection(cells, line, mapping.headers, encodingName)
           : null;
       const result = refused ? { rejection: refused } : validate!(cells, line);
@@ -199,7 +205,11 @@ export async function runImport(
       )
         suppressed++; // an erased person's row is neither stored nor written to the rejections file
       else if (result.rejection) rejections.add(result.rejection);
-      else batch.push(result.record);
+      else {
+        batch.push(result.record);
+        const date = recordDate(result.record);
+        if (date !== null && (newest === null || date > newest)) newest = date;
+      }
       if (batch.length >= STAGING_BATCH_ROWS) {
         if (!(input.strict && rejections.count > 0)) full.push(batch);
         batch = [];
@@ -266,6 +276,8 @@ export async function runImport(
         : {}),
       ...(leftovers ? { leftovers_removed: leftovers } : {}),
       ...(input.kind === 'rates' ? { reporting_currency: input.reportingCurrency } : {}),
+      data_through: newest,
+      ...(input.source.type === 'query' && input.source.incremental !== undefined ? { cursor: source.cursor() } : {}),
     };
   } catch (error) {
     failure = error;
@@ -277,7 +289,7 @@ export async function runImport(
     } catch (error) {
       if (failure === undefined) throw error;
     }
-    source.stream.destroy();
+    await source.close();
     await rejections.close().catch(() => null);
     await removeStaging(db, input.kind, importId, { sqliteFile: options.sqliteFile, wholeKind: input.clearLeftovers }).catch(
       (error: unknown) => {
@@ -286,6 +298,15 @@ export async function runImport(
       },
     );
   }
+}
+
+/** The date a kept row is about, per kind, as staged (ISO, so the largest is the newest). */
+function recordDate(record: ImportRecord): string | null {
+  if ('order_date' in record) return record.order_date;
+  if ('occurred_at' in record) return record.occurred_at;
+  if ('signup_date' in record) return record.signup_date;
+  if ('date' in record) return record.date;
+  return null;
 }
 
 /** A row about an erased customer (by id, or by email in a customers file); spend rows name nobody. */
@@ -301,49 +322,4 @@ function rawSuppressed(suppressions: Suppressions, cells: string[], mapping: Ret
     return index === undefined ? undefined : (cells[index] ?? '').trim();
   };
   return suppressions.has(raw('customer_id'), raw('email'));
-}
-
-interface RecordChunk {
-  cells: string[][];
-  lines: number[];
-  /** Per record: the limit it went over, or null. */
-  problems: (RecordProblem | null)[];
-}
-
-/** CSV records by chunk of input (cells, the line each starts on, its problem); source failures become UserErrors. */
-async function* recordChunks(
-  stream: AsyncIterable<Buffer>,
-  delimiter: string,
-  label: string,
-  decoder: ChunkDecoder,
-): AsyncGenerator<RecordChunk> {
-  let cells: string[][] = [];
-  let lines: number[] = [];
-  let problems: (RecordProblem | null)[] = [];
-  const parser = new CsvParser(delimiter, (row, line, problem) => {
-    cells.push(row);
-    lines.push(line);
-    problems.push(problem);
-  });
-  const take = () => {
-    const ready = { cells, lines, problems };
-    cells = [];
-    lines = [];
-    problems = [];
-    return ready;
-  };
-  try {
-    for await (const chunk of stream) {
-      parser.push(decoder.write(chunk));
-      if (cells.length) yield take();
-    }
-    parser.push(decoder.end());
-    parser.end();
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError('source_read_failed', `Reading ${label} failed midway: ${(error as Error).message}. Nothing was written.`, {
-      hint: 'Run the same import again once the source is reachable.',
-    });
-  }
-  yield take();
 }

@@ -5,6 +5,7 @@ import { UserError } from '../core/errors.ts';
 import { download, type UrlPolicy } from './download.ts';
 import { guardDownload, guardInflate, type ImportLimits } from './limits.ts';
 import { openLocalFile } from './local-file.ts';
+import type { QuerySource } from './query-source.ts';
 import { ChunkDecoder, resolveEncoding, type Encoding, type EncodingOption } from './text.ts';
 
 /**
@@ -12,10 +13,13 @@ import { ChunkDecoder, resolveEncoding, type Encoding, type EncodingOption } fro
  * `root`: the folder a path must lie in (IMPORT_DIR, for commands from chat); none in the console.
  * Labels are shown in chat and logs: a URL's label has its credentials and query values redacted.
  */
-export type ImportSource =
+export type ByteSource =
   | { type: 'path'; path: string; root?: string; label: string }
   | { type: 'url'; url: string; headers?: Record<string, string>; policy: UrlPolicy; label: string }
   | { type: 'upload'; upload: Upload; label: string };
+
+/** CSV bytes, or a SQL query read row by row (a named source; see query-source.ts). */
+export type ImportSource = ByteSource | QuerySource;
 
 export interface OpenedSource {
   /** Decompressed CSV bytes. */
@@ -29,7 +33,7 @@ export interface OpenedSource {
   encoding: Encoding;
 }
 
-async function openRaw(source: ImportSource, limits: ImportLimits): Promise<{ stream: Readable; size: number | null }> {
+async function openRaw(source: ByteSource, limits: ImportLimits): Promise<{ stream: Readable; size: number | null }> {
   if (source.type === 'path') return openLocalFile(source.path, source.root, source.label);
   if (source.type === 'upload') {
     const opened = await source.upload.open();
@@ -92,7 +96,7 @@ function readFailed(label: string) {
 }
 
 /** Opens a source for reading: detects gzip by its magic bytes and the encoding by its byte order mark, and refuses what is not CSV text. */
-export async function openSource(source: ImportSource, limits: ImportLimits, encodingOption?: EncodingOption): Promise<OpenedSource> {
+export async function openSource(source: ByteSource, limits: ImportLimits, encodingOption?: EncodingOption): Promise<OpenedSource> {
   const raw = await openRaw(source, limits);
   let bytes = 0;
   const counter = new Transform({

@@ -16,13 +16,16 @@ export interface JobHolder {
 
 const processOwner = instanceOwner('job');
 
+/** What a job under a lease needs of its command's context (a scheduled job builds one itself). */
+export type ExclusiveContext = Pick<CommandContext, 'caller' | 'db' | 'command' | 'now' | 'logger'>;
+
 /**
  * Runs a long command's work under the lease `key` (one at a time across every instance), renewed
  * while it runs; when someone else holds it, throws `busy(holder)` instead. The run is recorded in
  * job_runs, so one a restart cuts off is reported by the next start.
  */
 export async function runExclusive<T>(
-  ctx: CommandContext,
+  ctx: ExclusiveContext,
   key: string,
   work: (signal: AbortSignal) => Promise<T>,
   busy: (holder: JobHolder) => UserError,

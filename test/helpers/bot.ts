@@ -6,12 +6,15 @@ import { loadConfig, type Config } from '../../src/config/config.ts';
 import { Bot, type Invocation } from '../../src/core/bot.ts';
 import type { Caller } from '../../src/core/context.ts';
 import type { Reply } from '../../src/core/reply.ts';
+import type { SourceDefinition } from '../../src/sources/definition.ts';
 import type { Database } from '../../src/store/schema.ts';
 
 export interface TestBotOptions {
   env?: Record<string, string>;
   now?: () => Date;
   outDir?: string;
+  /** Named sources (as loadSources gives them). */
+  sources?: SourceDefinition[];
 }
 
 /** The real bot core over a test store, with silent logs. */
@@ -24,6 +27,7 @@ export async function createTestBot(db: Kysely<Database>, dir: string, options: 
     registry: await loadRegistry(),
     outDir: options.outDir ?? path.join(dir, 'out'),
     now: options.now,
+    sources: options.sources,
   });
 }
 
