@@ -5,6 +5,8 @@ import { compactCount } from '../core/progress.ts';
 import type { Database } from '../store/schema.ts';
 import { CsvParser, type RecordProblem } from './csv.ts';
 import { dateParser } from './dates.ts';
+import { presetNamed } from './presets/index.ts';
+import { findHeaderRow, presetDateParser, presetMap, PresetRun, type PresetRow } from './presets/preset.ts';
 import { mapColumns, parseMapOption, type ImportKind } from './fields.ts';
 import { RejectionLog } from './rejections.ts';
 import { invalidTextRejection, limitRejection, numericExtras, rowValidator, type ImportRecord, type Rejection } from './rows.ts';
@@ -76,6 +78,11 @@ export interface ImportResult extends MergeCounts {
   leftovers_removed?: number;
   /** Rates: the currency they are in (REPORTING_CURRENCY; not in `--json`). */
   reporting_currency?: string;
+  /** The preset the file was read with. */
+  preset?: string;
+  /** Rows the preset left out (failed payments, voided orders, totals rows), and why. */
+  skipped?: number;
+  skip_reasons?: Record<string, number>;
 }
 
 /** Customers: how many rows decide which extra columns are numeric attributes. */
@@ -103,7 +110,8 @@ export async function runImport(
         hint: 'Ask an admin to set REPORTING_CURRENCY (e.g. EUR) and restart the bot, then import the rates again: a file with date,currency,rate where rate = units of REPORTING_CURRENCY per 1 unit of currency.',
       },
     );
-  const parseDate = dateParser(input.dateFormat, input.timeZone);
+  const preset = input.preset ? presetNamed(input.preset, input.kind) : undefined;
+  const parseDate = preset && !input.dateFormat ? presetDateParser(preset, input.timeZone) : dateParser(input.dateFormat, input.timeZone);
   const map = parseMapOption(input.map);
   const source = await openSource(input.source, input.limits, input.encoding);
   const decoder = new ChunkDecoder(source.encoding);
@@ -111,12 +119,15 @@ export async function runImport(
   const chunks = recordChunks(source.stream, source.delimiter, input.source.label, decoder);
   let pending: IteratorResult<RecordChunk>;
   let mapping: ReturnType<typeof mapColumns>;
+  let run: PresetRun | undefined;
   try {
     pending = await chunks.next();
     if (pending.done || pending.value.cells.length === 0) throw new UserError('source_empty', `${input.source.label} has no header row.`);
-    const header = pending.value.cells.shift()!;
-    pending.value.lines.shift();
-    pending.value.problems.shift();
+    // a preset finds its header below any title lines (Google Ads puts two above it)
+    const skip = preset ? findHeaderRow(preset, pending.value.cells, input.source.label) : 0;
+    const header = pending.value.cells.splice(0, skip + 1).pop()!;
+    pending.value.lines.splice(0, skip + 1);
+    pending.value.problems.splice(0, skip + 1);
     if (decoder.suspect && header.some(hasInvalidText)) {
       throw new UserError(
         'invalid_text',
@@ -129,7 +140,10 @@ export async function runImport(
         },
       );
     }
-    mapping = mapColumns(input.kind, header, map);
+    if (preset) {
+      run = new PresetRun(preset, header);
+      mapping = mapColumns(input.kind, run.headers(), presetMap(preset, run.header, map), { aliases: false });
+    } else mapping = mapColumns(input.kind, header, map);
   } catch (error) {
     source.stream.destroy();
     throw error;
@@ -187,12 +201,23 @@ export async function runImport(
     const full: ImportRecord[][] = [];
     const handle = (cells: string[], line: number, problem: RecordProblem | null) => {
       read++;
-      const refused = problem
+      let refused = problem
         ? limitRejection(problem, line, mapping.headers)
         : decoder.suspect
           ? invalidTextRejection(cells, line, mapping.headers, encodingName)
           : null;
-      const result = refused ? { rejection: refused } : validate!(cells, line);
+      let row: PresetRow | undefined;
+      if (!refused && run) {
+        const prepared = run.prepare(cells, line);
+        if ('skip' in prepared) return; // left out by the preset: counted there, neither stored nor rejected
+        if ('rejection' in prepared) refused = prepared.rejection;
+        else ({ cells, row } = prepared);
+      }
+      let result = refused ? { rejection: refused } : validate!(cells, line);
+      if (run && row && result.record) {
+        const adjusted = run.adjust(result.record, row);
+        result = 'reason' in adjusted ? { rejection: adjusted } : { record: adjusted };
+      }
       if (
         !suppressions.empty &&
         (result.rejection ? rawSuppressed(suppressions, cells, mapping) : isSuppressed(suppressions, result.record))
@@ -266,6 +291,7 @@ export async function runImport(
         : {}),
       ...(leftovers ? { leftovers_removed: leftovers } : {}),
       ...(input.kind === 'rates' ? { reporting_currency: input.reportingCurrency } : {}),
+      ...(run ? { preset: run.preset.name, skipped: run.skipped, skip_reasons: run.skipReasons } : {}),
     };
   } catch (error) {
     failure = error;
