@@ -115,12 +115,7 @@ function execute(ctx: CommandContext, kind: ImportKind, opts: ImportOptions): Pr
   );
 }
 
-async function importNow(
-  ctx: CommandContext,
-  kind: ImportKind,
-  source: ImportSource,
-  opts: ImportOptions,
-): Promise<ImportResult> {
+async function importNow(ctx: CommandContext, kind: ImportKind, source: ImportSource, opts: ImportOptions): Promise<ImportResult> {
   const input: ImportInput = {
     kind,
     source,

@@ -23,7 +23,9 @@ export function presetNamed(name: string, kind: ImportKind): Preset {
   const wanted = name.trim().toLowerCase();
   const preset = PRESETS.find((p) => p.name === wanted);
   const own = presetNames(kind);
-  const choices = own.length ? `Presets for ${kind}: ${own.join(', ')}.` : `There are no presets for ${kind}: name the columns with map= instead.`;
+  const choices = own.length
+    ? `Presets for ${kind}: ${own.join(', ')}.`
+    : `There are no presets for ${kind}: name the columns with map= instead.`;
   if (!preset) throw new UserError('unknown_preset', `There is no preset named \`${name}\`.`, { hint: choices });
   if (preset.kind !== kind)
     throw new UserError('preset_wrong_kind', `The ${preset.name} preset reads ${preset.kind}, not ${kind}.`, {

@@ -28,19 +28,23 @@ export const klaviyo: Preset = {
   assumed:
     'The metric names are Klaviyo’s (its help page and funnel.io’s list of Klaviyo metrics). No documented CSV layout of per-person events was found: the column names Email, Metric (or Event), Timestamp and Campaign Name are assumed; rename columns with map= if yours differ.',
   columns: {
-    customer_id: ['Email', 'Email Address', 'Profile Email'],
     campaign_id: ['Campaign Name', 'Campaign', 'Message Name'],
     occurred_at: ['Timestamp', 'Datetime', 'Time', 'Date'],
   },
-  computed: ['type'],
-  required: [['Email', 'Email Address', 'Profile Email'], ['Metric', 'Metric Name', 'Event', 'Event Name'], ['Timestamp', 'Datetime', 'Time', 'Date']],
+  computed: ['type', 'customer_id'],
+  required: [
+    ['Email', 'Email Address', 'Profile Email'],
+    ['Metric', 'Metric Name', 'Event', 'Event Name'],
+    ['Timestamp', 'Datetime', 'Time', 'Date'],
+  ],
   start() {
     return {
       prepare(row) {
         const metric = row.get('Metric', 'Metric Name', 'Event', 'Event Name');
         const type = TYPES[metric.toLowerCase()];
         if (!type) return new Skip(`metric ${metric || '(empty)'} (not an email event this bot counts)`);
-        return { type };
+        // emails are customer ids lower-cased, as the orders presets write them
+        return { type, customer_id: row.get('Email', 'Email Address', 'Profile Email').toLowerCase() };
       },
     };
   },

@@ -26,19 +26,23 @@ export const mailchimp: Preset = {
   assumed:
     'Mailchimp’s help page describes the campaign report’s Activity exports but not their columns, and no documented CSV of per-recipient actions was found. The columns are assumed from the fields of Mailchimp’s email-activity report (email_address, action, timestamp, campaign_id); rename yours with map= if they differ.',
   columns: {
-    customer_id: ['Email Address', 'email_address', 'Email'],
     campaign_id: ['Campaign Title', 'Campaign', 'Campaign Name', 'campaign_id', 'Campaign ID'],
     occurred_at: ['Timestamp', 'Time', 'Date'],
   },
-  computed: ['type'],
-  required: [['Email Address', 'email_address', 'Email'], ['Action', 'Activity'], ['Timestamp', 'Time', 'Date']],
+  computed: ['type', 'customer_id'],
+  required: [
+    ['Email Address', 'email_address', 'Email'],
+    ['Action', 'Activity'],
+    ['Timestamp', 'Time', 'Date'],
+  ],
   start() {
     return {
       prepare(row) {
         const action = row.get('Action', 'Activity');
         const type = TYPES[action.toLowerCase()];
         if (!type) return new Skip(`action ${action || '(empty)'} (not an email event this bot counts)`);
-        return { type };
+        // emails are customer ids lower-cased, as the orders presets write them
+        return { type, customer_id: row.get('Email Address', 'email_address', 'Email').toLowerCase() };
       },
     };
   },

@@ -110,8 +110,9 @@ export function centsOf(text: string, column: string): number {
 
 /** "2024-01-15 10:30:00 -0500" (a space before the offset, as Shopify writes it) -> "2024-01-15 10:30:00-0500". */
 export function joinOffset(text: string): string {
-  return text.replace(/^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) ([+-]\d{2}:?\d{2}|Z|UTC)$/, (_, time: string, zone: string) =>
-    zone === 'UTC' ? `${time}Z` : `${time}${zone}`,
+  return text.replace(
+    /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) ([+-]\d{2}:?\d{2}|Z|UTC)$/,
+    (_, time: string, zone: string) => (zone === 'UTC' ? `${time}Z` : `${time}${zone}`),
   );
 }
 

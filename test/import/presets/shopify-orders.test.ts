@@ -35,12 +35,39 @@ describe('/import orders preset=shopify-orders', () => {
     const reply = await run(t.bot, `/import orders ${t.file(EXPORT)} preset=shopify-orders`);
     expect(reply.ok).toBe(true);
     expect(reply.data).toMatchObject({ read: 6, inserted: 3, rejected: 0, preset: 'shopify-orders', skipped: 2 });
-    expect(reply.view.notes.join(" ")).toMatch(/Left out by the shopify-orders preset .*2 × voided order/);
+    expect((reply.view.notes ?? []).join(' ')).toMatch(/Left out by the shopify-orders preset .*2 × voided order/);
     expect(await ordersOf(t)).toEqual([
       // 23:30 at +01:00 is 22:30 UTC (the offset wins over BUSINESS_TZ); the Bowl row adds a line, not money
-      { order_id: '#1001', customer_id: 'ann@example.com', order_date: '2026-03-01T22:30:00.000Z', gross_cents: 6500, net_cents: 6500, currency: 'EUR', lines: 2, is_purchase: 1 },
-      { order_id: '#1002', customer_id: 'bob@example.com', order_date: '2026-03-02T15:00:00.000Z', gross_cents: 4000, net_cents: 2500, currency: 'EUR', lines: 1, is_purchase: 1 },
-      { order_id: '#1004', customer_id: 'dee@example.com', order_date: '2026-03-04T12:00:00.000Z', gross_cents: 2500, net_cents: 0, currency: 'EUR', lines: 1, is_purchase: 1 },
+      {
+        order_id: '#1001',
+        customer_id: 'ann@example.com',
+        order_date: '2026-03-01T22:30:00.000Z',
+        gross_cents: 6500,
+        net_cents: 6500,
+        currency: 'EUR',
+        lines: 2,
+        is_purchase: 1,
+      },
+      {
+        order_id: '#1002',
+        customer_id: 'bob@example.com',
+        order_date: '2026-03-02T15:00:00.000Z',
+        gross_cents: 4000,
+        net_cents: 2500,
+        currency: 'EUR',
+        lines: 1,
+        is_purchase: 1,
+      },
+      {
+        order_id: '#1004',
+        customer_id: 'dee@example.com',
+        order_date: '2026-03-04T12:00:00.000Z',
+        gross_cents: 2500,
+        net_cents: 0,
+        currency: 'EUR',
+        lines: 1,
+        is_purchase: 1,
+      },
     ]);
     // the Id column is Shopify's order id, not a customer: with a preset, header aliases are off
     const customers = await t.store.db.selectFrom('customers').select(['customer_id', 'country']).orderBy('customer_id').execute();
@@ -55,6 +82,8 @@ describe('/import orders preset=shopify-orders', () => {
     const reply = await run(t.bot, `/import orders ${t.file(['Order,Customer,Date,Amount', '1,c1,2026-03-01,10'])} preset=shopify-orders`);
     expect(reply.ok).toBe(false);
     expect(reply.data.error.code).toBe('preset_columns_missing');
-    expect(reply.data.error.message).toMatch(/does not look like a Shopify orders export: it has no `Name`, `Email`, `Created at`, `Total`, `Financial Status` columns/);
+    expect(reply.data.error.message).toMatch(
+      /does not look like a Shopify orders export: it has no `Name`, `Email`, `Created at`, `Total`, `Financial Status` columns/,
+    );
   });
 });
