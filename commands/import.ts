@@ -10,6 +10,7 @@ import { urlLabel, type UrlPolicy } from '../src/import/download.ts';
 import { importLimits } from '../src/import/limits.ts';
 import type { ImportSource } from '../src/import/source.ts';
 import { ENCODING_OPTIONS } from '../src/import/text.ts';
+import { presetNames } from '../src/import/presets/index.ts';
 import { isSharedFileRef, sharedFileUnavailable } from '../src/import/drop-prompt.ts';
 
 const options = z.object({
@@ -30,6 +31,20 @@ const options = z.object({
     .describe('the file’s text encoding when it is not UTF-8 (a byte order mark is detected by itself)')
     .default('utf-8'),
 });
+
+/** Kinds with presets take `preset=`, its choices the kind's presets. */
+function optionsOf(kind: ImportKind) {
+  const names = presetNames(kind);
+  if (names.length === 0) return options;
+  return options.extend({
+    preset: z
+      .enum(names as [string, ...string[]])
+      .describe('read a known export as it comes (its columns, refunds, statuses); map= still renames single columns')
+      .optional(),
+  });
+}
+
+type ImportOptions = z.infer<typeof options> & { preset?: string };
 
 const COLUMNS: Record<ImportKind, string> = {
   customers:
@@ -74,7 +89,7 @@ function resolveSource(ctx: CommandContext, source: string | undefined): ImportS
 }
 
 /** One import of a kind at a time across every instance; a second one is refused while it runs. */
-function execute(ctx: CommandContext, kind: ImportKind, opts: z.infer<typeof options>): Promise<ImportResult> {
+function execute(ctx: CommandContext, kind: ImportKind, opts: ImportOptions): Promise<ImportResult> {
   const source = resolveSource(ctx, opts.source);
   const input: ImportInput = {
     kind,
@@ -82,6 +97,7 @@ function execute(ctx: CommandContext, kind: ImportKind, opts: z.infer<typeof opt
     strict: opts.strict,
     dateFormat: opts.date_format,
     map: opts.map,
+    preset: opts.preset,
     encoding: opts.encoding,
     defaultCurrency: ctx.config.DEFAULT_CURRENCY,
     timeZone: ctx.config.BUSINESS_TZ,
@@ -100,7 +116,7 @@ const action = (kind: ImportKind) =>
   defineAction({
     name: kind,
     description: `Imports ${kind} from a CSV file (columns: ${COLUMNS[kind]}; * required).`,
-    options,
+    options: optionsOf(kind),
     positional: ['source'],
     role: 'analyst',
     visibility: kind === 'customers' ? 'private' : 'public',
@@ -112,8 +128,10 @@ const action = (kind: ImportKind) =>
         ? [
             '/import orders https://example.com/orders.csv.gz date_format=DD/MM/YYYY',
             '/import orders sales.csv map="Invoice Ref:order_id,Total:amount" strict=true',
+            '/import orders orders_export.csv preset=shopify-orders',
           ]
         : []),
+      ...(kind === 'spend' ? ['/import spend campaign-report.csv preset=google-ads'] : []),
     ],
     handler: async (ctx, opts) => importReply(await execute(ctx, kind, opts)),
   });

@@ -186,7 +186,12 @@ export function parseMapOption(map: string | undefined): Map<string, string> {
 }
 
 /** Matches a header row to canonical fields; throws a UserError naming missing required columns. */
-export function mapColumns(kind: ImportKind, headers: string[], map: Map<string, string>): ColumnMapping {
+export function mapColumns(
+  kind: ImportKind,
+  headers: string[],
+  map: Map<string, string>,
+  options: { aliases?: boolean } = {},
+): ColumnMapping {
   const known = new Set(FIELDS[kind].map((f) => f.name));
   const firstByKey = new Map<string, string>();
   for (const header of headers) {
@@ -217,7 +222,8 @@ export function mapColumns(kind: ImportKind, headers: string[], map: Map<string,
       });
     }
   }
-  const lookup = aliasLookup(kind);
+  // A preset names every column it reads: header aliases would pick other columns of the export (Stripe's `id` as a customer).
+  const lookup = options.aliases === false ? new Map<string, string>() : aliasLookup(kind);
   const fields = new Map<string, number>();
   const extras: ColumnMapping['extras'] = [];
   headers.forEach((header, index) => {

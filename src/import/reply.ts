@@ -42,6 +42,7 @@ export function importData(result: ImportResult) {
     reporting_currency: _reporting,
     data_through: _through,
     cursor: _cursor,
+    skip_reasons: _skipReasons,
     ...extra
   } = result;
   return { read, inserted, updated, unchanged, rejected, rejections_file, seconds, ...extra };
@@ -75,6 +76,7 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
     { label: 'Unchanged', value: n(result.unchanged) },
     { label: 'Rejected rows', value: n(result.rejected) },
     ...(result.suppressed ? [{ label: 'Suppressed (erased customers)', value: n(result.suppressed) }] : []),
+    ...(result.skipped ? [{ label: `Left out (${result.preset} preset)`, value: n(result.skipped) }] : []),
     ...(result.customers_created ? [{ label: 'Customers created', value: n(result.customers_created) }] : []),
     ...(consent ? [{ label: 'Consent changes', value: `${n(consent.opted_out)} opted out, ${n(consent.opted_in)} opted in` }] : []),
     { label: 'Duration', value: timing },
@@ -107,6 +109,11 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
     );
   if (result.leftovers_removed)
     notes.push(`Removed ${rows(result.leftovers_removed)} left in staging by an earlier ${result.kind} import that stopped midway.`);
+  const skips = Object.entries(result.skip_reasons ?? {}).sort((a, b) => b[1] - a[1]);
+  if (skips.length)
+    notes.push(
+      `Left out by the ${result.preset} preset (not stored, not rejected): ${skips.map(([reason, count]) => `${n(count)} × ${reason}`).join('; ')}.`,
+    );
   const reasons = Object.entries(result.rejection_reasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) notes.push(`Rejected: ${reasons.map(([reason, count]) => `${n(count)} × ${reason}`).join('; ')}.`);
   const data = importData(result);

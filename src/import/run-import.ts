@@ -5,6 +5,8 @@ import { compactCount } from '../core/progress.ts';
 import type { Database } from '../store/schema.ts';
 import type { RecordProblem } from './csv.ts';
 import { dateParser } from './dates.ts';
+import { presetNamed } from './presets/index.ts';
+import { findHeaderRow, presetDateParser, presetMap, PresetRun, type PresetRow } from './presets/preset.ts';
 import { mapColumns, parseMapOption, type ImportKind } from './fields.ts';
 import { RejectionLog } from './rejections.ts';
 import { invalidTextRejection, limitRejection, numericExtras, rowValidator, type ImportRecord, type Rejection } from './rows.ts';
@@ -81,6 +83,11 @@ export interface ImportResult extends MergeCounts {
   data_through?: string | null;
   /** A SQL source with an incremental column: the largest value read, the next sync's `:since` (not in `--json`). */
   cursor?: string | null;
+  /** The preset the file was read with. */
+  preset?: string;
+  /** Rows the preset left out (failed payments, voided orders, totals rows), and why. */
+  skipped?: number;
+  skip_reasons?: Record<string, number>;
 }
 
 /** Customers: how many rows decide which extra columns are numeric attributes. */
@@ -108,19 +115,23 @@ export async function runImport(
         hint: 'Ask an admin to set REPORTING_CURRENCY (e.g. EUR) and restart the bot, then import the rates again: a file with date,currency,rate where rate = units of REPORTING_CURRENCY per 1 unit of currency.',
       },
     );
-  const parseDate = dateParser(input.dateFormat, input.timeZone);
+  const preset = input.preset ? presetNamed(input.preset, input.kind) : undefined;
+  const parseDate = preset && !input.dateFormat ? presetDateParser(preset, input.timeZone) : dateParser(input.dateFormat, input.timeZone);
   const map = parseMapOption(input.map);
   const source = await openRecords(input.source, input.limits, input.encoding);
   const encodingName = source.encodingName;
   const chunks = source.chunks;
   let pending: IteratorResult<RecordChunk>;
   let mapping: ReturnType<typeof mapColumns>;
+  let run: PresetRun | undefined;
   try {
     pending = await chunks.next();
     if (pending.done || pending.value.cells.length === 0) throw new UserError('source_empty', `${input.source.label} has no header row.`);
-    const header = pending.value.cells.shift()!;
-    pending.value.lines.shift();
-    pending.value.problems.shift();
+    // a preset finds its header below any title lines (Google Ads puts two above it)
+    const skip = preset ? findHeaderRow(preset, pending.value.cells, input.source.label) : 0;
+    const header = pending.value.cells.splice(0, skip + 1).pop()!;
+    pending.value.lines.splice(0, skip + 1);
+    pending.value.problems.splice(0, skip + 1);
     if (source.suspect() && header.some(hasInvalidText)) {
       throw new UserError(
         'invalid_text',
@@ -133,7 +144,10 @@ export async function runImport(
         },
       );
     }
-    mapping = mapColumns(input.kind, header, map);
+    if (preset) {
+      run = new PresetRun(preset, header);
+      mapping = mapColumns(input.kind, run.headers(), presetMap(preset, run.header, map), { aliases: false });
+    } else mapping = mapColumns(input.kind, header, map);
   } catch (error) {
     await source.close();
     throw error;
@@ -193,12 +207,23 @@ export async function runImport(
     const full: ImportRecord[][] = [];
     const handle = (cells: string[], line: number, problem: RecordProblem | null) => {
       read++;
-      const refused = problem
+      let refused = problem
         ? limitRejection(problem, line, mapping.headers)
         : source.suspect()
           ? invalidTextRejection(cells, line, mapping.headers, encodingName)
           : null;
-      const result = refused ? { rejection: refused } : validate!(cells, line);
+      let row: PresetRow | undefined;
+      if (!refused && run) {
+        const prepared = run.prepare(cells, line);
+        if ('skip' in prepared) return; // left out by the preset: counted there, neither stored nor rejected
+        if ('rejection' in prepared) refused = prepared.rejection;
+        else ({ cells, row } = prepared);
+      }
+      let result = refused ? { rejection: refused } : validate!(cells, line);
+      if (run && row && result.record) {
+        const adjusted = run.adjust(result.record, row);
+        result = 'reason' in adjusted ? { rejection: adjusted } : { record: adjusted };
+      }
       if (
         !suppressions.empty &&
         (result.rejection ? rawSuppressed(suppressions, cells, mapping) : isSuppressed(suppressions, result.record))
@@ -278,6 +303,7 @@ export async function runImport(
       ...(input.kind === 'rates' ? { reporting_currency: input.reportingCurrency } : {}),
       data_through: newest,
       ...(input.source.type === 'query' && input.source.incremental !== undefined ? { cursor: source.cursor() } : {}),
+      ...(run ? { preset: run.preset.name, skipped: run.skipped, skip_reasons: run.skipReasons } : {}),
     };
   } catch (error) {
     failure = error;
