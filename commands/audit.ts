@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeOutcome } from '../src/core/audit.ts';
 import { defineAction, defineCommand } from '../src/core/command.ts';
 import { isoDate } from '../src/core/dates.ts';
 import { formatCount } from '../src/core/format.ts';
@@ -37,7 +38,13 @@ export default defineCommand({
             ? [
                 {
                   columns: ['When (UTC)', 'Who', 'Where', 'Command', 'Outcome'],
-                  rows: entries.map((e) => [e.at.slice(0, 19).replace('T', ' '), e.user_id, e.platform, e.command, e.outcome]),
+                  rows: entries.map((e) => [
+                    e.at.slice(0, 19).replace('T', ' '),
+                    e.user_id,
+                    e.platform,
+                    e.command,
+                    describeOutcome(e.outcome, e.detail),
+                  ]),
                 },
               ]
             : undefined,

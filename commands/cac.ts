@@ -4,7 +4,7 @@ import { timeZoneOption, zoneFor } from '../src/core/business-day.ts';
 import { isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
 import { reply } from '../src/core/reply.ts';
-import { latestDataDay } from '../src/metrics/acquisition.ts';
+import { latestDataDay, resolveChannel } from '../src/metrics/acquisition.ts';
 import { computeCac } from '../src/metrics/cac.ts';
 import { resolvePeriod } from '../src/metrics/periods.ts';
 import { attachChart } from '../src/metrics/views/attach-chart.ts';
@@ -28,7 +28,7 @@ export default defineCommand({
     }),
     role: 'analyst',
     visibility: 'public',
-    examples: ['/cac', '/cac period=2026-Q3', '/cac channel=paid_search period=2026-10', '/cac from=2026-09-01 to=2026-09-30'],
+    examples: ['/cac', '/cac period=2026-Q3', '/cac channel=google_ads period=2026-10', '/cac from=2026-09-01 to=2026-09-30'],
     handler: async (ctx, options) => {
       const zone = zoneFor(ctx.config, options.tz);
       const latest = await latestDataDay(ctx.db, zone);
@@ -37,13 +37,14 @@ export default defineCommand({
           hint: 'Import spend and customers first: /import spend <file>, /import customers <file>.',
         });
       const period = resolvePeriod(options, latest, zone);
-      const report = await computeCac(ctx.db, period, { channel: options.channel, reportingCurrency: ctx.config.REPORTING_CURRENCY });
-      if (options.channel && report.channels.length === 0) {
+      const channel = options.channel === undefined ? undefined : await resolveChannel(ctx.db, options.channel);
+      const report = await computeCac(ctx.db, period, { channel, reportingCurrency: ctx.config.REPORTING_CURRENCY });
+      if (channel && report.channels.length === 0) {
         throw new UserError(
-          'unknown_channel',
-          `Channel \`${options.channel}\` has no spend and no new customers in ${period.label} or the period before.`,
+          'channel_empty',
+          `Channel \`${channel}\` has no spend and no new customers in ${period.label} or the period before.`,
           {
-            hint: 'Check the spelling (channels are as imported), or leave channel= out to see every channel.',
+            hint: 'Try another period, or leave channel= out to see every channel.',
           },
         );
       }

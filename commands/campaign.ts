@@ -10,7 +10,7 @@ import {
   type ApprovalDeps,
   type Posting,
 } from '../src/campaigns/approvals.ts';
-import { changesOf, describeChanges, diffContent, recordChanges } from '../src/campaigns/changes.ts';
+import { changesOf, describeChanges, diffContent, fieldLabel, recordChanges } from '../src/campaigns/changes.ts';
 import { resolveMembers } from '../src/campaigns/audience.ts';
 import { emailPreview } from '../src/campaigns/email-preview.ts';
 import { CHANNELS, missingChannelConfig } from '../src/campaigns/delivery/index.ts';
@@ -28,6 +28,7 @@ import { defineAction, defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
+import { nameKey } from '../src/core/names.ts';
 import { formatCount } from '../src/core/format.ts';
 import { reply, type View } from '../src/core/reply.ts';
 import type { CampaignsTable } from '../src/store/schema.ts';
@@ -78,9 +79,18 @@ function withNote(view: View, note: string | undefined): View {
   return note ? { ...view, notes: [...(view.notes ?? []), note] } : view;
 }
 
+/**
+ * Checks that the audience exists and returns how to store it: a name typed loosely (`at-risk`) as
+ * the segment's own name ("At risk"); an id, or `all`, as typed.
+ */
+async function segmentAsNamed(ctx: CommandContext, segment: string): Promise<string> {
+  const members = await resolveMembers(audienceSource(), ctx.db, segment);
+  return /^#?\d+$/.test(segment.trim()) || members.segment_id === 'all' ? segment : members.segment_name;
+}
+
 async function assertUniqueName(ctx: CommandContext, name: string, except?: number): Promise<void> {
   const existing = await findCampaign(ctx.db, name);
-  if (existing && existing.id !== except && existing.name === name) {
+  if (existing && existing.id !== except && nameKey(existing.name) === nameKey(name)) {
     throw new UserError(
       'duplicate_campaign',
       `A campaign named “${name}” exists already (#${existing.id}, ${stateLabel(existing.state)}).`,
@@ -156,6 +166,7 @@ export default defineCommand({
       visibility: 'public',
       examples: [
         '/campaign create name="Winter winback" segment=at-risk channel=email subject="We miss you" message="20% off this week" cost_per_send=0.01 holdout=10% window=14d',
+        '/campaign create name="Spring sale" segment=champions budget=500 cost_per_send=0.02',
       ],
       formPreview: async (ctx, options) => {
         const name = options.name.trim();
@@ -179,7 +190,7 @@ export default defineCommand({
         const name = options.name.trim();
         await assertUniqueName(ctx, name);
         const set = settingsColumns(options);
-        await resolveMembers(audienceSource(), ctx.db, set.segment as string);
+        set.segment = await segmentAsNamed(ctx, set.segment as string);
         const now = ctx.now();
         const at = now.toISOString();
         const values = {
@@ -224,6 +235,7 @@ export default defineCommand({
       positional: ['state'],
       role: 'viewer',
       visibility: 'public',
+      examples: ['/campaign list', '/campaign list draft'],
       handler: async (ctx, { state }) => {
         const campaigns = await listCampaigns(ctx.db, state);
         const counts = await outboxCountsByCampaign(
@@ -271,6 +283,7 @@ export default defineCommand({
       positional: ['campaign'],
       role: 'viewer',
       visibility: 'public',
+      examples: ['/campaign show "Winter winback"', '/campaign show 2'],
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         const history = await transitionsOf(ctx.db, c.id);
@@ -340,7 +353,11 @@ export default defineCommand({
                     {
                       title: 'Changes',
                       columns: ['When (UTC)', 'Who', 'What'],
-                      rows: changes.map((e) => [e.at.slice(0, 16).replace('T', ' '), mention(e.user_id), describeChanges(e.changes)]),
+                      rows: changes.map((e) => [
+                        e.at.slice(0, 16).replace('T', ' '),
+                        mention(e.user_id),
+                        describeChanges(e.changes, c.currency),
+                      ]),
                     },
                   ]
                 : []),
@@ -357,7 +374,7 @@ export default defineCommand({
       positional: ['campaign'],
       role: 'marketer',
       visibility: 'public',
-      examples: ['/campaign edit 3 holdout=20% window=14d'],
+      examples: ['/campaign edit spring-sale holdout=20% window=14d'],
       handler: async (ctx, { campaign: ref, name, ...options }) => {
         const c = await load(ctx, ref);
         if (c.state !== 'draft' && c.state !== 'pending_approval') {
@@ -378,12 +395,13 @@ export default defineCommand({
         }
         if (Object.keys(set).length === 0)
           throw new UserError('nothing_to_edit', 'Say what to change, e.g. holdout=20% or message="…".', { hint: '/help campaign' });
-        if (set.segment !== undefined) await resolveMembers(audienceSource(), ctx.db, set.segment as string);
+        if (set.segment !== undefined) set.segment = await segmentAsNamed(ctx, set.segment as string);
         const changes = diffContent(c, set);
-        const fields = Object.keys(changes);
+        const changed = Object.keys(changes);
+        const fields = changed.map(fieldLabel);
         if (fields.length === 0) {
           return reply(
-            { campaign: campaignData(c), changed: fields, request_withdrawn: false },
+            { campaign: campaignData(c), changed, request_withdrawn: false },
             detailView(c, { text: 'Nothing changed: those are its current values.' }),
           );
         }
@@ -417,7 +435,7 @@ export default defineCommand({
         }
         const updated = await getCampaign(ctx.db, c.id);
         return reply(
-          { campaign: campaignData(updated), changed: fields, request_withdrawn: withdrawn },
+          { campaign: campaignData(updated), changed, request_withdrawn: withdrawn },
           detailView(updated, {
             text: `✏️ Updated ${fields.join(', ')}.${withdrawn ? ` Its approval request was withdrawn (approval is for exact content): submit it again with /campaign submit ${c.id}.` : ''}`,
             notes: [channelNote(ctx, updated.channel)].filter((n): n is string => Boolean(n)),
@@ -432,6 +450,7 @@ export default defineCommand({
       positional: ['campaign'],
       role: 'marketer',
       visibility: 'public',
+      examples: ['/campaign submit 2', '/campaign submit "spring sale"'],
       long: true,
       writes: true,
       handler: async (ctx, { campaign: ref }) => {
@@ -458,6 +477,7 @@ export default defineCommand({
       positional: ['campaign'],
       role: 'approver',
       visibility: 'public',
+      examples: ['/campaign approve 2'],
       handler: async (ctx, { campaign: ref, request: requestId }) => {
         const c = await getCampaign(ctx.db, ref);
         const { campaign, view, posting, request } = await decideCampaign(
@@ -482,7 +502,7 @@ export default defineCommand({
       positional: ['campaign', 'reason'],
       role: 'approver',
       visibility: 'public',
-      examples: ['/campaign reject 3 reason="holdout too small"'],
+      examples: ['/campaign reject 2 reason="holdout too small"'],
       handler: async (ctx, { campaign: ref, reason, request: requestId }) => {
         const c = await getCampaign(ctx.db, ref);
         const { campaign, view, posting, request } = await decideCampaign(deps(ctx), c, actorOf(ctx.caller), 'rejected', reason, requestId);
@@ -496,6 +516,7 @@ export default defineCommand({
       positional: ['campaign'],
       role: 'marketer',
       visibility: 'public',
+      examples: ['/campaign reopen 2'],
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         const draft = await moveCampaign(deps(ctx), c, {
@@ -517,6 +538,7 @@ export default defineCommand({
       positional: ['campaign'],
       role: 'marketer',
       visibility: 'public',
+      examples: ['/campaign cancel 1 reason="replaced by the spring sale"'],
       handler: async (ctx, { campaign: ref, reason }) => {
         const c = await load(ctx, ref);
         if (c.state === 'launching' || c.state === 'paused') {
@@ -542,6 +564,7 @@ export default defineCommand({
       positional: ['campaign'],
       role: 'marketer',
       visibility: 'public',
+      examples: ['/campaign launch 2'],
       long: true,
       writes: true,
       handler: async (ctx, { campaign: ref }) => {
@@ -618,13 +641,15 @@ export default defineCommand({
       visibility: 'public',
       long: true,
       writes: true,
-      examples: ['/campaign retry 3', '/campaign retry 3 all'],
+      examples: ['/campaign retry 2', '/campaign retry 2 all'],
       handler: async (ctx, { campaign: ref, which }) => {
         const result = await retryDelivery(deps(ctx), await load(ctx, ref), which, actorOf(ctx.caller), ctx.progress);
         return controlReply(
           ctx,
           result,
-          `🔁 ${formatCount(result.requeued)} failed recipient${result.requeued === 1 ? '' : 's'} of campaign #${result.campaign.id} requeued: ${deliveryText(result.campaign, result.outbox)}.`,
+          result.requeued === 0
+            ? `✅ Nothing to send again: no recipient of campaign #${result.campaign.id} failed (${deliveryText(result.campaign, result.outbox)}).`
+            : `🔁 ${formatCount(result.requeued)} failed recipient${result.requeued === 1 ? '' : 's'} of campaign #${result.campaign.id} requeued: ${deliveryText(result.campaign, result.outbox)}.`,
           { requeued: result.requeued },
         );
       },
@@ -641,6 +666,7 @@ export default defineCommand({
       positional: ['campaign'],
       role: 'viewer',
       visibility: 'public',
+      examples: ['/campaign report 2', '/campaign report 2 as_of=2026-12-31'],
       handler: async (ctx, { campaign: ref, as_of, tz }) => {
         const c = await getCampaign(ctx.db, ref);
         const zone = zoneFor(ctx.config, tz);

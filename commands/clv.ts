@@ -31,7 +31,7 @@ const value = defineAction({
   role: 'analyst',
   visibility: 'public',
   long: true,
-  examples: ['/clv', '/clv customer=C-1042', '/clv segment=champions horizon=24 discount=0.08', '/clv as_of=2026-09-30'],
+  examples: ['/clv', '/clv customer=C1042', '/clv segment=champions horizon=24 discount=0.08', '/clv as_of=2026-09-30'],
   handler: async (ctx, options) => {
     const scope = await resolveCustomerScope(ctx.db, options);
     const report = await runClvValues(ctx, {
@@ -75,7 +75,9 @@ const model = defineAction({
   description: 'The fitted BG/NBD and Gamma-Gamma models, with a fit check and an optional holdout test.',
   options: z.object({
     as_of: isoDate.optional().describe('fit on purchases up to this date (default: the last purchase day)'),
-    holdout: isoDate.optional().describe('fit up to this date instead and compare predictions with what happened after it, up to as_of'),
+    holdout: isoDate
+      .optional()
+      .describe('fit up to this date instead and compare predictions with what happened after it, up to the as_of= day'),
     tz: timeZoneOption,
   }),
   role: 'analyst',

@@ -235,7 +235,7 @@ export default defineCommand({
       positional: ['id'],
       role: 'viewer',
       visibility: 'public',
-      examples: ['/digest runs', '/digest runs 3'],
+      examples: ['/digest runs', '/digest runs 1'],
       handler: async (ctx, { id }) => {
         if (id !== undefined) await requireSchedule(ctx.db, id);
         const now = ctx.now();
@@ -329,7 +329,7 @@ export default defineCommand({
       positional: ['id'],
       role: 'admin',
       visibility: 'public',
-      examples: ['/digest edit 3 cron="0 8 * * MON"', '/digest edit 3 tz=America/New_York'],
+      examples: ['/digest edit 2 cron="0 8 * * MON"', '/digest edit 2 tz=America/New_York'],
       handler: async (ctx, options) => {
         const schedule = await requireSchedule(ctx.db, options.id);
         const id = schedule.id;
@@ -395,7 +395,7 @@ export default defineCommand({
       role: 'viewer',
       visibility: 'private',
       long: true,
-      examples: ['/digest show 3', '/digest show 3 as_of=2026-11-23'],
+      examples: ['/digest show 1', '/digest show 1 as_of=2026-11-02'],
       handler: async (ctx, options) => {
         const schedule = await requireSchedule(ctx.db, options.id);
         const now = ctx.now();
@@ -430,7 +430,7 @@ export default defineCommand({
       positional: ['id'],
       role: 'viewer',
       visibility: 'private',
-      examples: ['/digest subscribe 3'],
+      examples: ['/digest subscribe 1'],
       handler: async (ctx, { id }) => {
         const schedule = await requireSchedule(ctx.db, id);
         const added = await subscribe(ctx.db, id, { platform: ctx.caller.platform, userId: ctx.caller.userId }, ctx.now());
@@ -452,7 +452,7 @@ export default defineCommand({
       positional: ['id'],
       role: 'viewer',
       visibility: 'private',
-      examples: ['/digest unsubscribe 3'],
+      examples: ['/digest unsubscribe 1'],
       handler: async (ctx, { id }) => {
         await requireSchedule(ctx.db, id);
         const removed = await unsubscribe(ctx.db, id, { platform: ctx.caller.platform, userId: ctx.caller.userId });

@@ -25,7 +25,11 @@ const options = z.object({
     .describe('how dates are written, e.g. DD/MM/YYYY or "MM/DD/YYYY HH:mm" (default ISO)')
     .meta({ hint: 'DD/MM/YYYY' })
     .optional(),
-  map: z.string().describe('columns to fields, e.g. "Client Ref:customer_id,Total:amount"').meta({ hint: 'Column:field,…' }).optional(),
+  map: z
+    .string()
+    .describe('columns to fields, e.g. `map="Client Ref:customer_id,Total:amount"`')
+    .meta({ hint: 'Column:field,…' })
+    .optional(),
   encoding: z
     .enum(ENCODING_OPTIONS)
     .describe('the file’s text encoding when it is not UTF-8 (a byte order mark is detected by itself)')
@@ -48,11 +52,11 @@ type ImportOptions = z.infer<typeof options> & { preset?: string };
 
 const COLUMNS: Record<ImportKind, string> = {
   customers:
-    'customer_id*, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at, and any numeric column as an attribute',
-  orders: 'order_id*, customer_id*, order_date*, amount* (or quantity* and unit_price*), currency',
-  spend: 'date*, channel*, campaign, amount*',
-  events: 'customer_id*, campaign_id, type* (delivered, opened, clicked, converted, unsubscribed), occurred_at*',
-  rates: 'date*, currency*, rate* (units of REPORTING_CURRENCY per 1 unit of currency)',
+    '`customer_id`*, `email`, `name`, `signup_date`, `country`, `acquisition_channel`, `consent`, `consent_updated_at`, and any numeric column as an attribute',
+  orders: '`order_id`*, `customer_id`*, `order_date`*, `amount`* (or `quantity`* and `unit_price`*), `currency`',
+  spend: '`date`*, `channel`*, `campaign`, `amount`*',
+  events: '`customer_id`*, `campaign_id`, `type`* (delivered, opened, clicked, converted, unsubscribed), `occurred_at`*',
+  rates: '`date`*, `currency`*, `rate`* (units of REPORTING_CURRENCY per 1 unit of currency)',
 };
 
 /** Files and URLs named from chat are confined (IMPORT_DIR, public hosts); the console's user owns the machine. */
@@ -123,11 +127,11 @@ const action = (kind: ImportKind) =>
     long: true,
     writes: true,
     examples: [
-      kind === 'rates' ? '/import rates eur-rates.csv' : `/import ${kind} examples/${kind}.csv`,
+      kind === 'rates' ? '/import rates examples/rates.csv' : `/import ${kind} examples/${kind}.csv`,
       ...(kind === 'orders'
         ? [
             '/import orders https://example.com/orders.csv.gz date_format=DD/MM/YYYY',
-            '/import orders sales.csv map="Invoice Ref:order_id,Total:amount" strict=true',
+            '/import orders examples/sales.csv map="Invoice Ref:order_id,Total:amount" strict=true',
             '/import orders orders_export.csv preset=shopify-orders',
           ]
         : []),

@@ -4,7 +4,7 @@ import { dayOfInstant, timeZoneOption, zoneFor } from '../src/core/business-day.
 import { isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
 import { reply } from '../src/core/reply.ts';
-import { latestDataDay } from '../src/metrics/acquisition.ts';
+import { latestDataDay, resolveChannel } from '../src/metrics/acquisition.ts';
 import { campaignRoiView, computeCampaignRoi } from '../src/metrics/campaign-roi.ts';
 import { runClvValues } from '../src/metrics/clv-runner.ts';
 import { resolvePeriod } from '../src/metrics/periods.ts';
@@ -32,7 +32,7 @@ export default defineCommand({
         .min(1)
         .max(3650)
         .optional()
-        .describe('count revenue this many days after acquisition (default: up to as_of)'),
+        .describe('count revenue this many days after acquisition (default: everything up to the as_of= day)'),
       as_of: isoDate.optional().describe('count revenue up to this date (default: the last day with data)'),
       horizon: z.number().int().min(1).max(120).default(12).describe('months of predicted CLV in projected ROI'),
       tz: timeZoneOption,
@@ -40,7 +40,7 @@ export default defineCommand({
     role: 'analyst',
     visibility: 'public',
     long: true,
-    examples: ['/roi', '/roi period=2026-Q3 window=90', '/roi channel=paid_social period=2026-10'],
+    examples: ['/roi', '/roi period=2026-Q3 window=90', '/roi channel=facebook period=2026-10'],
     handler: async (ctx, options) => {
       const zone = zoneFor(ctx.config, options.tz);
       if (options.campaign) {
@@ -58,10 +58,11 @@ export default defineCommand({
         });
       const asOf = options.as_of ?? latest;
       const period = resolvePeriod(options, asOf, zone);
+      const channel = options.channel === undefined ? undefined : await resolveChannel(ctx.db, options.channel);
       const report = await computeChannelRoi(ctx.db, {
         period,
         asOf,
-        channel: options.channel,
+        channel,
         windowDays: options.window,
         horizonMonths: options.horizon,
         margin: ctx.config.GROSS_MARGIN,
@@ -83,9 +84,9 @@ export default defineCommand({
           }
         },
       });
-      if (options.channel && report.channels.length === 0) {
-        throw new UserError('unknown_channel', `Channel \`${options.channel}\` has no spend and no new customers in ${period.label}.`, {
-          hint: 'Check the spelling (channels are as imported), or leave channel= out to see every channel.',
+      if (channel && report.channels.length === 0) {
+        throw new UserError('channel_empty', `Channel \`${channel}\` has no spend and no new customers in ${period.label}.`, {
+          hint: 'Try another period, or leave channel= out to see every channel.',
         });
       }
       return reply<unknown>(roiData(report), roiView(report));

@@ -12,9 +12,17 @@ import { sqlitePath } from '../src/store/database.ts';
 import { compareRuns } from '../src/segmentation/compare.ts';
 import { exportSegment } from '../src/segmentation/export.ts';
 import { getRun, listRuns, resolveRun, resolveSegment, runSegments, segmentMembersPage } from '../src/segmentation/runs.ts';
-import { checkFeatures } from '../src/segmentation/customer-features.ts';
+import { checkFeatures, resolveFeatureNames } from '../src/segmentation/customer-features.ts';
 import { chooseFeatures, performSegmentRun, type SegmentRunInput, type SegmentRunOutput } from '../src/segmentation/segmentation-task.ts';
-import { listView, parseFeatureValues, runIdentity, runView, segmentData, showView } from '../src/segmentation/segment-views.ts';
+import {
+  featureWord,
+  listView,
+  parseFeatureValues,
+  runIdentity,
+  runView,
+  segmentData,
+  showView,
+} from '../src/segmentation/segment-views.ts';
 
 const TASK = workerTask(new URL('../src/segmentation/segmentation-task.ts', import.meta.url));
 
@@ -25,7 +33,8 @@ const segmentRef = z
   .meta({ autocomplete: 'segment' });
 
 /** In a worker thread on a file or server store; in-process on an in-memory store (a worker cannot reach it). */
-async function startRun(ctx: CommandContext, input: SegmentRunInput): Promise<SegmentRunOutput> {
+async function startRun(ctx: CommandContext, requested: SegmentRunInput): Promise<SegmentRunOutput> {
+  const input = requested.features ? { ...requested, features: await resolveFeatureNames(ctx.db, requested.features) } : requested;
   await checkFeatures(ctx.db, chooseFeatures(input)); // answer bad requests without starting a worker
   // One segmentation at a time across every instance.
   return runExclusive(
@@ -189,7 +198,7 @@ export default defineCommand({
           { file, rows, segment_id: segment.id, run_id: run.id },
           {
             title: `Export of ${segment.name} (#${segment.id})`,
-            text: `${formatCount(rows)} customers with ${run.features.join(', ')} as of ${run.as_of} (run #${run.id}).`,
+            text: `${formatCount(rows)} customers with ${run.features.map(featureWord).join(', ')} as of ${run.as_of} (run #${run.id}).`,
             files: [{ path: file, name, title: `${segment.name}.csv` }],
             notes: ['Cells that a spreadsheet would run as a formula are prefixed with an apostrophe.'],
           },
@@ -210,7 +219,7 @@ export default defineCommand({
       positional: ['from', 'to'],
       role: 'viewer',
       visibility: 'public',
-      examples: ['/segment compare', '/segment compare 3 5'],
+      examples: ['/segment compare', '/segment compare 1 2'],
       handler: async (ctx, options) => {
         let from;
         let to;

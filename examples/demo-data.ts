@@ -112,11 +112,34 @@ export interface DemoRow {
   line: string;
 }
 
-export const CUSTOMER_HEADER = 'customer_id,email,name,signup_date,country,acquisition_channel,consent,age\n';
+export const CUSTOMER_HEADER = 'customer_id,email,name,signup_date,country,acquisition_channel,consent,age,annual_income,spending_score\n';
 export const ORDER_HEADER = 'order_id,customer_id,order_date,product,quantity,unit_price,currency\n';
 
 /** Per-month counts of acquisitions by channel, for spend that follows them. */
 export type Acquisitions = Map<string, number>;
+
+/** Customer ids as people write them: C1001, C1002, … */
+export function customerId(n: number): string {
+  return `C${1000 + n}`;
+}
+
+/**
+ * Annual income (thousands) and a spending score (1-100) as a mall's loyalty survey has them: five
+ * groups (low/high income × low/high score, and a middle), so k-means with k=5 finds them.
+ */
+const INCOME_GROUPS: [income: number, score: number][] = [
+  [25, 20],
+  [25, 80],
+  [55, 50],
+  [88, 17],
+  [88, 82],
+];
+const INCOME_WEIGHTS = [0.12, 0.12, 0.4, 0.18, 0.18];
+
+function incomeAndScore(random: Random): [number, number] {
+  const [income, score] = pick(random, INCOME_GROUPS, INCOME_WEIGHTS);
+  return [Math.max(12, Math.round(randomNormal(random, income, 7))), Math.min(99, Math.max(1, Math.round(randomNormal(random, score, 8))))];
+}
 
 /**
  * Customers and their orders, one customer at a time, so a million customers never sit in
@@ -124,6 +147,8 @@ export type Acquisitions = Map<string, number>;
  */
 export function* demoRows(options: DemoOptions, acquisitions?: Acquisitions): Generator<DemoRow> {
   const random = seededRandom(options.seed ?? 42);
+  // attributes come from a stream of their own, so adding one leaves the orders as they were
+  const attributes = seededRandom((options.seed ?? 42) + 3);
   const end = Date.parse(`${options.end ?? '2026-10-31'}T00:00:00Z`);
   const endDate = new Date(end);
   const start = Date.UTC(endDate.getUTCFullYear(), endDate.getUTCMonth() - (options.months ?? 18) + 1, 1);
@@ -133,7 +158,7 @@ export function* demoRows(options: DemoOptions, acquisitions?: Acquisitions): Ge
   yield { file: 'orders', line: ORDER_HEADER };
   let orderNo = 100000;
   for (let i = 1; i <= options.customers; i++) {
-    const id = `CUS${String(i).padStart(7, '0')}`;
+    const id = customerId(i);
     const first = pick(random, FIRST);
     const last = pick(random, LAST);
     const signup = start + Math.floor(random() * span) * DAY;
@@ -143,7 +168,17 @@ export function* demoRows(options: DemoOptions, acquisitions?: Acquisitions): Ge
     const email = `${first}.${last}.${i}`.toLowerCase().replace(/ü/g, 'ue') + '@example.com';
     yield {
       file: 'customers',
-      line: csvLine([id, email, `${first} ${last}`, iso(signup), pick(random, COUNTRIES, COUNTRY_WEIGHTS), channel, consent, age]),
+      line: csvLine([
+        id,
+        email,
+        `${first} ${last}`,
+        iso(signup),
+        pick(random, COUNTRIES, COUNTRY_WEIGHTS),
+        channel,
+        consent,
+        age,
+        ...incomeAndScore(attributes),
+      ]),
     };
     const month = iso(signup).slice(0, 7);
     acquisitions?.set(`${month}|${channel}`, (acquisitions.get(`${month}|${channel}`) ?? 0) + 1);
@@ -236,6 +271,41 @@ export function* eventRows(customers: { id: string; signup: string; consent: boo
   }
 }
 
+/**
+ * A till's export in its own column names (`Invoice Ref`, `Total`), for `/import orders … map=`:
+ * twenty orders of existing customers in the last month of the data.
+ */
+export function* salesRows(options: DemoOptions): Generator<string> {
+  const random = seededRandom((options.seed ?? 42) + 4);
+  const end = Date.parse(`${options.end ?? '2026-10-31'}T00:00:00Z`);
+  yield 'Invoice Ref,customer_id,order_date,Total,currency\n';
+  for (let n = 1; n <= 20; n++) {
+    const customer = customerId(randomInt(random, 1, Math.min(options.customers, 200)));
+    const day = iso(end - randomInt(random, 0, 27) * DAY);
+    yield csvLine([`INV-${String(n).padStart(4, '0')}`, customer, day, (15 + random() * 120).toFixed(2), 'USD']);
+  }
+}
+
+/**
+ * Daily exchange rates for `/import rates` with REPORTING_CURRENCY=USD: US dollars per euro and per
+ * pound over the months of the data.
+ */
+export function* rateRows(options: DemoOptions): Generator<string> {
+  const random = seededRandom((options.seed ?? 42) + 5);
+  const end = Date.parse(`${options.end ?? '2026-10-31'}T00:00:00Z`);
+  const endDate = new Date(end);
+  const start = Date.UTC(endDate.getUTCFullYear(), endDate.getUTCMonth() - (options.months ?? 18) + 1, 1);
+  yield 'date,currency,rate\n';
+  let eur = 1.08;
+  let gbp = 1.27;
+  for (let day = start; day <= end; day += DAY) {
+    eur *= Math.exp(randomNormal(random, 0, 0.003));
+    gbp *= Math.exp(randomNormal(random, 0, 0.003));
+    yield csvLine([iso(day), 'EUR', eur.toFixed(4)]);
+    yield csvLine([iso(day), 'GBP', gbp.toFixed(4)]);
+  }
+}
+
 /** Writes lines to a file in 256 KiB chunks, waiting when the disk is behind. */
 export class LineWriter {
   #stream;
@@ -269,8 +339,8 @@ export interface DemoCounts {
 }
 
 /**
- * Writes customers.csv and orders.csv (streamed), and with `full` also spend.csv and
- * events.csv, into `dir`.
+ * Writes customers.csv and orders.csv (streamed), and with `full` also spend.csv, events.csv,
+ * sales.csv (another shop's column names) and rates.csv (exchange rates), into `dir`.
  */
 export async function writeDemoData(dir: string, options: DemoOptions, full = true): Promise<DemoCounts> {
   const customers = new LineWriter(path.join(dir, 'customers.csv'));
@@ -299,6 +369,14 @@ export async function writeDemoData(dir: string, options: DemoOptions, full = tr
     await events.close();
     counts.spend = spend.lines - 1;
     counts.events = events.lines - 1;
+    for (const [file, rows] of [
+      ['sales.csv', salesRows(options)],
+      ['rates.csv', rateRows(options)],
+    ] as const) {
+      const writer = new LineWriter(path.join(dir, file));
+      for (const line of rows) await writer.write(line);
+      await writer.close();
+    }
   }
   return counts;
 }

@@ -1,10 +1,19 @@
 import path from 'node:path';
-import { mentionsAsText } from '../../src/core/mention.ts';
+import { renderMentions } from '../../src/core/mention.ts';
 import { formatTableText, type Reply } from '../../src/core/reply.ts';
 
-/** Strips the light chat markdown the core uses: *bold* and `code` read fine as plain text; mentions as `<@id>`. */
+/** A console user is named by the id it was started with (`--user jane`): mentions read as that name, channels as `#name`. */
+function mentionsAsNames(text: string): string {
+  return renderMentions(
+    text,
+    (piece) => piece,
+    (part) => (part.kind === 'user' ? part.id : `#${part.id}`),
+  );
+}
+
+/** Strips the light chat markdown the core uses: *bold* and `code` read fine as plain text; mentions as the user's name. */
 function plain(text: string): string {
-  return mentionsAsText(text).replace(/(^|[\s(])\*([^*\s][^*\n]*?)\*(?=[\s.,;:!?)]|$)/gm, '$1$2');
+  return mentionsAsNames(text).replace(/(^|[\s(])\*([^*\s][^*\n]*?)\*(?=[\s.,;:!?)]|$)/gm, '$1$2');
 }
 
 function shown(file: string): string {

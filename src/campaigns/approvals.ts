@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import type { MessageUpdater, Notifier, Platform, PostedMessage } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
 import { reply, type View } from '../core/reply.ts';
+import { formatMoney } from '../store/money.ts';
 import { editorsAfter, lastChangeId, recordChanges, type FieldChanges } from './changes.ts';
 import { assertChannelReady } from './delivery/index.ts';
 import { announceDueChange } from './due-changes.ts';
@@ -160,7 +161,7 @@ export async function submitCampaign(
       to: 'pending_approval',
       actor,
       at: now,
-      reason: `audience ${preview.audience}, holdout ${preview.holdout}, estimated cost ${preview.estimated_cost_cents} cents`,
+      reason: `audience ${preview.audience}, holdout ${preview.holdout}, estimated cost ${formatMoney(preview.estimated_cost_cents, campaign.currency)}`,
       set: {
         submitted_by: actor.userId,
         submitted_at: now.toISOString(),

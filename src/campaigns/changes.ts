@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { formatMoney } from '../store/money.ts';
 import type { Database } from '../store/schema.ts';
 import type { Actor, Campaign } from './repository.ts';
 
@@ -93,9 +94,38 @@ const short = (value: unknown) => {
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 };
 
-/** `message: “20% off” → “30% off”; holdout_pct: 10 → 20` for the history table. */
-export function describeChanges(changes: FieldChanges): string {
+/** Each content field in words, as people see it in chat. */
+const FIELD_LABELS: Record<ContentField, string> = {
+  name: 'name',
+  segment: 'segment',
+  channel: 'channel',
+  message: 'message',
+  subject: 'subject',
+  budget_cents: 'budget',
+  cost_per_send_cents: 'cost per send',
+  holdout_pct: 'holdout',
+  window_days: 'attribution window',
+  start_at: 'start',
+};
+
+/** `budget_cents` -> "budget". */
+export function fieldLabel(field: string): string {
+  return FIELD_LABELS[field as ContentField] ?? field.replace(/_/g, ' ');
+}
+
+/** A field's value as chat shows it: money in its currency, the holdout in %, the window in days. */
+function fieldValue(field: string, value: unknown, currency: string): string {
+  if (value === null || value === undefined) return '—';
+  if (field === 'budget_cents' || field === 'cost_per_send_cents') return formatMoney(Number(value), currency);
+  if (field === 'holdout_pct') return `${String(value)}%`;
+  if (field === 'window_days') return `${String(value)} days`;
+  if (field === 'start_at') return `${String(value).slice(0, 16).replace('T', ' ')} UTC`;
+  return short(value);
+}
+
+/** `message: “20% off” → “30% off”; holdout: 10% → 20%` for the history table. */
+export function describeChanges(changes: FieldChanges, currency = 'USD'): string {
   return Object.entries(changes)
-    .map(([field, c]) => `${field}: ${short(c.from)} → ${short(c.to)}`)
+    .map(([field, c]) => `${fieldLabel(field)}: ${fieldValue(field, c.from, currency)} → ${fieldValue(field, c.to, currency)}`)
     .join('; ');
 }

@@ -73,6 +73,9 @@ export async function retryDelivery(
       'only a campaign that is sending, paused or live (attribution window running) can be retried',
       `See it with /campaign show ${c.id}.`,
     );
+  // nothing failed at all: the answer says so (an error only when failures remain that `which` leaves out)
+  const before = await outboxCounts(deps.db, c.id);
+  if (before.failed === 0) return { campaign: c, outbox: before, requeued: 0 };
   const at = deps.now();
   const nothing = () =>
     new UserError('nothing_to_retry', `Campaign #${c.id} has no ${which === 'all' ? '' : 'temporarily '}failed recipients to send again.`, {

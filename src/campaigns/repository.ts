@@ -2,6 +2,7 @@ import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { recordAudit } from '../core/audit.ts';
 import type { Caller } from '../core/context.ts';
 import { UserError } from '../core/errors.ts';
+import { findByName, unknownNameError } from '../core/names.ts';
 import type { CampaignsTable, Database } from '../store/schema.ts';
 import { assertTransition, stateLabel, type CampaignState } from './states.ts';
 
@@ -37,14 +38,32 @@ export async function findCampaign(db: Db, idOrName: string | number): Promise<C
   let row: Campaign | undefined;
   if (/^\d+$/.test(text)) row = await db.selectFrom('campaigns').selectAll().where('id', '=', Number(text)).executeTakeFirst();
   row ??= await db.selectFrom('campaigns').selectAll().where('name', '=', text).executeTakeFirst();
+  if (!row) {
+    const match = findByName(text, await campaignNames(db), (c) => c.name);
+    if (match) row = await db.selectFrom('campaigns').selectAll().where('id', '=', match.id).executeTakeFirst();
+  }
   return row ? normalize(row) : undefined;
+}
+
+/** Campaign ids and names, newest first. */
+async function campaignNames(db: Db): Promise<{ id: number; name: string }[]> {
+  const rows = await db.selectFrom('campaigns').select(['id', 'name']).orderBy('id', 'desc').execute();
+  return rows.map((r) => ({ id: Number(r.id), name: r.name }));
 }
 
 export async function getCampaign(db: Db, idOrName: string | number): Promise<Campaign> {
   const campaign = await findCampaign(db, idOrName);
   if (!campaign) {
-    throw new UserError('campaign_not_found', `No campaign \`${String(idOrName)}\`.`, {
-      hint: 'List them with /campaign list, or create one with /campaign create.',
+    const all = await campaignNames(db);
+    throw unknownNameError({
+      code: 'campaign_not_found',
+      what: 'campaign',
+      input: String(idOrName),
+      known: all.map((c) => c.name),
+      shown: all.slice(0, 10).map((c) => `#${c.id} ${c.name}`),
+      knownLabel: all.length > 10 ? 'The latest campaigns' : 'Campaigns',
+      hint: 'See /campaign list; ids work too.',
+      none: 'There are no campaigns yet: create one with /campaign create.',
     });
   }
   return campaign;

@@ -30,7 +30,7 @@ export const TRANSITIONS: Record<CampaignState, readonly CampaignState[]> = {
   cancelled: [],
 };
 
-/** What the user typed to make each move, for refusal messages. */
+/** What makes each move, for refusal messages: the subcommand typed, or what happens by itself. */
 const MOVE_COMMANDS: Record<CampaignState, string> = {
   draft: 'reopen',
   pending_approval: 'submit',
@@ -38,8 +38,8 @@ const MOVE_COMMANDS: Record<CampaignState, string> = {
   rejected: 'reject',
   launching: 'launch',
   paused: 'pause',
-  live: '(delivery finished)',
-  completed: '(window over)',
+  live: 'once delivery finishes',
+  completed: 'once the attribution window is over',
   cancelled: 'cancel',
 };
 

@@ -15,7 +15,10 @@ export function commandReference(commands: CommandDefinition[]): string {
           .join(', ');
         return `  - \`${optionUsage(info)}\`: ${info.description}${extra ? ` (${extra})` : ''}`;
       });
-      const examples = (action.examples ?? []).map((example) => `  - e.g. \`${example}\``);
+      const examples = (action.examples ?? []).map(
+        (example) =>
+          `  - e.g. \`${example}\`${needsNetwork(example) ? ' (needs the network: put your own URL in place of example.com)' : ''}`,
+      );
       return [
         `- \`${usageLine(path, action)}\` (role: ${action.role}${action.long ? ', runs in the background with progress' : ''})  `,
         `  ${action.description}`,
@@ -26,4 +29,9 @@ export function commandReference(commands: CommandDefinition[]): string {
     return [`### /${command.name}`, '', command.description, '', ...actions].join('\n');
   });
   return sections.join('\n\n');
+}
+
+/** An example that downloads from example.com: it shows the form, and cannot run on the demo data alone. */
+export function needsNetwork(example: string): boolean {
+  return /https:\/\/example\.com\//.test(example);
 }

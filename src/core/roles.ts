@@ -8,7 +8,7 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   viewer: 'reads digests, help and reports',
   analyst: 'imports data, runs segmentations and metrics',
   marketer: 'creates, submits and launches campaigns',
-  approver: 'approves or rejects campaigns (never their own)',
+  approver: 'approves or rejects campaigns, never their own',
   admin: 'manages roles, schedules and the audit log',
 };
 

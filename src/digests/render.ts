@@ -250,7 +250,7 @@ export function renderDigest(data: DigestData, chart: string | null, header: Dig
     buttons: buttons.length || header.buttons?.length ? [...buttons, ...(header.buttons ?? [])] : undefined,
     notes: [
       zoneNote,
-      'New customers by signup date, else first purchase; revenue is net (returns included); CAC = spend / new customers; ROI = (net revenue of the customers acquired in the period, up to its last day − spend) / spend: the figures of /cac and of /roi with as_of = the period end. ROI changes are in percentage points (pp).',
+      'New customers by signup date, else first purchase; revenue is net (returns included); CAC = spend / new customers; ROI = (net revenue of the customers acquired in the period, up to its last day − spend) / spend: the figures of /cac, and of /roi measured up to the period end. ROI changes are in percentage points (pp).',
       ...(proratedNote(data.prorated_spend_rows) ? [proratedNote(data.prorated_spend_rows)!] : []),
       ...(data.other_currencies.length
         ? [`Money is shown per currency, never added up: ${[currency, ...data.other_currencies].join(', ')}; the chart shows ${currency}.`]

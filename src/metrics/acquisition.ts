@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { resolveByName } from '../core/names.ts';
 import { dayOf } from '../core/business-day.ts';
 import { onDays } from '../store/business-days.ts';
 import type { Database } from '../store/schema.ts';
@@ -154,4 +155,29 @@ export async function latestDataDay(db: Kysely<Database>, zone: string): Promise
     .executeTakeFirst();
   const days = [orders?.day, spend?.day].filter((d): d is string => Boolean(d)).map((d) => dayOf(d, zone));
   return days.length ? days.sort().at(-1)! : null;
+}
+
+/** Every channel the store knows: acquisition channels of customers and channels with spend, sorted. */
+export async function knownChannels(db: Kysely<Database>): Promise<string[]> {
+  const [acquired, spent] = await Promise.all([
+    db.selectFrom('customers').select('acquisition_channel as channel').distinct().where('acquisition_channel', 'is not', null).execute(),
+    db.selectFrom('spend').select('channel').distinct().execute(),
+  ]);
+  return [...new Set([...acquired, ...spent].map((r) => String(r.channel)))].sort();
+}
+
+/**
+ * The stored spelling of a channel typed by a user, matched ignoring case, spaces, hyphens and
+ * underscores (`Google Ads` is `google_ads`); an unknown one is a UserError with the nearest
+ * channels and every channel. `(no channel)` stays as it is.
+ */
+export async function resolveChannel(db: Kysely<Database>, input: string): Promise<string> {
+  if (input === NO_CHANNEL) return input;
+  return resolveByName(input, await knownChannels(db), (c) => c, {
+    code: 'unknown_channel',
+    what: 'channel',
+    knownLabel: 'Channels in the data',
+    hint: 'Leave channel= out to see every channel.',
+    none: 'There are no channels yet: import customers (their acquisition channel) and spend first.',
+  });
 }

@@ -13,13 +13,13 @@ import type { Period } from './periods.ts';
 /** How far after acquisition revenue counts: N days, or everything up to as_of. */
 export interface AttributionWindow {
   window_days: number | null;
-  /** "30 days after acquisition" or "to as_of (2026-12-20)". */
+  /** "30 days after acquisition" or "up to 2026-12-20" (the as-of day). */
   window: string;
 }
 
 export function attributionWindow(windowDays: number | undefined, asOf: string): AttributionWindow {
   return windowDays === undefined
-    ? { window_days: null, window: `to as_of (${asOf})` }
+    ? { window_days: null, window: `up to ${asOf}` }
     : { window_days: windowDays, window: `${windowDays} days after acquisition` };
 }
 

@@ -345,7 +345,7 @@ async function clearFreedBytes(db: Kysely<Database>, at: string): Promise<string
     await sql`VACUUM ${sql.join(TOUCHED_TABLES.map((table) => sql.table(table)))}`.execute(db);
     return 'PostgreSQL: VACUUM on the tables written';
   }
-  const steps: string[] = ['secure_delete'];
+  const steps: string[] = ['freed space overwritten (secure delete)'];
   const vacuumed = await db.selectFrom('settings').select('value').where('key', '=', SQLITE_VACUUMED).executeTakeFirst();
   if (!vacuumed) {
     await sql`VACUUM`.execute(db);

@@ -2,6 +2,7 @@ import SQLite from 'better-sqlite3';
 import { yieldToForeground } from '../jobs/foreground.ts';
 import { sql, type Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
+import { resolveByName } from '../core/names.ts';
 import { dayOf } from '../core/business-day.ts';
 import { upToDay } from '../store/business-days.ts';
 import type { ProgressUpdate } from '../core/context.ts';
@@ -32,6 +33,25 @@ export async function availableFeatures(db: Kysely<Database>): Promise<Available
   const rows = await db.selectFrom('customer_attributes').select('name').distinct().orderBy('name').execute();
   const order = Object.keys(ORDER_FEATURES) as OrderFeature[];
   return { order, attributes: rows.map((r) => r.name).filter((name) => !isOrderFeature(name)) };
+}
+
+/**
+ * The store's names for requested features, matched forgivingly (`Annual income` is
+ * `annual_income`); an unknown one is a UserError with the nearest names and all that exist.
+ */
+export async function resolveFeatureNames(db: Kysely<Database>, requested: string[]): Promise<string[]> {
+  const available = await availableFeatures(db);
+  const all = [...available.order, ...available.attributes];
+  return requested.map((name) =>
+    all.includes(name)
+      ? name
+      : resolveByName(name, all, (f) => f, {
+          code: 'unknown_feature',
+          what: 'feature',
+          knownLabel: 'Available features',
+          hint: 'Customer attributes come from /import customers.',
+        }),
+  );
 }
 
 /** Checks requested feature names against the store; an unknown one is a UserError listing what exists. */

@@ -1,6 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
+import { findByName, unknownNameError } from '../core/names.ts';
 import type { Database } from '../store/schema.ts';
 import { bulkWriteChunk, yieldToWaitingWrites } from '../store/write-priority.ts';
 import { yieldToForeground } from '../jobs/foreground.ts';
@@ -306,22 +307,40 @@ export async function runSegments(db: Kysely<Database>, runId: number): Promise<
 }
 
 /**
- * A run by id (`12`, `#12`) or by its name (the newest run of that name, case-insensitive).
- * Throws a UserError naming what exists when nothing matches.
+ * A run by id (`12`, `#12`) or by its name (the newest run of that name; case, spaces, hyphens and
+ * underscores ignored). Throws a UserError naming the nearest names and the recent runs.
  */
 export async function resolveRun(db: Kysely<Database>, ref: string | number): Promise<RunRecord> {
   const text = String(ref).trim();
   const id = /^#?\d+$/.test(text) ? Number(text.replace('#', '')) : undefined;
-  const row =
+  let row =
     id !== undefined
       ? await db.selectFrom('segment_runs').selectAll().where('id', '=', id).where('status', '=', 'complete').executeTakeFirst()
-      : await db
-          .selectFrom('segment_runs')
-          .selectAll()
-          .where('status', '=', 'complete')
-          .where(sql`lower(name)`, '=', text.toLowerCase())
-          .orderBy('id', 'desc')
-          .executeTakeFirst();
+      : undefined;
+  if (!row && id === undefined) {
+    const named = await db
+      .selectFrom('segment_runs')
+      .select(['id', 'name'])
+      .where('status', '=', 'complete')
+      .where('name', 'is not', null)
+      .orderBy('id', 'desc')
+      .execute();
+    const match = findByName(text, named, (r) => r.name ?? '');
+    if (match) row = await db.selectFrom('segment_runs').selectAll().where('id', '=', match.id).executeTakeFirst();
+    if (!row) {
+      const recent = await listRuns(db, 5);
+      throw unknownNameError({
+        code: 'run_not_found',
+        what: 'segmentation run',
+        input: text,
+        known: named.map((r) => r.name ?? ''),
+        shown: recent.map((r) => `#${r.id}${r.name ? ` (${r.name})` : ''}`),
+        knownLabel: 'Recent runs',
+        hint: 'See /segment list; ids work too.',
+        none: 'There are no runs yet: start one with /segment run.',
+      });
+    }
+  }
   if (!row) {
     const recent = await listRuns(db, 5);
     throw new UserError('run_not_found', `No segmentation run \`${text}\`.`, {
@@ -334,31 +353,41 @@ export async function resolveRun(db: Kysely<Database>, ref: string | number): Pr
 }
 
 /**
- * The segment a user or a later command means: an id (`12`, `#12`) or a name,
- * case-insensitive, taken from the newest run that has a segment of that name.
- * Throws a UserError listing the latest run's segments when nothing matches.
+ * The segment a user or a later command means: an id (`12`, `#12`) or a name, matched forgivingly
+ * (case, spaces, hyphens and underscores ignored: `at-risk` is "At risk"), taken from the newest run
+ * that has a segment of that name. Throws a UserError with the nearest names and the latest run's
+ * segments when nothing matches.
  */
 export async function resolveSegment(db: Kysely<Database>, nameOrId: string | number): Promise<SegmentRecord> {
   const text = String(nameOrId).trim();
   const id = /^#?\d+$/.test(text) ? Number(text.replace('#', '')) : undefined;
-  const row =
-    id !== undefined
-      ? await db.selectFrom('segments').selectAll().where('id', '=', id).where('run_id', 'in', completeRuns(db)).executeTakeFirst()
-      : await db
-          .selectFrom('segments')
-          .selectAll()
-          .where(sql`lower(name)`, '=', text.toLowerCase())
-          .where('run_id', 'in', completeRuns(db))
-          .orderBy('run_id', 'desc')
-          .orderBy('position')
-          .executeTakeFirst();
-  if (row) return toSegment(row);
+  if (id !== undefined) {
+    const row = await db.selectFrom('segments').selectAll().where('id', '=', id).where('run_id', 'in', completeRuns(db)).executeTakeFirst();
+    if (row) return toSegment(row);
+  }
+  const named = await db
+    .selectFrom('segments')
+    .select(['id', 'name'])
+    .where('run_id', 'in', completeRuns(db))
+    .orderBy('run_id', 'desc')
+    .orderBy('position')
+    .execute();
+  const match = id === undefined ? findByName(text, named, (s) => s.name) : undefined;
+  if (match) {
+    const row = await db.selectFrom('segments').selectAll().where('id', '=', match.id).executeTakeFirstOrThrow();
+    return toSegment(row);
+  }
   const [latest] = await listRuns(db, 1);
-  const names = latest ? (await runSegments(db, latest.id)).map((s) => `${s.name} (#${s.id})`) : [];
-  throw new UserError('segment_not_found', `No segment \`${text}\`.`, {
-    hint: names.length
-      ? `Segments of the latest run #${latest!.id}: ${names.join(', ')}. Names are matched case-insensitively; ids work too.`
-      : 'There are no segments yet: start with /segment run.',
+  const latestSegments = latest ? await runSegments(db, latest.id) : [];
+  throw unknownNameError({
+    code: 'segment_not_found',
+    what: 'segment',
+    input: text,
+    known: [...new Set(named.map((s) => s.name))],
+    shown: latestSegments.map((s) => `${s.name} (#${s.id})`),
+    knownLabel: latest ? `Segments of the latest run #${latest.id}` : 'Segments',
+    hint: 'Names are matched ignoring case, spaces and hyphens; ids work too (see /segment list).',
+    none: 'There are no segments yet: start with /segment run.',
   });
 }
 

@@ -51,7 +51,13 @@ export function formatFeature(name: string, value: number | undefined, currency:
   return String(Math.round(value * 100) / 100);
 }
 
+/** A feature's name in a sentence: the RFM scores in words, any other as it is named in features=. */
+export function featureWord(name: string): string {
+  return SCORE_LABELS[name] ?? name;
+}
+
 export function featureLabel(name: string): string {
+  if (name in SCORE_LABELS) return SCORE_LABELS[name]!;
   if (!isOrderFeature(name)) return name;
   return {
     recency: 'recency (days)',
@@ -63,6 +69,7 @@ export function featureLabel(name: string): string {
 }
 
 const SCORED: Record<string, string> = { r_score: 'recency', f_score: 'frequency', m_score: 'monetary' };
+const SCORE_LABELS: Record<string, string> = { r_score: 'R score', f_score: 'F score', m_score: 'M score' };
 
 /** Why a run has no value of `feature` for a segment (of `kind`) or a customer. */
 function whyMissing(run: RunRecord, feature: string, kind?: SegmentKind): string {

@@ -47,11 +47,11 @@ describe('/segment run method=rfm when every customer bought once', () => {
     expect(view.notes).toContain('Names use R and M (M in place of F in the R × F segment map).');
     expect(data.segments[0].profile).not.toHaveProperty('f_score');
     const profile = view.tables!.find((t) => t.title?.startsWith('Profiles'))!;
-    const fScore = profile.columns.indexOf('f_score');
+    const fScore = profile.columns.indexOf('F score');
     expect(profile.rows.map((row) => row[fScore])).toEqual(Array(5).fill('— (not scored)'));
 
     const show = await run(bot, `/segment show ${data.segments[0].id}`);
-    const fRow = show.view.tables![0]!.rows.find((row) => row[0] === 'f_score')!;
+    const fRow = show.view.tables![0]!.rows.find((row) => row[0] === 'F score')!;
     expect(fRow.slice(1)).toEqual(['— (not scored)', '— (not scored)', '— (not compared)']);
 
     const rows: string[] = [];

@@ -73,7 +73,7 @@ describe('/segment run (k-means)', () => {
   it('gives clear errors: unknown feature, no variance, too few customers for k, bad k', async () => {
     const unknown = await run(bot, '/segment run features=recency,shoe_size');
     expect(unknown.ok).toBe(false);
-    expect(unknown.data.error.message).toContain('Unknown feature: `shoe_size`');
+    expect(unknown.data.error.message).toContain('No feature `shoe_size`.');
     expect(unknown.data.error.hint).toContain('Available features: recency, frequency, monetary, tenure, aov, age, plan');
 
     const flat = await run(bot, '/segment run k=3 features=recency,plan as_of=2026-06-30');

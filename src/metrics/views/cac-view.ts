@@ -98,7 +98,7 @@ export function cacView(report: CacReport, chart?: Attachment): View {
       : '';
   const notes = [
     `Period ${period.label} (${period.from} to ${period.to}), compared with ${previous_period.label}.`,
-    'CAC = spend in the period ÷ customers acquired in it; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
+    'CAC = spend in the period ÷ customers acquired in it; a customer is acquired on their signup date, or at their first purchase where there is none, through their acquisition channel.',
     'Blended: all spend ÷ all new customers (organic included). Paid: all spend ÷ new customers of channels with spend. A channel without spend or without new customers has no CAC ("—" with the reason).',
   ];
   const prorated = proratedNote(report.prorated_spend_rows);

@@ -79,9 +79,9 @@ export function roiView(report: RoiReport): View {
     ? `; *${totalLabel(converted.currency)}* ROI ${pct(converted.total.roi)} (ROAS ${times(converted.total.roas)})`
     : '';
   const notes = [
-    `Attribution window: revenue of customers acquired in ${report.period.label} from their orders ${report.window_days === null ? `up to as_of ${report.as_of}` : `within ${report.window_days} days of acquisition (and up to as_of ${report.as_of})`}.`,
-    'ROI = (revenue - spend) / spend; ROAS = revenue / spend; a customer is acquired at signup_date, or at the first purchase where there is none; channel = acquisition_channel.',
-    `Projected ROI and LTV:CAC use realized revenue to as_of plus predicted ${report.horizon_months}-month CLV (BG/NBD + Gamma-Gamma) instead of the windowed revenue. Payback = CAC ÷ net revenue per new customer per month since acquisition (to as_of).`,
+    `Attribution window: revenue of customers acquired in ${report.period.label} from their orders ${report.window_days === null ? `up to ${report.as_of}` : `within ${report.window_days} days of acquisition (and up to ${report.as_of})`}.`,
+    'ROI = (revenue - spend) / spend; ROAS = revenue / spend; a customer is acquired on their signup date, or at their first purchase where there is none, through their acquisition channel.',
+    `Projected ROI and LTV:CAC use realized revenue up to ${report.as_of} plus predicted ${report.horizon_months}-month CLV (BG/NBD + Gamma-Gamma) instead of the windowed revenue. Payback = CAC ÷ net revenue per new customer per month since acquisition (up to ${report.as_of}).`,
   ];
   notes.push(
     report.margin < 1
@@ -109,7 +109,7 @@ export function roiView(report: RoiReport): View {
           'Spend',
           'New customers',
           'CAC',
-          `Revenue (${report.window_days === null ? 'to as_of' : `${report.window_days}d`})`,
+          `Revenue (${report.window_days === null ? `to ${report.as_of}` : `${report.window_days}d`})`,
           'ROAS',
           'ROI',
           'Projected ROI',

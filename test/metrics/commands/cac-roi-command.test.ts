@@ -111,7 +111,7 @@ describe('/cac and /roi on a hand-computed book', () => {
     expect(result.ok, JSON.stringify(result.data)).toBe(true);
     const { data } = result;
     expect(data.as_of).toBe('2026-12-20');
-    expect(data).toMatchObject({ window_days: null, window: 'to as_of (2026-12-20)' });
+    expect(data).toMatchObject({ window_days: null, window: 'up to 2026-12-20' });
     // search: a1 100 + 50 + 200, a2 300, a3 0, a4 40 (its September order predates acquisition) = 690
     expect(channel(data, 'search')).toMatchObject({
       spend: 1000,
@@ -128,7 +128,7 @@ describe('/cac and /roi on a hand-computed book', () => {
     expect(channel(data, 'display')).toMatchObject({ spend: 500, new_customers: 0, revenue: 0, roas: 0, roi: -1 });
     expect(channel(data, '(no channel)')).toMatchObject({ spend: 0, roi: null, roas: null });
     expect(data.projected_missing).toMatch(/too little data/);
-    expect(result.view.text).toContain('to as_of (2026-12-20)');
+    expect(result.view.text).toContain('up to 2026-12-20');
     expect(result.view.notes!.join(' ')).toMatch(/Projected ROI is missing/);
   });
 
