@@ -38,7 +38,7 @@ const periodOption = z.enum(['week', 'month']).default('week').describe('the per
 const refreshOption = z
   .string()
   .optional()
-  .describe('sources to sync before each digest, comma-separated, e.g. shop_orders,ad_spend (see /source list)');
+  .describe('sources to sync before each digest, comma-separated, e.g. `shop_orders,ad_spend` (see /source list)');
 const idOption = z.number().int().min(1).describe('the schedule id from /digest list').meta({ choicesFrom: 'schedule' });
 
 function parseSections(text: string | undefined): Section[] {

@@ -132,10 +132,10 @@ const action = (kind: ImportKind) =>
         ? [
             '/import orders https://example.com/orders.csv.gz date_format=DD/MM/YYYY',
             '/import orders examples/sales.csv map="Invoice Ref:order_id,Total:amount" strict=true',
-            '/import orders orders_export.csv preset=shopify-orders',
+            '/import orders examples/exports/shopify-orders.csv preset=shopify-orders',
           ]
         : []),
-      ...(kind === 'spend' ? ['/import spend campaign-report.csv preset=google-ads'] : []),
+      ...(kind === 'spend' ? ['/import spend examples/exports/google-ads.csv preset=google-ads'] : []),
     ],
     handler: async (ctx, opts) => importReply(await execute(ctx, kind, opts)),
   });

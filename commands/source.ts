@@ -122,7 +122,7 @@ const sync = defineAction({
   role: 'analyst',
   visibility: 'public',
   long: true,
-  examples: ['/source sync shop-orders'],
+  examples: ['/source sync shop_orders'],
   handler: async (ctx, { name }) => {
     const outcome = await syncSource(ctx, name, { trigger: 'command', progress: ctx.progress, caller: ctx.caller });
     const source = findSource(ctx.sources, name);
@@ -157,7 +157,7 @@ const test = defineAction({
   // sample values (emails masked) stay with the caller
   visibility: 'private',
   long: true,
-  examples: ['/source test shop-orders'],
+  examples: ['/source test shop_orders'],
   handler: async (ctx, { name }) => {
     const source = findSource(ctx.sources, name);
     let result: PreviewResult;
@@ -178,8 +178,8 @@ const test = defineAction({
             title: 'Column mapping',
             columns: ['column', 'field'],
             rows: result.columns.map((c) => [
-              c.column,
-              c.field === null ? '(ignored)' : c.field === 'attribute' ? '(numeric attribute)' : c.field,
+              `\`${c.column}\``,
+              c.field === null ? '(ignored)' : c.field === 'attribute' ? '(numeric attribute)' : `\`${c.field}\``,
             ]),
           },
           ...(result.rejections.length

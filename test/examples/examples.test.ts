@@ -10,6 +10,7 @@ import { parseCommandLine } from '../../src/core/parse.ts';
 import { CommandRegistry } from '../../src/core/registry.ts';
 import { createTestBot } from '../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
+import { loadSources } from '../../src/sources/config.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/schema.ts';
 
@@ -71,6 +72,9 @@ const ORDER = [
   'import spend',
   'import events',
   'import rates',
+  'source list',
+  'source test',
+  'source sync',
   'segment run',
   'segment list',
   'segment show',
@@ -169,6 +173,7 @@ beforeAll(async () => {
   bot = await createTestBot(store.db, store.dir, {
     now: () => new Date('2026-11-24T09:00:00Z'),
     env: { REPORTING_CURRENCY: 'USD' },
+    sources: loadSources(path.join(root, 'examples', 'sources.yaml'), process.env),
   });
   const registry = new CommandRegistry(await loadCommands());
   const all: Example[] = readmeExamples(README);
@@ -201,7 +206,9 @@ describe('examples', () => {
     const failures: string[] = [];
     const leaks: string[] = [];
     process.chdir(root);
-    let names = new Set<string>();
+    // the sources' names are the admin's, as a channel's are the data's
+    const sourceNames = bot.sources.map((s) => s.name);
+    let names = new Set<string>(sourceNames);
     for (const example of examples) {
       const started = performance.now();
       const reply = await bot.execute({ caller: { platform: 'console', userId: example.user, channelId: 'console' }, text: example.line });
@@ -209,7 +216,7 @@ describe('examples', () => {
       const ms = Math.round(performance.now() - started);
       if (ms > 10_000) failures.push(`${example.line}: took ${ms} ms (keep every example quick)`);
       if (!reply.ok && !needsNetwork(example.line)) failures.push(`${example.line} (${example.from}, as ${example.user}):\n${text}`);
-      if (example.path.startsWith('import ')) names = await dataNames(store.db);
+      if (example.path.startsWith('import ')) names = new Set([...(await dataNames(store.db)), ...sourceNames]);
       for (const leak of leaksIn(text, names)) leaks.push(`${example.line}: ${leak}`);
     }
     expect(failures).toEqual([]);

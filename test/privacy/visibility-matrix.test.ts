@@ -43,6 +43,11 @@ const CASES: Case[] = [
     fail: { command: 'import', subcommand: 'orders', options: { source: 'no-such-file.csv' } },
   },
   {
+    command: 'source',
+    ok: { command: 'source', subcommand: 'list' },
+    fail: { command: 'source', subcommand: 'sync', options: { name: 'no_such_source' } },
+  },
+  {
     command: 'segment',
     ok: { command: 'segment', subcommand: 'list' },
     fail: { command: 'segment', subcommand: 'show', options: { segment: 'no such segment' } },
