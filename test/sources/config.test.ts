@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import { bindSince, compareCursor } from '../../src/import/query-source.ts';
@@ -169,6 +170,16 @@ sources:
     expect(problems('sources: [')).toContain('not valid YAML');
     expect(problems('sources:\n  "bad name!":\n    type: url\n')).toContain('sources.bad name!: a source name is');
     expect(problems('source:\n  a: {}\n')).toMatch(/file|source/);
+  });
+});
+
+describe('the README example', () => {
+  it('is a valid sources file', () => {
+    const readme = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../README.md'), 'utf8');
+    const example = /```yaml\n(# sources\.yaml[\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const sources = loadSources(file(example!), { SHOP_EXPORT_TOKEN: 't', WAREHOUSE_URL: 'postgres://reader:pw@db.internal:5432/shop' });
+    expect(sources.map((s) => s.type)).toEqual(['url', 'postgres', 'directory']);
   });
 });
 
