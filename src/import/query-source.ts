@@ -28,10 +28,14 @@ export const QUERY_PAGE_ROWS = 5000;
 export type QueryPage = { columns: string[] } | { rows: (string | null)[][] };
 
 /**
- * `:since` (outside quotes and comments, not a `::` cast) replaced by `replacement`; how many there were.
- * PostgreSQL takes `$1` for it; SQLite keeps `:since` as a named parameter.
+ * `:since` (outside quotes and comments, not a `::` cast) replaced by `replacement(n, nullTest)` (n from 1;
+ * nullTest: it is followed by `is [not] null`); how many there were. PostgreSQL takes one `$n` per
+ * occurrence, `$n::text` in a null test (whose type PostgreSQL cannot infer); SQLite keeps `:since`.
  */
-export function bindSince(query: string, replacement: string): { text: string; count: number } {
+export function bindSince(
+  query: string,
+  replacement: string | ((n: number, nullTest: boolean) => string),
+): { text: string; count: number } {
   let out = '';
   let count = 0;
   let i = 0;
@@ -62,8 +66,8 @@ export function bindSince(query: string, replacement: string): { text: string; c
       continue;
     }
     if (c === ':' && query[i - 1] !== ':' && /^:since(?!\w)/.test(rest)) {
-      out += replacement;
       count++;
+      out += typeof replacement === 'string' ? replacement : replacement(count, /^:since\s+is\s+(not\s+)?null\b/i.test(rest));
       i += ':since'.length;
       continue;
     }
@@ -131,7 +135,10 @@ function postgresError(error: unknown, source: QuerySource, limits: ImportLimits
       },
     );
   return new UserError('source_query_failed', `The query of ${source.label} failed: ${message}.`, {
-    hint: 'Fix the query in the sources file (try it with psql first), then sync again.',
+    hint:
+      e.code === '42P18'
+        ? 'Say what type :since is where PostgreSQL cannot tell, e.g. :since::timestamptz, then sync again.'
+        : 'Fix the query in the sources file (try it with psql first), then sync again.',
   });
 }
 
@@ -166,8 +173,8 @@ async function* postgresPages(source: QuerySource, limits: ImportLimits): AsyncG
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(limits.totalMs))}`);
     await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.max(1, Math.round(limits.totalMs))}`);
     await client.query("SET LOCAL TimeZone = 'UTC'");
-    const { text, count } = bindSince(source.query, '$1');
-    cursor = client.query(new Cursor(text, count > 0 ? [source.since] : [], { rowMode: 'array', types: pgTypes }));
+    const { text, count } = bindSince(source.query, (n, nullTest) => (nullTest ? `$${n}::text` : `$${n}`));
+    cursor = client.query(new Cursor(text, Array<string | null>(count).fill(source.since), { rowMode: 'array', types: pgTypes }));
     let first = true;
     let tz: boolean[] = [];
     for (;;) {
