@@ -38,7 +38,7 @@ describe('npm start with Discord', () => {
     'starts, logs in over the gateway and logs that it is running',
     async () => {
       const ready = await bot.ready();
-      expect(ready.adapters).toEqual(['discord', 'campaigns', 'digests']);
+      expect(ready.adapters).toEqual(['discord', 'campaigns', 'digests', 'sources']);
       expect(fake.identifies[0]!.token).toBe(TOKEN);
       expect(fake.socketCount).toBe(1);
     },

@@ -48,7 +48,7 @@ describe('npm start with Slack (Socket Mode) and Discord in one process', () => 
     'starts both adapters and logs that it is running',
     async () => {
       const ready = await bot.ready();
-      expect(ready.adapters).toEqual(['slack', 'discord', 'campaigns', 'digests']);
+      expect(ready.adapters).toEqual(['slack', 'discord', 'campaigns', 'digests', 'sources']);
       await slack.waitForSocket();
       expect(discord.socketCount).toBe(1);
     },

@@ -36,7 +36,7 @@ describe('npm start with Slack in HTTP mode', () => {
     'starts, serves /slack/events on PORT and logs that it is running',
     async () => {
       const ready = await bot.ready();
-      expect(ready.adapters).toEqual(['slack', 'campaigns', 'digests']);
+      expect(ready.adapters).toEqual(['slack', 'campaigns', 'digests', 'sources']);
       expect(fake.callsTo('auth.test')[0]!.token).toBe(BOT_TOKEN);
       expect(bot.logs().find((line) => line.msg === 'slack adapter started')).toMatchObject({ mode: 'http' });
     },

@@ -38,7 +38,7 @@ describe('npm start with Slack in Socket Mode', () => {
     'starts, connects over Socket Mode and logs that it is running',
     async () => {
       const ready = await bot.ready();
-      expect(ready.adapters).toEqual(['slack', 'campaigns', 'digests']);
+      expect(ready.adapters).toEqual(['slack', 'campaigns', 'digests', 'sources']);
       expect(fake.callsTo('apps.connections.open')[0]!.token).toBe(APP_TOKEN);
       await fake.waitForSocket();
     },
