@@ -493,10 +493,10 @@ export default defineCommand({
     }),
     defineAction({
       name: 'reject',
-      description: 'Rejects a campaign awaiting approval, with a reason.',
+      description: 'Rejects a campaign awaiting approval, saying why (never one you created, submitted or changed).',
       options: z.object({
         campaign: campaignRef,
-        reason: z.string().min(1).max(500).optional().describe('why, for the marketer (please give one)'),
+        reason: z.string().trim().min(1).max(500).describe('why you reject it, so the marketer knows what to change'),
         request: requestRef,
       }),
       positional: ['campaign', 'reason'],

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { loadCommands } from '../commands/index.ts';
+import { settingsMarkdown } from '../src/config/reference.ts';
 import { permissionMarkdown } from '../src/core/permissions.ts';
 import { commandReference } from '../src/core/reference.ts';
 import { CommandRegistry } from '../src/core/registry.ts';
@@ -13,15 +14,17 @@ function replaceSection(readme: string, name: string, content: string): string {
   return `${readme.slice(0, start.index + start[0].length)}\n${content}\n${readme.slice(end)}`;
 }
 
-/** The README with its command reference and permission matrix regenerated from the definitions. */
+/** The README with its command reference, permission matrix and settings table regenerated from the definitions. */
 export async function renderReadme(readme: string): Promise<string> {
   const commands = await loadCommands();
   const withCommands = replaceSection(readme, 'commands', commandReference(commands));
-  return replaceSection(withCommands, 'permissions', permissionMarkdown(new CommandRegistry(commands)));
+  const withPermissions = replaceSection(withCommands, 'permissions', permissionMarkdown(new CommandRegistry(commands)));
+  const envExample = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+  return replaceSection(withPermissions, 'settings', settingsMarkdown(envExample));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
   const readme = readFileSync('README.md', 'utf8');
   writeFileSync('README.md', await renderReadme(readme));
-  console.log('README.md: command reference and permission matrix updated');
+  console.log('README.md: command reference, permission matrix and settings table updated');
 }

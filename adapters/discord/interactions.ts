@@ -180,7 +180,9 @@ export class InteractionHandler {
   /** A button that confirms or asks first: refused at once without the role, else the question or the form. */
   async #firstStep(interaction: ButtonInteraction, step: ButtonStep): Promise<void> {
     try {
-      await this.deps.bot.prepare({ caller: callerOf(interaction), text: step.command });
+      // The form supplies the options it asks for, so they are not validated before it is filled in.
+      const invocation = { caller: callerOf(interaction), text: step.command };
+      await (step.asks.length ? this.deps.bot.admitForm(invocation) : this.deps.bot.prepare(invocation));
     } catch (error) {
       await this.#refuse(interaction, error, step.command);
       return;

@@ -98,13 +98,13 @@ export function registerAskModal(app: App, deps: AskModalDeps): void {
     const tell = async (reply: ReturnType<Bot['errorReply']>) => {
       await flow.answer(request, renderReply(reply, limits).messages[0]!, true);
     };
-    // refused before the form is filled in: no role, or a line that does not parse
+    // refused before the form is filled in: no role, or a line that does not parse (the asked options come with the form)
     try {
       const caller = await flow.caller(body.user.id, channel, undefined, {
         ...(context.teamId ? { teamId: context.teamId } : {}),
         ...(context.enterpriseId ? { enterpriseId: context.enterpriseId } : {}),
       });
-      await bot.prepare({ caller, text: value });
+      await bot.admitForm({ caller, text: value });
       const meta: AskMetadata = { command: value, asks, channel };
       await client.views.open({
         trigger_id: triggerId,

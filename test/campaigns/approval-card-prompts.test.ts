@@ -137,8 +137,8 @@ describe('Slack: confirm dialogs, the reason modal, card updates and the thread'
     const input = view.blocks.find((b) => b.type === 'input')!;
     expect(input).toMatchObject({
       block_id: 'reason',
-      optional: true,
-      hint: { text: 'why, for the marketer (please give one)' },
+      optional: false,
+      hint: { text: 'why you reject it, so the marketer knows what to change' },
       element: { type: 'plain_text_input', multiline: true, min_length: 1, max_length: 500 },
     });
     expect(view.blocks.filter((b) => b.type === 'input')).toHaveLength(1);
@@ -315,8 +315,8 @@ describe('Discord: an ephemeral Confirm, the reason modal, card edits and a repl
       {
         type: 18,
         label: 'Reason',
-        description: 'why, for the marketer (please give one)',
-        component: { type: 4, custom_id: 'reason', style: 2, required: false, min_length: 1, max_length: 500 },
+        description: 'why you reject it, so the marketer knows what to change',
+        component: { type: 4, custom_id: 'reason', style: 2, required: true, min_length: 1, max_length: 500 },
       },
     ]);
     expect(editsOf(card.messageId)).toHaveLength(0);

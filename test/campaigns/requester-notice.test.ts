@@ -64,8 +64,8 @@ describe('the card’s buttons', () => {
       {
         name: 'reason',
         label: 'Reason',
-        description: 'why, for the marketer (please give one)',
-        required: false,
+        description: 'why you reject it, so the marketer knows what to change',
+        required: true,
         minLength: 1,
         maxLength: 500,
       },
@@ -90,13 +90,20 @@ describe('the card’s buttons', () => {
     expect(notice.reply.data).toMatchObject({ outcome: 'rejected', requester: 'UMARKET' });
   });
 
-  it('an empty answer is no answer; an answer the command does not take is refused', async () => {
+  it('a reject without a reason asks for one and changes nothing; an answer the command does not take is refused', async () => {
     const { id, requestId } = await submitted('Empty');
     const unknown = await run(bot, `/campaign reject ${id} request=${requestId}`, approver, { answers: { colour: 'red' } });
     expect(unknown.data.error.code).toBe('unknown_option');
-    const rejected = expectOk(await run(bot, `/campaign reject ${id} request=${requestId}`, approver, { answers: { reason: '   ' } }));
-    expect(rejected.data.campaign.decision_reason).toBeNull();
-    expect(text(cards.threads.at(-1)!.reply)).toContain('was rejected by <@UAPPROVE> (no reason given)');
+    for (const attempt of [
+      run(bot, `/campaign reject ${id} request=${requestId}`, approver, { answers: { reason: '   ' } }),
+      run(bot, `/campaign reject ${id}`, approver),
+    ]) {
+      const refused = await attempt;
+      expect(refused.data.error.code).toBe('invalid_option');
+      expect(text(refused)).toContain('Missing `reason`: why you reject it, so the marketer knows what to change.');
+    }
+    const shown = expectOk(await run(bot, `/campaign show ${id}`, approver));
+    expect(shown.data.campaign.state).toBe('pending_approval');
   });
 
   it('typed, reject with a reason works as before (console too)', async () => {
