@@ -29,7 +29,7 @@ import type { CommandContext } from '../src/core/context.ts';
 import { isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
 import { nameKey } from '../src/core/names.ts';
-import { formatCount } from '../src/core/format.ts';
+import { countOf, formatCount } from '../src/core/format.ts';
 import { reply, type View } from '../src/core/reply.ts';
 import type { CampaignsTable } from '../src/store/schema.ts';
 import type { Updateable } from 'kysely';
@@ -576,7 +576,7 @@ export default defineCommand({
           return reply(
             { campaign: campaignData(launched), launch: result },
             detailView(launched, {
-              text: `📤 Campaign #${c.id} is *${result.delivery}*: ${countsLine(o)} of ${formatCount(o.total)} recipients${
+              text: `📤 Campaign #${c.id} is *${result.delivery}*: ${countsLine(o)} of ${countOf(o.total, 'recipient')}${
                 result.next_attempt_at ? `; next try ${utc(result.next_attempt_at)}` : ''
               }. Temporary failures are retried for up to ${ctx.config.DELIVERY_RETRY_HOURS} h; the progress is kept up to date in this channel.`,
               notes: [`Pause with /campaign pause ${c.id}, stop with /campaign cancel ${c.id}.`],
@@ -586,10 +586,10 @@ export default defineCommand({
         return reply(
           { campaign: campaignData(launched), launch: result },
           detailView(launched, {
-            text: `🚀 Campaign #${c.id} is *${stateLabel(launched.state)}* (${result.delivery ?? 'sent'}): ${formatCount(o.sent)} of ${formatCount(o.total)} recipients sent${launched.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}${o.failed ? `, ${formatCount(o.failed)} failed` : ''}${o.skipped ? `, ${formatCount(o.skipped)} skipped (consent withdrawn since launch)` : ''}; ${formatCount(result.holdout)} held out of an audience of ${formatCount(result.audience)}.`,
+            text: `🚀 Campaign #${c.id} is *${stateLabel(launched.state)}* (${result.delivery ?? 'sent'}): ${formatCount(o.sent)} of ${countOf(o.total, 'recipient')} sent${launched.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}${o.failed ? `, ${formatCount(o.failed)} failed` : ''}${o.skipped ? `, ${formatCount(o.skipped)} skipped (consent withdrawn since launch)` : ''}; ${formatCount(result.holdout)} held out of an audience of ${formatCount(result.audience)}.`,
             notes: [
               ...(o.failed ? [`Send the failed ones again with /campaign retry ${c.id}.`] : []),
-              `Measure it with /campaign report ${c.id} (attribution window ${launched.window_days} days from ${dayOf(launched.launched_at!, ctx.config.BUSINESS_TZ)}).`,
+              `Measure it with /campaign report ${c.id} (attribution window ${countOf(launched.window_days, 'day')} from ${dayOf(launched.launched_at!, ctx.config.BUSINESS_TZ)}).`,
             ],
           }),
         );

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineAction, defineCommand } from '../src/core/command.ts';
 import { dayOf } from '../src/core/business-day.ts';
 import { UserError } from '../src/core/errors.ts';
-import { formatCount } from '../src/core/format.ts';
+import { countOf, formatCount } from '../src/core/format.ts';
 import { reply } from '../src/core/reply.ts';
 import { forgetCustomer } from '../src/privacy/forget.ts';
 import { canSeePersonalData, maskCustomer, UNMASKED_ROLE } from '../src/privacy/mask.ts';
@@ -125,7 +125,7 @@ export default defineCommand({
         const c = result.counts;
         const files = result.files.map((f) => [
           f.name,
-          f.action === 'rewritten' ? `rewritten, ${formatCount(f.rows_removed ?? 0)} rows removed` : 'deleted',
+          f.action === 'rewritten' ? `rewritten, ${countOf(f.rows_removed ?? 0, 'row')} removed` : 'deleted',
         ]);
         return reply(
           {
@@ -137,7 +137,7 @@ export default defineCommand({
             storage: result.storage,
           },
           {
-            text: `✅ Erasure ${result.reference} is done: ${formatCount(result.records)} records touched. The customer’s email, name, country, attributes and consent are gone, and imports will skip them.`,
+            text: `✅ Erasure ${result.reference} is done: ${countOf(result.records, 'record')} touched. The customer’s email, name, country, attributes and consent are gone, and imports will skip them.`,
             fields: [
               { label: 'Orders kept, anonymized', value: formatCount(c.orders) },
               { label: 'Events kept, anonymized', value: formatCount(c.events) },

@@ -4,7 +4,7 @@ import type { CommandContext } from '../src/core/context.ts';
 import { timeZoneOption, zoneFor } from '../src/core/business-day.ts';
 import { isoDate } from '../src/core/dates.ts';
 import { UserError } from '../src/core/errors.ts';
-import { formatCount, maskEmail } from '../src/core/format.ts';
+import { countOf, formatCount, maskEmail } from '../src/core/format.ts';
 import { reply } from '../src/core/reply.ts';
 import { describeHolder, runExclusive } from '../src/jobs/exclusive.ts';
 import { runInWorker, workerTask } from '../src/jobs/run-in-worker.ts';
@@ -198,7 +198,7 @@ export default defineCommand({
           { file, rows, segment_id: segment.id, run_id: run.id },
           {
             title: `Export of ${segment.name} (#${segment.id})`,
-            text: `${formatCount(rows)} customers with ${run.features.map(featureWord).join(', ')} as of ${run.as_of} (run #${run.id}).`,
+            text: `${countOf(rows, 'customer')} with ${run.features.map(featureWord).join(', ')} as of ${run.as_of} (run #${run.id}).`,
             files: [{ path: file, name, title: `${segment.name}.csv` }],
             notes: ['Cells that a spreadsheet would run as a formula are prefixed with an apostrophe.'],
           },
@@ -250,11 +250,13 @@ export default defineCommand({
         const changes = comparison.moves.filter((m) => m.from.toLowerCase() !== m.to.toLowerCase());
         const lines = [
           `From run #${from.id} (as of ${from.as_of}) to run #${to.id} (as of ${to.as_of}).`,
-          `${formatCount(comparison.stayed)} customers stayed in a segment of the same name; ${formatCount(changes.reduce((s, m) => s + m.customers, 0))} moved.`,
+          `${countOf(comparison.stayed, 'customer')} stayed in a segment of the same name; ${formatCount(changes.reduce((s, m) => s + m.customers, 0))} moved.`,
           ...changes.slice(0, 5).map((m) => `• ${formatCount(m.customers)} ${m.from} became ${m.to}`),
         ];
-        if (comparison.entered > 0) lines.push(`${formatCount(comparison.entered)} customers are only in run #${to.id}.`);
-        if (comparison.left > 0) lines.push(`${formatCount(comparison.left)} customers are only in run #${from.id}.`);
+        if (comparison.entered > 0)
+          lines.push(`${countOf(comparison.entered, 'customer')} ${comparison.entered === 1 ? 'is' : 'are'} only in run #${to.id}.`);
+        if (comparison.left > 0)
+          lines.push(`${countOf(comparison.left, 'customer')} ${comparison.left === 1 ? 'is' : 'are'} only in run #${from.id}.`);
         return reply(comparison, {
           title: `Segment moves: run #${from.id} → run #${to.id}`,
           text: lines.join('\n'),

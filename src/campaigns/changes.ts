@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { formatMoney } from '../store/money.ts';
 import type { Database } from '../store/schema.ts';
 import type { Actor, Campaign } from './repository.ts';
+import { countOf } from '../core/format.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -118,7 +119,7 @@ function fieldValue(field: string, value: unknown, currency: string): string {
   if (value === null || value === undefined) return '—';
   if (field === 'budget_cents' || field === 'cost_per_send_cents') return formatMoney(Number(value), currency);
   if (field === 'holdout_pct') return `${String(value)}%`;
-  if (field === 'window_days') return `${String(value)} days`;
+  if (field === 'window_days') return typeof value === 'number' ? countOf(value, 'day') : `${String(value)} days`;
   if (field === 'start_at') return `${String(value).slice(0, 16).replace('T', ' ')} UTC`;
   return short(value);
 }

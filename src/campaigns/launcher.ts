@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { MessageUpdater, Notifier, Platform, PostedMessage, ProgressUpdate } from '../core/context.ts';
-import { formatCount } from '../core/format.ts';
+import { countOf, formatCount } from '../core/format.ts';
 import { progressBar, throttleProgress } from '../core/progress.ts';
 import { reply, type View } from '../core/reply.ts';
 import { UserError } from '../core/errors.ts';
@@ -264,7 +264,7 @@ export function summaryView(campaign: Campaign, o: OutboxCounts): View {
   const icon = status === 'sent' ? '✅' : status === 'cancelled' ? '🛑' : '⚠️';
   return {
     title: `Campaign #${campaign.id} “${campaign.name}”: ${status ?? stateLabel(campaign.state)}`,
-    text: `${icon} ${countsLine(o)} of ${formatCount(o.total)} recipients${campaign.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}.`,
+    text: `${icon} ${countsLine(o)} of ${countOf(o.total, 'recipient')}${campaign.channel === 'log' ? ' (log channel: recorded, nothing delivered)' : ''}.`,
     notes: [
       ...(o.failed
         ? [`Send the failed ones again with /campaign retry ${campaign.id} (or retry ${campaign.id} all, refusals included).`]

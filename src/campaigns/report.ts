@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { dayOf } from '../core/business-day.ts';
 import { addDays, daysBetween } from '../core/dates.ts';
 import { onDays } from '../store/business-days.ts';
-import { formatCount, formatPercent } from '../core/format.ts';
+import { countOf, formatCount, formatPercent } from '../core/format.ts';
 import type { View } from '../core/reply.ts';
 import { writeChart } from '../charts/index.ts';
 import { formatMoney } from '../store/money.ts';
@@ -234,7 +234,7 @@ export async function campaignReport(
       {
         kind: 'line',
         title: `Cumulative revenue per member: ${c.name}`,
-        subtitle: `Attribution window ${start} to ${addDays(end, -1)} (${c.window_days} days); day 1 is the launch day`,
+        subtitle: `Attribution window ${start} to ${addDays(end, -1)} (${countOf(c.window_days, 'day')}); day 1 is the launch day`,
         xTitle: 'Day of the window',
         yTitle: `Net revenue per member (${c.currency})`,
         valueFormat: ',.2f',
@@ -297,7 +297,7 @@ function measure(
     return {
       ...empty,
       verdict: 'too_small',
-      statement: `The holdout has ${formatCount(h.n)} members and the recipients ${formatCount(r.n)}: at least ${MIN_GROUP_SIZE} in each are needed to say anything about incremental revenue, so no figure is given. Use a larger segment or holdout next time.`,
+      statement: `The holdout has ${countOf(h.n, 'member')} and the recipients ${formatCount(r.n)}: at least ${MIN_GROUP_SIZE} in each are needed to say anything about incremental revenue, so no figure is given. Use a larger segment or holdout next time.`,
     };
   }
   if (purchasers.recipient < MIN_PURCHASERS_PER_GROUP || purchasers.holdout < MIN_PURCHASERS_PER_GROUP) {
@@ -305,7 +305,7 @@ function measure(
     return {
       ...empty,
       verdict: 'too_early',
-      statement: `Too early to measure: ${formatCount(so_far)} purchasing member${so_far === 1 ? '' : 's'} so far (${formatCount(purchasers.recipient)} recipients, ${formatCount(purchasers.holdout)} in the holdout), needs about ${formatCount(2 * MIN_PURCHASERS_PER_GROUP)}: at least ${MIN_PURCHASERS_PER_GROUP} in each group. Check again later in the window.`,
+      statement: `Too early to measure: ${formatCount(so_far)} purchasing member${so_far === 1 ? '' : 's'} so far (${countOf(purchasers.recipient, 'recipient')}, ${formatCount(purchasers.holdout)} in the holdout), needs about ${formatCount(2 * MIN_PURCHASERS_PER_GROUP)}: at least ${MIN_PURCHASERS_PER_GROUP} in each group. Check again later in the window.`,
     };
   }
   const w = welch(r, h);
@@ -354,7 +354,7 @@ function reportView(d: CampaignReportData): View {
   const money = (cents: number | null) => (cents === null ? '—' : formatMoney(round(cents), d.campaign.currency));
   const pct = (v: number | null) => (v === null ? '—' : formatPercent(v));
   const w = d.attribution_window;
-  const windowText = `${w.start} to ${addDays(w.end, -1)} (${w.days} days${w.complete ? '' : `, ${w.days_elapsed} elapsed at ${d.as_of}`})`;
+  const windowText = `${w.start} to ${addDays(w.end, -1)} (${countOf(w.days, 'day')}${w.complete ? '' : `, ${w.days_elapsed} elapsed at ${d.as_of}`})`;
   const inc = d.incremental;
   const s = d.sends;
   const shown = inc.verdict === 'significant' || inc.verdict === 'not_significant';
@@ -390,11 +390,11 @@ function reportView(d: CampaignReportData): View {
       },
       {
         label: 'Recipients revenue',
-        value: `${money(d.recipients.revenue_cents)} (${money(d.recipients.revenue_per_member_cents)} per member, ${formatCount(d.recipients.members)} members)`,
+        value: `${money(d.recipients.revenue_cents)} (${money(d.recipients.revenue_per_member_cents)} per member, ${countOf(d.recipients.members, 'member')})`,
       },
       {
         label: 'Holdout revenue',
-        value: `${money(d.holdout.revenue_cents)} (${money(d.holdout.revenue_per_member_cents)} per member, ${formatCount(d.holdout.members)} members)`,
+        value: `${money(d.holdout.revenue_cents)} (${money(d.holdout.revenue_per_member_cents)} per member, ${countOf(d.holdout.members, 'member')})`,
       },
       ...(shown
         ? [

@@ -6,6 +6,7 @@ import { instanceOwner, withLease } from '../store/locks.ts';
 import { launchIfFree, resumeLaunches, type LaunchResult } from './launcher.ts';
 import { nextAttemptAt } from './outbox.ts';
 import { getCampaign, listCampaigns, SYSTEM_ACTOR, transition } from './repository.ts';
+import { countOf } from '../core/format.ts';
 
 export interface TickResult {
   expired: number[];
@@ -61,7 +62,7 @@ export async function campaignTick(deps: ApprovalDeps): Promise<TickResult> {
           to: 'completed',
           actor: SYSTEM_ACTOR,
           at: now,
-          reason: `attribution window of ${c.window_days} days ended ${end}`,
+          reason: `attribution window of ${countOf(c.window_days, 'day')} ended ${end}`,
           set: { completed_at: now.toISOString() },
         });
         result.completed.push(c.id);

@@ -1,4 +1,4 @@
-import { formatCount, formatPercent } from '../core/format.ts';
+import { countOf, formatCount, formatPercent } from '../core/format.ts';
 import type { Button, Field, View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
 import type { AudiencePreview } from './preview.ts';
@@ -50,7 +50,7 @@ export function campaignFields(c: Campaign): Field[] {
     { label: 'Segment', value: c.segment },
     { label: 'Channel', value: c.channel },
     { label: 'Holdout', value: `${c.holdout_pct}%` },
-    { label: 'Attribution window', value: `${c.window_days} days` },
+    { label: 'Attribution window', value: countOf(c.window_days, 'day') },
     { label: 'Budget', value: money(c.budget_cents) },
     { label: 'Cost per send', value: money(c.cost_per_send_cents) },
     { label: 'Start', value: c.start_at ? utc(c.start_at) : 'when launched' },
@@ -70,14 +70,14 @@ export function previewFields(c: Campaign, p: AudiencePreview): Field[] {
   const f = p.forecast;
   const forecastText =
     f.method === 'clv'
-      ? `${money(f.expected_revenue_cents)} expected from the ${formatCount(f.members)} recipients over ${f.window_days} days (predicted CLV, ${money(f.revenue_per_member_cents)} each)`
-      : `The CLV model can't be fitted yet: ${f.clv_unavailable_reason}. Historical average instead: the recipients spent ${money(f.revenue_per_member_cents)} each in the ${f.window_days} days to ${f.as_of}, ${money(f.expected_revenue_cents)} in all`;
+      ? `${money(f.expected_revenue_cents)} expected from the ${countOf(f.members, 'recipient')} over ${countOf(f.window_days, 'day')} (predicted CLV, ${money(f.revenue_per_member_cents)} each)`
+      : `The CLV model can't be fitted yet: ${f.clv_unavailable_reason}. Historical average instead: the recipients spent ${money(f.revenue_per_member_cents)} each in the ${countOf(f.window_days, 'day')} to ${f.as_of}, ${money(f.expected_revenue_cents)} in all`;
   return [
     {
       label: 'Audience',
       value: `${formatCount(p.audience)} of ${formatCount(p.segment_members)} in ${p.segment_name}${excluded.length ? ` (excluded: ${excluded.join(', ')})` : ''}`,
     },
-    { label: 'Holdout', value: `${formatCount(p.holdout)} (${c.holdout_pct}%), not contacted; ${formatCount(p.recipients)} recipients` },
+    { label: 'Holdout', value: `${formatCount(p.holdout)} (${c.holdout_pct}%), not contacted; ${countOf(p.recipients, 'recipient')}` },
     {
       label: 'Estimated cost',
       value: `${money(p.estimated_cost_cents)}${c.budget_cents !== null ? ` of a ${money(c.budget_cents)} budget${p.over_budget ? ' ⚠️ over budget' : ''}` : ''}`,

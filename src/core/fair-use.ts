@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import { busyError } from '../jobs/worker-pool.ts';
 import type { Caller } from './context.ts';
 import { UserError } from './errors.ts';
+import { countOf } from './format.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -35,7 +36,7 @@ export class FairUse {
       const seconds = Math.max(1, Math.ceil((recent[0]! + MINUTE_MS - now) / 1000));
       throw new UserError(
         'rate_limited',
-        `You have started ${recent.length} heavy commands in the last minute, the most allowed; try again in ${seconds} seconds.`,
+        `You have started ${recent.length} heavy commands in the last minute, the most allowed; try again in ${countOf(seconds, 'second')}.`,
         {
           hint: `Imports, segmentations, CLV, ROI and digests count toward a limit of ${limit} a minute per person (RATE_LIMIT_PER_MIN).`,
           context: { limit, retry_after_seconds: seconds },

@@ -5,6 +5,16 @@ export function formatCount(value: number): string {
   return count.format(value);
 }
 
+/** The noun for a count: plural("day", 1) -> "day", plural("day", 2) -> "days". */
+export function plural(value: number, singular: string, pluralForm = `${singular}s`): string {
+  return value === 1 ? singular : pluralForm;
+}
+
+/** A count with its noun: countOf(1, 'customer') -> "1 customer"; countOf(1234, 'day') -> "1,234 days". */
+export function countOf(value: number, singular: string, pluralForm?: string): string {
+  return `${formatCount(value)} ${plural(value, singular, pluralForm)}`;
+}
+
 /** A ratio as a percentage with one decimal: 0.1234 -> "12.3%". */
 export function formatPercent(ratio: number): string {
   return `${(ratio * 100).toFixed(1)}%`;

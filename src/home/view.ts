@@ -1,7 +1,7 @@
 import { countsLine } from '../campaigns/launcher.ts';
 import { stateLabel } from '../campaigns/states.ts';
 import { utc } from '../campaigns/views.ts';
-import { formatCount, formatPercent } from '../core/format.ts';
+import { countOf, formatCount, formatPercent } from '../core/format.ts';
 import { channelLink, mention } from '../core/mention.ts';
 import { reply, type Button, type Field, type Reply, type Table } from '../core/reply.ts';
 import { ROLE_DESCRIPTIONS } from '../core/roles.ts';
@@ -53,7 +53,7 @@ function summaryFields(s: HomeSummary): Field[] {
     {
       label: 'Latest segment run',
       value: run
-        ? `#${run.id}${run.name ? ` ${run.name}` : ''} (${run.method}) · ${formatCount(run.customers)} customers · as of ${run.as_of}`
+        ? `#${run.id}${run.name ? ` ${run.name}` : ''} (${run.method}) · ${countOf(run.customers, 'customer')} · as of ${run.as_of}`
         : 'none yet',
     },
   ];
@@ -141,7 +141,7 @@ function notes(s: HomeSummary, admins: string[]): string[] {
   else if (s.approvals.total > s.approvals.shown.length || !s.approvals.scanned_all)
     out.push(`Showing the ${s.approvals.shown.length} oldest requests waiting for you: /campaign list pending_approval lists them all.`);
   if (s.campaigns.total > s.campaigns.shown.length)
-    out.push(`Showing ${s.campaigns.shown.length} of your ${formatCount(s.campaigns.total)} campaigns: /campaign list lists them all.`);
+    out.push(`Showing ${s.campaigns.shown.length} of your ${countOf(s.campaigns.total, 'campaign')}: /campaign list lists them all.`);
   if (s.digests.total > s.digests.shown.length)
     out.push(`Showing ${s.digests.shown.length} of your ${formatCount(s.digests.total)} digests: /digest list lists them all.`);
   if (!s.campaigns.total) out.push('Start a campaign with /campaign create, or a digest with /digest schedule.');

@@ -140,7 +140,7 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
             {
               path: result.rejections_file,
               name: result.rejections_file.split(/[\\/]/).pop()!,
-              title: `all ${n(result.rejected)} rejected rows`,
+              title: result.rejected === 1 ? 'the rejected row' : `all ${n(result.rejected)} rejected rows`,
             },
           ]
         : [],

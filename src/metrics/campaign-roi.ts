@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { campaignReport } from '../campaigns/report.ts';
 import type { View } from '../core/reply.ts';
-import { formatPercent, noValue } from '../core/format.ts';
+import { countOf, formatPercent, noValue } from '../core/format.ts';
 import { formatMoney } from '../store/money.ts';
 import type { Database } from '../store/schema.ts';
 import { campaignRoi } from './roi.ts';
@@ -31,7 +31,7 @@ export async function computeCampaignRoi(db: Kysely<Database>, campaign: string,
   const inc = data.incremental;
   return {
     ...figures,
-    window: `${w.days} days after launch (${w.start} to ${w.end}, exclusive${w.complete ? '' : `, ${w.days_elapsed} days elapsed`})`,
+    window: `${countOf(w.days, 'day')} after launch (${w.start} to ${w.end}, exclusive${w.complete ? '' : `, ${countOf(w.days_elapsed, 'day')} elapsed`})`,
     ...(inc.revenue_cents !== null
       ? {
           incremental: {

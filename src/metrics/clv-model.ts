@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { UserError } from '../core/errors.ts';
-import { formatCount } from '../core/format.ts';
+import { countOf, formatCount } from '../core/format.ts';
 import { formatMoney } from '../store/money.ts';
 import type { Database } from '../store/schema.ts';
 import {
@@ -196,10 +196,10 @@ function checkEnoughData(
   const historyDays = toEpochDay(calibrationEnd) - toEpochDay(firstPurchase);
   const reasons: string[] = [];
   if (repeatBuyers < MIN_REPEAT_BUYERS)
-    reasons.push(`only ${formatCount(repeatBuyers)} customers bought more than once (the model needs at least ${MIN_REPEAT_BUYERS})`);
+    reasons.push(`only ${countOf(repeatBuyers, 'customer')} bought more than once (the model needs at least ${MIN_REPEAT_BUYERS})`);
   if (historyDays < MIN_HISTORY_DAYS)
     reasons.push(
-      `the order history covers only ${formatCount(historyDays)} days up to ${calibrationEnd} (the model needs at least ${MIN_HISTORY_DAYS})`,
+      `the order history covers only ${countOf(historyDays, 'day')} up to ${calibrationEnd} (the model needs at least ${MIN_HISTORY_DAYS})`,
     );
   if (reasons.length > 0) {
     throw new UserError(
@@ -214,7 +214,7 @@ function checkEnoughData(
 }
 
 function fitModel(summaries: CustomerSummaries, progress: ProgressFn): ClvModelParams {
-  progress({ fraction: 0.6, message: `fitting BG/NBD on ${formatCount(summaries.length)} customers` });
+  progress({ fraction: 0.6, message: `fitting BG/NBD on ${countOf(summaries.length, 'customer')}` });
   const bg = fitBgNbd(summaries);
   progress({ fraction: 0.8, message: 'fitting Gamma-Gamma on the repeat buyers' });
   const gg = fitGammaGamma(summaries);
@@ -397,7 +397,7 @@ async function scopeHistorical(db: Kysely<Database>, asOf: string, zone: string,
 }
 
 function historicalSentence(historical: ScopeHistorical, asOf: string): string {
-  return `What I can tell you is the historical value: ${describeAmounts(amounts(historical.totals))} net revenue to ${asOf} from ${formatCount(historical.customers)} customers.`;
+  return `What I can tell you is the historical value: ${describeAmounts(amounts(historical.totals))} net revenue to ${asOf} from ${countOf(historical.customers, 'customer')}.`;
 }
 
 /** Per distinct (x, t_x, T): P(alive), expected purchases over the horizon, and the discounted purchase stream. */

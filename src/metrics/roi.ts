@@ -9,6 +9,7 @@ import { DAYS_PER_MONTH } from './clv-model.ts';
 import { roiInReportingCurrency, type ConvertedRoi, type DayAmount } from './currency-conversion.ts';
 import type { ClvValueReport } from './clv-model.ts';
 import type { Period } from './periods.ts';
+import { countOf } from '../core/format.ts';
 
 /** How far after acquisition revenue counts: N days, or everything up to as_of. */
 export interface AttributionWindow {
@@ -20,7 +21,7 @@ export interface AttributionWindow {
 export function attributionWindow(windowDays: number | undefined, asOf: string): AttributionWindow {
   return windowDays === undefined
     ? { window_days: null, window: `up to ${asOf}` }
-    : { window_days: windowDays, window: `${windowDays} days after acquisition` };
+    : { window_days: windowDays, window: `${countOf(windowDays, 'day')} after acquisition` };
 }
 
 export interface ProjectedFigures {
@@ -254,7 +255,7 @@ export function campaignRoi(input: CampaignRoiInput): CampaignRoi {
     roas: round(ratio(input.attributed_revenue_cents, spend)),
     roi: round(spend > 0 ? (input.attributed_revenue_cents - spend) / spend : null),
     window_days: input.window_days,
-    window: `${input.window_days} days after the send`,
+    window: `${countOf(input.window_days, 'day')} after the send`,
   };
   const h = input.holdout;
   if (h && h.treated_customers > 0 && h.control_customers > 0) {

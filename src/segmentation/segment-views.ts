@@ -1,6 +1,6 @@
 import type { ChartSpec } from '../charts/chart-spec.ts';
 import { writeChart } from '../charts/index.ts';
-import { formatCount, formatPercent, maskEmail, noValue } from '../core/format.ts';
+import { countOf, formatCount, formatPercent, maskEmail, noValue } from '../core/format.ts';
 import type { Button, Table, View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
 import { ORDER_FEATURES, isOrderFeature } from './customer-features.ts';
@@ -160,7 +160,7 @@ export function kChoiceChart(run: RunRecord): ChartSpec | undefined {
   return {
     kind: 'bar-line',
     title: `Choosing k for run #${run.id}: elbow and silhouette`,
-    subtitle: `Chose k=${choice.best} (best silhouette) on ${formatCount(choice.sample_rows)} customers`,
+    subtitle: `Chose k=${choice.best} (best silhouette) on ${countOf(choice.sample_rows, 'customer')}`,
     xTitle: 'k (number of segments)',
     x: choice.scores.map((s) => s.k),
     bars: {
@@ -175,7 +175,7 @@ export function kChoiceChart(run: RunRecord): ChartSpec | undefined {
 
 function runHeadline(run: RunRecord): string {
   const method = run.method === 'rfm' ? 'RFM scoring' : `k-means, k=${run.k}`;
-  return `${method} · as of ${run.as_of} · ${formatCount(run.customers)} customers · ${run.features.filter((f) => !/_score$/.test(f)).join(', ')}`;
+  return `${method} · as of ${run.as_of} · ${countOf(run.customers, 'customer')} · ${run.features.filter((f) => !/_score$/.test(f)).join(', ')}`;
 }
 
 const NO_SPREAD: Record<string, (value: number, currency: string) => string> = {
@@ -254,7 +254,10 @@ export async function runView(
   const notes = [`Run #${run.id}: address a segment by its id or name in /segment show, /segment export and campaign audiences.`];
   if (run.details.as_of_note) notes.unshift(run.details.as_of_note);
   notes.push(...rfmNotes(run));
-  if (run.details.missing > 0) notes.push(`${formatCount(run.details.missing)} customers lack one of the features and are in no segment.`);
+  if (run.details.missing > 0)
+    notes.push(
+      `${countOf(run.details.missing, 'customer')} ${run.details.missing === 1 ? 'lacks' : 'lack'} one of the features and ${run.details.missing === 1 ? 'is' : 'are'} in no segment.`,
+    );
   if (segments.some((s) => s.kind === 'no_purchase'))
     notes.push('"No purchase yet": customers without a purchase as of the date; not clustered.');
   const top = segments[0];
@@ -279,7 +282,7 @@ export async function runView(
   return {
     data,
     view: {
-      title: `Segmentation run #${run.id}${run.name ? ` “${run.name}”` : ''}: ${segments.length} segments`,
+      title: `Segmentation run #${run.id}${run.name ? ` “${run.name}”` : ''}: ${countOf(segments.length, 'segment')}`,
       text: lines.join('\n'),
       tables,
       charts: [

@@ -1,7 +1,7 @@
 import { zoneNote } from '../../core/business-day.ts';
 import { proratedNote } from '../spend.ts';
 import type { Attachment, View } from '../../core/reply.ts';
-import { cacMissing, formatCac, formatChange, formatChangeOf, formatCount, noValue } from '../../core/format.ts';
+import { cacMissing, countOf, formatCac, formatChange, formatChangeOf, formatCount, noValue } from '../../core/format.ts';
 import type { LineChartSpec } from '../../charts/index.ts';
 import { formatMoney } from '../../store/money.ts';
 import type { CacFigure, CacReport } from '../cac.ts';
@@ -86,15 +86,13 @@ export function cacView(report: CacReport, chart?: Attachment): View {
   }
   const headline = report.blended.length
     ? report.blended
-        .map(
-          (t) => `blended CAC *${cacText(t, t.currency)}* (${money(t.spend, t.currency)} / ${formatCount(t.new_customers)} new customers)`,
-        )
+        .map((t) => `blended CAC *${cacText(t, t.currency)}* (${money(t.spend, t.currency)} / ${countOf(t.new_customers, 'new customer')})`)
         .join('; ')
     : 'no spend recorded';
   const total = converted?.blended;
   const totalText =
     total && converted
-      ? `; ${converted.paid ? 'blended CAC' : 'CAC'} in ${converted.currency} at daily rates *${cacText(total, converted.currency)}* (${money(total.spend, converted.currency)} / ${formatCount(total.new_customers)} new customers)`
+      ? `; ${converted.paid ? 'blended CAC' : 'CAC'} in ${converted.currency} at daily rates *${cacText(total, converted.currency)}* (${money(total.spend, converted.currency)} / ${countOf(total.new_customers, 'new customer')})`
       : '';
   const notes = [
     `Period ${period.label} (${period.from} to ${period.to}), compared with ${previous_period.label}.`,

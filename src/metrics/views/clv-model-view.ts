@@ -1,5 +1,5 @@
 import type { Attachment, View } from '../../core/reply.ts';
-import { formatCount, noValue } from '../../core/format.ts';
+import { countOf, formatCount, noValue } from '../../core/format.ts';
 import type { GroupedBarChartSpec } from '../../charts/index.ts';
 import type { ClvModelReport } from '../clv-model.ts';
 import { modelNotes } from './clv-notes.ts';
@@ -28,7 +28,7 @@ export function holdoutChart(report: ClvModelReport): GroupedBarChartSpec | null
   return {
     kind: 'grouped-bar',
     title: 'Holdout check: purchases per customer after the calibration',
-    subtitle: `${holdout.calibration_end} → ${holdout.holdout_end} (${holdout.weeks} weeks), by repeat purchases before it`,
+    subtitle: `${holdout.calibration_end} → ${holdout.holdout_end} (${countOf(holdout.weeks, 'week')}), by repeat purchases before it`,
     xTitle: 'Repeat purchases in calibration',
     yTitle: 'Mean purchases in holdout',
     valueFormat: ',.2f',
@@ -97,7 +97,7 @@ export function clvModelView(report: ClvModelReport, charts: Attachment[]): View
   ];
   if (holdout) {
     tables.push({
-      title: `Holdout ${holdout.calibration_end} → ${holdout.holdout_end} (${holdout.weeks} weeks): mean purchases per customer`,
+      title: `Holdout ${holdout.calibration_end} → ${holdout.holdout_end} (${countOf(holdout.weeks, 'week')}): mean purchases per customer`,
       columns: ['Repeat purchases (calibration)', 'Customers', 'Actual', 'Predicted'],
       rows: holdout.rows.map((r) => [
         r.repeat_purchases,

@@ -1,4 +1,4 @@
-import { formatCount } from '../../core/format.ts';
+import { countOf, formatCount } from '../../core/format.ts';
 import { DAYS_PER_MONTH } from '../clv-model.ts';
 import type { ClvModelSummary } from '../clv-model.ts';
 
@@ -8,7 +8,7 @@ export const SUMMARY_CONVENTION =
 /** How the model behind a figure was computed, for the notes of every CLV reply. */
 export function modelNotes(model: ClvModelSummary): string[] {
   const notes = [
-    `BG/NBD (purchases) + Gamma-Gamma (order value) fitted by maximum likelihood on ${formatCount(model.customers)} customers (${formatCount(model.repeat_buyers)} repeat buyers), purchases up to ${model.calibration_end}; time unit: ${model.time_unit}, months of ${DAYS_PER_MONTH.toFixed(2)} days.`,
+    `BG/NBD (purchases) + Gamma-Gamma (order value) fitted by maximum likelihood on ${countOf(model.customers, 'customer')} (${countOf(model.repeat_buyers, 'repeat buyer')}), purchases up to ${model.calibration_end}; time unit: ${model.time_unit}, months of ${DAYS_PER_MONTH.toFixed(2)} days.`,
     SUMMARY_CONVENTION,
   ];
   if (model.other_currencies.length > 0) {

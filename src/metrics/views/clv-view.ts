@@ -1,5 +1,5 @@
 import type { Attachment, Field, View } from '../../core/reply.ts';
-import { formatCount, formatPercent, maskEmail, noValue } from '../../core/format.ts';
+import { countOf, formatCount, formatPercent, maskEmail, noValue } from '../../core/format.ts';
 import { formatMoney } from '../../store/money.ts';
 import type { ClvValueReport, CustomerValue, MoneyAmount } from '../clv-model.ts';
 import { describeAmounts } from '../clv-model.ts';
@@ -123,13 +123,13 @@ export function clvView(input: ClvViewInput): View {
   return {
     title: `Customer lifetime value — ${input.scopeLabel} (as of ${model.as_of})`,
     text:
-      `*${money(predicted.total_clv, currency)}* predicted over the next ${horizon} months from ${formatCount(n)} customers (avg ${money(predicted.average_clv, currency)}), ` +
+      `*${money(predicted.total_clv, currency)}* predicted over the next ${horizon} months from ${countOf(n, 'customer')} (avg ${money(predicted.average_clv, currency)}), ` +
       `on top of *${historicalIn(report.historical)}* historical net revenue.`,
     fields,
     tables: rows.length
       ? [
           {
-            title: `Top ${rows.length} customers by predicted CLV`,
+            title: `Top ${rows.length === 1 ? 'customer' : `${rows.length} customers`} by predicted CLV`,
             columns: ['Customer', 'Email', 'Historical', 'P(active)', 'Exp. purchases', 'Exp. order value', 'Predicted CLV'],
             rows,
             numeric: [false, false, true, true, true, true, true],

@@ -1,7 +1,7 @@
 import { zoneNote } from '../../core/business-day.ts';
 import { proratedNote } from '../spend.ts';
 import type { View } from '../../core/reply.ts';
-import { cacMissing, formatCac, formatCount, formatPercent, noValue } from '../../core/format.ts';
+import { cacMissing, countOf, formatCac, formatCount, formatPercent, noValue } from '../../core/format.ts';
 import { formatMoney } from '../../store/money.ts';
 import type { ChannelRoi, RoiReport } from '../roi.ts';
 import { conversionNotes, NO_REPORTING_CURRENCY_NOTE, totalLabel } from '../currency-conversion.ts';
@@ -79,7 +79,7 @@ export function roiView(report: RoiReport): View {
     ? `; *${totalLabel(converted.currency)}* ROI ${pct(converted.total.roi)} (ROAS ${times(converted.total.roas)})`
     : '';
   const notes = [
-    `Attribution window: revenue of customers acquired in ${report.period.label} from their orders ${report.window_days === null ? `up to ${report.as_of}` : `within ${report.window_days} days of acquisition (and up to ${report.as_of})`}.`,
+    `Attribution window: revenue of customers acquired in ${report.period.label} from their orders ${report.window_days === null ? `up to ${report.as_of}` : `within ${countOf(report.window_days, 'day')} of acquisition (and up to ${report.as_of})`}.`,
     'ROI = (revenue - spend) / spend; ROAS = revenue / spend; a customer is acquired on their signup date, or at their first purchase where there is none, through their acquisition channel.',
     `Projected ROI and LTV:CAC use realized revenue up to ${report.as_of} plus predicted ${report.horizon_months}-month CLV (BG/NBD + Gamma-Gamma) instead of the windowed revenue. Payback = CAC ÷ net revenue per new customer per month since acquisition (up to ${report.as_of}).`,
   ];
