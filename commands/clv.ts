@@ -9,7 +9,7 @@ import { runClvModel, runClvValues } from '../src/metrics/clv-runner.ts';
 import { resolveCustomerScope } from '../src/metrics/scope.ts';
 import { attachChart } from '../src/metrics/views/attach-chart.ts';
 import { clvModelData, clvModelView, fitCheckChart, holdoutChart } from '../src/metrics/views/clv-model-view.ts';
-import { clvData, clvView } from '../src/metrics/views/clv-view.ts';
+import { clvData, clvDistributionChart, clvView } from '../src/metrics/views/clv-view.ts';
 
 async function emailsOf(ctx: CommandContext, ids: string[]): Promise<Map<string, string | null>> {
   if (ids.length === 0) return new Map();
@@ -52,15 +52,7 @@ const value = defineAction({
     if (!single && report.distribution.length > 0) {
       chart = await attachChart(
         ctx,
-        {
-          kind: 'histogram',
-          title: `Predicted ${options.horizon}-month CLV per customer`,
-          subtitle: `${scope.label}, as of ${report.model.as_of}, ${report.predicted.currency}`,
-          xTitle: `Predicted CLV (${report.predicted.currency})`,
-          yTitle: 'Customers (sample)',
-          values: report.distribution,
-          valueFormat: ',.0f',
-        },
+        clvDistributionChart(report, scope.label),
         'clv-distribution',
         'Histogram of predicted customer lifetime value',
       );

@@ -4,7 +4,7 @@ import { addDays, daysBetween } from '../core/dates.ts';
 import { onDays } from '../store/business-days.ts';
 import { countOf, formatCount, formatPercent } from '../core/format.ts';
 import type { View } from '../core/reply.ts';
-import { writeChart } from '../charts/index.ts';
+import { writeChart, type LineChartSpec } from '../charts/index.ts';
 import { formatMoney } from '../store/money.ts';
 import type { Database } from '../store/schema.ts';
 import { UserError } from '../core/errors.ts';
@@ -228,27 +228,6 @@ export async function campaignReport(
     series.holdout_cents.push(h.n ? cumH / h.n : 0);
   }
 
-  let chart: string | null = null;
-  if (options.outDir && series.day.length > 0) {
-    chart = await writeChart(
-      {
-        kind: 'line',
-        title: `Cumulative revenue per member: ${c.name}`,
-        subtitle: `Attribution window ${start} to ${addDays(end, -1)} (${countOf(c.window_days, 'day')}); day 1 is the launch day`,
-        xTitle: 'Day of the window',
-        yTitle: `Net revenue per member (${c.currency})`,
-        valueFormat: ',.2f',
-        x: series.day,
-        series: [
-          { name: `Recipients (${formatCount(r.n)})`, values: series.recipients_cents.map((v) => v / 100) },
-          { name: `Holdout (${formatCount(h.n)})`, values: series.holdout_cents.map((v) => v / 100) },
-        ],
-      },
-      options.outDir,
-      `campaign-${c.id}-revenue`,
-    );
-  }
-
   const data: CampaignReportData = {
     campaign: {
       id: c.id,
@@ -266,9 +245,31 @@ export async function campaignReport(
     holdout: figures(h, values.holdout, purchasers.holdout),
     incremental,
     series,
-    chart,
+    chart: null,
   };
+  if (options.outDir && series.day.length > 0)
+    data.chart = await writeChart(campaignRevenueChart(data), options.outDir, `campaign-${c.id}-revenue`);
   return { data, view: reportView(data) };
+}
+
+/** Cumulative net revenue per member of recipients and holdout, day by day of the attribution window. */
+export function campaignRevenueChart(data: CampaignReportData): LineChartSpec {
+  const { campaign: c, attribution_window: window, series } = data;
+  return {
+    kind: 'line',
+    title: `Cumulative revenue per member: ${c.name}`,
+    subtitle: 'Day 1 is the launch day',
+    asOf: data.as_of,
+    period: `attribution window ${window.start} to ${addDays(window.end, -1)} (${countOf(window.days, 'day')})`,
+    xTitle: 'Day of the window',
+    yTitle: `Net revenue per member (${c.currency})`,
+    valueFormat: ',.2f',
+    x: series.day,
+    series: [
+      { name: `Recipients (${formatCount(data.recipients.members)})`, values: series.recipients_cents.map((v) => v / 100) },
+      { name: `Holdout (${formatCount(data.holdout.members)})`, values: series.holdout_cents.map((v) => v / 100) },
+    ],
+  };
 }
 
 function measure(

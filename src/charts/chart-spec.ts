@@ -1,9 +1,17 @@
 import type { TopLevelSpec } from 'vega-lite';
 
-/** Shared by every chart kind. `valueFormat` is a d3-format string such as ',.0f', '$,.2f' or '.1%'. */
+/**
+ * Shared by every chart kind. Axis titles name their unit ("CLV (USD)", "Customers"); value axes
+ * start at zero. `valueFormat` is a d3-format string such as ',.0f', '$,.2f' or '.1%'.
+ */
 interface ChartBase {
+  /** Wrapped, never cut, as are the subtitle and the labels. */
   title: string;
   subtitle?: string;
+  /** The day the figures are as of (YYYY-MM-DD), stated at the end of the subtitle. */
+  asOf: string;
+  /** The period shown, in words ("Nov 2026", "2026-05-01 to 2026-10-31"), stated after the as-of day. */
+  period?: string;
   /** Height of the plot area in px before scaling to the output width; defaults per kind. */
   height?: number;
 }
@@ -12,6 +20,14 @@ interface AxisTitles {
   xTitle: string;
   yTitle: string;
   valueFormat?: string;
+}
+
+/**
+ * Why a value axis does not start at zero. A line's axis starts at zero unless this is given; the
+ * reason is stated in the subtitle and the axis is marked as broken.
+ */
+export interface NonZeroAxis {
+  nonZeroAxis?: string;
 }
 
 export interface ChartSeries {
@@ -40,7 +56,7 @@ export interface GroupedBarChartSpec extends ChartBase, AxisTitles {
 }
 
 /** Several named series over x: dates ('YYYY-MM-DD') or numbers. */
-export interface LineChartSpec extends ChartBase, AxisTitles {
+export interface LineChartSpec extends ChartBase, AxisTitles, NonZeroAxis {
   kind: 'line';
   x: (string | number)[];
   series: ChartSeries[];
@@ -55,19 +71,26 @@ export interface BarLineChartSpec extends ChartBase {
   /** Periods or k values, drawn in the given order. */
   x: (string | number)[];
   bars: ChartSeries & { axisTitle: string; valueFormat?: string };
-  line: ChartSeries & { axisTitle: string; valueFormat?: string };
+  line: ChartSeries & { axisTitle: string; valueFormat?: string } & NonZeroAxis;
 }
 
-/** Values binned into counts: CLV distribution. */
+/**
+ * Values counted in bins (see binValues): log-scale bins for a skewed distribution such as CLV, the
+ * largest value always in the last bin. The subtitle states the sample size ("n = 4,312 customers").
+ */
 export interface HistogramChartSpec extends ChartBase {
   kind: 'histogram';
+  /** With the unit: "Predicted CLV (USD)". */
   xTitle: string;
-  /** Defaults to 'Count'. */
-  yTitle?: string;
   values: number[];
-  /** Maximum number of bins (vega-lite picks nice boundaries); default 30. */
+  /** What a value is, plural: "customers" (default "values"); the y axis is titled with it. */
+  noun?: string;
+  /** How many the values stand for when they are a sample of them: the counts are scaled to it. */
+  population?: number;
+  /** The values are money in this currency: bins read "$1K–2K". */
+  currency?: string;
+  /** Default 15. */
   maxBins?: number;
-  valueFormat?: string;
 }
 
 /** Escape hatch: any vega-lite spec with inline data. House fonts, width and background are applied. */

@@ -7,6 +7,7 @@ export type {
   GroupedBarChartSpec,
   HistogramChartSpec,
   LineChartSpec,
+  NonZeroAxis,
   VegaLiteChartSpec,
 } from './chart-spec.ts';
 export { writeChart } from './write-chart.ts';

@@ -120,7 +120,7 @@ export interface ClvValueReport {
     historical_of_predicted: number;
   };
   top: CustomerValue[];
-  /** Quantile sample of predicted CLV (at most 2,000 values) for the distribution chart. */
+  /** Quantile sample of predicted CLV (at most 2,000 values, the largest kept) for the distribution chart. */
   distribution: number[];
   values?: CustomerValue[];
 }
@@ -544,8 +544,12 @@ function roundValue(v: CustomerValue): CustomerValue {
   };
 }
 
-function quantileSample(values: number[], size: number): number[] {
+/** `size` values at evenly spaced quantiles, the smallest and the largest always among them. */
+export function quantileSample(values: number[], size: number): number[] {
   const sorted = Float64Array.from(values).sort();
   if (sorted.length <= size) return Array.from(sorted, round2);
-  return Array.from({ length: size }, (_, k) => round2(sorted[Math.floor(((k + 0.5) * sorted.length) / size)]!));
+  const last = sorted.length - 1;
+  return Array.from({ length: size }, (_, k) =>
+    round2(sorted[k === 0 ? 0 : k === size - 1 ? last : Math.floor(((k + 0.5) * sorted.length) / size)]!),
+  );
 }

@@ -135,20 +135,25 @@ function transformsText(run: RunRecord): string {
   return run.details.transforms.map((t) => `${t.feature}: ${t.transform}`).join('; ');
 }
 
+const customers = (n: number) => countOf(n, 'customer');
+
 /** The sizes and profiles chart: each segment's features as % of the overall average, sizes in the labels. */
 export function profileChart(run: RunRecord, segments: SegmentRecord[]): ChartSpec {
   const shown = segments.filter((s) => s.kind !== 'no_purchase');
+  const unshown = segments.filter((s) => s.kind === 'no_purchase');
   const features = run.features.filter((f) => (run.details.overall[f] ?? 0) > 0);
+  const left = unshown.map((s) => `; not shown: #${s.id} ${s.name} (${customers(s.size)}, no purchase to profile)`).join('');
   return {
     kind: 'grouped-bar',
     title: `Segments of run #${run.id}: sizes and profiles`,
-    subtitle: `Features as % of the average (100 = average); labels: #id, customers`,
-    xTitle: 'Segment (#id, customers, name)',
+    subtitle: `Each feature as % of its overall average (100 = average)${left}`,
+    asOf: run.as_of,
+    xTitle: 'Segment (#id name, customers)',
     yTitle: '% of overall average',
     valueFormat: ',.0f',
-    categories: shown.map((s) => `#${s.id} · ${formatCount(s.size)} · ${s.name}`),
+    categories: shown.map((s) => `#${s.id} ${s.name}\n${customers(s.size)}`),
     series: features.map((f) => ({
-      name: f,
+      name: featureLabel(f),
       values: shown.map((s) => (s.profile[f] === undefined ? null : Math.round((s.profile[f] / run.details.overall[f]) * 1000) / 10)),
     })),
   };
@@ -160,16 +165,17 @@ export function kChoiceChart(run: RunRecord): ChartSpec | undefined {
   return {
     kind: 'bar-line',
     title: `Choosing k for run #${run.id}: elbow and silhouette`,
-    subtitle: `Chose k=${choice.best} (best silhouette) on ${countOf(choice.sample_rows, 'customer')}`,
+    subtitle: `Chose k=${choice.best} (best silhouette) on ${customers(choice.sample_rows)}`,
+    asOf: run.as_of,
     xTitle: 'k (number of segments)',
     x: choice.scores.map((s) => s.k),
     bars: {
-      name: 'inertia',
+      name: 'Inertia',
       axisTitle: 'Inertia (within-segment sum of squares)',
       values: choice.scores.map((s) => s.inertia),
       valueFormat: ',.0f',
     },
-    line: { name: 'silhouette', axisTitle: 'Silhouette', values: choice.scores.map((s) => s.silhouette), valueFormat: '.2f' },
+    line: { name: 'Silhouette', axisTitle: 'Silhouette (−1 to 1)', values: choice.scores.map((s) => s.silhouette), valueFormat: '.2f' },
   };
 }
 

@@ -5,7 +5,9 @@ export const chartFixtures: Record<ChartSpec['kind'], ChartSpec> = {
   bar: {
     kind: 'bar',
     title: 'Customers per segment',
-    subtitle: 'RFM segments, last 12 months',
+    subtitle: 'RFM segments',
+    asOf: '2024-01-31',
+    period: 'last 12 months',
     xTitle: 'Segment',
     yTitle: 'Customers',
     bars: [
@@ -18,6 +20,7 @@ export const chartFixtures: Record<ChartSpec['kind'], ChartSpec> = {
   'grouped-bar': {
     kind: 'grouped-bar',
     title: 'Actual vs expected customers by frequency',
+    asOf: '2024-01-31',
     xTitle: 'Purchases',
     yTitle: 'Customers',
     categories: ['0', '1', '2', '3', '4+'],
@@ -29,8 +32,10 @@ export const chartFixtures: Record<ChartSpec['kind'], ChartSpec> = {
   line: {
     kind: 'line',
     title: 'CAC per channel',
+    asOf: '2024-01-28',
+    period: '2024-01-01 to 2024-01-28',
     xTitle: 'Week',
-    yTitle: 'CAC',
+    yTitle: 'CAC (USD)',
     valueFormat: '$,.0f',
     x: ['2024-01-01', '2024-01-08', '2024-01-15', '2024-01-22'],
     series: [
@@ -41,6 +46,7 @@ export const chartFixtures: Record<ChartSpec['kind'], ChartSpec> = {
   'bar-line': {
     kind: 'bar-line',
     title: 'Elbow and silhouette',
+    asOf: '2024-01-31',
     xTitle: 'k',
     x: [2, 3, 4, 5, 6],
     bars: { name: 'Inertia', axisTitle: 'Inertia', values: [900, 600, 420, 380, 350] },
@@ -49,8 +55,10 @@ export const chartFixtures: Record<ChartSpec['kind'], ChartSpec> = {
   histogram: {
     kind: 'histogram',
     title: 'CLV distribution',
-    xTitle: '12-month CLV',
-    valueFormat: '$,.0f',
+    asOf: '2024-01-31',
+    xTitle: '12-month CLV (USD)',
+    noun: 'customers',
+    currency: 'USD',
     values: Array.from({ length: 300 }, (_, i) => 20 + ((i * 37) % 101) * ((i * 13) % 7)),
   },
   'vega-lite': {

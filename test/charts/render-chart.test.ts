@@ -57,7 +57,8 @@ describe('renderChart', () => {
     const svg = await renderChartSvg(chartFixtures.bar);
     expect(svg).toContain('font-family="DejaVu Sans"');
     expect(svg).toContain('Customers per segment');
-    expect(svg).toContain('RFM segments, last 12 months');
+    expect(svg).toContain('RFM segments');
+    expect(svg).toContain('as of 2024-01-31 · last 12 months');
   });
 
   it('formats date axes and keeps series order in the legend', async () => {
@@ -68,10 +69,26 @@ describe('renderChart', () => {
 
   it('rejects misaligned series and mixed x values', async () => {
     await expect(
-      renderChart({ kind: 'line', title: 't', xTitle: 'x', yTitle: 'y', x: [1, 2], series: [{ name: 's', values: [1] }] }),
+      renderChart({
+        kind: 'line',
+        title: 't',
+        asOf: '2024-01-31',
+        xTitle: 'x',
+        yTitle: 'y',
+        x: [1, 2],
+        series: [{ name: 's', values: [1] }],
+      }),
     ).rejects.toThrow(/1 values for 2 x values/);
     await expect(
-      renderChart({ kind: 'line', title: 't', xTitle: 'x', yTitle: 'y', x: [1, '2024-01-01'], series: [{ name: 's', values: [1, 2] }] }),
+      renderChart({
+        kind: 'line',
+        title: 't',
+        asOf: '2024-01-31',
+        xTitle: 'x',
+        yTitle: 'y',
+        x: [1, '2024-01-01'],
+        series: [{ name: 's', values: [1, 2] }],
+      }),
     ).rejects.toThrow(/numbers or all be YYYY-MM-DD/);
   });
 

@@ -26,7 +26,7 @@ const config = loadConfig();
 // the command registry (every file in commands/) and the migrations load here
 const app = await createApp({ config, logger: createLogger('silent') });
 const chart = await writeChart(
-  { kind: 'bar', title: 'Drawn from the main thread', xTitle: 'x', yTitle: 'y', bars: [{ label: 'a', value: 1 }] },
+  { kind: 'bar', title: 'Drawn from the main thread', asOf: '2026-11-30', xTitle: 'x', yTitle: 'y', bars: [{ label: 'a', value: 1 }] },
   config.OUT_DIR,
   'main-thread-chart',
 );

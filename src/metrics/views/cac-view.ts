@@ -18,7 +18,9 @@ export function cacTrendChart(report: CacReport): LineChartSpec | null {
   return {
     kind: 'line',
     title: 'CAC per channel',
-    subtitle: `Last ${report.trend.periods.length} periods, ${report.trend.currency}; gaps: no spend or no new customers`,
+    subtitle: `Last ${report.trend.periods.length} periods; gaps: no spend or no new customers`,
+    asOf: report.period.to,
+    period: `${report.trend.periods[0]!.from} to ${report.trend.periods.at(-1)!.to}`,
     xTitle: 'Period start',
     yTitle: `CAC (${report.trend.currency})`,
     valueFormat: ',.2f',

@@ -10,7 +10,9 @@ export function fitCheckChart(report: ClvModelReport): GroupedBarChartSpec {
   return {
     kind: 'grouped-bar',
     title: 'Fit check: customers by repeat purchases',
-    subtitle: `Actual vs BG/NBD expected, purchases up to ${report.calibration_end}`,
+    subtitle: `Actual vs BG/NBD expected, ${countOf(report.customers, 'customer')}`,
+    asOf: report.as_of,
+    period: `purchases up to ${report.calibration_end}`,
     xTitle: 'Repeat purchases',
     yTitle: 'Customers',
     valueFormat: ',.0f',
@@ -28,9 +30,11 @@ export function holdoutChart(report: ClvModelReport): GroupedBarChartSpec | null
   return {
     kind: 'grouped-bar',
     title: 'Holdout check: purchases per customer after the calibration',
-    subtitle: `${holdout.calibration_end} → ${holdout.holdout_end} (${countOf(holdout.weeks, 'week')}), by repeat purchases before it`,
+    subtitle: 'By repeat purchases before the holdout period',
+    asOf: report.as_of,
+    period: `holdout ${holdout.calibration_end} to ${holdout.holdout_end} (${countOf(holdout.weeks, 'week')})`,
     xTitle: 'Repeat purchases in calibration',
-    yTitle: 'Mean purchases in holdout',
+    yTitle: 'Purchases per customer in the holdout',
     valueFormat: ',.2f',
     categories: holdout.rows.map((r) => r.repeat_purchases),
     series: [

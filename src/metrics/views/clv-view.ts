@@ -1,3 +1,4 @@
+import type { HistogramChartSpec } from '../../charts/index.ts';
 import type { Attachment, Field, View } from '../../core/reply.ts';
 import { countOf, formatCount, formatPercent, maskEmail, noValue } from '../../core/format.ts';
 import { formatMoney } from '../../store/money.ts';
@@ -17,6 +18,23 @@ export interface ClvViewInput {
   single: boolean;
   emails: Map<string, string | null>;
   chart?: Attachment;
+}
+
+/** Predicted CLV per customer of the scope, in log-scale bins when skewed; the largest value is kept in the sample. */
+export function clvDistributionChart(report: ClvValueReport, scopeLabel: string): HistogramChartSpec {
+  const currency = report.predicted.currency;
+  return {
+    kind: 'histogram',
+    title: `Predicted ${report.horizon_months}-month CLV per customer`,
+    subtitle: `${scopeLabel.charAt(0).toUpperCase()}${scopeLabel.slice(1)}`,
+    asOf: report.model.as_of,
+    period: `the ${report.horizon_months} months after it`,
+    xTitle: `Predicted CLV (${currency})`,
+    values: report.distribution,
+    noun: 'customers',
+    population: report.predicted_customers,
+    currency,
+  };
 }
 
 export function clvData(input: ClvViewInput) {
