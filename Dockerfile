@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# growthbot: multi-stage build. The first stage installs the production dependencies (and builds
-# better-sqlite3 if no prebuilt binary fits); the second holds only what the bot runs.
+# growthbot: multi-stage build. The first stage installs the dependencies (and builds better-sqlite3
+# if no prebuilt binary fits), compiles the bot into dist/ and drops the dev dependencies; the second
+# holds only what the bot runs.
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -8,8 +9,14 @@ WORKDIR /app
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY adapters ./adapters
+COPY commands ./commands
+COPY migrations ./migrations
+# npm ci runs the prepare script, which builds dist/
+RUN npm ci && npm prune --omit=dev && npm cache clean --force
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -19,11 +26,9 @@ ENV NODE_ENV=production \
     SHUTDOWN_GRACE_S=20
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
-COPY src ./src
-COPY adapters ./adapters
-COPY commands ./commands
-COPY migrations ./migrations
+COPY --from=deps /app/dist ./dist
+COPY package.json package-lock.json ./
+COPY scripts/start.mjs scripts/build.mjs ./scripts/
 COPY examples ./examples
 RUN mkdir -p /app/data /app/out && chown node:node /app/data /app/out
 USER node
@@ -33,4 +38,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HEALTH_PORT || process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # `npm start` without npm, which would not pass SIGTERM on: one node process that gets the signal itself
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "scripts/start.mjs"]

@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'out/', 'bench/.data/', 'coverage/', 'src/jobs/worker-entry.mjs'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'out/', 'bench/.data/', 'coverage/', 'src/jobs/worker-entry.mjs'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],

@@ -11,7 +11,8 @@ const ORDER = ['help', 'home', 'import', 'source', 'segment', 'clv', 'cac', 'roi
 
 /** Every file in commands/ default-exports one command: adding a command is adding a file. */
 export async function loadCommands(): Promise<CommandDefinition[]> {
-  const files = readdirSync(HERE).filter((file) => /\.ts$/.test(file) && file !== 'index.ts' && !file.endsWith('.d.ts'));
+  // .ts from the sources, .js in the compiled build (dist/commands)
+  const files = readdirSync(HERE).filter((file) => /\.[jt]s$/.test(file) && !/^index\.[jt]s$/.test(file) && !file.endsWith('.d.ts'));
   const commands = await Promise.all(
     files.map(async (file) => (await import(pathToFileURL(path.join(HERE, file)).href)).default as CommandDefinition),
   );

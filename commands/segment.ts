@@ -13,7 +13,8 @@ import { compareRuns } from '../src/segmentation/compare.ts';
 import { exportSegment } from '../src/segmentation/export.ts';
 import { getRun, listRuns, resolveRun, resolveSegment, runSegments, segmentMembersPage } from '../src/segmentation/runs.ts';
 import { checkFeatures, resolveFeatureNames } from '../src/segmentation/customer-features.ts';
-import { chooseFeatures, performSegmentRun, type SegmentRunInput, type SegmentRunOutput } from '../src/segmentation/segmentation-task.ts';
+import { chooseFeatures } from '../src/segmentation/choose-features.ts';
+import type { SegmentRunInput, SegmentRunOutput } from '../src/segmentation/segmentation-task.ts';
 import {
   featureWord,
   listView,
@@ -52,9 +53,13 @@ async function startRun(ctx: CommandContext, requested: SegmentRunInput): Promis
   );
 }
 
-function segmentNow(ctx: CommandContext, input: SegmentRunInput): Promise<SegmentRunOutput> {
+async function segmentNow(ctx: CommandContext, input: SegmentRunInput): Promise<SegmentRunOutput> {
   const url = ctx.config.DATABASE_URL;
-  if (!url.startsWith('postgres') && sqlitePath(url) === ':memory:') return performSegmentRun(ctx.db, input, ctx.progress);
+  if (!url.startsWith('postgres') && sqlitePath(url) === ':memory:') {
+    // loaded when needed: the clustering code stays out of the bot's start
+    const { performSegmentRun } = await import('../src/segmentation/segmentation-task.ts');
+    return performSegmentRun(ctx.db, input, ctx.progress);
+  }
   return runInWorker<SegmentRunInput, SegmentRunOutput>(TASK, { ...input, databaseUrl: url, outDir: ctx.outDir }, ctx.progress, ctx.signal);
 }
 

@@ -20,6 +20,8 @@ import { releaseHeldLeases } from './store/locks.ts';
 
 /** How often jobs cut off elsewhere (a crashed instance, once its lease expires) are looked for. */
 const INTERRUPTED_SWEEP_MS = 60_000;
+/** Workers are warmed this long after the start when no command came first. */
+const WARM_WHEN_QUIET_MS = 5_000;
 /** Stopping the adapters and closing the store, after the grace period: bounded too. */
 const CLOSE_WITHIN_MS = 5_000;
 
@@ -68,13 +70,24 @@ async function main(): Promise<number> {
     }
     app = await createApp({ config, logger });
     health.setStore(app.db);
-    // heavy commands then find a worker with their code loaded instead of starting one (about 1.5 s)
-    const warming = performance.now();
-    workerPool.warm().then(
-      () => logger.debug({ ms: Math.round(performance.now() - warming) }, 'worker ready'),
-      // a shutdown before the worker is ready ends the ping: nothing to report
-      () => {},
-    );
+    // Heavy commands then find a worker with their code loaded instead of starting one (about 1.5 s).
+    // Started after the first answer (or a quiet while), so it does not slow the start or that answer.
+    let warmed = false;
+    const warm = () => {
+      if (warmed || stop.signal.aborted) return;
+      warmed = true;
+      const warming = performance.now();
+      workerPool.warm().then(
+        () => logger.debug({ ms: Math.round(performance.now() - warming) }, 'worker ready'),
+        // a shutdown before the worker is ready ends the ping: nothing to report
+        () => {},
+      );
+    };
+    const quiet = setTimeout(warm, WARM_WHEN_QUIET_MS).unref();
+    void app.bot.firstAnswer.then(() => {
+      clearTimeout(quiet);
+      setImmediate(warm);
+    });
     if (useConsole) {
       // Posts to channels (approvals, digests) are printed; in --json mode on standard error, so standard output stays one line per command.
       // Updates of posted messages (an approval card once decided) are printed with the number of the post they replace.

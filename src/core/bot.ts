@@ -82,6 +82,9 @@ export class Bot {
   readonly writes: WriteQueue;
   /** Bounds the heavy commands: in flight in this process, and per user per minute. */
   readonly fairUse: FairUse;
+  #answered: () => void = () => {};
+  /** Settles once the first command has run to its answer (start-up work that can wait, waits for it). */
+  readonly firstAnswer = new Promise<void>((resolve) => (this.#answered = resolve));
   /** Which workspaces and servers each platform answers; adapters set their platform's policy at start. */
   readonly tenancy = new Tenancy();
   readonly #notifiers = new Map<Platform, Notifier>();
@@ -247,6 +250,7 @@ export class Bot {
     } finally {
       release?.();
       this.#running.delete(running);
+      this.#answered();
       if (this.#running.size === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
     }
   }

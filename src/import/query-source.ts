@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
-import pg from 'pg';
-import Cursor from 'pg-cursor';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
+import type Cursor from 'pg-cursor';
 import { UserError } from '../core/errors.ts';
+import { pgDriver } from '../store/database.ts';
 import { formatSeconds, type ImportLimits } from './limits.ts';
 
 /**
@@ -93,7 +95,9 @@ const TIMESTAMPTZ = 1184;
 const TEXT_TYPES = new Set([1082, 1083, 1114, TIMESTAMPTZ, 1266]);
 const pgTypes = {
   getTypeParser: ((oid: number, format?: string) =>
-    TEXT_TYPES.has(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    TEXT_TYPES.has(oid)
+      ? (value: string) => value
+      : pgDriver().types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** `2026-11-25 10:00:00.5+00` (PostgreSQL's timestamptz text) as ISO 8601, which the importer reads. */
@@ -157,7 +161,7 @@ function readPage(cursor: Cursor, rows: number): Promise<{ rows: unknown[][]; fi
  * the end, an error, or the reader stopping early.
  */
 async function* postgresPages(source: QuerySource, limits: ImportLimits): AsyncGenerator<QueryPage> {
-  const client = new pg.Client({
+  const client = new (pgDriver().Client)({
     connectionString: source.target,
     connectionTimeoutMillis: limits.idleMs,
     application_name: 'growthbot-source',
@@ -174,7 +178,8 @@ async function* postgresPages(source: QuerySource, limits: ImportLimits): AsyncG
     await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.max(1, Math.round(limits.totalMs))}`);
     await client.query("SET LOCAL TimeZone = 'UTC'");
     const { text, count } = bindSince(source.query, (n, nullTest) => (nullTest ? `$${n}::text` : `$${n}`));
-    cursor = client.query(new Cursor(text, Array<string | null>(count).fill(source.since), { rowMode: 'array', types: pgTypes }));
+    const PgCursor = createRequire(import.meta.url)('pg-cursor') as typeof Cursor;
+    cursor = client.query(new PgCursor(text, Array<string | null>(count).fill(source.since), { rowMode: 'array', types: pgTypes }));
     let first = true;
     let tz: boolean[] = [];
     for (;;) {

@@ -3,7 +3,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import Tinypool from 'tinypool';
 
-const { niceness, preload } = Tinypool.workerData;
+const { niceness, preload, typescript } = Tinypool.workerData;
 
 // Linux: a thread id is a valid setpriority() target, so this lowers this worker thread only.
 if (niceness > 0) {
@@ -27,9 +27,9 @@ if (niceness > 0) {
   };
 }
 
-// Always: on Node 20 a worker does not inherit the parent's `--import tsx` loader hooks,
-// even though the flag shows in process.execArgv.
-{
+// Running from the TypeScript sources (tsx, vitest): on Node 20 a worker does not inherit the
+// parent's `--import tsx` loader hooks, even though the flag shows in process.execArgv.
+if (typescript) {
   const { register } = await import('tsx/esm/api');
   register();
 }

@@ -8,6 +8,13 @@ import { foregroundBuffer } from './foreground.ts';
 import { mentionKeyBuffer } from '../core/mention.ts';
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+/** Running the compiled build (dist/): task modules are its .js files, and workers need no TypeScript loader. */
+const COMPILED = import.meta.url.endsWith('.js');
+
+/** A task module as named in the sources (`./clv-task.ts`), as this build holds it. */
+function built(taskModule: URL): URL {
+  return COMPILED ? new URL(taskModule.href.replace(/\.ts$/, '.js')) : taskModule;
+}
 
 export interface WorkerPoolOptions {
   /** Worker threads at most (WORKERS): a task past them waits in the queue. */
@@ -94,7 +101,8 @@ export class WorkerPool {
   }
 
   /** Names a task module that every worker loads before it takes tasks; returns it. */
-  register(taskModule: URL): URL {
+  register(source: URL): URL {
+    const taskModule = built(source);
     if (!this.#tasks.has(taskModule.href)) {
       this.#tasks.add(taskModule.href);
       // workers already started lack it: later ones get it
@@ -115,7 +123,8 @@ export class WorkerPool {
   }
 
   /** Runs the task module's default export in a worker; a UserError thrown there arrives here as a UserError. */
-  async run<I, O>(taskModule: URL, input: I, onProgress?: (update: ProgressUpdate) => void, signal?: AbortSignal): Promise<O> {
+  async run<I, O>(source: URL, input: I, onProgress?: (update: ProgressUpdate) => void, signal?: AbortSignal): Promise<O> {
+    const taskModule = built(source);
     if (signal?.aborted) throw cancelled();
     const threads = this.#current();
     // counted here, not by tinypool: its own limit also admits tasks for workers still starting
@@ -173,6 +182,7 @@ export class WorkerPool {
       maxMemoryLimitBeforeRecycle: retireAboveBytes,
       workerData: {
         preload: [...this.#tasks],
+        typescript: !COMPILED,
         niceness,
         shared: { writePriority: writePriorityBuffer(), foreground: foregroundBuffer(), mentionKey: mentionKeyBuffer() },
       },

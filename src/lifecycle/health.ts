@@ -12,7 +12,18 @@ export const HEALTH_PATH = '/healthz';
 /** A store that does not answer within this is reported down (the orchestrator's probe has its own timeout). */
 const STORE_TIMEOUT_MS = 2000;
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** package.json's version: two folders up from the sources, three from the compiled build (dist/src/lifecycle). */
+const VERSION = ((): string => {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'growthbot') return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
+})();
 
 /** What /healthz reports: the process's phase, the store, each chat adapter. */
 export class Health {

@@ -18,10 +18,9 @@ import {
   type TransformInfo,
 } from './runs.ts';
 import { segmentCustomers } from './segment-customers.ts';
+import { chooseFeatures, RFM_FEATURES } from './choose-features.ts';
 import { writeRunCharts, type RunCharts } from './segment-views.ts';
 
-export const DEFAULT_FEATURES = ['recency', 'frequency', 'monetary'];
-export const RFM_FEATURES = ['recency', 'frequency', 'monetary'];
 export const RFM_SCORE_COLUMNS = ['r_score', 'f_score', 'm_score'];
 export const AUTO_K_RANGE = { from: 2, to: 10 };
 export const NO_PURCHASE = {
@@ -184,27 +183,6 @@ export async function performSegmentRun(
     charts: input.outDir ? await writeRunCharts(run, stored, input.outDir) : undefined,
     timings: { features_ms: featuresMs, cluster_ms: clusterMs, store_ms: storeMs },
   };
-}
-
-/** The features a run uses; throws a UserError for options that do not fit the method. */
-export function chooseFeatures(input: Pick<SegmentRunInput, 'method' | 'k' | 'features'>): string[] {
-  if (input.method === 'rfm') {
-    if (input.features && input.features.join(',') !== RFM_FEATURES.join(',')) {
-      throw new UserError('rfm_features', 'method=rfm always scores recency, frequency and monetary.', {
-        hint: 'Drop features=, or use method=kmeans to cluster on other features.',
-      });
-    }
-    if (input.k !== 'auto') {
-      throw new UserError('rfm_k', 'method=rfm makes the classic named RFM groups; it takes no k.', {
-        hint: 'Drop k=, or use method=kmeans.',
-      });
-    }
-    return RFM_FEATURES;
-  }
-  const features = input.features ?? DEFAULT_FEATURES;
-  if (features.length === 0)
-    throw new UserError('no_features', 'No features given.', { hint: 'For example features=recency,frequency,monetary.' });
-  return features;
 }
 
 /** Per customer: the index of its segment in `segments` (-1: in none); what each stored column holds. */

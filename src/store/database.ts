@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Driver } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pgModule from 'pg';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -16,14 +17,21 @@ export function sqlitePath(url: string): string {
   return url.replace(/^sqlite:(\/\/)?/, '');
 }
 
+/** pg, loaded on first use: a bot on SQLite never loads it. */
+let pgLoaded: typeof pgModule | undefined;
+export function pgDriver(): typeof pgModule {
+  pgLoaded ??= createRequire(import.meta.url)('pg') as typeof pgModule;
+  return pgLoaded;
+}
+
 let pgTypesSet = false;
 
 function usePlainNumbersForPg(): void {
   if (pgTypesSet) return;
   pgTypesSet = true;
   // int8 (bigint cents, counts) and numeric (sums, averages) as JS numbers: cents stay exact below 2^53.
-  pg.types.setTypeParser(20, (value) => Number(value));
-  pg.types.setTypeParser(1700, (value) => Number(value));
+  pgDriver().types.setTypeParser(20, (value) => Number(value));
+  pgDriver().types.setTypeParser(1700, (value) => Number(value));
 }
 
 export interface DatabaseOptions {
@@ -36,7 +44,7 @@ export interface DatabaseOptions {
 export function createDatabase(url: string, options: DatabaseOptions = {}): Kysely<Database> {
   if (dialectOf(url) === 'postgres') {
     usePlainNumbersForPg();
-    const pool = new pg.Pool({
+    const pool = new (pgDriver().Pool)({
       connectionString: url,
       max: 10,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),

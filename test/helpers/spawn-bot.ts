@@ -1,6 +1,6 @@
 /**
  * Runs the real program as it is deployed: the command `npm start` runs (package.json
- * `scripts.start`, e.g. `tsx src/main.ts`), started directly as a Dockerfile's CMD would start it
+ * `scripts.start`, `node scripts/start.mjs`: the compiled build in dist/), started directly as a Dockerfile's CMD would start it
  * (npm does not pass SIGTERM on to its child), with environment variables only.
  *
  * The child gets PATH, HOME, DATABASE_URL and exactly the variables the test passes: nothing else
@@ -27,7 +27,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** The log message main.ts writes once every adapter is up. */
 export const READY_MESSAGE = 'growthbot is running';
 
-/** How long start-up may take: tsx compiles the program first, and CI machines are shared (seen: 30 s under load). */
+/** How long start-up may take: CI machines are shared (seen: 30 s under load when tsx compiled at start). */
 export const READY_TIMEOUT_MS = 60_000;
 
 /** A test timeout for tests that wait on a spawned bot (`it(name, fn, SPAWN_TEST_TIMEOUT_MS)`). */

@@ -27,6 +27,8 @@ const tslibHelpers = [
 const ALLOWED_GLOBALS = new Set([
   'Symbol(tsx:global-cjs-loader-count)',
   'Symbol(undici.globalDispatcher.1)',
+  // undici 7 (Slack's WebSocket client) sets both when it loads before anything has set the first
+  'Symbol(undici.globalDispatcher.2)',
   '__zod_globalConfig',
   '__zod_globalRegistry',
   ...tslibHelpers,

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type nodemailer from 'nodemailer';
 import type { Campaign } from '../repository.ts';
 import { sleep, type Deliverer, type Recipient } from './deliverer.ts';
 
@@ -55,7 +56,9 @@ export function isPlausibleAddress(address: string): boolean {
 
 /** One message per recipient over SMTP, at most `ratePerSecond`, each with an unsubscribe link and its idempotency key as Message-ID. */
 export function emailDeliverer(options: EmailOptions): Deliverer {
-  const transport = nodemailer.createTransport(options.smtpUrl);
+  // loaded here: a bot that sends no email never loads nodemailer
+  const mailer = createRequire(import.meta.url)('nodemailer') as typeof nodemailer;
+  const transport = mailer.createTransport(options.smtpUrl);
   const interval = 1000 / options.ratePerSecond;
   const maxAttempts = options.maxAttempts ?? 1;
   const backoffMs = options.backoffMs ?? 1000;
