@@ -110,8 +110,8 @@ export default defineCommand({
       examples: ['/customer forget C1001'],
       // entries of earlier commands still queued are written first, so the rewrite reaches them
       afterQueuedAudit: true,
-      // the audit trail keeps the erasure's reference, never the id being erased
-      auditOptions: (_options, data) => ({ id: '[erased]', ...(data ? { reference: (data as { reference: string }).reference } : {}) }),
+      // the audit trail never keeps the id being erased: a refusal or failure stores this, a done erasure its anonymous id and reference
+      auditOptions: () => ({ id: '[erased]' }),
       handler: async (ctx, { id }) => {
         const result = await forgetCustomer(ctx.db, {
           customerId: id,
@@ -127,7 +127,7 @@ export default defineCommand({
           f.name,
           f.action === 'rewritten' ? `rewritten, ${countOf(f.rows_removed ?? 0, 'row')} removed` : 'deleted',
         ]);
-        return reply(
+        const answer = reply(
           {
             reference: result.reference,
             records: result.records,
@@ -158,6 +158,7 @@ export default defineCommand({
             ],
           },
         );
+        return { ...answer, audit: { anonymous_id: result.anonymousId, reference: result.reference } };
       },
     }),
   ],

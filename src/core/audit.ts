@@ -33,6 +33,7 @@ function auditRow(entry: AuditEntry): Insertable<Database['audit_log']> {
     at: entry.at.toISOString(),
     platform: entry.caller.platform,
     user_id: entry.caller.userId,
+    user_name: entry.caller.userName ? scrub(entry.caller.userName).slice(0, 80) : null,
     channel_id: entry.caller.channelId ?? null,
     command: entry.command,
     options: redactOptions(entry.options),
@@ -54,29 +55,3 @@ export async function recordAudits(db: Kysely<Database>, entries: AuditEntry[]):
 
 /** Audit entries queued on the write queue: each batch stores its entries with one insert. */
 export const auditWrites: WriteGroup<AuditEntry> = { label: 'audit', writeAll: recordAudits };
-
-/** The first sentence of a stored detail, without chat markup, at most `max` characters. */
-function firstSentence(detail: string, max = 90): string {
-  const plain = detail.replace(/\*/g, '').replace(/^[⚠️❌\s]+/u, '');
-  const end = plain.search(/[.!?](\s|$)/);
-  const sentence = end >= 0 ? plain.slice(0, end) : plain;
-  return sentence.length > max ? `${sentence.slice(0, max - 1)}…` : sentence;
-}
-
-/**
- * An audit entry's outcome in words: "ok", "refused: needs analyst", "error: No segment at-risk",
- * "error on our side (id 1a2b3c4d)".
- */
-export function describeOutcome(outcome: string, detail: string | null | undefined): string {
-  const text = detail ?? '';
-  if (outcome === 'ok') return 'ok';
-  if (outcome === 'denied') {
-    const role = /needs the \*?(\w+)\*? role/.exec(text)?.[1];
-    return role ? `refused: needs ${role}` : text ? `refused: ${firstSentence(text)}` : 'refused';
-  }
-  if (outcome === 'error') {
-    const id = /error id ([0-9a-f]+)/.exec(text)?.[1];
-    return id ? `error on our side (id ${id})` : text ? `error: ${firstSentence(text)}` : 'error on our side';
-  }
-  return text ? `error: ${firstSentence(text)}` : 'error';
-}

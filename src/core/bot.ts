@@ -173,10 +173,14 @@ export class Bot {
     let path = invocationName(invocation);
     let raw: Record<string, unknown> = invocation.text !== undefined ? { text: invocation.text } : { ...(invocation.options ?? {}) };
     try {
-      if (this.#draining) throw restartingError();
+      if (this.#draining) {
+        raw = this.#auditRaw(invocation, raw);
+        throw restartingError();
+      }
       const foreign = this.tenancy.workspaceRefusal(invocation.caller);
       if (foreign) {
         path = this.#auditName(invocation);
+        raw = this.#auditRaw(invocation, raw);
         throw foreign;
       }
       const parsed = this.#parse(invocation);
@@ -211,6 +215,16 @@ export class Bot {
     }
   }
 
+  /** A refused invocation's options as its audit entry stores them: through its action's auditOptions when it parses. */
+  #auditRaw(invocation: Invocation, raw: Record<string, unknown>): Record<string, unknown> {
+    try {
+      const parsed = this.#parse(invocation);
+      return parsed.action.auditOptions ? parsed.action.auditOptions(parsed.raw) : raw;
+    } catch {
+      return raw;
+    }
+  }
+
   #parse(invocation: Invocation): ParsedCommand {
     if (invocation.text !== undefined) return parseWithAnswers(this.registry, invocation.text, invocation.answers);
     const command = this.registry.get(invocation.command ?? '');
@@ -229,10 +243,10 @@ export class Bot {
       if (prepared.action.long) release = this.fairUse.admit();
       // the audit trail as of this command: entries still waiting in the write queue first
       if (prepared.path.split(' ')[0] === 'audit' || prepared.action.afterQueuedAudit) await this.settled();
-      const answer = await prepared.action.handler(ctx, prepared.options);
+      const { audit, ...answer } = await prepared.action.handler(ctx, prepared.options);
       const reply = prepared.private ? { ...answer, view: { ...answer.view, ephemeral: true } } : answer;
       if (prepared.path === 'admin grant' || prepared.path === 'admin revoke') this.#roles.clear();
-      const audited = prepared.action.auditOptions?.(prepared.options, reply.data) ?? prepared.options;
+      const audited = audit ?? prepared.action.auditOptions?.(prepared.options, reply.data) ?? prepared.options;
       this.#audit(invocation.caller, prepared.path, audited, 'ok', undefined, performance.now() - started);
       return reply;
     } catch (error) {

@@ -3,6 +3,12 @@ export interface Reply<D = unknown> {
   ok: boolean;
   data: D;
   view: View;
+  /**
+   * What the audit trail stores as this command's options, instead of the options (or the action's
+   * auditOptions): what only the audit trail may hold, such as the anonymous id of a forgotten customer.
+   * Taken off the reply before adapters see it.
+   */
+  audit?: Record<string, unknown>;
 }
 
 export interface View {

@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isAuditExport } from '../audit/export.ts';
 import { CsvParser } from '../import/csv.ts';
 
 /** What identifies the erased person in a file: their id (as a whole token), email and name (any case). */
@@ -143,7 +144,7 @@ export function eraseFromFiles(outDir: string, person: PersonNeedles): FileErasu
       const lower = text.toLowerCase();
       if (!needles.some((needle, i) => (i === 0 ? text : lower).includes(needle))) continue;
       if (/\.csv$/i.test(name) && !isPng) {
-        const rewritten = csvWithout(text, inCell);
+        const rewritten = csvWithout(text, isAuditExport(name) ? inText : inCell);
         if (!rewritten) continue;
         if (rewritten.left > 0) {
           const temp = `${file}.erasing`;

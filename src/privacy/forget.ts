@@ -32,6 +32,8 @@ export interface ErasureCounts {
 export interface ErasureResult {
   /** `ER-…`: names this erasure in the reply, the audit trail and the `erasures` table. */
   reference: string;
+  /** The random id the customer's orders and events now belong to: for the erasure's audit entry only, never the reply. */
+  anonymousId: string;
   /** Rows touched in the store plus files rewritten or deleted. */
   records: number;
   counts: ErasureCounts;
@@ -142,7 +144,7 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
   const { customerId } = request;
   const at = request.now.toISOString();
   const salt = await erasureSalt(db, request.configuredSalt);
-  const { counts, person } = await db.transaction().execute(async (trx) => {
+  const { counts, person, anonymousId } = await db.transaction().execute(async (trx) => {
     const customer = await trx.selectFrom('customers').selectAll().where('customer_id', '=', customerId).executeTakeFirst();
     if (!customer) {
       const suppressed = await trx
@@ -228,7 +230,7 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
       .insertInto('erasures')
       .values({ reference, at, platform: request.platform, user_id: request.userId, counts: JSON.stringify(counts) })
       .execute();
-    return { counts, person: { id: customerId, email: customer.email, name: customer.name } };
+    return { counts, person: { id: customerId, email: customer.email, name: customer.name }, anonymousId };
   });
   const files = eraseFromFiles(request.outDir, person);
   // the erasure is committed: a failure here is reported in the reply, not thrown
@@ -247,7 +249,7 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
     counts.staging_rows_deleted +
     counts.audit_entries +
     files.files.length;
-  return { reference, records, counts, files: files.files, files_unchecked: files.unchecked, storage };
+  return { reference, anonymousId, records, counts, files: files.files, files_unchecked: files.unchecked, storage };
 }
 
 /** The customer's outbox rows move to the anonymous id; each gets a random recipient key (if it had none) and a key derived from it. */

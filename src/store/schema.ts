@@ -103,6 +103,8 @@ export interface AuditLogTable {
   at: string;
   platform: string;
   user_id: string;
+  /** The name the platform gave with the command, when it gave one. */
+  user_name: string | null;
   channel_id: string | null;
   command: string;
   options: string;

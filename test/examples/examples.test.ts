@@ -118,7 +118,8 @@ const ORDER = [
   'admin roles',
   'admin repair',
   'admin permissions',
-  'audit',
+  'audit list',
+  'audit export',
   'customer forget',
 ];
 

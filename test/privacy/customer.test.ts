@@ -301,7 +301,7 @@ describe('/customer forget', () => {
     expect(answer.data.error.message).toContain('needs the *admin* role');
   });
 
-  it('erases personal data everywhere, keeps totals, re-keys orders to an unlinkable id, and is audited by reference', async () => {
+  it('erases personal data everywhere, keeps totals, re-keys orders to an unlinkable id, and is audited by reference and anonymous id', async () => {
     const before = await totals();
     const answer = await run(bot, '/customer forget C1', as('admin'));
     expect(answer.ok).toBe(true);
@@ -368,7 +368,7 @@ describe('/customer forget', () => {
     const audit = await store.db.selectFrom('audit_log').selectAll().where('command', '=', 'customer forget').orderBy('id').execute();
     expect(audit.map((a) => [a.user_id, a.outcome, a.options])).toEqual([
       ['U_approver', 'denied', '{"id":"[erased]"}'],
-      ['U_admin', 'ok', `{"id":"[erased]","reference":"${reference}"}`],
+      ['U_admin', 'ok', `{"anonymous_id":"${anon}","reference":"${reference}"}`],
     ]);
     // earlier entries that named the customer name the anonymous id instead
     const shows = await store.db.selectFrom('audit_log').select('options').where('command', '=', 'customer show').execute();

@@ -87,7 +87,11 @@ const CASES: Case[] = [
     ok: { command: 'admin', subcommand: 'roles' },
     fail: { command: 'admin', subcommand: 'revoke', options: { user: 'nobody' } },
   },
-  { command: 'audit', ok: { command: 'audit' }, fail: { command: 'audit', options: { since: '2026-13-45' } } },
+  {
+    command: 'audit',
+    ok: { command: 'audit', subcommand: 'export', options: { outcome: 'refused' } },
+    fail: { command: 'audit', subcommand: 'list', options: { since: '2026-13-45' } },
+  },
 ];
 
 function optionsOf(call: Call): Options {

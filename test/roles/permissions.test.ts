@@ -4,6 +4,7 @@ import type { Bot, Invocation } from '../../src/core/bot.ts';
 import { actionsOf } from '../../src/core/command.ts';
 import type { Caller } from '../../src/core/context.ts';
 import { UserError } from '../../src/core/errors.ts';
+import { parseCommandLine } from '../../src/core/parse.ts';
 import { permissionMarkdown, permissionMatrix } from '../../src/core/permissions.ts';
 import type { CommandRegistry } from '../../src/core/registry.ts';
 import { hasRole, ROLES, type Role } from '../../src/core/roles.ts';
@@ -138,7 +139,16 @@ describe('every action x every role', () => {
         .filter((p) => p.visibility === 'private')
         .map((p) => p.command),
     ).toEqual(
-      expect.arrayContaining(['help', 'import customers', 'segment export', 'customer show', 'customer forget', 'admin roles', 'audit']),
+      expect.arrayContaining([
+        'help',
+        'import customers',
+        'segment export',
+        'customer show',
+        'customer forget',
+        'admin roles',
+        'audit list',
+        'audit export',
+      ]),
     );
   });
 
@@ -202,12 +212,12 @@ describe('buttons', () => {
     '/campaign report 1',
     '/campaign approve 1',
     '/campaign reject 1 reason="not now"',
+    '/audit outcome=refused until=2026-11-30T14:02:11.123Z page=2',
+    '/audit export outcome=refused',
   ];
 
   it.each(buttonCommands)('%s is refused below its action’s role and allowed at or above it', async (text) => {
-    const words = text.slice(1).split(' ');
-    const command = registry.get(words[0]!);
-    const { path, action } = registry.action(command, command.subcommands ? words[1] : undefined);
+    const { path, action } = parseCommandLine(registry, text);
     for (const role of ROLES) {
       const error = await refusal({ caller: callerFor(role), text });
       if (hasRole(role, action.role)) expect(error?.code, `${path} as ${role}`).not.toBe('forbidden');

@@ -56,7 +56,7 @@ describe('Slack tenancy, HTTP mode: the workspace the token belongs to (auth.tes
     const rows = await auditRows(h);
     expect(rows.at(-1)).toMatchObject({
       user_id: 'U0MARKETER',
-      command: 'audit',
+      command: 'audit list',
       outcome: 'denied',
       detail: expect.stringContaining(OTHER_TEAM),
     });

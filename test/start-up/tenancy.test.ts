@@ -93,7 +93,7 @@ describe('npm start with DISCORD_GUILD_IDS, and Slack answering its token’s wo
   it(
     'refuses /audit from that server and /digest preview in a DM, and audits both',
     async () => {
-      const fromStranger = discord.sendInteraction({ type: 'command', name: 'audit', guildId: STRANGER.id });
+      const fromStranger = discord.sendInteraction({ type: 'command', name: 'audit', subcommand: 'list', guildId: STRANGER.id });
       const inDm = discord.sendInteraction({ type: 'command', name: 'digest', subcommand: 'preview', guildId: null });
       const [strangerAnswer] = await discord.waitFor(
         () => discord.callbacksFor(fromStranger.id as string).length > 0 && discord.callbacksFor(fromStranger.id as string),
@@ -114,7 +114,7 @@ describe('npm start with DISCORD_GUILD_IDS, and Slack answering its token’s wo
         return found.length >= 2 && found;
       }, 10_000);
       expect(rows).toEqual([
-        expect.objectContaining({ user_id: DISCORD_USER, command: 'audit', detail: expect.stringContaining(STRANGER.id) }),
+        expect.objectContaining({ user_id: DISCORD_USER, command: 'audit list', detail: expect.stringContaining(STRANGER.id) }),
         expect.objectContaining({ user_id: DISCORD_USER, command: 'digest preview', detail: expect.stringContaining('direct messages') }),
       ]);
     },
@@ -137,7 +137,7 @@ describe('npm start with DISCORD_GUILD_IDS, and Slack answering its token’s wo
         return found.length > 0 && found;
       }, 10_000);
       expect(rows).toEqual([
-        expect.objectContaining({ user_id: SLACK_USER, command: 'audit', detail: expect.stringContaining(OTHER_TEAM) }),
+        expect.objectContaining({ user_id: SLACK_USER, command: 'audit list', detail: expect.stringContaining(OTHER_TEAM) }),
       ]);
       expect(slack.responsesTo('other')).toEqual([]);
 
