@@ -9,7 +9,8 @@ import type { Logger } from './logger.ts';
 import { storeProblem } from './lifecycle/start-up-errors.ts';
 import { ensureErasureSalt } from './privacy/suppression.ts';
 import { loadSources } from './sources/config.ts';
-import { createDatabase } from './store/database.ts';
+import { createDatabase, sqlitePath } from './store/database.ts';
+import { ensureIncrementalVacuum } from './store/free-pages.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import type { Database } from './store/schema.ts';
 
@@ -53,6 +54,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     throw storeProblem(error, options.config.DATABASE_URL);
   });
   if (applied.length) options.logger.info({ migrations: applied }, 'database migrated');
+  if (!options.db) await ensureIncrementalVacuum(db, sqlitePath(options.config.DATABASE_URL), options.logger);
   // The erasure suppression list's salt: generated on first start, or ERASURE_SALT; a mismatch stops the start.
   await ensureErasureSalt(db, options.config.ERASURE_SALT, (options.now ?? (() => new Date()))()).catch(async (error: unknown) => {
     if (!options.db) await db.destroy().catch(() => undefined);

@@ -14,6 +14,7 @@ import type { ImportLimits } from './limits.ts';
 import { openRecords, type RecordChunk } from './records.ts';
 import type { ImportSource } from './source.ts';
 import { hasInvalidText, type EncodingOption } from './text.ts';
+import { reclaimFreePages } from '../store/free-pages.ts';
 import {
   clearLeftoverStaging,
   removeStaging,
@@ -323,6 +324,11 @@ export async function runImport(
         if (failure === undefined) throw error;
       },
     );
+    try {
+      reclaimFreePages(options.sqliteFile);
+    } catch (error) {
+      if (failure === undefined) throw error;
+    }
   }
 }
 

@@ -60,6 +60,8 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Kyse
   const file = sqlitePath(url);
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new SQLite(file, { readonly: options.readonly ?? false });
+  // before the first table of a new file: imports then give their staging pages back (free-pages.ts)
+  if (!options.readonly) sqlite.pragma('auto_vacuum = INCREMENTAL');
   if (!options.readonly) sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
