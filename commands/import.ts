@@ -20,6 +20,7 @@ const options = z.object({
     .meta({ kind: 'source' })
     .optional(),
   strict: z.boolean().describe('reject the whole file when any row is invalid').default(false),
+  force: z.boolean().describe('read the file again even when it is the same as the last import').default(false),
   date_format: z
     .string()
     .describe('how dates are written, e.g. DD/MM/YYYY or "MM/DD/YYYY HH:mm" (default ISO)')
@@ -99,6 +100,7 @@ function execute(ctx: CommandContext, kind: ImportKind, opts: ImportOptions): Pr
     kind,
     source,
     strict: opts.strict,
+    force: opts.force,
     dateFormat: opts.date_format,
     map: opts.map,
     preset: opts.preset,

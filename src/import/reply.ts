@@ -58,7 +58,9 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
   const rate = result.seconds > 0 ? Math.round(result.read / result.seconds) : result.read;
   const timing = `${result.seconds.toFixed(1)} s, ${n(rate)} rows/s`;
   let text: string;
-  if (!result.committed) {
+  if (result.unchanged_since) {
+    text = `Nothing new: this file is unchanged since the import of ${result.unchanged_since.slice(0, 16).replace('T', ' ')} UTC (${rows(result.unchanged)}), so it was not read again. Add force=true to read it anyway.`;
+  } else if (!result.committed) {
     text = `Nothing was imported: strict=true and ${n(result.rejected)} of ${rows(result.read)} ${result.rejected === 1 ? 'was' : 'were'} rejected. Fix them (see the file) or import without strict=true to keep the valid rows.`;
   } else if (result.inserted === 0 && result.updated === 0) {
     text = `Nothing new: ${n(result.unchanged)} ${unit} unchanged (${rows(result.read)} read${result.rejected ? `, ${n(result.rejected)} rejected` : ''}).`;

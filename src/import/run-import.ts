@@ -15,6 +15,7 @@ import { openRecords, type RecordChunk } from './records.ts';
 import type { ImportSource } from './source.ts';
 import { hasInvalidText, type EncodingOption } from './text.ts';
 import { reclaimFreePages } from '../store/free-pages.ts';
+import { fileFingerprint, rememberImport, sameAsLastImport } from './fingerprint.ts';
 import {
   clearLeftoverStaging,
   removeStaging,
@@ -58,6 +59,8 @@ export interface ImportInput {
   limits: ImportLimits;
   /** ERASURE_SALT when set (else the generated one is read from the store): suppressed people are skipped. */
   erasureSalt?: string;
+  /** Read and merge a local file even when it is the same as the last import of its kind. */
+  force?: boolean;
 }
 
 /** What an import did. The first seven keys are the `--json` contract. */
@@ -89,6 +92,8 @@ export interface ImportResult extends MergeCounts {
   /** Rows the preset left out (failed payments, voided orders, totals rows), and why. */
   skipped?: number;
   skip_reasons?: Record<string, number>;
+  /** The file is the one the last import of its kind wrote, at this time: it was not read again. */
+  unchanged_since?: string;
 }
 
 /** Customers: how many rows decide which extra columns are numeric attributes. */
@@ -116,6 +121,13 @@ export async function runImport(
         hint: 'Ask an admin to set REPORTING_CURRENCY (e.g. EUR) and restart the bot, then import the rates again: a file with date,currency,rate where rate = units of REPORTING_CURRENCY per 1 unit of currency.',
       },
     );
+  const fingerprint = await fileFingerprint(input);
+  const last = fingerprint && !input.force ? await sameAsLastImport(db, input.kind, fingerprint) : undefined;
+  if (last) {
+    const leftovers = input.clearLeftovers ? await clearLeftoverStaging(db, input.kind) : 0;
+    if (leftovers) reclaimFreePages(options.sqliteFile);
+    return { ...unchangedImport(input, last, started), ...(leftovers ? { leftovers_removed: leftovers } : {}) };
+  }
   const preset = input.preset ? presetNamed(input.preset, input.kind) : undefined;
   const parseDate = preset && !input.dateFormat ? presetDateParser(preset, input.timeZone) : dateParser(input.dateFormat, input.timeZone);
   const map = parseMapOption(input.map);
@@ -279,6 +291,7 @@ export async function runImport(
         presentColumns: [...mapping.fields.keys()],
         defaultConsent: input.defaultConsent,
       });
+      await rememberImport(db, input.kind, fingerprint, input.now, counts.inserted + counts.updated + counts.unchanged);
     }
     const rejectionsFile = await rejections.close();
     return {
@@ -330,6 +343,26 @@ export async function runImport(
       if (failure === undefined) throw error;
     }
   }
+}
+
+/** The answer to a file that is the same as the last import of its kind: nothing read, nothing written. */
+function unchangedImport(input: ImportInput, last: { imported_at: string; rows: number }, started: number): ImportResult {
+  return {
+    read: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: last.rows,
+    rejected: 0,
+    rejections_file: null,
+    seconds: Math.round((performance.now() - started) / 10) / 100,
+    kind: input.kind,
+    source: input.source.label.replace(/`/g, ''),
+    committed: true,
+    suppressed: 0,
+    rejection_reasons: {},
+    first_rejections: [],
+    unchanged_since: last.imported_at,
+  };
 }
 
 /** The date a kept row is about, per kind, as staged (ISO, so the largest is the newest). */

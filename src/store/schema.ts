@@ -42,6 +42,7 @@ export interface Database {
   settings: SettingsTable;
   erasures: ErasuresTable;
   erasure_suppressions: ErasureSuppressionsTable;
+  import_fingerprints: ImportFingerprintsTable;
 }
 
 export interface CustomersTable {
@@ -496,4 +497,12 @@ export interface SourceRunsTable {
   finished_at: string | null;
   rows: number | null;
   detail: string | null;
+}
+
+/** Per import kind: the content hash of the last import written (see src/import/fingerprint.ts). */
+export interface ImportFingerprintsTable {
+  kind: string;
+  fingerprint: string;
+  imported_at: string;
+  rows: number;
 }

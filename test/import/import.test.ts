@@ -134,7 +134,11 @@ describe('/import customers', () => {
     const first = await run(bot, `/import customers ${csv(lines)}`);
     expect(first.data).toMatchObject({ inserted: 2, updated: 0, unchanged: 0 });
     const before = await store.db.selectFrom('customers').select(['customer_id', 'updated_at']).execute();
-    const again = await run(bot, `/import customers ${csv(lines)}`);
+    const same = await run(bot, `/import customers ${csv(lines)}`);
+    expect(same.data).toMatchObject({ read: 0, inserted: 0, updated: 0, unchanged: 2, unchanged_since: expect.any(String) });
+    expect(same.view.text).toMatch(/^Nothing new: this file is unchanged since the import of .* UTC \(2 rows\), so it was not read again/);
+    // force=true reads it again: the merge itself changes nothing either
+    const again = await run(bot, `/import customers ${csv(lines)} force=true`);
     expect(again.data).toMatchObject({ read: 2, inserted: 0, updated: 0, unchanged: 2, rejected: 0 });
     expect(again.view.text).toMatch(/^Nothing new: 2 customers unchanged/);
     expect(await store.db.selectFrom('customers').select(['customer_id', 'updated_at']).execute()).toEqual(before);
@@ -188,7 +192,7 @@ describe('/import orders', () => {
     const known = await store.db.selectFrom('customers').selectAll().where('customer_id', '=', 'known').executeTakeFirstOrThrow();
     expect(known.signup_date).toBe('2024-01-01');
 
-    const again = await run(bot, `/import orders ${file}`);
+    const again = await run(bot, `/import orders ${file} force=true`);
     expect(again.data).toMatchObject({ read: 7, inserted: 0, updated: 0, unchanged: 5 });
     expect(again.view.text).toMatch(/^Nothing new: 5 orders unchanged/);
   });
