@@ -203,6 +203,8 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
       );
     }
     await trx.deleteFrom('customers').where('customer_id', '=', customerId).execute();
+    // the next import of a file that held them is read again, so its reply counts them as suppressed
+    await trx.deleteFrom('import_fingerprints').execute();
     const audit = await rewriteAudit(trx, { id: customerId, email: customer.email, name: customer.name }, anonymousId);
     const hashes = [
       { hash: suppressionHash(salt, 'customer_id', customerId), kind: 'customer_id' },
