@@ -117,7 +117,7 @@ export function build({ force = false, quiet = false } = {}) {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
     build({ force: process.argv.includes('--force') });
   } catch (error) {
