@@ -49,7 +49,7 @@ export async function forecastRevenue(
   const s = model.summaries;
   let total = 0;
   for (const id of customerIds) {
-    const i = model.rows.get(id);
+    const i = model.rowOf(id);
     if (i === undefined) continue; // never bought: no purchase process to extrapolate
     total +=
       conditionalExpectedPurchases(bgnbd, t, s.x[i]!, s.tx[i]!, s.T[i]!) * expectedAverageSpend(gamma_gamma, s.x[i]!, s.monetary[i]!);

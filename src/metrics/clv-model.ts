@@ -8,14 +8,21 @@ import {
   expectedAverageSpend,
   fitBgNbd,
   fitGammaGamma,
+  groupIdenticalRows,
   holdoutComparison,
   monthlyRateFromAnnual,
   probabilityAlive,
   probabilityOfPurchases,
   toEpochDay,
 } from './clv/index.ts';
-import type { BgNbdParams, CustomerSummaries, GammaGammaParams } from './clv/index.ts';
-import { historicalRevenue, loadCustomerSummaries, purchaseCurrencies, purchaseSpan } from './customer-summaries.ts';
+import type { BgNbdParams, CustomerSummaries, GammaGammaParams, GroupedColumns } from './clv/index.ts';
+import {
+  customersWithOrders,
+  forEachCustomerRevenue,
+  loadCustomerSummaries,
+  purchaseSpan,
+  revenueByCurrency,
+} from './customer-summaries.ts';
 import type { CurrencyTotal } from './customer-summaries.ts';
 
 export const TIME_UNIT = 'weeks';
@@ -142,8 +149,6 @@ interface PreparedData {
   asOf: string;
   zone: string;
   firstPurchase: string;
-  currencies: CurrencyTotal[];
-  currency: string;
 }
 
 async function prepare(db: Kysely<Database>, asOfOption: string | undefined, zone: string): Promise<PreparedData> {
@@ -159,13 +164,13 @@ async function prepare(db: Kysely<Database>, asOfOption: string | undefined, zon
       hint: `Use a date from ${span.first} to ${span.last}.`,
     });
   }
-  const currencies = await purchaseCurrencies(db, asOf, zone);
-  return { asOf, zone, firstPurchase: span.first, currencies, currency: currencies[0]!.currency };
+  return { asOf, zone, firstPurchase: span.first };
 }
 
 function modelSummary(
   params: ClvModelParams,
   data: PreparedData,
+  currencies: CurrencyTotal[],
   calibrationEnd: string,
   customers: number,
   repeatBuyers: number,
@@ -176,8 +181,8 @@ function modelSummary(
     as_of: data.asOf,
     calibration_end: calibrationEnd,
     time_unit: TIME_UNIT,
-    currency: data.currency,
-    other_currencies: data.currencies.slice(1).map((c) => c.currency),
+    currency: currencies[0]!.currency,
+    other_currencies: currencies.slice(1).map((c) => c.currency),
     customers,
     repeat_buyers: repeatBuyers,
     first_purchase: data.firstPurchase,
@@ -185,12 +190,13 @@ function modelSummary(
   };
 }
 
-function checkEnoughData(
+/** The one minimum-data rule; `historicalText` (what can be told instead) is only read when the data is short. */
+async function checkEnoughData(
   summaries: CustomerSummaries,
   firstPurchase: string,
   calibrationEnd: string,
-  historicalText: string,
-): { repeatBuyers: number; historyDays: number } {
+  historicalText: () => Promise<string>,
+): Promise<{ repeatBuyers: number; historyDays: number }> {
   let repeatBuyers = 0;
   for (let i = 0; i < summaries.length; i++) if (summaries.x[i] > 0) repeatBuyers++;
   const historyDays = toEpochDay(calibrationEnd) - toEpochDay(firstPurchase);
@@ -204,7 +210,7 @@ function checkEnoughData(
   if (reasons.length > 0) {
     throw new UserError(
       'not_enough_data',
-      `Sorry, there is too little data to predict lifetime value: ${reasons.join(', and ')}. ${historicalText}`,
+      `Sorry, there is too little data to predict lifetime value: ${reasons.join(', and ')}. ${await historicalText()}`,
       {
         hint: 'Import more order history, or pick a later as_of; the historical value above is exact.',
       },
@@ -213,27 +219,30 @@ function checkEnoughData(
   return { repeatBuyers, historyDays };
 }
 
-function fitModel(summaries: CustomerSummaries, progress: ProgressFn): ClvModelParams {
+/** The fits, and the distinct (x, t_x, T) rows BG/NBD was fitted on (the predictions reuse them). */
+function fitModel(summaries: CustomerSummaries, progress: ProgressFn): { params: ClvModelParams; grouped: GroupedColumns } {
   progress({ fraction: 0.6, message: `fitting BG/NBD on ${countOf(summaries.length, 'customer')}` });
-  const bg = fitBgNbd(summaries);
+  const grouped = groupIdenticalRows([summaries.x, summaries.tx, summaries.T]);
+  const [x, tx, T] = grouped.columns as [Float64Array, Float64Array, Float64Array];
+  const bg = fitBgNbd({ x, tx, T }, { weights: grouped.weights, group: false });
   progress({ fraction: 0.8, message: 'fitting Gamma-Gamma on the repeat buyers' });
   const gg = fitGammaGamma(summaries);
   return {
-    bgnbd: { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b, loglik: bg.loglik, converged: bg.converged, iterations: bg.iterations },
-    gamma_gamma: { p: gg.p, q: gg.q, gamma: gg.gamma, loglik: gg.loglik, converged: gg.converged, customers: gg.customers },
+    params: {
+      bgnbd: { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b, loglik: bg.loglik, converged: bg.converged, iterations: bg.iterations },
+      gamma_gamma: { p: gg.p, q: gg.q, gamma: gg.gamma, loglik: gg.loglik, converged: gg.converged, customers: gg.customers },
+    },
+    grouped,
   };
 }
 
+/** Reading progress over the first half of the bar; `total` (all order documents) bounds the customer-days read. */
 function rowProgress(progress: ProgressFn, total: number): (rows: number) => void {
   return (rows) =>
     progress({
       fraction: total > 0 ? Math.min(0.5, (0.5 * rows) / total) : null,
       message: `reading purchases: ${formatCount(rows)} customer-days`,
     });
-}
-
-function totalOrders(currencies: CurrencyTotal[], currency: string): number {
-  return currencies.find((c) => c.currency === currency)?.orders ?? 0;
 }
 
 /** Expected customers by calibration repeat purchases 0..6, 7+: sum over customers of P(X(T_i) = k). */
@@ -264,11 +273,17 @@ function fitCheck(params: BgNbdParams, summaries: CustomerSummaries): FitCheckRo
 /** The one fitted CLV model at an as_of: what `/clv`, `/roi` projections and campaign forecasts all use. */
 export interface FittedClv {
   asOf: string;
+  /** The model's currency: the first of `currencies`. */
   currency: string;
+  /** Purchase currencies up to as_of, most orders first. */
+  currencies: CurrencyTotal[];
+  firstPurchase: string;
   params: ClvModelParams;
   summaries: CustomerSummaries;
-  /** Row of each customer in `summaries`. */
-  rows: Map<string, number>;
+  /** The distinct (x, t_x, T) rows of `summaries` BG/NBD was fitted on, and each customer's. */
+  grouped: GroupedColumns;
+  /** A customer's row in `summaries` (undefined: no purchase in the model's currency). */
+  rowOf(customerId: string): number | undefined;
   repeatBuyers: number;
   historyDays: number;
 }
@@ -276,13 +291,22 @@ export interface FittedClv {
 const fitted = new Map<string, FittedClv>();
 const FITTED_KEPT = 4;
 
-/** What the fit depends on: changes with any order import. */
-async function ordersVersion(db: Kysely<Database>): Promise<string> {
+/** What the fit depends on (changes with any order import), and how many order documents there are. */
+async function ordersVersion(db: Kysely<Database>): Promise<{ key: string; orders: number }> {
   const row = await db
     .selectFrom('orders')
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('last')])
     .executeTakeFirst();
-  return `${Number(row?.n ?? 0)}|${String(row?.last ?? '')}`;
+  const orders = Number(row?.n ?? 0);
+  return { key: `${orders}|${String(row?.last ?? '')}`, orders };
+}
+
+async function orderCount(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /**
@@ -294,28 +318,54 @@ export async function fittedClvModel(
   db: Kysely<Database>,
   asOfOption: string | undefined,
   zone: string,
-  options: { historicalText?: string; progress?: ProgressFn } = {},
+  options: { historicalText?: () => Promise<string>; progress?: ProgressFn } = {},
 ): Promise<FittedClv> {
   const progress = options.progress ?? (() => {});
   const data = await prepare(db, asOfOption, zone);
-  const key = `${await ordersVersion(db)}|${data.asOf}|${zone}|${data.currency}`;
+  const version = await ordersVersion(db);
+  const key = `${version.key}|${data.asOf}|${zone}`;
   const cached = fitted.get(key);
   if (cached) return cached;
-  const summaries = await loadCustomerSummaries(db, {
+  const { currencies, summaries } = await loadCustomerSummaries(db, {
     asOf: data.asOf,
     zone,
-    currency: data.currency,
     daysPerUnit: DAYS_PER_UNIT,
-    onRows: rowProgress(progress, totalOrders(data.currencies, data.currency)),
+    onRows: rowProgress(progress, version.orders),
   });
-  const { repeatBuyers, historyDays } = checkEnoughData(summaries, data.firstPurchase, data.asOf, options.historicalText ?? '');
-  const params = fitModel(summaries, progress);
-  const rows = new Map<string, number>();
-  for (let i = 0; i < summaries.length; i++) rows.set(String(summaries.ids[i]), i);
-  const model: FittedClv = { asOf: data.asOf, currency: data.currency, params, summaries, rows, repeatBuyers, historyDays };
+  const { repeatBuyers, historyDays } = await checkEnoughData(
+    summaries,
+    data.firstPurchase,
+    data.asOf,
+    options.historicalText ?? (async () => ''),
+  );
+  const { params, grouped } = fitModel(summaries, progress);
+  const model: FittedClv = {
+    asOf: data.asOf,
+    currency: currencies[0]!.currency,
+    currencies,
+    firstPurchase: data.firstPurchase,
+    params,
+    summaries,
+    grouped,
+    rowOf: rowLookup(summaries),
+    repeatBuyers,
+    historyDays,
+  };
   fitted.set(key, model);
   if (fitted.size > FITTED_KEPT) fitted.delete(fitted.keys().next().value!);
   return model;
+}
+
+/** Customer id to row, the map built on first use (one entry per customer; /clv itself never needs it). */
+function rowLookup(summaries: CustomerSummaries): (customerId: string) => number | undefined {
+  let rows: Map<string, number> | null = null;
+  return (customerId) => {
+    if (!rows) {
+      rows = new Map();
+      for (let i = 0; i < summaries.length; i++) rows.set(String(summaries.ids[i]), i);
+    }
+    return rows.get(customerId);
+  };
 }
 
 /** `/clv model`: fit on every customer up to the calibration end (as_of, or the holdout date). */
@@ -335,25 +385,20 @@ export async function fitClvModelReport(
       },
     );
   }
-  const summaries = await loadCustomerSummaries(db, {
+  const { currencies, summaries } = await loadCustomerSummaries(db, {
     asOf: calibrationEnd,
     zone: request.zone,
     holdoutEnd: request.holdout ? data.asOf : undefined,
-    currency: data.currency,
     daysPerUnit: DAYS_PER_UNIT,
-    onRows: rowProgress(progress, totalOrders(data.currencies, data.currency)),
+    onRows: rowProgress(progress, await orderCount(db)),
   });
-  const historical = await scopeHistorical(db, calibrationEnd, request.zone, null);
-  const { repeatBuyers, historyDays } = checkEnoughData(
-    summaries,
-    data.firstPurchase,
-    calibrationEnd,
-    historicalSentence(historical, calibrationEnd),
+  const { repeatBuyers, historyDays } = await checkEnoughData(summaries, data.firstPurchase, calibrationEnd, async () =>
+    historicalSentence(await scopeHistorical(db, calibrationEnd, request.zone, null), calibrationEnd),
   );
-  const params = fitModel(summaries, progress);
+  const { params } = fitModel(summaries, progress);
   progress({ fraction: 0.9, message: 'checking the fit' });
   const report: ClvModelReport = {
-    ...modelSummary(params, data, calibrationEnd, summaries.length, repeatBuyers, historyDays),
+    ...modelSummary(params, data, currencies, calibrationEnd, summaries.length, repeatBuyers, historyDays),
     fit_check: fitCheck(params.bgnbd, summaries),
   };
   if (request.holdout) {
@@ -379,56 +424,156 @@ function isoAddDays(date: string, days: number): string {
 }
 
 interface ScopeHistorical {
-  byCustomer: Map<string, Map<string, number>>;
   totals: Map<string, number>;
   customers: number;
 }
 
-async function scopeHistorical(db: Kysely<Database>, asOf: string, zone: string, scope: Set<string> | null): Promise<ScopeHistorical> {
-  const byCustomer = await historicalRevenue(db, asOf, zone);
+/** One customer's net cents per currency: `count` entries of the two lists. */
+interface CustomerAmounts {
+  currencies: string[];
+  cents: number[];
+  count: number;
+}
+
+/** Historical value to asOf of the whole base, from a row per currency (with what the buyers in each spent). */
+async function baseHistorical(
+  db: Kysely<Database>,
+  asOf: string,
+  zone: string,
+): Promise<ScopeHistorical & { buyersCents: Map<string, number> }> {
+  const rows = await revenueByCurrency(db, asOf, zone);
+  // with one currency its customers are everyone's; with more, a customer may count in several
+  const customers = rows.length <= 1 ? (rows[0]?.customers ?? 0) : await customersWithOrders(db, asOf, zone);
+  return {
+    totals: new Map(rows.map((r) => [r.currency, r.cents])),
+    customers,
+    buyersCents: new Map(rows.map((r) => [r.currency, r.buyersCents])),
+  };
+}
+
+/**
+ * Historical value to asOf of the listed customers: totals per currency and how many have orders; `each`
+ * sees each of those customers' amounts (lists reused for the next customer: copy what you keep).
+ */
+async function customersHistorical(
+  db: Kysely<Database>,
+  customerIds: string[],
+  asOf: string,
+  zone: string,
+  each?: (customerId: string, amounts: CustomerAmounts) => void,
+): Promise<ScopeHistorical> {
   const totals = new Map<string, number>();
   let customers = 0;
-  for (const [id, currencies] of byCustomer) {
-    if (scope && !scope.has(id)) continue;
+  let current: string | null = null;
+  const amounts: CustomerAmounts = { currencies: [], cents: [], count: 0 };
+  const flush = () => {
+    if (current === null) return;
     customers++;
-    for (const [currency, cents] of currencies) totals.set(currency, (totals.get(currency) ?? 0) + cents);
-  }
-  return { byCustomer, totals, customers };
+    for (let k = 0; k < amounts.count; k++) {
+      const currency = amounts.currencies[k]!;
+      totals.set(currency, (totals.get(currency) ?? 0) + amounts.cents[k]!);
+    }
+    each?.(current, amounts);
+  };
+  await forEachCustomerRevenue(db, customerIds, asOf, zone, (customerId, currency, cents) => {
+    if (customerId !== current) {
+      flush();
+      current = customerId;
+      amounts.count = 0;
+    }
+    amounts.currencies[amounts.count] = currency;
+    amounts.cents[amounts.count] = cents;
+    amounts.count++;
+  });
+  flush();
+  return { totals, customers };
+}
+
+function scopeHistorical(db: Kysely<Database>, asOf: string, zone: string, scope: Set<string> | null): Promise<ScopeHistorical> {
+  return scope ? customersHistorical(db, [...scope], asOf, zone) : baseHistorical(db, asOf, zone);
+}
+
+function amountsOf({ currencies, cents, count }: CustomerAmounts): MoneyAmount[] {
+  const byCurrency = new Map<string, number>();
+  for (let k = 0; k < count; k++) byCurrency.set(currencies[k]!, cents[k]!);
+  return amounts(byCurrency);
+}
+
+function centsIn({ currencies, cents, count }: CustomerAmounts, currency: string): number {
+  for (let k = 0; k < count; k++) if (currencies[k] === currency) return cents[k]!;
+  return 0;
 }
 
 function historicalSentence(historical: ScopeHistorical, asOf: string): string {
   return `What I can tell you is the historical value: ${describeAmounts(amounts(historical.totals))} net revenue to ${asOf} from ${countOf(historical.customers, 'customer')}.`;
 }
 
-/** Per distinct (x, t_x, T): P(alive), expected purchases over the horizon, and the discounted purchase stream. */
-interface PurchaseOutlook {
-  pAlive: number;
-  expected: number;
-  discounted: number;
+/** Per distinct (x, t_x, T) row of the fit: P(alive), expected purchases over the horizon, and the discounted purchase stream. */
+interface PurchaseOutlooks {
+  /** Computes the outlook of customer i's row if not yet done; returns its index in the arrays. */
+  of(customer: number): number;
+  pAlive: Float64Array;
+  expected: Float64Array;
+  discounted: Float64Array;
 }
 
-function outlookFor(
+function purchaseOutlooks(
   params: BgNbdParams,
-  x: number,
-  tx: number,
-  T: number,
+  grouped: GroupedColumns,
   horizonMonths: number,
   monthlyDiscount: Float64Array,
-): PurchaseOutlook {
+): PurchaseOutlooks {
+  const [xs, txs, Ts] = grouped.columns as [Float64Array, Float64Array, Float64Array];
+  const count = xs.length;
+  const done = new Uint8Array(count);
+  const pAlive = new Float64Array(count);
+  const expected = new Float64Array(count);
+  const discounted = new Float64Array(count);
   const month = DAYS_PER_MONTH / DAYS_PER_UNIT;
-  let previous = 0;
-  let discounted = 0;
-  for (let m = 1; m <= horizonMonths; m++) {
-    const cumulative = conditionalExpectedPurchases(params, m * month, x, tx, T);
-    discounted += (cumulative - previous) * monthlyDiscount[m]!;
-    previous = cumulative;
-  }
-  return { pAlive: probabilityAlive(params, x, tx, T), expected: previous, discounted };
+  return {
+    pAlive,
+    expected,
+    discounted,
+    of(customer) {
+      const g = grouped.groupOfRow[customer]!;
+      if (done[g]) return g;
+      const x = xs[g]!;
+      const tx = txs[g]!;
+      const T = Ts[g]!;
+      let previous = 0;
+      let stream = 0;
+      for (let m = 1; m <= horizonMonths; m++) {
+        const cumulative = conditionalExpectedPurchases(params, m * month, x, tx, T);
+        stream += (cumulative - previous) * monthlyDiscount[m]!;
+        previous = cumulative;
+      }
+      pAlive[g] = probabilityAlive(params, x, tx, T);
+      expected[g] = previous;
+      discounted[g] = stream;
+      done[g] = 1;
+      return g;
+    },
+  };
+}
+
+/** Whether a predicted CLV ranks before another in the top list (higher CLV, then customer id). */
+function ranksBefore(clv: number, id: string, other: CustomerValue): boolean {
+  return (other.predicted_clv! - clv || id.localeCompare(other.customer_id)) < 0;
+}
+
+/** Puts `value` into the sorted top list (after any that rank equal), keeping at most `size`. */
+function insertTop(top: CustomerValue[], value: CustomerValue, size: number): void {
+  let at = top.length;
+  while (at > 0 && ranksBefore(value.predicted_clv!, value.customer_id, top[at - 1]!)) at--;
+  top.splice(at, 0, value);
+  if (top.length > size) top.pop();
 }
 
 /**
  * `/clv`: fit on the whole base at as_of, then historical and predicted value of the scoped customers.
  * Predicted CLV = sum over months m = 1..H of (E[purchases by m] - E[purchases by m-1]) * E[order value] / (1 + d)^(m/12).
+ * Memory stays bounded by the customers: per-customer figures live in typed arrays, and only the top
+ * list (or, with includeAll, the scoped customers) becomes objects.
  */
 export async function computeClvValues(
   db: Kysely<Database>,
@@ -437,66 +582,84 @@ export async function computeClvValues(
 ): Promise<ClvValueReport> {
   const data = await prepare(db, request.asOf, request.zone);
   const scope = request.customerIds ? new Set(request.customerIds) : null;
-  const historical = await scopeHistorical(db, data.asOf, request.zone, scope);
-  const { summaries, repeatBuyers, historyDays, params } = await fittedClvModel(db, data.asOf, request.zone, {
-    historicalText: historicalSentence(historical, data.asOf),
+  const model = await fittedClvModel(db, data.asOf, request.zone, {
+    historicalText: async () => historicalSentence(await scopeHistorical(db, data.asOf, request.zone, scope), data.asOf),
     progress,
   });
+  const { summaries, params } = model;
   progress({ fraction: 0.9, message: 'predicting each customer' });
 
   const margin = request.margin ?? 1;
   const rate = monthlyRateFromAnnual(request.annualDiscount);
   const monthlyDiscount = new Float64Array(request.horizonMonths + 1);
   for (let m = 1; m <= request.horizonMonths; m++) monthlyDiscount[m] = Math.pow(1 + rate, -m);
-  const outlooks = new Map<string, PurchaseOutlook>();
+  const outlooks = purchaseOutlooks(params.bgnbd, model.grouped, request.horizonMonths, monthlyDiscount);
+  const topSize = request.top ?? 10;
+  const top: CustomerValue[] = [];
   const values: CustomerValue[] = [];
+  // scoped runs add up the historical value customer by customer: which of them are predicted
   const predictedIds = new Set<string>();
-  const clvs: number[] = [];
+  const clvs = new Float64Array(summaries.length);
+  let n = 0;
   let totalClv = 0;
   let totalExpected = 0;
   let totalAlive = 0;
   let totalAov = 0;
-  let historicalOfPredicted = 0;
   for (let i = 0; i < summaries.length; i++) {
     const id = String(summaries.ids[i]);
     if (scope && !scope.has(id)) continue;
     const x = summaries.x[i]!;
-    const tx = summaries.tx[i]!;
-    const T = summaries.T[i]!;
-    const key = `${x}|${tx}|${T}`;
-    let outlook = outlooks.get(key);
-    if (!outlook) outlooks.set(key, (outlook = outlookFor(params.bgnbd, x, tx, T, request.horizonMonths, monthlyDiscount)));
+    const g = outlooks.of(i);
     const aov = expectedAverageSpend(params.gamma_gamma, x, summaries.monetary[i]!);
-    const clv = outlook.discounted * aov * margin;
-    predictedIds.add(id);
-    clvs.push(clv);
+    const clv = outlooks.discounted[g]! * aov * margin;
+    clvs[n++] = clv;
+    if (scope || request.includeAll) predictedIds.add(id);
     totalClv += clv;
-    totalExpected += outlook.expected;
-    totalAlive += outlook.pAlive;
+    totalExpected += outlooks.expected[g]!;
+    totalAlive += outlooks.pAlive[g]!;
     totalAov += aov;
-    historicalOfPredicted += historical.byCustomer.get(id)?.get(data.currency) ?? 0;
-    values.push({
+    const inTop = topSize > 0 && (top.length < topSize || ranksBefore(clv, id, top[top.length - 1]!));
+    if (!inTop && !request.includeAll) continue;
+    const value: CustomerValue = {
       customer_id: id,
-      historical: amounts(historical.byCustomer.get(id) ?? new Map()),
-      p_alive: outlook.pAlive,
-      expected_purchases: outlook.expected,
+      historical: [],
+      p_alive: outlooks.pAlive[g]!,
+      expected_purchases: outlooks.expected[g]!,
       expected_aov: aov,
       predicted_clv: clv,
       x,
-      t_x: tx,
-      T,
-    });
+      t_x: summaries.tx[i]!,
+      T: summaries.T[i]!,
+    };
+    if (inTop) insertTop(top, value, topSize);
+    if (request.includeAll) values.push(value);
   }
-  const top = [...values]
-    .sort((a, b) => b.predicted_clv! - a.predicted_clv! || a.customer_id.localeCompare(b.customer_id))
-    .slice(0, request.top ?? 10);
-  if (request.includeAll) {
-    for (const [id, byCurrency] of historical.byCustomer) {
-      if (scope && !scope.has(id)) continue;
-      if (!predictedIds.has(id))
+
+  progress({ fraction: 0.95, message: 'adding up the historical value' });
+  const listed = new Map<string, CustomerValue>();
+  for (const value of [...top, ...values]) listed.set(value.customer_id, value);
+  const fill = (id: string, amounts: CustomerAmounts) => {
+    const value = listed.get(id);
+    if (value) value.historical = amountsOf(amounts);
+  };
+  let historical: ScopeHistorical;
+  let historicalOfPredicted = 0;
+  if (!scope && !request.includeAll) {
+    const base = await baseHistorical(db, data.asOf, request.zone);
+    historical = base;
+    historicalOfPredicted = base.buyersCents.get(model.currency) ?? 0;
+    await customersHistorical(db, [...listed.keys()], data.asOf, request.zone, fill);
+  } else {
+    // every customer in the store when the whole base is listed one by one
+    const ids = scope ? [...scope] : (await db.selectFrom('customers').select('customer_id').execute()).map((r) => r.customer_id);
+    historical = await customersHistorical(db, ids, data.asOf, request.zone, (id, amounts) => {
+      const predicted = predictedIds.has(id);
+      if (predicted) historicalOfPredicted += centsIn(amounts, model.currency);
+      if (listed.has(id)) fill(id, amounts);
+      else if (request.includeAll && !predicted)
         values.push({
           customer_id: id,
-          historical: amounts(byCurrency),
+          historical: amountsOf(amounts),
           p_alive: null,
           expected_purchases: null,
           expected_aov: null,
@@ -505,11 +668,10 @@ export async function computeClvValues(
           t_x: null,
           T: null,
         });
-    }
+    });
   }
-  const n = predictedIds.size;
   return {
-    model: modelSummary(params, data, data.asOf, summaries.length, repeatBuyers, historyDays),
+    model: modelSummary(params, data, model.currencies, data.asOf, summaries.length, model.repeatBuyers, model.historyDays),
     horizon_months: request.horizonMonths,
     annual_discount: request.annualDiscount,
     margin,
@@ -517,7 +679,7 @@ export async function computeClvValues(
     predicted_customers: n,
     historical: amounts(historical.totals),
     predicted: {
-      currency: data.currency,
+      currency: model.currency,
       total_clv: round2(totalClv),
       average_clv: n ? round2(totalClv / n) : 0,
       expected_purchases: Math.round(totalExpected * 10) / 10,
@@ -526,7 +688,7 @@ export async function computeClvValues(
       historical_of_predicted: historicalOfPredicted / 100,
     },
     top: top.map(roundValue),
-    distribution: quantileSample(clvs, 2000),
+    distribution: quantileSample(clvs.subarray(0, n), 2000),
     ...(request.includeAll ? { values: values.map(roundValue) } : {}),
   };
 }
@@ -545,7 +707,7 @@ function roundValue(v: CustomerValue): CustomerValue {
 }
 
 /** `size` values at evenly spaced quantiles, the smallest and the largest always among them. */
-export function quantileSample(values: number[], size: number): number[] {
+export function quantileSample(values: ArrayLike<number>, size: number): number[] {
   const sorted = Float64Array.from(values).sort();
   if (sorted.length <= size) return Array.from(sorted, round2);
   const last = sorted.length - 1;

@@ -20,4 +20,5 @@ export type { HoldoutRow } from './holdout.ts';
 export { minimize, minimizeBfgs, minimizeNelderMead } from './optimizer.ts';
 export type { MinimizeOptions, MinimizeResult, Objective } from './optimizer.ts';
 export { groupIdenticalRows } from './grouping.ts';
+export type { GroupedColumns } from './grouping.ts';
 export { digamma, hyp2f1, logBeta, logGamma } from './special-functions.ts';

@@ -67,7 +67,7 @@ export class SummaryBuilder {
   private tx = new Float64Array(1024);
   private T = new Float64Array(1024);
   private monetary = new Float64Array(1024);
-  private holdout = new Float64Array(1024);
+  private holdout: Float64Array;
   private count = 0;
 
   private current: CustomerId | undefined = undefined;
@@ -86,6 +86,7 @@ export class SummaryBuilder {
     this.unit = options.daysPerUnit ?? 1;
     if (!(this.unit > 0)) throw new RangeError(`daysPerUnit must be > 0, got ${this.unit}`);
     this.trackHoldout = options.holdoutEnd !== undefined;
+    this.holdout = new Float64Array(this.trackHoldout ? 1024 : 0);
     this.holdoutEnd = options.holdoutEnd === undefined ? this.asOf : toEpochDay(options.holdoutEnd);
     if (this.holdoutEnd < this.asOf) throw new RangeError('holdoutEnd must not be before asOf');
   }
@@ -143,7 +144,7 @@ export class SummaryBuilder {
     this.tx[i] = (this.day - this.firstDay) / this.unit;
     this.T[i] = (this.asOf - this.firstDay) / this.unit;
     this.monetary[i] = repeatDays > 0 ? repeatAmount / repeatDays : 0;
-    this.holdout[i] = this.holdoutDays;
+    if (this.trackHoldout) this.holdout[i] = this.holdoutDays;
     this.active = false;
   }
 
@@ -158,7 +159,7 @@ export class SummaryBuilder {
     this.tx = grow(this.tx);
     this.T = grow(this.T);
     this.monetary = grow(this.monetary);
-    this.holdout = grow(this.holdout);
+    if (this.trackHoldout) this.holdout = grow(this.holdout);
   }
 
   finish(): CustomerSummaries {
