@@ -16,14 +16,8 @@ import {
   toEpochDay,
 } from './clv/index.ts';
 import type { BgNbdParams, CustomerSummaries, GammaGammaParams, GroupedColumns } from './clv/index.ts';
-import {
-  customersWithOrders,
-  forEachCustomerRevenue,
-  loadCustomerSummaries,
-  purchaseSpan,
-  revenueByCurrency,
-} from './customer-summaries.ts';
-import type { CurrencyTotal } from './customer-summaries.ts';
+import { forEachCustomerRevenue, loadCustomerSummaries, purchaseSpan } from './customer-summaries.ts';
+import type { CurrencyTotal, HistoricalValue } from './customer-summaries.ts';
 
 export const TIME_UNIT = 'weeks';
 export const DAYS_PER_UNIT = 7;
@@ -284,6 +278,8 @@ export interface FittedClv {
   grouped: GroupedColumns;
   /** A customer's row in `summaries` (undefined: no purchase in the model's currency). */
   rowOf(customerId: string): number | undefined;
+  /** The whole base's historical value to as_of. */
+  historical: HistoricalValue;
   repeatBuyers: number;
   historyDays: number;
 }
@@ -318,7 +314,7 @@ export async function fittedClvModel(
   db: Kysely<Database>,
   asOfOption: string | undefined,
   zone: string,
-  options: { historicalText?: () => Promise<string>; progress?: ProgressFn } = {},
+  options: { historicalText?: (base: HistoricalValue) => Promise<string>; progress?: ProgressFn } = {},
 ): Promise<FittedClv> {
   const progress = options.progress ?? (() => {});
   const data = await prepare(db, asOfOption, zone);
@@ -326,17 +322,14 @@ export async function fittedClvModel(
   const key = `${version.key}|${data.asOf}|${zone}`;
   const cached = fitted.get(key);
   if (cached) return cached;
-  const { currencies, summaries } = await loadCustomerSummaries(db, {
+  const { currencies, summaries, historical } = await loadCustomerSummaries(db, {
     asOf: data.asOf,
     zone,
     daysPerUnit: DAYS_PER_UNIT,
     onRows: rowProgress(progress, version.orders),
   });
-  const { repeatBuyers, historyDays } = await checkEnoughData(
-    summaries,
-    data.firstPurchase,
-    data.asOf,
-    options.historicalText ?? (async () => ''),
+  const { repeatBuyers, historyDays } = await checkEnoughData(summaries, data.firstPurchase, data.asOf, async () =>
+    options.historicalText ? options.historicalText(historical) : '',
   );
   const { params, grouped } = fitModel(summaries, progress);
   const model: FittedClv = {
@@ -348,6 +341,7 @@ export async function fittedClvModel(
     summaries,
     grouped,
     rowOf: rowLookup(summaries),
+    historical,
     repeatBuyers,
     historyDays,
   };
@@ -385,7 +379,7 @@ export async function fitClvModelReport(
       },
     );
   }
-  const { currencies, summaries } = await loadCustomerSummaries(db, {
+  const { currencies, summaries, historical } = await loadCustomerSummaries(db, {
     asOf: calibrationEnd,
     zone: request.zone,
     holdoutEnd: request.holdout ? data.asOf : undefined,
@@ -393,7 +387,7 @@ export async function fitClvModelReport(
     onRows: rowProgress(progress, await orderCount(db)),
   });
   const { repeatBuyers, historyDays } = await checkEnoughData(summaries, data.firstPurchase, calibrationEnd, async () =>
-    historicalSentence(await scopeHistorical(db, calibrationEnd, request.zone, null), calibrationEnd),
+    historicalSentence(historical, calibrationEnd),
   );
   const { params } = fitModel(summaries, progress);
   progress({ fraction: 0.9, message: 'checking the fit' });
@@ -435,22 +429,6 @@ interface CustomerAmounts {
   count: number;
 }
 
-/** Historical value to asOf of the whole base, from a row per currency (with what the buyers in each spent). */
-async function baseHistorical(
-  db: Kysely<Database>,
-  asOf: string,
-  zone: string,
-): Promise<ScopeHistorical & { buyersCents: Map<string, number> }> {
-  const rows = await revenueByCurrency(db, asOf, zone);
-  // with one currency its customers are everyone's; with more, a customer may count in several
-  const customers = rows.length <= 1 ? (rows[0]?.customers ?? 0) : await customersWithOrders(db, asOf, zone);
-  return {
-    totals: new Map(rows.map((r) => [r.currency, r.cents])),
-    customers,
-    buyersCents: new Map(rows.map((r) => [r.currency, r.buyersCents])),
-  };
-}
-
 /**
  * Historical value to asOf of the listed customers: totals per currency and how many have orders; `each`
  * sees each of those customers' amounts (lists reused for the next customer: copy what you keep).
@@ -487,10 +465,6 @@ async function customersHistorical(
   });
   flush();
   return { totals, customers };
-}
-
-function scopeHistorical(db: Kysely<Database>, asOf: string, zone: string, scope: Set<string> | null): Promise<ScopeHistorical> {
-  return scope ? customersHistorical(db, [...scope], asOf, zone) : baseHistorical(db, asOf, zone);
 }
 
 function amountsOf({ currencies, cents, count }: CustomerAmounts): MoneyAmount[] {
@@ -583,7 +557,8 @@ export async function computeClvValues(
   const data = await prepare(db, request.asOf, request.zone);
   const scope = request.customerIds ? new Set(request.customerIds) : null;
   const model = await fittedClvModel(db, data.asOf, request.zone, {
-    historicalText: async () => historicalSentence(await scopeHistorical(db, data.asOf, request.zone, scope), data.asOf),
+    historicalText: async (base) =>
+      historicalSentence(scope ? await customersHistorical(db, [...scope], data.asOf, request.zone) : base, data.asOf),
     progress,
   });
   const { summaries, params } = model;
@@ -645,9 +620,8 @@ export async function computeClvValues(
   let historical: ScopeHistorical;
   let historicalOfPredicted = 0;
   if (!scope && !request.includeAll) {
-    const base = await baseHistorical(db, data.asOf, request.zone);
-    historical = base;
-    historicalOfPredicted = base.buyersCents.get(model.currency) ?? 0;
+    historical = model.historical;
+    historicalOfPredicted = model.historical.buyersCents.get(model.currency) ?? 0;
     await customersHistorical(db, [...listed.keys()], data.asOf, request.zone, fill);
   } else {
     // every customer in the store when the whole base is listed one by one

@@ -28,11 +28,23 @@ export interface CurrencyTotal {
   orders: number;
 }
 
+/** Net revenue to asOf of every customer: every order document up to the day, returns included. */
+export interface HistoricalValue {
+  /** Net cents per currency. */
+  totals: Map<string, number>;
+  /** Customers with order documents up to asOf. */
+  customers: number;
+  /** Per currency, the part of `totals` of the customers who bought in it by asOf (those its summaries hold). */
+  buyersCents: Map<string, number>;
+}
+
 export interface PurchaseSummaries {
   /** Every purchase currency, most orders first: the first is the one the model is fitted in. */
   currencies: CurrencyTotal[];
   /** The customers of the first currency (empty when there are no purchases). */
   summaries: CustomerSummaries;
+  /** The whole base's historical value to asOf (the calibration end), read in the same pass. */
+  historical: HistoricalValue;
 }
 
 /** One currency's summaries being built, and where its last customer's days stand. */
@@ -46,33 +58,39 @@ interface CurrencyReader {
 
 /**
  * Per-customer (x, t_x, T, monetary) in the lifetimes/BTYD convention, for every purchase currency at
- * once, from purchase orders grouped per customer, currency and stored date in SQL: keyset pages in the
+ * once, from order documents grouped per customer, currency and stored date in SQL: keyset pages in the
  * order of the (customer_id, currency, order_date) index (row values, so each page is an index search),
  * streamed into one summary builder per currency. The model's currency (most purchase orders) is only
- * known at the end; its summaries are kept. Monetary is in currency units (net cents / 100).
+ * known at the end; its summaries are kept. Monetary is in currency units (net cents / 100). The same
+ * rows give the historical value (returns included) of the whole base.
  */
 export async function loadCustomerSummaries(db: Kysely<Database>, query: SummaryQuery): Promise<PurchaseSummaries> {
   const end = query.holdoutEnd ?? query.asOf;
   const pageSize = query.pageSize ?? PAGE_SIZE;
   const readers = new Map<string, CurrencyReader>();
+  const historical = new HistoricalTally(toEpochDay(query.asOf));
   const dayNumber = dayNumbers(query.zone);
+  const newBuilder = () => new SummaryBuilder({ asOf: query.asOf, daysPerUnit: query.daysPerUnit, holdoutEnd: query.holdoutEnd });
   let reader: CurrencyReader | undefined;
   let after: SummaryKey | null = null;
   let seen = 0;
   for (;;) {
     const rows = await summaryPage(db, end, query.zone, after, pageSize);
     for (const row of rows) {
+      let day = dayNumber(row.order_date);
+      historical.add(row.customer_id, row.currency, day, Number(row.net_cents), Number(row.orders));
+      if (Number(row.orders) === 0) continue;
       if (reader?.currency !== row.currency) {
         reader = readers.get(row.currency);
-        if (!reader) {
-          const builder = new SummaryBuilder({ asOf: query.asOf, daysPerUnit: query.daysPerUnit, holdoutEnd: query.holdoutEnd });
-          readers.set(row.currency, (reader = { currency: row.currency, builder, orders: 0, lastCustomer: null, lastDay: 0 }));
-        }
+        if (!reader)
+          readers.set(
+            row.currency,
+            (reader = { currency: row.currency, builder: newBuilder(), orders: 0, lastCustomer: null, lastDay: 0 }),
+          );
       }
       // a calendar-day order sorts before instants on its day that the zone may put on the day before
-      let day = dayNumber(row.order_date);
       if (row.customer_id === reader.lastCustomer && day < reader.lastDay) day = reader.lastDay;
-      reader.builder.add(row.customer_id, day, Number(row.cents) / 100);
+      reader.builder.add(row.customer_id, day, Number(row.purchase_cents) / 100);
       reader.orders += Number(row.orders);
       reader.lastCustomer = row.customer_id;
       reader.lastDay = day;
@@ -86,34 +104,31 @@ export async function loadCustomerSummaries(db: Kysely<Database>, query: Summary
   const currencies = [...readers.values()]
     .map(({ currency, orders }) => ({ currency, orders }))
     .sort((a, b) => b.orders - a.orders || a.currency.localeCompare(b.currency));
-  const builder = currencies[0]
-    ? readers.get(currencies[0].currency)!.builder
-    : new SummaryBuilder({ asOf: query.asOf, daysPerUnit: query.daysPerUnit, holdoutEnd: query.holdoutEnd });
-  return { currencies, summaries: builder.finish() };
+  const builder = currencies[0] ? readers.get(currencies[0].currency)!.builder : newBuilder();
+  return { currencies, summaries: builder.finish(), historical: historical.finish() };
 }
 
-export interface SummaryKey {
+interface SummaryKey {
   customer: string;
   currency: string;
   date: string;
 }
 
-/** Purchase orders up to `end` grouped per customer, currency and stored date, after the keyset `after`, in index order. */
-export function summaryPage(db: Kysely<Database>, end: string, zone: string, after: SummaryKey | null, pageSize: number) {
-  return summaryPageQuery(db, end, zone, after, pageSize).execute();
-}
-
-export function summaryPageQuery(db: Kysely<Database>, end: string, zone: string, after: SummaryKey | null, pageSize: number) {
+/**
+ * Order documents up to `end` grouped per customer, currency and stored date (purchases, what they
+ * came to, and the net of every document), after the keyset `after`, in index order.
+ */
+function summaryPage(db: Kysely<Database>, end: string, zone: string, after: SummaryKey | null, pageSize: number) {
   let page = db
     .selectFrom('orders')
     .select((eb) => [
       'customer_id',
       'currency',
       'order_date',
-      eb.fn.sum<number>('net_cents').as('cents'),
-      eb.fn.countAll<number>().as('orders'),
+      eb.fn.sum<number>('is_purchase').as('orders'),
+      sql<number>`sum(case when is_purchase = 1 then net_cents else 0 end)`.as('purchase_cents'),
+      eb.fn.sum<number>('net_cents').as('net_cents'),
     ])
-    .where('is_purchase', '=', 1)
     .where(upToDay('order_date', end, zone));
   if (after) {
     page = page.where((eb) =>
@@ -125,7 +140,59 @@ export function summaryPageQuery(db: Kysely<Database>, end: string, zone: string
     .orderBy('customer_id')
     .orderBy('currency')
     .orderBy('order_date')
-    .limit(pageSize);
+    .limit(pageSize)
+    .execute();
+}
+
+/** Adds up the historical value as the rows go by (a customer's rows together, a currency's together within). */
+class HistoricalTally {
+  private readonly totals = new Map<string, number>();
+  private readonly buyersCents = new Map<string, number>();
+  private customers = 0;
+  private customer: string | null = null;
+  private currency: string | null = null;
+  private customerDated = false;
+  private cents = 0;
+  private dated = false;
+  private bought = false;
+
+  constructor(private readonly asOfDay: number) {}
+
+  add(customer: string, currency: string, day: number, netCents: number, purchases: number): void {
+    if (customer !== this.customer || currency !== this.currency) {
+      this.closeCurrency();
+      if (customer !== this.customer) this.closeCustomer();
+      this.customer = customer;
+      this.currency = currency;
+    }
+    if (day > this.asOfDay) return;
+    this.cents += netCents;
+    this.dated = true;
+    this.customerDated = true;
+    if (purchases > 0) this.bought = true;
+  }
+
+  finish(): HistoricalValue {
+    this.closeCurrency();
+    this.closeCustomer();
+    return { totals: this.totals, customers: this.customers, buyersCents: this.buyersCents };
+  }
+
+  private closeCurrency(): void {
+    if (this.dated) {
+      const currency = this.currency!;
+      this.totals.set(currency, (this.totals.get(currency) ?? 0) + this.cents);
+      if (this.bought) this.buyersCents.set(currency, (this.buyersCents.get(currency) ?? 0) + this.cents);
+    }
+    this.cents = 0;
+    this.dated = false;
+    this.bought = false;
+  }
+
+  private closeCustomer(): void {
+    if (this.customerDated) this.customers++;
+    this.customerDated = false;
+  }
 }
 
 /** Epoch day of a stored date's business day in `zone`, memoized (orders share few distinct dates). */
@@ -151,68 +218,6 @@ export async function purchaseSpan(db: Kysely<Database>, zone: string): Promise<
   const last = await end('desc');
   if (!first || !last) return null;
   return { first: dayOf(first.order_date, zone), last: dayOf(last.order_date, zone) };
-}
-
-/** Net revenue to asOf of one currency over the whole base. */
-export interface CurrencyRevenue {
-  currency: string;
-  /** Every order document up to asOf, returns included. */
-  cents: number;
-  /** Customers with order documents in the currency up to asOf. */
-  customers: number;
-  /** The part of `cents` of the customers who bought in the currency by asOf (those a model in it summarizes). */
-  buyersCents: number;
-}
-
-/**
- * Net revenue to asOf per currency over the whole base, in one pass of SQL that hands back a row per
- * currency, not per customer. The as_of cut sits in the sums, not in a WHERE an index could take: every
- * order is read once, in the covering index's customer order.
- */
-export async function revenueByCurrency(db: Kysely<Database>, asOf: string, zone: string): Promise<CurrencyRevenue[]> {
-  const dated = upToDay('order_date', asOf, zone);
-  const perCustomer = db
-    .selectFrom('orders')
-    .select([
-      'customer_id',
-      'currency',
-      sql<number>`sum(case when ${dated} then net_cents else 0 end)`.as('cents'),
-      sql<number>`max(case when ${dated} then 1 else 0 end)`.as('dated'),
-      sql<number>`max(case when is_purchase = 1 and ${dated} then 1 else 0 end)`.as('bought'),
-    ])
-    .groupBy(['customer_id', 'currency']);
-  // no filter on the grouped rows: PostgreSQL then expects as many as there are and hashes them by currency
-  const rows = await db
-    .selectFrom(perCustomer.as('c'))
-    .select((eb) => [
-      'currency',
-      eb.fn.sum<number>('cents').as('cents'),
-      eb.fn.sum<number>('dated').as('customers'),
-      sql<number>`sum(case when bought = 1 then cents else 0 end)`.as('buyers_cents'),
-    ])
-    .groupBy('currency')
-    .having((eb) => eb.fn.sum('dated'), '>', 0)
-    .execute();
-  return rows.map((r) => ({
-    currency: r.currency,
-    cents: Number(r.cents),
-    customers: Number(r.customers),
-    buyersCents: Number(r.buyers_cents),
-  }));
-}
-
-/** How many customers have order documents up to asOf (one pass, as revenueByCurrency). */
-export async function customersWithOrders(db: Kysely<Database>, asOf: string, zone: string): Promise<number> {
-  const perCustomer = db
-    .selectFrom('orders')
-    .select('customer_id')
-    .groupBy('customer_id')
-    .having(sql<number>`max(case when ${upToDay('order_date', asOf, zone)} then 1 else 0 end)`, '=', 1);
-  const row = await db
-    .selectFrom(perCustomer.as('c'))
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
 }
 
 /**
