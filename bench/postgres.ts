@@ -36,13 +36,13 @@ const SEND_DATE = '2026-06-29';
 const SEED = 11;
 const CHANNELS = ['google', 'meta', 'tiktok', 'email', 'affiliate'];
 
-function withSearchPath(base: string, schema: string): string {
+export function withSearchPath(base: string, schema: string): string {
   const url = new URL(base);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
 }
 
-async function adminQuery(base: string, text: string): Promise<void> {
+export async function adminQuery(base: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: base, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
@@ -94,7 +94,7 @@ const COPIED: { table: 'customers' | 'orders' | 'spend'; columns: string[]; type
 ];
 
 /** Copies the generated rows into PostgreSQL: one `insert … select from unnest(arrays)` per 20,000 rows. */
-async function copyToPostgres(file: string, db: Kysely<Database>): Promise<number> {
+export async function copyToPostgres(file: string, db: Kysely<Database>): Promise<number> {
   const source = new SQLite(file, { readonly: true });
   let rows = 0;
   for (const { table, columns, types } of COPIED) {
