@@ -649,7 +649,7 @@ export default defineCommand({
           result,
           result.requeued === 0
             ? `✅ Nothing to send again: no recipient of campaign #${result.campaign.id} failed (${deliveryText(result.campaign, result.outbox)}).`
-            : `🔁 ${formatCount(result.requeued)} failed recipient${result.requeued === 1 ? '' : 's'} of campaign #${result.campaign.id} requeued: ${deliveryText(result.campaign, result.outbox)}.`,
+            : `🔁 ${countOf(result.requeued, 'failed recipient')} of campaign #${result.campaign.id} requeued: ${deliveryText(result.campaign, result.outbox)}.`,
           { requeued: result.requeued },
         );
       },

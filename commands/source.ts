@@ -1,3 +1,4 @@
+import { plural } from '../src/core/format.ts';
 import { z } from 'zod';
 import { defineAction, defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
@@ -88,7 +89,7 @@ const list = defineAction({
       { sources },
       {
         title: '/source list',
-        text: `${sources.length} source${sources.length === 1 ? '' : 's'}${failing.length ? `, ${failing.length} failing` : ''}. Sync one with /source sync <name>; check one with /source test <name>.`,
+        text: `${sources.length} ${plural(sources.length, 'source')}${failing.length ? `, ${failing.length} failing` : ''}. Sync one with /source sync <name>; check one with /source test <name>.`,
         tables: [
           {
             columns: ['source', 'kind', 'from', 'last sync', 'rows', 'data through', 'next run', 'status'],
@@ -172,7 +173,7 @@ const test = defineAction({
       { ...result, source: source.name, kind: source.kind },
       {
         title: `/source test ${source.name} · ${sourceWhere(source)}`,
-        text: `Connected and read ${result.read} row${result.read === 1 ? '' : 's'} as ${source.kind}: ${result.valid} would be imported, ${result.rejections.length} rejected. Nothing was written.`,
+        text: `Connected and read ${result.read} ${plural(result.read, 'row')} as ${source.kind}: ${result.valid} would be imported, ${result.rejections.length} rejected. Nothing was written.`,
         tables: [
           {
             title: 'Column mapping',

@@ -306,7 +306,7 @@ function measure(
     return {
       ...empty,
       verdict: 'too_early',
-      statement: `Too early to measure: ${formatCount(so_far)} purchasing member${so_far === 1 ? '' : 's'} so far (${countOf(purchasers.recipient, 'recipient')}, ${formatCount(purchasers.holdout)} in the holdout), needs about ${formatCount(2 * MIN_PURCHASERS_PER_GROUP)}: at least ${MIN_PURCHASERS_PER_GROUP} in each group. Check again later in the window.`,
+      statement: `Too early to measure: ${countOf(so_far, 'purchasing member')} so far (${countOf(purchasers.recipient, 'recipient')}, ${formatCount(purchasers.holdout)} in the holdout), needs about ${formatCount(2 * MIN_PURCHASERS_PER_GROUP)}: at least ${MIN_PURCHASERS_PER_GROUP} in each group. Check again later in the window.`,
     };
   }
   const w = welch(r, h);

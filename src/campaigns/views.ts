@@ -1,4 +1,4 @@
-import { countOf, formatCount, formatPercent } from '../core/format.ts';
+import { countOf, formatCount, formatPercent, plural } from '../core/format.ts';
 import type { Button, Field, View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
 import type { AudiencePreview } from './preview.ts';
@@ -91,7 +91,7 @@ function incrementalText(c: Campaign, p: AudiencePreview, money: (cents: number)
   const inc = p.incremental;
   if (inc.expected_cents !== null) {
     const ids = inc.from_campaigns.map((id) => `#${id}`).join(', ');
-    return `${money(inc.expected_cents)} (${money(inc.per_recipient_cents!)} per recipient, from the holdout results of campaign${inc.from_campaigns.length === 1 ? '' : 's'} ${ids} on ${p.segment_name})${inc.roi === null ? '' : `; incremental ROI ${formatPercent(inc.roi)}`}`;
+    return `${money(inc.expected_cents)} (${money(inc.per_recipient_cents!)} per recipient, from the holdout results of ${plural(inc.from_campaigns.length, 'campaign')} ${ids} on ${p.segment_name})${inc.roi === null ? '' : `; incremental ROI ${formatPercent(inc.roi)}`}`;
   }
   const cost =
     c.channel === 'log'

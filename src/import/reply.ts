@@ -1,9 +1,9 @@
-import { maskEmail } from '../core/format.ts';
+import { countOf, formatCount, maskEmail } from '../core/format.ts';
 import { reply, type Reply } from '../core/reply.ts';
 import type { ImportResult } from './run-import.ts';
 
-const n = (value: number) => value.toLocaleString('en-US');
-const rows = (value: number) => `${n(value)} row${value === 1 ? '' : 's'}`;
+const n = formatCount;
+const rows = (value: number) => countOf(value, 'row');
 
 /** Starts only where a run of its characters starts: linear time on a 64 KiB cell. */
 const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
@@ -50,7 +50,7 @@ export function importData(result: ImportResult) {
 
 /** "12 customers opted out, 0 opted in." */
 function consentSentence(optedOut: number, optedIn: number): string {
-  return `${n(optedOut)} customer${optedOut === 1 ? '' : 's'} opted out, ${n(optedIn)} opted in.`;
+  return `${countOf(optedOut, 'customer')} opted out, ${n(optedIn)} opted in.`;
 }
 
 export function importReply(result: ImportResult): Reply<ReturnType<typeof importData>> {
@@ -95,7 +95,7 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
   const defaultConsent = (yes: boolean) => `DEFAULT_CONSENT (${yes ? 'yes' : 'no marketing consent'})`;
   if (result.kind === 'orders' && result.customers_created && result.consent_source)
     notes.push(
-      `The ${n(result.customers_created)} customer${result.customers_created === 1 ? '' : 's'} created from these orders got ${defaultConsent(result.consent_source.default_consent)}; a customers file with a consent column sets it.`,
+      `The ${countOf(result.customers_created, 'customer')} created from these orders got ${defaultConsent(result.consent_source.default_consent)}; a customers file with a consent column sets it.`,
     );
   if (result.kind === 'customers' && result.committed && result.consent_source && !result.consent_source.column)
     notes.push(

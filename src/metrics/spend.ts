@@ -1,3 +1,4 @@
+import { plural } from '../core/format.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { dayAfter } from './periods.ts';
@@ -75,6 +76,6 @@ export async function spendIn(
 /** The answer's note when monthly spend was cut by the period; null when none was. */
 export function proratedNote(prorated: number): string | null {
   return prorated > 0
-    ? `Spend booked by month is prorated by day where the period cuts a month (${prorated} monthly row${prorated === 1 ? '' : 's'}).`
+    ? `Spend booked by month is prorated by day where the period cuts a month (${prorated} monthly ${plural(prorated, 'row')}).`
     : null;
 }

@@ -1,6 +1,6 @@
 import type { ChartSpec } from '../charts/chart-spec.ts';
 import { writeChart } from '../charts/index.ts';
-import { countOf, formatCount, formatPercent, maskEmail, noValue } from '../core/format.ts';
+import { countOf, formatCount, formatPercent, maskEmail, noValue, plural } from '../core/format.ts';
 import type { Button, Table, View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
 import { ORDER_FEATURES, isOrderFeature } from './customer-features.ts';
@@ -185,8 +185,8 @@ function runHeadline(run: RunRecord): string {
 }
 
 const NO_SPREAD: Record<string, (value: number, currency: string) => string> = {
-  recency: (v) => `every customer last bought ${v} day${v === 1 ? '' : 's'} before as_of`,
-  frequency: (v) => `every customer bought ${v} time${v === 1 ? '' : 's'}`,
+  recency: (v) => `every customer last bought ${v} ${plural(v, 'day')} before as_of`,
+  frequency: (v) => `every customer bought ${v} ${plural(v, 'time')}`,
   monetary: (v, currency) => `every customer spent ${formatMoney(Math.round(v * 100), currency)}`,
 };
 

@@ -1,3 +1,4 @@
+import { plural } from '../core/format.ts';
 import type { Kysely } from 'kysely';
 import { discordEnabled, slackEnabled, type Config } from '../config/config.ts';
 import type { Notifier, Platform } from '../core/context.ts';
@@ -44,7 +45,7 @@ export function spell(fromIso: string, to: Date): string {
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
   const mins = minutes % 60;
-  if (days) return `${days} day${days === 1 ? '' : 's'}${hours ? ` ${hours} h` : ''}`;
+  if (days) return `${days} ${plural(days, 'day')}${hours ? ` ${hours} h` : ''}`;
   if (hours) return `${hours} h${mins ? ` ${mins} min` : ''}`;
   return `${mins} min`;
 }
@@ -153,7 +154,7 @@ export async function noticeRecovery(
     },
     {
       title: `Data source ${recovery.source} recovered`,
-      text: `*${recovery.source}* synced again after failing for ${lasted} (since ${formatInZone(new Date(recovery.failingSince), deps.config.BUSINESS_TZ)}): ${recovery.rows} row${recovery.rows === 1 ? '' : 's'} read.`,
+      text: `*${recovery.source}* synced again after failing for ${lasted} (since ${formatInZone(new Date(recovery.failingSince), deps.config.BUSINESS_TZ)}): ${recovery.rows} ${plural(recovery.rows, 'row')} read.`,
     },
   );
   const result = await post(deps, `data source ${recovery.source} recovered`, message);
