@@ -135,6 +135,11 @@ function valueScale(nonZero?: NonZeroAxis): Json {
   return nonZero?.nonZeroAxis ? { zero: false } : { zero: true, nice: true };
 }
 
+/** The value axis of a bar chart: the `value` field from zero, titled and formatted as the spec says. */
+function valueEncoding(spec: { yTitle: string; valueFormat?: string }): Json {
+  return { field: 'value', type: 'quantitative', title: spec.yTitle, axis: withFormat({}, spec.valueFormat), scale: valueScale() };
+}
+
 const nonZeroNote = (nonZero: NonZeroAxis | undefined, axis: string) =>
   nonZero?.nonZeroAxis ? [`The ${axis} axis does not start at 0 (marked ≈): ${nonZero.nonZeroAxis}`] : [];
 
@@ -187,13 +192,7 @@ function barSpec(spec: BarChartSpec): Json {
   const sort = spec.sort === 'ascending' ? 'x' : spec.sort === 'descending' ? '-x' : labels;
   const valueSort = horizontal ? sort : typeof sort === 'string' ? sort.replace('x', 'y') : sort;
   const category = { field: 'label', type: 'nominal', sort: valueSort, title: spec.xTitle, axis: placed.axis };
-  const value = {
-    field: 'value',
-    type: 'quantitative',
-    title: spec.yTitle,
-    axis: withFormat({}, spec.valueFormat),
-    scale: valueScale(),
-  };
+  const value = valueEncoding(spec);
   const encoding = horizontal ? { y: category, x: value } : { x: category, y: value };
   const layers: Json[] = [{ mark: { type: 'bar', color: PALETTE[0] }, encoding }];
   if (spec.valueLabels ?? spec.bars.length <= 30) {
@@ -231,13 +230,7 @@ function groupedBarSpec(spec: GroupedBarChartSpec): Json {
     axis: under ? { labelAngle: 0, ...MULTILINE } : beside!.axis,
     scale: { paddingInner: 0.2 },
   };
-  const value = {
-    field: 'value',
-    type: 'quantitative',
-    title: spec.yTitle,
-    axis: withFormat({}, spec.valueFormat),
-    scale: valueScale(),
-  };
+  const value = valueEncoding(spec);
   const offset = { field: 'series', type: 'nominal', sort: names };
   const encoding = under
     ? { x: category, xOffset: offset, y: value, color: seriesColor(names, true) }
