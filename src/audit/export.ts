@@ -1,10 +1,10 @@
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { csvCell } from '../core/csv.ts';
 import type { CommandRegistry } from '../core/registry.ts';
 import type { Database } from '../store/schema.ts';
+import { writeTextFile } from '../util/text-file.ts';
 import { auditBatches, type AuditFilters } from './trail.ts';
 import { actionOptions, detailText, optionsWords, outcomeKind, whoWords, type AuditRow } from './words.ts';
 
@@ -57,20 +57,14 @@ export async function exportAudit(
   mkdirSync(outDir, { recursive: true });
   const name = exportFileName(now);
   const file = path.resolve(outDir, name);
-  const out = createWriteStream(file, { encoding: 'utf8' });
-  const write = async (text: string) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
   let rows = 0;
-  try {
-    await write(`${EXPORT_COLUMNS.join(',')}\n`);
+  async function* lines(): AsyncGenerator<string> {
+    yield `${EXPORT_COLUMNS.join(',')}\n`;
     for await (const batch of auditBatches(db, filters, cap)) {
-      await write(batch.map((row) => `${csvRow(row, registry)}\n`).join(''));
+      yield batch.map((row) => `${csvRow(row, registry)}\n`).join('');
       rows += batch.length;
     }
-  } finally {
-    out.end();
-    await once(out, 'finish');
   }
+  await writeTextFile(file, lines());
   return { file, name, rows };
 }

@@ -1,8 +1,8 @@
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
+import { writeTextFile } from '../util/text-file.ts';
 import { segmentMembersPage, type RunRecord, type SegmentRecord } from './runs.ts';
 
 /** A CSV cell: quoted when needed; text a spreadsheet would run as a formula is prefixed with '. */
@@ -36,27 +36,24 @@ export async function exportSegment(
   mkdirSync(outDir, { recursive: true });
   const name = exportFileName(segment);
   const file = path.resolve(outDir, name);
-  const out = createWriteStream(file, { encoding: 'utf8' });
-  const write = async (line: string) => {
-    if (!out.write(line)) await once(out, 'drain');
-  };
-  await write(`${['customer_id', ...run.features].map(csvCell).join(',')}\n`);
   let rows = 0;
-  let after = '';
-  for (;;) {
-    const page = await segmentMembersPage(db, segment.id, after, 20_000);
-    if (page.length === 0) break;
-    let chunk = '';
-    for (const member of page) {
-      const values = member.feature_values.split(',').map((v) => (v === '' ? null : Number(v)));
-      chunk += `${[csvCell(member.customer_id), ...run.features.map((_, i) => csvCell(values[i] ?? null))].join(',')}\n`;
+  async function* lines(): AsyncGenerator<string> {
+    yield `${['customer_id', ...run.features].map(csvCell).join(',')}\n`;
+    let after = '';
+    for (;;) {
+      const page = await segmentMembersPage(db, segment.id, after, 20_000);
+      if (page.length === 0) break;
+      let chunk = '';
+      for (const member of page) {
+        const values = member.feature_values.split(',').map((v) => (v === '' ? null : Number(v)));
+        chunk += `${[csvCell(member.customer_id), ...run.features.map((_, i) => csvCell(values[i] ?? null))].join(',')}\n`;
+      }
+      yield chunk;
+      rows += page.length;
+      after = page[page.length - 1].customer_id;
+      if (page.length < 20_000) break;
     }
-    await write(chunk);
-    rows += page.length;
-    after = page[page.length - 1].customer_id;
-    if (page.length < 20_000) break;
   }
-  out.end();
-  await once(out, 'finish');
+  await writeTextFile(file, lines());
   return { file, name, rows };
 }
