@@ -49,7 +49,7 @@ function optionsOf(kind: ImportKind) {
   });
 }
 
-type ImportOptions = z.infer<typeof options> & { preset?: string };
+type ImportOptions = z.infer<typeof options> & { preset?: string; private?: boolean };
 
 const COLUMNS: Record<ImportKind, string> = {
   customers:
@@ -111,6 +111,7 @@ function execute(ctx: CommandContext, kind: ImportKind, opts: ImportOptions): Pr
     defaultConsent: ctx.config.DEFAULT_CONSENT,
     clearLeftovers: true,
     outDir: ctx.outDir,
+    rawRejections: kind === 'customers' || opts.private === true,
     now: ctx.now().toISOString(),
     limits: importLimits(ctx.config),
     erasureSalt: ctx.config.ERASURE_SALT,

@@ -2,6 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { csvCell } from '../core/csv.ts';
 import { redactUrls } from '../privacy/redact-url.ts';
+import { maskEmailsIn } from './reply.ts';
 import type { Rejection } from './rows.ts';
 
 export { csvCell, neutralizeFormula } from '../core/csv.ts';
@@ -17,24 +18,32 @@ export class RejectionLog {
   #stream: WriteStream | null = null;
   #file: string | null = null;
 
+  readonly #maskEmails: boolean;
+  readonly #keep: number;
+
+  /** maskEmails: for a file posted where others read it (the line number still finds the row in your file). */
   constructor(
     private readonly dir: string,
     private readonly fileName: string,
-    private readonly keep = 10,
-  ) {}
+    { maskEmails = true, keep = 10 }: { maskEmails?: boolean; keep?: number } = {},
+  ) {
+    this.#maskEmails = maskEmails;
+    this.#keep = keep;
+  }
 
   add(found: Rejection): void {
     const rejection = { ...found, value: redactUrls(found.value) };
+    const written = this.#maskEmails ? maskEmailsIn(rejection.value) : rejection.value;
     this.count++;
     this.reasons[rejection.reason] = (this.reasons[rejection.reason] ?? 0) + 1;
-    if (this.first.length < this.keep) this.first.push(rejection);
+    if (this.first.length < this.#keep) this.first.push(rejection);
     if (!this.#stream) {
       mkdirSync(this.dir, { recursive: true });
       this.#file = path.join(this.dir, this.fileName);
       this.#stream = createWriteStream(this.#file);
       this.#stream.write('line,column,reason,value\n');
     }
-    this.#stream.write(`${rejection.line},${csvCell(rejection.column)},${csvCell(rejection.reason)},${csvCell(rejection.value)}\n`);
+    this.#stream.write(`${rejection.line},${csvCell(rejection.column)},${csvCell(rejection.reason)},${csvCell(written)}\n`);
   }
 
   /** Flushes the file; returns its path, or null when nothing was rejected. */

@@ -54,6 +54,8 @@ export interface ImportInput {
   clearLeftovers?: boolean;
   /** Where the rejections CSV goes. */
   outDir: string;
+  /** The rejections CSV keeps emails as they were: only when the answer (and its file) reaches the caller alone. */
+  rawRejections?: boolean;
   /** ISO time of the command (updated_at, file names). */
   now: string;
   limits: ImportLimits;
@@ -166,7 +168,7 @@ export async function runImport(
     throw error;
   }
   const stamp = input.now.replace(/[:.]/g, '-');
-  const rejections = new RejectionLog(input.outDir, `import-${input.kind}-rejections-${stamp}.csv`);
+  const rejections = new RejectionLog(input.outDir, `import-${input.kind}-rejections-${stamp}.csv`, { maskEmails: !input.rawRejections });
   const importId = newImportId(new Date(input.now));
   let read = 0;
   let suppressed = 0;

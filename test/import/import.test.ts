@@ -197,6 +197,18 @@ describe('/import orders', () => {
     expect(again.view.text).toMatch(/^Nothing new: 5 orders unchanged/);
   });
 
+  it('masks emails in the rejections file it posts in the channel; private=true keeps them for the caller alone', async () => {
+    const lines = ['order_id,customer_id,order_date,amount', 'o1,c1,2025-01-05,10', 'o2,c2,2025-01-06,paid by bob@example.com'];
+    const shared = await run(bot, `/import orders ${csv(lines)}`);
+    expect(shared.data).toMatchObject({ inserted: 1, rejected: 1 });
+    const posted = readFileSync(shared.data.rejections_file, 'utf8');
+    expect(posted).not.toContain('bob@example.com');
+    expect(posted).toMatch(/^3,amount,.*paid by b.*@example\.com/m);
+    const mine = await run(bot, `/import orders ${csv(lines)} private=true force=true`);
+    expect(mine.view.ephemeral).toBe(true);
+    expect(readFileSync(mine.data.rejections_file, 'utf8')).toMatch(/^3,amount,.*,paid by bob@example\.com$/m);
+  });
+
   it('aggregates lines of one order that are far apart across staging batches', async () => {
     const lines = ['order_id,customer_id,order_date,amount'];
     for (let i = 0; i < 2500; i++) lines.push(`o${i % 7},c${i % 7},2025-01-${String((i % 28) + 1).padStart(2, '0')},1.01`);
