@@ -12,7 +12,11 @@ import { runInWorker, workerTask } from '../src/jobs/run-in-worker.ts';
 import type { SourceDefinition } from '../src/sources/definition.ts';
 import { findSource, redactedError, sourceWhere } from '../src/sources/describe.ts';
 import { allSourceStates } from '../src/sources/state.ts';
-import { importSourceOf, previewInputOf, syncSource } from '../src/sources/sync.ts';
+import { importSourceOf, previewInputOf } from '../src/sources/sync.ts';
+import { runSourceSync } from '../src/sources/run.ts';
+import { runKey } from '../src/sources/runs.ts';
+import { randomUUID } from 'node:crypto';
+import { UserError } from '../src/core/errors.ts';
 
 const PREVIEW_TASK = workerTask(new URL('../src/import/preview-task.ts', import.meta.url));
 /** Rows /source test reads. */
@@ -125,8 +129,23 @@ const sync = defineAction({
   long: true,
   examples: ['/source sync shop_orders'],
   handler: async (ctx, { name }) => {
-    const outcome = await syncSource(ctx, name, { trigger: 'command', progress: ctx.progress, caller: ctx.caller });
     const source = findSource(ctx.sources, name);
+    // the scheduler's path: the run recorded, ADMIN_CHANNEL told of a failing spell and of its end
+    const at = ctx.now();
+    // typed syncs are never the same run, even two in one millisecond
+    const key = `${runKey('command', at)}:${randomUUID().slice(0, 8)}`;
+    const run = await runSourceSync(ctx, source.name, 'command', at, {
+      key,
+      progress: ctx.progress,
+      caller: ctx.caller,
+      definition: source,
+    });
+    if (run.status === 'taken')
+      throw new UserError('sync_running', `A sync of ${source.name} started at this very moment is already running.`, {
+        hint: 'Wait for its answer, then check /source list.',
+      });
+    if (run.status === 'failed') throw run.error;
+    const outcome = run.outcome;
     const answer = importReply((outcome as typeof outcome & { import: ImportResult }).import);
     const zone = ctx.config.BUSINESS_TZ;
     return {

@@ -24,6 +24,7 @@ let server: http.Server;
 let base: string;
 let exportsDir: string;
 const requests: { url: string; auth: string | undefined }[] = [];
+const notices: { channelId: string; title: string }[] = [];
 const analyst: Caller = { platform: 'slack', userId: 'U_ANALYST', channelId: 'C1' };
 const viewer: Caller = { platform: 'slack', userId: 'U_VIEWER', channelId: 'C1' };
 
@@ -97,12 +98,16 @@ beforeAll(async () => {
     env: {
       DATABASE_URL: store.url,
       BOT_ADMINS: 'U_ADMIN',
+      ADMIN_CHANNEL: 'console:admins',
       // plain http for the local server; IMPORT_URL_ALLOW names it (a source's own host is allowed anyway)
       IMPORT_ALLOW_HTTP: 'true',
       IMPORT_URL_ALLOW: `127.0.0.1:${port}`,
     },
     now: () => new Date('2026-11-25T10:00:00Z'),
     sources: loadSources(file, { SHOP_TOKEN: TOKEN }),
+  });
+  bot.setNotifier('console', async (target, reply) => {
+    notices.push({ channelId: target.channelId, title: reply.view.title ?? '' });
   });
   await run(bot, '/admin grant U_ANALYST analyst', { platform: 'slack', userId: 'U_ADMIN', channelId: 'C1' });
 });
@@ -144,6 +149,21 @@ describe(`URL, directory and SQLite sources (bot store on ${testPostgresUrl() ? 
     expect((await getSourceState(store.db, 'no-token'))?.failing_since).toBe('2026-11-25T10:00:00.000Z');
     const redirected = await run(bot, '/source sync redirected', analyst);
     expect(redirected.data.error.code).toBe('url_internal');
+    // a typed sync is a run like a scheduled one: recorded, and ADMIN_CHANNEL told once per failing spell
+    await run(bot, '/source sync no-token', analyst);
+    expect(notices).toEqual([
+      { channelId: 'admins', title: 'Data source no-token is failing' },
+      { channelId: 'admins', title: 'Data source redirected is failing' },
+    ]);
+    const runs = await store.db
+      .selectFrom('source_runs')
+      .select(['source', 'status', 'trigger'])
+      .where('source', '=', 'no-token')
+      .execute();
+    expect(runs).toEqual([
+      { source: 'no-token', status: 'failed', trigger: 'command' },
+      { source: 'no-token', status: 'failed', trigger: 'command' },
+    ]);
   });
 
   it('a directory source imports the newest matching file', async () => {
