@@ -2,7 +2,18 @@
 // `npm start` when dist/ is missing or older than the sources. Plain JavaScript: it runs before any
 // TypeScript loader exists. Type checking is `npm run typecheck`; the build only strips the types.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +26,12 @@ const SOURCES = ['src', 'adapters', 'commands', 'migrations'];
 const INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
 /** Runtime files the compiler does not emit: copied as they are. */
 const COPIED = ['src/jobs/worker-entry.mjs'];
+/**
+ * Libraries the bot loads at every start, spread over hundreds of small ES modules (kysely ~500,
+ * zod ~200): each is bundled into one file in dist/vendor/ and the compiled code imports that, which
+ * takes about a third of a second off the start. Only whole-package imports ('kysely', 'zod') are used.
+ */
+const VENDORED = ['kysely', 'zod'];
 /** A lock older than this was left by a build that died. */
 const STALE_LOCK_MS = 5 * 60_000;
 
@@ -100,6 +117,12 @@ export function build({ force = false, quiet = false } = {}) {
       rmSync(next, { recursive: true, force: true });
       throw new Error(`The build failed (tsc):\n${result.stdout}${result.stderr}`);
     }
+    try {
+      vendor(next);
+    } catch (error) {
+      rmSync(next, { recursive: true, force: true });
+      throw error;
+    }
     for (const file of COPIED) {
       mkdirSync(path.dirname(path.join(next, file)), { recursive: true });
       copyFileSync(path.join(root, file), path.join(next, file));
@@ -115,6 +138,53 @@ export function build({ force = false, quiet = false } = {}) {
     if (!quiet) process.stderr.write(`Built in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.\n`);
     return true;
   });
+}
+
+function esbuildOf() {
+  try {
+    return createRequire(path.join(root, 'package.json'))('esbuild');
+  } catch {
+    return undefined;
+  }
+}
+
+function jsFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? jsFiles(full) : entry.name.endsWith('.js') ? [full] : [];
+  });
+}
+
+/** Bundles each VENDORED package into out/vendor/<name>.js and points the compiled imports at it. */
+function vendor(out) {
+  const esbuild = esbuildOf();
+  if (!esbuild) return; // the packages are imported from node_modules as they are: slower, same code
+  const vendorDir = path.join(out, 'vendor');
+  mkdirSync(vendorDir, { recursive: true });
+  for (const name of VENDORED) {
+    esbuild.buildSync({
+      stdin: { contents: `export * from '${name}';`, resolveDir: root, loader: 'js' },
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      outfile: path.join(vendorDir, `${name}.js`),
+      logLevel: 'error',
+    });
+  }
+  const specifier = new RegExp(`(\\bfrom\\s*|\\bimport\\s*\\(\\s*)(['"])(${VENDORED.join('|')})\\2`, 'g');
+  for (const file of jsFiles(out)) {
+    if (file.startsWith(vendorDir + path.sep)) continue;
+    const code = readFileSync(file, 'utf8');
+    const rewritten = code.replace(specifier, (_, lead, quote, name) => {
+      const relative = path
+        .relative(path.dirname(file), path.join(vendorDir, `${name}.js`))
+        .split(path.sep)
+        .join('/');
+      return `${lead}${quote}${relative.startsWith('.') ? relative : `./${relative}`}${quote}`;
+    });
+    if (rewritten !== code) writeFileSync(file, rewritten);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
