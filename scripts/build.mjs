@@ -23,7 +23,7 @@ export const dist = path.join(root, 'dist');
 const STAMP = path.join(dist, '.build-stamp');
 const LOCK = path.join(root, '.dist-build.lock');
 const SOURCES = ['src', 'adapters', 'commands', 'migrations'];
-const INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
 /** Runtime files the compiler does not emit: copied as they are. */
 const COPIED = ['src/jobs/worker-entry.mjs'];
 /**
