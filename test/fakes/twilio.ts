@@ -26,11 +26,14 @@ export interface FakeMessage {
   idempotencyKey: string | undefined;
 }
 
-/** What to answer one POST with; undefined: the usual 201. `hold: true` never answers (the sender dies waiting). */
+/**
+ * What to answer one POST with; undefined: the usual 201. An error status refuses it (the message is gone)
+ * unless `keep` (created, but the answer is an error: a proxy's 502); `hold: true` never answers.
+ */
 export type SendHook = (
   message: FakeMessage,
   index: number,
-) => { status: number; body: unknown; headers?: Record<string, string> } | { hold: true } | undefined;
+) => { status: number; body: unknown; headers?: Record<string, string>; keep?: boolean } | { hold: true } | undefined;
 
 export class FakeTwilio {
   readonly messages: FakeMessage[] = [];
@@ -44,6 +47,8 @@ export class FakeTwilio {
   constructor(
     readonly accountSid: string,
     readonly authToken: string,
+    /** The provider's clock (date_created); a test clock when the bot runs on one. */
+    readonly now: () => Date = () => new Date(),
   ) {}
 
   get apiUrl(): string {
@@ -76,7 +81,7 @@ export class FakeTwilio {
       sid: `SM${randomBytes(16).toString('hex')}`,
       statusCallback: '',
       status: 'queued',
-      createdAt: new Date(),
+      createdAt: this.now(),
       authorization: undefined,
       contentType: undefined,
       idempotencyKey: undefined,
@@ -182,8 +187,8 @@ export class FakeTwilio {
       return; // never answered
     }
     if (hook && hook.status >= 300) {
-      // refused after all: the message does not exist
-      this.messages.splice(this.messages.indexOf(message), 1);
+      // refused after all: the message does not exist, unless only the answer was lost
+      if (!hook.keep) this.messages.splice(this.messages.indexOf(message), 1);
       this.posts.push({ status: hook.status, to });
       return json(hook.status, hook.body, hook.headers);
     }
