@@ -45,11 +45,11 @@ const requestRef = z
 const campaignRef = z.string().min(1).describe('the campaign: its id or name').meta({ autocomplete: 'campaign' });
 const settings = {
   segment: z.string().min(1).describe('who it goes to: a segment name or id from /segment, or all').meta({ autocomplete: 'segment' }),
-  channel: z.enum(CHANNELS).describe('how it is delivered: email, webhook, or log (dry run)'),
+  channel: z.enum(CHANNELS).describe('how it is delivered: email, sms, webhook, or log (dry run)'),
   message: z.string().max(5000).optional().describe('the message text').meta({ long: true }),
   subject: z.string().max(200).optional().describe('the email subject'),
   budget: z.number().min(0).optional().describe('budget in your currency, e.g. 500'),
-  cost_per_send: z.number().min(0).optional().describe('cost of one send in your currency, e.g. 0.02'),
+  cost_per_send: z.number().min(0).optional().describe('cost of one send in your currency (SMS: of one segment), e.g. 0.02'),
   holdout: z.string().optional().describe('share of the audience held out to measure the effect, 0% to 50%').meta({ hint: '10%' }),
   window: z.string().optional().describe('attribution window after launch, e.g. 7d or 2w').meta({ hint: '7d' }),
   start: z.string().optional().describe('launch automatically at this UTC time once approved: 2026-12-01 or 2026-12-01T09:00'),

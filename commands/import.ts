@@ -53,7 +53,7 @@ type ImportOptions = z.infer<typeof options> & { preset?: string; private?: bool
 
 const COLUMNS: Record<ImportKind, string> = {
   customers:
-    '`customer_id`*, `email`, `name`, `signup_date`, `country`, `acquisition_channel`, `consent`, `consent_updated_at`, and any numeric column as an attribute',
+    '`customer_id`*, `email`, `name`, `signup_date`, `country`, `acquisition_channel`, `consent`, `consent_updated_at`, `phone` (E.164), `sms_consent`, `time_zone` (IANA), and any numeric column as an attribute',
   orders: '`order_id`*, `customer_id`*, `order_date`*, `amount`* (or `quantity`* and `unit_price`*), `currency`',
   spend: '`date`*, `channel`*, `campaign`, `amount`*',
   events: '`customer_id`*, `campaign_id`, `type`* (delivered, opened, clicked, converted, unsubscribed), `occurred_at`*',

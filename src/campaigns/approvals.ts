@@ -7,6 +7,7 @@ import { reply, type View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
 import { editorsAfter, lastChangeId, recordChanges, type FieldChanges } from './changes.ts';
 import { assertChannelReady } from './delivery/index.ts';
+import { assertSmsMessage } from './delivery/sms.ts';
 import { announceDueChange } from './due-changes.ts';
 import type { CampaignDeps } from './launcher.ts';
 import { previewAudience, type AudiencePreview } from './preview.ts';
@@ -138,13 +139,14 @@ export async function submitCampaign(
 ): Promise<{ campaign: Campaign; preview: AudiencePreview; view: View; posting: Posting; request: ApprovalRequest }> {
   assertTransition(campaign, 'pending_approval');
   assertChannelReady(deps.config, campaign.channel);
+  if (campaign.channel === 'sms') assertSmsMessage(campaign);
   const now = deps.now();
   const zone = deps.config.BUSINESS_TZ;
   const preview = await previewAudience(deps.db, campaign, dayOfInstant(now, zone), zone);
   if (preview.audience === 0) {
     throw new UserError(
       'empty_audience',
-      `Campaign #${campaign.id} would reach nobody: segment ${preview.segment_name} has no contactable members (consented, not unsubscribed${campaign.channel === 'email' ? ', with an email address' : ''}).`,
+      `Campaign #${campaign.id} would reach nobody: segment ${preview.segment_name} has no contactable members (${campaign.channel === 'sms' ? 'with SMS consent and a phone number, not unsubscribed' : `consented, not unsubscribed${campaign.channel === 'email' ? ', with an email address' : ''}`}).`,
       {
         hint: `Pick another segment with /campaign edit ${campaign.id} segment=…`,
       },

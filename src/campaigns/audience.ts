@@ -37,25 +37,25 @@ export async function resolveMembers(source: AudienceSource, db: Kysely<Database
 
 export interface Eligibility {
   eligible: string[];
-  excluded: { no_consent: number; unsubscribed: number; no_email: number; unknown: number };
+  excluded: { no_consent: number; unsubscribed: number; no_email: number; no_phone: number; unknown: number };
 }
 
 const CHUNK = 500;
 
 /**
- * Members who may be contacted: known customers who consented, with no unsubscribe standing (an
- * `unsubscribed` event from any campaign, not followed by a newer dated consent), and, for email,
- * an address. Sorted by id.
+ * Members who may be contacted: known customers who consented (for SMS: to SMS), with no unsubscribe
+ * standing (an `unsubscribed` event from any campaign, not followed by a newer dated consent), and, for
+ * email, an address; for SMS, a phone number. Sorted by id.
  */
 export async function eligibleMembers(db: Kysely<Database>, customerIds: string[], channel: string): Promise<Eligibility> {
   const ids = [...new Set(customerIds)].sort();
-  const excluded = { no_consent: 0, unsubscribed: 0, no_email: 0, unknown: 0 };
+  const excluded = { no_consent: 0, unsubscribed: 0, no_email: 0, no_phone: 0, unknown: 0 };
   const eligible: string[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
     const customers = await db
       .selectFrom('customers')
-      .select(['customer_id', 'consent', 'consent_updated_at', 'email'])
+      .select(['customer_id', 'consent', 'consent_updated_at', 'email', 'phone', 'sms_consent'])
       .where('customer_id', 'in', chunk)
       .execute();
     const lastUnsubscribe = new Map(
@@ -76,8 +76,9 @@ export async function eligibleMembers(db: Kysely<Database>, customerIds: string[
       if (!customer) excluded.unknown++;
       else if (unsubscribed !== undefined && (customer.consent_updated_at === null || unsubscribed >= customer.consent_updated_at))
         excluded.unsubscribed++;
-      else if (Number(customer.consent) !== 1) excluded.no_consent++;
+      else if (Number(channel === 'sms' ? customer.sms_consent : customer.consent) !== 1) excluded.no_consent++;
       else if (channel === 'email' && !customer.email) excluded.no_email++;
+      else if (channel === 'sms' && !customer.phone) excluded.no_phone++;
       else eligible.push(id);
     }
   }

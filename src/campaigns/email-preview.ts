@@ -4,6 +4,9 @@ import { formatCount } from '../core/format.ts';
 import type { View } from '../core/reply.ts';
 import type { Database } from '../store/schema.ts';
 import { emailContent } from './delivery/email.ts';
+import { smsBody } from './delivery/sms.ts';
+import { countSegments } from '../sms/segments.ts';
+import { smsSizeText } from './views.ts';
 
 export interface DraftContent {
   name: string;
@@ -38,8 +41,27 @@ function sampleLink(config: Config, customerId: string): string {
   return url.toString();
 }
 
-/** A campaign's email as one sample recipient would read it, before the draft is saved. */
+/** An SMS campaign's text as every recipient gets it, with its segments. */
+function smsPreview(draft: DraftContent, memberIds: string[]): View {
+  const body = smsBody(draft);
+  return {
+    title: `Preview of “${draft.name}”`,
+    fields: [
+      { label: 'Audience', value: `${formatCount(memberIds.length)} in ${draft.segmentName} before SMS consent and holdout` },
+      { label: 'SMS', value: smsSizeText(countSegments(body)) },
+    ],
+    text: body,
+    notes: [
+      'Check the text, then Save to create the draft; nothing is sent until it is approved and launched.',
+      ...(draft.message?.trim() ? [] : ['The message is empty: an SMS campaign cannot be submitted without one.']),
+    ],
+    ephemeral: true,
+  };
+}
+
+/** A campaign's email (or SMS) as one sample recipient would read it, before the draft is saved. */
 export async function emailPreview(db: Kysely<Database>, config: Config, draft: DraftContent, memberIds: string[]): Promise<View> {
+  if (draft.channel === 'sms') return smsPreview(draft, memberIds);
   const sample = await sampleCustomer(db, memberIds);
   const content = emailContent(
     { name: draft.name, subject: draft.subject, message: draft.message },

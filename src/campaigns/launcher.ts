@@ -9,7 +9,7 @@ import { UserError } from '../core/errors.ts';
 import { currentLease, instanceOwner, withLease, type WithLeaseResult } from '../store/locks.ts';
 import type { Database } from '../store/schema.ts';
 import { drawHoldout, eligibleMembers, resolveMembers } from './audience.ts';
-import { createDeliverer, type Channel, type Deliverer, type DelivererOverrides } from './delivery/index.ts';
+import { createDeliverer, type Channel, type Deliverer, type DelivererOverrides, type Recipient } from './delivery/index.ts';
 import { assertChannelReady } from './delivery/index.ts';
 import { retryDelayMs, retryPolicy } from './delivery/retry.ts';
 import {
@@ -18,11 +18,13 @@ import {
   hasUnansweredRows,
   markAttempted,
   markFailed,
+  markHeld,
   markSent,
   markWaiting,
   nextAttemptAt,
   outboxCounts,
   owedRecipients,
+  recordProviderIds,
   skipWithdrawn,
   writeAudienceAndOutbox,
   type OutboxCounts,
@@ -235,11 +237,11 @@ function storedTarget(campaign: Campaign): { platform: Platform; channelId: stri
     : null;
 }
 
-/** `12 sent · 30 waiting · 2 failed` (skipped and cancelled only when there are any). */
+/** `12 sent · 30 waiting · 2 failed` (quiet hours, skipped and cancelled only when there are any). */
 export function countsLine(o: OutboxCounts): string {
   return [
     `${formatCount(o.sent)} sent`,
-    `${formatCount(o.pending)} waiting`,
+    `${formatCount(o.pending)} waiting${o.quiet_hours ? ` (${formatCount(o.quiet_hours)} for their quiet hours to end)` : ''}`,
     `${formatCount(o.failed)} failed`,
     ...(o.skipped ? [`${formatCount(o.skipped)} skipped (consent withdrawn)`] : []),
     ...(o.cancelled ? [`${formatCount(o.cancelled)} not sent (cancelled)`] : []),
@@ -349,18 +351,19 @@ export async function deliverOutbox(
     if (state?.state !== 'launching') break; // paused or cancelled meanwhile
     const now = deps.now();
     const stamp = now.toISOString();
-    await skipWithdrawn(deps.db, campaign.id, stamp);
-    const batch = await owedRecipients(deps.db, campaign.id, deliverer.batchSize, stamp);
+    await skipWithdrawn(deps.db, campaign.id, stamp, campaign.channel);
+    const batch = await owedRecipients(deps.db, campaign.id, deliverer.batchSize, stamp, campaign.channel);
     if (batch.length === 0) {
       // whoever withdrew between the skip and the select is left out by the select; mark them too
-      await skipWithdrawn(deps.db, campaign.id, stamp);
+      await skipWithdrawn(deps.db, campaign.id, stamp, campaign.channel);
       break;
     }
+    const awake = await holdQuiet(deps, campaign.id, deliverer, batch, now);
     // begun again and again without ever an answer: a crash loop, not a receiver that is down
-    const exhausted = batch.filter((r) => r.attempts >= MAX_ATTEMPTS && r.last_error === null);
+    const exhausted = awake.filter((r) => r.attempts >= MAX_ATTEMPTS && r.last_error === null);
     for (const r of exhausted)
       await markFailed(deps.db, campaign.id, r.customer_id, `no answer after ${r.attempts} tries across restarts`, stamp);
-    const owed = batch.filter((r) => !(r.attempts >= MAX_ATTEMPTS && r.last_error === null));
+    const owed = awake.filter((r) => !(r.attempts >= MAX_ATTEMPTS && r.last_error === null));
     if (owed.length === 0) continue;
     const windowEnd = new Date(now.getTime() + policy.windowMs).toISOString();
     await markAttempted(
@@ -373,6 +376,7 @@ export async function deliverOutbox(
     const results = await deliverer.deliver(campaign, owed);
     const after = deps.now();
     const at = after.toISOString();
+    await recordProviderIds(deps.db, campaign.id, results);
     await markSent(
       deps.db,
       campaign.id,
@@ -405,6 +409,26 @@ export async function deliverOutbox(
     }
     await report();
   }
+}
+
+/** Recipients the channel may not contact now (SMS quiet hours) wait until it may; returns the others. */
+async function holdQuiet<R extends Recipient>(
+  deps: CampaignDeps,
+  campaignId: number,
+  deliverer: Deliverer,
+  batch: R[],
+  now: Date,
+): Promise<R[]> {
+  if (!deliverer.holdUntil) return batch;
+  const held = new Map<string, string[]>();
+  const awake: R[] = [];
+  for (const r of batch) {
+    const until = deliverer.holdUntil(r, now);
+    if (until) held.set(until.toISOString(), [...(held.get(until.toISOString()) ?? []), r.customer_id]);
+    else awake.push(r);
+  }
+  for (const [until, ids] of held) await markHeld(deps.db, campaignId, ids, until, now.toISOString());
+  return awake;
 }
 
 function hoursText(ms: number): string {

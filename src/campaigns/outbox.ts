@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import { redactUrls } from '../privacy/redact-url.ts';
 import type { Database } from '../store/schema.ts';
 import type { Recipient } from './delivery/index.ts';
@@ -68,11 +68,23 @@ export async function owedRecipients(
   limit: number,
   /** Only rows due by then (no next_attempt_at, or one not after it); default: every pending row. */
   dueBy?: string,
+  /** SMS asks for SMS consent instead of marketing consent. */
+  channel?: string,
 ): Promise<(Recipient & { attempts: number; last_error: string | null; retry_until: string | null })[]> {
   let query = db
     .selectFrom('campaign_outbox as o')
     .leftJoin('customers as c', 'c.customer_id', 'o.customer_id')
-    .select(['o.customer_id', 'o.idempotency_key', 'o.attempts', 'o.last_error', 'o.retry_until', 'c.email', 'c.name'])
+    .select([
+      'o.customer_id',
+      'o.idempotency_key',
+      'o.attempts',
+      'o.last_error',
+      'o.retry_until',
+      'c.email',
+      'c.name',
+      'c.phone',
+      'c.time_zone',
+    ])
     .where('o.campaign_id', '=', campaignId)
     .where('o.status', '=', 'pending');
   if (dueBy !== undefined) query = query.where((eb) => eb.or([eb('o.next_attempt_at', 'is', null), eb('o.next_attempt_at', '<=', dueBy)]));
@@ -81,7 +93,7 @@ export async function owedRecipients(
       eb.or([
         eb('c.customer_id', 'is', null),
         eb.and([
-          eb('c.consent', '=', 1),
+          eb(consentColumn(channel, 'c'), '=', 1),
           eb.not(
             eb.exists(
               eb
@@ -106,11 +118,18 @@ export async function owedRecipients(
     retry_until: r.retry_until ?? null,
     email: r.email ?? null,
     name: r.name ?? null,
+    phone: r.phone ?? null,
+    time_zone: r.time_zone ?? null,
   }));
 }
 
-/** Marks pending rows whose customer has withdrawn consent or unsubscribed as skipped; returns how many. */
-export async function skipWithdrawn(db: Kysely<Database>, campaignId: number, at: string): Promise<number> {
+/** The consent a channel needs: SMS its own, every other channel marketing consent. */
+function consentColumn<A extends string>(channel: string | undefined, alias: A) {
+  return `${alias}.${channel === 'sms' ? 'sms_consent' : 'consent'}` as `${A}.consent` | `${A}.sms_consent`;
+}
+
+/** Marks pending rows whose customer has withdrawn consent (for SMS: SMS consent) or unsubscribed as skipped; returns how many. */
+export async function skipWithdrawn(db: Kysely<Database>, campaignId: number, at: string, channel?: string): Promise<number> {
   const result = await db
     .updateTable('campaign_outbox')
     .set({ status: 'skipped', last_error: CONSENT_WITHDRAWN, updated_at: at })
@@ -123,7 +142,7 @@ export async function skipWithdrawn(db: Kysely<Database>, campaignId: number, at
             .selectFrom('customers as c')
             .select('c.customer_id')
             .whereRef('c.customer_id', '=', 'campaign_outbox.customer_id')
-            .where('c.consent', '<>', 1),
+            .where(consentColumn(channel, 'c'), '<>', 1),
         ),
         eb.exists(
           eb
@@ -157,6 +176,7 @@ export async function markAttempted(
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),
         updated_at: at,
+        quiet_until: null,
         retry_until: eb.fn.coalesce('retry_until', eb.val(retryUntil)),
       }))
       .where('campaign_id', '=', campaignId)
@@ -169,10 +189,40 @@ export async function markSent(db: Kysely<Database>, campaignId: number, custome
   for (let i = 0; i < customerIds.length; i += CHUNK) {
     await db
       .updateTable('campaign_outbox')
-      .set({ status: 'sent', sent_at: at, updated_at: at, last_error: null, next_attempt_at: null, failure_kind: null })
+      .set({ status: 'sent', sent_at: at, updated_at: at, last_error: null, next_attempt_at: null, failure_kind: null, quiet_until: null })
       .where('campaign_id', '=', campaignId)
       // cancelled: a cancel came while this batch was in flight; the receiver has it, so it is sent
       .where('status', 'in', ['pending', 'cancelled'])
+      .where('customer_id', 'in', customerIds.slice(i, i + CHUNK))
+      .execute();
+  }
+}
+
+/** The provider's id of each message it accepted (an SMS provider's message id, for its delivery receipts). */
+export async function recordProviderIds(
+  db: Kysely<Database>,
+  campaignId: number,
+  results: { customer_id: string; providerId?: string }[],
+): Promise<void> {
+  for (const r of results) {
+    if (!r.providerId) continue;
+    await db
+      .updateTable('campaign_outbox')
+      .set({ provider_message_id: r.providerId })
+      .where('campaign_id', '=', campaignId)
+      .where('customer_id', '=', r.customer_id)
+      .execute();
+  }
+}
+
+/** Not tried now: the customer's quiet hours; the rows wait until `until` (not an attempt, not a failure). */
+export async function markHeld(db: Kysely<Database>, campaignId: number, customerIds: string[], until: string, at: string): Promise<void> {
+  for (let i = 0; i < customerIds.length; i += CHUNK) {
+    await db
+      .updateTable('campaign_outbox')
+      .set({ next_attempt_at: until, quiet_until: until, updated_at: at })
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'pending')
       .where('customer_id', 'in', customerIds.slice(i, i + CHUNK))
       .execute();
   }
@@ -222,7 +272,15 @@ export async function markWaiting(
 export async function requeueFailed(db: Kysely<Database>, campaignId: number, which: 'failed' | 'all', at: string): Promise<number> {
   let query = db
     .updateTable('campaign_outbox')
-    .set({ status: 'pending', next_attempt_at: null, retry_until: null, failure_kind: null, attempts: 0, updated_at: at })
+    .set({
+      status: 'pending',
+      next_attempt_at: null,
+      retry_until: null,
+      failure_kind: null,
+      attempts: 0,
+      quiet_until: null,
+      updated_at: at,
+    })
     .where('campaign_id', '=', campaignId)
     .where('status', '=', 'failed');
   if (which === 'failed') query = query.where((eb) => eb.or([eb('failure_kind', 'is', null), eb('failure_kind', '=', 'temporary')]));
@@ -290,21 +348,34 @@ export interface OutboxCounts {
   skipped: number;
   /** Not sent because the campaign was cancelled while sending. */
   cancelled: number;
+  /** Of the pending: SMS held until the customer's quiet hours end. */
+  quiet_hours: number;
+}
+
+const emptyCounts = (): OutboxCounts => ({ total: 0, pending: 0, sent: 0, failed: 0, skipped: 0, cancelled: 0, quiet_hours: 0 });
+
+/** Adds one (status, held, n) group to counts. */
+function addGroup(counts: OutboxCounts, status: string, held: unknown, n: number): void {
+  counts.total += n;
+  if (status === 'pending' && Number(held) === 1) counts.quiet_hours += n;
+  if (status in counts && status !== 'total' && status !== 'quiet_hours')
+    counts[status as 'pending' | 'sent' | 'failed' | 'skipped' | 'cancelled'] += n;
+}
+
+/** 1 for a row held for quiet hours. */
+function heldFlag(eb: ExpressionBuilder<Database, 'campaign_outbox'>) {
+  return eb.case().when('quiet_until', 'is not', null).then(1).else(0).end();
 }
 
 export async function outboxCounts(db: Kysely<Database>, campaignId: number): Promise<OutboxCounts> {
   const rows = await db
     .selectFrom('campaign_outbox')
-    .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+    .select((eb) => ['status', heldFlag(eb).as('held'), eb.fn.countAll<number>().as('n')])
     .where('campaign_id', '=', campaignId)
-    .groupBy('status')
+    .groupBy(['status', 'held'])
     .execute();
-  const counts = { total: 0, pending: 0, sent: 0, failed: 0, skipped: 0, cancelled: 0 };
-  for (const row of rows) {
-    const n = Number(row.n);
-    counts.total += n;
-    if (row.status in counts && row.status !== 'total') counts[row.status as Exclude<keyof OutboxCounts, 'total'>] += n;
-  }
+  const counts = emptyCounts();
+  for (const row of rows) addGroup(counts, row.status, row.held, Number(row.n));
   return counts;
 }
 
@@ -314,16 +385,14 @@ export async function outboxCountsByCampaign(db: Kysely<Database>, campaignIds: 
   for (let i = 0; i < campaignIds.length; i += CHUNK) {
     const rows = await db
       .selectFrom('campaign_outbox')
-      .select((eb) => ['campaign_id', 'status', eb.fn.countAll<number>().as('n')])
+      .select((eb) => ['campaign_id', 'status', heldFlag(eb).as('held'), eb.fn.countAll<number>().as('n')])
       .where('campaign_id', 'in', campaignIds.slice(i, i + CHUNK))
-      .groupBy(['campaign_id', 'status'])
+      .groupBy(['campaign_id', 'status', 'held'])
       .execute();
     for (const row of rows) {
       const id = Number(row.campaign_id);
-      const c = counts.get(id) ?? { total: 0, pending: 0, sent: 0, failed: 0, skipped: 0, cancelled: 0 };
-      const n = Number(row.n);
-      c.total += n;
-      if (row.status in c && row.status !== 'total') c[row.status as Exclude<keyof OutboxCounts, 'total'>] += n;
+      const c = counts.get(id) ?? emptyCounts();
+      addGroup(c, row.status, row.held, Number(row.n));
       counts.set(id, c);
     }
   }
@@ -338,6 +407,8 @@ export async function hasUnansweredRows(db: Kysely<Database>, campaignId: number
     .where('campaign_id', '=', campaignId)
     .where('status', '=', 'pending')
     .where('last_error', 'is', null)
+    // held for quiet hours: waiting on purpose
+    .where('quiet_until', 'is', null)
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;

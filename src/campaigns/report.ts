@@ -9,6 +9,7 @@ import { formatMoney } from '../store/money.ts';
 import type { Database } from '../store/schema.ts';
 import { UserError } from '../core/errors.ts';
 import { outboxCounts } from './outbox.ts';
+import { sendCostCents } from './preview.ts';
 import { getCampaign } from './repository.ts';
 import { fiellerRatio, newcombe, summarize, welch, wilson } from './stats.ts';
 import { stateLabel } from './states.ts';
@@ -45,6 +46,10 @@ export interface CampaignReportData {
     /** Not sent: consent withdrawn or unsubscribed between launch and send. */
     skipped: number;
     pending: number;
+    /** Of the pending: SMS held until the customer's quiet hours end. */
+    quiet_hours: number;
+    /** SMS the provider reported undelivered or failed after accepting them. */
+    undelivered: number;
     delivered: number;
     opened: number;
     clicked: number;
@@ -150,6 +155,8 @@ export async function campaignReport(
     failed: outbox.failed,
     skipped: outbox.skipped,
     pending: outbox.pending,
+    quiet_hours: outbox.quiet_hours,
+    undelivered: await undeliveredCount(db, c.id),
     delivered,
     opened: count('opened'),
     clicked: count('clicked'),
@@ -200,8 +207,7 @@ export async function campaignReport(
     };
   };
 
-  // a log channel is a dry run: nothing is sent, nothing is paid
-  const cost = c.channel === 'log' ? 0 : outbox.sent * c.cost_per_send_cents;
+  const cost = outbox.sent * sendCostCents(c);
   const incremental = measure(r, h, cost, c.currency, newcombe(purchasers.recipient, r.n, purchasers.holdout, h.n), purchasers);
 
   const daily = await db
@@ -365,9 +371,12 @@ function reportView(d: CampaignReportData): View {
     fields: [
       {
         label: 'Sent',
-        value: `${formatCount(s.sent)} of ${formatCount(s.recipients)}${s.failed ? ` (${formatCount(s.failed)} failed)` : ''}${s.skipped ? ` (${formatCount(s.skipped)} skipped: consent withdrawn)` : ''}${s.pending ? ` (${formatCount(s.pending)} still owed)` : ''}${d.campaign.channel === 'log' ? ' (log channel: recorded, not delivered)' : ''}`,
+        value: `${formatCount(s.sent)} of ${formatCount(s.recipients)}${s.failed ? ` (${formatCount(s.failed)} failed)` : ''}${s.skipped ? ` (${formatCount(s.skipped)} skipped: consent withdrawn)` : ''}${s.pending ? ` (${formatCount(s.pending)} still owed${s.quiet_hours ? `, ${formatCount(s.quiet_hours)} of them waiting for their quiet hours to end` : ''})` : ''}${d.campaign.channel === 'log' ? ' (log channel: recorded, not delivered)' : ''}`,
       },
-      { label: 'Delivered', value: s.delivered ? `${formatCount(s.delivered)} (${pct(s.delivery_rate)})` : 'no delivery events' },
+      {
+        label: 'Delivered',
+        value: `${s.delivered ? `${formatCount(s.delivered)} (${pct(s.delivery_rate)})` : 'no delivery events'}${s.undelivered ? `; ${formatCount(s.undelivered)} undelivered (the provider's receipts)` : ''}`,
+      },
       {
         label: `Open / click / conversion rate (of ${s.rate_base})`,
         value: [
@@ -437,4 +446,15 @@ function reportView(d: CampaignReportData): View {
       'Intervals (95%): Welch for the difference in revenue per member; Fieller for lift (recipients’ over holdout revenue per member, minus 1: the holdout mean is uncertain too, so it is asymmetric); Wilson for each rate, Newcombe for the difference of purchase rates; incremental ROI = (incremental revenue − cost) / cost.',
     ],
   };
+}
+
+/** Rows whose provider's final receipt says the message did not arrive. */
+async function undeliveredCount(db: Kysely<Database>, campaignId: number): Promise<number> {
+  const row = await db
+    .selectFrom('campaign_outbox')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('receipt_status', 'in', ['undelivered', 'failed'])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

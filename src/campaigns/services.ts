@@ -2,6 +2,7 @@ import type { Bot } from '../core/bot.ts';
 import { startHttpServer, type Route, type RunningHttpServer } from '../http/server.ts';
 import type { ApprovalDeps } from './approvals.ts';
 import { EVENTS_PATH, eventsWebhookHandler } from './events-endpoint.ts';
+import { SMS_PATH, smsWebhookHandler } from './sms-endpoint.ts';
 import { resumeLaunches, type LaunchResult } from './launcher.ts';
 import { startCampaignScheduler } from './scheduler.ts';
 
@@ -17,7 +18,7 @@ export function campaignDeps(bot: Bot): ApprovalDeps {
   };
 }
 
-/** POST /webhooks/events, to mount on the Slack receiver (`startSlack(bot, { routes: campaignRoutes(bot) })`). */
+/** POST /webhooks/events and /webhooks/sms, to mount on the Slack receiver (`startSlack(bot, { routes: campaignRoutes(bot) })`). */
 export function campaignRoutes(bot: Bot): Route[] {
   return [
     {
@@ -29,6 +30,17 @@ export function campaignRoutes(bot: Bot): Route[] {
         now: bot.now,
         logger: bot.logger,
         erasureSalt: bot.config.ERASURE_SALT,
+      }),
+    },
+    {
+      method: 'POST',
+      path: SMS_PATH,
+      handler: smsWebhookHandler({
+        db: bot.db,
+        authToken: bot.config.SMS_AUTH_TOKEN,
+        statusUrl: bot.config.SMS_STATUS_URL,
+        now: bot.now,
+        logger: bot.logger,
       }),
     },
   ];

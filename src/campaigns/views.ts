@@ -6,6 +6,7 @@ import type { Campaign } from './repository.ts';
 import { shortHash, type ApprovalRequest, type RequestContent } from './requests.ts';
 import { stateLabel } from './states.ts';
 import { mention } from '../core/mention.ts';
+import { segmentsText, type SegmentCount } from '../sms/segments.ts';
 
 export const utc = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—');
 
@@ -62,9 +63,10 @@ export function previewFields(c: Campaign, p: AudiencePreview): Field[] {
   const money = (cents: number) => formatMoney(Math.round(cents), c.currency);
   const ex = p.excluded;
   const excluded = [
-    ex.no_consent && `${formatCount(ex.no_consent)} without consent`,
+    ex.no_consent && `${formatCount(ex.no_consent)} without ${c.channel === 'sms' ? 'SMS consent' : 'consent'}`,
     ex.unsubscribed && `${formatCount(ex.unsubscribed)} unsubscribed`,
     ex.no_email && `${formatCount(ex.no_email)} without an email address`,
+    ex.no_phone && `${formatCount(ex.no_phone)} without a phone number`,
     ex.unknown && `${formatCount(ex.unknown)} unknown`,
   ].filter(Boolean);
   const f = p.forecast;
@@ -80,8 +82,9 @@ export function previewFields(c: Campaign, p: AudiencePreview): Field[] {
     { label: 'Holdout', value: `${formatCount(p.holdout)} (${c.holdout_pct}%), not contacted; ${countOf(p.recipients, 'recipient')}` },
     {
       label: 'Estimated cost',
-      value: `${money(p.estimated_cost_cents)}${c.budget_cents !== null ? ` of a ${money(c.budget_cents)} budget${p.over_budget ? ' ⚠️ over budget' : ''}` : ''}`,
+      value: `${money(p.estimated_cost_cents)}${p.sms ? ` (${countOf(p.recipients, 'message')} × ${countOf(p.sms.segments, 'segment')} at ${money(c.cost_per_send_cents)} per segment)` : ''}${c.budget_cents !== null ? ` of a ${money(c.budget_cents)} budget${p.over_budget ? ' ⚠️ over budget' : ''}` : ''}`,
     },
+    ...(p.sms ? [{ label: 'SMS', value: smsSizeText(p.sms) }] : []),
     { label: 'Baseline forecast (without the campaign)', value: forecastText },
     { label: 'Expected incremental revenue', value: incrementalText(c, p, money) },
   ];
@@ -212,4 +215,14 @@ export function requesterNoticeView(c: Campaign, outcome: RequestOutcome, reques
           ? `⌛ ${subject} expired at ${utc(request.expires_at)} without a decision; it is a draft again. Resubmit it with /campaign submit ${c.id}.`
           : `🚫 ${subject} was withdrawn${by}${why}; the campaign is *${stateLabel(c.state)}*.`;
   return { text };
+}
+
+/** `2 segments (GSM-7, 170 characters): 153 per segment once over 160` */
+export function smsSizeText(count: SegmentCount): string {
+  const rule =
+    count.segments > 1
+      ? `${count.partLimit} ${count.encoding === 'GSM-7' ? 'septets' : 'units'} per segment once over ${count.singleLimit}`
+      : `up to ${count.singleLimit} in one`;
+  const why = count.encoding === 'UCS-2' ? '; a character outside GSM-7 (an emoji, ç…) makes it UCS-2' : '';
+  return `${segmentsText(count)}: ${rule}${why}, the opt-out line included`;
 }

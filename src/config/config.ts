@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ROLES } from '../core/roles.ts';
 import { canonicalZone, isValidTimeZone } from '../core/time-zone.ts';
+import { isE164 } from '../sms/phone.ts';
+import { parseQuietHours } from '../sms/quiet-hours.ts';
 
 const list = z
   .string()
@@ -119,6 +121,19 @@ export const configSchema = z.object({
   DELIVERY_RETRY_HOURS: z.coerce.number().positive().default(24),
   DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
   UNSUBSCRIBE_URL: url('the unsubscribe link base put in every email'),
+  SMS_API_URL: url('the base of a Twilio-compatible API, e.g. https://api.twilio.com').transform((v) => v ?? 'https://api.twilio.com'),
+  SMS_ACCOUNT_SID: optionalText,
+  SMS_AUTH_TOKEN: optionalText,
+  SMS_FROM: optionalText.refine(
+    (v) => v === undefined || isE164(v) || /^MG[0-9a-f]{32}$/i.test(v),
+    'must be the sending number in E.164 (+ and country code, e.g. +14155552671) or a Messaging Service SID (MG…)',
+  ),
+  SMS_STATUS_URL: url('the public address of POST /webhooks/sms, e.g. https://bot.example.com/webhooks/sms'),
+  SMS_QUIET_HOURS: z
+    .string()
+    .default('21-09')
+    .refine((v) => parseQuietHours(v) !== undefined, 'must be local hours from-to, e.g. 21-09 or 21:30-08:00, or off'),
+  SMS_RATE_PER_SECOND: z.coerce.number().positive().default(10),
   DIGEST_GRACE_HOURS: z.coerce.number().min(0).default(6),
   DIGEST_LEASE_SECONDS: z.coerce.number().positive().default(300),
   IMPORT_DIR: optionalText,

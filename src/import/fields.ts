@@ -19,6 +19,9 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { name: 'acquisition_channel' },
     { name: 'consent' },
     { name: 'consent_updated_at' },
+    { name: 'phone' },
+    { name: 'sms_consent' },
+    { name: 'time_zone' },
   ],
   orders: [
     { name: 'order_id', required: true },
@@ -88,6 +91,17 @@ const SHARED_ALIASES: Record<string, string[]> = {
   consent: ['consent', 'Marketing Consent', 'Opt In', 'Opted In', 'Email Opt-in', 'Subscribed', 'Accepts Marketing'],
   consent_updated_at: ['consent_updated_at', 'Consent Date', 'Consent Updated', 'Consent Changed At', 'Opt In Date', 'Opted In At'],
   currency: ['currency', 'Currency Code', 'CCY'],
+  phone: ['phone', 'Mobile', 'Phone Number', 'Mobile Number', 'Mobile Phone', 'Cell', 'Cell Phone', 'Telephone', 'SMS Number'],
+  sms_consent: [
+    'sms_consent',
+    'SMS Opt In',
+    'SMS Opted In',
+    'Accepts SMS Marketing',
+    'SMS Marketing Consent',
+    'SMS Subscribed',
+    'Text Opt In',
+  ],
+  time_zone: ['time_zone', 'Timezone', 'TZ', 'IANA Time Zone'],
 };
 
 const KIND_ALIASES: Record<ImportKind, Record<string, string[]>> = {

@@ -1,4 +1,4 @@
-import { countOf, formatCount, maskEmail } from '../core/format.ts';
+import { countOf, formatCount, maskEmail, plural } from '../core/format.ts';
 import { reply, type Reply } from '../core/reply.ts';
 import type { ImportResult } from './run-import.ts';
 
@@ -104,6 +104,10 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
   if (consent?.kept_unsubscribed)
     notes.push(
       `${n(consent.kept_unsubscribed)} ${consent.kept_unsubscribed === 1 ? 'row says' : 'rows say'} yes for customers who unsubscribed since: they stay opted out. A yes counts after an unsubscribe only with a consent_updated_at later than it.`,
+    );
+  if (consent?.kept_sms_stopped)
+    notes.push(
+      `${n(consent.kept_sms_stopped)} ${plural(consent.kept_sms_stopped, 'row says', 'rows say')} SMS yes for customers who replied STOP: they stay opted out of SMS until they text START.`,
     );
   if (result.suppressed)
     notes.push(

@@ -9,6 +9,8 @@ import type {
 import { describeProblem, type RecordProblem } from './csv.ts';
 import type { DateParser } from './dates.ts';
 import type { ColumnMapping, ImportKind } from './fields.ts';
+import { NOT_E164, normalizePhone } from '../sms/phone.ts';
+import { ianaZone } from './time-zones.ts';
 import { hasInvalidText, showInvalidText } from './text.ts';
 import {
   centsInRange,
@@ -147,6 +149,16 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
       const consentText = text(cells, 'consent');
       const consent = consentText === null ? null : parseBoolean(consentText);
       if (consentText !== null && consent === null) throw new Reject('consent', 'not true or false', consentText);
+      const phoneText = text(cells, 'phone');
+      const phone = phoneText === null ? null : normalizePhone(phoneText);
+      if (phoneText !== null && phone === null) throw new Reject('phone', NOT_E164, phoneText);
+      const smsText = text(cells, 'sms_consent');
+      const smsConsent = smsText === null ? null : parseBoolean(smsText);
+      if (smsText !== null && smsConsent === null) throw new Reject('sms_consent', 'not true or false', smsText);
+      const zoneText = text(cells, 'time_zone');
+      const zone = zoneText === null ? null : ianaZone(zoneText);
+      if (zoneText !== null && zone === null)
+        throw new Reject('time_zone', 'not an IANA time zone name, e.g. Europe/Berlin or America/New_York', zoneText);
       const channel = text(cells, 'acquisition_channel');
       const attributes: [string, number][] = [];
       for (const extra of options.numericExtras ?? []) {
@@ -165,6 +177,9 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
         acquisition_channel: channel === null ? null : normalizeChannel(channel),
         consent: consent === null ? null : consent ? 1 : 0,
         consent_updated_at: date(cells, 'consent_updated_at', false),
+        phone,
+        time_zone: zone,
+        sms_consent: smsConsent === null ? null : smsConsent ? 1 : 0,
         attributes,
       };
     },

@@ -22,6 +22,8 @@ export interface ConsentChanges {
   opted_out: number;
   /** Rows that said yes for a customer who unsubscribed at or after the row's consent_updated_at (or without one): consent stays no. */
   kept_unsubscribed: number;
+  /** Customers: rows that said SMS yes for a customer who replied STOP: SMS consent stays no. */
+  kept_sms_stopped?: number;
 }
 
 /** The staging tables each kind writes; only one import of a kind runs at a time (its `import:<kind>` lease). */
@@ -147,11 +149,12 @@ const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: strin
     ],
   },
   customers: {
-    sql: `INSERT INTO import_staging_customers (import_id, customer_id, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    sql: `INSERT INTO import_staging_customers (import_id, customer_id, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at,
+        phone, time_zone, sms_consent)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (import_id, customer_id) DO UPDATE SET email = excluded.email, name = excluded.name, signup_date = excluded.signup_date,
         country = excluded.country, acquisition_channel = excluded.acquisition_channel, consent = excluded.consent,
-        consent_updated_at = excluded.consent_updated_at`,
+        consent_updated_at = excluded.consent_updated_at, phone = excluded.phone, time_zone = excluded.time_zone, sms_consent = excluded.sms_consent`,
     params: (id, r: CustomerRecord) => [
       id,
       r.customer_id,
@@ -162,6 +165,9 @@ const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: strin
       r.acquisition_channel,
       r.consent,
       r.consent_updated_at,
+      r.phone,
+      r.time_zone,
+      r.sms_consent,
     ],
   },
   spend: {
@@ -247,6 +253,9 @@ export async function stageBatch(db: Kysely<Database>, kind: ImportKind, importI
           acquisition_channel: eb.ref('excluded.acquisition_channel'),
           consent: eb.ref('excluded.consent'),
           consent_updated_at: eb.ref('excluded.consent_updated_at'),
+          phone: eb.ref('excluded.phone'),
+          time_zone: eb.ref('excluded.time_zone'),
+          sms_consent: eb.ref('excluded.sms_consent'),
         })),
       )
       .execute();
@@ -332,6 +341,7 @@ async function counts(db: Kysely<Database>, query: RawBuilder<unknown>): Promise
     opted_in: Number(row.opted_in ?? 0),
     opted_out: Number(row.opted_out ?? 0),
     kept_unsubscribed: Number(row.kept_unsubscribed ?? 0),
+    kept_sms_stopped: Number(row.kept_sms_stopped ?? 0),
   };
 }
 
@@ -369,7 +379,7 @@ export async function mergeStaging(
   });
 }
 
-const CUSTOMER_FIELDS = ['email', 'name', 'signup_date', 'country', 'acquisition_channel'];
+const CUSTOMER_FIELDS = ['email', 'name', 'signup_date', 'country', 'acquisition_channel', 'phone', 'time_zone'];
 
 /** A "yes" in staging row `s` that an unsubscribe at or after its consent_updated_at (any, without one) overrules. */
 const UNSUBSCRIBED_SINCE = `EXISTS (SELECT 1 FROM events e WHERE e.customer_id = s.customer_id AND e.type = 'unsubscribed'
@@ -388,8 +398,12 @@ function plannedCustomers(importId: string, defaultConsent: boolean): RawBuilder
   const updatedAt = `CASE WHEN s.consent IS NOT NULL AND s.consent_updated_at IS NOT NULL
         AND (c.consent_updated_at IS NULL OR s.consent_updated_at > c.consent_updated_at) THEN s.consent_updated_at
       ELSE c.consent_updated_at END`;
+  // SMS consent is never assumed: empty keeps the stored one (no for a new customer); a yes does not undo a STOP reply
+  const smsConsent = `CASE WHEN s.sms_consent IS NULL THEN COALESCE(c.sms_consent, 0)
+      WHEN s.sms_consent = 0 OR c.sms_opted_out_at IS NOT NULL THEN 0 ELSE 1 END`;
   return sql`SELECT s.customer_id, ${sql.raw(CUSTOMER_FIELDS.map((f) => `s.${f}, c.${f} AS old_${f}`).join(', '))},
         s.consent AS given_consent, ${sql.raw(consent)} AS consent, ${sql.raw(updatedAt)} AS consent_updated_at,
+        s.sms_consent AS given_sms_consent, ${sql.raw(smsConsent)} AS sms_consent, c.sms_consent AS old_sms_consent,
         c.customer_id AS known, c.consent AS old_consent, c.consent_updated_at AS old_consent_updated_at
       FROM import_staging_customers s LEFT JOIN customers c ON c.customer_id = s.customer_id
       WHERE s.import_id = ${importId}`;
@@ -406,6 +420,7 @@ async function mergeCustomers(
     ...fields.map((f) => differs(`p.old_${f}`, `p.${f}`)),
     'p.consent <> p.old_consent',
     differs('p.consent_updated_at', 'p.old_consent_updated_at'),
+    'p.sms_consent <> p.old_sms_consent',
   ];
   const attributeDiff = sql`EXISTS (SELECT 1 FROM import_staging_attributes a
       LEFT JOIN customer_attributes ca ON ca.customer_id = a.customer_id AND ca.name = a.name
@@ -417,22 +432,27 @@ async function mergeCustomers(
           sum(CASE WHEN p.known IS NOT NULL AND (${sql.raw(diffs.join(' OR '))} OR ${attributeDiff}) THEN 1 ELSE 0 END) AS updated,
           sum(CASE WHEN p.known IS NOT NULL AND p.old_consent = 0 AND p.consent = 1 THEN 1 ELSE 0 END) AS opted_in,
           sum(CASE WHEN p.known IS NOT NULL AND p.old_consent = 1 AND p.consent = 0 THEN 1 ELSE 0 END) AS opted_out,
-          sum(CASE WHEN p.given_consent = 1 AND p.consent = 0 THEN 1 ELSE 0 END) AS kept_unsubscribed
+          sum(CASE WHEN p.given_consent = 1 AND p.consent = 0 THEN 1 ELSE 0 END) AS kept_unsubscribed,
+          sum(CASE WHEN p.given_sms_consent = 1 AND p.sms_consent = 0 THEN 1 ELSE 0 END) AS kept_sms_stopped
         FROM (${plannedCustomers(importId, defaultConsent)}) p`,
   );
   const sets = [
     ...fields.map((f) => `${f} = excluded.${f}`),
     'consent = excluded.consent',
     'consent_updated_at = excluded.consent_updated_at',
+    'sms_consent = excluded.sms_consent',
     'updated_at = excluded.updated_at',
   ];
   const changed = [
     ...fields.map((f) => differs(`customers.${f}`, `excluded.${f}`)),
     'excluded.consent <> customers.consent',
     differs('excluded.consent_updated_at', 'customers.consent_updated_at'),
+    'excluded.sms_consent <> customers.sms_consent',
   ];
-  await sql`INSERT INTO customers (customer_id, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at, created_at, updated_at)
-      SELECT customer_id, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at, ${now}, ${now}
+  await sql`INSERT INTO customers (customer_id, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at,
+        phone, time_zone, sms_consent, created_at, updated_at)
+      SELECT customer_id, email, name, signup_date, country, acquisition_channel, consent, consent_updated_at,
+        phone, time_zone, sms_consent, ${now}, ${now}
       FROM (${plannedCustomers(importId, defaultConsent)}) p WHERE true
       ON CONFLICT (customer_id) DO UPDATE SET ${sql.raw(sets.join(', '))}
       WHERE ${sql.raw(changed.join(' OR '))}`.execute(db);
@@ -440,8 +460,16 @@ async function mergeCustomers(
       SELECT customer_id, name, value FROM import_staging_attributes WHERE import_id = ${importId}
       ON CONFLICT (customer_id, name) DO UPDATE SET value = excluded.value
       WHERE customer_attributes.value <> excluded.value`.execute(db);
-  const { opted_in, opted_out, kept_unsubscribed, ...merged } = result;
-  return { ...merged, consent_changes: { opted_in: opted_in!, opted_out: opted_out!, kept_unsubscribed: kept_unsubscribed! } };
+  const { opted_in, opted_out, kept_unsubscribed, kept_sms_stopped, ...merged } = result;
+  return {
+    ...merged,
+    consent_changes: {
+      opted_in: opted_in!,
+      opted_out: opted_out!,
+      kept_unsubscribed: kept_unsubscribed!,
+      ...(kept_sms_stopped ? { kept_sms_stopped } : {}),
+    },
+  };
 }
 
 /** One row per order, aggregated from its staged lines (a streaming pass over the staging key). */

@@ -34,6 +34,7 @@ export interface Database {
   campaign_audience: CampaignAudienceTable;
   campaign_outbox: CampaignOutboxTable;
   campaign_event_receipts: CampaignEventReceiptsTable;
+  sms_inbound_messages: SmsInboundMessagesTable;
   campaign_approval_requests: CampaignApprovalRequestsTable;
   campaign_changes: CampaignChangesTable;
   leases: LeasesTable;
@@ -55,6 +56,14 @@ export interface CustomersTable {
   consent: number;
   /** The latest dated consent change on record (a file's consent_updated_at, an unsubscribe's occurred_at); null when none. */
   consent_updated_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** E.164 (`+14155552671`), validated at import. */
+  phone: ColumnType<string | null, string | null | undefined, string | null>;
+  /** IANA zone for SMS quiet hours; null: BUSINESS_TZ. */
+  time_zone: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Consent to marketing SMS, apart from `consent`: 1 only when a file said so (never by default). */
+  sms_consent: Generated<number>;
+  /** When the customer last replied STOP (null after START): a file's "yes" does not undo it. */
+  sms_opted_out_at: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -133,6 +142,9 @@ export interface ImportStagingCustomersTable {
   acquisition_channel: string | null;
   consent: number | null;
   consent_updated_at: string | null;
+  phone: string | null;
+  time_zone: string | null;
+  sms_consent: number | null;
 }
 
 export interface ImportStagingAttributesTable {
@@ -378,6 +390,21 @@ export interface CampaignOutboxTable {
   retry_until: Generated<string | null>;
   /** For failed rows: 'temporary' (gave up retrying) or 'permanent' (refused for good). */
   failure_kind: Generated<string | null>;
+  /** The SMS provider's id of the message (Twilio: SM…). */
+  provider_message_id: Generated<string | null>;
+  /** The provider's last final word on it: delivered, undelivered or failed. */
+  receipt_status: Generated<string | null>;
+  /** The provider's error code with an undelivered or failed receipt (Twilio: 30003…). */
+  receipt_error: Generated<string | null>;
+  receipt_at: Generated<string | null>;
+  /** An SMS held for the customer's quiet hours waits until then (next_attempt_at is the same). */
+  quiet_until: Generated<string | null>;
+}
+
+/** Replies (inbound SMS) already acted on, by the provider's message id: a replayed one is not applied again. */
+export interface SmsInboundMessagesTable {
+  message_sid: string;
+  received_at: string;
 }
 
 /** Signatures of accepted POST /webhooks/events requests (a replayed request is refused). */

@@ -101,7 +101,7 @@ describe('/campaign lifecycle', () => {
     expect(submitted.data.campaign.state).toBe('pending_approval');
     const preview = submitted.data.preview;
     expect(preview.segment_members).toBe(50);
-    expect(preview.excluded).toEqual({ no_consent: 4, unsubscribed: 3, no_email: 0, unknown: 0 });
+    expect(preview.excluded).toEqual({ no_consent: 4, unsubscribed: 3, no_email: 0, no_phone: 0, unknown: 0 });
     expect(preview.audience).toBe(43);
     expect(preview.holdout).toBe(11); // round(43 * 25%)
     expect(preview.recipients).toBe(32);
@@ -146,7 +146,7 @@ describe('/campaign lifecycle', () => {
   it('launch freezes the audience, holds out the drawn members and goes live; a second launch is refused', async () => {
     const launched = expectOk(await run(bot, `/campaign launch ${id}`, marketer2));
     expect(launched.data.launch).toMatchObject({ audience: 43, holdout: 11, recipients: 32, state: 'live' });
-    expect(launched.data.launch.outbox).toEqual({ total: 32, pending: 0, sent: 32, failed: 0, skipped: 0, cancelled: 0 });
+    expect(launched.data.launch.outbox).toEqual({ total: 32, pending: 0, sent: 32, failed: 0, skipped: 0, cancelled: 0, quiet_hours: 0 });
     expect(launched.data.launch.delivery).toBe('sent');
     const audience = await store.db.selectFrom('campaign_audience').selectAll().where('campaign_id', '=', id).execute();
     const excluded = ['m001', 'm002', 'm003', 'm004', 'm005', 'm006', 'm007'];

@@ -114,6 +114,8 @@ describe('campaignReport against a hand-computed case', () => {
       failed: 0,
       skipped: 0,
       pending: 0,
+      quiet_hours: 0,
+      undelivered: 0,
       delivered: 50,
       opened: 20,
       clicked: 10,

@@ -70,7 +70,7 @@ describe('Discord forms', () => {
     const inputs = (first.data.components as Json[]).map((row) => row.components[0]);
     expect(inputs.map((i) => i.custom_id)).toEqual(['name', 'segment', 'channel', 'message', 'subject']);
     expect(inputs[1]).toMatchObject({ required: true, placeholder: 'one of all, loyal' });
-    expect(inputs[2]).toMatchObject({ required: false, value: 'log', placeholder: 'one of email, webhook, log' });
+    expect(inputs[2]).toMatchObject({ required: false, value: 'log', placeholder: 'one of email, sms, webhook, log' });
     expect(inputs[3]).toMatchObject({ style: 2, max_length: 4000 });
     steps = [first.data];
     writeDump('discord-campaign-create-step-1', discordModalAsText(first.data));

@@ -162,7 +162,7 @@ describe('unsubscribes', () => {
     expect(await consentOf('u1')).toEqual({ u1: 1 });
     expect(await eligibleMembers(store.db, ['u1', 'u2'], 'email')).toEqual({
       eligible: ['u1', 'u2'],
-      excluded: { no_consent: 0, unsubscribed: 0, no_email: 0, unknown: 0 },
+      excluded: { no_consent: 0, unsubscribed: 0, no_email: 0, no_phone: 0, unknown: 0 },
     });
     // re-importing the old unsubscribe changes nothing; a newer one withdraws consent again
     const again = await run(

@@ -97,7 +97,7 @@ describe('consent', () => {
   it('the audience excludes customers without consent or unsubscribed', async () => {
     expect(await eligibleMembers(store.db, ['OK', 'WITHDRAWN', 'UNSUB', 'NEVER'], 'email')).toEqual({
       eligible: ['OK'],
-      excluded: { no_consent: 2, unsubscribed: 1, no_email: 0, unknown: 0 },
+      excluded: { no_consent: 2, unsubscribed: 1, no_email: 0, no_phone: 0, unknown: 0 },
     });
   });
 
@@ -195,7 +195,15 @@ describe('consent', () => {
     const deps = { db, now: () => new Date('2026-11-03T00:00:00Z') } as Pick<CampaignDeps, 'db' | 'now'> as CampaignDeps;
     await deliverOutbox(deps, await getCampaign(db, campaignId), deliverer);
     expect(delivered).toEqual(['LATE']);
-    expect(await outboxCounts(db, campaignId)).toEqual({ total: 4, pending: 0, sent: 1, failed: 0, skipped: 3, cancelled: 0 });
+    expect(await outboxCounts(db, campaignId)).toEqual({
+      total: 4,
+      pending: 0,
+      sent: 1,
+      failed: 0,
+      skipped: 3,
+      cancelled: 0,
+      quiet_hours: 0,
+    });
     const skipped = await db
       .selectFrom('campaign_outbox')
       .select(['customer_id', 'last_error'])

@@ -1,6 +1,6 @@
 import type { Campaign } from '../repository.ts';
 
-export const CHANNELS = ['email', 'webhook', 'log'] as const;
+export const CHANNELS = ['email', 'sms', 'webhook', 'log'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** One recipient as the outbox hands it to a channel. */
@@ -9,6 +9,12 @@ export interface Recipient {
   email: string | null;
   name: string | null;
   idempotency_key: string;
+  /** E.164, for SMS. */
+  phone?: string | null;
+  /** IANA zone for SMS quiet hours (null: the business zone). */
+  time_zone?: string | null;
+  /** Tries begun before this one: above 0, an earlier try may have reached the receiver without an answer reaching us. */
+  attempts?: number;
 }
 
 export interface DeliveryResult {
@@ -22,6 +28,8 @@ export interface DeliveryResult {
   temporary?: boolean;
   /** The receiver's Retry-After, in ms. */
   retryAfterMs?: number;
+  /** The receiver's id of the message (an SMS provider's), kept to match its delivery receipts. */
+  providerId?: string;
 }
 
 /**
@@ -33,6 +41,8 @@ export interface Deliverer {
   /** Recipients per `deliver` call. */
   batchSize: number;
   deliver(campaign: Campaign, recipients: Recipient[]): Promise<DeliveryResult[]>;
+  /** When the recipient must not be contacted now (SMS quiet hours): until when; else null. */
+  holdUntil?(recipient: Recipient, now: Date): Date | null;
   close?(): Promise<void>;
 }
 

@@ -4,6 +4,8 @@ import { UserError } from '../../core/errors.ts';
 import type { Channel, Deliverer } from './deliverer.ts';
 import { emailDeliverer, type EmailOptions } from './email.ts';
 import { logDeliverer } from './log.ts';
+import { smsDeliverer, type SmsOptions } from './sms.ts';
+import { parseQuietHours } from '../../sms/quiet-hours.ts';
 import { webhookDeliverer, type WebhookOptions } from './webhook.ts';
 
 export { CHANNELS, type Channel, type Deliverer, type DeliveryResult, type Recipient } from './deliverer.ts';
@@ -13,6 +15,7 @@ export function missingChannelConfig(config: Config, channel: string): string[] 
   const need: Record<string, (keyof Config)[]> = {
     webhook: ['WEBHOOK_URL', 'WEBHOOK_SECRET'],
     email: ['SMTP_URL', 'SMTP_FROM', 'UNSUBSCRIBE_URL'],
+    sms: ['SMS_ACCOUNT_SID', 'SMS_AUTH_TOKEN', 'SMS_FROM', 'SMS_STATUS_URL'],
     log: [],
   };
   const missing = (need[channel] ?? []).filter((key) => !config[key]);
@@ -37,6 +40,7 @@ export function assertChannelReady(config: Config, channel: string): void {
 export interface DelivererOverrides {
   webhook?: Partial<WebhookOptions>;
   email?: Partial<EmailOptions>;
+  sms?: Partial<SmsOptions>;
 }
 
 export function createDeliverer(config: Config, channel: Channel, logger?: Logger, overrides: DelivererOverrides = {}): Deliverer {
@@ -50,6 +54,19 @@ export function createDeliverer(config: Config, channel: Channel, logger?: Logge
       linkSecret: (config.EVENTS_WEBHOOK_SECRET ?? config.WEBHOOK_SECRET)!,
       ratePerSecond: config.EMAIL_RATE_PER_SECOND,
       ...overrides.email,
+    });
+  }
+  if (channel === 'sms') {
+    return smsDeliverer({
+      apiUrl: config.SMS_API_URL,
+      accountSid: config.SMS_ACCOUNT_SID!,
+      authToken: config.SMS_AUTH_TOKEN!,
+      from: config.SMS_FROM!,
+      statusUrl: config.SMS_STATUS_URL!,
+      ratePerSecond: config.SMS_RATE_PER_SECOND,
+      quietHours: parseQuietHours(config.SMS_QUIET_HOURS) ?? null,
+      businessZone: config.BUSINESS_TZ,
+      ...overrides.sms,
     });
   }
   return logDeliverer(logger);
