@@ -43,6 +43,10 @@ export interface Database {
   erasures: ErasuresTable;
   erasure_suppressions: ErasureSuppressionsTable;
   import_fingerprints: ImportFingerprintsTable;
+  products: ProductsTable;
+  order_lines: OrderLinesTable;
+  import_staging_line_items: ImportStagingLineItemsTable;
+  import_staging_products: ImportStagingProductsTable;
 }
 
 export interface CustomersTable {
@@ -505,4 +509,54 @@ export interface ImportFingerprintsTable {
   fingerprint: string;
   imported_at: string;
   rows: number;
+}
+
+/** A product: named by a products file (listed = 1) or, until one does, by the lines of orders. */
+export interface ProductsTable {
+  product_id: string;
+  name: string | null;
+  category: string | null;
+  price_cents: number | null;
+  currency: string | null;
+  url: string | null;
+  image_url: string | null;
+  /** 0: never recommended (a products file said so). */
+  active: number;
+  listed: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One row per order and product: the file's rows of that product in that order, summed. */
+export interface OrderLinesTable {
+  order_id: string;
+  product_id: string;
+  quantity: number;
+  net_cents: number;
+}
+
+/** /import orders with a product column: every kept row (product_id null when its cell is empty). */
+export interface ImportStagingLineItemsTable {
+  import_id: string;
+  order_id: string;
+  customer_id: string;
+  /** The order's date: a product's name is the one of its latest line. */
+  order_date: string;
+  product_id: string | null;
+  product_name: string | null;
+  quantity: number;
+  net_cents: number;
+}
+
+/** /import products: a column the file lacks leaves the stored value alone (see the merge's presentColumns). */
+export interface ImportStagingProductsTable {
+  import_id: string;
+  product_id: string;
+  name: string | null;
+  category: string | null;
+  price_cents: number | null;
+  currency: string | null;
+  url: string | null;
+  image_url: string | null;
+  active: number | null;
 }
