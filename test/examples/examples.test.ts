@@ -73,6 +73,7 @@ const ORDER = [
   'import spend',
   'import events',
   'import rates',
+  'import products',
   'source list',
   'source test',
   'source sync',
