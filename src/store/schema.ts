@@ -47,6 +47,9 @@ export interface Database {
   order_lines: OrderLinesTable;
   import_staging_line_items: ImportStagingLineItemsTable;
   import_staging_products: ImportStagingProductsTable;
+  recommendation_runs: RecommendationRunsTable;
+  recommendation_neighbours: RecommendationNeighboursTable;
+  recommendation_popular: RecommendationPopularTable;
 }
 
 export interface CustomersTable {
@@ -559,4 +562,42 @@ export interface ImportStagingProductsTable {
   url: string | null;
   image_url: string | null;
   active: number | null;
+}
+
+/**
+ * /recommend: kind 'model' (learnt from purchases through as_of, served by /recommend) or
+ * 'evaluation' (learnt up to a holdout, scored on it); parameters and details are JSON.
+ */
+export interface RecommendationRunsTable {
+  id: Generated<number>;
+  kind: string;
+  method: string;
+  as_of: string;
+  parameters: string;
+  details: string;
+  customers: number;
+  products: number;
+  /** 'storing' while its rows are written (readers skip it), then 'complete'. */
+  status: Generated<string>;
+  created_at: string;
+  created_by: string;
+  platform: string;
+}
+
+/** A model's nearest products of each product, rank 1 the nearest; co_buyers bought both. */
+export interface RecommendationNeighboursTable {
+  run_id: number;
+  product_id: string;
+  rank: number;
+  neighbour_id: string;
+  score: number;
+  co_buyers: number;
+}
+
+/** A model's most bought products (by customers), rank 1 the most. */
+export interface RecommendationPopularTable {
+  run_id: number;
+  rank: number;
+  product_id: string;
+  buyers: number;
 }
