@@ -54,10 +54,12 @@ type ImportOptions = z.infer<typeof options> & { preset?: string; private?: bool
 const COLUMNS: Record<ImportKind, string> = {
   customers:
     '`customer_id`*, `email`, `name`, `signup_date`, `country`, `acquisition_channel`, `consent`, `consent_updated_at`, `phone` (E.164), `sms_consent`, `time_zone` (IANA), and any numeric column as an attribute',
-  orders: '`order_id`*, `customer_id`*, `order_date`*, `amount`* (or `quantity`* and `unit_price`*), `currency`',
+  orders:
+    '`order_id`*, `customer_id`*, `order_date`*, `amount`* (or `quantity`* and `unit_price`*), `currency`, `product_id` and `product_name` to keep line items',
   spend: '`date`*, `channel`*, `campaign`, `amount`*',
   events: '`customer_id`*, `campaign_id`, `type`* (delivered, opened, clicked, converted, unsubscribed), `occurred_at`*',
   rates: '`date`*, `currency`*, `rate`* (units of REPORTING_CURRENCY per 1 unit of currency)',
+  products: '`product_id`*, `name`, `category`, `price`, `currency`, `url`, `image_url`, `active` (no: never recommended)',
 };
 
 /** Files and URLs named from chat are confined (IMPORT_DIR, public hosts); the console's user owns the machine. */
@@ -145,6 +147,6 @@ const action = (kind: ImportKind) =>
 
 export default defineCommand({
   name: 'import',
-  description: 'Loads customers, orders, ad spend, campaign events or exchange rates from a CSV file, URL or shared file.',
+  description: 'Loads customers, orders, ad spend, campaign events, exchange rates or products from a CSV file, URL or shared file.',
   subcommands: IMPORT_KINDS.map(action),
 });

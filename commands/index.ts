@@ -7,7 +7,22 @@ import { CommandRegistry } from '../src/core/registry.ts';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** The order /help lists them in; commands not named here follow alphabetically. */
-const ORDER = ['help', 'home', 'import', 'source', 'segment', 'clv', 'cac', 'roi', 'campaign', 'digest', 'customer', 'admin', 'audit'];
+const ORDER = [
+  'help',
+  'home',
+  'import',
+  'source',
+  'segment',
+  'clv',
+  'recommend',
+  'cac',
+  'roi',
+  'campaign',
+  'digest',
+  'customer',
+  'admin',
+  'audit',
+];
 
 /** Every file in commands/ default-exports one command: adding a command is adding a file. */
 export async function loadCommands(): Promise<CommandDefinition[]> {

@@ -14,6 +14,8 @@ export interface DemoOptions {
   ordersPerCustomer?: number;
   /** Multi-line orders, returns and cancellations (on by default). */
   lineItems?: boolean;
+  /** The product and sku columns of orders.csv (on by default; the import benchmark measures without them too). */
+  products?: boolean;
 }
 
 export const CHANNELS = ['google_ads', 'facebook', 'email', 'organic', 'referral'] as const;
@@ -71,6 +73,21 @@ const PRODUCTS: [string, number][] = [
   ['Blanket', 79.99],
 ];
 
+/** "Tote bag" -> "SKU-TOTE-BAG" */
+const skuOf = (product: string) => `SKU-${product.toUpperCase().replace(/ /g, '-')}`;
+
+/** The catalog for /import products: the products orders name, with categories, and one retired product never sold. */
+const CATALOG: { product: string; category: string; active: boolean }[] = [
+  { product: 'Mug', category: 'Kitchen', active: true },
+  { product: 'Notebook', category: 'Stationery', active: true },
+  { product: 'Tote bag', category: 'Bags', active: true },
+  { product: 'Poster', category: 'Decor', active: true },
+  { product: 'Candle', category: 'Decor', active: true },
+  { product: 'Tea set', category: 'Kitchen', active: true },
+  { product: 'Lamp', category: 'Decor', active: false },
+  { product: 'Blanket', category: 'Home', active: true },
+];
+
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -113,7 +130,9 @@ export interface DemoRow {
 }
 
 export const CUSTOMER_HEADER = 'customer_id,email,name,signup_date,country,acquisition_channel,consent,age,annual_income,spending_score\n';
-export const ORDER_HEADER = 'order_id,customer_id,order_date,product,quantity,unit_price,currency\n';
+export const ORDER_HEADER = 'order_id,customer_id,order_date,product,quantity,unit_price,currency,sku\n';
+/** orders.csv without product columns (DemoOptions.products = false). */
+const PLAIN_ORDER_HEADER = 'order_id,customer_id,order_date,quantity,unit_price,currency\n';
 
 /** Per-month counts of acquisitions by channel, for spend that follows them. */
 export type Acquisitions = Map<string, number>;
@@ -154,8 +173,16 @@ export function* demoRows(options: DemoOptions, acquisitions?: Acquisitions): Ge
   const start = Date.UTC(endDate.getUTCFullYear(), endDate.getUTCMonth() - (options.months ?? 18) + 1, 1);
   const span = (end - start) / DAY + 1;
   const lineItems = options.lineItems ?? true;
+  const withProducts = options.products ?? true;
+  /** An order line: with its product's name and sku unless products are off. */
+  const orderLine = (order: string, customer: string, date: string, product: string, quantity: number, unit: string) =>
+    csvLine(
+      withProducts
+        ? [order, customer, date, product, quantity, unit, 'USD', skuOf(product)]
+        : [order, customer, date, quantity, unit, 'USD'],
+    );
   yield { file: 'customers', line: CUSTOMER_HEADER };
-  yield { file: 'orders', line: ORDER_HEADER };
+  yield { file: 'orders', line: withProducts ? ORDER_HEADER : PLAIN_ORDER_HEADER };
   let orderNo = 100000;
   for (let i = 1; i <= options.customers; i++) {
     const id = customerId(i);
@@ -208,14 +235,14 @@ export function* demoRows(options: DemoOptions, acquisitions?: Acquisitions): Ge
         const [product, price] = pick(random, PRODUCTS);
         const unit = (price * spendLevel).toFixed(2);
         const quantity = random() < 0.8 ? 1 : randomInt(random, 2, 4);
-        yield { file: 'orders', line: csvLine([orderId, id, date, product, quantity, unit, 'USD']) };
-        if (lineItems && l === 0 && random() < 0.02) yield { file: 'orders', line: csvLine([orderId, id, date, product, -1, unit, 'USD']) };
+        yield { file: 'orders', line: orderLine(orderId, id, date, product, quantity, unit) };
+        if (lineItems && l === 0 && random() < 0.02) yield { file: 'orders', line: orderLine(orderId, id, date, product, -1, unit) };
       }
       if (lineItems && random() < 0.01) {
         const [product, price] = pick(random, PRODUCTS);
         yield {
           file: 'orders',
-          line: csvLine([`C${orderId}`, id, iso(Math.min(end, day + 3 * DAY)), product, -1, (price * spendLevel).toFixed(2), 'USD']),
+          line: orderLine(`C${orderId}`, id, iso(Math.min(end, day + 3 * DAY)), product, -1, (price * spendLevel).toFixed(2)),
         };
       }
     }
@@ -306,6 +333,24 @@ export function* rateRows(options: DemoOptions): Generator<string> {
   }
 }
 
+/** The catalog for /import products: sku, name, category, list price, page and image URLs, whether it is on sale. */
+export function* productRows(): Generator<string> {
+  yield 'sku,name,category,price,url,image_url,active\n';
+  const prices = new Map(PRODUCTS);
+  for (const { product, category, active } of CATALOG) {
+    const slug = product.toLowerCase().replace(/ /g, '-');
+    yield csvLine([
+      skuOf(product),
+      product,
+      category,
+      prices.get(product)!.toFixed(2),
+      `https://shop.example.com/products/${slug}`,
+      `https://shop.example.com/images/${slug}.jpg`,
+      active ? 'active' : 'archived',
+    ]);
+  }
+}
+
 /** Writes lines to a file in 256 KiB chunks, waiting when the disk is behind. */
 export class LineWriter {
   #stream;
@@ -340,7 +385,7 @@ export interface DemoCounts {
 
 /**
  * Writes customers.csv and orders.csv (streamed), and with `full` also spend.csv, events.csv,
- * sales.csv (another shop's column names) and rates.csv (exchange rates), into `dir`.
+ * sales.csv (another shop's column names), rates.csv (exchange rates) and products.csv, into `dir`.
  */
 export async function writeDemoData(dir: string, options: DemoOptions, full = true): Promise<DemoCounts> {
   const customers = new LineWriter(path.join(dir, 'customers.csv'));
@@ -372,6 +417,7 @@ export async function writeDemoData(dir: string, options: DemoOptions, full = tr
     for (const [file, rows] of [
       ['sales.csv', salesRows(options)],
       ['rates.csv', rateRows(options)],
+      ['products.csv', productRows()],
     ] as const) {
       const writer = new LineWriter(path.join(dir, file));
       for (const line of rows) await writer.write(line);

@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.ts';
 
-export const IMPORT_KINDS = ['customers', 'orders', 'spend', 'events', 'rates'] as const;
+export const IMPORT_KINDS = ['customers', 'orders', 'spend', 'events', 'rates', 'products'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 export interface FieldSpec {
@@ -32,6 +32,8 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { name: 'unit_price' },
     { name: 'currency' },
     { name: 'country' },
+    { name: 'product_id' },
+    { name: 'product_name' },
   ],
   spend: [
     { name: 'date', required: true },
@@ -50,6 +52,16 @@ export const FIELDS: Record<ImportKind, FieldSpec[]> = {
     { name: 'date', required: true },
     { name: 'currency', required: true },
     { name: 'rate', required: true },
+  ],
+  products: [
+    { name: 'product_id', required: true },
+    { name: 'name' },
+    { name: 'category' },
+    { name: 'price' },
+    { name: 'currency' },
+    { name: 'url' },
+    { name: 'image_url' },
+    { name: 'active' },
   ],
 };
 
@@ -104,6 +116,8 @@ const SHARED_ALIASES: Record<string, string[]> = {
   time_zone: ['time_zone', 'Timezone', 'TZ', 'IANA Time Zone'],
 };
 
+const PRODUCT_ID_ALIASES = ['product_id', 'Product ID', 'SKU', 'StockCode', 'Stock Code', 'Item ID', 'Product Code'];
+
 const KIND_ALIASES: Record<ImportKind, Record<string, string[]>> = {
   customers: {},
   orders: {
@@ -112,6 +126,8 @@ const KIND_ALIASES: Record<ImportKind, Record<string, string[]>> = {
     amount: ['amount', 'Total', 'Order Total', 'Line Total', 'Revenue', 'Sales', 'Value', 'Dollar Value'],
     quantity: ['quantity', 'Qty', 'Units', 'Number Of Items'],
     unit_price: ['unit_price', 'UnitPrice', 'Price', 'Item Price', 'Price Each'],
+    product_id: PRODUCT_ID_ALIASES,
+    product_name: ['product_name', 'Product Name', 'Description', 'Product', 'Item Name'],
   },
   spend: {
     date: ['date', 'Day', 'Spend Date', 'Month'],
@@ -127,6 +143,15 @@ const KIND_ALIASES: Record<ImportKind, Record<string, string[]>> = {
   rates: {
     date: ['date', 'Day', 'Rate Date', 'As Of'],
     rate: ['rate', 'Exchange Rate', 'FX Rate', 'Conversion Rate', 'Value'],
+  },
+  products: {
+    product_id: [...PRODUCT_ID_ALIASES, 'ID'],
+    name: ['name', 'Product Name', 'Title', 'Description', 'Product'],
+    category: ['category', 'Product Type', 'Type', 'Department', 'Collection'],
+    price: ['price', 'Unit Price', 'UnitPrice', 'Price Each', 'List Price'],
+    url: ['url', 'Link', 'Product URL', 'Page URL'],
+    image_url: ['image_url', 'Image', 'Image Link', 'Image Src', 'Picture'],
+    active: ['active', 'Status', 'Available', 'Published', 'Enabled'],
   },
 };
 

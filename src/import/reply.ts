@@ -24,6 +24,7 @@ const UNIT: Record<ImportResult['kind'], string> = {
   spend: 'spend rows',
   events: 'events',
   rates: 'rates',
+  products: 'products',
 };
 
 /** The `--json` data: the contract's seven keys first, then the extras. */
@@ -80,6 +81,9 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
     ...(result.suppressed ? [{ label: 'Suppressed (erased customers)', value: n(result.suppressed) }] : []),
     ...(result.skipped ? [{ label: `Left out (${result.preset} preset)`, value: n(result.skipped) }] : []),
     ...(result.customers_created ? [{ label: 'Customers created', value: n(result.customers_created) }] : []),
+    ...(result.line_items
+      ? [{ label: 'Order lines', value: `${n(result.line_items.lines)} (${countOf(result.line_items.products, 'product')})` }]
+      : []),
     ...(consent ? [{ label: 'Consent changes', value: `${n(consent.opted_out)} opted out, ${n(consent.opted_in)} opted in` }] : []),
     { label: 'Duration', value: timing },
   ];
@@ -91,6 +95,21 @@ export function importReply(result: ImportResult): Reply<ReturnType<typeof impor
   if (result.kind === 'rates' && result.reporting_currency)
     notes.push(
       `A rate is how many ${result.reporting_currency} (REPORTING_CURRENCY) one unit of the row's currency was worth that day; a currency and day imported again takes the new rate. /cac, /roi and the digest convert each day's amounts at that day's rate, or the latest earlier one.`,
+    );
+  if (result.line_items) {
+    const created = result.line_items.products_created;
+    const one = created === 1;
+    notes.push(
+      `Line items kept: one per order and product (rows of the same product in an order are added up); an order imported again gets the lines of this file.${
+        created
+          ? ` ${countOf(created, 'product')} first seen here ${one ? 'is' : 'are'} named by ${one ? 'its' : 'their'} latest line until /import products names ${one ? 'it' : 'them'}.`
+          : ''
+      }`,
+    );
+  }
+  if (result.kind === 'products')
+    notes.push(
+      'Products named in a products file keep that name (the lines of orders no longer rename them); active=no keeps a product out of /recommend.',
     );
   const defaultConsent = (yes: boolean) => `DEFAULT_CONSENT (${yes ? 'yes' : 'no marketing consent'})`;
   if (result.kind === 'orders' && result.customers_created && result.consent_source)

@@ -3,6 +3,7 @@ import type {
   ImportStagingCustomersTable,
   ImportStagingEventsTable,
   ImportStagingOrderLinesTable,
+  ImportStagingProductsTable,
   ImportStagingRatesTable,
   ImportStagingSpendTable,
 } from '../store/schema.ts';
@@ -11,6 +12,7 @@ import type { DateParser } from './dates.ts';
 import type { ColumnMapping, ImportKind } from './fields.ts';
 import { NOT_E164, normalizePhone } from '../sms/phone.ts';
 import { ianaZone } from './time-zones.ts';
+import { httpUrl, MAX_CATEGORY_CHARS, MAX_PRODUCT_NAME_CHARS, oneLine, parseActive } from './product-values.ts';
 import { hasInvalidText, showInvalidText } from './text.ts';
 import {
   centsInRange,
@@ -46,7 +48,9 @@ export type EventRecord = Omit<ImportStagingEventsTable, 'import_id'>;
 
 export type RateRecord = Omit<ImportStagingRatesTable, 'import_id'>;
 
-export type ImportRecord = CustomerRecord | OrderLineRecord | SpendRecord | EventRecord | RateRecord;
+export type ProductRecord = Omit<ImportStagingProductsTable, 'import_id'>;
+
+export type ImportRecord = CustomerRecord | OrderLineRecord | SpendRecord | EventRecord | RateRecord | ProductRecord;
 
 /** ISO 4217 codes this runtime knows (current and historic): a rates file names only these. */
 const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
@@ -250,6 +254,32 @@ export function rowValidator(options: ValidatorOptions): (cells: string[], line:
       if (!(rate > 0)) throw new Reject('rate', `rate must be above 0 (${reporting} per 1 ${code})`, rawRate);
       if (code === reporting && rate !== 1) throw new Reject('rate', `${code} is REPORTING_CURRENCY itself: its rate is always 1`, rawRate);
       return { date: day, currency: code, rate, reporting_currency: reporting };
+    },
+    products: (cells) => {
+      const url = (field: string) => {
+        const value = text(cells, field);
+        if (value === null) return null;
+        const parsed = httpUrl(value);
+        if (parsed === null) throw new Reject(field, 'not an http(s) URL', value);
+        return parsed;
+      };
+      const activeText = text(cells, 'active');
+      const active = activeText === null ? null : parseActive(activeText);
+      if (activeText !== null && active === null) throw new Reject('active', 'not true or false (or active, archived, draft)', activeText);
+      const price = text(cells, 'price') === null ? null : decimalToCents(decimal(cells, 'price'));
+      if (price !== null && price < 0) throw new Reject('price', 'a price is 0 or more', cell(cells, index('price')));
+      const name = text(cells, 'name');
+      const category = text(cells, 'category');
+      return {
+        product_id: id(cells, 'product_id', true)!,
+        name: name === null ? null : oneLine(name, MAX_PRODUCT_NAME_CHARS),
+        category: category === null ? null : oneLine(category, MAX_CATEGORY_CHARS),
+        price_cents: price,
+        currency: price === null ? null : currency(cells),
+        url: url('url'),
+        image_url: url('image_url'),
+        active: active === null ? null : active ? 1 : 0,
+      };
     },
   };
   const validate = validators[options.kind];

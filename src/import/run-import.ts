@@ -9,7 +9,16 @@ import { presetNamed } from './presets/index.ts';
 import { findHeaderRow, presetDateParser, presetMap, PresetRun, type PresetRow } from './presets/preset.ts';
 import { mapColumns, parseMapOption, type ImportKind } from './fields.ts';
 import { RejectionLog } from './rejections.ts';
-import { invalidTextRejection, limitRejection, numericExtras, rowValidator, type ImportRecord, type Rejection } from './rows.ts';
+import { lineItemReader } from './line-items.ts';
+import {
+  invalidTextRejection,
+  limitRejection,
+  numericExtras,
+  rowValidator,
+  type ImportRecord,
+  type OrderLineRecord,
+  type Rejection,
+} from './rows.ts';
 import type { ImportLimits } from './limits.ts';
 import { openRecords, type RecordChunk } from './records.ts';
 import type { ImportSource } from './source.ts';
@@ -194,6 +203,8 @@ export async function runImport(
     writer = options.sqliteFile
       ? sqliteStagingWriter(options.sqliteFile, input.kind, importId)
       : kyselyStagingWriter(db, input.kind, importId);
+    const lineItems = lineItemReader(input.kind, mapping);
+    if (lineItems) writer = lineItems.writer(writer, db, importId);
     const staging = writer;
     let validate: ReturnType<typeof rowValidator> | null = null;
     const sampleCells: string[][] = [];
@@ -238,6 +249,10 @@ export async function runImport(
       if (run && row && result.record) {
         const adjusted = run.adjust(result.record, row);
         result = 'reason' in adjusted ? { rejection: adjusted } : { record: adjusted };
+      }
+      if (lineItems && result.record) {
+        const refusedItem = lineItems.read(cells, line, result.record as OrderLineRecord);
+        if (refusedItem) result = { rejection: refusedItem };
       }
       if (
         !suppressions.empty &&
@@ -310,6 +325,7 @@ export async function runImport(
       suppressed,
       ...(counts.customers_created !== undefined ? { customers_created: counts.customers_created } : {}),
       ...(counts.consent_changes ? { consent_changes: counts.consent_changes } : {}),
+      ...(counts.line_items ? { line_items: counts.line_items } : {}),
       rejection_reasons: rejections.reasons,
       first_rejections: rejections.first,
       ...(input.kind === 'customers' || input.kind === 'orders'

@@ -3,7 +3,9 @@ import { type Kysely, sql, type RawBuilder } from 'kysely';
 import { applyUnsubscribes } from '../privacy/unsubscribes.ts';
 import type { Database } from '../store/schema.ts';
 import type { ImportKind } from './fields.ts';
-import type { CustomerRecord, EventRecord, ImportRecord, OrderLineRecord, RateRecord, SpendRecord } from './rows.ts';
+import { mergeLineItems, stagesLineItems, type LineItemCounts } from './line-items.ts';
+import { mergeProducts, stageProducts } from './products.ts';
+import type { CustomerRecord, EventRecord, ImportRecord, OrderLineRecord, ProductRecord, RateRecord, SpendRecord } from './rows.ts';
 
 export interface MergeCounts {
   inserted: number;
@@ -13,6 +15,8 @@ export interface MergeCounts {
   customers_created?: number;
   /** Customers and events: consent changed of stored customers. */
   consent_changes?: ConsentChanges;
+  /** Orders with a product column: the line items kept. */
+  line_items?: LineItemCounts;
 }
 
 export interface ConsentChanges {
@@ -29,10 +33,11 @@ export interface ConsentChanges {
 /** The staging tables each kind writes; only one import of a kind runs at a time (its `import:<kind>` lease). */
 export const STAGING_TABLES: Record<ImportKind, readonly StagingTable[]> = {
   customers: ['import_staging_customers', 'import_staging_attributes'],
-  orders: ['import_staging_order_lines'],
+  orders: ['import_staging_order_lines', 'import_staging_line_items'],
   spend: ['import_staging_spend'],
   events: ['import_staging_events'],
   rates: ['import_staging_rates'],
+  products: ['import_staging_products'],
 };
 
 type StagingTable =
@@ -41,7 +46,9 @@ type StagingTable =
   | 'import_staging_order_lines'
   | 'import_staging_spend'
   | 'import_staging_events'
-  | 'import_staging_rates';
+  | 'import_staging_rates'
+  | 'import_staging_line_items'
+  | 'import_staging_products';
 
 /** Staging keys start with the time, so an import's rows can be told apart by eye. */
 export function newImportId(now: Date): string {
@@ -125,6 +132,8 @@ export interface StagingWriter {
   finish(): void;
   /** Releases the writer; what was not finished is dropped. */
   close(): void;
+  /** The SQLite fast path's connection: staging of one's own (line items) joins its transactions. */
+  readonly sqlite?: SQLite.Database;
 }
 
 /** The portable writer: multi-row INSERTs through kysely (PostgreSQL, in-memory SQLite). */
@@ -184,6 +193,13 @@ const SQLITE_STAGING: Record<ImportKind, { sql: string; params: (importId: strin
       ON CONFLICT (import_id, date, currency) DO UPDATE SET rate = excluded.rate, reporting_currency = excluded.reporting_currency`,
     params: (id, r: RateRecord) => [id, r.date, r.currency, r.rate, r.reporting_currency],
   },
+  products: {
+    sql: `INSERT INTO import_staging_products (import_id, product_id, name, category, price_cents, currency, url, image_url, active)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (import_id, product_id) DO UPDATE SET name = excluded.name, category = excluded.category, price_cents = excluded.price_cents,
+        currency = excluded.currency, url = excluded.url, image_url = excluded.image_url, active = excluded.active`,
+    params: (id, r: ProductRecord) => [id, r.product_id, r.name, r.category, r.price_cents, r.currency, r.url, r.image_url, r.active],
+  },
 };
 
 /** SQLite staging commits every this many rows: few commits (and WAL checkpoints), short write locks. */
@@ -223,6 +239,7 @@ export function sqliteStagingWriter(file: string, kind: ImportKind, importId: st
       if (uncommitted >= SQLITE_ROWS_PER_COMMIT) commit();
     },
     finish: commit,
+    sqlite,
     close: () => {
       if (!sqlite.open) return;
       if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
@@ -286,6 +303,8 @@ export async function stageBatch(db: Kysely<Database>, kind: ImportKind, importI
         })),
       )
       .execute();
+  } else if (kind === 'products') {
+    await stageProducts(db, importId, records as ProductRecord[]);
   } else if (kind === 'rates') {
     // the last row of a currency and day wins
     const rows = dedupe(
@@ -313,7 +332,7 @@ export async function stageBatch(db: Kysely<Database>, kind: ImportKind, importI
 }
 
 /** Keeps the last row of each key (one INSERT may not touch a row twice). */
-function dedupe<T>(rows: T[], key: (row: T) => string): T[] {
+export function dedupe<T>(rows: T[], key: (row: T) => string): T[] {
   const byKey = new Map<string, T>();
   for (const row of rows) {
     const k = key(row);
@@ -324,11 +343,11 @@ function dedupe<T>(rows: T[], key: (row: T) => string): T[] {
 }
 
 /** `a` and `b` differ, nulls included (portable IS DISTINCT FROM). */
-function differs(a: string, b: string): string {
+export function differs(a: string, b: string): string {
   return `(${a} <> ${b} OR (${a} IS NULL) <> (${b} IS NULL))`;
 }
 
-async function counts(db: Kysely<Database>, query: RawBuilder<unknown>): Promise<MergeCounts & Partial<ConsentChanges>> {
+export async function counts(db: Kysely<Database>, query: RawBuilder<unknown>): Promise<MergeCounts & Partial<ConsentChanges>> {
   const { rows } = await query.execute(db);
   const row = (rows[0] ?? {}) as Record<string, unknown>;
   const total = Number(row.total ?? 0);
@@ -367,8 +386,12 @@ export async function mergeStaging(
     switch (kind) {
       case 'customers':
         return mergeCustomers(trx, importId, now, options);
-      case 'orders':
-        return mergeOrders(trx, importId, now, options.defaultConsent);
+      case 'orders': {
+        const merged = await mergeOrders(trx, importId, now, options.defaultConsent);
+        return stagesLineItems(options.presentColumns) ? { ...merged, line_items: await mergeLineItems(trx, importId, now) } : merged;
+      }
+      case 'products':
+        return mergeProducts(trx, importId, now, options.presentColumns);
       case 'spend':
         return mergeSpend(trx, importId, now);
       case 'events':

@@ -14,6 +14,8 @@ export interface ErasureCounts {
   /** The customer row (deleted). */
   customer: number;
   orders: number;
+  /** Line items of their orders (what they bought, product by product): deleted; the orders keep their totals. */
+  order_lines: number;
   events: number;
   segment_memberships: number;
   campaign_recipients: number;
@@ -61,6 +63,7 @@ const STAGING_TABLES = [
   'import_staging_customers',
   'import_staging_attributes',
   'import_staging_order_lines',
+  'import_staging_line_items',
   'import_staging_events',
 ] as const;
 
@@ -75,6 +78,7 @@ const TOUCHED_TABLES = [
   'customers',
   'customer_attributes',
   'orders',
+  'order_lines',
   'events',
   'segment_members',
   'campaign_audience',
@@ -99,7 +103,8 @@ const SQLITE_VACUUMED = 'sqlite_secure_delete_vacuumed';
  * Erases a customer completely while keeping every total right:
  * - a new customer row with a random, unlinkable id keeps the signup date and acquisition channel
  *   (for CAC) with no email, name, country or consent; orders, events, segment memberships and
- *   campaign rows move to it; attributes, staging rows and the original row are deleted;
+ *   campaign rows move to it; the orders' line items, attributes, staging rows and the original row
+ *   are deleted;
  * - outbox rows get idempotency keys derived from their random recipient key;
  * - audit entries that name the customer name the anonymous id instead;
  * - salted hashes of the id and email go on the suppression list, so no import brings them back;
@@ -180,6 +185,10 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
         (await trx.updateTable(table).set({ customer_id: anonymousId }).where('customer_id', '=', customerId).executeTakeFirst())
           .numUpdatedRows,
       );
+    const orderLines = await trx
+      .deleteFrom('order_lines')
+      .where('order_id', 'in', trx.selectFrom('orders').select('order_id').where('customer_id', '=', customerId))
+      .executeTakeFirst();
     const orders = await moved('orders');
     const events = await moved('events');
     const segmentMemberships = await moved('segment_members');
@@ -218,6 +227,7 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
     const counts: ErasureCounts = {
       customer: 1,
       orders,
+      order_lines: Number(orderLines.numDeletedRows),
       events,
       segment_memberships: segmentMemberships,
       campaign_recipients: campaignRecipients,
@@ -243,6 +253,7 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
   const records =
     counts.customer +
     counts.orders +
+    counts.order_lines +
     counts.events +
     counts.segment_memberships +
     counts.campaign_recipients +

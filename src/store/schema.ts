@@ -44,6 +44,13 @@ export interface Database {
   erasures: ErasuresTable;
   erasure_suppressions: ErasureSuppressionsTable;
   import_fingerprints: ImportFingerprintsTable;
+  products: ProductsTable;
+  order_lines: OrderLinesTable;
+  import_staging_line_items: ImportStagingLineItemsTable;
+  import_staging_products: ImportStagingProductsTable;
+  recommendation_runs: RecommendationRunsTable;
+  recommendation_neighbours: RecommendationNeighboursTable;
+  recommendation_popular: RecommendationPopularTable;
 }
 
 export interface CustomersTable {
@@ -532,4 +539,92 @@ export interface ImportFingerprintsTable {
   fingerprint: string;
   imported_at: string;
   rows: number;
+}
+
+/** A product: named by a products file (listed = 1) or, until one does, by the lines of orders. */
+export interface ProductsTable {
+  product_id: string;
+  name: string | null;
+  category: string | null;
+  price_cents: number | null;
+  currency: string | null;
+  url: string | null;
+  image_url: string | null;
+  /** 0: never recommended (a products file said so). */
+  active: number;
+  listed: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One row per order and product: the file's rows of that product in that order, summed. */
+export interface OrderLinesTable {
+  order_id: string;
+  product_id: string;
+  quantity: number;
+  net_cents: number;
+}
+
+/** /import orders with a product column: every kept row (product_id null when its cell is empty). */
+export interface ImportStagingLineItemsTable {
+  import_id: string;
+  order_id: string;
+  customer_id: string;
+  /** The order's date: a product's name is the one of its latest line. */
+  order_date: string;
+  product_id: string | null;
+  product_name: string | null;
+  quantity: number;
+  net_cents: number;
+}
+
+/** /import products: a column the file lacks leaves the stored value alone (see the merge's presentColumns). */
+export interface ImportStagingProductsTable {
+  import_id: string;
+  product_id: string;
+  name: string | null;
+  category: string | null;
+  price_cents: number | null;
+  currency: string | null;
+  url: string | null;
+  image_url: string | null;
+  active: number | null;
+}
+
+/**
+ * /recommend: kind 'model' (learnt from purchases through as_of, served by /recommend) or
+ * 'evaluation' (learnt up to a holdout, scored on it); parameters and details are JSON.
+ */
+export interface RecommendationRunsTable {
+  id: Generated<number>;
+  kind: string;
+  method: string;
+  as_of: string;
+  parameters: string;
+  details: string;
+  customers: number;
+  products: number;
+  /** 'storing' while its rows are written (readers skip it), then 'complete'. */
+  status: Generated<string>;
+  created_at: string;
+  created_by: string;
+  platform: string;
+}
+
+/** A model's nearest products of each product, rank 1 the nearest; co_buyers bought both. */
+export interface RecommendationNeighboursTable {
+  run_id: number;
+  product_id: string;
+  rank: number;
+  neighbour_id: string;
+  score: number;
+  co_buyers: number;
+}
+
+/** A model's most bought products (by customers), rank 1 the most. */
+export interface RecommendationPopularTable {
+  run_id: number;
+  rank: number;
+  product_id: string;
+  buyers: number;
 }

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Absolute path of a file under ../shared/datasets (beside the checkout). */
+/** Absolute path of a file under ../shared/datasets (beside the checkout), or under DATASETS_DIR when set (a checkout elsewhere, a git worktree). */
 export function datasetPath(relative: string): string {
-  return path.resolve(repoRoot, '..', 'shared', 'datasets', relative);
+  return path.resolve(process.env.DATASETS_DIR ?? path.join(repoRoot, '..', 'shared', 'datasets'), relative);
 }
 
 /** True when the dataset exists; otherwise prints why the dependent tests are skipped. */

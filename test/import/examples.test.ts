@@ -16,7 +16,7 @@ describe('examples/generate.ts', () => {
   it('rebuilds the committed demo CSVs byte for byte', async () => {
     const counts = await generateExamples(dir);
     expect(counts.customers).toBe(5000);
-    for (const name of ['customers.csv', 'orders.csv', 'spend.csv', 'events.csv', 'sales.csv', 'rates.csv']) {
+    for (const name of ['customers.csv', 'orders.csv', 'spend.csv', 'events.csv', 'sales.csv', 'rates.csv', 'products.csv']) {
       expect(hash(path.join(dir, name)), name).toBe(hash(path.join(examples, name)));
     }
   });

@@ -58,6 +58,11 @@ const CASES: Case[] = [
     fail: { command: 'clv', subcommand: 'value', options: { customer: 'NOSUCH', as_of: '2026-11-30' } },
   },
   {
+    command: 'recommend',
+    ok: { command: 'recommend', subcommand: 'evaluate' },
+    fail: { command: 'recommend', subcommand: 'show', options: { customer: 'NOSUCH' } },
+  },
+  {
     command: 'cac',
     ok: { command: 'cac', options: { from: '2026-01-01', to: '2026-11-30' } },
     fail: { command: 'cac', options: { from: '2026-11-30', to: '2026-01-01' } },
