@@ -8,7 +8,8 @@ import { reply, type View } from '../core/reply.ts';
 import { UserError } from '../core/errors.ts';
 import { currentLease, instanceOwner, withLease, type WithLeaseResult } from '../store/locks.ts';
 import type { Database } from '../store/schema.ts';
-import { drawHoldout, eligibleMembers, resolveMembers } from './audience.ts';
+import { drawHoldout, eligibleMembers } from './audience.ts';
+import { campaignMembers } from './campaign-members.ts';
 import { createDeliverer, type Channel, type Deliverer, type DelivererOverrides } from './delivery/index.ts';
 import { assertChannelReady } from './delivery/index.ts';
 import { retryDelayMs, retryPolicy } from './delivery/retry.ts';
@@ -30,7 +31,6 @@ import {
 import { getCampaign, SYSTEM_ACTOR, transition, type Actor, type Campaign } from './repository.ts';
 import { assertTransition, deliveryStatus, stateLabel, type DeliveryStatus } from './states.ts';
 import { utc } from './views.ts';
-import { audienceSource } from './segment-source.ts';
 
 /** What launching needs: the bot provides all of it (`Bot` satisfies this shape). */
 export interface CampaignDeps {
@@ -134,7 +134,7 @@ async function launchLeased(
     });
   }
   assertChannelReady(deps.config, campaign.channel);
-  const members = await resolveMembers(audienceSource(), deps.db, campaign.segment);
+  const members = await campaignMembers(deps.db, campaign);
   const { eligible } = await eligibleMembers(deps.db, members.customer_ids, campaign.channel);
   const split = drawHoldout(eligible, campaign.holdout_pct, campaign.seed);
   const at = deps.now();

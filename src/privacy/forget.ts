@@ -16,6 +16,7 @@ export interface ErasureCounts {
   orders: number;
   events: number;
   segment_memberships: number;
+  /** Campaign audience rows: launched audiences and frozen predicted audiences. */
   campaign_recipients: number;
   /** Outbox rows re-keyed (their idempotency keys now derive from a random key). */
   outbox_rows: number;
@@ -78,6 +79,7 @@ const TOUCHED_TABLES = [
   'events',
   'segment_members',
   'campaign_audience',
+  'campaign_predicted_members',
   'campaign_outbox',
   'audit_log',
   ...STAGING_TABLES,
@@ -175,7 +177,7 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
         updated_at: at,
       })
       .execute();
-    const moved = async (table: 'orders' | 'events' | 'segment_members' | 'campaign_audience') =>
+    const moved = async (table: 'orders' | 'events' | 'segment_members' | 'campaign_audience' | 'campaign_predicted_members') =>
       Number(
         (await trx.updateTable(table).set({ customer_id: anonymousId }).where('customer_id', '=', customerId).executeTakeFirst())
           .numUpdatedRows,
@@ -183,7 +185,7 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
     const orders = await moved('orders');
     const events = await moved('events');
     const segmentMemberships = await moved('segment_members');
-    const campaignRecipients = await moved('campaign_audience');
+    const campaignRecipients = (await moved('campaign_audience')) + (await moved('campaign_predicted_members'));
     const cancelled = await trx
       .updateTable('campaign_outbox')
       .set({ status: 'failed', last_error: 'customer forgotten', updated_at: at })
