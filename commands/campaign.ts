@@ -13,6 +13,8 @@ import {
 import { changesOf, describeChanges, diffContent, fieldLabel, recordChanges } from '../src/campaigns/changes.ts';
 import { NO_TARGET_HINT, resolveTarget, type Target, type TargetOptions } from '../src/campaigns/campaign-target.ts';
 import { clearPredicted, freezePredicted } from '../src/campaigns/predicted-audience.ts';
+import { campaignMembers } from '../src/campaigns/campaign-members.ts';
+import { checkTemplates } from '../src/campaigns/merge/template.ts';
 import { emailPreview } from '../src/campaigns/email-preview.ts';
 import { CHANNELS, missingChannelConfig } from '../src/campaigns/delivery/index.ts';
 import { cancelDelivery, pauseDelivery, resumeDelivery, retryDelivery, type ControlResult } from '../src/campaigns/delivery-control.ts';
@@ -133,6 +135,7 @@ async function targetOf(ctx: CommandContext, options: TargetOptions, current?: C
 
 function settingsColumns(options: Partial<Record<keyof typeof settings, unknown>>): Updateable<CampaignsTable> {
   const set: Updateable<CampaignsTable> = {};
+  checkTemplates({ message: options.message as string | undefined, subject: options.subject as string | undefined });
   if (options.channel !== undefined) set.channel = String(options.channel);
   if (options.message !== undefined) set.message = String(options.message);
   if (options.subject !== undefined) set.subject = String(options.subject);
@@ -216,9 +219,11 @@ export default defineCommand({
             subject: options.subject ?? null,
             message: options.message ?? null,
             channel: options.channel,
+            segment: target.segment,
             segmentName: target.label,
           },
           target.members,
+          { asOf: targetAt(ctx).asOf },
         );
       },
       handler: async (ctx, options) => {
@@ -401,6 +406,32 @@ export default defineCommand({
             notes: [moves.length ? `Next moves: ${moves.map(stateLabel).join(', ')}.` : 'No further moves.'],
           }),
         );
+      },
+    }),
+    defineAction({
+      name: 'preview',
+      description: 'Shows the email one customer would get: merge fields filled in from their data, fallbacks named. Only you see it.',
+      options: z.object({
+        campaign: campaignRef,
+        customer: z.string().min(1).max(100).optional().describe('whose email to show (default: a member of the audience with a name)'),
+      }),
+      positional: ['campaign'],
+      role: 'marketer',
+      visibility: 'private',
+      examples: ['/campaign preview "Spring sale"'],
+      handler: async (ctx, { campaign: ref, customer }) => {
+        const c = await load(ctx, ref);
+        const members = await campaignMembers(ctx.db, c);
+        const zone = ctx.config.BUSINESS_TZ;
+        const view = await emailPreview(
+          ctx.db,
+          ctx.config,
+          { ...c, segmentName: members.segment_name },
+          members.customer_ids,
+          // clv_band as it was (or will be) sent: the launch day's model
+          { asOf: c.launched_at ? dayOf(c.launched_at, zone) : dayOfInstant(ctx.now(), zone), customerId: customer?.trim(), saved: true },
+        );
+        return reply({ campaign: campaignData(c), preview: { text: view.text } }, view);
       },
     }),
     defineAction({

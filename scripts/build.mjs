@@ -14,7 +14,7 @@ const LOCK = path.join(root, '.dist-build.lock');
 const SOURCES = ['src', 'adapters', 'commands', 'migrations'];
 const INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
 /** Runtime files the compiler does not emit: copied as they are. */
-const COPIED = ['src/jobs/worker-entry.mjs'];
+const COPIED = ['src/jobs/worker-entry.mjs', 'src/campaigns/delivery/email.html'];
 /** A lock older than this was left by a build that died. */
 const STALE_LOCK_MS = 5 * 60_000;
 

@@ -13,6 +13,7 @@ import { announceDueChange } from './due-changes.ts';
 import type { CampaignDeps } from './launcher.ts';
 import { previewAudience, type AudiencePreview } from './preview.ts';
 import { repredict } from './predicted-audience.ts';
+import { checkTemplates } from './merge/template.ts';
 import { storedDefinition } from './audience-definition.ts';
 import type { ProgressFn } from '../metrics/clv-model.ts';
 import { getCampaign, SYSTEM_ACTOR, transition, type Actor, type Campaign, type TransitionInput } from './repository.ts';
@@ -144,6 +145,7 @@ export async function submitCampaign(
 ): Promise<{ campaign: Campaign; preview: AudiencePreview; view: View; posting: Posting; request: ApprovalRequest }> {
   assertTransition(campaign, 'pending_approval');
   assertChannelReady(deps.config, campaign.channel);
+  checkTemplates(campaign);
   const now = deps.now();
   const zone = deps.config.BUSINESS_TZ;
   const today = dayOfInstant(now, zone);

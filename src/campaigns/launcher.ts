@@ -10,7 +10,9 @@ import { currentLease, instanceOwner, withLease, type WithLeaseResult } from '..
 import type { Database } from '../store/schema.ts';
 import { drawHoldout, eligibleMembers } from './audience.ts';
 import { campaignMembers } from './campaign-members.ts';
-import { createDeliverer, type Channel, type Deliverer, type DelivererOverrides } from './delivery/index.ts';
+import { createDeliverer, type Channel, type Deliverer, type DelivererOverrides, type Recipient } from './delivery/index.ts';
+import { sendingPersonalizer, type Personalizer } from './merge/resolve.ts';
+import { dayOf } from '../core/business-day.ts';
 import { assertChannelReady } from './delivery/index.ts';
 import { retryDelayMs, retryPolicy } from './delivery/retry.ts';
 import {
@@ -338,6 +340,12 @@ export async function deliverOutbox(
 ): Promise<void> {
   const policy = retryPolicy(deps.config, deps.random);
   const total = (await outboxCounts(deps.db, campaign.id)).total;
+  // merge fields are read per batch at send time; the CLV model behind clv_band is the launch day's
+  const zone = deps.config.BUSINESS_TZ;
+  const personal = sendingPersonalizer(
+    { db: deps.db, segment: campaign.segment, asOf: dayOf(campaign.launched_at ?? deps.now().toISOString(), zone), zone },
+    campaign,
+  );
   const report = async () => {
     if (!onProgress) return;
     const o = await outboxCounts(deps.db, campaign.id);
@@ -370,7 +378,7 @@ export async function deliverOutbox(
       stamp,
       windowEnd,
     );
-    const results = await deliverer.deliver(campaign, owed);
+    const results = await deliverer.deliver(campaign, personal ? await withFields(personal, owed) : owed);
     const after = deps.now();
     const at = after.toISOString();
     await markSent(
@@ -405,6 +413,12 @@ export async function deliverOutbox(
     }
     await report();
   }
+}
+
+/** The recipients with the values of the merge fields their message uses. */
+async function withFields<R extends Recipient>(personal: Personalizer, recipients: R[]): Promise<R[]> {
+  const values = await personal.values(recipients);
+  return recipients.map((r) => ({ ...r, fields: values.get(r.customer_id) }));
 }
 
 function hoursText(ms: number): string {

@@ -1,3 +1,4 @@
+import type { FieldValues } from '../merge/render.ts';
 import type { Campaign } from '../repository.ts';
 
 export const CHANNELS = ['email', 'webhook', 'log'] as const;
@@ -9,6 +10,8 @@ export interface Recipient {
   email: string | null;
   name: string | null;
   idempotency_key: string;
+  /** The values of the merge fields the campaign's message and subject use (none when they use none). */
+  fields?: FieldValues;
 }
 
 export interface DeliveryResult {
