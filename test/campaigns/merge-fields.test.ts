@@ -1,13 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderText as renderReply } from '../../adapters/console/render.ts';
 import { noRecommendations, setRecommendProducts } from '../../src/campaigns/merge/recommended-products.ts';
 import { renderHtml, renderSubject, renderText } from '../../src/campaigns/merge/render.ts';
 import { parseTemplate } from '../../src/campaigns/merge/template.ts';
 import type { Bot } from '../../src/core/bot.ts';
-import { readMessage, type ReadMessage } from '../fakes/mime.ts';
+import { startSmtpSink } from '../fakes/smtp-sink.ts';
 import { createTestBot, run } from '../helpers/bot.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 import { approver, captureCards, expectOk, grantRoles, marketer, seedCustomers, seedSegment, testClock } from './fixtures.ts';
@@ -198,32 +197,18 @@ describe('merge fields in campaigns', () => {
   });
 
   it('email: a text and an HTML part from email.html, values escaped, one-line subjects, fallbacks, one message each', async () => {
-    const received: { to: string; message: ReadMessage }[] = [];
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, session, callback) {
-        let raw = '';
-        stream.on('data', (c: Buffer) => (raw += c.toString()));
-        stream.on('end', () => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), message: readMessage(raw) });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+    const smtp = await startSmtpSink();
     try {
       const bot = await testBot({
-        SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+        SMTP_URL: smtp.url,
         SMTP_FROM: 'growth@example.com',
         UNSUBSCRIBE_URL: 'https://example.com/unsubscribe',
         EVENTS_WEBHOOK_SECRET: 'events-secret',
         EMAIL_RATE_PER_SECOND: '500',
       });
       await launched(bot, 'Mailed', 'email');
-      expect(received.map((r) => r.to).sort()).toEqual(VIPS.map((v) => `${v.toLowerCase()}@example.com`));
-      const of = (id: string) => received.find((r) => r.to === `${id.toLowerCase()}@example.com`)!.message;
+      expect(smtp.received.map((r) => r.to).sort()).toEqual(VIPS.map((v) => `${v.toLowerCase()}@example.com`));
+      const of = (id: string) => smtp.to(`${id.toLowerCase()}@example.com`);
 
       const a1 = of('A001');
       expect(a1.html).toContain('<!doctype html>');
@@ -246,7 +231,8 @@ describe('merge fields in campaigns', () => {
       expect(a3.headers.has('bcc')).toBe(false);
       expect(of('A004').text).toContain(`Hello ${'X'.repeat(39)}…,`);
       expect(of('N001').text).toContain('Hello Nora, you are valued among our vips.');
-      for (const { message } of received) expect(`${message.text}${message.html}${message.subject}`).not.toMatch(/undefined|null|\{\{/);
+      for (const { message } of smtp.received)
+        expect(`${message.text}${message.html}${message.subject}`).not.toMatch(/undefined|null|\{\{/);
     } finally {
       smtp.close();
     }
