@@ -11,7 +11,10 @@ import {
   type Posting,
 } from '../src/campaigns/approvals.ts';
 import { changesOf, describeChanges, diffContent, fieldLabel, recordChanges } from '../src/campaigns/changes.ts';
-import { resolveMembers } from '../src/campaigns/audience.ts';
+import { NO_TARGET_HINT, resolveTarget, type Target, type TargetOptions } from '../src/campaigns/campaign-target.ts';
+import { clearPredicted, freezePredicted } from '../src/campaigns/predicted-audience.ts';
+import { campaignMembers } from '../src/campaigns/campaign-members.ts';
+import { checkTemplates } from '../src/campaigns/merge/template.ts';
 import { emailPreview } from '../src/campaigns/email-preview.ts';
 import { CHANNELS, missingChannelConfig } from '../src/campaigns/delivery/index.ts';
 import { cancelDelivery, pauseDelivery, resumeDelivery, retryDelivery, type ControlResult } from '../src/campaigns/delivery-control.ts';
@@ -21,9 +24,8 @@ import { nextAttemptAt, outboxCounts, outboxCountsByCampaign, type OutboxCounts 
 import { campaignReport } from '../src/campaigns/report.ts';
 import { actorOf, findCampaign, getCampaign, listCampaigns, transitionsOf, type Campaign } from '../src/campaigns/repository.ts';
 import { pendingRequest, shortHash, type ApprovalRequest } from '../src/campaigns/requests.ts';
-import { audienceSource } from '../src/campaigns/segment-source.ts';
 import { CAMPAIGN_STATES, deliveryStatus, stateLabel, TRANSITIONS } from '../src/campaigns/states.ts';
-import { campaignData, campaignFields, utc } from '../src/campaigns/views.ts';
+import { campaignData, campaignFields, targetName, utc } from '../src/campaigns/views.ts';
 import { defineAction, defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { isoDate } from '../src/core/dates.ts';
@@ -31,8 +33,8 @@ import { UserError } from '../src/core/errors.ts';
 import { nameKey } from '../src/core/names.ts';
 import { countOf, formatCount } from '../src/core/format.ts';
 import { reply, type View } from '../src/core/reply.ts';
-import type { CampaignsTable } from '../src/store/schema.ts';
-import type { Updateable } from 'kysely';
+import type { CampaignsTable, Database } from '../src/store/schema.ts';
+import type { Transaction, Updateable } from 'kysely';
 import { mention, channelLink } from '../src/core/mention.ts';
 
 /** Which approval request a decision is about: buttons carry it, so an old card cannot decide a newer version. */
@@ -44,7 +46,19 @@ const requestRef = z
   .describe('the approval request number (buttons carry it; without it, the current request)');
 const campaignRef = z.string().min(1).describe('the campaign: its id or name').meta({ autocomplete: 'campaign' });
 const settings = {
-  segment: z.string().min(1).describe('who it goes to: a segment name or id from /segment, or all').meta({ autocomplete: 'segment' }),
+  segment: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('who it goes to: a segment name or id from /segment, or all (or give audience instead)')
+    .meta({ autocomplete: 'segment' }),
+  audience: z
+    .string()
+    .min(1)
+    .max(40)
+    .optional()
+    .describe('or a predicted audience from the CLV model: churn-risk, top-clv:10% or likely-buyers')
+    .meta({ hint: 'churn-risk' }),
   channel: z.enum(CHANNELS).describe('how it is delivered: email, sms, webhook, or log (dry run)'),
   message: z.string().max(5000).optional().describe('the message text').meta({ long: true }),
   subject: z.string().max(200).optional().describe('the email subject'),
@@ -53,6 +67,16 @@ const settings = {
   holdout: z.string().optional().describe('share of the audience held out to measure the effect, 0% to 50%').meta({ hint: '10%' }),
   window: z.string().optional().describe('attribution window after launch, e.g. 7d or 2w').meta({ hint: '7d' }),
   start: z.string().optional().describe('launch automatically at this UTC time once approved: 2026-12-01 or 2026-12-01T09:00'),
+  p_alive_below: z
+    .string()
+    .optional()
+    .describe('churn-risk: valuable customers whose P(alive) is below this (default 50%)')
+    .meta({ hint: '30%' }),
+  purchases_above: z
+    .number()
+    .positive()
+    .optional()
+    .describe('likely-buyers: customers expected to buy more than this many times in 30 days (default 0.5)'),
 };
 
 function deps(ctx: CommandContext): ApprovalDeps {
@@ -79,15 +103,6 @@ function withNote(view: View, note: string | undefined): View {
   return note ? { ...view, notes: [...(view.notes ?? []), note] } : view;
 }
 
-/**
- * Checks that the audience exists and returns how to store it: a name typed loosely (`at-risk`) as
- * the segment's own name ("At risk"); an id, or `all`, as typed.
- */
-async function segmentAsNamed(ctx: CommandContext, segment: string): Promise<string> {
-  const members = await resolveMembers(audienceSource(), ctx.db, segment);
-  return /^#?\d+$/.test(segment.trim()) || members.segment_id === 'all' ? segment : members.segment_name;
-}
-
 async function assertUniqueName(ctx: CommandContext, name: string, except?: number): Promise<void> {
   const existing = await findCampaign(ctx.db, name);
   if (existing && existing.id !== except && nameKey(existing.name) === nameKey(name)) {
@@ -104,9 +119,27 @@ async function assertUniqueName(ctx: CommandContext, name: string, except?: numb
     });
 }
 
+/** Where a predicted audience is drawn from: the CLV model as of today in the business time zone. */
+function targetAt(ctx: CommandContext) {
+  const zone = ctx.config.BUSINESS_TZ;
+  return { asOf: dayOfInstant(ctx.now(), zone), zone, progress: ctx.progress };
+}
+
+/** A create needs a target; an edit may leave it as it is. */
+async function targetOf(ctx: CommandContext, options: TargetOptions, current?: Campaign): Promise<Target | undefined> {
+  const target = await resolveTarget(ctx.db, options, targetAt(ctx), current);
+  if (!target && !current)
+    throw new UserError('no_target', 'Who should the campaign go to?', { hint: NO_TARGET_HINT, context: { field: 'segment' } });
+  return target;
+}
+
 function settingsColumns(options: Partial<Record<keyof typeof settings, unknown>>): Updateable<CampaignsTable> {
   const set: Updateable<CampaignsTable> = {};
-  if (options.segment !== undefined) set.segment = String(options.segment).trim();
+  checkTemplates({
+    message: options.message as string | undefined,
+    subject: options.subject as string | undefined,
+    channel: options.channel as string | undefined,
+  });
   if (options.channel !== undefined) set.channel = String(options.channel);
   if (options.message !== undefined) set.message = String(options.message);
   if (options.subject !== undefined) set.subject = String(options.subject);
@@ -116,6 +149,13 @@ function settingsColumns(options: Partial<Record<keyof typeof settings, unknown>
   if (options.window !== undefined) set.window_days = parseWindow(options.window as string);
   if (options.start !== undefined) set.start_at = parseStart(String(options.start));
   return set;
+}
+
+/** A predicted audience that picked nobody today can still be saved (tomorrow's model may differ); it says so. */
+function emptyAudienceNote(c: Campaign): string | undefined {
+  return c.audience_members === 0
+    ? `⚠️ Nobody matches this audience in the CLV model as of ${c.audience_as_of}: loosen its threshold, or it cannot be submitted.`
+    : undefined;
 }
 
 function channelNote(ctx: CommandContext, channel: string): string | undefined {
@@ -156,7 +196,7 @@ export default defineCommand({
   subcommands: [
     defineAction({
       name: 'create',
-      description: 'Creates a draft campaign for a segment.',
+      description: 'Creates a draft campaign for a segment or a predicted audience (churn-risk, top-clv:N%, likely-buyers).',
       options: z.object({
         name: z.string().min(1).max(80).describe('a name for the campaign'),
         ...settings,
@@ -167,12 +207,14 @@ export default defineCommand({
       examples: [
         '/campaign create name="Winter winback" segment=at-risk channel=email subject="We miss you" message="20% off this week" cost_per_send=0.01 holdout=10% window=14d',
         '/campaign create name="Spring sale" segment=champions budget=500 cost_per_send=0.02',
+        '/campaign create name="Lapsed VIPs" audience=churn-risk p_alive_below=30% message="We saved you a seat"',
+        '/campaign create name="Best customers" audience=top-clv:10%',
       ],
       formPreview: async (ctx, options) => {
         const name = options.name.trim();
         await assertUniqueName(ctx, name);
-        const set = settingsColumns(options);
-        const members = await resolveMembers(audienceSource(), ctx.db, set.segment as string);
+        settingsColumns(options);
+        const target = (await targetOf(ctx, options))!;
         return emailPreview(
           ctx.db,
           ctx.config,
@@ -181,21 +223,23 @@ export default defineCommand({
             subject: options.subject ?? null,
             message: options.message ?? null,
             channel: options.channel,
-            segmentName: members.segment_name,
+            segment: target.segment,
+            segmentName: target.label,
           },
-          members.customer_ids,
+          target.members,
+          { asOf: targetAt(ctx).asOf },
         );
       },
       handler: async (ctx, options) => {
         const name = options.name.trim();
         await assertUniqueName(ctx, name);
         const set = settingsColumns(options);
-        set.segment = await segmentAsNamed(ctx, set.segment as string);
+        const target = (await targetOf(ctx, options))!;
         const now = ctx.now();
         const at = now.toISOString();
         const values = {
           name,
-          segment: set.segment as string,
+          segment: target.segment,
           channel: options.channel,
           message: set.message ?? null,
           subject: set.subject ?? null,
@@ -216,6 +260,7 @@ export default defineCommand({
         const id = await ctx.db.transaction().execute(async (trx) => {
           const inserted = await trx.insertInto('campaigns').values(values).returning('id').executeTakeFirstOrThrow();
           await recordChanges(trx, Number(inserted.id), actorOf(ctx.caller), now, diffContent(null, values));
+          if (target.predicted) await freezePredicted(trx, Number(inserted.id), target.predicted);
           return Number(inserted.id);
         });
         const campaign = await getCampaign(ctx.db, id);
@@ -223,7 +268,7 @@ export default defineCommand({
           { campaign: campaignData(campaign) },
           detailView(campaign, {
             text: `📝 Draft created. Submit it for approval with /campaign submit ${campaign.id}.`,
-            notes: [channelNote(ctx, campaign.channel)].filter((n): n is string => Boolean(n)),
+            notes: [channelNote(ctx, campaign.channel), emptyAudienceNote(campaign)].filter((n): n is string => Boolean(n)),
           }),
         );
       },
@@ -258,13 +303,13 @@ export default defineCommand({
             tables: campaigns.length
               ? [
                   {
-                    columns: ['#', 'Name', 'State', 'Channel', 'Segment', 'Created by', 'Created'],
+                    columns: ['#', 'Name', 'State', 'Channel', 'Audience', 'Created by', 'Created'],
                     rows: campaigns.map((c) => [
                       c.id,
                       c.name,
                       delivery(c) && delivery(c) !== stateLabel(c.state) ? `${stateLabel(c.state)} · ${delivery(c)}` : stateLabel(c.state),
                       c.channel,
-                      c.segment,
+                      targetName(c.segment),
                       mention(c.created_by),
                       c.created_at.slice(0, 10),
                     ]),
@@ -368,6 +413,32 @@ export default defineCommand({
       },
     }),
     defineAction({
+      name: 'preview',
+      description: 'Shows the email one customer would get: merge fields filled in from their data, fallbacks named. Only you see it.',
+      options: z.object({
+        campaign: campaignRef,
+        customer: z.string().min(1).max(100).optional().describe('whose email to show (default: a member of the audience with a name)'),
+      }),
+      positional: ['campaign'],
+      role: 'marketer',
+      visibility: 'private',
+      examples: ['/campaign preview "Spring sale"'],
+      handler: async (ctx, { campaign: ref, customer }) => {
+        const c = await load(ctx, ref);
+        const members = await campaignMembers(ctx.db, c);
+        const zone = ctx.config.BUSINESS_TZ;
+        const view = await emailPreview(
+          ctx.db,
+          ctx.config,
+          { ...c, segmentName: members.segment_name },
+          members.customer_ids,
+          // clv_band as it was (or will be) sent: the launch day's model
+          { asOf: c.launched_at ? dayOf(c.launched_at, zone) : dayOfInstant(ctx.now(), zone), customerId: customer?.trim(), saved: true },
+        );
+        return reply({ campaign: campaignData(c), preview: { text: view.text } }, view);
+      },
+    }),
+    defineAction({
       name: 'edit',
       description: 'Changes a draft, or a campaign awaiting approval (its request is then withdrawn).',
       options: z.object({ campaign: campaignRef, name: z.string().min(1).max(80).optional().describe('a new name'), ...partial(settings) }),
@@ -393,9 +464,10 @@ export default defineCommand({
           await assertUniqueName(ctx, name.trim(), c.id);
           set.name = name.trim();
         }
+        const target = await targetOf(ctx, options, c);
+        if (target) set.segment = target.segment;
         if (Object.keys(set).length === 0)
           throw new UserError('nothing_to_edit', 'Say what to change, e.g. holdout=20% or message="…".', { hint: '/help campaign' });
-        if (set.segment !== undefined) set.segment = await segmentAsNamed(ctx, set.segment as string);
         const changes = diffContent(c, set);
         const changed = Object.keys(changes);
         const fields = changed.map(fieldLabel);
@@ -407,6 +479,12 @@ export default defineCommand({
         }
         const actor = actorOf(ctx.caller);
         const now = ctx.now();
+        // a new target replaces the frozen predicted audience (or drops it for a segment) with the same write
+        const audience = async (trx: Transaction<Database>) => {
+          if (!changes.segment) return;
+          if (target?.predicted) await freezePredicted(trx, c.id, target.predicted);
+          else await clearPredicted(trx, c.id);
+        };
         let withdrawn = false;
         if (c.state === 'pending_approval') {
           // the pending request asked about other content: it is withdrawn and its card says so
@@ -414,7 +492,7 @@ export default defineCommand({
             deps(ctx),
             c,
             { to: 'draft', actor, at: now, reason: `edited (${fields.join(', ')}): approval request withdrawn`, set },
-            { changes, withdrawReason: `@${actor.userId} changed ${fields.join(', ')}` },
+            { changes, withdrawReason: `@${actor.userId} changed ${fields.join(', ')}`, also: audience },
           );
           withdrawn = true;
         } else {
@@ -431,6 +509,7 @@ export default defineCommand({
               });
             }
             await recordChanges(trx, c.id, actor, now, changes);
+            await audience(trx);
           });
         }
         const updated = await getCampaign(ctx.db, c.id);
@@ -456,7 +535,7 @@ export default defineCommand({
       handler: async (ctx, { campaign: ref }) => {
         const c = await load(ctx, ref);
         ctx.progress({ fraction: null, message: 'sizing the audience and forecasting revenue' });
-        const { campaign, preview, view, posting, request } = await submitCampaign(deps(ctx), c, actorOf(ctx.caller));
+        const { campaign, preview, view, posting, request } = await submitCampaign(deps(ctx), c, actorOf(ctx.caller), ctx.progress);
         const data = { campaign: campaignData(campaign), preview, request: requestData(request), posting };
         if (posting.status === 'posted') {
           return reply(data, {

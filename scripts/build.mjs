@@ -25,7 +25,7 @@ const LOCK = path.join(root, '.dist-build.lock');
 const SOURCES = ['src', 'adapters', 'commands', 'migrations'];
 const INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
 /** Runtime files the compiler does not emit: copied as they are. */
-const COPIED = ['src/jobs/worker-entry.mjs'];
+const COPIED = ['src/jobs/worker-entry.mjs', 'src/campaigns/delivery/email.html'];
 /**
  * Libraries the bot loads at every start, spread over hundreds of small ES modules (kysely ~500,
  * zod ~200): each is bundled into one file in dist/vendor/ and the compiled code imports that, which

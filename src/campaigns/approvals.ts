@@ -1,3 +1,4 @@
+import type { Transaction } from 'kysely';
 import { dayOfInstant } from '../core/business-day.ts';
 import { mention } from '../core/mention.ts';
 import type { Config } from '../config/config.ts';
@@ -5,12 +6,17 @@ import type { MessageUpdater, Notifier, Platform, PostedMessage } from '../core/
 import { UserError } from '../core/errors.ts';
 import { reply, type View } from '../core/reply.ts';
 import { formatMoney } from '../store/money.ts';
+import type { Database } from '../store/schema.ts';
 import { editorsAfter, lastChangeId, recordChanges, type FieldChanges } from './changes.ts';
 import { assertChannelReady } from './delivery/index.ts';
 import { assertSmsMessage } from './delivery/sms.ts';
 import { announceDueChange } from './due-changes.ts';
 import type { CampaignDeps } from './launcher.ts';
 import { previewAudience, type AudiencePreview } from './preview.ts';
+import { repredict } from './predicted-audience.ts';
+import { checkTemplates } from './merge/template.ts';
+import { storedDefinition } from './audience-definition.ts';
+import type { ProgressFn } from '../metrics/clv-model.ts';
 import { getCampaign, SYSTEM_ACTOR, transition, type Actor, type Campaign, type TransitionInput } from './repository.ts';
 import {
   cardOf,
@@ -136,19 +142,26 @@ export async function submitCampaign(
   deps: ApprovalDeps,
   campaign: Campaign,
   actor: Actor,
+  progress?: ProgressFn,
 ): Promise<{ campaign: Campaign; preview: AudiencePreview; view: View; posting: Posting; request: ApprovalRequest }> {
   assertTransition(campaign, 'pending_approval');
   assertChannelReady(deps.config, campaign.channel);
   if (campaign.channel === 'sms') assertSmsMessage(campaign);
+  checkTemplates(campaign);
   const now = deps.now();
   const zone = deps.config.BUSINESS_TZ;
-  const preview = await previewAudience(deps.db, campaign, dayOfInstant(now, zone), zone);
+  const today = dayOfInstant(now, zone);
+  campaign = await repredict(deps.db, campaign, today, zone, progress);
+  const preview = await previewAudience(deps.db, campaign, today, zone);
   if (preview.audience === 0) {
+    const predicted = storedDefinition(campaign.segment) !== null;
     throw new UserError(
       'empty_audience',
-      `Campaign #${campaign.id} would reach nobody: segment ${preview.segment_name} has no contactable members (${campaign.channel === 'sms' ? 'with SMS consent and a phone number, not unsubscribed' : `consented, not unsubscribed${campaign.channel === 'email' ? ', with an email address' : ''}`}).`,
+      `Campaign #${campaign.id} would reach nobody: ${predicted ? 'the' : 'segment'} ${preview.segment_name}${predicted ? ' audience' : ''} has no contactable members (${campaign.channel === 'sms' ? 'with SMS consent and a phone number, not unsubscribed' : `consented, not unsubscribed${campaign.channel === 'email' ? ', with an email address' : ''}`}).`,
       {
-        hint: `Pick another segment with /campaign edit ${campaign.id} segment=…`,
+        hint: predicted
+          ? `Loosen its threshold or pick a segment with /campaign edit ${campaign.id} (p_alive_below=…, purchases_above=…, audience=top-clv:…% or segment=…).`
+          : `Pick another segment with /campaign edit ${campaign.id} segment=…`,
       },
     );
   }
@@ -217,6 +230,8 @@ export interface MoveOptions {
   withdrawReason?: string;
   /** How the pending request closes: withdrawn (default) or expired. */
   requestStatus?: 'withdrawn' | 'expired';
+  /** More writes of the same move (an edit's new predicted audience). */
+  also?: (trx: Transaction<Database>) => Promise<void>;
 }
 
 /**
@@ -235,6 +250,7 @@ export async function moveCampaign(
   const moved = await transition(deps.db, campaign, input, async (trx) => {
     if (request) await closeRequest(trx, request.id, status, input.actor.userId, input.at, reason);
     if (options.changes) await recordChanges(trx, campaign.id, input.actor, input.at, options.changes);
+    if (options.also) await options.also(trx);
   });
   if (request) {
     const closed = (await findRequest(deps.db, request.id))!;

@@ -98,7 +98,7 @@ const short = (value: unknown) => {
 /** Each content field in words, as people see it in chat. */
 const FIELD_LABELS: Record<ContentField, string> = {
   name: 'name',
-  segment: 'segment',
+  segment: 'audience',
   channel: 'channel',
   message: 'message',
   subject: 'subject',
@@ -121,6 +121,7 @@ function fieldValue(field: string, value: unknown, currency: string): string {
   if (field === 'holdout_pct') return `${String(value)}%`;
   if (field === 'window_days') return typeof value === 'number' ? countOf(value, 'day') : `${String(value)} days`;
   if (field === 'start_at') return `${String(value).slice(0, 16).replace('T', ' ')} UTC`;
+  if (field === 'segment') return short(String(value).replace(/^audience:/, 'predicted '));
   return short(value);
 }
 

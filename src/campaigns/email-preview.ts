@@ -1,9 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/config.ts';
+import { UserError } from '../core/errors.ts';
 import { formatCount } from '../core/format.ts';
 import type { View } from '../core/reply.ts';
 import type { Database } from '../store/schema.ts';
-import { emailContent } from './delivery/email.ts';
+import { emailContent } from './delivery/email-content.ts';
+import { mergeField } from './merge/fields.ts';
+import { personalizer } from './merge/resolve.ts';
+import type { TemplatePart } from './merge/template.ts';
 import { smsBody } from './delivery/sms.ts';
 import { countSegments } from '../sms/segments.ts';
 import { smsSizeText } from './views.ts';
@@ -13,6 +17,8 @@ export interface DraftContent {
   subject: string | null;
   message: string | null;
   channel: string;
+  /** The campaign's target as stored (a segment, `all`, or `audience:…`): `{{segment}}` depends on it. */
+  segment: string;
   segmentName: string;
 }
 
@@ -29,6 +35,21 @@ async function sampleCustomer(db: Kysely<Database>, memberIds: string[]): Promis
     if (row) return { id: row.customer_id, name: row.name };
   }
   return { id: memberIds[0] ?? 'C-SAMPLE', name: memberIds.length ? null : 'Alex Sample' };
+}
+
+async function namedCustomer(db: Kysely<Database>, customerId: string): Promise<{ id: string; name: string | null }> {
+  const row = await db.selectFrom('customers').select(['customer_id', 'name']).where('customer_id', '=', customerId).executeTakeFirst();
+  if (!row)
+    throw new UserError('customer_not_found', `No customer \`${customerId}\`.`, {
+      hint: 'Give a customer id as imported, e.g. customer=C1042.',
+    });
+  return { id: row.customer_id, name: row.name };
+}
+
+/** The fallbacks a field shows where the templates use it: each place's own, else the field's default. */
+function fallbacksOf(field: string, parts: TemplatePart[]): string {
+  const used = parts.flatMap((p) => ('field' in p && p.field === field ? [p.fallback ?? mergeField(field).fallback] : []));
+  return [...new Set(used)].map((text) => `“${text}”`).join(' or ');
 }
 
 /** The unsubscribe link as the sample customer's email will carry it (the campaign id and token are set when it is sent). */
@@ -59,17 +80,32 @@ function smsPreview(draft: DraftContent, memberIds: string[]): View {
   };
 }
 
-/** A campaign's email (or SMS) as one sample recipient would read it, before the draft is saved. */
-export async function emailPreview(db: Kysely<Database>, config: Config, draft: DraftContent, memberIds: string[]): Promise<View> {
+/**
+ * A campaign's email as one recipient would read it: a sample member of the audience (or `customerId`), its
+ * merge fields filled from their data as of `asOf`, and which fields fall back for them.
+ */
+export async function emailPreview(
+  db: Kysely<Database>,
+  config: Config,
+  draft: DraftContent,
+  memberIds: string[],
+  options: { asOf: string; customerId?: string; saved?: boolean },
+): Promise<View> {
   if (draft.channel === 'sms') return smsPreview(draft, memberIds);
-  const sample = await sampleCustomer(db, memberIds);
-  const content = emailContent(
-    { name: draft.name, subject: draft.subject, message: draft.message },
-    sample.name,
-    sampleLink(config, sample.id),
-  );
+  const sample = options.customerId ? await namedCustomer(db, options.customerId) : await sampleCustomer(db, memberIds);
+  const personal = personalizer({ db, segment: draft.segment, asOf: options.asOf, zone: config.BUSINESS_TZ }, draft);
+  const values = (await personal.values([{ customer_id: sample.id, name: sample.name }])).get(sample.id)!;
+  const content = emailContent(draft, { name: sample.name, fields: values }, sampleLink(config, sample.id));
+  const missing = [...personal.fields].filter((f) => values[f] === null || (Array.isArray(values[f]) && values[f].length === 0));
   const notes = [
-    'Check the email, then Save to create the draft; nothing is sent until it is approved and launched.',
+    options.saved
+      ? 'Only you see this preview; the email also has an HTML part with the same content, every value escaped.'
+      : 'Check the email, then Save to create the draft; nothing is sent until it is approved and launched.',
+    ...(missing.length
+      ? [
+          `No value for this customer, so the fallback is shown: ${missing.map((f) => `\`{{${f}}}\` → ${fallbacksOf(f, [...personal.message, ...(personal.subject ?? [])])}`).join(', ')}.`,
+        ]
+      : []),
     ...(draft.message ? [] : ['The message is empty: only the greeting and the unsubscribe link would be sent.']),
     ...(draft.channel === 'email' ? [] : [`The ${draft.channel} channel sends no email; this is the text it carries.`]),
   ];
@@ -78,7 +114,7 @@ export async function emailPreview(db: Kysely<Database>, config: Config, draft: 
     fields: [
       {
         label: 'To',
-        value: `${sample.name ?? 'a customer with no name on file'} (customer ${sample.id}), a sample from ${draft.segmentName}`,
+        value: `${sample.name ?? 'a customer with no name on file'} (customer ${sample.id}), ${options.customerId ? 'as asked' : `a sample from ${draft.segmentName}`}`,
       },
       { label: 'Audience', value: `${formatCount(memberIds.length)} in ${draft.segmentName} before consent and holdout` },
     ],

@@ -8,8 +8,11 @@ import { reply, type View } from '../core/reply.ts';
 import { UserError } from '../core/errors.ts';
 import { currentLease, instanceOwner, withLease, type WithLeaseResult } from '../store/locks.ts';
 import type { Database } from '../store/schema.ts';
-import { drawHoldout, eligibleMembers, resolveMembers } from './audience.ts';
+import { drawHoldout, eligibleMembers } from './audience.ts';
+import { campaignMembers } from './campaign-members.ts';
 import { createDeliverer, type Channel, type Deliverer, type DelivererOverrides, type Recipient } from './delivery/index.ts';
+import { sendingPersonalizer, type Personalizer } from './merge/resolve.ts';
+import { dayOf } from '../core/business-day.ts';
 import { assertChannelReady } from './delivery/index.ts';
 import { retryDelayMs, retryPolicy } from './delivery/retry.ts';
 import {
@@ -32,7 +35,6 @@ import {
 import { getCampaign, SYSTEM_ACTOR, transition, type Actor, type Campaign } from './repository.ts';
 import { assertTransition, deliveryStatus, stateLabel, type DeliveryStatus } from './states.ts';
 import { utc } from './views.ts';
-import { audienceSource } from './segment-source.ts';
 
 /** What launching needs: the bot provides all of it (`Bot` satisfies this shape). */
 export interface CampaignDeps {
@@ -136,7 +138,7 @@ async function launchLeased(
     });
   }
   assertChannelReady(deps.config, campaign.channel);
-  const members = await resolveMembers(audienceSource(), deps.db, campaign.segment);
+  const members = await campaignMembers(deps.db, campaign);
   const { eligible } = await eligibleMembers(deps.db, members.customer_ids, campaign.channel);
   const split = drawHoldout(eligible, campaign.holdout_pct, campaign.seed);
   const at = deps.now();
@@ -340,6 +342,12 @@ export async function deliverOutbox(
 ): Promise<void> {
   const policy = retryPolicy(deps.config, deps.random);
   const total = (await outboxCounts(deps.db, campaign.id)).total;
+  // merge fields are read per batch at send time; the CLV model behind clv_band is the launch day's
+  const zone = deps.config.BUSINESS_TZ;
+  const personal = sendingPersonalizer(
+    { db: deps.db, segment: campaign.segment, asOf: dayOf(campaign.launched_at ?? deps.now().toISOString(), zone), zone },
+    campaign,
+  );
   const report = async () => {
     if (!onProgress) return;
     const o = await outboxCounts(deps.db, campaign.id);
@@ -373,7 +381,7 @@ export async function deliverOutbox(
       stamp,
       windowEnd,
     );
-    const results = await deliverer.deliver(campaign, owed);
+    const results = await deliverer.deliver(campaign, personal ? await withFields(personal, owed) : owed);
     const after = deps.now();
     const at = after.toISOString();
     await recordProviderIds(deps.db, campaign.id, results);
@@ -429,6 +437,12 @@ async function holdQuiet<R extends Recipient>(
   }
   for (const [until, ids] of held) await markHeld(deps.db, campaignId, ids, until, now.toISOString());
   return awake;
+}
+
+/** The recipients with the values of the merge fields their message uses. */
+async function withFields<R extends Recipient>(personal: Personalizer, recipients: R[]): Promise<R[]> {
+  const values = await personal.values(recipients);
+  return recipients.map((r) => ({ ...r, fields: values.get(r.customer_id) }));
 }
 
 function hoursText(ms: number): string {

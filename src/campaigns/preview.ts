@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import { drawHoldout, eligibleMembers, resolveMembers } from './audience.ts';
+import { drawHoldout, eligibleMembers } from './audience.ts';
 import { forecastRevenue, type Forecast } from './forecast.ts';
 import { incrementalForecast, type IncrementalForecast } from './incremental-forecast.ts';
+import { campaignMembers } from './campaign-members.ts';
 import type { Campaign } from './repository.ts';
 import { smsBody } from './delivery/sms.ts';
 import { countSegments, type SegmentCount } from '../sms/segments.ts';
-import { audienceSource } from './segment-source.ts';
 
 export interface AudiencePreview {
   segment_name: string;
@@ -27,7 +27,7 @@ export interface AudiencePreview {
 
 /** What a launch now would do: audience after consent and unsubscribes, holdout, cost, baseline and incremental forecast. */
 export async function previewAudience(db: Kysely<Database>, campaign: Campaign, asOf: string, zone: string): Promise<AudiencePreview> {
-  const members = await resolveMembers(audienceSource(), db, campaign.segment);
+  const members = await campaignMembers(db, campaign);
   const { eligible, excluded } = await eligibleMembers(db, members.customer_ids, campaign.channel);
   const split = drawHoldout(eligible, campaign.holdout_pct, campaign.seed);
   const sms = campaign.channel === 'sms' ? countSegments(smsBody(campaign)) : undefined;

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { PostedMessage, Platform } from '../core/context.ts';
 import type { CampaignApprovalRequestsTable, Database } from '../store/schema.ts';
-import { eligibleMembers, resolveMembers } from './audience.ts';
+import { eligibleMembers } from './audience.ts';
+import { campaignMembers } from './campaign-members.ts';
 import type { Campaign } from './repository.ts';
-import { audienceSource } from './segment-source.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 export type ApprovalRequest = Selectable<CampaignApprovalRequestsTable>;
@@ -33,7 +33,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /** The campaign's content as of now (the audience is resolved against today's consent and unsubscribes), and its hash. */
 export async function requestContent(db: Kysely<Database>, c: Campaign): Promise<{ content: RequestContent; hash: string }> {
-  const members = await resolveMembers(audienceSource(), db, c.segment);
+  const members = await campaignMembers(db, c);
   const { eligible } = await eligibleMembers(db, members.customer_ids, c.channel);
   const content: RequestContent = {
     segment: c.segment,

@@ -7,6 +7,8 @@ import { shortHash, type ApprovalRequest, type RequestContent } from './requests
 import { stateLabel } from './states.ts';
 import { mention } from '../core/mention.ts';
 import { segmentsText, type SegmentCount } from '../sms/segments.ts';
+import { audienceText, storedDefinition } from './audience-definition.ts';
+import { describePredicted, predictedLabel, type AudienceBasis } from './predicted-audience.ts';
 
 export const utc = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—');
 
@@ -41,14 +43,34 @@ export function campaignData(c: Campaign) {
     holdout_size: c.holdout_size,
     live_at: c.live_at,
     completed_at: c.completed_at,
+    audience: predictedData(c),
   };
+}
+
+/** A predicted audience as `--json` shows it; null for a campaign on a segment. */
+function predictedData(c: Campaign) {
+  const definition = storedDefinition(c.segment);
+  if (!definition) return null;
+  return {
+    definition: audienceText(definition),
+    description: describePredicted(c),
+    as_of: c.audience_as_of,
+    members: c.audience_members === null ? null : Number(c.audience_members),
+    basis: c.audience_basis ? (JSON.parse(c.audience_basis) as AudienceBasis) : null,
+  };
+}
+
+/** How lists and cards name who a campaign goes to: the segment, or `predicted churn-risk p_alive_below=50%`. */
+export function targetName(segment: string): string {
+  const definition = storedDefinition(segment);
+  return definition ? predictedLabel(definition, null) : segment;
 }
 
 export function campaignFields(c: Campaign): Field[] {
   const money = (cents: number | null) => (cents === null ? '—' : formatMoney(cents, c.currency));
   return [
     { label: 'State', value: stateLabel(c.state) },
-    { label: 'Segment', value: c.segment },
+    storedDefinition(c.segment) ? { label: 'Audience', value: describePredicted(c)! } : { label: 'Segment', value: c.segment },
     { label: 'Channel', value: c.channel },
     { label: 'Holdout', value: `${c.holdout_pct}%` },
     { label: 'Attribution window', value: countOf(c.window_days, 'day') },
@@ -166,7 +188,10 @@ export type RequestOutcome = 'approved' | 'rejected' | 'expired' | 'withdrawn';
 function contentFields(request: ApprovalRequest): Field[] {
   const content = JSON.parse(request.content) as RequestContent;
   return [
-    { label: 'Audience', value: `${formatCount(content.audience)} in ${content.segment}` },
+    {
+      label: 'Audience',
+      value: `${formatCount(content.audience)} in ${targetName(content.segment)}${content.segment_id.startsWith('predicted:') ? ` (CLV model as of ${content.segment_id.slice('predicted:'.length)})` : ''}`,
+    },
     { label: 'Channel', value: content.channel },
     { label: 'Holdout', value: `${content.holdout_pct}%` },
     { label: 'Start', value: content.start_at ? utc(content.start_at) : 'when launched' },

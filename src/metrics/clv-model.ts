@@ -483,7 +483,7 @@ function historicalSentence(historical: ScopeHistorical, asOf: string): string {
 }
 
 /** Per distinct (x, t_x, T) row of the fit: P(alive), expected purchases over the horizon, and the discounted purchase stream. */
-interface PurchaseOutlooks {
+export interface PurchaseOutlooks {
   /** Computes the outlook of customer i's row if not yet done; returns its index in the arrays. */
   of(customer: number): number;
   pAlive: Float64Array;
@@ -491,7 +491,7 @@ interface PurchaseOutlooks {
   discounted: Float64Array;
 }
 
-function purchaseOutlooks(
+export function purchaseOutlooks(
   params: BgNbdParams,
   grouped: GroupedColumns,
   horizonMonths: number,

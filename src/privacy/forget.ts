@@ -18,6 +18,7 @@ export interface ErasureCounts {
   order_lines: number;
   events: number;
   segment_memberships: number;
+  /** Campaign audience rows: launched audiences and frozen predicted audiences. */
   campaign_recipients: number;
   /** Outbox rows re-keyed (their idempotency keys now derive from a random key). */
   outbox_rows: number;
@@ -82,6 +83,7 @@ const TOUCHED_TABLES = [
   'events',
   'segment_members',
   'campaign_audience',
+  'campaign_predicted_members',
   'campaign_outbox',
   'audit_log',
   ...STAGING_TABLES,
@@ -180,7 +182,7 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
         updated_at: at,
       })
       .execute();
-    const moved = async (table: 'orders' | 'events' | 'segment_members' | 'campaign_audience') =>
+    const moved = async (table: 'orders' | 'events' | 'segment_members' | 'campaign_audience' | 'campaign_predicted_members') =>
       Number(
         (await trx.updateTable(table).set({ customer_id: anonymousId }).where('customer_id', '=', customerId).executeTakeFirst())
           .numUpdatedRows,
@@ -192,7 +194,7 @@ async function erase(db: Kysely<Database>, request: ErasureRequest, reference: s
     const orders = await moved('orders');
     const events = await moved('events');
     const segmentMemberships = await moved('segment_members');
-    const campaignRecipients = await moved('campaign_audience');
+    const campaignRecipients = (await moved('campaign_audience')) + (await moved('campaign_predicted_members'));
     const cancelled = await trx
       .updateTable('campaign_outbox')
       .set({ status: 'failed', last_error: 'customer forgotten', updated_at: at })

@@ -32,6 +32,7 @@ export interface Database {
   campaigns: CampaignsTable;
   campaign_transitions: CampaignTransitionsTable;
   campaign_audience: CampaignAudienceTable;
+  campaign_predicted_members: CampaignPredictedMembersTable;
   campaign_outbox: CampaignOutboxTable;
   campaign_event_receipts: CampaignEventReceiptsTable;
   sms_inbound_messages: SmsInboundMessagesTable;
@@ -359,6 +360,10 @@ export interface CampaignsTable {
   delivery_channel: Generated<string | null>;
   /** The posted progress message (PostedMessage JSON), updated in place while sending. */
   delivery_message: Generated<string | null>;
+  /** A predicted audience (segment `audience:…`): the CLV model's as-of day, how many it picked, the numbers behind it (JSON). */
+  audience_as_of: Generated<string | null>;
+  audience_members: Generated<number | null>;
+  audience_basis: Generated<string | null>;
 }
 
 export interface CampaignTransitionsTable {
@@ -370,6 +375,12 @@ export interface CampaignTransitionsTable {
   platform: string;
   at: string;
   reason: string | null;
+}
+
+/** A predicted audience's members as frozen for its campaign (before consent, holdout and launch). */
+export interface CampaignPredictedMembersTable {
+  campaign_id: number;
+  customer_id: string;
 }
 
 /** The audience frozen at launch: group_name 'recipient' or 'holdout'. */

@@ -68,10 +68,12 @@ describe('Discord forms', () => {
     expectValidDiscordModal(first.data);
     expect(first.data.title).toBe('/campaign create (1/3)');
     const inputs = (first.data.components as Json[]).map((row) => row.components[0]);
-    expect(inputs.map((i) => i.custom_id)).toEqual(['name', 'segment', 'channel', 'message', 'subject']);
-    expect(inputs[1]).toMatchObject({ required: true, placeholder: 'one of all, loyal' });
-    expect(inputs[2]).toMatchObject({ required: false, value: 'log', placeholder: 'one of email, sms, webhook, log' });
-    expect(inputs[3]).toMatchObject({ style: 2, max_length: 4000 });
+    expect(inputs.map((i) => i.custom_id)).toEqual(['name', 'segment', 'audience', 'channel', 'message']);
+    // a segment or a predicted audience: neither is required alone
+    expect(inputs[1]).toMatchObject({ required: false, placeholder: 'one of all, loyal' });
+    expect(inputs[2]).toMatchObject({ required: false, placeholder: 'e.g. churn-risk' });
+    expect(inputs[3]).toMatchObject({ required: false, value: 'log', placeholder: 'one of email, sms, webhook, log' });
+    expect(inputs[4]).toMatchObject({ style: 2, max_length: 4000 });
     steps = [first.data];
     writeDump('discord-campaign-create-step-1', discordModalAsText(first.data));
   });
@@ -82,7 +84,6 @@ describe('Discord forms', () => {
       segment: 'loyal',
       channel: 'email',
       message: 'Spring is here.\n10% off everything.',
-      subject: 'Hello spring',
     });
     const kept = await callback(submitted);
     expect(kept.type).toBe(4);
@@ -95,19 +96,19 @@ describe('Discord forms', () => {
     expect(second.type).toBe(9);
     expectValidDiscordModal(second.data);
     expect((second.data.components as Json[]).map((row) => row.components[0].custom_id)).toEqual([
+      'subject',
       'budget',
       'cost_per_send',
       'holdout',
       'window',
-      'start',
     ]);
-    expect(second.data.components[0].components[0].placeholder).toBe('a number of at least 0');
+    expect(second.data.components[1].components[0].placeholder).toBe('a number of at least 0');
     writeDump('discord-campaign-create-step-2', discordModalAsText(second.data));
     steps.push(second.data);
   });
 
   it('shows the errors of the last step in an ephemeral reply whose button reopens the form with the values kept', async () => {
-    const secondKept = await callback(submitModal(steps[1]!, { holdout: '80%' }, true));
+    const secondKept = await callback(submitModal(steps[1]!, { subject: 'Hello spring', holdout: '80%' }, true));
     const third = await callback(click(buttonsOf(secondKept.data)[0]!.custom_id as string));
     expect(third.data.title).toBe('/campaign create (3/3)');
     steps.push(third.data);
@@ -129,7 +130,7 @@ describe('Discord forms', () => {
   });
 
   it('previews the email with Save; Save creates the draft through the same command', async () => {
-    const fixed = await callback(submitModal(steps[1]!, { holdout: '10%' }, true));
+    const fixed = await callback(submitModal(steps[1]!, { subject: 'Hello spring', holdout: '10%' }, true));
     expect(fixed.data.content).toContain('Step 2 of 3');
     const third = await callback(click(buttonsOf(fixed.data)[0]!.custom_id as string));
     const previewed = await callback(submitModal(third.data, {}, true));

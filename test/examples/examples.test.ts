@@ -93,6 +93,7 @@ const ORDER = [
   'campaign create',
   'campaign list',
   'campaign show',
+  'campaign preview',
   'campaign submit',
   'campaign reject',
   'campaign reopen',

@@ -59,6 +59,7 @@ describe('Slack forms', () => {
     expect(Object.keys(byId)).toEqual([
       'name',
       'segment',
+      'audience',
       'channel',
       'message',
       'subject',
@@ -67,6 +68,8 @@ describe('Slack forms', () => {
       'holdout',
       'window',
       'start',
+      'p_alive_below',
+      'purchases_above',
       'private',
     ]);
     expect(byId.name).toMatchObject({ optional: false, label: { text: 'Name' }, element: { type: 'plain_text_input', max_length: 80 } });
@@ -85,7 +88,13 @@ describe('Slack forms', () => {
     expect(empty.status).toBe(200);
     expect(empty.body).toMatchObject({
       response_action: 'errors',
-      errors: { name: expect.stringContaining('Missing name'), segment: expect.any(String) },
+      errors: { name: expect.stringContaining('Missing name') },
+    });
+    // a segment or a predicted audience: without either, the form says who is missing beside the segment
+    const nobody = await submit(createForm, { name: 'Winter winback' });
+    expect(nobody.body).toEqual({
+      response_action: 'errors',
+      errors: { segment: expect.stringContaining('Who should the campaign go to?') },
     });
 
     const badHoldout = await submit(createForm, { name: 'Winter winback', segment: 'loyal', holdout: '80%' });

@@ -1,3 +1,4 @@
+import type { FieldValues } from '../merge/render.ts';
 import type { Campaign } from '../repository.ts';
 
 export const CHANNELS = ['email', 'sms', 'webhook', 'log'] as const;
@@ -15,6 +16,8 @@ export interface Recipient {
   time_zone?: string | null;
   /** Tries begun before this one: above 0, an earlier try may have reached the receiver without an answer reaching us. */
   attempts?: number;
+  /** The values of the merge fields the campaign's message and subject use (none when they use none). */
+  fields?: FieldValues;
 }
 
 export interface DeliveryResult {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type nodemailer from 'nodemailer';
 import type { Campaign } from '../repository.ts';
 import { sleep, type Deliverer, type Recipient } from './deliverer.ts';
+import { emailContent } from './email-content.ts';
 
 export interface EmailOptions {
   smtpUrl: string;
@@ -32,16 +33,6 @@ export function unsubscribeLink(
   return url.toString();
 }
 
-/** What one recipient receives: the subject, and the body with their name filled in and their unsubscribe link. */
-export function emailContent(
-  campaign: { subject: string | null; name: string; message: string | null },
-  recipientName: string | null | undefined,
-  link: string,
-): { subject: string; text: string } {
-  const greeting = recipientName ? `Hi ${recipientName},\n\n` : '';
-  return { subject: campaign.subject ?? campaign.name, text: `${greeting}${campaign.message ?? ''}\n\n--\nUnsubscribe: ${link}\n` };
-}
-
 /** SMTP 4xx and connection failures are temporary; 5xx and address errors are refusals for good. */
 export function isTemporarySmtpError(error: unknown): boolean {
   const { responseCode, code } = error as { responseCode?: number; code?: string };
@@ -54,7 +45,10 @@ export function isPlausibleAddress(address: string): boolean {
   return /^[^\s@]+@[^\s@]+$/.test(address);
 }
 
-/** One message per recipient over SMTP, at most `ratePerSecond`, each with an unsubscribe link and its idempotency key as Message-ID. */
+/**
+ * One message per recipient over SMTP (a text and an HTML part), at most `ratePerSecond`, each with an
+ * unsubscribe link and its idempotency key as Message-ID.
+ */
 export function emailDeliverer(options: EmailOptions): Deliverer {
   // loaded here: a bot that sends no email never loads nodemailer
   const mailer = createRequire(import.meta.url)('nodemailer') as typeof nodemailer;
@@ -66,7 +60,7 @@ export function emailDeliverer(options: EmailOptions): Deliverer {
 
   const sendOne = async (campaign: Campaign, recipient: Recipient) => {
     const link = unsubscribeLink(options, campaign.id, recipient.customer_id);
-    const content = emailContent(campaign, recipient.name, link);
+    const content = emailContent(campaign, recipient, link);
     let lastError = '';
     let temporary = true;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -79,6 +73,7 @@ export function emailDeliverer(options: EmailOptions): Deliverer {
           to: recipient.email!,
           subject: content.subject,
           text: content.text,
+          html: content.html,
           messageId: `<${recipient.idempotency_key}@growthbot>`,
           headers: { 'X-Growthbot-Idempotency-Key': recipient.idempotency_key, 'X-Growthbot-Campaign': String(campaign.id) },
           list: { unsubscribe: link },

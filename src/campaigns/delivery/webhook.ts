@@ -2,6 +2,8 @@ import { createHash, createHmac } from 'node:crypto';
 import type { Campaign } from '../repository.ts';
 import { sleep, type Deliverer, type Recipient } from './deliverer.ts';
 import { parseRetryAfter } from './retry.ts';
+import { renderedFields, renderSubject, renderText } from '../merge/render.ts';
+import { parseTemplate } from '../merge/template.ts';
 
 export const WEBHOOK_SIGNATURE_HEADER = 'x-growthbot-signature';
 export const WEBHOOK_IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -22,13 +24,31 @@ export function signBody(secret: string, rawBody: string | Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
 }
 
+/**
+ * The JSON a batch is POSTed as: the campaign's subject and message as written, and per recipient, when the
+ * message or subject uses merge fields, both as rendered for them and the fields' values (fallbacks applied).
+ */
 export function webhookBody(campaign: Campaign, recipients: Recipient[], sentAt: string): string {
+  const message = recipients.some((r) => r.fields) ? parseTemplate(campaign.message ?? '', 'message') : [];
+  const subject = campaign.subject ? parseTemplate(campaign.subject, 'subject') : null;
   return JSON.stringify({
     campaign: { id: campaign.id, name: campaign.name },
     subject: campaign.subject,
     message: campaign.message,
     sent_at: sentAt,
-    recipients: recipients.map((r) => ({ customer_id: r.customer_id, email: r.email, name: r.name, idempotency_key: r.idempotency_key })),
+    recipients: recipients.map((r) => ({
+      customer_id: r.customer_id,
+      email: r.email,
+      name: r.name,
+      idempotency_key: r.idempotency_key,
+      ...(r.fields
+        ? {
+            subject: subject ? renderSubject(subject, r.fields) : campaign.subject,
+            message: renderText(message, r.fields),
+            fields: renderedFields([...message, ...(subject ?? [])], r.fields),
+          }
+        : {}),
+    })),
   });
 }
 
