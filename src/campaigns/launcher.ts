@@ -35,6 +35,7 @@ import {
 import { getCampaign, SYSTEM_ACTOR, transition, type Actor, type Campaign } from './repository.ts';
 import { assertTransition, deliveryStatus, stateLabel, type DeliveryStatus } from './states.ts';
 import { utc } from './views.ts';
+import { withdrawSmsConsent } from './sms-replies.ts';
 
 /** What launching needs: the bot provides all of it (`Bot` satisfies this shape). */
 export interface CampaignDeps {
@@ -397,6 +398,7 @@ export async function deliverOutbox(
       const error = r.error ?? 'failed';
       if (!r.temporary) {
         await markFailed(deps.db, campaign.id, r.customer_id, error, at, 'permanent');
+        if (r.optedOut) await withdrawSmsConsent(deps.db, r.customer_id, after, error);
         continue;
       }
       const row = rows.get(r.customer_id);

@@ -81,3 +81,24 @@ export async function auditRefusedSms(db: Kysely<Database>, reason: string, now:
     at: now,
   });
 }
+
+/** The provider refused a text because the number opted out with it: SMS consent is withdrawn here too, and audited. */
+export async function withdrawSmsConsent(db: Kysely<Database>, customerId: string, now: Date, reason: string): Promise<void> {
+  const at = now.toISOString();
+  const changed = await db
+    .updateTable('customers')
+    .set({ sms_consent: 0, sms_opted_out_at: at, updated_at: at })
+    .where('customer_id', '=', customerId)
+    .where('sms_consent', '=', 1)
+    .executeTakeFirst();
+  if (Number(changed.numUpdatedRows) === 0) return;
+  await recordAudit(db, {
+    caller: SMS_CALLER,
+    command: 'sms opt-out',
+    options: { customers: customerId },
+    outcome: 'ok',
+    detail: `SMS consent withdrawn: the provider refused the text because the number opted out (${reason}).`,
+    durationMs: 0,
+    at: now,
+  });
+}

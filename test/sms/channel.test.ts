@@ -260,7 +260,7 @@ describe('an SMS campaign', () => {
 });
 
 describe('retries', () => {
-  it('a temporary failure is retried, a refusal fails at once, and an answer lost after the provider took the message sends nothing twice', async () => {
+  it('a temporary failure is retried, a refusal fails at once (an opt-out with the provider withdraws SMS consent), and an answer lost after the provider took the message sends nothing twice', async () => {
     const awake = await createTestBot(store.db, store.dir, { now: clock.now, env: { ...env, SMS_QUIET_HOURS: 'off' } });
     const before = fake.messages.length;
     const tries = new Map<string, number>();
@@ -282,6 +282,12 @@ describe('retries', () => {
     expect(rows['c-la']).toMatchObject({ status: 'failed', failure_kind: 'permanent' });
     expect(rows['c-la']!.last_error).toContain('error 21610');
     expect(rows['c-la']!.last_error).not.toContain(PHONES.la); // the number is masked in what is stored
+    // 21610: the number opted out with the provider itself; SMS consent is withdrawn here too
+    expect(await smsConsent('c-la')).toBe(0);
+    expect((await audits('sms opt-out')).at(-1)).toMatchObject({
+      outcome: 'ok',
+      detail: expect.stringContaining('the provider refused the text'),
+    });
     expect(rows['c-tokyo']).toMatchObject({ status: 'pending', attempts: 1 });
     expect(rows['c-utc']).toMatchObject({ status: 'pending', attempts: 1 });
 

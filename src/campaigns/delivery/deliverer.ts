@@ -33,6 +33,8 @@ export interface DeliveryResult {
   retryAfterMs?: number;
   /** The receiver's id of the message (an SMS provider's), kept to match its delivery receipts. */
   providerId?: string;
+  /** The receiver refused because the recipient opted out with it (an SMS provider that handled a STOP itself). */
+  optedOut?: boolean;
 }
 
 /**

@@ -32,6 +32,9 @@ export function statusCallback(statusUrl: string, idempotencyKey: string): strin
   return url.toString();
 }
 
+/** Twilio's "Attempt to send to unsubscribed recipient": the number replied STOP to the provider. */
+export const UNSUBSCRIBED_RECIPIENT = 21610;
+
 /** A look-up for an earlier try reaches this far before the launch (clocks differ). */
 const LOOKUP_SKEW_MS = 10 * 60_000;
 
@@ -75,6 +78,7 @@ export function smsDeliverer(options: SmsOptions): Deliverer {
       ok: false,
       error: outcome.error,
       temporary: outcome.temporary,
+      ...(outcome.code === UNSUBSCRIBED_RECIPIENT ? { optedOut: true } : {}),
       ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
     };
   };
