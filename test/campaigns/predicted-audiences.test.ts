@@ -194,6 +194,15 @@ describe('approval and launch of a predicted audience', () => {
     expect(audience.map((a) => a.customer_id).sort()).toEqual(eligible);
   });
 
+  it('an edit of a threshold while awaiting approval withdraws the request and freezes the new list with it', async () => {
+    const c = (await create('name="Pending edit" audience=churn-risk')).data.campaign;
+    expectOk(await run(bot, `/campaign submit ${c.id}`, marketer));
+    const edited = expectOk(await run(bot, `/campaign edit ${c.id} p_alive_below=3%`, marketer));
+    expect(edited.data).toMatchObject({ request_withdrawn: true, campaign: { state: 'draft' } });
+    expect((await frozen(c.id)).length).toBe(edited.data.campaign.audience.members);
+    expect(edited.data.campaign.audience.members).toBeLessThan(40);
+  });
+
   it('a consent withdrawn between submit and approval makes the request stale, as for a segment; a resubmit draws it again', async () => {
     const c = (await create('name="Stale" audience=churn-risk')).data.campaign;
     expectOk(await run(bot, `/campaign submit ${c.id}`, marketer));
