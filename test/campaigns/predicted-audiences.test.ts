@@ -169,6 +169,9 @@ describe('approval and launch of a predicted audience', () => {
     const card = renderText(cards.posts.at(-1)!.reply);
     expect(card).toContain('38 of 40 in predicted churn-risk p_alive_below=50% (as of 2026-12-02)');
     expect(card).toContain('(excluded: 1 without consent, 1 unsubscribed)');
+    // the approver sees the definition, the figures, the size and the model's day beside the count
+    expect(card).toMatch(/Predicted audience +churn risk: customers whose historical value is above the median \(\$[\d.]+\)/);
+    expect(card).toContain('40 customers of the 270 the CLV model values, CLV model as of 2026-12-02');
 
     // L003 buys again after the submit: a new prediction would drop them, the frozen list does not
     await store.db
