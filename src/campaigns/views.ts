@@ -70,7 +70,7 @@ export function campaignFields(c: Campaign): Field[] {
   const money = (cents: number | null) => (cents === null ? '—' : formatMoney(cents, c.currency));
   return [
     { label: 'State', value: stateLabel(c.state) },
-    storedDefinition(c.segment) ? { label: 'Audience', value: describePredicted(c)! } : { label: 'Segment', value: c.segment },
+    storedDefinition(c.segment) ? { label: 'Predicted audience', value: describePredicted(c)! } : { label: 'Segment', value: c.segment },
     { label: 'Channel', value: c.channel },
     { label: 'Holdout', value: `${c.holdout_pct}%` },
     { label: 'Attribution window', value: countOf(c.window_days, 'day') },

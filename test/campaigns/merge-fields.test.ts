@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderText as renderReply } from '../../adapters/console/render.ts';
+import { emailContent } from '../../src/campaigns/delivery/email-content.ts';
 import { noRecommendations, setRecommendProducts } from '../../src/campaigns/merge/recommended-products.ts';
 import { renderHtml, renderSubject, renderText } from '../../src/campaigns/merge/render.ts';
 import { parseTemplate } from '../../src/campaigns/merge/template.ts';
@@ -106,6 +107,16 @@ describe('merge fields in a template', () => {
       'Picks:\n<ul>\n<li><a href="https://x.example/a?b=1&amp;c=2">A &amp; B</a></li>\n<li>C</li>\n</ul>\nBye',
     );
     expect(renderText(list, { recommended_products: [] })).toBe('Picks:our latest productsBye');
+  });
+
+  it('an email whose text does not parse (written before merge fields were checked) is sent as written', () => {
+    const content = emailContent(
+      { name: 'Old', subject: 'Code {{SAVE10}}', message: 'Use {{SAVE10}} at checkout' },
+      { name: 'Ann' },
+      'https://u.example/x',
+    );
+    expect(content.subject).toBe('Code {{SAVE10}}');
+    expect(content.text).toBe('Hi Ann,\n\nUse {{SAVE10}} at checkout\n\n--\nUnsubscribe: https://u.example/x\n');
   });
 
   it('refuses unknown fields naming the valid ones, open braces and long fallbacks', () => {

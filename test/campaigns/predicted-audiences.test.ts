@@ -169,6 +169,9 @@ describe('approval and launch of a predicted audience', () => {
     const card = renderText(cards.posts.at(-1)!.reply);
     expect(card).toContain('38 of 40 in predicted churn-risk p_alive_below=50% (as of 2026-12-02)');
     expect(card).toContain('(excluded: 1 without consent, 1 unsubscribed)');
+    // the approver sees the definition, the figures, the size and the model's day beside the count
+    expect(card).toMatch(/Predicted audience +churn risk: customers whose historical value is above the median \(\$[\d.]+\)/);
+    expect(card).toContain('40 customers of the 270 the CLV model values, CLV model as of 2026-12-02');
 
     // L003 buys again after the submit: a new prediction would drop them, the frozen list does not
     await store.db
@@ -192,6 +195,15 @@ describe('approval and launch of a predicted audience', () => {
     const audience = await store.db.selectFrom('campaign_audience').select('customer_id').where('campaign_id', '=', c.id).execute();
     const eligible = base.lapsed.filter((id) => id !== 'L001' && id !== 'L002');
     expect(audience.map((a) => a.customer_id).sort()).toEqual(eligible);
+  });
+
+  it('an edit of a threshold while awaiting approval withdraws the request and freezes the new list with it', async () => {
+    const c = (await create('name="Pending edit" audience=churn-risk')).data.campaign;
+    expectOk(await run(bot, `/campaign submit ${c.id}`, marketer));
+    const edited = expectOk(await run(bot, `/campaign edit ${c.id} p_alive_below=3%`, marketer));
+    expect(edited.data).toMatchObject({ request_withdrawn: true, campaign: { state: 'draft' } });
+    expect((await frozen(c.id)).length).toBe(edited.data.campaign.audience.members);
+    expect(edited.data.campaign.audience.members).toBeLessThan(40);
   });
 
   it('a consent withdrawn between submit and approval makes the request stale, as for a segment; a resubmit draws it again', async () => {
