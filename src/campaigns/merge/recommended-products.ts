@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
+import { recommendForCampaign } from '../../recommend/for-campaign.ts';
 
 /** One product recommended to a customer: its name and where to see it. */
 export interface RecommendedProduct {
@@ -13,10 +14,11 @@ export interface RecommendedProduct {
  */
 export type RecommendProducts = (db: Kysely<Database>, customerIds: string[], n: number) => Promise<Map<string, RecommendedProduct[]>>;
 
-/** No recommender yet (products and a recommendations engine are not in this store): nobody has recommendations. */
+/** Nobody has recommendations (a test's baseline). */
 export const noRecommendations: RecommendProducts = async () => new Map();
 
-let current: RecommendProducts = noRecommendations;
+/** The newest model learnt by /recommend train (src/recommend/for-campaign.ts). */
+let current: RecommendProducts = recommendForCampaign;
 
 /** The recommender `{{recommended_products}}` reads. */
 export function recommendProducts(): RecommendProducts {
