@@ -163,7 +163,7 @@ describe('approval and launch of a predicted audience', () => {
     const submitted = expectOk(await run(bot, `/campaign submit ${c.id}`, marketer));
     // drawn again at submit, as of that day: the approver decides on that day's model
     expect(submitted.data.campaign.audience.as_of).toBe('2026-12-02');
-    expect(submitted.data.preview.excluded).toEqual({ no_consent: 1, unsubscribed: 1, no_email: 0, unknown: 0 });
+    expect(submitted.data.preview.excluded).toEqual({ no_consent: 1, unsubscribed: 1, no_email: 0, no_phone: 0, unknown: 0 });
     expect(submitted.data.preview.audience).toBe(38);
     expect(submitted.data.request.content).toMatchObject({ audience: 38, segment_id: 'predicted:2026-12-02' });
     const card = renderText(cards.posts.at(-1)!.reply);

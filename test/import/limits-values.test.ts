@@ -20,7 +20,8 @@ function file(content: string | Buffer, name = `file-${++n}.csv`): string {
 const lines = (...rows: string[]) => `${rows.join('\n')}\n`;
 
 async function clear() {
-  for (const table of ['customer_attributes', 'orders', 'customers', 'spend', 'events'] as const)
+  // the fingerprints too: a file imported again after a clear is read again, not "unchanged"
+  for (const table of ['customer_attributes', 'orders', 'customers', 'spend', 'events', 'import_fingerprints'] as const)
     await store.db.deleteFrom(table).execute();
 }
 

@@ -4,6 +4,7 @@ import type { Deliverer } from '../../src/campaigns/delivery/deliverer.ts';
 import { deliverOutbox, type CampaignDeps } from '../../src/campaigns/launcher.ts';
 import { outboxCounts, owedRecipients } from '../../src/campaigns/outbox.ts';
 import { getCampaign } from '../../src/campaigns/repository.ts';
+import { loadConfig } from '../../src/config/config.ts';
 import { createTestStore, type TestStore } from '../helpers/store.ts';
 
 const at = '2026-11-01T00:00:00.000Z';
@@ -192,7 +193,10 @@ describe('consent', () => {
         return recipients.map((r) => ({ customer_id: r.customer_id, ok: true }));
       },
     };
-    const deps = { db, now: () => new Date('2026-11-03T00:00:00Z') } as Pick<CampaignDeps, 'db' | 'now'> as CampaignDeps;
+    const deps = { db, config: loadConfig({}), now: () => new Date('2026-11-03T00:00:00Z') } as Pick<
+      CampaignDeps,
+      'db' | 'config' | 'now'
+    > as CampaignDeps;
     await deliverOutbox(deps, await getCampaign(db, campaignId), deliverer);
     expect(delivered).toEqual(['LATE']);
     expect(await outboxCounts(db, campaignId)).toEqual({
