@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,10 +10,10 @@ import { importLimits } from '../src/import/limits.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createDatabase, dialectOf, sqlitePath } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
+import { childJson } from './child.ts';
 import { formatRow, type BenchRow } from './report.ts';
 
 const HERE = fileURLToPath(import.meta.url);
-const ROOT = path.resolve(path.dirname(HERE), '..');
 
 interface Timing {
   rows: number;
@@ -109,32 +108,38 @@ async function baselineSide(dir: string, file: string): Promise<SideResult> {
     'INSERT INTO orders (order_id, customer_id, order_date, gross_cents, net_cents, currency, lines, is_purchase, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?)',
   );
   const orders = await load('orders.csv', (c) => {
-    const cents = Math.round(Number(c[4]) * Number(c[5]) * 100);
-    order.run(c[0], c[1], c[2], cents, cents, c[6], now);
+    const cents = Math.round(Number(c[3]) * Number(c[4]) * 100);
+    order.run(c[0], c[1], c[2], cents, cents, c[5], now);
   });
   sqlite.close();
   return { customers, orders, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 function child(mode: 'import' | 'baseline', dir: string, target: string): Promise<SideResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', HERE, '--child', mode, dir, target], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    proc.stdout.on('data', (chunk) => (out += chunk));
-    proc.on('error', reject);
-    proc.on('close', (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as SideResult) : reject(new Error(`${mode} side exited ${code}`)),
-    );
-  });
+  return childJson<SideResult>(HERE, [mode, dir, target]);
+}
+
+/** Orders with a product column (line items kept) next to the same orders without one. */
+function productsRow(withProducts: Timing, without: Timing): BenchRow {
+  const rate = (side: Timing) => side.rows / side.seconds;
+  const ratio = rate(withProducts) / rate(without);
+  return {
+    name: 'import orders with a product column',
+    value: rate(withProducts),
+    unit: 'rows/s',
+    baseline: { name: 'the same orders without a product column', value: rate(without) },
+    ratio,
+    target: '>= 0.5',
+    pass: ratio >= 0.5,
+    notes: `${withProducts.rows.toLocaleString('en-US')} rows, one line item each, in ${withProducts.seconds.toFixed(1)} s vs ${without.seconds.toFixed(1)} s; CPU ${withProducts.cpuSeconds.toFixed(1)} s vs ${without.cpuSeconds.toFixed(1)} s`,
+  };
 }
 
 /**
  * Generates `customers` customers and `orders` orders with the seeded demo generator, imports
  * them with /import's code and with a bare prepared statement, each in its own process, and
- * compares rows per second and peak memory.
+ * compares rows per second and peak memory; then the same orders with a product column (SQLite
+ * only), whose line items are kept too, against the orders without one.
  */
 export async function benchImport(options: { customers?: number; orders?: number; databaseUrl?: string } = {}): Promise<BenchRow[]> {
   const customers = options.customers ?? 1_000_000;
@@ -142,11 +147,18 @@ export async function benchImport(options: { customers?: number; orders?: number
   const dir = mkdtempSync(path.join(os.tmpdir(), 'growthbot-bench-import-'));
   try {
     const generated = performance.now();
-    await writeDemoData(dir, { customers, ordersPerCustomer: Math.round(orders / customers), lineItems: false, seed: 7 }, false);
+    const demo = { customers, ordersPerCustomer: Math.round(orders / customers), lineItems: false, seed: 7 };
+    await writeDemoData(dir, { ...demo, products: false }, false);
+    // the same customers and orders with product and sku columns: /import orders keeps their line items too
+    const withProducts = path.join(dir, 'products');
+    await writeDemoData(withProducts, demo, false);
     const generateSeconds = (performance.now() - generated) / 1000;
     const mib = (file: string) => statSync(path.join(dir, file)).size / 2 ** 20;
     const baseline = await child('baseline', dir, path.join(dir, 'baseline.db'));
     const measured = await child('import', dir, options.databaseUrl ?? `sqlite:${path.join(dir, 'import.db')}`);
+    const measuredProducts = options.databaseUrl
+      ? undefined
+      : await child('import', withProducts, `sqlite:${path.join(withProducts, 'import.db')}`);
     const rate = (side: Timing) => side.rows / side.seconds;
     const row = (name: string, ours: Timing, base: Timing): BenchRow => {
       const ratio = rate(ours) / rate(base);
@@ -171,6 +183,7 @@ export async function benchImport(options: { customers?: number; orders?: number
       row('import customers', measured.customers, baseline.customers),
       row('import orders', measured.orders, baseline.orders),
       row('import total', total(measured), total(baseline)),
+      ...(measuredProducts ? [productsRow(measuredProducts.orders, measured.orders)] : []),
       {
         name: 'import peak RSS',
         value: measured.maxRssMiB,

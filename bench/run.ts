@@ -8,7 +8,18 @@ import { fileURLToPath } from 'node:url';
  * prints its figures next to a baseline measured in the same run. Name some to run only those:
  * `npm run bench -- import clv`.
  */
-const BENCHES = ['start', 'import', 'segmentation-core', 'segmentation', 'clv', 'clv-commands', 'digest', 'slack-ack', 'postgres'];
+const BENCHES = [
+  'start',
+  'import',
+  'segmentation-core',
+  'segmentation',
+  'clv',
+  'clv-commands',
+  'recommend',
+  'digest',
+  'slack-ack',
+  'postgres',
+];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);

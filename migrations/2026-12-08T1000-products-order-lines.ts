@@ -1,10 +1,15 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 
 // Frozen in time: this file never imports application code.
 // Products and the line items of orders (#25.1). An orders file with a product column keeps one
 // row per order and product in order_lines (quantities and net values summed over the file's rows);
 // products seen only in orders get their name from the lines, a products file (listed = 1) names
-// them itself. Line items and products are staged per import like the other kinds.
+// them itself. Line items and products are staged per import like the other kinds (the names of
+// products in orders are kept in memory while the file is read: one per product).
+
+function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -29,24 +34,23 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('quantity', 'double precision', (c) => c.notNull())
     .addColumn('net_cents', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('order_lines_pk', ['order_id', 'product_id'])
+    .$call((builder) => (isPostgres(db) ? builder : builder.modifyEnd(sql`without rowid`)))
     .execute();
   await db.schema.createIndex('order_lines_product_idx').on('order_lines').columns(['product_id']).execute();
 
+  // in key order (files are mostly in order already, so inserts append) the merge groups an
+  // order's products in one pass; product_id '' is a row without a product
   await db.schema
     .createTable('import_staging_line_items')
     .addColumn('import_id', 'text', (c) => c.notNull())
     .addColumn('order_id', 'text', (c) => c.notNull())
+    .addColumn('product_id', 'text', (c) => c.notNull())
+    .addColumn('line', 'integer', (c) => c.notNull())
     .addColumn('customer_id', 'text', (c) => c.notNull())
-    .addColumn('order_date', 'text', (c) => c.notNull())
-    .addColumn('product_id', 'text')
-    .addColumn('product_name', 'text')
     .addColumn('quantity', 'double precision', (c) => c.notNull())
     .addColumn('net_cents', 'bigint', (c) => c.notNull())
-    .execute();
-  await db.schema
-    .createIndex('import_staging_line_items_idx')
-    .on('import_staging_line_items')
-    .columns(['import_id', 'order_id', 'product_id'])
+    .addPrimaryKeyConstraint('import_staging_line_items_pk', ['import_id', 'order_id', 'product_id', 'line'])
+    .$call((builder) => (isPostgres(db) ? builder : builder.modifyEnd(sql`without rowid`)))
     .execute();
 
   await db.schema

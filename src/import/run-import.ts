@@ -307,6 +307,7 @@ export async function runImport(
       counts = await mergeStaging(db, input.kind, importId, input.now, {
         presentColumns: [...mapping.fields.keys()],
         defaultConsent: input.defaultConsent,
+        productNames: lineItems?.names(),
       });
       await rememberImport(db, input.kind, fingerprint, input.now, counts.inserted + counts.updated + counts.unchanged);
     }

@@ -3,7 +3,7 @@ import { type Kysely, sql, type RawBuilder } from 'kysely';
 import { applyUnsubscribes } from '../privacy/unsubscribes.ts';
 import type { Database } from '../store/schema.ts';
 import type { ImportKind } from './fields.ts';
-import { mergeLineItems, stagesLineItems, type LineItemCounts } from './line-items.ts';
+import { mergeLineItems, stagesLineItems, type LineItemCounts, type ProductNames } from './line-items.ts';
 import { mergeProducts, stageProducts } from './products.ts';
 import type { CustomerRecord, EventRecord, ImportRecord, OrderLineRecord, ProductRecord, RateRecord, SpendRecord } from './rows.ts';
 
@@ -369,6 +369,8 @@ export interface MergeOptions {
   presentColumns: string[];
   /** DEFAULT_CONSENT: the consent of a new customer whose row (or order) gives none. */
   defaultConsent: boolean;
+  /** Orders with line items: their products and the names their lines give them. */
+  productNames?: ProductNames;
 }
 
 /**
@@ -388,7 +390,8 @@ export async function mergeStaging(
         return mergeCustomers(trx, importId, now, options);
       case 'orders': {
         const merged = await mergeOrders(trx, importId, now, options.defaultConsent);
-        return stagesLineItems(options.presentColumns) ? { ...merged, line_items: await mergeLineItems(trx, importId, now) } : merged;
+        if (!stagesLineItems(options.presentColumns)) return merged;
+        return { ...merged, line_items: await mergeLineItems(trx, importId, now, options.productNames ?? new Map()) };
       }
       case 'products':
         return mergeProducts(trx, importId, now, options.presentColumns);

@@ -576,15 +576,13 @@ export interface OrderLinesTable {
   net_cents: number;
 }
 
-/** /import orders with a product column: every kept row (product_id null when its cell is empty). */
+/** /import orders with a product column: every kept row (product_id '' when its cell is empty), by file line. */
 export interface ImportStagingLineItemsTable {
   import_id: string;
   order_id: string;
+  product_id: string;
+  line: number;
   customer_id: string;
-  /** The order's date: a product's name is the one of its latest line. */
-  order_date: string;
-  product_id: string | null;
-  product_name: string | null;
   quantity: number;
   net_cents: number;
 }
