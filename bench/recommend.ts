@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { importLimits } from '../src/import/limits.ts';
 import { runImport } from '../src/import/run-import.ts';
 import type { Evaluation } from '../src/recommend/evaluate.ts';
-import { performRecommendTask, type RecommendTaskInput } from '../src/recommend/recommend-task.ts';
+import { performRecommendTask, storeAccess, type RecommendTaskInput } from '../src/recommend/recommend-task.ts';
 import type { ModelDetails, RecommendationRun } from '../src/recommend/runs.ts';
 import { createDatabase, dialectOf, sqlitePath } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
@@ -60,7 +60,7 @@ async function measuredSide(mode: 'train' | 'evaluate', databaseUrl: string): Pr
     mode === 'train' ? { mode, zone: 'UTC', ...who } : { mode, zone: 'UTC', holdoutDays: 30, k: 10, ...who };
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const output = await performRecommendTask(db, input, undefined, { sqliteFile: sqliteFileOf(databaseUrl) });
+  const output = await performRecommendTask(db, input, undefined, storeAccess(databaseUrl));
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   await db.destroy();

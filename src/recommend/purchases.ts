@@ -1,8 +1,11 @@
+import { createRequire } from 'node:module';
 import SQLite from 'better-sqlite3';
-import { sql, type Kysely, type SqlBool } from 'kysely';
+import type { Kysely } from 'kysely';
+import type Cursor from 'pg-cursor';
 import { dayOf } from '../core/business-day.ts';
 import { yieldToForeground } from '../jobs/foreground.ts';
 import { onDays } from '../store/business-days.ts';
+import { pgDriver } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
 
 /** Purchase lines as indexes: line i is customer[i] buying product[i] on business day day[i] (days since 1970-01-01). */
@@ -16,7 +19,8 @@ export interface Purchases {
   length: number;
 }
 
-const PAGE_ROWS = 50_000;
+const INITIAL_ROWS = 50_000;
+const CURSOR_ROWS = 10_000;
 const DAY_MS = 86_400_000;
 
 export function dayNumber(day: string): number {
@@ -50,9 +54,9 @@ export async function latestPurchaseDay(db: Kysely<Database>, zone: string): Pro
 class PurchaseReader {
   readonly #customers = new Map<string, number>();
   readonly #products = new Map<string, number>();
-  #customer: Int32Array = new Int32Array(PAGE_ROWS);
-  #product: Int32Array = new Int32Array(PAGE_ROWS);
-  #day: Int32Array = new Int32Array(PAGE_ROWS);
+  #customer: Int32Array = new Int32Array(INITIAL_ROWS);
+  #product: Int32Array = new Int32Array(INITIAL_ROWS);
+  #day: Int32Array = new Int32Array(INITIAL_ROWS);
   #lastDate = '';
   #lastDay = 0;
   length = 0;
@@ -98,50 +102,64 @@ class PurchaseReader {
 }
 
 export interface ReadOptions {
-  /** The store's SQLite file: then one streaming pass on a read connection of its own, instead of pages. */
+  /** The store's SQLite file: one streaming pass on a read connection of its own. */
   sqliteFile?: string;
+  /** The store's PostgreSQL URL: one pass through a server-side cursor on a connection of its own. */
+  postgresUrl?: string;
   onProgress?: (lines: number) => void;
 }
 
 /**
- * Every purchase line with a product up to the end of business day `through`: with a SQLite file in
- * one streaming pass, otherwise in pages (keyset on the order_lines key, an index range on both stores).
+ * Every purchase line with a product up to the end of business day `through`, in one pass: a
+ * SQLite file streamed, PostgreSQL through a cursor (in a read-only transaction, so one snapshot);
+ * otherwise (an in-memory store) in one query.
  */
 export async function readPurchases(db: Kysely<Database>, through: string, zone: string, options: ReadOptions = {}): Promise<Purchases> {
   const reader = new PurchaseReader(zone);
-  const lines = purchaseLines(db, null, through, zone).select(['o.customer_id', 'l.product_id', 'o.order_date']);
+  const compiled = purchaseLines(db, null, through, zone).select(['o.customer_id', 'l.product_id', 'o.order_date']).compile();
+  const add = (rows: Iterable<unknown[]>) => {
+    for (const [customer, product, date] of rows as Iterable<[string, string, string]>) {
+      reader.add(customer, product, date);
+      if ((reader.length & 16383) === 0) {
+        yieldToForeground();
+        options.onProgress?.(reader.length);
+      }
+    }
+  };
   if (options.sqliteFile) {
-    const compiled = lines.compile();
     const sqlite = new SQLite(options.sqliteFile, { readonly: true, fileMustExist: true });
     try {
       sqlite.pragma('busy_timeout = 10000');
-      const rows = sqlite
-        .prepare(compiled.sql)
-        .raw(true)
-        .iterate(...compiled.parameters) as IterableIterator<[string, string, string]>;
-      for (const [customer, product, date] of rows) {
-        reader.add(customer, product, date);
-        if ((reader.length & 16383) === 0) {
-          yieldToForeground();
-          options.onProgress?.(reader.length);
-        }
-      }
+      add(
+        sqlite
+          .prepare(compiled.sql)
+          .raw(true)
+          .iterate(...compiled.parameters) as IterableIterator<unknown[]>,
+      );
     } finally {
       sqlite.close();
     }
-    return reader.done();
-  }
-  let after: [string, string] | null = null;
-  for (;;) {
-    yieldToForeground();
-    let query = purchaseLines(db, null, through, zone).select(['l.order_id', 'l.product_id', 'o.customer_id', 'o.order_date']);
-    if (after) query = query.where(sql<SqlBool>`(l.order_id, l.product_id) > (${after[0]}, ${after[1]})`);
-    const page = await query.orderBy('l.order_id').orderBy('l.product_id').limit(PAGE_ROWS).execute();
-    for (const row of page) reader.add(row.customer_id, row.product_id, row.order_date);
-    options.onProgress?.(reader.length);
-    if (page.length < PAGE_ROWS) break;
-    const last = page[page.length - 1]!;
-    after = [last.order_id, last.product_id];
+  } else if (options.postgresUrl) {
+    const client = new (pgDriver().Client)({ connectionString: options.postgresUrl, application_name: 'growthbot-recommend' });
+    client.on('error', () => {}); // a connection lost mid-read fails the read itself
+    await client.connect();
+    try {
+      await client.query('BEGIN TRANSACTION READ ONLY');
+      const PgCursor = createRequire(import.meta.url)('pg-cursor') as typeof Cursor;
+      const cursor = client.query(new PgCursor(compiled.sql, [...compiled.parameters], { rowMode: 'array' }));
+      for (;;) {
+        const rows = (await cursor.read(CURSOR_ROWS)) as unknown[][];
+        if (rows.length === 0) break;
+        add(rows);
+      }
+      await cursor.close();
+      await client.query('ROLLBACK');
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } else {
+    const { rows } = await db.executeQuery<Record<string, string>>(compiled);
+    add(rows.map((row) => [row.customer_id, row.product_id, row.order_date]));
   }
   return reader.done();
 }

@@ -31,8 +31,7 @@ export default async function recommendTask(input: RecommendTaskInput, progress:
   const url = input.databaseUrl!;
   const db = createDatabase(url);
   try {
-    const file = dialectOf(url) === 'sqlite' ? sqlitePath(url) : undefined;
-    return await performRecommendTask(db, input, progress, { sqliteFile: file === ':memory:' ? undefined : file });
+    return await performRecommendTask(db, input, progress, storeAccess(url));
   } finally {
     await db.destroy();
   }
@@ -41,6 +40,15 @@ export default async function recommendTask(input: RecommendTaskInput, progress:
 export interface StoreAccess {
   /** The store's SQLite file, for the streaming read and the prepared-statement writes (absent: kysely only). */
   sqliteFile?: string;
+  /** The store's PostgreSQL URL, for the read through a cursor. */
+  postgresUrl?: string;
+}
+
+/** How a worker reaches the store named by a DATABASE_URL besides kysely. */
+export function storeAccess(url: string): StoreAccess {
+  if (dialectOf(url) === 'postgres') return { postgresUrl: url };
+  const file = sqlitePath(url);
+  return file === ':memory:' ? {} : { sqliteFile: file };
 }
 
 /** Learning, evaluating or a segment's products, on a given store (the worker's, or an in-memory one in-process). */
@@ -61,7 +69,7 @@ export async function performRecommendTask(
   let started = performance.now();
   progress({ fraction: 0, message: 'reading purchases' });
   const purchases = await readPurchases(db, through, input.zone, {
-    sqliteFile: access.sqliteFile,
+    ...access,
     onProgress: (lines) => progress({ fraction: null, message: `read ${lines.toLocaleString('en-US')} purchase lines` }),
   });
   const readMs = Math.round(performance.now() - started);
